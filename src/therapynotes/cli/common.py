@@ -1,0 +1,99 @@
+"""Shared CLI plumbing: options, reading secrets, unlocking, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from enum import IntEnum
+from pathlib import Path
+from typing import TextIO
+
+from therapynotes.errors import VaultNotFound
+from therapynotes.paths import default_data_dir
+from therapynotes.services.session import VaultSession
+from therapynotes.services.vault import VaultService
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+
+
+class CliError(Exception):
+    """A CLI-level failure whose text is shown as is."""
+
+    def __init__(self, message: str, code: int = ExitCode.FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """--vault and --passphrase-stdin, accepted before or after the command name."""
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument(
+        "--vault",
+        metavar="DIR",
+        type=Path,
+        default=default,
+        help="the vault folder (default: your data folder)",
+    )
+    parser.add_argument(
+        "--passphrase-stdin",
+        action="store_true",
+        default=False if top_level else argparse.SUPPRESS,
+        help="read secrets from standard input, one a line, instead of a terminal prompt",
+    )
+
+
+def vault_dir(args: argparse.Namespace) -> Path:
+    return args.vault if args.vault is not None else default_data_dir()
+
+
+def service(args: argparse.Namespace) -> VaultService:
+    return VaultService(vault_dir(args))
+
+
+class SecretReader:
+    """Reads secrets from stdin lines (--passphrase-stdin) or from a terminal prompt."""
+
+    def __init__(self, from_stdin: bool, stream: TextIO | None = None) -> None:
+        self.from_stdin = from_stdin
+        self.stream = stream if stream is not None else sys.stdin
+
+    def read(self, prompt: str, *, what: str) -> str:
+        if self.from_stdin:
+            line = self.stream.readline()
+            if not line:
+                raise CliError(f"expected {what} on standard input, found nothing")
+            return line.rstrip("\r\n")
+        if not sys.stdin.isatty():
+            raise CliError(
+                f"no terminal to ask for {what}; pass secrets with --passphrase-stdin",
+                ExitCode.USAGE,
+            )
+        return getpass.getpass(prompt)
+
+    def new_passphrase(self, prompt: str = "New passphrase: ") -> str:
+        first = self.read(prompt, what="the new passphrase")
+        if not self.from_stdin:
+            again = self.read("Type it again: ", what="the new passphrase")
+            if again != first:
+                raise CliError("the two passphrases differ; nothing was changed")
+        return first
+
+
+def secret_reader(args: argparse.Namespace, *, force_stdin: bool = False) -> SecretReader:
+    return SecretReader(force_stdin or bool(args.passphrase_stdin))
+
+
+def unlock(args: argparse.Namespace, reader: SecretReader | None = None) -> VaultSession:
+    """Unlock with passphrase (line 1) and TOTP code (line 2)."""
+    svc = service(args)
+    if not svc.exists():
+        raise VaultNotFound
+    reader = reader or secret_reader(args)
+    passphrase = reader.read("Passphrase: ", what="the passphrase")
+    code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
+    return svc.unlock(passphrase, code)

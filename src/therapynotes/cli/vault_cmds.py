@@ -1,0 +1,164 @@
+"""Vault commands: init, status, check, passwd, recover."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from therapynotes.cli.common import (
+    CliError,
+    ExitCode,
+    add_common_options,
+    secret_reader,
+    service,
+    unlock,
+    vault_dir,
+)
+from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
+from therapynotes.services.session import VaultSession
+from therapynotes.services.vault import CreatedVault
+
+NO_DEVICE_BINDING_NOTE = (
+    "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
+    "of its files can try passphrases offline. Use a long passphrase."
+)
+
+
+def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    add_common_options(parser)
+    return parser
+
+
+def register(sub: Any) -> None:
+    p = _add(sub, "init", "create a new vault")
+    p.add_argument(
+        "--passphrase-only",
+        action="store_true",
+        help="no OS keyring on this computer: protect the vault by the passphrase alone",
+    )
+    p.set_defaults(handler=cmd_init)
+
+    p = _add(sub, "status", "describe the vault without unlocking it (no client data)")
+    p.set_defaults(handler=cmd_status)
+
+    p = _add(sub, "check", "unlock and check the vault's integrity")
+    p.set_defaults(handler=cmd_check)
+
+    p = _add(sub, "passwd", "change the passphrase (stdin: old passphrase, code, new)")
+    p.set_defaults(handler=cmd_passwd)
+
+    p = _add(sub, "recover", "unlock with the recovery key, set a new passphrase, re-bind")
+    p.add_argument(
+        "--recovery-key-stdin",
+        action="store_true",
+        help="stdin line 1: the recovery key; line 2: the new passphrase",
+    )
+    p.add_argument("--passphrase-only", action="store_true", help="as for init")
+    p.set_defaults(handler=cmd_recover)
+
+
+def print_created(created: CreatedVault) -> None:
+    """The lines scripts read after `init` and `demo` (shown once, never stored)."""
+    print(f"vault-id: {created.vault_id}")
+    print(f"totp-uri: {created.totp_uri}")
+    print(f"recovery-key: {created.recovery_key}")
+    print(
+        "Add the totp-uri to your authenticator app, and write the recovery key down and "
+        "keep it somewhere safe: it is shown only this once.",
+        file=sys.stderr,
+    )
+
+
+def _keyring_advice(exc: Exception) -> CliError:
+    return CliError(
+        f"{getattr(exc, 'message', exc)} To go on without a keyring, add --passphrase-only."
+    )
+
+
+def create_vault(args: argparse.Namespace) -> CreatedVault:
+    reader = secret_reader(args)
+    passphrase = reader.new_passphrase("Choose a passphrase: ")
+    try:
+        return service(args).create(passphrase, passphrase_only=args.passphrase_only)
+    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
+        raise _keyring_advice(exc) from exc
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    created = create_vault(args)
+    print_created(created)
+    if args.passphrase_only:
+        print(NO_DEVICE_BINDING_NOTE, file=sys.stderr)
+    return ExitCode.OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    st = service(args).status()
+    print(f"vault: {vault_dir(args)}")
+    print(f"vault-id: {st.vault_id}")
+    print(f"format-version: {st.format_version}")
+    print(f"created: {st.created_at}")
+    print(f"app-version: {st.app_version}")
+    print(f"keyring-backend: {st.keyring_backend}")
+    print(f"device-binding: {st.device_binding}")
+    print(f"device-bound: {st.device_bound}")
+    print(f"kdf: argon2id m={st.kdf.m_kib}KiB t={st.kdf.t} p={st.kdf.p}")
+    if st.device_binding == "none":
+        print(NO_DEVICE_BINDING_NOTE)
+    return ExitCode.OK
+
+
+def integrity_problems(session: VaultSession) -> list[str]:
+    conn = session.conn
+    problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
+    if rows != ["ok"]:
+        problems.extend(rows)
+    return problems
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    session = unlock(args)
+    try:
+        problems = integrity_problems(session)
+    finally:
+        session.lock("command finished")
+    if problems:
+        print(
+            f"therapynotes: the vault has {len(problems)} integrity problem(s). Restore it "
+            "from your most recent backup.",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
+    print("ok: encryption and database integrity checks passed")
+    return ExitCode.OK
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    reader = secret_reader(args)
+    svc = service(args)
+    old = reader.read("Current passphrase: ", what="the current passphrase")
+    code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
+    session = svc.unlock(old, code)
+    try:
+        new = reader.new_passphrase()
+        svc.change_passphrase(session, old, new)
+    finally:
+        session.lock("command finished")
+    print("Passphrase changed. Backups made before today still open with the old passphrase.")
+    return ExitCode.OK
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    reader = secret_reader(args, force_stdin=args.recovery_key_stdin)
+    rk = reader.read("Recovery key: ", what="the recovery key")
+    new = reader.new_passphrase()
+    try:
+        session = service(args).recover(rk, new, passphrase_only=args.passphrase_only)
+    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
+        raise _keyring_advice(exc) from exc
+    session.lock("command finished")
+    print("Recovered: new passphrase set and this computer is bound to the vault again.")
+    return ExitCode.OK

@@ -1,0 +1,89 @@
+"""Failed-attempt throttling that survives restarts (attempts.json beside vault.keys).
+
+After FREE_FAILURES failed unlocks (wrong passphrase or wrong code) each further failure
+doubles the wait, from BASE_DELAY up to MAX_DELAY. The state is not secret; it also keeps
+the times and kinds of failed attempts (no secrets, no client data) so they can be
+written to the audit log after the next successful unlock.
+
+This is a gate in the app against guessing at the keyboard. It is not what protects a
+stolen vault (that is Argon2id and the device secret): someone with the files can delete
+this one, which docs/security.md says plainly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from therapynotes.atomic import atomic_write_bytes
+from therapynotes.errors import TooManyAttempts
+from therapynotes.security.totp import Clock
+
+FREE_FAILURES = 5
+BASE_DELAY = 30.0
+MAX_DELAY = 15 * 60.0
+MAX_KEPT_EVENTS = 500
+
+
+@dataclass
+class AttemptState:
+    failures: int = 0
+    blocked_until: float = 0.0
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+def delay_after(failures: int) -> float:
+    """Seconds to wait after `failures` consecutive failures."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return float(min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_FAILURES)))
+
+
+class AttemptLog:
+    def __init__(self, path: Path, clock: Clock) -> None:
+        self.path = path
+        self.clock = clock
+
+    def load(self) -> AttemptState:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            events = [e for e in data.get("events", []) if isinstance(e, dict)]
+            return AttemptState(int(data["failures"]), float(data["blocked_until"]), events)
+        except FileNotFoundError:
+            return AttemptState()
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # A damaged throttle file must not lock the therapist out, nor reset the
+            # throttle to zero for free: treat it as the free allowance used up.
+            return AttemptState(FREE_FAILURES, 0.0, [])
+
+    def _save(self, state: AttemptState) -> None:
+        payload = {
+            "failures": state.failures,
+            "blocked_until": state.blocked_until,
+            "events": state.events[-MAX_KEPT_EVENTS:],
+        }
+        atomic_write_bytes(self.path, json.dumps(payload).encode("utf-8"))
+
+    def check_allowed(self) -> None:
+        """Raise TooManyAttempts while a wait is in force."""
+        left = self.load().blocked_until - self.clock()
+        if left > 0:
+            raise TooManyAttempts(int(left) + 1)
+
+    def record_failure(self, kind: str) -> None:
+        state = self.load()
+        state.failures += 1
+        now = self.clock()
+        state.blocked_until = now + delay_after(state.failures)
+        state.events.append({"at": now, "kind": kind})
+        self._save(state)
+
+    def record_success(self) -> list[dict[str, Any]]:
+        """Reset the counter; return the failed attempts not yet written to the audit log."""
+        state = self.load()
+        if state.failures == 0 and not state.events and not self.path.exists():
+            return []
+        self._save(AttemptState())
+        return state.events

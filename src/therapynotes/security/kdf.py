@@ -1,0 +1,161 @@
+"""Argon2id key derivation: parameters, calibration, caps and HKDF sub-keys.
+
+Owns every derivation in the key hierarchy (docs/security.md): the master key M from the
+passphrase, KEK_local, KEK_backup and KEK_rk. Parameters are checked against hard caps
+before any work, so a hostile file cannot make us allocate gigabytes.
+
+The test-only cheap profile is allowed only while pytest runs (in this process, or in a
+child of a running test, which inherits PYTEST_CURRENT_TEST).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from therapynotes.errors import KeysFileCorrupt, TherapyNotesError
+from therapynotes.security.secret import Secret
+
+KEY_LEN = 32
+SALT_LEN = 16
+
+# RFC 9106 second recommended option: the floor for any real vault.
+FLOOR_M_KIB = 64 * 1024
+FLOOR_T = 3
+FLOOR_P = 4
+# Caps checked on read before any allocation (memory-bomb and CPU-bomb headers).
+CAP_M_KIB = 4 * 1024 * 1024
+CAP_T = 64
+CAP_P = 16
+DEFAULT_M_KIB = 256 * 1024
+TARGET_SECONDS = 1.0
+
+TEST_ENV = "THERAPYNOTES_TEST_CHEAP_KDF"
+CHEAP_M_KIB = 64
+CHEAP_T = 1
+CHEAP_P = 1
+
+INFO_LOCAL = b"therapynotes/local/v1"
+INFO_BACKUP = b"therapynotes/backup/v1"
+INFO_RECOVERY = b"therapynotes/recovery/v1"
+
+
+class CheapKdfRefused(TherapyNotesError):
+    """The test-only fast key derivation was requested outside the test suite. Unset
+    THERAPYNOTES_TEST_CHEAP_KDF."""
+
+
+def cheap_kdf_enabled() -> bool:
+    """True when the test-only cheap KDF is switched on (and allowed)."""
+    if os.environ.get(TEST_ENV) != "1":
+        return False
+    if "pytest" in sys.modules or "PYTEST_CURRENT_TEST" in os.environ:
+        return True
+    raise CheapKdfRefused
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters: memory in KiB, iterations, lanes, and the salt."""
+
+    m_kib: int
+    t: int
+    p: int
+    salt: bytes
+
+    def check(self) -> None:
+        """Refuse out-of-range parameters before any work is done."""
+        ints_ok = all(type(v) is int for v in (self.m_kib, self.t, self.p))
+        if not ints_ok or not isinstance(self.salt, bytes) or len(self.salt) != SALT_LEN:
+            raise KeysFileCorrupt("key-derivation settings unreadable")
+        if self.m_kib > CAP_M_KIB or self.t > CAP_T or self.p > CAP_P:
+            raise KeysFileCorrupt("key-derivation settings over the safety limit")
+        if self.p < 1 or self.t < 1 or self.m_kib < 8 * self.p:
+            raise KeysFileCorrupt("key-derivation settings out of range")
+        below_floor = self.m_kib < FLOOR_M_KIB or self.t < FLOOR_T
+        if below_floor and not cheap_kdf_enabled():
+            raise KeysFileCorrupt("key-derivation settings below the safety floor")
+
+    def associated_data(self) -> bytes:
+        """Canonical bytes binding these parameters into an AEAD's associated data."""
+        return b"argon2id;m=%d;t=%d;p=%d;salt=%s" % (
+            self.m_kib,
+            self.t,
+            self.p,
+            self.salt.hex().encode(),
+        )
+
+
+def normalize_passphrase(passphrase: str) -> bytes:
+    return unicodedata.normalize("NFKC", passphrase).encode("utf-8")
+
+
+def argon2id(passphrase: str, params: KdfParams) -> Secret:
+    """The master key M = Argon2id(NFKC(passphrase), salt, m, t, p)."""
+    params.check()
+    raw = hash_secret_raw(
+        secret=normalize_passphrase(passphrase),
+        salt=params.salt,
+        time_cost=params.t,
+        memory_cost=params.m_kib,
+        parallelism=params.p,
+        hash_len=KEY_LEN,
+        type=Type.ID,
+    )
+    return Secret(raw)
+
+
+def hkdf(ikm: bytes, *, info: bytes, salt: bytes | None = None) -> Secret:
+    return Secret(HKDF(algorithm=hashes.SHA256(), length=KEY_LEN, salt=salt, info=info).derive(ikm))
+
+
+def kek_local(master: Secret, device_secret: bytes) -> Secret:
+    """KEK_local = HKDF-SHA256(M || D, info "therapynotes/local/v1")."""
+    return hkdf(master.reveal() + device_secret, info=INFO_LOCAL)
+
+
+def kek_backup(master: Secret) -> Secret:
+    """KEK_backup = HKDF-SHA256(M, info "therapynotes/backup/v1")."""
+    return hkdf(master.reveal(), info=INFO_BACKUP)
+
+
+def kek_recovery(recovery_key: Secret, salt: bytes) -> Secret:
+    """KEK_rk = HKDF-SHA256(RK, salt, info "therapynotes/recovery/v1")."""
+    return hkdf(recovery_key.reveal(), info=INFO_RECOVERY, salt=salt)
+
+
+def new_salt() -> bytes:
+    return os.urandom(SALT_LEN)
+
+
+def _available_memory_kib() -> int | None:
+    try:
+        pages = os.sysconf("SC_AVPHYS_PAGES")
+        page_size = os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+    return int(pages * page_size // 1024)
+
+
+def calibrate(target_seconds: float = TARGET_SECONDS) -> KdfParams:
+    """Parameters taking about `target_seconds` here: m = 256 MiB where memory allows
+    (falling back toward the 64 MiB floor), p = 4, t >= 3 raised to meet the target."""
+    if cheap_kdf_enabled():
+        return KdfParams(CHEAP_M_KIB, CHEAP_T, CHEAP_P, new_salt())
+    m_kib = DEFAULT_M_KIB
+    available = _available_memory_kib()
+    while available is not None and m_kib > FLOOR_M_KIB and m_kib * 4 > available:
+        m_kib //= 2
+    probe = KdfParams(m_kib, FLOOR_T, FLOOR_P, new_salt())
+    started = time.perf_counter()
+    argon2id("calibration", probe).wipe()
+    elapsed = max(time.perf_counter() - started, 1e-3)
+    t = max(FLOOR_T, min(CAP_T, round(FLOOR_T * target_seconds / elapsed)))
+    return KdfParams(m_kib, t, FLOOR_P, new_salt())

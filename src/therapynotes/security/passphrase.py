@@ -1,0 +1,46 @@
+"""The passphrase policy: a minimum that refuses weak passphrases with a reason.
+
+Strength is estimated with zxcvbn (dictionary words, keyboard patterns, dates, l33t);
+the estimate is a guide for the meter in the setup wizard and a floor for every path
+that sets a passphrase (CLI and app alike).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
+
+from therapynotes.errors import WeakPassphrase
+
+MIN_LENGTH = 10
+MIN_SCORE = 3  # zxcvbn 0..4; 3 = "safely unguessable: moderate protection from offline attack"
+MAX_LENGTH = 1024
+_ZXCVBN_PREFIX = 100  # zxcvbn is slow on very long input; the prefix decides the score
+
+
+@dataclass(frozen=True)
+class Strength:
+    score: int  # 0..4
+    feedback: str  # one sentence for the meter (never echoes the passphrase)
+    acceptable: bool
+
+
+def assess(passphrase: str, *, user_inputs: tuple[str, ...] = ()) -> Strength:
+    if len(passphrase) > MAX_LENGTH:
+        return Strength(0, f"Use at most {MAX_LENGTH} characters.", acceptable=False)
+    result = zxcvbn(passphrase[:_ZXCVBN_PREFIX], user_inputs=list(user_inputs))
+    score = int(result["score"])
+    fb = result.get("feedback") or {}
+    hint = fb.get("warning") or " ".join(fb.get("suggestions") or [])
+    if len(passphrase) < MIN_LENGTH:
+        return Strength(score, f"Use at least {MIN_LENGTH} characters.", acceptable=False)
+    if score < MIN_SCORE:
+        return Strength(score, hint or "Add another uncommon word or two.", acceptable=False)
+    return Strength(score, "Strong enough." if score == MIN_SCORE else "Very strong.", True)
+
+
+def require_acceptable(passphrase: str) -> None:
+    strength = assess(passphrase)
+    if not strength.acceptable:
+        raise WeakPassphrase(strength.feedback)

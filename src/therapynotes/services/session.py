@@ -1,0 +1,67 @@
+"""An unlocked vault: the open database and the keys that exist only while unlocked.
+
+Handed to the CLI command or the main window after a successful unlock; `lock()` closes
+the database, zeroes the keys we own and releases the instance lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from therapynotes.errors import VaultLocked
+from therapynotes.paths import VaultPaths
+from therapynotes.security.kdf import KdfParams
+from therapynotes.security.keyslots import KeysDocument
+from therapynotes.security.secret import Secret
+from therapynotes.store.connection import Connection, close_db
+from therapynotes.store.instance_lock import InstanceLock
+
+
+@dataclass
+class VaultSession:
+    paths: VaultPaths
+    doc: KeysDocument
+    dek: Secret
+    kek_backup: Secret
+    instance_lock: InstanceLock
+    _conn: Connection | None
+    # Failed unlock attempts made before this unlock (for the audit log); no secrets.
+    failed_attempts: list[dict[str, Any]] = field(default_factory=list)
+    on_lock: list[Callable[[str], None]] = field(default_factory=list)
+
+    @property
+    def vault_id(self) -> str:
+        return self.doc.vault_id
+
+    @property
+    def kdf_params(self) -> KdfParams:
+        """The local slot's Argon2id parameters (backups reuse them with KEK_backup)."""
+        return self.doc.local.kdf
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise VaultLocked
+        return self._conn
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def lock(self, reason: str = "manual") -> None:
+        """Close the database and wipe keys. Safe to call twice."""
+        if self._conn is None:
+            return
+        for callback in list(self.on_lock):
+            callback(reason)
+        close_db(self._conn)
+        self._conn = None
+        self.dek.wipe()
+        self.kek_backup.wipe()
+        self.instance_lock.release()
+
+    def __repr__(self) -> str:
+        state = "open" if self.is_open else "locked"
+        return f"<VaultSession {self.doc.vault_id[:8]} {state}>"

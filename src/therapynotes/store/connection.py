@@ -1,0 +1,106 @@
+"""Opening the SQLCipher database with the data key, and nothing else.
+
+The DEK is the raw SQLCipher key (`PRAGMA key = "x'<hex>'"`), so SQLCipher's own
+PBKDF2 is skipped. Refuses to run on a SQLite build without SQLCipher (which would
+silently ignore the key and write plaintext).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from therapynotes.errors import SqlCipherMissing, StorageError, VaultCorrupt
+from therapynotes.paths import PRIVATE_FILE_MODE
+from therapynotes.security.secret import Secret
+
+try:
+    import sqlcipher3.dbapi2 as sqlcipher
+except ImportError:  # pragma: no cover - exercised by the refuses-plain-sqlite test
+    sqlcipher = None
+
+Connection = Any  # sqlcipher3.dbapi2.Connection (the package ships no type hints)
+
+PRAGMAS = (
+    "PRAGMA cipher_memory_security = ON",
+    "PRAGMA secure_delete = ON",
+    "PRAGMA temp_store = MEMORY",
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+)
+
+
+def driver() -> Any:
+    """The sqlcipher3 DB-API module; raises SqlCipherMissing without it."""
+    if sqlcipher is None:
+        raise SqlCipherMissing
+    return sqlcipher
+
+
+def cipher_version(conn: Connection) -> str:
+    row = conn.execute("PRAGMA cipher_version").fetchone()
+    return str(row[0]) if row and row[0] else ""
+
+
+def _touch_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does (SQLite copies its mode to -wal/-shm)."""
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        os.close(fd)
+
+
+def open_db(path: Path, dek: Secret, *, create: bool = False) -> Connection:
+    """Open (or create) the vault database keyed with `dek`, pragmas applied.
+
+    The connection is in autocommit mode; callers use explicit transactions.
+    """
+    db = driver()
+    if not create and not path.exists():
+        raise VaultCorrupt("the data file is missing")
+    try:
+        if create:
+            _touch_private(path)
+        conn = db.connect(str(path), isolation_level=None, check_same_thread=False)
+    except (OSError, db.Error) as exc:
+        raise StorageError(type(exc).__name__) from exc
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f"PRAGMA key = \"x'{dek.reveal().hex()}'\"")
+        if not cipher_version(conn):
+            raise SqlCipherMissing
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        for pragma in PRAGMAS:
+            conn.execute(pragma).fetchall()
+    except db.DatabaseError as exc:
+        conn.close()
+        raise VaultCorrupt from exc
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def close_db(conn: Connection | None) -> None:
+    """Checkpoint the WAL into the main file and close; never raises."""
+    if conn is None:
+        return
+    with contextlib.suppress(Exception):
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection) -> Any:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,67 @@
+"""Numbered, forward-only schema migrations, run at unlock, each in a transaction.
+
+A migration is a module `mNNNN_name.py` in this package defining `VERSION = NNNN` and
+`upgrade(conn)`. `PRAGMA user_version` records the schema version; it is set inside the
+same transaction as the migration, so a crash leaves either the old or the new schema.
+Released migrations never change: fixtures of every released schema live in
+tests/fixtures/.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+from therapynotes.errors import SchemaTooNew
+from therapynotes.store.connection import Connection, transaction
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    upgrade: Callable[[Connection], None]
+
+
+def discover(package: ModuleType | None = None) -> list[Migration]:
+    pkg = package or importlib.import_module(__name__)
+    found: list[Migration] = []
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if not (info.name.startswith("m") and info.name[1:5].isdigit()):
+            continue
+        module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        found.append(Migration(int(module.VERSION), info.name, module.upgrade))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if versions != list(range(1, len(versions) + 1)):
+        raise RuntimeError(f"migrations must be numbered 1..n without gaps: {versions}")
+    return found
+
+
+def current_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def latest_version() -> int:
+    return len(discover())
+
+
+def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[int]:
+    """Bring the schema up to date; return the versions applied."""
+    steps = migrations if migrations is not None else discover()
+    have = current_version(conn)
+    newest = steps[-1].version if steps else 0
+    if have > newest:
+        raise SchemaTooNew
+    applied = []
+    for step in steps:
+        if step.version <= have:
+            continue
+        with transaction(conn):
+            step.upgrade(conn)
+            conn.execute(f"PRAGMA user_version = {int(step.version)}")
+        applied.append(step.version)
+    return applied
