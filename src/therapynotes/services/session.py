@@ -6,6 +6,7 @@ the database, zeroes the keys we own and releases the instance lock.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,9 @@ from therapynotes.paths import VaultPaths
 from therapynotes.security.kdf import KdfParams
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
-from therapynotes.store.connection import Connection, close_db
+from therapynotes.store import audit
+from therapynotes.store.audit import AuditKind
+from therapynotes.store.connection import Connection, close_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
 
 
@@ -40,6 +43,11 @@ class VaultSession:
         """The local slot's Argon2id parameters (backups reuse them with KEK_backup)."""
         return self.doc.local.kdf
 
+    def record(self, kind: AuditKind, *, subject: str = "", **detail: object) -> None:
+        """Append one audit row in its own transaction (for events with no other write)."""
+        with transaction(self.conn):
+            audit.append(self.conn, kind, subject=subject, detail=detail)
+
     @property
     def conn(self) -> Connection:
         if self._conn is None:
@@ -50,12 +58,18 @@ class VaultSession:
     def is_open(self) -> bool:
         return self._conn is not None
 
-    def lock(self, reason: str = "manual") -> None:
+    def lock(self, reason: str = "manual", *, record: bool = True) -> None:
         """Close the database and wipe keys. Safe to call twice."""
         if self._conn is None:
             return
         for callback in list(self.on_lock):
             callback(reason)
+        if record:
+            with (
+                contextlib.suppress(Exception),
+                transaction(self._conn),
+            ):  # a full disk must not stop a lock
+                audit.append(self._conn, AuditKind.LOCK, detail={"reason": reason})
         close_db(self._conn)
         self._conn = None
         self.dek.wipe()

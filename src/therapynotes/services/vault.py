@@ -41,7 +41,8 @@ from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDo
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
 from therapynotes.services.session import VaultSession
-from therapynotes.store import migrations
+from therapynotes.store import audit, migrations
+from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import close_db, open_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
 
@@ -259,15 +260,30 @@ class VaultService:
             try:
                 self._check_totp(session, code)
             except (TotpRejected, TotpReplayed):
-                session.lock("failed code")
+                session.lock("failed code", record=False)
                 self.attempts.record_failure("code")
                 raise
             migrations.migrate(session.conn)
         except BaseException:
             lock.release()
             raise
-        session.failed_attempts = self.attempts.record_success()
+        self._record_unlock(session, AuditKind.UNLOCK_OK, method="passphrase+code")
         return session
+
+    def _record_unlock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
+        """Write the failed attempts made while locked, then this unlock, to the audit log."""
+        failed = self.attempts.record_success()
+        session.failed_attempts = failed
+        with transaction(session.conn):
+            for event in failed:
+                when = datetime.fromtimestamp(float(event.get("at", 0)), UTC)
+                audit.append(
+                    session.conn,
+                    AuditKind.UNLOCK_FAILED,
+                    detail={"factor": str(event.get("kind", "unknown"))},
+                    at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                )
+            audit.append(session.conn, kind, detail=detail)
 
     def _open_session(
         self, doc: KeysDocument, dek: Secret, kek_backup: Secret, lock: InstanceLock
@@ -320,6 +336,7 @@ class VaultService:
         session.kek_backup = kdf.kek_backup(master)
         master.wipe()
         session.doc = new_doc
+        session.record(AuditKind.PASSPHRASE_CHANGED)
 
     def recover(
         self, recovery_text: str, new_passphrase: str, *, passphrase_only: bool = False
@@ -346,7 +363,7 @@ class VaultService:
         except BaseException:
             lock.release()
             raise
-        session.failed_attempts = self.attempts.record_success()
+        self._record_unlock(session, AuditKind.RECOVERY_USED, binding=session.doc.device_binding)
         return session
 
     def _rebind(self, session: VaultSession, passphrase: str, passphrase_only: bool) -> None:
@@ -395,6 +412,7 @@ class VaultService:
         new_doc = _replace(session.doc, recovery=slot)
         self._write_doc(new_doc, session.dek)
         session.doc = new_doc
+        session.record(AuditKind.RECOVERY_KEY_REPLACED)
         return text
 
     @staticmethod
