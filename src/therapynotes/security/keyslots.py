@@ -202,7 +202,8 @@ def _split(raw: bytes) -> tuple[bytes, bytes, str, str]:
     if len(lines) != 5 or lines[4] != b"":
         raise KeysFileCorrupt("unexpected layout")
     if lines[0] != MAGIC.encode("ascii"):
-        if lines[0].startswith(b"therapynotes-keys/"):
+        version = lines[0].removeprefix(b"therapynotes-keys/")
+        if version != lines[0] and version.isdigit() and int(version) > FORMAT_VERSION:
             raise KeysFileTooNew
         raise KeysFileCorrupt("not a key file")
     signed = lines[0] + b"\n" + lines[1] + b"\n"

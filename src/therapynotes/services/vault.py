@@ -199,6 +199,7 @@ class VaultService:
                 conn.execute(
                     "INSERT INTO vault_meta(key, value) VALUES ('vault_id', ?)", (vault_id,)
                 )
+                audit.append(conn, AuditKind.VAULT_CREATED)
                 conn.execute(
                     "INSERT INTO totp(id, secret, last_step, enrolled_at) VALUES (1, ?, -1, ?)",
                     (totp_secret, _now_iso(self.clock)),

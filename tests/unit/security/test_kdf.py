@@ -1,0 +1,121 @@
+"""Argon2id: RFC 9106 vector, parameter caps before allocation, calibration, test switch."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+import pytest
+from argon2.low_level import ARGON2_VERSION, Type, core, ffi
+
+from therapynotes.errors import KeysFileCorrupt
+from therapynotes.security import kdf
+from therapynotes.security.kdf import KdfParams
+
+RFC9106_ARGON2ID_TAG = "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
+
+
+def test_rfc9106_section_5_3_argon2id_vector() -> None:
+    """The Argon2 library we rely on reproduces the RFC 9106 Argon2id test vector
+    (which uses the secret and associated-data inputs, hence the low-level call)."""
+    password, salt, secret, ad = b"\x01" * 32, b"\x02" * 16, b"\x03" * 8, b"\x04" * 12
+    out = ffi.new("uint8_t[]", 32)
+    keep = [ffi.new("uint8_t[]", v) for v in (password, salt, secret, ad)]
+    ctx = ffi.new(
+        "argon2_context *",
+        {
+            "out": out,
+            "outlen": 32,
+            "pwd": keep[0],
+            "pwdlen": 32,
+            "salt": keep[1],
+            "saltlen": 16,
+            "secret": keep[2],
+            "secretlen": 8,
+            "ad": keep[3],
+            "adlen": 12,
+            "t_cost": 3,
+            "m_cost": 32,
+            "lanes": 4,
+            "threads": 4,
+            "version": ARGON2_VERSION,
+            "allocate_cbk": ffi.NULL,
+            "free_cbk": ffi.NULL,
+            "flags": 0,
+        },
+    )
+    assert core(ctx, Type.ID.value) == 0
+    assert bytes(ffi.buffer(out, 32)).hex() == RFC9106_ARGON2ID_TAG
+
+
+def test_argon2id_is_deterministic_and_salted() -> None:
+    params = KdfParams(kdf.CHEAP_M_KIB, 1, 1, b"s" * 16)
+    other = KdfParams(kdf.CHEAP_M_KIB, 1, 1, b"t" * 16)
+    a = kdf.argon2id("pass phrase", params)
+    assert a == kdf.argon2id("pass phrase", params)
+    assert a != kdf.argon2id("pass phrase", other)
+    assert a != kdf.argon2id("pass phrasf", params)
+
+
+def test_passphrase_is_nfkc_normalized() -> None:
+    params = KdfParams(kdf.CHEAP_M_KIB, 1, 1, b"s" * 16)
+    composed, decomposed = "caf\u00e9 au lait", "cafe\u0301 au lait"
+    assert kdf.argon2id(composed, params) == kdf.argon2id(decomposed, params)
+
+
+@pytest.mark.parametrize(
+    ("m_kib", "t", "p"),
+    [(kdf.CAP_M_KIB + 1, 3, 4), (2**40, 3, 4), (65536, kdf.CAP_T + 1, 4), (65536, 3, kdf.CAP_P + 1)],
+)
+def test_memory_and_cpu_bombs_are_refused_before_any_allocation(m_kib: int, t: int, p: int) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(KeysFileCorrupt):
+        kdf.argon2id("x", KdfParams(m_kib, t, p, b"s" * 16))
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    print(f"peak RSS growth while refusing m={m_kib} KiB: {grown_kib} KiB")
+    assert grown_kib < 16 * 1024
+
+
+@pytest.mark.parametrize("bad", [(0, 3, 4), (65536, 0, 4), (65536, 3, 0), (4, 3, 4)])
+def test_out_of_range_parameters_are_refused(bad: tuple[int, int, int]) -> None:
+    with pytest.raises(KeysFileCorrupt):
+        KdfParams(*bad, salt=b"s" * 16).check()
+
+
+def test_below_floor_parameters_are_refused_without_the_test_switch(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(kdf.TEST_ENV)
+    with pytest.raises(KeysFileCorrupt):
+        KdfParams(kdf.CHEAP_M_KIB, 1, 1, b"s" * 16).check()
+    KdfParams(kdf.FLOOR_M_KIB, kdf.FLOOR_T, kdf.FLOOR_P, b"s" * 16).check()
+
+
+def test_cheap_kdf_refuses_to_work_outside_the_test_suite() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    env[kdf.TEST_ENV] = "1"
+    script = (
+        "from therapynotes.security import kdf\n"
+        "try:\n    kdf.calibrate()\nexcept kdf.CheapKdfRefused as e:\n    print('refused:', e.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    assert "refused: The test-only fast key derivation" in out.stdout, out.stderr
+
+
+def test_calibration_meets_the_floor_and_uses_256_mib_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(kdf.TEST_ENV)
+    params = kdf.calibrate(target_seconds=0.2)
+    print(f"calibrated: m={params.m_kib} KiB t={params.t} p={params.p}")
+    assert params.m_kib >= kdf.FLOOR_M_KIB and params.t >= kdf.FLOOR_T and params.p == kdf.FLOOR_P
+    # This machine has plenty of memory: the default 256 MiB is kept.
+    assert params.m_kib == kdf.DEFAULT_M_KIB
+    assert len(params.salt) == kdf.SALT_LEN
+
+
+def test_hkdf_subkeys_differ_by_purpose() -> None:
+    master = kdf.argon2id("x", KdfParams(kdf.CHEAP_M_KIB, 1, 1, b"s" * 16))
+    local = kdf.kek_local(master, b"\x00" * 32)
+    assert local != kdf.kek_local(master, b"\x01" * 32)
+    assert local != kdf.kek_backup(master)
