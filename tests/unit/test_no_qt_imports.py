@@ -36,6 +36,8 @@ def test_non_ui_modules_import_without_pyside6() -> None:
         "assert not any(m.startswith('PySide6') for m in sys.modules)\n"
         "print('imported', len(" + repr(modules) + "))\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert f"imported {len(modules)}" in result.stdout

@@ -67,7 +67,12 @@ def test_passphrase_is_nfkc_normalized() -> None:
 
 @pytest.mark.parametrize(
     ("m_kib", "t", "p"),
-    [(kdf.CAP_M_KIB + 1, 3, 4), (2**40, 3, 4), (65536, kdf.CAP_T + 1, 4), (65536, 3, kdf.CAP_P + 1)],
+    [
+        (kdf.CAP_M_KIB + 1, 3, 4),
+        (2**40, 3, 4),
+        (65536, kdf.CAP_T + 1, 4),
+        (65536, 3, kdf.CAP_P + 1),
+    ],
 )
 def test_memory_and_cpu_bombs_are_refused_before_any_allocation(m_kib: int, t: int, p: int) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -98,9 +103,12 @@ def test_cheap_kdf_refuses_to_work_outside_the_test_suite() -> None:
     env[kdf.TEST_ENV] = "1"
     script = (
         "from therapynotes.security import kdf\n"
-        "try:\n    kdf.calibrate()\nexcept kdf.CheapKdfRefused as e:\n    print('refused:', e.message)\n"
+        "try:\n    kdf.calibrate()\n"
+        "except kdf.CheapKdfRefused as e:\n    print('refused:', e.message)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
     assert "refused: The test-only fast key derivation" in out.stdout, out.stderr
 
 

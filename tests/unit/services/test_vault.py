@@ -356,6 +356,11 @@ def test_audit_records_unlock_and_lock(vault_dir: Path, clock) -> None:
     clock.advance(30)
     session = svc.unlock(STRONG, code_for(created, clock()))
     kinds = [(e.kind, e.detail.get("reason")) for e in audit.entries(session.conn)]
-    assert kinds[:4] == [("vault.created", None), ("unlock.ok", None), ("lock", "idle"), ("unlock.ok", None)]
+    assert kinds[:4] == [
+        ("vault.created", None),
+        ("unlock.ok", None),
+        ("lock", "idle"),
+        ("unlock.ok", None),
+    ]
     assert audit.verify(session.conn).ok
     session.lock()
