@@ -73,3 +73,15 @@ def test_pragmas_are_in_force(conn) -> None:
     assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     assert conn.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+
+
+def test_sqlcipher_says_nothing_on_stderr_for_a_wrong_key(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "t.db"
+    close_db(open_db(path, Secret(b"\x01" * 32), create=True))
+    capfd.readouterr()
+    with pytest.raises(VaultCorrupt):
+        open_db(path, Secret(b"\x02" * 32))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
