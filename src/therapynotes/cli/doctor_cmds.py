@@ -1,0 +1,121 @@
+"""`therapynotes doctor`: is this computer set up safely? Exit 1 with advice if not.
+
+Needs no unlock and prints no client data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from therapynotes import __version__
+from therapynotes.cli.common import ExitCode, add_common_options, service, vault_dir
+from therapynotes.errors import TherapyNotesError
+from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, default_config_dir
+from therapynotes.security import device_key
+from therapynotes.store.connection import driver
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "ok", "warning" or "unsafe"
+    topic: str
+    text: str
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("doctor", help="check this computer's setup; exit 1 if unsafe")
+    add_common_options(parser)
+    parser.set_defaults(handler=cmd_doctor)
+
+
+def _sqlcipher() -> Finding:
+    try:
+        db = driver()
+        conn = db.connect(":memory:")
+        version = conn.execute("PRAGMA cipher_version").fetchone()
+        conn.close()
+    except TherapyNotesError as exc:
+        return Finding("unsafe", "sqlcipher", exc.message)
+    if not version or not version[0]:
+        return Finding("unsafe", "sqlcipher", "SQLite without SQLCipher: reinstall TherapyNotes")
+    return Finding("ok", "sqlcipher", str(version[0]))
+
+
+def _keyring() -> Finding:
+    try:
+        return Finding("ok", "keyring", f"{device_key.backend_name()} (encrypted)")
+    except TherapyNotesError as exc:
+        return Finding("unsafe", "keyring", f"{type(exc).__name__}: {exc.message}")
+
+
+def _qt() -> Finding:
+    try:
+        from PySide6 import __version__ as pyside_version  # noqa: PLC0415 - only here
+    except ImportError:
+        return Finding("warning", "qt", "PySide6 is not installed: the desktop app cannot start")
+    platform = os.environ.get("QT_QPA_PLATFORM") or (
+        "wayland/xcb" if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") else ""
+    )
+    if sys.platform.startswith("linux") and not platform:
+        return Finding("warning", "qt", f"PySide6 {pyside_version}; no display found")
+    return Finding("ok", "qt", f"PySide6 {pyside_version}; platform {platform or 'native'}")
+
+
+def _mode_findings(topic: str, folder: Path) -> list[Finding]:
+    if not folder.exists():
+        return [Finding("ok", topic, f"{folder} (not created yet)")]
+    if os.name != "posix":
+        return [Finding("ok", topic, str(folder))]
+    found = []
+    mode = stat.S_IMODE(folder.stat().st_mode)
+    if mode & ~PRIVATE_DIR_MODE:
+        found.append(Finding("unsafe", topic, f"{folder} is {mode:o}; run: chmod 700 '{folder}'"))
+    for path in folder.iterdir():
+        if path.is_file() and stat.S_IMODE(path.stat().st_mode) & ~PRIVATE_FILE_MODE:
+            found.append(
+                Finding("unsafe", topic, f"{path.name} is readable by others; run: chmod 600")
+            )
+    return found or [Finding("ok", topic, f"{folder} (private)")]
+
+
+def _vault(args: argparse.Namespace) -> Finding:
+    svc = service(args)
+    if not svc.exists():
+        return Finding("ok", "vault", "none yet (create one with `therapynotes init`)")
+    try:
+        st = svc.status()
+    except TherapyNotesError as exc:
+        return Finding("unsafe", "vault", exc.message)
+    if st.device_binding == "none":
+        return Finding("warning", "vault", "passphrase-only: no device secret protects it")
+    if st.device_bound != "yes":
+        return Finding("warning", "vault", f"not bound to this computer ({st.device_bound})")
+    return Finding("ok", "vault", f"{st.vault_id[:8]}…, bound to this computer's keyring")
+
+
+def findings(args: argparse.Namespace) -> list[Finding]:
+    return [
+        Finding("ok", "version", f"therapynotes {__version__}"),
+        _sqlcipher(),
+        _keyring(),
+        _qt(),
+        *_mode_findings("data", vault_dir(args)),
+        *_mode_findings("config", default_config_dir()),
+        _vault(args),
+    ]
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    results = findings(args)
+    for f in results:
+        print(f"{f.level:8} {f.topic:8} {f.text}")
+    if any(f.level == "unsafe" for f in results):
+        print("therapynotes: something above is unsafe; follow its advice.", file=sys.stderr)
+        return ExitCode.FAILED
+    return ExitCode.OK
