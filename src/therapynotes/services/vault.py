@@ -243,33 +243,48 @@ class VaultService:
         self.attempts.check_allowed()
         lock = InstanceLock(self.paths.lock)
         lock.acquire()
+        session: VaultSession | None = None
         try:
-            device = self._device_secret(doc)
-            master = kdf.argon2id(passphrase, doc.local.kdf)
-            kek = kdf.kek_local(master, device.reveal())
-            device.wipe()
-            try:
-                dek = keyslots.open_local(doc, kek)
-            except WrongPassphrase:
-                self.attempts.record_failure("passphrase")
-                raise
-            finally:
-                kek.wipe()
-            keyslots.verify_mac(raw, dek)
-            session = self._open_session(doc, dek, kdf.kek_backup(master), lock)
-            master.wipe()
+            dek, kek_backup = self._unwrap_local(raw, doc, passphrase)
+            session = self._open_session(doc, dek, kek_backup, lock)
             try:
                 self._check_totp(session, code)
             except (TotpRejected, TotpReplayed):
-                session.lock("failed code", record=False)
                 self.attempts.record_failure("code")
                 raise
             migrations.migrate(session.conn)
         except BaseException:
+            if session is not None:
+                session.lock("unlock failed", record=False)
             lock.release()
             raise
         self._record_unlock(session, AuditKind.UNLOCK_OK, method="passphrase+code")
         return session
+
+    def _unwrap_local(
+        self, raw: bytes, doc: KeysDocument, passphrase: str
+    ) -> tuple[Secret, Secret]:
+        """(DEK, KEK_backup) from the passphrase and device secret; wipes what it derives."""
+        device = self._device_secret(doc)
+        master = kdf.argon2id(passphrase, doc.local.kdf)
+        kek = kdf.kek_local(master, device.reveal())
+        device.wipe()
+        try:
+            dek = keyslots.open_local(doc, kek)
+        except WrongPassphrase:
+            master.wipe()
+            self.attempts.record_failure("passphrase")
+            raise
+        finally:
+            kek.wipe()
+        try:
+            keyslots.verify_mac(raw, dek)
+            return dek, kdf.kek_backup(master)
+        except BaseException:
+            dek.wipe()
+            raise
+        finally:
+            master.wipe()
 
     def _record_unlock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
         """Write the failed attempts made while locked, then this unlock, to the audit log."""
