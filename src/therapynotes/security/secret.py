@@ -7,7 +7,9 @@ and is documented honestly in docs/security.md.
 
 from __future__ import annotations
 
+import ctypes
 import hmac
+import sys
 
 
 class Secret:
@@ -50,3 +52,18 @@ class Secret:
     @property
     def wiped(self) -> bool:
         return self._wiped
+
+
+def scrub_immutable(value: bytes | str) -> None:
+    """Best effort: overwrite the buffer of a temporary bytes or ASCII str copy of a key.
+
+    Some APIs only take immutable types (SQLCipher's `PRAGMA key` needs a str). On CPython
+    the payload of a bytes object, and of a compact ASCII str, sits at the end of the
+    object, just before a trailing NUL; we zero it in place. Only call this on a private
+    temporary that nothing else references. Elsewhere (PyPy, non-ASCII) it does nothing.
+    """
+    if sys.implementation.name != "cpython" or not value:
+        return
+    if type(value) is bytes or (type(value) is str and value.isascii()):
+        offset = sys.getsizeof(value) - len(value) - 1
+        ctypes.memset(id(value) + offset, 0, len(value))

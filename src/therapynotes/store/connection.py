@@ -14,7 +14,7 @@ from typing import Any
 
 from therapynotes.errors import SqlCipherMissing, StorageError, VaultCorrupt
 from therapynotes.paths import PRIVATE_FILE_MODE
-from therapynotes.security.secret import Secret
+from therapynotes.security.secret import Secret, scrub_immutable
 
 try:
     import sqlcipher3.dbapi2 as sqlcipher
@@ -69,7 +69,15 @@ def open_db(path: Path, dek: Secret, *, create: bool = False) -> Connection:
         raise StorageError(type(exc).__name__) from exc
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{dek.reveal().hex()}'\"")
+        raw = dek.reveal()
+        hex_key = raw.hex()
+        statement = f"PRAGMA key = \"x'{hex_key}'\""
+        try:
+            conn.execute(statement)
+        finally:
+            for temporary in (statement, hex_key, raw):
+                scrub_immutable(temporary)
+            del statement, hex_key, raw
         if not cipher_version(conn):
             raise SqlCipherMissing
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
