@@ -28,6 +28,10 @@ test: lint
 unit: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -m "not secretservice"
 
+package: $(STAMP)
+	$(BIN)/pyinstaller --noconfirm --distpath dist --workpath build packaging/therapynotes.spec
+	@echo "built dist/therapynotes/ (run dist/therapynotes/therapynotes --version)"
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -100,21 +100,26 @@ def _vault(args: argparse.Namespace) -> Finding:
 
 
 def findings(args: argparse.Namespace) -> list[Finding]:
+    vault = _vault(args)
+    keyring_finding = _keyring()
+    if keyring_finding.level == "unsafe" and vault.text.startswith("passphrase-only"):
+        # The therapist chose a vault without a keyring; say so, but it is not a fault.
+        keyring_finding = Finding("warning", "keyring", keyring_finding.text)
     return [
         Finding("ok", "version", f"therapynotes {__version__}"),
         _sqlcipher(),
-        _keyring(),
+        keyring_finding,
         _qt(),
         *_mode_findings("data", vault_dir(args)),
         *_mode_findings("config", default_config_dir()),
-        _vault(args),
+        vault,
     ]
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     results = findings(args)
     for f in results:
-        print(f"{f.level:8} {f.topic:8} {f.text}")
+        print(f"{f.level:8} {f.topic:10} {f.text}")
     if any(f.level == "unsafe" for f in results):
         print("therapynotes: something above is unsafe; follow its advice.", file=sys.stderr)
         return ExitCode.FAILED
