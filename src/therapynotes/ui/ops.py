@@ -35,8 +35,11 @@ class _Bridge(QObject):
         op = self._op
         _RUNNING.discard(op)
         tracker.changed()
-        op.deliver(result, exc)  # type: ignore[arg-type]
-        self.deleteLater()
+        try:
+            op.deliver(result, exc)  # type: ignore[arg-type]
+        finally:
+            op._bridge = None
+            self.deleteLater()
 
 
 class _Task(QRunnable):
@@ -85,6 +88,7 @@ class Op(Generic[T]):
         self._success: Callable[[T], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._busy: Callable[[bool], None] | None = None
+        self._bridge: _Bridge | None = None
 
     def success(self, callback: Callable[[T], None]) -> Op[T]:
         self._success = callback
@@ -100,7 +104,9 @@ class Op(Generic[T]):
         return self
 
     def run(self) -> None:
-        bridge = _Bridge(self)
+        # The op (kept in _RUNNING until delivery) owns the bridge, so the bridge never
+        # dies on the worker thread with the queued answer still pending.
+        self._bridge = bridge = _Bridge(self)
         _RUNNING.add(self)
         tracker.changed()
         if self._busy is not None:

@@ -37,7 +37,7 @@ from therapynotes.errors import (
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
-from therapynotes.ui.errors import show_inline, user_message
+from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import (
@@ -208,13 +208,14 @@ class UnlockView(QWidget):
         try:
             self.vault.attempts.check_allowed()
         except TooManyAttempts as wait:
-            self._start_backoff(wait.seconds_left, after=user_message(exc))
+            self._start_backoff(wait.seconds_left)
 
     # --- backoff ---------------------------------------------------------------------
 
-    def _start_backoff(self, seconds: int, *, after: str = "") -> None:
-        self._blocked_until = self.clock() + seconds
-        self._backoff_prefix = after
+    def _start_backoff(self, seconds: int) -> None:
+        # The attempt file knows the exact moment; TooManyAttempts rounds up.
+        exact = self.vault.attempts.load().blocked_until
+        self._blocked_until = exact if exact > self.clock() else self.clock() + seconds
         self._countdown.start()
         self.tick()
 
@@ -225,8 +226,7 @@ class UnlockView(QWidget):
             self._blocked_until = 0.0
             self._say(None)
         else:
-            prefix = f"{self._backoff_prefix} " if self._backoff_prefix else ""
-            self._say(f"{prefix}Too many failed attempts. Try again in {left} s.")
+            self._say(f"Too many failed attempts. Try again in {left} s.")
         self._refresh_enabled()
 
     @property
