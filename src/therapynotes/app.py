@@ -29,15 +29,50 @@ ACCENT_LIGHT = "#2f6f8f"
 ACCENT_DARK = "#6fa8c4"
 
 
+DARK = {
+    QPalette.ColorRole.Window: "#2b2d30",
+    QPalette.ColorRole.WindowText: "#e8e8e8",
+    QPalette.ColorRole.Base: "#1e1f22",
+    QPalette.ColorRole.AlternateBase: "#26282b",
+    QPalette.ColorRole.ToolTipBase: "#2b2d30",
+    QPalette.ColorRole.ToolTipText: "#e8e8e8",
+    QPalette.ColorRole.PlaceholderText: "#8c8f94",
+    QPalette.ColorRole.Text: "#e8e8e8",
+    QPalette.ColorRole.Button: "#35373b",
+    QPalette.ColorRole.ButtonText: "#e8e8e8",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Light: "#45474c",
+    QPalette.ColorRole.Midlight: "#3a3c40",
+    QPalette.ColorRole.Mid: "#2f3134",
+    QPalette.ColorRole.Dark: "#18191b",
+    QPalette.ColorRole.Shadow: "#0c0c0d",
+}
+DARK_DISABLED_TEXT = "#7d8086"
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in DARK.items():
+        palette.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DARK_DISABLED_TEXT))
+    return palette
+
+
 def is_dark() -> bool:
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
-def apply_palette(app: QApplication) -> None:
-    """The style's own light or dark palette, with our accent for selection and links."""
-    palette = app.style().standardPalette()
-    dark = is_dark()
+def apply_palette(app: QApplication, *, dark: bool | None = None) -> None:
+    """The style's own light palette or our dark one, with the accent for selection and
+    links. `dark=None` follows the system's colour scheme."""
+    dark = is_dark() if dark is None else dark
+    palette = dark_palette() if dark else app.style().standardPalette()
     accent = QColor(ACCENT_DARK if dark else ACCENT_LIGHT)
     on_accent = QColor("#10242e" if dark else "#ffffff")
     for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):

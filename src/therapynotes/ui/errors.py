@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from therapynotes import APP_NAME
 from therapynotes.errors import TherapyNotesError
+from therapynotes.ui.widgets import plain_buttons
 
 
 def user_message(exc: BaseException) -> str:
@@ -31,6 +32,7 @@ def show_error(parent: QObject | None, exc: BaseException, *, title: str = "") -
     box.setText(user_message(exc))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setAccessibleName("Error message")
+    plain_buttons(box)
     box.open()
     return box
 

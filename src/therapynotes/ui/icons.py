@@ -33,28 +33,31 @@ def render_svg(svg: bytes, size: int, ratio: float = 1.0) -> QPixmap:
     return pixmap
 
 
-def _text_colour() -> str:
-    app = QGuiApplication.instance()
-    if app is None:
-        return "#1f2328"
-    return QGuiApplication.palette().color(QPalette.ColorRole.WindowText).name()
+def _colour(role: QPalette.ColorRole, fallback: str) -> str:
+    if QGuiApplication.instance() is None:
+        return fallback
+    return QGuiApplication.palette().color(role).name()
 
 
 def icon(name: str, colour: str | None = None) -> QIcon:
-    return _icon(name, colour or _text_colour())
+    """The icon in the text colour, and in the highlighted-text colour when selected."""
+    return _icon(
+        name,
+        colour or _colour(QPalette.ColorRole.WindowText, "#1f2328"),
+        _colour(QPalette.ColorRole.HighlightedText, "#ffffff"),
+    )
 
 
 @cache
-def _icon(name: str, colour: str) -> QIcon:
-    svg = (ICON_DIR / f"{name}.svg").read_bytes().replace(b"currentColor", colour.encode())
-    ratio = (
-        QGuiApplication.primaryScreen().devicePixelRatio()
-        if QGuiApplication.primaryScreen()
-        else 1.0
-    )
+def _icon(name: str, colour: str, selected: str) -> QIcon:
+    raw = (ICON_DIR / f"{name}.svg").read_bytes()
+    screen = QGuiApplication.primaryScreen()
+    ratio = max(screen.devicePixelRatio() if screen else 1.0, 1.0)
     result = QIcon()
-    for size in SIZES:
-        result.addPixmap(render_svg(svg, size, max(ratio, 1.0)))
+    for mode, tint in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Selected, selected)):
+        svg = raw.replace(b"currentColor", tint.encode())
+        for size in SIZES:
+            result.addPixmap(render_svg(svg, size, ratio), mode)
     return result
 
 

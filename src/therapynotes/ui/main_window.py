@@ -16,7 +16,7 @@ import weakref
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -45,7 +45,7 @@ from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES, SearchPage
 from therapynotes.ui.settings_dialog import SettingsPanel
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import UnlockView
-from therapynotes.ui.widgets import GRID
+from therapynotes.ui.widgets import GRID, plain_buttons
 
 SIDEBAR_WIDTH = 22 * GRID
 
@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("Sidebar")
         self.sidebar.setAccessibleName("Sections")
         self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setBackgroundRole(QPalette.ColorRole.Window)
+        self.sidebar.viewport().setBackgroundRole(QPalette.ColorRole.Window)
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setSpacing(GRID // 4)
         self.sidebar.setMinimumWidth(18 * GRID)
@@ -336,9 +338,7 @@ class MainWindow(QMainWindow):
             self.backup_label.clear()
         else:
             folder = self.ctx.settings.backup_folder
-            self.backup_label.setText(
-                "Backups: folder chosen" if folder else "No backup folder yet"
-            )
+            self.backup_label.setText("Backup folder set" if folder else "No backup folder yet")
 
     def _show_countdown(self, seconds: int) -> None:
         self.countdown_label.setVisible(seconds >= 0)
@@ -378,4 +378,5 @@ class MainWindow(QMainWindow):
             "Encrypted, local-first notes for solo psychotherapists. Your records stay on "
             "this computer."
         )
+        plain_buttons(box)
         box.open()

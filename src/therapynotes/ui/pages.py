@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QLineEdit, QPushButton, QWidget
 
 from therapynotes.services.session import VaultSession
@@ -36,11 +37,12 @@ class Card(QFrame):
         text: str,
         *,
         action: str = "",
-        enabled: bool = True,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self.setAutoFillBackground(True)
         self.setAccessibleName(title)
         layout = vbox(self, margins=2 * GRID)
         layout.addWidget(heading(title, size_delta=1))
@@ -49,7 +51,6 @@ class Card(QFrame):
         self.button: QPushButton | None = None
         if action:
             self.button = QPushButton(action, self)
-            self.button.setEnabled(enabled)
             self.button.setAccessibleName(action)
             row = hbox()
             row.addWidget(self.button)
@@ -102,12 +103,7 @@ class ClientsPage(Page):
     def __init__(self, ctx: AppContext, session: VaultSession) -> None:
         super().__init__("Clients")
         del ctx, session
-        empty = Card(
-            "No clients yet",
-            "Add your first client to start writing notes.",
-            action="Add client",
-            enabled=False,
-        )
+        empty = Card("No clients yet", "Add your first client to start writing notes.")
         self.layout_.addWidget(empty)
         self.finish()
 
@@ -140,7 +136,7 @@ class BackupsPage(Page):
         del session
         folder = ctx.settings.backup_folder
         text = f"Backups go to {folder}." if folder else "No backup folder chosen yet."
-        self.layout_.addWidget(Card("Backup folder", text, action="Back up now", enabled=False))
+        self.layout_.addWidget(Card("Backup folder", text))
         self.finish()
 
 

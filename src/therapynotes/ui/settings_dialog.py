@@ -47,6 +47,7 @@ from therapynotes.ui.widgets import (
     message_label,
     mono_font,
     password_field,
+    plain_buttons,
     vbox,
 )
 
@@ -62,6 +63,9 @@ class SettingsPanel(QWidget):
         self.vault = vault
         self.session = session
         current = load_security(session.conn)
+        self._build_fields(current)
+
+    def _build_fields(self, current: SecuritySettings) -> None:
 
         self.idle = QSpinBox(self)
         self.idle.setRange(IDLE_MIN_MINUTES, IDLE_MAX_MINUTES)
@@ -77,12 +81,17 @@ class SettingsPanel(QWidget):
         self.clipboard.setValue(current.clipboard_clear_seconds)
         self.clipboard.setAccessibleName("Clear copied text after seconds")
         self.message = message_label(self)
+        self._build_layout()
 
+    def _build_layout(self) -> None:
         locking = QGroupBox("Locking", self)
         form = QFormLayout(locking)
         form.setContentsMargins(2 * GRID, 2 * GRID, 2 * GRID, 2 * GRID)
         form.setSpacing(GRID)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for spin in (self.idle, self.clipboard):
+            spin.setMinimumWidth(12 * GRID)
         form.addRow("Lock after &no use for", self.idle)
         form.addRow("", self.minimize)
         form.addRow("Clear &copied text after", self.clipboard)
@@ -151,6 +160,7 @@ class SettingsPanel(QWidget):
         box.button(QMessageBox.StandardButton.Yes).setText("Make a new key")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.accepted.connect(self._make_key)
+        plain_buttons(box)
         box.open()
 
     def _make_key(self) -> None:
@@ -164,6 +174,7 @@ class SettingsPanel(QWidget):
         box.setInformativeText(text.replace("-", " "))
         box.setFont(mono_font())
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plain_buttons(box)
         box.open()
 
 
@@ -189,6 +200,7 @@ class ChangePassphraseDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
+        plain_buttons(self.buttons)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Change passphrase")
         form = QFormLayout()
@@ -228,6 +240,7 @@ class ChangePassphraseDialog(QDialog):
             "Your passphrase is changed. Backups made before today still open with the old "
             "passphrase."
         )
+        plain_buttons(box)
         box.open()
 
 
@@ -237,6 +250,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.panel = panel
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        plain_buttons(buttons)
         buttons.rejected.connect(self.reject)
         layout = vbox(self, margins=GRID)
         layout.addWidget(panel)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -118,7 +119,13 @@ class SetupWizardView(QWidget):
         row.addStretch(1)
         outer.addLayout(row)
         outer.addStretch(2)
+        self._build_pages()
 
+        self.back_button.clicked.connect(self.go_back)
+        self.skip_button.clicked.connect(self.skip)
+        self.next_button.clicked.connect(self.go_next)
+
+    def _build_pages(self) -> None:
         for step, build in (
             (Step.CHOOSE, self._page_choose),
             (Step.PASSPHRASE, self._page_passphrase),
@@ -130,12 +137,11 @@ class SetupWizardView(QWidget):
         ):
             page = QWidget(self.stack)
             build(page)
+            page_layout = page.layout()
+            if isinstance(page_layout, QVBoxLayout):
+                page_layout.addStretch(1)
             self.pages[step] = page
             self.stack.addWidget(page)
-
-        self.back_button.clicked.connect(self.go_back)
-        self.skip_button.clicked.connect(self.skip)
-        self.next_button.clicked.connect(self.go_next)
 
     def show_step(self) -> None:
         step = self.flow.step
@@ -337,7 +343,7 @@ class SetupWizardView(QWidget):
         )
         side.addWidget(body("Can't scan? Type this key instead:"))
         side.addWidget(self.totp_key)
-        side.addStretch(1)
+        side.addSpacing(GRID)
         prompt = QLabel("Then enter the &code it shows:", page)
         prompt.setBuddy(self.code)
         side.addWidget(prompt)

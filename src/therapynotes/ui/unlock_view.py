@@ -50,6 +50,7 @@ from therapynotes.ui.widgets import (
     message_label,
     mono_font,
     password_field,
+    plain_buttons,
     vbox,
 )
 
@@ -284,6 +285,7 @@ class RecoveryDialog(QDialog):
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
+        plain_buttons(self.buttons)
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Unlock")
 

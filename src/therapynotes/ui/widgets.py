@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import (
+    QDialogButtonBox,
     QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QProgressBar,
     QVBoxLayout,
     QWidget,
@@ -77,6 +79,13 @@ def code_field(parent: QWidget | None = None) -> QLineEdit:
     return field
 
 
+def plain_buttons(box: QDialogButtonBox | QMessageBox) -> None:
+    """Fusion puts coloured tick/cross icons on standard dialog buttons; our icon set
+    has none of those, so standard buttons go without."""
+    for button in box.buttons():
+        button.setIcon(QIcon())
+
+
 def hline(parent: QWidget | None = None) -> QFrame:
     line = QFrame(parent)
     line.setFrameShape(QFrame.Shape.HLine)
@@ -126,5 +135,9 @@ class StrengthMeter(QWidget):
         strength = assess(passphrase)
         self.bar.setValue(strength.score)
         self.acceptable = strength.acceptable
-        self.label.setText(f"{STRENGTH_WORDS[strength.score]}. {strength.feedback}")
+        word = STRENGTH_WORDS[strength.score]
+        # An acceptable passphrase's feedback already names its strength.
+        self.label.setText(
+            strength.feedback if strength.acceptable else f"{word}. {strength.feedback}"
+        )
         self.bar.setAccessibleDescription(STRENGTH_WORDS[strength.score])
