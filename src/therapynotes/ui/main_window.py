@@ -364,6 +364,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_window_state()
+        if isinstance(self.gate, SetupWizardView):
+            self.gate.flow.abandon()  # a vault opened by the wizard is locked, not left open
         self.lock("quit")
         self.clipboard.clear_if_ours()
         self.idle.stop()
