@@ -160,3 +160,30 @@ def test_unlock_view_shows_no_client_data(harness: Harness) -> None:
     )
     assert "client" not in texts.lower()
     assert harness.window.windowTitle() == APP_NAME
+
+
+def test_lock_waits_for_work_in_flight_and_drops_its_answer(unlocked: Harness) -> None:
+    import threading
+    import time
+
+    from therapynotes.ui.ops import Op
+
+    window = unlocked.window
+    session = window.session
+    assert session is not None
+    started = threading.Event()
+    seen: dict[str, object] = {}
+
+    def work() -> int:
+        started.set()
+        time.sleep(0.2)
+        seen["open_at_end"] = session.is_open
+        return 1
+
+    called: list[object] = []
+    Op(window.pages["home"], work).success(called.append).failure(called.append).run()
+    started.wait(2)
+    window.lock("manual")
+    assert seen["open_at_end"] is True  # the database stayed open until the work ended
+    unlocked.qtbot.wait(50)
+    assert called == []

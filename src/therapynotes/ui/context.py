@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from therapynotes.services.setup_flow import RestoreFromFile, SetupFlow
@@ -22,7 +22,6 @@ class AppContext:
     # message until then.
     restore_from_file: RestoreFromFile | None = None
     listen_to_os: bool = True
-    extra: dict[str, object] = field(default_factory=dict)
 
     def new_setup_flow(self) -> SetupFlow:
         return SetupFlow(self.vault, clock=self.clock, restore_from_file=self.restore_from_file)

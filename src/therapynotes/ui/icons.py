@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -68,10 +68,6 @@ def app_icon() -> QIcon:
     for size in APP_SIZES:
         result.addPixmap(render_svg(svg, size))
     return result
-
-
-def accent() -> QColor:
-    return QGuiApplication.palette().color(QPalette.ColorRole.Highlight)
 
 
 def clear_cache() -> None:

@@ -2,7 +2,8 @@
 wizard when locked. Owns the lock orchestration.
 
 Lock order (security.md): save drafts through registered `DraftSaver`s → close dialogs
-and popups → clear the clipboard if it holds our copy → destroy every content page (they
+and popups → clear the clipboard if it holds our copy → wait for background work that
+may use the database and drop its answers → destroy every content page (they
 hold record data; created on unlock, deleteLater()'d here) → `session.lock(reason)`
 closes the database and wipes keys → show a fresh unlock view. The last view and ids
 (never names) are kept in the bootstrap settings, so unlocking returns to the same place.
@@ -39,7 +40,7 @@ from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
-from therapynotes.ui.ops import tracker
+from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES, SearchPage
 from therapynotes.ui.settings_dialog import SettingsPanel
@@ -300,6 +301,7 @@ class MainWindow(QMainWindow):
         self._close_dialogs()
         self.clipboard.clear_if_ours()
         self.idle.stop()
+        finish_for_lock()  # work in flight may still be using the database
         self._destroy_pages()
         self.session = None
         session.lock(reason)

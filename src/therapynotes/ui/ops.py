@@ -4,7 +4,8 @@ Modelled on Anki's CollectionOp: `Op(parent, fn).success(cb).failure(cb).run()`.
 runs on the global QThreadPool and must never touch widgets; its result (or exception)
 comes back to the GUI thread through a queued signal, and the callbacks are skipped when
 `parent` was destroyed meanwhile (for example by a lock). `busy_changed` lets the main
-window show one busy indicator for all work in flight.
+window show one busy indicator for all work in flight. `finish_for_lock` lets a lock wait
+for work that may still use the database before it is closed.
 """
 
 from __future__ import annotations
@@ -89,6 +90,7 @@ class Op(Generic[T]):
         self._failure: Callable[[BaseException], None] | None = None
         self._busy: Callable[[bool], None] | None = None
         self._bridge: _Bridge | None = None
+        self.dropped = False
 
     def success(self, callback: Callable[[T], None]) -> Op[T]:
         self._success = callback
@@ -114,7 +116,7 @@ class Op(Generic[T]):
         QThreadPool.globalInstance().start(_Task(self._fn, bridge))
 
     def deliver(self, result: T, exc: BaseException | None) -> None:
-        if self._parent is not None and not shiboken6.isValid(self._parent):
+        if self.dropped or (self._parent is not None and not shiboken6.isValid(self._parent)):
             return  # the view that asked is gone (e.g. locked); drop the answer
         if self._busy is not None:
             self._busy(False)
@@ -125,3 +127,13 @@ class Op(Generic[T]):
                 show_error(self._parent, exc)
         elif self._success is not None:
             self._success(result)
+
+
+def finish_for_lock(timeout_ms: int = 10_000) -> bool:
+    """Before a lock: wait for work in flight (it may be using the open database), then
+    drop its answers, since the views that asked are about to be destroyed. False when
+    some work was still running at the timeout."""
+    done = QThreadPool.globalInstance().waitForDone(timeout_ms)
+    for op in list(_RUNNING):
+        op.dropped = True
+    return bool(done)

@@ -6,7 +6,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QDialogButtonBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -84,13 +83,6 @@ def plain_buttons(box: QDialogButtonBox | QMessageBox) -> None:
     has none of those, so standard buttons go without."""
     for button in box.buttons():
         button.setIcon(QIcon())
-
-
-def hline(parent: QWidget | None = None) -> QFrame:
-    line = QFrame(parent)
-    line.setFrameShape(QFrame.Shape.HLine)
-    line.setFrameShadow(QFrame.Shadow.Sunken)
-    return line
 
 
 def vbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID) -> QVBoxLayout:
