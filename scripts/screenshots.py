@@ -25,7 +25,10 @@ from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import RecoveryDialog, UnlockView
 
-OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+OUT = Path(
+    os.environ.get("THERAPYNOTES_SCREENSHOT_DIR")
+    or Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+)
 PASSPHRASE = "orange piano little sunset"
 SIZE = (1120, 720)
 
@@ -53,7 +56,7 @@ def shoot(widget: QWidget, name: str) -> None:
     settle()
     path = OUT / f"{name}.png"
     widget.window().grab().save(str(path))
-    print(f"saved {path.relative_to(OUT.parent.parent)}")
+    print(f"saved {path}")
 
 
 def walk_wizard(window: MainWindow, backup_dir: Path, prefix: str) -> None:
@@ -115,7 +118,7 @@ def lock_shots(window: MainWindow, prefix: str) -> None:
         raise RuntimeError("the recovery dialog did not open")
     settle()
     dialog.grab().save(str(OUT / f"{prefix}unlock-recovery-dialog.png"))
-    print(f"saved docs/screenshots/{prefix}unlock-recovery-dialog.png")
+    print(f"saved {OUT / f'{prefix}unlock-recovery-dialog.png'}")
     dialog.reject()
 
 
