@@ -111,3 +111,27 @@ def test_closing_mid_wizard_locks_the_new_vault(
     window.close()
     assert not session.is_open
     assert VaultService(vault_dir, clock=clock).exists()
+
+
+def test_emergency_kit_pdf(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path, tmp_path: Path
+) -> None:
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.gate
+    assert isinstance(wizard, SetupWizardView)
+    wizard.choose(Mode.CREATE)
+    wizard.passphrase.setText(STRONG)
+    wizard.confirm.setText(STRONG)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.TOTP and not wizard._busy)
+    secret = wizard.totp_key.text().replace(" ", "")
+    wizard.code.setText(pyotp.TOTP(secret).at(clock()))
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.RECOVERY_SHOW and not wizard._busy)
+    pdf = tmp_path / "kit.pdf"
+    wizard.save_emergency_kit(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Print it" in wizard.message.text()
+    window.close()

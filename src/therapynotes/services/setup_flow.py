@@ -177,6 +177,9 @@ class SetupFlow:
             raise StepNotAllowed("no vault yet")
         return self._created
 
+    def vault_id(self) -> str:
+        return self._require_created().vault_id
+
     def totp_uri(self) -> str:
         return self._require_created().totp_uri
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes import APP_NAME
 from therapynotes.services.setup_flow import Mode, SetupFlow, Step
+from therapynotes.ui.emergency_kit import write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
@@ -370,6 +371,12 @@ class SetupWizardView(QWidget):
             label.setAccessibleName(f"Recovery key group {i + 1}")
             grid.addWidget(label, i // 7, i % 7)
             self.group_labels.append(label)
+        kit = QPushButton(icon("note"), "Save Emergency Kit as PDF…", page)
+        kit.setAccessibleName("Save Emergency Kit as PDF")
+        kit.clicked.connect(self._pick_kit_file)
+        kit_row = hbox()
+        kit_row.addWidget(kit)
+        kit_row.addStretch(1)
         layout = vbox(page, spacing=2 * GRID)
         layout.addWidget(heading("Write down your recovery key"))
         layout.addWidget(
@@ -380,6 +387,25 @@ class SetupWizardView(QWidget):
             )
         )
         layout.addLayout(grid)
+        layout.addLayout(kit_row)
+
+    def _pick_kit_file(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Emergency Kit", f"{APP_NAME} Emergency Kit.pdf", "PDF (*.pdf)"
+        )
+        if path:
+            self.save_emergency_kit(Path(path))
+
+    def save_emergency_kit(self, path: Path) -> None:
+        try:
+            write_emergency_kit(
+                path, recovery_key=self.flow.recovery_key(), vault_id=self.flow.vault_id()
+            )
+        except Exception as exc:  # noqa: BLE001 - shown inline
+            show_inline(self.message, exc)
+            return
+        self.message.setText(f"Saved {path.name}. Print it, then delete the file.")
+        self.message.setVisible(True)
 
     def _page_recovery_check(self, page: QWidget) -> None:
         self.check_prompt = body("", parent=page)
