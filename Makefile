@@ -37,3 +37,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+# PNGs of the real app under Xvfb (xcb), in a throwaway vault, into docs/screenshots/.
+screenshots: $(STAMP)
+	scripts/with-secret-service xvfb-run -a -s "-screen 0 1600x1000x24" \
+		env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py --dark

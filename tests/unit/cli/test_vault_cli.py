@@ -44,8 +44,22 @@ def init(monkeypatch, capsys, vault: Path) -> dict[str, str]:
     return fields
 
 
+FROZEN = 1_800_000_000.0
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CLI commands see a fixed time, so a code cannot expire between two commands."""
+    from therapynotes.services.vault import VaultService
+
+    monkeypatch.setattr(
+        "therapynotes.cli.common.VaultService",
+        lambda root: VaultService(root, clock=lambda: FROZEN),
+    )
+
+
 def now_code(fields: dict[str, str]) -> str:
-    return str(pyotp.parse_uri(fields["totp-uri"]).now())
+    return str(pyotp.parse_uri(fields["totp-uri"]).at(FROZEN))
 
 
 def test_init_prints_the_lines_scripts_read(monkeypatch, capsys, vault_dir: Path) -> None:

@@ -1,0 +1,136 @@
+"""Composition root: settings, services, QApplication, MainWindow.
+
+The only module outside ui/ that imports PySide6. `run()` is what `therapynotes run`
+calls (the CLI imports this module lazily, so other commands never load Qt).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from therapynotes import APP_ID, APP_NAME, __version__
+from therapynotes.paths import default_data_dir
+from therapynotes.services.vault import VaultService
+from therapynotes.settings import AppSettings, config_dir_from_env
+from therapynotes.ui import icons
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.main_window import MainWindow
+
+# One restrained accent (a calm blue-teal), a lighter tint of it in dark mode.
+ACCENT_LIGHT = "#2f6f8f"
+ACCENT_DARK = "#6fa8c4"
+
+
+DARK = {
+    QPalette.ColorRole.Window: "#2b2d30",
+    QPalette.ColorRole.WindowText: "#e8e8e8",
+    QPalette.ColorRole.Base: "#1e1f22",
+    QPalette.ColorRole.AlternateBase: "#26282b",
+    QPalette.ColorRole.ToolTipBase: "#2b2d30",
+    QPalette.ColorRole.ToolTipText: "#e8e8e8",
+    QPalette.ColorRole.PlaceholderText: "#8c8f94",
+    QPalette.ColorRole.Text: "#e8e8e8",
+    QPalette.ColorRole.Button: "#35373b",
+    QPalette.ColorRole.ButtonText: "#e8e8e8",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Light: "#45474c",
+    QPalette.ColorRole.Midlight: "#3a3c40",
+    QPalette.ColorRole.Mid: "#2f3134",
+    QPalette.ColorRole.Dark: "#18191b",
+    QPalette.ColorRole.Shadow: "#0c0c0d",
+}
+DARK_DISABLED_TEXT = "#7d8086"
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in DARK.items():
+        palette.setColor(role, QColor(colour))
+    for role in (
+        QPalette.ColorRole.WindowText,
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(DARK_DISABLED_TEXT))
+    return palette
+
+
+def is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_palette(app: QApplication, *, dark: bool | None = None) -> None:
+    """The style's own light palette or our dark one, with the accent for selection and
+    links. `dark=None` follows the system's colour scheme."""
+    dark = is_dark() if dark is None else dark
+    palette = dark_palette() if dark else app.style().standardPalette()
+    accent = QColor(ACCENT_DARK if dark else ACCENT_LIGHT)
+    on_accent = QColor("#10242e" if dark else "#ffffff")
+    for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
+        palette.setColor(group, QPalette.ColorRole.Highlight, accent)
+        palette.setColor(group, QPalette.ColorRole.HighlightedText, on_accent)
+        palette.setColor(group, QPalette.ColorRole.Link, accent)
+        palette.setColor(group, QPalette.ColorRole.Accent, accent)
+    app.setPalette(palette)
+    icons.clear_cache()
+
+
+def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    app = QApplication(list(argv or sys.argv[:1]))
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationDomain("therapynotes.org")
+    app.setDesktopFileName(APP_ID)
+    if sys.platform.startswith("linux"):
+        app.setStyle("Fusion")
+    apply_palette(app)
+    QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: apply_palette(app))
+    app.setWindowIcon(icons.app_icon())
+    return app
+
+
+def build_window(
+    *,
+    vault_dir: Path | None = None,
+    config_dir: Path | None = None,
+    clock: Callable[[], float] = time.time,
+    listen_to_os: bool = True,
+) -> MainWindow:
+    config = config_dir or config_dir_from_env()
+    settings = AppSettings.load(config)
+    root = vault_dir or settings.vault_path(default_data_dir())
+    ctx = AppContext(
+        vault=VaultService(root, clock=clock),
+        settings=settings,
+        config_dir=config,
+        clock=clock,
+        listen_to_os=listen_to_os,
+    )
+    return MainWindow(ctx)
+
+
+def run(*, vault_dir: Path | None = None, argv: Sequence[str] | None = None) -> int:
+    if os.name == "posix":
+        os.umask(0o077)
+    app = make_application(argv)
+    window = build_window(vault_dir=vault_dir)
+    window.show()
+    if os.environ.get("THERAPYNOTES_EXIT_WHEN_SHOWN") == "1":  # cold-start benchmark
+        QTimer.singleShot(0, app.quit)
+    return int(app.exec())

@@ -1,0 +1,280 @@
+"""The first-run wizard as a state machine without Qt (Electrum style).
+
+Create branch: choose → passphrase (strength meter, refuse weak, confirmation) → the vault
+is created → authenticator enrolment (QR code + key as text; a current code must be
+entered before going on; that code also performs the first real unlock, so the code is
+checked against the vault itself) → recovery key shown once → the user re-types one group
+→ backup folder (may be skipped; a reminder is kept) → done.
+
+Restore branch: choose → restore (a placeholder that calls the injected
+`restore_from_file`; the backup engine supplies it) → done.
+
+Methods marked *slow* run the KDF; the Qt views call them through ui/ops.py. Every other
+method is instant. Errors are TherapyNotesError subclasses whose `.message` is shown.
+
+Must not import PySide6.
+"""
+
+from __future__ import annotations
+
+import hmac
+import io
+import os
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import pyotp
+import segno
+
+from therapynotes.errors import InputError, TherapyNotesError, TotpRejected
+from therapynotes.security import totp
+from therapynotes.security.passphrase import Strength, assess, require_acceptable
+from therapynotes.services.session import VaultSession
+from therapynotes.services.vault import CreatedVault, VaultService
+
+
+class Step(StrEnum):
+    CHOOSE = "choose"
+    PASSPHRASE = "passphrase"
+    TOTP = "totp"
+    RECOVERY_SHOW = "recovery_show"
+    RECOVERY_CHECK = "recovery_check"
+    BACKUP_FOLDER = "backup_folder"
+    RESTORE = "restore"
+    DONE = "done"
+
+
+class Mode(StrEnum):
+    CREATE = "create"
+    RESTORE = "restore"
+
+
+class PassphrasesDiffer(InputError):
+    """The two passphrases are not the same. Type the passphrase again in both fields."""
+
+
+class RecoveryGroupWrong(InputError):
+    """Those letters don't match that group of your recovery key. Go back, look at the key
+    again, and check what you wrote down."""
+
+
+class BackupFolderUnusable(InputError):
+    """TherapyNotes can't write to that folder. Choose another folder, or skip this step."""
+
+
+class RestoreUnavailable(TherapyNotesError):
+    """Restoring from a backup file isn't available in this version yet. Create a new vault
+    instead, or update TherapyNotes."""
+
+
+class StepNotAllowed(TherapyNotesError):
+    """That step isn't available now. Please go back and try again."""
+
+
+@dataclass(frozen=True)
+class RestoreRequest:
+    """What the backup engine needs to restore a vault on this computer."""
+
+    backup_file: Path
+    secret: str  # the backup's passphrase or the recovery key, as typed
+    vault: VaultService
+
+
+# The backup engine's entry point: restores into `request.vault`; returns an open session
+# when it could unlock as part of the restore, or None when the user should unlock next.
+RestoreFromFile = Callable[[RestoreRequest], VaultSession | None]
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    session: VaultSession | None
+    backup_folder: Path | None
+    backup_reminder: bool  # True when the backup folder step was skipped
+
+
+_BACK = {
+    Step.PASSPHRASE: Step.CHOOSE,
+    Step.RESTORE: Step.CHOOSE,
+    Step.RECOVERY_CHECK: Step.RECOVERY_SHOW,
+}
+
+
+class SetupFlow:
+    def __init__(
+        self,
+        vault: VaultService,
+        *,
+        clock: totp.Clock = time.time,
+        restore_from_file: RestoreFromFile | None = None,
+        pick_group: Callable[[int], int] = secrets.randbelow,
+    ) -> None:
+        self.vault = vault
+        self.clock = clock
+        self.restore_from_file = restore_from_file
+        self._pick_group = pick_group
+        self.step = Step.CHOOSE
+        self.mode: Mode | None = None
+        self.passphrase_only = False
+        self._passphrase: str | None = None
+        self._created: CreatedVault | None = None
+        self._recovery_key: str | None = None
+        self.check_group: int = 0  # 0-based index of the group to re-type
+        self.session: VaultSession | None = None
+        self.result: SetupResult | None = None
+
+    # --- navigation ----------------------------------------------------------------
+
+    def _expect(self, *steps: Step) -> None:
+        if self.step not in steps:
+            raise StepNotAllowed(self.step.value)
+
+    def can_go_back(self) -> bool:
+        return self.step in _BACK
+
+    def back(self) -> None:
+        if self.step not in _BACK:
+            raise StepNotAllowed(self.step.value)
+        self.step = _BACK[self.step]
+
+    def choose(self, mode: Mode) -> None:
+        self._expect(Step.CHOOSE)
+        self.mode = mode
+        self.step = Step.PASSPHRASE if mode is Mode.CREATE else Step.RESTORE
+
+    # --- passphrase ----------------------------------------------------------------
+
+    @staticmethod
+    def strength(passphrase: str) -> Strength:
+        return assess(passphrase)
+
+    @staticmethod
+    def keyring_problem() -> TherapyNotesError | None:
+        return VaultService.keyring_problem()
+
+    def check_passphrase(self, passphrase: str, confirmation: str) -> None:
+        """Instant validation (strength, then the confirmation); raises with the reason."""
+        require_acceptable(passphrase)
+        if not hmac.compare_digest(passphrase.encode(), confirmation.encode()):
+            raise PassphrasesDiffer
+
+    def submit_passphrase(self, passphrase: str, confirmation: str) -> None:
+        """*Slow*: validates, then creates the vault. On success the step is TOTP."""
+        self._expect(Step.PASSPHRASE)
+        self.check_passphrase(passphrase, confirmation)
+        self._created = self.vault.create(passphrase, passphrase_only=self.passphrase_only)
+        self._passphrase = passphrase
+        self._recovery_key = self._created.recovery_key
+        self.step = Step.TOTP
+
+    # --- authenticator enrolment ----------------------------------------------------
+
+    def _require_created(self) -> CreatedVault:
+        if self._created is None:
+            raise StepNotAllowed("no vault yet")
+        return self._created
+
+    def vault_id(self) -> str:
+        return self._require_created().vault_id
+
+    def totp_uri(self) -> str:
+        return self._require_created().totp_uri
+
+    def totp_key_text(self) -> str:
+        """The key for typing into an authenticator app by hand, in groups of four."""
+        secret = self._require_created().totp_secret
+        return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+    def totp_qr_png(self, *, scale: int = 6) -> bytes:
+        buf = io.BytesIO()
+        segno.make(self.totp_uri(), error="m").save(buf, kind="png", scale=scale, border=2)
+        return buf.getvalue()
+
+    def totp_qr_svg(self, *, scale: int = 6) -> bytes:
+        buf = io.BytesIO()
+        segno.make(self.totp_uri(), error="m").save(buf, kind="svg", scale=scale, border=2)
+        return buf.getvalue()
+
+    def code_is_current(self, code: str) -> bool:
+        """Instant check with pyotp against the new secret, one 30-s step either side."""
+        code = "".join(code.split())
+        if len(code) != totp.DIGITS or not code.isdigit():
+            return False
+        secret = self._require_created().totp_secret
+        return bool(pyotp.TOTP(secret).verify(code, for_time=self.clock(), valid_window=1))
+
+    def confirm_code(self, code: str) -> None:
+        """*Slow*: the code must be current; it then unlocks the new vault for real."""
+        self._expect(Step.TOTP)
+        if not self.code_is_current(code):
+            raise TotpRejected
+        if self._passphrase is None:
+            raise StepNotAllowed("passphrase already used")
+        self.session = self.vault.unlock(self._passphrase, code)
+        self._passphrase = None
+        self.step = Step.RECOVERY_SHOW
+
+    # --- recovery key ---------------------------------------------------------------
+
+    def recovery_key(self) -> str:
+        """Shown once; gone from this object after the check step."""
+        if self._recovery_key is None:
+            raise StepNotAllowed("recovery key already confirmed")
+        return self._recovery_key
+
+    def recovery_groups(self) -> list[str]:
+        return self.recovery_key().split("-")
+
+    def recovery_shown(self) -> None:
+        self._expect(Step.RECOVERY_SHOW)
+        self.check_group = self._pick_group(len(self.recovery_groups()))
+        self.step = Step.RECOVERY_CHECK
+
+    def check_recovery_group(self, typed: str) -> None:
+        self._expect(Step.RECOVERY_CHECK)
+        cleaned = "".join(typed.split()).upper()
+        expected = self.recovery_groups()[self.check_group]
+        if not hmac.compare_digest(cleaned.encode(), expected.encode()):
+            raise RecoveryGroupWrong
+        self._recovery_key = None
+        self._created = None
+        self.step = Step.BACKUP_FOLDER
+
+    # --- backup folder --------------------------------------------------------------
+
+    def choose_backup_folder(self, folder: Path | None) -> None:
+        """`None` skips the step; the app then reminds the therapist later."""
+        self._expect(Step.BACKUP_FOLDER)
+        if folder is not None and not (folder.is_dir() and os.access(folder, os.W_OK)):
+            raise BackupFolderUnusable
+        self._finish(backup_folder=folder)
+
+    # --- restore --------------------------------------------------------------------
+
+    def restore(self, backup_file: Path, secret: str) -> None:
+        """*Slow*: hands over to the backup engine's restore."""
+        self._expect(Step.RESTORE)
+        if self.restore_from_file is None:
+            raise RestoreUnavailable
+        self.session = self.restore_from_file(RestoreRequest(backup_file, secret, self.vault))
+        self._finish(backup_folder=None, reminder=False)
+
+    # --- end ------------------------------------------------------------------------
+
+    def _finish(self, *, backup_folder: Path | None, reminder: bool | None = None) -> None:
+        self.result = SetupResult(
+            session=self.session,
+            backup_folder=backup_folder,
+            backup_reminder=backup_folder is None if reminder is None else reminder,
+        )
+        self.step = Step.DONE
+
+    def abandon(self) -> None:
+        """Cancel: lock anything opened; an already created vault stays on disk."""
+        if self.session is not None:
+            self.session.lock("setup cancelled")
+        self._passphrase = None
+        self._recovery_key = None

@@ -1,0 +1,386 @@
+"""The main window: sidebar + content when unlocked; the unlock view or the first-run
+wizard when locked. Owns the lock orchestration.
+
+Lock order (security.md): save drafts through registered `DraftSaver`s → close dialogs
+and popups → clear the clipboard if it holds our copy → wait for background work that
+may use the database and drop its answers → destroy every content page (they
+hold record data; created on unlock, deleteLater()'d here) → `session.lock(reason)`
+closes the database and wipes keys → show a fresh unlock view. The last view and ids
+(never names) are kept in the bootstrap settings, so unlocking returns to the same place.
+The window title is always the app's name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+from typing import Protocol
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QWidget,
+)
+
+from therapynotes import APP_NAME, __version__
+from therapynotes.services.session import VaultSession
+from therapynotes.services.setup_flow import SetupResult
+from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
+from therapynotes.ui.clipboard import SecureClipboard
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.icons import app_icon, icon
+from therapynotes.ui.idle_watcher import IdleWatcher
+from therapynotes.ui.ops import finish_for_lock, tracker
+from therapynotes.ui.os_lock import OsLockListener
+from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES, SearchPage
+from therapynotes.ui.settings_dialog import SettingsPanel
+from therapynotes.ui.setup_wizard import SetupWizardView
+from therapynotes.ui.unlock_view import UnlockView
+from therapynotes.ui.widgets import GRID, plain_buttons
+
+SIDEBAR_WIDTH = 22 * GRID
+
+
+class DraftSaver(Protocol):
+    """Anything holding unsaved edits (a note editor) registers itself with the window."""
+
+    def save_draft(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    locked = Signal(str)  # reason
+    unlocked = Signal()
+
+    def __init__(self, ctx: AppContext, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.session: VaultSession | None = None
+        self.security = SecuritySettings()
+        self.pages: dict[str, QWidget] = {}
+        self.gate: QWidget | None = None
+        self._draft_savers: weakref.WeakSet[DraftSaver] = weakref.WeakSet()
+        self.setWindowTitle(APP_NAME)
+        self.setWindowIcon(app_icon())
+        self.setMinimumSize(100 * GRID, 70 * GRID)
+
+        self.idle = IdleWatcher(clock=ctx.clock, parent=self)
+        self.idle.timed_out.connect(lambda: self.lock("idle"))
+        self.idle.countdown.connect(self._show_countdown)
+        self.os_lock = OsLockListener(self)
+        self.os_lock.lock_requested.connect(self.lock)
+        if ctx.listen_to_os:
+            self.os_lock.start()
+        self.clipboard = SecureClipboard(parent=self)
+
+        self._build_shell()
+        self._build_actions()
+        self._build_status_bar()
+        self._restore_geometry()
+        self._set_locked_ui(True)
+        if ctx.vault.exists():
+            self.show_unlock()
+        else:
+            self.show_setup()
+
+    # --- construction ----------------------------------------------------------------
+
+    def _build_shell(self) -> None:
+        self.central = QStackedWidget(self)
+        self.setCentralWidget(self.central)
+        self.sidebar = QListWidget()
+        self.sidebar.setObjectName("Sidebar")
+        self.sidebar.setAccessibleName("Sections")
+        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
+        self.sidebar.setBackgroundRole(QPalette.ColorRole.Window)
+        self.sidebar.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+        self.sidebar.setIconSize(QSize(20, 20))
+        self.sidebar.setSpacing(GRID // 4)
+        self.sidebar.setMinimumWidth(18 * GRID)
+        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for view_id in VIEW_IDS:
+            item = QListWidgetItem(icon(view_id), PAGE_TITLES[view_id])
+            item.setData(Qt.ItemDataRole.UserRole, view_id)
+            item.setSizeHint(QSize(SIDEBAR_WIDTH, 5 * GRID))
+            item.setToolTip(PAGE_TITLES[view_id])
+            self.sidebar.addItem(item)
+        self.content = QStackedWidget()
+        self.content.setObjectName("Content")
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.content)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([SIDEBAR_WIDTH, 100 * GRID])
+        self.shell = self.splitter
+        self.central.addWidget(self.shell)
+        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
+
+    def _action(self, text: str, slot, shortcut: str | QKeySequence = "", icon_name: str = ""):  # type: ignore[no-untyped-def]
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even while menus are hidden
+        return action
+
+    def _build_actions(self) -> None:
+        self.lock_action = self._action("&Lock", lambda: self.lock("manual"), "Ctrl+L", "lock")
+        self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "quit")
+        self.new_note_action = self._action("&New note", lambda: None, "Ctrl+N", "note")
+        self.new_note_action.setEnabled(False)
+        self.new_note_action.setToolTip("Add a client first")
+        self.settings_action = self._action(
+            "&Settings…", lambda: self.show_view("settings"), "Ctrl+,", "settings"
+        )
+        self.view_actions: dict[str, QAction] = {}
+        keys = {"home": "Ctrl+1", "clients": "Ctrl+2", "search": "Ctrl+K", "backups": "Ctrl+4"}
+        for view_id in ("home", "clients", "search", "backups"):
+            self.view_actions[view_id] = self._action(
+                PAGE_TITLES[view_id],
+                lambda _=False, v=view_id: self.show_view(v),
+                keys[view_id],
+                view_id,
+            )
+        self.about_action = self._action(f"&About {APP_NAME}", self.show_about, "", "about")
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.lock_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.new_note_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.settings_action)
+        view_menu = bar.addMenu("&View")
+        for action in self.view_actions.values():
+            view_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+        self.record_actions = [self.settings_action, *self.view_actions.values()]
+
+    def _build_status_bar(self) -> None:
+        status = self.statusBar()
+        self.state_label = QLabel()
+        self.state_label.setAccessibleName("Lock state")
+        self.countdown_label = QLabel()
+        self.countdown_label.setAccessibleName("Idle lock countdown")
+        self.countdown_label.setVisible(False)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedSize(12 * GRID, GRID)
+        self.busy.setAccessibleName("Working")
+        self.busy.setVisible(False)
+        self.backup_label = QLabel()
+        self.backup_label.setAccessibleName("Backup status")
+        status.addWidget(self.state_label)
+        status.addWidget(self.countdown_label)
+        status.addPermanentWidget(self.busy)
+        status.addPermanentWidget(self.backup_label)
+        tracker.busy_changed.connect(self.busy.setVisible)
+
+    def _restore_geometry(self) -> None:
+        settings = self.ctx.settings
+        geometry = AppSettings.decode_blob(settings.window_geometry)
+        if not (geometry and self.restoreGeometry(geometry)):
+            self.resize(140 * GRID, 90 * GRID)
+        state = AppSettings.decode_blob(settings.splitter_state)
+        if state:
+            self.splitter.restoreState(state)
+
+    # --- locked side -----------------------------------------------------------------
+
+    def _replace_gate(self, widget: QWidget) -> None:
+        old, self.gate = self.gate, widget
+        self.central.addWidget(widget)
+        self.central.setCurrentWidget(widget)
+        if old is not None:
+            self.central.removeWidget(old)
+            old.deleteLater()
+
+    def show_unlock(self) -> None:
+        view = UnlockView(self.ctx.vault, clock=self.ctx.clock)
+        view.unlocked.connect(self._on_unlocked)
+        self._replace_gate(view)
+        view.setFocus()
+
+    def show_setup(self) -> None:
+        view = SetupWizardView(self.ctx.new_setup_flow())
+        view.finished.connect(self._on_setup_finished)
+        self._replace_gate(view)
+
+    def _on_setup_finished(self, result: SetupResult) -> None:
+        settings = self.ctx.settings
+        settings.backup_folder = str(result.backup_folder) if result.backup_folder else ""
+        settings.backup_reminder = result.backup_reminder
+        self.ctx.save_settings()
+        if result.session is not None:
+            self._on_unlocked(result.session)
+        else:
+            self.show_unlock()
+
+    # --- unlocked side ---------------------------------------------------------------
+
+    def _on_unlocked(self, session: VaultSession) -> None:
+        self.session = session
+        self.security = load_security(session.conn)
+        self._build_pages(session)
+        self.apply_security(self.security)
+        self.central.setCurrentWidget(self.shell)
+        if self.gate is not None:
+            self.central.removeWidget(self.gate)
+            self.gate.deleteLater()
+            self.gate = None
+        self._set_locked_ui(False)
+        self.show_view(self.ctx.settings.last_view)
+        self.idle.start()
+        self.unlocked.emit()
+
+    def _build_pages(self, session: VaultSession) -> None:
+        for view_id in VIEW_IDS:
+            if view_id == "settings":
+                panel = SettingsPanel(self.ctx.vault, session)
+                panel.security_changed.connect(self.apply_security)
+                page: QWidget = panel
+            else:
+                page = PAGE_FACTORIES[view_id](self.ctx, session)
+            page.setProperty("holdsRecords", True)
+            self.pages[view_id] = page
+            self.content.addWidget(page)
+
+    def apply_security(self, security: SecuritySettings) -> None:
+        self.security = security
+        self.idle.set_timeout(security.idle_timeout_minutes * 60)
+        self.clipboard.clear_seconds = security.clipboard_clear_seconds
+
+    def show_view(self, view_id: str) -> None:
+        if self.session is None or view_id not in self.pages:
+            return
+        self.sidebar.setCurrentRow(VIEW_IDS.index(view_id))
+        page = self.pages[view_id]
+        self.content.setCurrentWidget(page)
+        self.ctx.settings.last_view = view_id
+        if isinstance(page, SearchPage):
+            page.field.setFocus()
+
+    def current_view(self) -> str:
+        return self.ctx.settings.last_view
+
+    def _on_sidebar_row(self, row: int) -> None:
+        if 0 <= row < len(VIEW_IDS) and self.session is not None:
+            view_id = VIEW_IDS[row]
+            if self.pages.get(view_id) is not self.content.currentWidget():
+                self.show_view(view_id)
+
+    # --- locking ---------------------------------------------------------------------
+
+    def register_draft_saver(self, saver: DraftSaver) -> None:
+        self._draft_savers.add(saver)
+
+    def lock(self, reason: str = "manual") -> None:
+        session = self.session
+        if session is None:
+            return
+        for saver in list(self._draft_savers):
+            with contextlib.suppress(Exception):  # a failed draft save must not stop a lock
+                saver.save_draft()
+        self._close_dialogs()
+        self.clipboard.clear_if_ours()
+        self.idle.stop()
+        finish_for_lock()  # work in flight may still be using the database
+        self._destroy_pages()
+        self.session = None
+        session.lock(reason)
+        self._set_locked_ui(True)
+        self.show_unlock()
+        self.ctx.save_settings()
+        self.locked.emit(reason)
+
+    def _close_dialogs(self) -> None:
+        popup = QApplication.activePopupWidget()
+        while popup is not None:
+            popup.close()
+            next_popup = QApplication.activePopupWidget()
+            popup = None if next_popup is popup else next_popup
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QDialog):
+                if widget.isVisible():
+                    widget.reject()
+                widget.deleteLater()
+
+    def _destroy_pages(self) -> None:
+        self.central.setCurrentWidget(self.shell)
+        for page in self.pages.values():
+            self.content.removeWidget(page)
+            page.hide()
+            page.deleteLater()
+        self.pages.clear()
+
+    def _set_locked_ui(self, locked: bool) -> None:
+        self.lock_action.setEnabled(not locked)
+        for action in self.record_actions:
+            action.setEnabled(not locked)
+        self.state_label.setText("Locked" if locked else "Unlocked")
+        self.countdown_label.setVisible(False)
+        if locked:
+            self.backup_label.clear()
+        else:
+            folder = self.ctx.settings.backup_folder
+            self.backup_label.setText("Backup folder set" if folder else "No backup folder yet")
+
+    def _show_countdown(self, seconds: int) -> None:
+        self.countdown_label.setVisible(seconds >= 0)
+        if seconds >= 0:
+            self.countdown_label.setText(f"Locked in {seconds} s")
+
+    # --- window events ---------------------------------------------------------------
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        super().changeEvent(event)
+        if (
+            event.type() == QEvent.Type.WindowStateChange
+            and self.isMinimized()
+            and self.security.lock_on_minimize
+        ):
+            self.lock("minimized")
+
+    def save_window_state(self) -> None:
+        settings = self.ctx.settings
+        settings.window_geometry = AppSettings.encode_blob(bytes(self.saveGeometry().data()))
+        settings.splitter_state = AppSettings.encode_blob(bytes(self.splitter.saveState().data()))
+        self.ctx.save_settings()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.save_window_state()
+        if isinstance(self.gate, SetupWizardView):
+            self.gate.flow.abandon()  # a vault opened by the wizard is locked, not left open
+        self.lock("quit")
+        self.clipboard.clear_if_ours()
+        self.idle.stop()
+        event.accept()
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setIconPixmap(app_icon().pixmap(64, 64))
+        box.setText(f"{APP_NAME} {__version__}")
+        box.setInformativeText(
+            "Encrypted, local-first notes for solo psychotherapists. Your records stay on "
+            "this computer."
+        )
+        plain_buttons(box)
+        box.open()

@@ -1,0 +1,139 @@
+"""The one background helper: run slow work off the UI thread, come back by signal.
+
+Modelled on Anki's CollectionOp: `Op(parent, fn).success(cb).failure(cb).run()`. `fn`
+runs on the global QThreadPool and must never touch widgets; its result (or exception)
+comes back to the GUI thread through a queued signal, and the callbacks are skipped when
+`parent` was destroyed meanwhile (for example by a lock). `busy_changed` lets the main
+window show one busy indicator for all work in flight. `finish_for_lock` lets a lock wait
+for work that may still use the database before it is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from therapynotes.ui.errors import show_error
+
+T = TypeVar("T")
+
+
+class _Bridge(QObject):
+    """Lives in the GUI thread; the worker emits, Qt queues the call back to us."""
+
+    done = Signal(object, object)  # (result, exception)
+
+    def __init__(self, op: Op[Any]) -> None:
+        super().__init__()
+        self._op = op
+        self.done.connect(self._deliver)
+
+    @Slot(object, object)
+    def _deliver(self, result: object, exc: object) -> None:
+        op = self._op
+        _RUNNING.discard(op)
+        tracker.changed()
+        try:
+            op.deliver(result, exc)  # type: ignore[arg-type]
+        finally:
+            op._bridge = None
+            self.deleteLater()
+
+
+class _Task(QRunnable):
+    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
+        super().__init__()
+        self._fn = fn
+        self._bridge = bridge
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI
+            self._bridge.done.emit(None, exc)
+        else:
+            self._bridge.done.emit(result, None)
+
+
+class BusyTracker(QObject):
+    """Counts operations in flight; the main window shows a busy indicator from it."""
+
+    busy_changed = Signal(bool)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._was_busy = False
+
+    def changed(self) -> None:
+        busy = bool(_RUNNING)
+        if busy != self._was_busy:
+            self._was_busy = busy
+            self.busy_changed.emit(busy)
+
+    @staticmethod
+    def running() -> int:
+        return len(_RUNNING)
+
+
+_RUNNING: set[Op[Any]] = set()
+tracker = BusyTracker()
+
+
+class Op(Generic[T]):
+    def __init__(self, parent: QObject | None, fn: Callable[[], T]) -> None:
+        self._parent = parent
+        self._fn = fn
+        self._success: Callable[[T], None] | None = None
+        self._failure: Callable[[BaseException], None] | None = None
+        self._busy: Callable[[bool], None] | None = None
+        self._bridge: _Bridge | None = None
+        self.dropped = False
+
+    def success(self, callback: Callable[[T], None]) -> Op[T]:
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Op[T]:
+        self._failure = callback
+        return self
+
+    def busy(self, callback: Callable[[bool], None]) -> Op[T]:
+        """Called with True now and False when the work is over (before the callbacks)."""
+        self._busy = callback
+        return self
+
+    def run(self) -> None:
+        # The op (kept in _RUNNING until delivery) owns the bridge, so the bridge never
+        # dies on the worker thread with the queued answer still pending.
+        self._bridge = bridge = _Bridge(self)
+        _RUNNING.add(self)
+        tracker.changed()
+        if self._busy is not None:
+            self._busy(True)
+        QThreadPool.globalInstance().start(_Task(self._fn, bridge))
+
+    def deliver(self, result: T, exc: BaseException | None) -> None:
+        if self.dropped or (self._parent is not None and not shiboken6.isValid(self._parent)):
+            return  # the view that asked is gone (e.g. locked); drop the answer
+        if self._busy is not None:
+            self._busy(False)
+        if exc is not None:
+            if self._failure is not None:
+                self._failure(exc)
+            else:
+                show_error(self._parent, exc)
+        elif self._success is not None:
+            self._success(result)
+
+
+def finish_for_lock(timeout_ms: int = 10_000) -> bool:
+    """Before a lock: wait for work in flight (it may be using the open database), then
+    drop its answers, since the views that asked are about to be destroyed. False when
+    some work was still running at the timeout."""
+    done = QThreadPool.globalInstance().waitForDone(timeout_ms)
+    for op in list(_RUNNING):
+        op.dropped = True
+    return bool(done)

@@ -1,0 +1,257 @@
+"""Settings: locking, clipboard, passphrase and recovery key.
+
+`SettingsPanel` is the Settings page of the main window; `SettingsDialog` shows the same
+panel from the menu. Security settings are stored inside the vault (settings.py), each
+change is written to the audit log, and `security_changed` tells the main window to
+apply them at once.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from therapynotes.services.session import VaultSession
+from therapynotes.services.setup_flow import PassphrasesDiffer
+from therapynotes.services.vault import VaultService
+from therapynotes.settings import (
+    CLIPBOARD_MAX_SECONDS,
+    CLIPBOARD_MIN_SECONDS,
+    IDLE_MAX_MINUTES,
+    IDLE_MIN_MINUTES,
+    SecuritySettings,
+    load_security,
+    save_security,
+)
+from therapynotes.store.audit import AuditKind
+from therapynotes.ui.errors import show_inline
+from therapynotes.ui.icons import icon
+from therapynotes.ui.ops import Op
+from therapynotes.ui.widgets import (
+    GRID,
+    StrengthMeter,
+    body,
+    hbox,
+    heading,
+    message_label,
+    mono_font,
+    password_field,
+    plain_buttons,
+    vbox,
+)
+
+
+class SettingsPanel(QWidget):
+    security_changed = Signal(object)  # SecuritySettings
+
+    def __init__(
+        self, vault: VaultService, session: VaultSession, *, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("SettingsPanel")
+        self.vault = vault
+        self.session = session
+        current = load_security(session.conn)
+        self._build_fields(current)
+
+    def _build_fields(self, current: SecuritySettings) -> None:
+
+        self.idle = QSpinBox(self)
+        self.idle.setRange(IDLE_MIN_MINUTES, IDLE_MAX_MINUTES)
+        self.idle.setSuffix(" min")
+        self.idle.setValue(current.idle_timeout_minutes)
+        self.idle.setAccessibleName("Lock after minutes without use")
+        self.minimize = QCheckBox("Lock when the window is minimized", self)
+        self.minimize.setChecked(current.lock_on_minimize)
+        self.minimize.setAccessibleName("Lock when the window is minimized")
+        self.clipboard = QSpinBox(self)
+        self.clipboard.setRange(CLIPBOARD_MIN_SECONDS, CLIPBOARD_MAX_SECONDS)
+        self.clipboard.setSuffix(" s")
+        self.clipboard.setValue(current.clipboard_clear_seconds)
+        self.clipboard.setAccessibleName("Clear copied text after seconds")
+        self.message = message_label(self)
+        self._build_layout()
+
+    def _build_layout(self) -> None:
+        locking = QGroupBox("Locking", self)
+        form = QFormLayout(locking)
+        form.setContentsMargins(2 * GRID, 2 * GRID, 2 * GRID, 2 * GRID)
+        form.setSpacing(GRID)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for spin in (self.idle, self.clipboard):
+            spin.setMinimumWidth(12 * GRID)
+        form.addRow("Lock after &no use for", self.idle)
+        form.addRow("", self.minimize)
+        form.addRow("Clear &copied text after", self.clipboard)
+
+        keys = QGroupBox("Passphrase and recovery key", self)
+        change = QPushButton(icon("lock"), "Change passphrase…", keys)
+        change.setAccessibleName("Change passphrase")
+        renew = QPushButton(icon("key"), "Make a new recovery key…", keys)
+        renew.setAccessibleName("Make a new recovery key")
+        key_layout = vbox(keys, margins=2 * GRID)
+        key_layout.addWidget(
+            body(
+                "Changing the passphrase doesn't change old backups: they still open with "
+                "the passphrase they were made with."
+            )
+        )
+        row = hbox()
+        row.addWidget(change)
+        row.addWidget(renew)
+        row.addStretch(1)
+        key_layout.addLayout(row)
+
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        layout.addWidget(heading("Settings"))
+        layout.addWidget(locking)
+        layout.addWidget(keys)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+
+        self.idle.valueChanged.connect(self._save)
+        self.minimize.toggled.connect(self._save)
+        self.clipboard.valueChanged.connect(self._save)
+        change.clicked.connect(self.change_passphrase)
+        renew.clicked.connect(self.new_recovery_key)
+
+    def current(self) -> SecuritySettings:
+        return SecuritySettings(
+            idle_timeout_minutes=self.idle.value(),
+            lock_on_minimize=self.minimize.isChecked(),
+            clipboard_clear_seconds=self.clipboard.value(),
+        )
+
+    def _save(self) -> None:
+        settings = self.current()
+        try:
+            save_security(self.session.conn, settings)
+            self.session.record(AuditKind.SETTINGS_CHANGED, area="security")
+        except Exception as exc:  # noqa: BLE001 - shown inline
+            show_inline(self.message, exc)
+            return
+        show_inline(self.message, None)
+        self.security_changed.emit(settings)
+
+    def change_passphrase(self) -> None:
+        ChangePassphraseDialog(self.vault, self.session, parent=self).open()
+
+    def new_recovery_key(self) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Make a new recovery key")
+        box.setText(
+            "Make a new recovery key? Your current recovery key will stop working for this "
+            "vault. Backups already made still open with the key they were made with."
+        )
+        box.setStandardButtons(QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Yes)
+        box.button(QMessageBox.StandardButton.Yes).setText("Make a new key")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.accepted.connect(self._make_key)
+        plain_buttons(box)
+        box.open()
+
+    def _make_key(self) -> None:
+        vault, session = self.vault, self.session
+        Op(self, lambda: vault.new_recovery_key(session)).success(self._show_key).run()
+
+    def _show_key(self, text: str) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("Your new recovery key")
+        box.setText("Write this key down and keep it somewhere safe. It is shown only this once.")
+        box.setInformativeText(text.replace("-", " "))
+        box.setFont(mono_font())
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        plain_buttons(box)
+        box.open()
+
+
+class ChangePassphraseDialog(QDialog):
+    def __init__(
+        self, vault: VaultService, session: VaultSession, *, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.session = session
+        self.setWindowTitle("Change passphrase")
+        self.setMinimumWidth(56 * GRID)
+        self.old = password_field("Current passphrase", self)
+        self.new = password_field("New passphrase", self)
+        self.again = password_field("New passphrase again", self)
+        self.meter = StrengthMeter(self)
+        self.message = message_label(self)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedHeight(GRID // 2)
+        self.busy.setVisible(False)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        plain_buttons(self.buttons)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Change passphrase")
+        form = QFormLayout()
+        form.setSpacing(GRID)
+        form.addRow("C&urrent passphrase", self.old)
+        form.addRow("&New passphrase", self.new)
+        form.addRow("", self.meter)
+        form.addRow("&Again", self.again)
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.new.textChanged.connect(self.meter.update_for)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def submit(self) -> None:
+        old, new = self.old.text(), self.new.text()
+        if new != self.again.text():
+            show_inline(self.message, PassphrasesDiffer())
+            return
+        vault, session = self.vault, self.session
+        Op(self, lambda: vault.change_passphrase(session, old, new)).busy(self._set_busy).success(
+            lambda _r: self._done()
+        ).failure(lambda exc: show_inline(self.message, exc)).run()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.ok.setEnabled(not busy)
+
+    def _done(self) -> None:
+        self.accept()
+        box = QMessageBox(self.parentWidget())
+        box.setWindowTitle("Passphrase changed")
+        box.setText(
+            "Your passphrase is changed. Backups made before today still open with the old "
+            "passphrase."
+        )
+        plain_buttons(box)
+        box.open()
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, panel: SettingsPanel, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.panel = panel
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        plain_buttons(buttons)
+        buttons.rejected.connect(self.reject)
+        layout = vbox(self, margins=GRID)
+        layout.addWidget(panel)
+        layout.addWidget(buttons)

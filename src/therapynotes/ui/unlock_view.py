@@ -1,0 +1,328 @@
+"""The lock screen: the app's name, a passphrase field, a code field, Unlock.
+
+Shows nothing about the practice (no names, no counts). The KDF runs off the UI thread
+through ops.Op with a busy indicator; after too many failures a countdown replaces the
+Unlock button's availability; "Use recovery key" opens RecoveryDialog.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
+
+from therapynotes import APP_NAME
+from therapynotes.errors import (
+    DeviceNotBound,
+    KeyringInsecure,
+    KeyringIsLocked,
+    KeyringUnavailable,
+    TooManyAttempts,
+    WrongPassphrase,
+)
+from therapynotes.services.session import VaultSession
+from therapynotes.services.setup_flow import PassphrasesDiffer
+from therapynotes.services.vault import VaultService
+from therapynotes.ui.errors import show_inline
+from therapynotes.ui.icons import app_icon, icon
+from therapynotes.ui.ops import Op
+from therapynotes.ui.widgets import (
+    GRID,
+    StrengthMeter,
+    body,
+    code_field,
+    hbox,
+    heading,
+    message_label,
+    mono_font,
+    password_field,
+    plain_buttons,
+    vbox,
+)
+
+KEYRING_PROBLEMS = (DeviceNotBound, KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
+COLUMN_WIDTH = 45 * GRID
+
+
+class UnlockView(QWidget):
+    unlocked = Signal(object)  # VaultSession
+
+    def __init__(
+        self,
+        vault: VaultService,
+        *,
+        clock: Callable[[], float] = time.time,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("UnlockView")
+        self.vault = vault
+        self.clock = clock
+        self._blocked_until = 0.0
+        self._busy = False
+        self._build()
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self.tick)
+        try:
+            vault.attempts.check_allowed()
+        except TooManyAttempts as exc:
+            self._start_backoff(exc.seconds_left)
+
+    def _build(self) -> None:
+        column = self._build_fields()
+        self._build_layout(column)
+
+    def _build_fields(self) -> QWidget:
+        column = QWidget(self)
+        column.setFixedWidth(COLUMN_WIDTH)
+        self.passphrase = password_field("Passphrase", column)
+        self.passphrase.setPlaceholderText("Passphrase")
+        self.code = code_field(column)
+        self.message = message_label(column)
+        self.busy = QProgressBar(column)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        self.busy.setFixedHeight(GRID // 2)
+        self.busy.setAccessibleName("Unlocking")
+        size = self.busy.sizePolicy()
+        size.setRetainSizeWhenHidden(True)
+        self.busy.setSizePolicy(size)
+        self.busy.setVisible(False)
+        self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
+        self.unlock_button.setDefault(True)
+        self.unlock_button.setAutoDefault(True)
+        self.unlock_button.setAccessibleName("Unlock")
+        self.recovery_button = QPushButton(icon("key"), "Use recovery key", column)
+        self.recovery_button.setFlat(True)
+        self.recovery_button.setAccessibleName("Use recovery key")
+        return column
+
+    def _build_layout(self, column: QWidget) -> None:
+        logo = QLabel(column)
+        logo.setPixmap(app_icon().pixmap(64, 64))
+        logo.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        logo.setAccessibleName(f"{APP_NAME} logo")
+        title = heading(APP_NAME, size_delta=8, parent=column)
+        title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        hint = body(
+            "Locked. Enter your passphrase and the 6-digit code from your authenticator app.",
+            parent=column,
+        )
+        hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setSpacing(GRID)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.addRow("&Passphrase", self.passphrase)
+        form.addRow("&Code", self.code)
+
+        layout = vbox(column, spacing=2 * GRID)
+        layout.addWidget(logo)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addSpacing(GRID)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.unlock_button)
+        layout.addWidget(self.recovery_button, 0, Qt.AlignmentFlag.AlignHCenter)
+
+        outer = vbox(self, margins=4 * GRID)
+        outer.addStretch(2)
+        row = hbox()
+        row.addStretch(1)
+        row.addWidget(column)
+        row.addStretch(1)
+        outer.addLayout(row)
+        outer.addStretch(3)
+        column.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Maximum)
+
+        self.passphrase.returnPressed.connect(self.code.setFocus)
+        self.code.returnPressed.connect(self.try_unlock)
+        self.unlock_button.clicked.connect(self.try_unlock)
+        self.recovery_button.clicked.connect(self.open_recovery)
+        self.setFocusProxy(self.passphrase)
+
+    # --- unlocking -------------------------------------------------------------------
+
+    def try_unlock(self) -> None:
+        if self._busy or self._blocked_until > self.clock():
+            return
+        passphrase, code = self.passphrase.text(), "".join(self.code.text().split())
+        if not passphrase:
+            self._say("Enter your passphrase.")
+            self.passphrase.setFocus()
+            return
+        if len(code) != 6 or not code.isdigit():
+            self._say("Enter the 6-digit code from your authenticator app.")
+            self.code.setFocus()
+            return
+        vault = self.vault
+        Op(self, lambda: vault.unlock(passphrase, code)).busy(self._set_busy).success(
+            self._on_unlocked
+        ).failure(self._on_failed).run()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.busy.setVisible(busy)
+        for widget in (self.passphrase, self.code, self.unlock_button, self.recovery_button):
+            widget.setEnabled(not busy)
+        if busy:
+            self._say(None)
+        else:
+            self._refresh_enabled()
+
+    def _on_unlocked(self, session: VaultSession) -> None:
+        self.passphrase.clear()
+        self.code.clear()
+        self.unlocked.emit(session)
+
+    def _on_failed(self, exc: BaseException) -> None:
+        self.code.clear()
+        if isinstance(exc, TooManyAttempts):
+            self._start_backoff(exc.seconds_left)
+            return
+        if isinstance(exc, WrongPassphrase):
+            self.passphrase.clear()
+            self.passphrase.setFocus()
+        else:
+            self.code.setFocus()
+        self._say(exc)
+        if isinstance(exc, KEYRING_PROBLEMS):
+            self.recovery_button.setFocus()
+        try:
+            self.vault.attempts.check_allowed()
+        except TooManyAttempts as wait:
+            self._start_backoff(wait.seconds_left)
+
+    # --- backoff ---------------------------------------------------------------------
+
+    def _start_backoff(self, seconds: int) -> None:
+        # The attempt file knows the exact moment; TooManyAttempts rounds up.
+        exact = self.vault.attempts.load().blocked_until
+        self._blocked_until = exact if exact > self.clock() else self.clock() + seconds
+        self._countdown.start()
+        self.tick()
+
+    def tick(self) -> None:
+        left = math.ceil(self._blocked_until - self.clock())
+        if left <= 0:
+            self._countdown.stop()
+            self._blocked_until = 0.0
+            self._say(None)
+        else:
+            self._say(f"Too many failed attempts. Try again in {left} s.")
+        self._refresh_enabled()
+
+    @property
+    def waiting(self) -> bool:
+        return self._blocked_until > self.clock()
+
+    def _refresh_enabled(self) -> None:
+        self.unlock_button.setEnabled(not self._busy and not self.waiting)
+
+    def _say(self, what: BaseException | str | None) -> None:
+        if isinstance(what, str):
+            self.message.setText(what)
+            self.message.setVisible(True)
+        else:
+            show_inline(self.message, what)
+
+    # --- recovery --------------------------------------------------------------------
+
+    def open_recovery(self) -> None:
+        dialog = RecoveryDialog(self.vault, parent=self)
+        dialog.recovered.connect(self._on_unlocked)
+        dialog.open()
+
+
+class RecoveryDialog(QDialog):
+    """Unlock with the recovery key, then set a new passphrase (re-binds this computer)."""
+
+    recovered = Signal(object)  # VaultSession
+
+    def __init__(self, vault: VaultService, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.setWindowTitle("Use recovery key")
+        self.setMinimumWidth(60 * GRID)
+        intro = body(
+            "Type the recovery key from your Emergency Kit, then choose a new passphrase. "
+            "Your records stay as they are."
+        )
+        self.key = QLineEdit(self)
+        self.key.setFont(mono_font())
+        self.key.setPlaceholderText("ABCD-EFGH-…")
+        self.key.setAccessibleName("Recovery key")
+        self.new = password_field("New passphrase", self)
+        self.confirm = password_field("New passphrase again", self)
+        self.meter = StrengthMeter(self)
+        self.passphrase_only = QCheckBox("Protect by the passphrase alone (no system keyring)")
+        self.passphrase_only.setAccessibleName("Passphrase only")
+        self.passphrase_only.setVisible(VaultService.keyring_problem() is not None)
+        self.message = message_label(self)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setFixedHeight(GRID // 2)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        plain_buttons(self.buttons)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Unlock")
+
+        form = QFormLayout()
+        form.setSpacing(GRID)
+        form.addRow("Recovery &key", self.key)
+        form.addRow("&New passphrase", self.new)
+        form.addRow("", self.meter)
+        form.addRow("&Again", self.confirm)
+        form.addRow("", self.passphrase_only)
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+
+        self.new.textChanged.connect(self.meter.update_for)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+    def submit(self) -> None:
+        key, new, again = self.key.text(), self.new.text(), self.confirm.text()
+        if new != again:
+            show_inline(self.message, PassphrasesDiffer())
+            return
+        vault, only = self.vault, self.passphrase_only.isChecked()
+        Op(self, lambda: vault.recover(key, new, passphrase_only=only)).busy(
+            self._set_busy
+        ).success(self._done).failure(lambda exc: show_inline(self.message, exc)).run()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.ok.setEnabled(not busy)
+        if busy:
+            show_inline(self.message, None)
+
+    def _done(self, session: VaultSession) -> None:
+        self.recovered.emit(session)
+        self.accept()

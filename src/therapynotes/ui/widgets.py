@@ -1,0 +1,135 @@
+"""Small shared widgets and layout helpers (8-px grid)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import (
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapynotes.security.passphrase import assess
+
+GRID = 8
+STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
+
+
+def heading(text: str, *, size_delta: int = 6, parent: QWidget | None = None) -> QLabel:
+    """Headings by weight and size, never by colour."""
+    label = QLabel(text, parent)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() + size_delta)
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
+    label.setAccessibleName(text)
+    label.setWordWrap(True)
+    return label
+
+
+def body(text: str, *, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    return label
+
+
+def message_label(parent: QWidget | None = None) -> QLabel:
+    """An inline message (errors and notices); hidden while empty."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAccessibleName("Message")
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(False)
+    return label
+
+
+def mono_font() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
+def password_field(accessible_name: str, parent: QWidget | None = None) -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setEchoMode(QLineEdit.EchoMode.Password)
+    field.setAccessibleName(accessible_name)
+    field.setInputMethodHints(
+        Qt.InputMethodHint.ImhHiddenText
+        | Qt.InputMethodHint.ImhNoPredictiveText
+        | Qt.InputMethodHint.ImhSensitiveData
+    )
+    return field
+
+
+def code_field(parent: QWidget | None = None) -> QLineEdit:
+    field = QLineEdit(parent)
+    field.setAccessibleName("6-digit code")
+    field.setPlaceholderText("6-digit code")
+    field.setMaxLength(7)
+    field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
+    return field
+
+
+def plain_buttons(box: QDialogButtonBox | QMessageBox) -> None:
+    """Fusion puts coloured tick/cross icons on standard dialog buttons; our icon set
+    has none of those, so standard buttons go without."""
+    for button in box.buttons():
+        button.setIcon(QIcon())
+
+
+def vbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID) -> QVBoxLayout:
+    layout = QVBoxLayout(widget) if widget is not None else QVBoxLayout()
+    layout.setContentsMargins(margins, margins, margins, margins)
+    layout.setSpacing(spacing)
+    return layout
+
+
+def hbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID) -> QHBoxLayout:
+    layout = QHBoxLayout(widget) if widget is not None else QHBoxLayout()
+    layout.setContentsMargins(margins, margins, margins, margins)
+    layout.setSpacing(spacing)
+    return layout
+
+
+class StrengthMeter(QWidget):
+    """Bar + words: strength is never shown by colour alone."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 4)
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(GRID)
+        self.bar.setAccessibleName("Passphrase strength")
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Passphrase strength advice")
+        layout = vbox(self, spacing=GRID // 2)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.label)
+        self.acceptable = False
+        self.update_for("")
+
+    def update_for(self, passphrase: str) -> None:
+        if not passphrase:
+            self.bar.setValue(0)
+            self.label.setText("Use four or more unrelated words, or 12 or more characters.")
+            self.acceptable = False
+            return
+        strength = assess(passphrase)
+        self.bar.setValue(strength.score)
+        self.acceptable = strength.acceptable
+        word = STRENGTH_WORDS[strength.score]
+        # An acceptable passphrase's feedback already names its strength.
+        self.label.setText(
+            strength.feedback if strength.acceptable else f"{word}. {strength.feedback}"
+        )
+        self.bar.setAccessibleDescription(STRENGTH_WORDS[strength.score])

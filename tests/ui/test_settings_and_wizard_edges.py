@@ -1,0 +1,137 @@
+"""Settings dialogs (passphrase, recovery key) and the wizard's edges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyotp
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.ui.conftest import Harness, make_ctx
+from therapynotes.errors import WrongPassphrase
+from therapynotes.services.setup_flow import Mode, RestoreUnavailable, Step
+from therapynotes.services.vault import VaultService
+from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.settings_dialog import ChangePassphraseDialog, SettingsPanel
+from therapynotes.ui.setup_wizard import SetupWizardView
+
+
+def _panel(h: Harness) -> SettingsPanel:
+    panel = h.window.pages["settings"]
+    assert isinstance(panel, SettingsPanel)
+    return panel
+
+
+def test_change_passphrase_from_settings(unlocked: Harness) -> None:
+    panel = _panel(unlocked)
+    panel.change_passphrase()
+    dialog = panel.findChild(ChangePassphraseDialog)
+    assert dialog is not None
+    dialog.old.setText("wrong horse battery staple")
+    dialog.new.setText(STRONG2)
+    dialog.again.setText(STRONG2)
+    dialog.ok.click()
+    unlocked.qtbot.waitUntil(dialog.message.isVisible)
+    assert dialog.message.text() == WrongPassphrase().message
+    dialog.old.setText(STRONG)
+    dialog.ok.click()
+    unlocked.qtbot.waitUntil(lambda: not dialog.isVisible())
+    unlocked.window.lock()
+    unlocked.unlock(STRONG2)
+    unlocked.qtbot.waitUntil(lambda: unlocked.window.session is not None)
+
+
+def test_new_recovery_key_asks_first_then_shows_it_once(unlocked: Harness) -> None:
+    panel = _panel(unlocked)
+    panel.new_recovery_key()
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+    question = next(b for b in boxes if b.isVisible())
+    assert "stop working" in question.text()
+    question.button(QMessageBox.StandardButton.Yes).click()
+
+    def shown() -> bool:
+        return any(
+            isinstance(w, QMessageBox) and w.isVisible() and "only this once" in w.text()
+            for w in QApplication.topLevelWidgets()
+        )
+
+    unlocked.qtbot.waitUntil(shown)
+    assert unlocked.created is not None
+    box = next(
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, QMessageBox) and "only this once" in w.text()
+    )
+    new_key = box.informativeText().replace(" ", "-")
+    assert new_key != unlocked.created.recovery_key
+    unlocked.window.lock()  # closes the box too
+    assert not box.isVisible()
+
+
+def test_restore_branch_says_it_is_not_available_yet(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.gate
+    assert isinstance(wizard, SetupWizardView)
+    wizard.choose(Mode.RESTORE)
+    assert wizard.flow.step is Step.RESTORE
+    wizard.restore_file.setText(str(vault_dir / "x.tnbackup"))
+    wizard.restore_secret.setText("anything")
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.message.isVisible() and not wizard._busy)
+    assert wizard.message.text() == RestoreUnavailable().message
+    wizard.go_back()
+    assert wizard.flow.step is Step.CHOOSE
+
+
+def test_closing_mid_wizard_locks_the_new_vault(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.gate
+    assert isinstance(wizard, SetupWizardView)
+    wizard.choose(Mode.CREATE)
+    wizard.passphrase.setText(STRONG)
+    wizard.confirm.setText(STRONG)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.TOTP and not wizard._busy)
+    secret = wizard.totp_key.text().replace(" ", "")
+    wizard.code.setText(pyotp.TOTP(secret).at(clock()))
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.RECOVERY_SHOW and not wizard._busy)
+    session = wizard.flow.session
+    assert session is not None and session.is_open
+    window.close()
+    assert not session.is_open
+    assert VaultService(vault_dir, clock=clock).exists()
+
+
+def test_emergency_kit_pdf(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path, tmp_path: Path
+) -> None:
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.gate
+    assert isinstance(wizard, SetupWizardView)
+    wizard.choose(Mode.CREATE)
+    wizard.passphrase.setText(STRONG)
+    wizard.confirm.setText(STRONG)
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.TOTP and not wizard._busy)
+    secret = wizard.totp_key.text().replace(" ", "")
+    wizard.code.setText(pyotp.TOTP(secret).at(clock()))
+    wizard.next_button.click()
+    qtbot.waitUntil(lambda: wizard.flow.step is Step.RECOVERY_SHOW and not wizard._busy)
+    pdf = tmp_path / "kit.pdf"
+    wizard.save_emergency_kit(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert "Print it" in wizard.message.text()
+    window.close()

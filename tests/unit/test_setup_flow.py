@@ -1,0 +1,144 @@
+"""The first-run wizard's state machine, driven without Qt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from tests.conftest import STRONG, FakeClock
+from therapynotes.errors import TotpRejected, WeakPassphrase
+from therapynotes.services.setup_flow import (
+    BackupFolderUnusable,
+    Mode,
+    PassphrasesDiffer,
+    RecoveryGroupWrong,
+    RestoreRequest,
+    RestoreUnavailable,
+    SetupFlow,
+    Step,
+    StepNotAllowed,
+)
+from therapynotes.services.vault import VaultService
+
+
+def _flow(vault_dir: Path, clock: FakeClock, **kw: object) -> SetupFlow:
+    return SetupFlow(
+        VaultService(vault_dir, clock=clock), clock=clock, pick_group=lambda _n: 2, **kw
+    )  # type: ignore[arg-type]
+
+
+def _code(flow: SetupFlow, clock: FakeClock, offset: float = 0) -> str:
+    secret = flow.totp_key_text().replace(" ", "")
+    return str(pyotp.TOTP(secret).at(clock() + offset))
+
+
+def _to_totp(flow: SetupFlow) -> None:
+    flow.choose(Mode.CREATE)
+    flow.submit_passphrase(STRONG, STRONG)
+
+
+def test_create_branch_end_to_end(vault_dir: Path, clock: FakeClock, tmp_path: Path) -> None:
+    flow = _flow(vault_dir, clock)
+    assert flow.step is Step.CHOOSE
+    _to_totp(flow)
+    assert flow.step is Step.TOTP and flow.vault.exists()
+    assert flow.totp_qr_png().startswith(b"\x89PNG")
+    assert b"<svg" in flow.totp_qr_svg()
+    assert flow.totp_uri().startswith("otpauth://totp/")
+    flow.confirm_code(_code(flow, clock))
+    assert flow.step is Step.RECOVERY_SHOW and flow.session is not None
+    assert flow.session.is_open
+    groups = flow.recovery_groups()
+    assert len(groups) == 14
+    flow.recovery_shown()
+    assert flow.check_group == 2
+    flow.check_recovery_group(groups[2].lower())
+    assert flow.step is Step.BACKUP_FOLDER
+    with pytest.raises(StepNotAllowed):
+        flow.recovery_key()  # shown once, then forgotten
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    flow.choose_backup_folder(folder)
+    assert flow.step is Step.DONE
+    assert flow.result is not None
+    assert flow.result.backup_folder == folder and not flow.result.backup_reminder
+    assert flow.result.session is not None
+    flow.result.session.lock()
+
+
+def test_weak_and_mismatched_passphrases_refused(vault_dir: Path, clock: FakeClock) -> None:
+    flow = _flow(vault_dir, clock)
+    flow.choose(Mode.CREATE)
+    assert not flow.strength("password1").acceptable
+    with pytest.raises(WeakPassphrase) as weak:
+        flow.submit_passphrase("password1", "password1")
+    assert weak.value.message
+    with pytest.raises(PassphrasesDiffer):
+        flow.submit_passphrase(STRONG, STRONG + "x")
+    assert flow.step is Step.PASSPHRASE and not flow.vault.exists()
+    flow.back()
+    assert flow.step is Step.CHOOSE
+
+
+def test_code_window_is_one_step_each_side(vault_dir: Path, clock: FakeClock) -> None:
+    flow = _flow(vault_dir, clock)
+    _to_totp(flow)
+    assert flow.code_is_current(_code(flow, clock, -30))
+    assert flow.code_is_current(_code(flow, clock, +30))
+    assert not flow.code_is_current(_code(flow, clock, -90))
+    assert not flow.code_is_current("12ab56")
+    with pytest.raises(TotpRejected):
+        flow.confirm_code(_code(flow, clock, +120))
+    assert flow.step is Step.TOTP and flow.session is None
+
+
+def test_wrong_recovery_group_and_going_back(vault_dir: Path, clock: FakeClock) -> None:
+    flow = _flow(vault_dir, clock)
+    _to_totp(flow)
+    flow.confirm_code(_code(flow, clock))
+    flow.recovery_shown()
+    with pytest.raises(RecoveryGroupWrong):
+        flow.check_recovery_group("ZZZZ")
+    assert flow.can_go_back()
+    flow.back()
+    assert flow.step is Step.RECOVERY_SHOW
+    flow.recovery_shown()
+    flow.check_recovery_group(flow.recovery_groups()[2])
+    assert not flow.can_go_back()
+    with pytest.raises(BackupFolderUnusable):
+        flow.choose_backup_folder(vault_dir / "missing")
+    flow.choose_backup_folder(None)
+    assert flow.result is not None and flow.result.backup_reminder
+    flow.abandon()
+    assert flow.session is not None and not flow.session.is_open
+
+
+def test_steps_out_of_order_refused(vault_dir: Path, clock: FakeClock) -> None:
+    flow = _flow(vault_dir, clock)
+    with pytest.raises(StepNotAllowed):
+        flow.confirm_code("123456")
+    with pytest.raises(StepNotAllowed):
+        flow.back()
+
+
+def test_restore_branch_calls_the_injected_engine(
+    vault_dir: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    seen: list[RestoreRequest] = []
+
+    def restore(request: RestoreRequest) -> None:
+        seen.append(request)
+
+    flow = _flow(vault_dir, clock, restore_from_file=restore)
+    flow.choose(Mode.RESTORE)
+    assert flow.step is Step.RESTORE
+    flow.restore(tmp_path / "a.tnbackup", "secret words")
+    assert flow.step is Step.DONE and seen[0].backup_file.name == "a.tnbackup"
+    assert flow.result is not None and flow.result.session is None
+
+    bare = _flow(tmp_path / "other", clock)
+    bare.choose(Mode.RESTORE)
+    with pytest.raises(RestoreUnavailable):
+        bare.restore(tmp_path / "a.tnbackup", "x")
