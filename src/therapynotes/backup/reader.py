@@ -28,6 +28,7 @@ from therapynotes.backup.errors import (
     BackupNotFound,
     from_os_error,
 )
+from therapynotes.backup.manifest import Manifest, PayloadParser
 from therapynotes.backup.snapshot import Cancel, Progress
 from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret
@@ -109,11 +110,11 @@ def _plaintext(opened: OpenedBackup, fh: BinaryIO) -> Iterator[bytes]:
         key.wipe()
 
 
-def read_manifest(opened: OpenedBackup) -> fmt.Manifest:
+def read_manifest(opened: OpenedBackup) -> Manifest:
     """The manifest alone, from the first chunk(s): for a preview before restoring.
 
     Chunk tags authenticate it; the whole file is still verified before any restore."""
-    parser = fmt.PayloadParser()
+    parser = PayloadParser()
     with _open_file(opened.path) as fh:
         for plain in _plaintext(opened, fh):
             parser.feed(plain)
@@ -122,7 +123,7 @@ def read_manifest(opened: OpenedBackup) -> fmt.Manifest:
     raise BackupCorrupt("payload ends before its manifest")
 
 
-def _checked_manifest(opened: OpenedBackup, manifest: fmt.Manifest) -> fmt.Manifest:
+def _checked_manifest(opened: OpenedBackup, manifest: Manifest) -> Manifest:
     header = opened.header
     if manifest.vault_id != header.vault_id or manifest.created_at != header.created_at:
         raise BackupCorrupt("manifest does not match the header")
@@ -137,10 +138,10 @@ def decrypt_snapshot(
     *,
     progress: Progress = _no_progress,
     cancel: Cancel = _never,
-) -> fmt.Manifest:
+) -> Manifest:
     """Decrypt the whole payload; the snapshot (still SQLCipher-encrypted) goes to `dest`,
     created 0600. Checks every chunk, the final flag, the length and the SHA-256."""
-    parser = fmt.PayloadParser()
+    parser = PayloadParser()
     digest = hashlib.sha256()
     total = max(os.path.getsize(opened.path), 1)
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
@@ -179,7 +180,7 @@ def verify(
     *,
     progress: Progress = _no_progress,
     cancel: Cancel = _never,
-) -> fmt.Manifest:
+) -> Manifest:
     """Full verification; the decrypted snapshot lives in a private temp folder inside
     `scratch_parent` only while it is checked."""
     with scratch_dir(scratch_parent) as work:
@@ -199,7 +200,7 @@ def verify_file(
     *,
     passphrase: str | None = None,
     recovery_key: Secret | None = None,
-) -> tuple[fmt.Header, fmt.Manifest]:
+) -> tuple[fmt.Header, Manifest]:
     opened = open_backup(path, passphrase=passphrase, recovery_key=recovery_key)
     try:
         return opened.header, verify(opened, scratch_parent)

@@ -28,6 +28,7 @@ from therapynotes.backup.errors import (
     BackupError,
     from_os_error,
 )
+from therapynotes.backup.manifest import Manifest
 from therapynotes.backup.snapshot import Cancel, Progress
 from therapynotes.errors import StorageError
 from therapynotes.paths import PRIVATE_FILE_MODE
@@ -74,7 +75,7 @@ class Source:
 class Written:
     path: Path
     size: int
-    manifest: fmt.Manifest
+    manifest: Manifest
 
 
 def _snapshot_digest(path: Path) -> tuple[int, str]:
@@ -87,7 +88,7 @@ def _snapshot_digest(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _manifest(src: Source, db: Path, created_at: int) -> fmt.Manifest:
+def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
     conn = snapshot.open_keyed(db, src.dek)
     try:
         counts = snapshot.table_counts(conn)
@@ -95,7 +96,7 @@ def _manifest(src: Source, db: Path, created_at: int) -> fmt.Manifest:
     finally:
         conn.close()
     size, sha = _snapshot_digest(db)
-    return fmt.Manifest(
+    return Manifest(
         format=fmt.FORMAT_VERSION,
         vault_id=src.vault_id,
         created_at=created_at,
@@ -111,7 +112,7 @@ def _encrypt_to(
     fd: int,
     header: bytes,
     key: Secret,
-    manifest: fmt.Manifest,
+    manifest: Manifest,
     db: Path,
     *,
     progress: Progress,
@@ -186,7 +187,7 @@ def _place(
     new: fmt.NewHeader,
     *,
     file_key: Secret,
-    manifest: fmt.Manifest,
+    manifest: Manifest,
     db: Path,
     final: Path,
     progress: Progress,

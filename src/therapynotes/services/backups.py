@@ -15,7 +15,8 @@ from pathlib import Path
 from therapynotes import __version__
 from therapynotes.backup import reader, retention, schedule, writer
 from therapynotes.backup.errors import BackupError
-from therapynotes.backup.format import Header, Manifest
+from therapynotes.backup.format import Header
+from therapynotes.backup.manifest import Manifest
 from therapynotes.backup.retention import RetentionPolicy
 from therapynotes.backup.schedule import BackupState, BackupWarning, SchedulePolicy, Trigger
 from therapynotes.backup.snapshot import Cancel, Progress

@@ -1,0 +1,142 @@
+"""Backup → restore on a fresh HOME with a fresh keyring: every row comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pyotp
+import pytest
+
+from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.support.memkeyring import MemoryKeyring
+from tests.unit.backup.conftest import Vault, all_rows, fill, make_vault
+from therapynotes.backup.format import CHUNK
+from therapynotes.errors import WrongPassphrase
+from therapynotes.security.secret import Secret
+from therapynotes.services.restore import Preview, RestoreService
+from therapynotes.services.vault import VaultService
+from therapynotes.store.connection import close_db, open_db
+
+
+def _comparable(rows: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    out = dict(rows)
+    out["vault_meta"] = [r for r in rows["vault_meta"] if r[0] != "audit_head"]
+    out.pop("audit_log")
+    return out
+
+
+def _fresh_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    home = tmp_path / "newhome"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    keyring.set_keyring(MemoryKeyring())
+    return home / "data" / "TherapyNotes"
+
+
+def _roundtrip(
+    vault: Vault,
+    drive: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    use_recovery: bool,
+) -> None:
+    conn = vault.session.conn
+    before = all_rows(conn)
+    audit_before = before["audit_log"]
+    dek = Secret(vault.session.dek.reveal())
+    result = vault.service.run(drive)
+    vault.session.lock("test", record=False)
+
+    target = _fresh_machine(monkeypatch, tmp_path)
+    seen: list[Preview] = []
+
+    def confirm(p: Preview) -> bool:
+        seen.append(p)
+        assert not target.exists()  # nothing written before the user agreed
+        return True
+
+    clock = FakeClock(vault.clock() + 3600)
+    svc = RestoreService(target, clock=clock)
+    if use_recovery:
+        restored = svc.restore(
+            result.path,
+            recovery_text=vault.created.recovery_key,
+            new_passphrase=STRONG2,
+            confirm=confirm,
+        )
+        passphrase = STRONG2
+    else:
+        restored = svc.restore(result.path, passphrase=STRONG, confirm=confirm)
+        passphrase = STRONG
+    assert restored is not None and restored.set_aside is None
+    assert seen[0].counts == result.counts and seen[0].seq == 1
+
+    conn2 = open_db(target / "vault.db", dek)
+    try:
+        after = all_rows(conn2)
+    finally:
+        close_db(conn2)
+    assert _comparable(after) == _comparable(before)
+    assert after["audit_log"][: len(audit_before)] == audit_before
+
+    # The restored vault unlocks on this machine; TOTP keeps working (same secret).
+    session = VaultService(target, clock=clock).unlock(
+        passphrase, pyotp.TOTP(vault.created.totp_secret).at(clock())
+    )
+    session.lock("test", record=False)
+    if use_recovery:
+        with pytest.raises(WrongPassphrase):
+            VaultService(target, clock=clock).unlock(STRONG, "000000")
+    # The same recovery key still works on the restored vault.
+    VaultService(target, clock=clock).recover(vault.created.recovery_key, STRONG).lock(
+        "t", record=False
+    )
+
+
+@pytest.mark.parametrize("use_recovery", [False, True], ids=["passphrase", "recovery-key"])
+def test_roundtrip_fresh_machine(
+    vault: Vault,
+    drive: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    use_recovery: bool,
+) -> None:
+    _roundtrip(vault, drive, tmp_path, monkeypatch, use_recovery=use_recovery)
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 17])
+def test_roundtrip_sizes(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    v = make_vault(tmp_path / "v", clock)
+    conn = v.session.conn
+    conn.execute("CREATE TABLE t_blob (id INTEGER PRIMARY KEY, body BLOB)")
+    conn.execute("INSERT INTO t_blob(body) VALUES (?)", (bytes(range(256)) * (size // 256 + 1),))
+    conn.execute("UPDATE t_blob SET body = substr(body, 1, ?)", (size,))
+    drive = tmp_path / "d"
+    drive.mkdir()
+    _roundtrip(v, drive, tmp_path, monkeypatch, use_recovery=False)
+
+
+def test_restore_over_existing_vault_keeps_old_aside(
+    vault: Vault, drive: Path, tmp_path: Path
+) -> None:
+    result = vault.service.run(drive)
+    fill(vault.session, 8000, seed=99)  # the live vault moves on after the backup
+    vault.session.lock("test", record=False)
+    restored = RestoreService(vault.root, clock=vault.clock).restore(result.path, passphrase=STRONG)
+    assert restored is not None and restored.set_aside is not None
+    assert (restored.set_aside / "vault.keys").exists()
+    assert (vault.root / "vault.keys").exists()
+
+
+def test_declined_preview_writes_nothing(vault: Vault, drive: Path, tmp_path: Path) -> None:
+    result = vault.service.run(drive)
+    target = tmp_path / "elsewhere"
+    out = RestoreService(target).restore(result.path, passphrase=STRONG, confirm=lambda p: False)
+    assert out is None and not target.exists()
+    assert [p.name for p in tmp_path.iterdir() if "restore" in p.name] == []
