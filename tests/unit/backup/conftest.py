@@ -65,7 +65,7 @@ def all_rows(conn: object) -> dict[str, list[tuple[object, ...]]]:
         )
     ]
     return {
-        n: sorted(c.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)  # type: ignore[attr-defined]
+        n: sorted(c.execute(f'SELECT * FROM "{n}"').fetchall(), key=repr)  # type: ignore[attr-defined]  # noqa: S608
         for n in names
     }
 

@@ -137,6 +137,6 @@ def test_restore_over_existing_vault_keeps_old_aside(
 def test_declined_preview_writes_nothing(vault: Vault, drive: Path, tmp_path: Path) -> None:
     result = vault.service.run(drive)
     target = tmp_path / "elsewhere"
-    out = RestoreService(target).restore(result.path, passphrase=STRONG, confirm=lambda p: False)
+    out = RestoreService(target).restore(result.path, passphrase=STRONG, confirm=lambda _p: False)
     assert out is None and not target.exists()
     assert [p.name for p in tmp_path.iterdir() if "restore" in p.name] == []
