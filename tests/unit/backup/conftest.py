@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ def fill(session: VaultSession, payload_bytes: int, *, seed: int = 7) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS t_notes (id INTEGER PRIMARY KEY, body BLOB, n TEXT)"
         )
-        rng = __import__("random").Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - test data, not crypto
         left = payload_bytes
         while left > 0:
             size = min(left, 4000)
