@@ -34,6 +34,7 @@ from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret
 
 READ_BLOCK = 1024 * 1024
+SCRATCH_PREFIX = ".backup-work-"
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
@@ -166,7 +167,7 @@ def decrypt_snapshot(
 def scratch_dir(parent: Path) -> Iterator[Path]:
     """A private (0700) temp folder inside `parent` (the vault folder), always removed."""
     parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
-    path = Path(tempfile.mkdtemp(prefix=".backup-work-", dir=parent))
+    path = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=parent))
     os.chmod(path, PRIVATE_DIR_MODE)
     try:
         yield path

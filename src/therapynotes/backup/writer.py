@@ -15,11 +15,13 @@ import contextlib
 import hashlib
 import os
 import re
+import shutil
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from therapynotes.atomic import fsync_dir, temp_name_for
+from therapynotes.atomic import TEMP_SUFFIX, fsync_dir, temp_name_for
 from therapynotes.backup import format as fmt
 from therapynotes.backup import reader, snapshot
 from therapynotes.backup.errors import (
@@ -41,6 +43,7 @@ SUFFIX = ".tnbackup"
 NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 READ_BLOCK = 1024 * 1024
+STALE_TEMP_SECONDS = 3600.0
 
 
 def file_name(created_at: int, seq: int) -> str:
@@ -137,6 +140,19 @@ def _target_ready(target_dir: Path) -> None:
         raise BackupDriveMissing
 
 
+def clean_leftovers(vault_root: Path, target_dir: Path, *, now: float) -> None:
+    """Remove what a killed run left: scratch folders in the vault folder (we hold the
+    vault's instance lock, so none is in use) and our hidden temp files on the drive
+    that are old enough not to belong to a run still going on another computer."""
+    for path in vault_root.glob(f"{reader.SCRATCH_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        for path in target_dir.glob(".therapynotes-*" + SUFFIX + ".*" + TEMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+
+
 def write(
     src: Source,
     target_dir: Path,
@@ -148,6 +164,7 @@ def write(
 ) -> Written:
     """Write and fully verify one backup; raises a BackupError and leaves nothing behind."""
     _target_ready(target_dir)
+    clean_leftovers(src.vault_root, target_dir, now=time.time())
     with reader.scratch_dir(src.vault_root) as work:
         db = work / "snapshot.db"
         try:
@@ -213,6 +230,8 @@ def _place(
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if not final.parent.is_dir() and not isinstance(exc, BackupCancelled):
+            raise BackupDriveMissing("the folder disappeared while writing") from exc
         if isinstance(exc, OSError):
             raise from_os_error(exc) from exc
         raise
