@@ -151,11 +151,12 @@ class BackupService:
         state = self.state()
         change = self.latest_change()
         now = self.clock()
+        seq = max(state.next_seq, _highest_seq(target_dir) + 1)
         try:
             written = writer.write(
                 self._source(),
                 target_dir,
-                seq=state.next_seq,
+                seq=seq,
                 created_at=int(now),
                 progress=progress or _no_progress,
                 cancel=cancel or _never,
@@ -168,15 +169,25 @@ class BackupService:
             )
             raise
         self._save_state(
-            state.succeeded(at=now, change=change, seq=state.next_seq),
+            state.succeeded(at=now, change=change, seq=seq),
             AuditKind.BACKUP_CREATED,
-            {"seq": state.next_seq, "bytes": written.size, "verified": True},
+            {"seq": seq, "bytes": written.size, "verified": True},
         )
         plan = retention.plan(
             target_dir, self.session.vault_id, written.path, self.retention_policy
         )
         deleted = retention.apply(plan)
         return BackupResult(written.path, written.size, written.manifest.counts, deleted)
+
+
+def _highest_seq(folder: Path) -> int:
+    """The highest sequence number named in `folder`, so a run killed after its rename
+    but before its state was saved never makes the next run reuse that name."""
+    try:
+        names = [writer.parse_name(p.name) for p in folder.iterdir()]
+    except OSError:
+        return 0
+    return max((parsed[1] for parsed in names if parsed), default=0)
 
 
 def list_backups(folder: Path) -> list[Listing]:
