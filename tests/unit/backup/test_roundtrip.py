@@ -140,3 +140,31 @@ def test_declined_preview_writes_nothing(vault: Vault, drive: Path, tmp_path: Pa
     out = RestoreService(target).restore(result.path, passphrase=STRONG, confirm=lambda _p: False)
     assert out is None and not target.exists()
     assert [p.name for p in tmp_path.iterdir() if "restore" in p.name] == []
+
+
+def test_wal_frames_are_in_the_snapshot(vault: Vault, drive: Path) -> None:
+    conn = vault.session.conn
+    conn.execute("INSERT INTO t_notes(body, n) VALUES (x'00', 'only-in-wal')")
+    wal = vault.root / "vault.db-wal"
+    assert wal.exists() and wal.stat().st_size > 0
+    result = vault.service.run(drive)
+    assert result.counts["t_notes"] == 6
+
+
+def test_no_plaintext_canary_anywhere(
+    vault: Vault, drive: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    canary = "CANARY-7f3e-client-Persephone-Quux"
+    vault.session.conn.execute("INSERT INTO t_notes(body, n) VALUES (?, ?)", (canary, canary))
+    result = vault.service.run(drive)
+    vault.session.lock("t", record=False)
+    target = _fresh_machine(monkeypatch, tmp_path)
+    assert RestoreService(target).restore(result.path, passphrase=STRONG) is not None
+    needles = [canary.encode("utf-8"), canary.encode("utf-16-le")]
+    scanned = 0
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            scanned += 1
+            assert not any(n in data for n in needles), path.name
+    assert scanned > 5
