@@ -324,14 +324,22 @@ class StreamWriter:
         self.plain_bytes = 0
 
     def write(self, data: bytes) -> None:
-        self._buf += data
         self.plain_bytes += len(data)
-        # Keep at least one byte back: only `finish` knows which chunk is the last.
-        while len(self._buf) > CHUNK:
-            self._emit(bytes(self._buf[:CHUNK]), last=False)
-            del self._buf[:CHUNK]
+        view, pos, buf = memoryview(data), 0, self._buf
+        if buf:  # top up the partial chunk first
+            pos = min(CHUNK - len(buf), len(view))
+            buf += view[:pos]
+            if pos < len(view):  # more follows, so this full chunk is not the last
+                self._emit(bytes(buf), last=False)
+                buf.clear()
+        # Whole chunks straight from the input, keeping at least one byte back: only
+        # `finish` knows which chunk is the last.
+        while len(view) - pos > CHUNK:
+            self._emit(view[pos : pos + CHUNK], last=False)
+            pos += CHUNK
+        buf += view[pos:]
 
-    def _emit(self, chunk: bytes, *, last: bool) -> None:
+    def _emit(self, chunk: bytes | memoryview, *, last: bool) -> None:
         self._fh.write(self._aead.encrypt(chunk_nonce(self._counter, last), chunk, None))
         self._counter += 1
 

@@ -139,9 +139,11 @@ def decrypt_snapshot(
     *,
     progress: Progress = _no_progress,
     cancel: Cancel = _never,
+    durable: bool = True,
 ) -> Manifest:
     """Decrypt the whole payload; the snapshot (still SQLCipher-encrypted) goes to `dest`,
-    created 0600. Checks every chunk, the final flag, the length and the SHA-256."""
+    created 0600. Checks every chunk, the final flag, the length and the SHA-256.
+    `durable=False` skips the fsync for a copy that is only checked and deleted."""
     parser = PayloadParser()
     digest = hashlib.sha256()
     total = max(os.path.getsize(opened.path), 1)
@@ -156,7 +158,8 @@ def decrypt_snapshot(
                 out.write(data)
             progress("verify", fh.tell(), total)
         out.flush()
-        os.fsync(out.fileno())
+        if durable:
+            os.fsync(out.fileno())
     manifest = _checked_manifest(opened, parser.finish())
     if digest.hexdigest() != manifest.snapshot_sha256:
         raise BackupCorrupt("snapshot checksum mismatch")
@@ -181,15 +184,19 @@ def verify(
     *,
     progress: Progress = _no_progress,
     cancel: Cancel = _never,
+    structure: bool = True,
 ) -> Manifest:
     """Full verification; the decrypted snapshot lives in a private temp folder inside
-    `scratch_parent` only while it is checked."""
+    `scratch_parent` only while it is checked. `structure=False` (used right after
+    writing, where the bytes are the snapshot just taken) skips SQLite's
+    integrity_check but keeps every chunk, the SHA-256, cipher_integrity_check and the
+    row counts."""
     with scratch_dir(scratch_parent) as work:
         db = work / "verify.db"
-        manifest = decrypt_snapshot(opened, db, progress=progress, cancel=cancel)
+        manifest = decrypt_snapshot(opened, db, progress=progress, cancel=cancel, durable=False)
         dek = Secret(manifest.dek)
         try:
-            snapshot.check(db, dek, manifest.counts)
+            snapshot.check(db, dek, manifest.counts, structure=structure)
         finally:
             dek.wipe()
     return manifest

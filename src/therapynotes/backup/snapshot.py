@@ -20,7 +20,9 @@ from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret
 from therapynotes.store.connection import Connection, cipher_version, driver
 
-PAGES_PER_STEP = 256  # small steps keep the live vault's write lock short
+# Steps of 16 MiB (4 KiB pages): the connection is free for the app's own statements
+# between steps, and larger steps measured no faster.
+PAGES_PER_STEP = 4096
 
 Progress = Callable[[str, int, int], None]
 Cancel = Callable[[], bool]
@@ -55,6 +57,10 @@ def take(live: Connection, dest: Path, dek: Secret, *, progress: Progress, cance
     """Copy the live vault into a new keyed file `dest` (created 0600)."""
     _create_private(dest)
     target = open_keyed(dest, dek)
+    # A scratch copy: if we crash it is thrown away, so no journal and no syncs here;
+    # durability comes from fsyncing the finished backup file.
+    target.execute("PRAGMA journal_mode = OFF").fetchall()
+    target.execute("PRAGMA synchronous = OFF")
 
     def step(_status: int, remaining: int, total: int) -> None:
         if cancel():
@@ -87,15 +93,22 @@ def schema_version(conn: Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def check(path: Path, dek: Secret, expected_counts: dict[str, int] | None = None) -> None:
-    """cipher_integrity_check, integrity_check and (optionally) row counts; raises."""
+def check(
+    path: Path,
+    dek: Secret,
+    expected_counts: dict[str, int] | None = None,
+    *,
+    structure: bool = True,
+) -> None:
+    """cipher_integrity_check (every page's HMAC), then with `structure` SQLite's own
+    integrity_check (a second full pass, about as costly again), then row counts."""
     conn: Any = open_keyed(path, dek)
     try:
         problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
         if problems:
             raise BackupCorrupt(f"{len(problems)} encrypted page(s) failed their check")
-        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
-        if rows != ["ok"]:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")] if structure else []
+        if structure and rows != ["ok"]:
             raise BackupCorrupt("snapshot database structure is damaged")
         if expected_counts is not None and table_counts(conn) != expected_counts:
             raise BackupCorrupt("snapshot row counts differ from its manifest")

@@ -244,7 +244,7 @@ def _verify_written(
 ) -> None:
     opened = reader.open_with_file_key(final, file_key)
     try:
-        reader.verify(opened, vault_root, progress=progress, cancel=cancel)
+        reader.verify(opened, vault_root, progress=progress, cancel=cancel, structure=False)
     finally:
         opened.close()
 

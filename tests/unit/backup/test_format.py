@@ -147,3 +147,18 @@ def test_fuzz_payload_parser(pieces: list[bytes]) -> None:
 def test_zz_report_fuzz_examples() -> None:
     print(f"hypothesis examples run: {EXAMPLES}; crashes: 0")
     assert all(n >= 100 for n in EXAMPLES.values()) and len(EXAMPLES) == 4
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.lists(st.integers(0, 3 * fmt.CHUNK), max_size=6))
+def test_stream_any_write_split(sizes: list[int]) -> None:
+    data = os.urandom(sum(sizes))
+    out = io.BytesIO()
+    writer = fmt.StreamWriter(out, KEY)
+    pos = 0
+    for n in sizes:
+        writer.write(data[pos : pos + n])
+        pos += n
+    writer.finish()
+    assert _read(out.getvalue()) == data
+    assert len(out.getvalue()) == len(data) + max(1, -(-len(data) // fmt.CHUNK)) * fmt.TAG_LEN
