@@ -12,8 +12,9 @@ import pytest
 from tests.conftest import STRONG, STRONG2, FakeClock
 from tests.support.memkeyring import MemoryKeyring
 from tests.unit.backup.conftest import Vault, all_rows, fill, make_vault
+from therapynotes.backup.errors import BackupCorrupt, RestoreTargetBusy
 from therapynotes.backup.format import CHUNK
-from therapynotes.errors import WrongPassphrase
+from therapynotes.errors import VaultCorrupt, WrongPassphrase
 from therapynotes.security.secret import Secret
 from therapynotes.services.restore import Preview, RestoreService
 from therapynotes.services.vault import VaultService
@@ -168,3 +169,46 @@ def test_no_plaintext_canary_anywhere(
             scanned += 1
             assert not any(n in data for n in needles), path.name
     assert scanned > 5
+
+
+def test_restore_over_an_open_vault_is_refused(vault: Vault, drive: Path) -> None:
+    result = vault.service.run(drive)
+    with pytest.raises(RestoreTargetBusy):
+        RestoreService(vault.root).restore(result.path, passphrase=STRONG)
+    assert vault.session.conn.execute("SELECT count(*) FROM t_notes").fetchone()[0] == 5
+
+
+def test_failed_restore_leaves_no_trace(
+    vault: Vault, drive: Path, tmp_path: Path, memkeyring: MemoryKeyring
+) -> None:
+    result = vault.service.run(drive)
+    data = bytearray(result.path.read_bytes())
+    data[-100] ^= 0x10  # damage the last chunk: found only by the full pass
+    bad = tmp_path / "bad.tnbackup"
+    bad.write_bytes(bytes(data))
+    entries = dict(memkeyring.store)
+    target = tmp_path / "new"
+    with pytest.raises(BackupCorrupt):
+        RestoreService(target).restore(bad, passphrase=STRONG)
+    assert not target.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".new.")]
+    assert memkeyring.store == entries
+
+
+def test_restored_vault_that_does_not_open_puts_the_old_one_back(
+    vault: Vault, drive: Path, memkeyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = vault.service.run(drive)
+    vault.session.lock("t", record=False)
+    old_keys = (vault.root / "vault.keys").read_bytes()
+    entries = dict(memkeyring.store)
+
+    def broken_open(*_a: object, **_k: object) -> None:
+        raise VaultCorrupt("simulated")
+
+    monkeypatch.setattr("therapynotes.services.restore.open_db", broken_open)
+    with pytest.raises(VaultCorrupt):
+        RestoreService(vault.root).restore(result.path, passphrase=STRONG)
+    assert (vault.root / "vault.keys").read_bytes() == old_keys
+    assert memkeyring.store == entries
+    assert [p.name for p in vault.root.parent.iterdir() if p.name != "drive"] == ["vault"]
