@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from therapynotes.backup.errors import BackupCorrupt, BackupTooNew, BackupWrongKey, NotABackup
-from therapynotes.errors import KeysFileCorrupt
+from therapynotes.errors import KeysFileCorrupt, WrongRecoveryKey
 from therapynotes.security import kdf, keyslots
 from therapynotes.security.kdf import KdfParams
 from therapynotes.security.keyslots import RecoverySlot
@@ -98,7 +98,7 @@ class Header:
         kek_rk = kdf.kek_recovery(recovery_key, self.vault_recovery.salt)
         try:
             dek = keyslots.open_recovery_slot(self.vault_recovery, self.vault_id, kek_rk)
-        except Exception as exc:  # WrongRecoveryKey: re-raised as the backup's own error
+        except WrongRecoveryKey as exc:  # re-raised as the backup's own, clearer error
             raise BackupWrongKey from exc
         finally:
             kek_rk.wipe()

@@ -6,6 +6,8 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import transaction
+
+RETENTION_KEY = "backup.retention"
 
 # Audit kinds that do not change records: a backup is not "due" because of them.
 _NOT_CHANGES = (
@@ -77,8 +81,28 @@ class BackupService:
     ) -> None:
         self.session = session
         self.clock = clock
-        self.retention_policy = retention_policy or RetentionPolicy()
+        self.retention_policy = retention_policy or self._stored_retention()
         self.schedule_policy = schedule_policy or SchedulePolicy()
+
+    def _stored_retention(self) -> RetentionPolicy:
+        """The policy in the vault's settings (key `backup.retention`, JSON such as
+        {"keep_last": 3, "keep_daily": 7, ...}); defaults for anything missing or odd."""
+        row = self.session.conn.execute(
+            "SELECT value FROM settings WHERE key = ?", (RETENTION_KEY,)
+        ).fetchone()
+        try:
+            raw = json.loads(row[0]) if row else {}
+        except ValueError:
+            raw = {}
+        base = RetentionPolicy()
+        if not isinstance(raw, dict):
+            return base
+        values = {
+            name: raw[name]
+            for name in ("keep_last", "keep_daily", "keep_weekly", "keep_monthly")
+            if type(raw.get(name)) is int and 0 <= raw[name] <= 10_000
+        }
+        return dataclasses.replace(base, **values)
 
     # --- state kept inside the vault -----------------------------------------------
 

@@ -155,3 +155,15 @@ def test_service_state_and_due(vault: Vault, drive: Path) -> None:
     assert svc.should_run(Trigger.LOCK, drive)
     assert svc.warnings(drive) == []
     assert BackupWarning.DRIVE_MISSING in svc.warnings(drive / "gone")
+
+
+def test_retention_policy_from_vault_settings(vault: Vault) -> None:
+    conn = vault.session.conn
+    assert vault.service.retention_policy == RetentionPolicy()
+    conn.execute(
+        "INSERT INTO settings(key, value) VALUES ('backup.retention', ?)",
+        ('{"keep_last": 5, "keep_daily": -1, "keep_weekly": "x"}',),
+    )
+    assert vault.service.retention_policy == RetentionPolicy(keep_last=5)
+    conn.execute("UPDATE settings SET value = '[' WHERE key = 'backup.retention'")
+    assert vault.service.retention_policy == RetentionPolicy()
