@@ -204,6 +204,8 @@ class RestoreService:
         root = self.paths.root
         aside: Path | None = None
         try:
+            if root.is_dir() and not any(root.iterdir()):
+                root.rmdir()  # an empty folder (a first-run wizard may make one) is not a vault
             if root.exists():
                 stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%S")
                 aside = root.with_name(f"{root.name}.before-restore-{stamp}")

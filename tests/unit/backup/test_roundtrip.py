@@ -212,3 +212,14 @@ def test_restored_vault_that_does_not_open_puts_the_old_one_back(
     assert (vault.root / "vault.keys").read_bytes() == old_keys
     assert memkeyring.store == entries
     assert [p.name for p in vault.root.parent.iterdir() if p.name != "drive"] == ["vault"]
+
+
+def test_restore_into_an_empty_folder_sets_nothing_aside(
+    vault: Vault, drive: Path, tmp_path: Path
+) -> None:
+    result = vault.service.run(drive)
+    target = tmp_path / "empty"
+    target.mkdir()
+    restored = RestoreService(target).restore(result.path, passphrase=STRONG)
+    assert restored is not None and restored.set_aside is None
+    assert (target / "vault.keys").exists()
