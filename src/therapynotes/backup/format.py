@@ -102,8 +102,15 @@ class Header:
             raise BackupWrongKey from exc
         finally:
             kek_rk.wipe()
+        try:
+            return self.open_with_dek(dek)
+        finally:
+            dek.wipe()
+
+    def open_with_dek(self, dek: Secret) -> Secret:
+        """FK via the vault's data key: how an unlocked vault opens its own backups
+        without asking for the passphrase again (the recovery path ends here too)."""
         wrap = recovery_wrap_key(dek, self.payload_nonce)
-        dek.wipe()
         try:
             return _unwrap(wrap, self.rec_nonce, self.rec_ct, self._slot_ad("recovery"))
         finally:

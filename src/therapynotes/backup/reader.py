@@ -95,6 +95,14 @@ def open_backup(
     return OpenedBackup(path, header, file_key)
 
 
+def open_with_dek(path: Path, dek: Secret) -> OpenedBackup:
+    """Open one of this vault's own backups with the data key of the unlocked vault."""
+    header = read_header(path)
+    file_key = header.open_with_dek(dek)
+    header.verify_mac(file_key)
+    return OpenedBackup(path, header, file_key)
+
+
 def open_with_file_key(path: Path, file_key: Secret) -> OpenedBackup:
     """Re-open a file we just wrote (no KDF: the writer still holds its file key)."""
     header = read_header(path)

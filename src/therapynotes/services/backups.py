@@ -203,6 +203,23 @@ class BackupService:
         deleted = retention.apply(plan)
         return BackupResult(written.path, written.size, written.manifest.counts, deleted)
 
+    def verify(self, path: Path, *, progress: Progress | None = None) -> VerifyReport:
+        """Fully verify one of this vault's backups with the unlocked vault's data key
+        (no passphrase needed) and record the result in the audit log."""
+        try:
+            opened = reader.open_with_dek(path, self.session.dek)
+            try:
+                manifest = reader.verify(
+                    opened, self.session.paths.root, progress=progress or _no_progress
+                )
+            finally:
+                opened.close()
+        except BackupError as exc:
+            self.session.record(AuditKind.BACKUP_FAILED, error=type(exc).__name__, verify=True)
+            raise
+        self.session.record(AuditKind.BACKUP_VERIFIED, seq=opened.header.seq)
+        return VerifyReport(opened.header, manifest)
+
 
 def _highest_seq(folder: Path) -> int:
     """The highest sequence number named in `folder`, so a run killed after its rename
