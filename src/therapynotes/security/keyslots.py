@@ -125,8 +125,12 @@ def seal_recovery(*, dek: Secret, kek: Secret, salt: bytes, vault_id: str) -> Re
 
 
 def open_recovery(doc: KeysDocument, kek: Secret) -> Secret:
-    slot = doc.recovery
-    dek = _open(kek, slot.nonce, slot.ciphertext, _recovery_ad(doc.vault_id, slot.salt))
+    return open_recovery_slot(doc.recovery, doc.vault_id, kek)
+
+
+def open_recovery_slot(slot: RecoverySlot, vault_id: str, kek: Secret) -> Secret:
+    """Open a recovery slot outside its key file (backup headers carry a copy of it)."""
+    dek = _open(kek, slot.nonce, slot.ciphertext, _recovery_ad(vault_id, slot.salt))
     if dek is None:
         raise WrongRecoveryKey
     return dek

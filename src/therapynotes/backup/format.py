@@ -1,0 +1,379 @@
+"""The one owner of the `.tnbackup` byte format (docs/backup-format.md).
+
+    header  = prefix ‖ body ‖ SHA-256(prefix ‖ body) ‖ HMAC-SHA256(HK, prefix ‖ body)
+    payload = ChaCha20-Poly1305 chunks of 64 KiB plaintext (age STREAM nonces)
+
+Parsing is strict and bounded: every length prefix is capped, the header is at most
+HEADER_MAX bytes, and the KDF parameters pass `KdfParams.check()` (hard caps) inside the
+parser, so a memory-bomb header is refused before any Argon2id runs. The SHA-256 catches
+accidental damage before any key derivation (a clear "damaged" instead of "wrong
+passphrase"); the HMAC, keyed from the file key, catches deliberate edits.
+
+Must not import PySide6, services or store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+from therapynotes.backup.errors import BackupCorrupt, BackupTooNew, BackupWrongKey, NotABackup
+from therapynotes.errors import KeysFileCorrupt, WrongRecoveryKey
+from therapynotes.security import kdf, keyslots
+from therapynotes.security.kdf import KdfParams
+from therapynotes.security.keyslots import RecoverySlot
+from therapynotes.security.secret import Secret
+
+MAGIC = b"TNBACKUP"
+FORMAT_VERSION = 1
+HEADER_MAX = 1024
+KEY_LEN = 32
+NONCE_LEN = 12
+TAG_LEN = 16
+WRAPPED_LEN = KEY_LEN + TAG_LEN
+PAYLOAD_NONCE_LEN = 16
+DIGEST_LEN = 32
+CHUNK = 64 * 1024
+CHUNK_CT = CHUNK + TAG_LEN
+COUNTER_MAX = 2**88 - 1
+VAULT_ID_MAX = 64
+APP_VERSION_MAX = 32
+
+INFO_HEADER = b"therapynotes/backup-header/v1"
+INFO_PAYLOAD = b"therapynotes/backup-payload/v1"
+INFO_RECOVERY_WRAP = b"therapynotes/backup-recovery/v1"
+
+_PREFIX = struct.Struct(">8sHH")  # magic, format version, body length
+_FIXED = struct.Struct(">QQI")  # created-at (unix s), sequence, schema version
+_KDF = struct.Struct(">III")  # Argon2id m (KiB), t, p
+
+
+@dataclass(frozen=True)
+class Header:
+    """A parsed header. Fields are not trusted until `verify_mac` passed."""
+
+    vault_id: str
+    created_at: int
+    seq: int
+    app_version: str
+    schema_version: int
+    kdf: KdfParams
+    pass_nonce: bytes
+    pass_ct: bytes
+    vault_recovery: RecoverySlot  # the vault.keys recovery slot: DEK under KEK_rk
+    rec_nonce: bytes
+    rec_ct: bytes  # FK under HKDF(DEK), opened after the recovery key unwraps the DEK
+    payload_nonce: bytes
+    signed: bytes  # prefix ‖ body, the bytes both digests cover
+    mac: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.signed) + 2 * DIGEST_LEN
+
+    def _slot_ad(self, slot: str) -> bytes:
+        return slot_ad(slot, self.vault_id, self.kdf, self.payload_nonce)
+
+    def open_with_passphrase(self, passphrase: str) -> Secret:
+        """FK from the passphrase slot (Argon2id with the header's capped parameters)."""
+        master = kdf.argon2id(passphrase, self.kdf)
+        kek = kdf.kek_backup(master)
+        master.wipe()
+        try:
+            return _unwrap(kek, self.pass_nonce, self.pass_ct, self._slot_ad("passphrase"))
+        finally:
+            kek.wipe()
+
+    def open_with_recovery_key(self, recovery_key: Secret) -> Secret:
+        """FK via the recovery key: RK → KEK_rk → DEK → recovery wrap key → FK."""
+        kek_rk = kdf.kek_recovery(recovery_key, self.vault_recovery.salt)
+        try:
+            dek = keyslots.open_recovery_slot(self.vault_recovery, self.vault_id, kek_rk)
+        except WrongRecoveryKey as exc:  # re-raised as the backup's own, clearer error
+            raise BackupWrongKey from exc
+        finally:
+            kek_rk.wipe()
+        try:
+            return self.open_with_dek(dek)
+        finally:
+            dek.wipe()
+
+    def open_with_dek(self, dek: Secret) -> Secret:
+        """FK via the vault's data key: how an unlocked vault opens its own backups
+        without asking for the passphrase again (the recovery path ends here too)."""
+        wrap = recovery_wrap_key(dek, self.payload_nonce)
+        try:
+            return _unwrap(wrap, self.rec_nonce, self.rec_ct, self._slot_ad("recovery"))
+        finally:
+            wrap.wipe()
+
+    def verify_mac(self, file_key: Secret) -> None:
+        expected = hmac.new(header_key(file_key).reveal(), self.signed, hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, self.mac):
+            raise BackupCorrupt("header authentication failed")
+
+
+def slot_ad(slot: str, vault_id: str, params: KdfParams, payload_nonce: bytes) -> bytes:
+    return b"therapynotes/backup/v1;slot=%s;%s;vault=%s;file=%s" % (
+        slot.encode(),
+        params.associated_data(),
+        vault_id.encode(),
+        payload_nonce.hex().encode(),
+    )
+
+
+def header_key(file_key: Secret) -> Secret:
+    return kdf.hkdf(file_key.reveal(), info=INFO_HEADER)
+
+
+def payload_key(file_key: Secret, payload_nonce: bytes) -> Secret:
+    return kdf.hkdf(file_key.reveal(), info=INFO_PAYLOAD, salt=payload_nonce)
+
+
+def recovery_wrap_key(dek: Secret, payload_nonce: bytes) -> Secret:
+    return kdf.hkdf(dek.reveal(), info=INFO_RECOVERY_WRAP, salt=payload_nonce)
+
+
+def _unwrap(kek: Secret, nonce: bytes, ct: bytes, ad: bytes) -> Secret:
+    try:
+        return Secret(ChaCha20Poly1305(kek.reveal()).decrypt(nonce, ct, ad))
+    except InvalidTag as exc:
+        raise BackupWrongKey from exc
+
+
+def _wrap(kek: Secret, key: Secret, ad: bytes) -> tuple[bytes, bytes]:
+    nonce = os.urandom(NONCE_LEN)
+    return nonce, ChaCha20Poly1305(kek.reveal()).encrypt(nonce, key.reveal(), ad)
+
+
+# --- header encoding -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewHeader:
+    """What the writer knows when it starts a file."""
+
+    vault_id: str
+    created_at: int
+    seq: int
+    app_version: str
+    schema_version: int
+    kdf: KdfParams
+    vault_recovery: RecoverySlot
+
+
+def _short_text(value: str, cap: int) -> bytes:
+    raw = value.encode("ascii")
+    if not 0 < len(raw) <= cap:
+        raise ValueError("header text field out of range")
+    return bytes([len(raw)]) + raw
+
+
+def encode_header(
+    new: NewHeader, *, file_key: Secret, kek_backup: Secret, dek: Secret
+) -> tuple[bytes, bytes]:
+    """(header bytes, payload nonce) for a new file whose key is `file_key`."""
+    new.kdf.check()
+    payload_nonce = os.urandom(PAYLOAD_NONCE_LEN)
+    pass_ad = slot_ad("passphrase", new.vault_id, new.kdf, payload_nonce)
+    pass_nonce, pass_ct = _wrap(kek_backup, file_key, pass_ad)
+    wrap = recovery_wrap_key(dek, payload_nonce)
+    rec_ad = slot_ad("recovery", new.vault_id, new.kdf, payload_nonce)
+    rec_nonce, rec_ct = _wrap(wrap, file_key, rec_ad)
+    wrap.wipe()
+    slot = new.vault_recovery
+    body = b"".join(
+        (
+            _short_text(new.vault_id, VAULT_ID_MAX),
+            _FIXED.pack(new.created_at, new.seq, new.schema_version),
+            _short_text(new.app_version, APP_VERSION_MAX),
+            _KDF.pack(new.kdf.m_kib, new.kdf.t, new.kdf.p),
+            new.kdf.salt,
+            pass_nonce,
+            pass_ct,
+            slot.salt,
+            slot.nonce,
+            slot.ciphertext,
+            rec_nonce,
+            rec_ct,
+            payload_nonce,
+        )
+    )
+    signed = _PREFIX.pack(MAGIC, FORMAT_VERSION, len(body)) + body
+    digest = hashlib.sha256(signed).digest()
+    mac = hmac.new(header_key(file_key).reveal(), signed, hashlib.sha256).digest()
+    return signed + digest + mac, payload_nonce
+
+
+# --- header parsing (hostile input) -------------------------------------------------
+
+
+class _Cursor:
+    """Reads fixed-size fields from a bytes body; any overrun is a damaged header."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def take(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.data):
+            raise BackupCorrupt("header too short")
+        out = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+    def text(self, cap: int) -> str:
+        n = self.take(1)[0]
+        if not 0 < n <= cap:
+            raise BackupCorrupt("header field length out of range")
+        raw = self.take(n)
+        if not all(0x21 <= b <= 0x7E for b in raw):
+            raise BackupCorrupt("header text field unreadable")
+        return raw.decode("ascii")
+
+
+def _read_exact(fh: BinaryIO, n: int) -> bytes:
+    data = fh.read(n)
+    if len(data) != n:
+        raise BackupCorrupt("file ends inside the header")
+    return data
+
+
+def read_header(fh: BinaryIO) -> Header:
+    """Parse and checksum a header from `fh` (left positioned at the payload)."""
+    prefix = fh.read(_PREFIX.size)
+    if len(prefix) < len(MAGIC) or prefix[: len(MAGIC)] != MAGIC:
+        raise NotABackup
+    if len(prefix) != _PREFIX.size:
+        raise BackupCorrupt("file ends inside the header")
+    _, version, body_len = _PREFIX.unpack(prefix)
+    if version != FORMAT_VERSION:
+        raise BackupTooNew if version > FORMAT_VERSION else BackupCorrupt("unknown format")
+    if body_len > HEADER_MAX - _PREFIX.size - 2 * DIGEST_LEN:
+        raise BackupCorrupt("header too large")
+    body = _read_exact(fh, body_len)
+    digest = _read_exact(fh, DIGEST_LEN)
+    mac = _read_exact(fh, DIGEST_LEN)
+    signed = prefix + body
+    if not hmac.compare_digest(hashlib.sha256(signed).digest(), digest):
+        raise BackupCorrupt("header checksum mismatch")
+    return _parse_body(body, signed, mac)
+
+
+def parse_header(raw: bytes) -> Header:
+    """`read_header` over bytes (the fuzzing entry point); trailing bytes are the payload."""
+    return read_header(io.BytesIO(raw))
+
+
+def _parse_body(body: bytes, signed: bytes, mac: bytes) -> Header:
+    cur = _Cursor(body)
+    vault_id = cur.text(VAULT_ID_MAX)
+    created_at, seq, schema_version = _FIXED.unpack(cur.take(_FIXED.size))
+    app_version = cur.text(APP_VERSION_MAX)
+    m_kib, t, p = _KDF.unpack(cur.take(_KDF.size))
+    params = KdfParams(m_kib, t, p, cur.take(kdf.SALT_LEN))
+    try:
+        params.check()  # caps first: nothing may allocate for a hostile parameter set
+    except KeysFileCorrupt as exc:
+        raise BackupCorrupt("key-derivation settings refused") from exc
+    pass_nonce, pass_ct = cur.take(NONCE_LEN), cur.take(WRAPPED_LEN)
+    slot = RecoverySlot(
+        salt=cur.take(kdf.SALT_LEN), nonce=cur.take(NONCE_LEN), ciphertext=cur.take(WRAPPED_LEN)
+    )
+    rec_nonce, rec_ct = cur.take(NONCE_LEN), cur.take(WRAPPED_LEN)
+    payload_nonce = cur.take(PAYLOAD_NONCE_LEN)
+    if cur.pos != len(body):
+        raise BackupCorrupt("unexpected bytes in the header")
+    return Header(
+        vault_id=vault_id,
+        created_at=created_at,
+        seq=seq,
+        app_version=app_version,
+        schema_version=schema_version,
+        kdf=params,
+        pass_nonce=pass_nonce,
+        pass_ct=pass_ct,
+        vault_recovery=slot,
+        rec_nonce=rec_nonce,
+        rec_ct=rec_ct,
+        payload_nonce=payload_nonce,
+        signed=signed,
+        mac=mac,
+    )
+
+
+# --- payload stream (age STREAM) -------------------------------------------------------
+
+
+def chunk_nonce(counter: int, last: bool) -> bytes:
+    if counter > COUNTER_MAX:
+        raise BackupCorrupt("too many chunks")
+    return counter.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+class StreamWriter:
+    """Encrypts a byte stream into chunks; `finish()` writes the final (flagged) chunk."""
+
+    def __init__(self, fh: BinaryIO, key: Secret) -> None:
+        self._fh = fh
+        self._aead = ChaCha20Poly1305(key.reveal())
+        self._buf = bytearray()
+        self._counter = 0
+        self.plain_bytes = 0
+
+    def write(self, data: bytes) -> None:
+        self.plain_bytes += len(data)
+        view, pos, buf = memoryview(data), 0, self._buf
+        if buf:  # top up the partial chunk first
+            pos = min(CHUNK - len(buf), len(view))
+            buf += view[:pos]
+            if pos < len(view):  # more follows, so this full chunk is not the last
+                self._emit(bytes(buf), last=False)
+                buf.clear()
+        # Whole chunks straight from the input, keeping at least one byte back: only
+        # `finish` knows which chunk is the last.
+        while len(view) - pos > CHUNK:
+            self._emit(view[pos : pos + CHUNK], last=False)
+            pos += CHUNK
+        buf += view[pos:]
+
+    def _emit(self, chunk: bytes | memoryview, *, last: bool) -> None:
+        self._fh.write(self._aead.encrypt(chunk_nonce(self._counter, last), chunk, None))
+        self._counter += 1
+
+    def finish(self) -> None:
+        self._emit(bytes(self._buf), last=True)
+        self._buf.clear()
+
+
+def iter_plaintext(fh: BinaryIO, key: Secret) -> Iterator[bytes]:
+    """Decrypt chunks from `fh` to its end. Raises BackupCorrupt on a bad tag, on a file
+    that ends before a valid final chunk, and on any bytes after the final chunk."""
+    aead = ChaCha20Poly1305(key.reveal())
+    counter = 0
+    current = fh.read(CHUNK_CT)
+    while True:
+        following = fh.read(CHUNK_CT) if len(current) == CHUNK_CT else b""
+        last = not following
+        if len(current) <= TAG_LEN and not (counter == 0 and len(current) == TAG_LEN):
+            raise BackupCorrupt("file ends before the final chunk")
+        try:
+            plain = aead.decrypt(chunk_nonce(counter, last), current, None)
+        except InvalidTag as exc:
+            raise BackupCorrupt(f"chunk {counter} failed authentication") from exc
+        if last and not plain and counter > 0:
+            raise BackupCorrupt("empty final chunk")
+        yield plain
+        if last:
+            return
+        counter += 1
+        current = following

@@ -1,0 +1,117 @@
+"""The payload plaintext: u32 manifest length ‖ manifest JSON ‖ SQLCipher snapshot.
+
+The manifest carries what restoring needs and what verification checks: the DEK that
+opens the snapshot, the snapshot's length and SHA-256, the schema version and row counts
+per table. It only ever exists inside the encrypted payload.
+
+Must not import PySide6, services or store.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from therapynotes.backup.errors import BackupCorrupt
+
+KEY_LEN = 32
+MANIFEST_MAX = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    vault_id: str
+    created_at: int
+    schema_version: int
+    dek: bytes
+    snapshot_length: int
+    snapshot_sha256: str
+    counts: dict[str, int]
+
+    def encode(self) -> bytes:
+        doc = {
+            "format": self.format,
+            "vault_id": self.vault_id,
+            "created_at": self.created_at,
+            "schema_version": self.schema_version,
+            "dek": self.dek.hex(),
+            "snapshot": {"length": self.snapshot_length, "sha256": self.snapshot_sha256},
+            "counts": self.counts,
+        }
+        raw = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return struct.pack(">I", len(raw)) + raw
+
+
+def _typed(obj: Any, name: str, kind: type) -> Any:
+    if not isinstance(obj, dict) or name not in obj or type(obj[name]) is not kind:
+        raise BackupCorrupt("manifest field missing")
+    return obj[name]
+
+
+def decode_manifest(raw: bytes) -> Manifest:
+    try:
+        doc = json.loads(raw.decode("ascii"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BackupCorrupt("manifest unreadable") from exc
+    snap = _typed(doc, "snapshot", dict)
+    counts = _typed(doc, "counts", dict)
+    if not all(type(k) is str and type(v) is int and v >= 0 for k, v in counts.items()):
+        raise BackupCorrupt("manifest counts unreadable")
+    dek_hex = _typed(doc, "dek", str)
+    sha = _typed(snap, "sha256", str)
+    length = _typed(snap, "length", int)
+    try:
+        dek = bytes.fromhex(dek_hex)
+    except ValueError as exc:
+        raise BackupCorrupt("manifest key unreadable") from exc
+    if len(dek) != KEY_LEN or len(sha) != 64 or length < 0:
+        raise BackupCorrupt("manifest fields out of range")
+    return Manifest(
+        format=_typed(doc, "format", int),
+        vault_id=_typed(doc, "vault_id", str),
+        created_at=_typed(doc, "created_at", int),
+        schema_version=_typed(doc, "schema_version", int),
+        dek=dek,
+        snapshot_length=length,
+        snapshot_sha256=sha,
+        counts=dict(counts),
+    )
+
+
+class PayloadParser:
+    """Splits decrypted chunks into the manifest and the snapshot bytes, bounded."""
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+        self.manifest: Manifest | None = None
+        self.snapshot_seen = 0
+
+    def feed(self, plain: bytes) -> bytes:
+        """Return the snapshot bytes contained in `plain` (after the manifest)."""
+        if self.manifest is not None:
+            self.snapshot_seen += len(plain)
+            if self.snapshot_seen > self.manifest.snapshot_length:
+                raise BackupCorrupt("payload longer than its manifest says")
+            return plain
+        self._pending += plain
+        if len(self._pending) < 4:
+            return b""
+        (length,) = struct.unpack(">I", self._pending[:4])
+        if length > MANIFEST_MAX:
+            raise BackupCorrupt("manifest too large")
+        if len(self._pending) < 4 + length:
+            return b""
+        self.manifest = decode_manifest(bytes(self._pending[4 : 4 + length]))
+        rest = bytes(self._pending[4 + length :])
+        self._pending.clear()
+        return self.feed(rest) if rest else b""
+
+    def finish(self) -> Manifest:
+        if self.manifest is None:
+            raise BackupCorrupt("payload ends before its manifest")
+        if self.snapshot_seen != self.manifest.snapshot_length:
+            raise BackupCorrupt("payload shorter than its manifest says")
+        return self.manifest

@@ -1,0 +1,252 @@
+"""Writing one `.tnbackup` file durably, then proving it restores.
+
+Order: snapshot (keyed, in a private temp folder inside the vault folder) → encrypt into
+a hidden `.NAME.xxxx.partial` in the target folder → fsync file → read back and verify
+fully → rename → fsync folder. A crash, a cancel or a failing drive at any point leaves
+either no new file or only a hidden temp file that `list` never shows; earlier backups
+are never opened for writing.
+
+Must not import PySide6 or services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from therapynotes.atomic import TEMP_SUFFIX, fsync_dir, temp_name_for
+from therapynotes.backup import format as fmt
+from therapynotes.backup import reader, snapshot
+from therapynotes.backup.errors import (
+    BackupCancelled,
+    BackupDriveMissing,
+    BackupError,
+    from_os_error,
+)
+from therapynotes.backup.manifest import Manifest
+from therapynotes.backup.snapshot import Cancel, Progress
+from therapynotes.errors import StorageError
+from therapynotes.paths import PRIVATE_FILE_MODE
+from therapynotes.security.kdf import KdfParams
+from therapynotes.security.keyslots import RecoverySlot
+from therapynotes.security.secret import Secret
+from therapynotes.store.connection import Connection
+
+SUFFIX = ".tnbackup"
+NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+READ_BLOCK = 1024 * 1024
+STALE_TEMP_SECONDS = 3600.0
+
+
+def file_name(created_at: int, seq: int) -> str:
+    stamp = datetime.fromtimestamp(created_at, UTC).strftime(STAMP_FORMAT)
+    return f"therapynotes-{stamp}-{seq:06d}{SUFFIX}"
+
+
+def parse_name(name: str) -> tuple[datetime, int] | None:
+    """(UTC time, sequence) for a name we write; None for anything else."""
+    match = NAME_RE.match(name)
+    if not match:
+        return None
+    when = datetime.strptime(match.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+    return when, int(match.group(2))
+
+
+@dataclass(frozen=True)
+class Source:
+    """What writing a backup needs from an unlocked vault."""
+
+    conn: Connection
+    dek: Secret
+    kek_backup: Secret
+    kdf: KdfParams
+    vault_id: str
+    vault_recovery: RecoverySlot
+    vault_root: Path
+    app_version: str
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    size: int
+    manifest: Manifest
+
+
+def _snapshot_digest(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        while block := fh.read(READ_BLOCK):
+            digest.update(block)
+            size += len(block)
+    return size, digest.hexdigest()
+
+
+def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
+    conn = snapshot.open_keyed(db, src.dek)
+    try:
+        counts = snapshot.table_counts(conn)
+        schema = snapshot.schema_version(conn)
+    finally:
+        conn.close()
+    size, sha = _snapshot_digest(db)
+    return Manifest(
+        format=fmt.FORMAT_VERSION,
+        vault_id=src.vault_id,
+        created_at=created_at,
+        schema_version=schema,
+        dek=src.dek.reveal(),
+        snapshot_length=size,
+        snapshot_sha256=sha,
+        counts=counts,
+    )
+
+
+def _encrypt_to(
+    fd: int,
+    header: bytes,
+    key: Secret,
+    manifest: Manifest,
+    db: Path,
+    *,
+    progress: Progress,
+    cancel: Cancel,
+) -> None:
+    with open(fd, "wb", closefd=True) as out, open(db, "rb") as snap:
+        out.write(header)
+        stream = fmt.StreamWriter(out, key)
+        stream.write(manifest.encode())
+        while block := snap.read(READ_BLOCK):
+            if cancel():
+                raise BackupCancelled
+            stream.write(block)
+            progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
+        stream.finish()
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _target_ready(target_dir: Path) -> None:
+    if not target_dir.is_dir():
+        raise BackupDriveMissing
+
+
+def clean_leftovers(vault_root: Path, target_dir: Path, *, now: float) -> None:
+    """Remove what a killed run left: scratch folders in the vault folder (we hold the
+    vault's instance lock, so none is in use) and our hidden temp files on the drive
+    that are old enough not to belong to a run still going on another computer."""
+    for path in vault_root.glob(f"{reader.SCRATCH_PREFIX}*"):
+        shutil.rmtree(path, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        for path in target_dir.glob(".therapynotes-*" + SUFFIX + ".*" + TEMP_SUFFIX):
+            with contextlib.suppress(OSError):
+                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
+                    path.unlink()
+
+
+def write(
+    src: Source,
+    target_dir: Path,
+    *,
+    seq: int,
+    created_at: int,
+    progress: Progress,
+    cancel: Cancel,
+) -> Written:
+    """Write and fully verify one backup; raises a BackupError and leaves nothing behind."""
+    _target_ready(target_dir)
+    clean_leftovers(src.vault_root, target_dir, now=time.time())
+    with reader.scratch_dir(src.vault_root) as work:
+        db = work / "snapshot.db"
+        try:
+            snapshot.take(src.conn, db, src.dek, progress=progress, cancel=cancel)
+            manifest = _manifest(src, db, created_at)
+        except OSError as exc:
+            raise StorageError(type(exc).__name__) from exc
+        new = fmt.NewHeader(
+            vault_id=src.vault_id,
+            created_at=created_at,
+            seq=seq,
+            app_version=src.app_version,
+            schema_version=manifest.schema_version,
+            kdf=src.kdf,
+            vault_recovery=src.vault_recovery,
+        )
+        file_key = Secret(os.urandom(fmt.KEY_LEN))
+        try:
+            final = target_dir / file_name(created_at, seq)
+            _place(
+                src,
+                new,
+                file_key=file_key,
+                manifest=manifest,
+                db=db,
+                final=final,
+                progress=progress,
+                cancel=cancel,
+            )
+        finally:
+            file_key.wipe()
+    return Written(final, final.stat().st_size, manifest)
+
+
+def _place(
+    src: Source,
+    new: fmt.NewHeader,
+    *,
+    file_key: Secret,
+    manifest: Manifest,
+    db: Path,
+    final: Path,
+    progress: Progress,
+    cancel: Cancel,
+) -> None:
+    header, payload_nonce = fmt.encode_header(
+        new, file_key=file_key, kek_backup=src.kek_backup, dek=src.dek
+    )
+    key = fmt.payload_key(file_key, payload_nonce)
+    tmp = temp_name_for(final)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        _encrypt_to(fd, header, key, manifest, db, progress=progress, cancel=cancel)
+        # Verified before the rename, so a file bearing a backup name has always passed
+        # full verification; the bytes read are the same inode the rename publishes.
+        _verify_written(tmp, file_key, src.vault_root, progress, cancel)
+        if cancel():
+            raise BackupCancelled
+        if final.exists():
+            raise FileExistsError(17, "backup name taken")
+        os.rename(tmp, final)
+        fsync_dir(final.parent)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if not final.parent.is_dir() and not isinstance(exc, BackupCancelled):
+            raise BackupDriveMissing("the folder disappeared while writing") from exc
+        if isinstance(exc, OSError):
+            raise from_os_error(exc) from exc
+        raise
+    finally:
+        key.wipe()
+
+
+def _verify_written(
+    final: Path, file_key: Secret, vault_root: Path, progress: Progress, cancel: Cancel
+) -> None:
+    opened = reader.open_with_file_key(final, file_key)
+    try:
+        reader.verify(opened, vault_root, progress=progress, cancel=cancel, structure=False)
+    finally:
+        opened.close()
+
+
+__all__ = ["BackupError", "Source", "Written", "file_name", "parse_name", "write"]

@@ -1,0 +1,163 @@
+"""Backup commands: `backup create|list|verify` and `restore`.
+
+Secrets for `backup verify` and `restore` open the file alone (no TOTP code): with
+--passphrase-stdin line 1 is the passphrase; with --recovery-key-stdin line 1 is the
+recovery key and, for `restore`, line 2 the new passphrase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from therapynotes.cli.common import (
+    CliError,
+    ExitCode,
+    SecretReader,
+    add_common_options,
+    secret_reader,
+    unlock,
+    vault_dir,
+)
+from therapynotes.services.backups import BackupService, list_backups, verify_backup
+from therapynotes.services.restore import Preview, RestoreService
+
+
+def _leaf(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    add_common_options(parser)
+    return parser
+
+
+def _recovery_flag(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--recovery-key-stdin", action="store_true", help=text)
+
+
+def register(sub: Any) -> None:
+    group: argparse.ArgumentParser = sub.add_parser(
+        "backup", help="encrypted backup files", description="encrypted backup files"
+    )
+    inner = group.add_subparsers(dest="backup_command", metavar="ACTION")
+    group.set_defaults(handler=lambda _args: _usage(group))
+
+    p = _leaf(inner, "create", "unlock, write and verify a backup into a folder")
+    p.add_argument("--to", dest="to", metavar="DIR", type=Path, required=True)
+    p.set_defaults(handler=cmd_create)
+
+    p = _leaf(inner, "list", "list backup files in a folder (no unlock needed)")
+    p.add_argument("folder", metavar="DIR", type=Path)
+    p.set_defaults(handler=cmd_list)
+
+    p = _leaf(inner, "verify", "fully verify one backup file (exit 1 on any problem)")
+    p.add_argument("file", metavar="FILE", type=Path)
+    _recovery_flag(p, "stdin line 1: the recovery key (instead of the passphrase)")
+    p.set_defaults(handler=cmd_verify)
+
+    p = _leaf(sub, "restore", "restore the vault from a backup file")
+    p.add_argument("file", metavar="FILE", type=Path)
+    _recovery_flag(p, "stdin line 1: the recovery key; line 2: the new passphrase")
+    p.add_argument("--passphrase-only", action="store_true", help="no OS keyring here")
+    p.set_defaults(handler=cmd_restore)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return ExitCode.USAGE
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    if sys.stderr.isatty() and total:
+        print(f"\r{phase}: {min(100, done * 100 // total):3d}%", end="", file=sys.stderr)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    session = unlock(args)
+    try:
+        result = BackupService(session).run(args.to, progress=_progress)
+    finally:
+        session.lock("command finished")
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"backup: {result.path} ({result.size} bytes, verified)")
+    for path in result.deleted:
+        print(f"removed-old: {path.name}")
+    return ExitCode.OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if not args.folder.is_dir():
+        raise CliError(f"no such folder: {args.folder} (is the drive connected?)")
+    for item in list_backups(args.folder):
+        status = "verified-when-written" if item.header_ok else "DAMAGED-HEADER"
+        when = item.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
+        print(f"{when}  {item.size:>12}  {status:<21}  {item.path.name}")
+    return ExitCode.OK
+
+
+def _key_lines(args: argparse.Namespace) -> tuple[SecretReader, str | None, str | None]:
+    """(reader, passphrase, recovery text): exactly one of the two is set."""
+    reader = secret_reader(args, force_stdin=args.recovery_key_stdin)
+    if args.recovery_key_stdin:
+        return reader, None, reader.read("Recovery key: ", what="the recovery key")
+    return reader, reader.read("Backup passphrase: ", what="the passphrase"), None
+
+
+def _scratch_parent(args: argparse.Namespace) -> Path:
+    """Where the (still SQLCipher-encrypted) snapshot is checked: the vault folder when
+    there is one, else a private temp folder."""
+    root = vault_dir(args)
+    return root if root.is_dir() else Path(tempfile.gettempdir())
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    _, passphrase, recovery_text = _key_lines(args)
+    report = verify_backup(
+        args.file, _scratch_parent(args), passphrase=passphrase, recovery_text=recovery_text
+    )
+    total = sum(report.manifest.counts.values())
+    print(
+        f"ok: {args.file.name} verified (made {report.created_at:%Y-%m-%d %H:%M}Z, "
+        f"{total} rows in {len(report.manifest.counts)} tables)"
+    )
+    return ExitCode.OK
+
+
+def _show_preview(preview: Preview, interactive: bool) -> bool:
+    print(f"backup-made: {preview.created_at:%Y-%m-%d %H:%M:%S}Z")
+    print(f"backup-seq: {preview.seq}")
+    print(f"vault-id: {preview.vault_id}")
+    for table, count in sorted(preview.counts.items()):
+        print(f"rows: {table} {count}")
+    if not interactive:
+        return True
+    answer = input("Restore this backup here? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    reader, passphrase, recovery_text = _key_lines(args)
+    new_passphrase = reader.new_passphrase() if recovery_text is not None else None
+    interactive = not reader.from_stdin and sys.stdin.isatty()
+    result = RestoreService(vault_dir(args)).restore(
+        args.file,
+        passphrase=passphrase,
+        recovery_text=recovery_text,
+        new_passphrase=new_passphrase,
+        passphrase_only=args.passphrase_only,
+        confirm=lambda preview: _show_preview(preview, interactive),
+    )
+    if result is None:
+        print("Nothing was restored.")
+        return ExitCode.FAILED
+    print(f"restored: {result.vault_root}")
+    if result.set_aside is not None:
+        print(f"previous-vault-kept: {result.set_aside}")
+    print(
+        "Restored and verified. Unlock with your passphrase and the code from the same "
+        "authenticator entry as before.",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
