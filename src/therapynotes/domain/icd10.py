@@ -5,15 +5,28 @@ ICD-10-CM codes, so a therapist finds a diagnosis by its DSM name or by code."""
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
-
-import simple_icd_10_cm as icd
+from types import ModuleType
 
 
 @dataclass(frozen=True)
 class IcdCode:
     code: str
     description: str
+
+
+@functools.cache
+def _icd() -> ModuleType:
+    """Imported on first use: the package parses its code list at import (~0.1 s), which
+    commands that never touch diagnoses should not pay."""
+    with warnings.catch_warnings():
+        # The package still uses importlib.resources' legacy calls; not our warning to show.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm  # noqa: PLC0415 - deferred on purpose (see docstring)
+
+    module: ModuleType = simple_icd_10_cm
+    return module
 
 
 def normalise(code: str) -> str:
@@ -24,6 +37,7 @@ def normalise(code: str) -> str:
 
 def lookup(code: str) -> IcdCode | None:
     """The billable (leaf) code, or None if `code` is not one."""
+    icd = _icd()
     dotted = normalise(code)
     if not dotted or not icd.is_valid_item(dotted) or not icd.is_leaf(dotted):
         return None
@@ -32,6 +46,7 @@ def lookup(code: str) -> IcdCode | None:
 
 @functools.cache
 def _leaves() -> tuple[IcdCode, ...]:
+    icd = _icd()
     return tuple(
         IcdCode(c, str(icd.get_description(c)))
         for c in icd.get_all_codes(with_dots=True)
@@ -56,7 +71,14 @@ def find(query: str, *, limit: int = 20) -> list[IcdCode]:
     for c in (
         ([exact] if exact else [])
         + by_code
-        + sorted(by_name, key=lambda c: (not c.code.startswith("F"), len(c.description)))
+        + sorted(
+            by_name,
+            key=lambda c: (
+                not c.code.startswith("F"),
+                not c.description.lower().startswith(text.lower()),
+                len(c.description),
+            ),
+        )
     ):
         if c.code not in seen:
             seen.add(c.code)

@@ -15,11 +15,11 @@ from therapynotes.domain.ids import AddendumId, ClientId, NoteId, SessionId
 from therapynotes.domain.models import DueSession, Note
 from therapynotes.domain.templates import TEMPLATES, Template
 from therapynotes.records_errors import (
+    NotAParticipant,
     NoteEmpty,
     NoteNotFound,
     NoteNotSigned,
     NoteSigned,
-    NotAParticipant,
     SectionsMismatch,
     SessionNotFound,
     UnknownTemplate,

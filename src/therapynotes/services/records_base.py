@@ -17,8 +17,8 @@ from therapynotes.records_errors import (
     ClientNotFound,
     DuplicateNote,
     InvalidRecord,
-    NoteSigned,
     NotAParticipant,
+    NoteSigned,
 )
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, clients

@@ -70,7 +70,7 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
     """
     status_filter = "" if include_all else "WHERE status = 'active'"
     people = conn.execute(
-        "SELECT id, CASE WHEN preferred_name <> '' THEN preferred_name ELSE legal_name END,"
+        "SELECT id, CASE WHEN preferred_name <> '' THEN preferred_name ELSE legal_name END,"  # noqa: S608
         f" status FROM clients {status_filter} ORDER BY legal_name COLLATE NOCASE, id"  # noqa: S608
     ).fetchall()
     last = dict(

@@ -136,7 +136,7 @@ def _addenda(conn: Connection, note_ids: list[int]) -> dict[int, list[Addendum]]
         return found
     marks = ", ".join("?" for _ in note_ids)
     for r in conn.execute(
-        "SELECT id, note_id, body, signed_at, content_hash FROM addenda"
+        "SELECT id, note_id, body, signed_at, content_hash FROM addenda"  # noqa: S608
         f" WHERE note_id IN ({marks}) ORDER BY id",  # noqa: S608 - placeholders only
         note_ids,
     ):

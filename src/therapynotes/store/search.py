@@ -69,7 +69,7 @@ def _note_hits(
         where.append(f"n.kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
     sql = (
-        f"SELECT {fts}.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"
+        f"SELECT {fts}.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
         f" FROM {fts} JOIN notes n ON n.id = {fts}.rowid JOIN clients c ON c.id = n.client_id"
         f" WHERE {' AND '.join(where)} ORDER BY {fts}.rank LIMIT ?"
     )
@@ -89,7 +89,7 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
         ("", [query]) if f.client_id is None else (" AND c.id = ?", [query, f.client_id])
     )
     people = conn.execute(
-        f"SELECT clients_fts.rank, c.id, {_DISPLAY}, coalesce(c.intake_date, ''),"
+        f"SELECT clients_fts.rank, c.id, {_DISPLAY}, coalesce(c.intake_date, ''),"  # noqa: S608
         " highlight(clients_fts, 0, '[', ']') FROM clients_fts"
         " JOIN clients c ON c.id = clients_fts.rowid"
         f" WHERE clients_fts MATCH ?{extra} ORDER BY clients_fts.rank LIMIT ?",  # noqa: S608
@@ -97,7 +97,7 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
     ).fetchall()
     found = [SearchHit("client", ClientId(r[1]), r[2], r[3], "client", r[4], r[0]) for r in people]
     dx = conn.execute(
-        f"SELECT diagnoses_fts.rank, c.id, {_DISPLAY}, coalesce(d.onset_date, ''),"
+        f"SELECT diagnoses_fts.rank, c.id, {_DISPLAY}, coalesce(d.onset_date, ''),"  # noqa: S608
         " d.code || ' ' || highlight(diagnoses_fts, 1, '[', ']') FROM diagnoses_fts"
         " JOIN diagnoses d ON d.id = diagnoses_fts.rowid JOIN clients c ON c.id = d.client_id"
         f" WHERE diagnoses_fts MATCH ?{extra} ORDER BY diagnoses_fts.rank LIMIT ?",  # noqa: S608

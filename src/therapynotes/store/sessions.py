@@ -59,7 +59,7 @@ def _load(conn: Connection, rows: list[tuple[object, ...]]) -> list[ServiceEntry
     people: dict[int, list[Participant]] = defaultdict(list)
     marks = ", ".join("?" for _ in ids)
     for sid, cid, att in conn.execute(
-        "SELECT session_id, client_id, attendance FROM session_participants"
+        "SELECT session_id, client_id, attendance FROM session_participants"  # noqa: S608
         f" WHERE session_id IN ({marks}) ORDER BY session_id, client_id",  # noqa: S608
         ids,
     ):
@@ -102,7 +102,7 @@ def due(
     where = " AND p.client_id = ?" if client_id is not None else ""
     params: tuple[object, ...] = (now,) + ((client_id,) if client_id is not None else ())
     rows = conn.execute(
-        "SELECT p.session_id, p.client_id, s.service_date, s.ends_at"
+        "SELECT p.session_id, p.client_id, s.service_date, s.ends_at"  # noqa: S608
         " FROM session_participants p JOIN sessions s ON s.id = p.session_id"
         " WHERE p.attendance = 'attended' AND s.ends_at <= ?" + where + " AND NOT EXISTS"
         " (SELECT 1 FROM notes n WHERE n.session_id = p.session_id"
