@@ -10,13 +10,13 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from tests.conftest import STRONG, FakeClock
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
-from tests.conftest import STRONG, FakeClock
 
 
 def unlock_new_vault(vault_dir: Path, clock: FakeClock) -> VaultSession:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pyotp
 import pytest
 
+from tests.conftest import STRONG, FakeClock
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.records import RecordsService
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, migrations
 from therapynotes.store.migrations import m0003_records
-from tests.conftest import STRONG, FakeClock
 
 FIXTURES = Path(__file__).parents[2] / "fixtures"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from therapynotes.services.records import RecordsService
 from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
+from therapynotes.services.records import RecordsService
 
 Refused = sqlcipher.IntegrityError
 

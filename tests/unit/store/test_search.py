@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import FakeClock
+from tests.support.records import add_client, log_session_now
 from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.services.records import RecordsService
 from therapynotes.store.search import to_fts_query
-from tests.conftest import FakeClock
-from tests.support.records import add_client, log_session_now
 
 FILLER = "Client discussed work and family; plan to continue weekly sessions."
 
