@@ -81,3 +81,7 @@ class AttachmentTooLarge(TherapyNotesError):
 class AttachmentCorrupt(TherapyNotesError):
     """That attachment is damaged (its checksum no longer matches). Restore the vault from
     a backup to get it back."""
+
+
+class DemoNeedsEmptyVault(TherapyNotesError):
+    """Demo data goes only into a new, empty vault. Nothing was changed."""

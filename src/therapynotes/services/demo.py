@@ -20,6 +20,7 @@ from therapynotes.domain import demo_text, rules
 from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
 from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
+from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.store import audit, plans
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
@@ -346,6 +347,8 @@ def is_empty(conn: Connection) -> bool:
 
 def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
     """Fill an empty vault with a synthetic practice ending on `today`."""
+    if not is_empty(conn):
+        raise DemoNeedsEmptyVault
     builder = _Builder(spec, today)
     for cid in range(1, spec.clients + 1):
         builder.client_course(cid)

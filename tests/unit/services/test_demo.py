@@ -8,9 +8,13 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import FakeClock
 from tests.support.records import unlock_new_vault
 from therapynotes.domain import rules
+from therapynotes.domain.models import ClientFields
+from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services.demo import DemoSpec, build
 from therapynotes.services.records import RecordsService
 from therapynotes.store import audit
@@ -56,6 +60,13 @@ def test_demo_practice_shape(records: RecordsService) -> None:
     )
     assert records.search("exposure hierarchy")
     assert audit.entries(conn)[-1].subject == "demo" and audit.verify(conn).ok
+
+
+def test_demo_only_into_an_empty_vault(records: RecordsService) -> None:
+    records.create_client(ClientFields(legal_name="Real Client"))
+    with pytest.raises(DemoNeedsEmptyVault):
+        build(records.conn, SPEC, today=TODAY)
+    assert records.conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
 
 
 def test_demo_notes_verify_like_signed_notes(records: RecordsService) -> None:
