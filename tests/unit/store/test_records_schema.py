@@ -175,3 +175,12 @@ def test_index_follows_raw_sql_writes(records: RecordsService) -> None:
     conn.execute("UPDATE clients SET legal_name = 'Zelda Quark' WHERE id = ?", (client,))
     names = conn.execute("SELECT rowid FROM clients_fts WHERE clients_fts MATCH 'quark'")
     assert [r[0] for r in names] == [client]
+
+
+def test_record_view_leaves_out_psychotherapy_notes(records: RecordsService) -> None:
+    client = add_client(records)
+    kept = records.start_note(client, "freeform", sections={"text": "record"})
+    private = records.start_note(client, "psychotherapy", sections={"process": "private"})
+    conn = records.conn
+    assert [r[0] for r in conn.execute("SELECT id FROM record_notes")] == [kept]
+    assert [r[0] for r in conn.execute("SELECT id FROM psychotherapy_notes")] == [private]

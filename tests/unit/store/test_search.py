@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
@@ -119,3 +121,16 @@ def test_group_session_notes_are_found_per_participant(
         records.save_draft(note, {"subjective": "group discussed kayaking"})
         records.sign_note(note)
     assert {h.client_id for h in records.search("kayaking")} == {a, b}
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(text=st.text(max_size=40))
+def test_any_typed_text_searches_without_error(
+    records: RecordsService, corpus: dict[str, object], text: str
+) -> None:
+    hits = records.search(f"{text} insomnia", include_psychotherapy=True)
+    assert [h.rank for h in hits] == sorted(h.rank for h in hits)
