@@ -67,7 +67,10 @@ class NoteCases(RecordsBase):
                     raise NotAParticipant
                 date, occurred = entry.service_date, entry.ends_at
             else:
-                date, occurred = service_date or now[:10], now
+                date = service_date or now[:10]
+                # A note about an earlier day (a phone call yesterday) counts from the end
+                # of that day, so signing it days later still earns the late-entry label.
+                occurred = min(now, f"{date}T23:59:59Z")
             note_id = notes.insert_draft(
                 conn,
                 client_id=client_id,

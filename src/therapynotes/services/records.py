@@ -8,6 +8,7 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
@@ -69,9 +70,22 @@ class RecordsService(NoteCases):
     def update_client(self, client_id: ClientId, fields: ClientFields) -> None:
         _check_client(fields)
         with self.write() as conn:
-            if not clients.update(conn, client_id, fields, now=self.now()):
+            before = clients.get(conn, client_id)
+            if before is None:
                 raise ClientNotFound
-            self.audit(conn, AuditKind.RECORD_EDITED, f"client:{client_id}", record="client")
+            clients.update(conn, client_id, fields, now=self.now())
+            changed = sorted(  # field names only, never their values
+                f.name
+                for f in dataclasses.fields(ClientFields)
+                if getattr(before.fields, f.name) != getattr(fields, f.name)
+            )
+            self.audit(
+                conn,
+                AuditKind.RECORD_EDITED,
+                f"client:{client_id}",
+                record="client",
+                fields=changed,
+            )
 
     def get_client(self, client_id: ClientId) -> Client:
         found = clients.get(self.conn, client_id)

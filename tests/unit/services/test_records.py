@@ -53,6 +53,8 @@ def test_client_create_update_and_audit_without_names(records: RecordsService) -
     assert records.get_client(client).status is ClientStatus.DISCHARGED
     kinds = [(e.kind, e.subject) for e in _audit_rows(records)[-2:]]
     assert kinds == [("record.created", f"client:{client}"), ("record.edited", f"client:{client}")]
+    changed = _audit_rows(records)[-1].detail["fields"]
+    assert changed == ["discharge_date", "preferred_name", "status"]
     dump = json.dumps([e.__dict__ for e in _audit_rows(records)])
     assert CANARY not in dump
     with pytest.raises(InvalidRecord):
@@ -360,3 +362,14 @@ def test_errors_never_carry_record_content(records: RecordsService) -> None:
         with pytest.raises(TherapyNotesError) as caught:
             action()
         assert CANARY not in str(caught.value) and CANARY not in repr(caught.value)
+
+
+def test_backdated_note_counts_late_from_its_day(records: RecordsService, clock: FakeClock) -> None:
+    client = add_client(records)
+    today = rules.instant_from_timestamp(clock())[:10]
+    earlier = (datetime.fromisoformat(today) - timedelta(days=3)).date().isoformat()
+    late = records.start_note(client, "contact", service_date=earlier, sections={"summary": "x"})
+    prompt = records.start_note(client, "contact", sections={"summary": "y"})
+    assert records.sign_note(late).late_entry
+    assert not records.sign_note(prompt).late_entry
+    assert records.get_note(late).service_date == earlier
