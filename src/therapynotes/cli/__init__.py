@@ -17,11 +17,18 @@ import sys
 from collections.abc import Sequence
 
 from therapynotes import __version__
-from therapynotes.cli import app_cmds, audit_cmds, backup_cmds, doctor_cmds, vault_cmds
+from therapynotes.cli import (
+    app_cmds,
+    audit_cmds,
+    backup_cmds,
+    doctor_cmds,
+    records_cmds,
+    vault_cmds,
+)
 from therapynotes.cli.common import CliError, ExitCode, add_common_options
 from therapynotes.errors import TherapyNotesError
 
-COMMAND_MODULES = (vault_cmds, audit_cmds, backup_cmds, doctor_cmds, app_cmds)
+COMMAND_MODULES = (vault_cmds, records_cmds, audit_cmds, backup_cmds, doctor_cmds, app_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,150 @@
+"""Record commands: demo, clients, search.
+
+Output is one record a line, tab-separated, for scripts. Secrets come as for `init` and
+`check` (a terminal prompt, or stdin lines with --passphrase-stdin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+from typing import Any
+
+import pyotp
+
+from therapynotes.cli.common import (
+    CliError,
+    ExitCode,
+    add_common_options,
+    secret_reader,
+    service,
+    unlock,
+)
+from therapynotes.cli.vault_cmds import print_created
+from therapynotes.domain.ids import ClientId
+from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
+from therapynotes.services import demo
+from therapynotes.services.records import RecordsService
+from therapynotes.services.vault import CreatedVault, VaultService
+
+
+def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    add_common_options(parser)
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a number of 1 or more")
+    return value
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected a date as YYYY-MM-DD") from None
+
+
+def register(sub: Any) -> None:
+    p = _add(sub, "demo", "create a new vault filled with a synthetic practice (no real data)")
+    p.add_argument("--clients", type=_positive, default=40, help="number of clients (40)")
+    p.add_argument("--years", type=_positive, default=2, help="years of practice (2)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (the same seed, the same data)")
+    p.add_argument("--passphrase-only", action="store_true", help="as for init")
+    p.set_defaults(handler=cmd_demo)
+
+    p = _add(sub, "clients", "list clients: id, display name, status (tab-separated)")
+    p.add_argument("--all", action="store_true", help="include inactive and discharged clients")
+    p.set_defaults(handler=cmd_clients)
+
+    p = _add(sub, "search", "search notes, client names and diagnoses")
+    p.add_argument("query", metavar="QUERY")
+    p.add_argument("--client", type=_positive, metavar="ID", help="only this client's records")
+    p.add_argument("--since", type=_iso_date, metavar="DATE", help="notes on or after DATE")
+    p.add_argument(
+        "--include-psychotherapy",
+        action="store_true",
+        help="also search psychotherapy (process) notes, which are left out by default",
+    )
+    p.add_argument("--limit", type=_positive, default=50, help="at most this many results (50)")
+    p.set_defaults(handler=cmd_search)
+
+
+def _create(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, str]:
+    reader = secret_reader(args)
+    passphrase = reader.new_passphrase("Choose a passphrase: ")
+    svc = service(args)
+    try:
+        return svc, svc.create(passphrase, passphrase_only=args.passphrase_only), passphrase
+    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
+        raise CliError(f"{exc.message} To go on without a keyring, add --passphrase-only.") from exc
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    svc, created, passphrase = _create(args)
+    print_created(created)
+    sys.stdout.flush()
+    # Unlock with the code of the previous time step (accepted, +/-1 step), so the code
+    # the user's authenticator shows now is still new enough for their next command.
+    code = pyotp.TOTP(created.totp_secret).at(time.time() - 30)
+    session = svc.unlock(passphrase, code)
+    try:
+        spec = demo.DemoSpec(clients=args.clients, years=args.years, seed=args.seed)
+        counts = demo.build(session.conn, spec, today=date.today())
+    finally:
+        session.lock("command finished")
+    print(
+        f"demo: {counts.clients} clients, {counts.sessions} sessions, {counts.notes} notes, "
+        f"{counts.psychotherapy_notes} psychotherapy notes, {counts.attachments} attachments "
+        "(all synthetic)",
+        file=sys.stderr,
+    )
+    return ExitCode.OK
+
+
+def _clean(text: str) -> str:
+    """One field of tab-separated output: no tabs or line breaks inside it."""
+    return " ".join(text.split())
+
+
+def cmd_clients(args: argparse.Namespace) -> int:
+    session = unlock(args)
+    try:
+        rows = RecordsService(session).list_clients(include_all=args.all)
+    finally:
+        session.lock("command finished")
+    for row in rows:
+        print(f"{row.id}\t{_clean(row.display_name)}\t{row.status.value}")
+    return ExitCode.OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    if not args.query.strip():
+        raise CliError("give some words to search for", ExitCode.USAGE)
+    session = unlock(args)
+    try:
+        records = RecordsService(session)
+        client = ClientId(args.client) if args.client else None
+        if client is not None:
+            records.get_client(client)  # an unknown id is an error, not an empty result
+        hits = records.search(
+            args.query,
+            client_id=client,
+            since=args.since,
+            include_psychotherapy=args.include_psychotherapy,
+            limit=args.limit,
+        )
+    finally:
+        session.lock("command finished")
+    for hit in hits:
+        kind = f"{hit.kind} (psychotherapy note)" if hit.source == "psychotherapy" else hit.kind
+        print(f"{_clean(hit.client_name)}\t{hit.date}\t{kind}\t{_clean(hit.snippet)}")
+    return ExitCode.OK

@@ -1,0 +1,297 @@
+"""RecordsService: the use cases of the clinical record, called by the CLI and the UI.
+
+Each write runs in one transaction together with its audit row. Chart views are audited
+when a chart is opened through `open_chart`. Note life-cycle cases live in note_cases.py.
+
+Must not import PySide6.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from therapynotes.domain import icd10, rules
+from therapynotes.domain.codes import is_cpt_code
+from therapynotes.domain.enums import Attendance, ClientStatus, Modality, NoteKind
+from therapynotes.domain.ids import AttachmentId, ClientId, DiagnosisId, NoteId, PlanId, SessionId
+from therapynotes.domain.models import (
+    Chart,
+    Client,
+    ClientFields,
+    ClientSummary,
+    Participant,
+    PlanContent,
+    SearchHit,
+    TreatmentPlan,
+)
+from therapynotes.records_errors import (
+    AttachmentCorrupt,
+    AttachmentNotFound,
+    AttachmentTooLarge,
+    ClientNotFound,
+    InvalidRecord,
+    UnknownDiagnosisCode,
+    UnknownServiceCode,
+)
+from therapynotes.services.note_cases import NoteCases
+from therapynotes.store import (
+    attachments,
+    clients,
+    diagnoses,
+    notes,
+    plans,
+    record_settings,
+    search,
+    sessions,
+)
+from therapynotes.store.audit import AuditKind
+
+
+def _check_client(fields: ClientFields) -> None:
+    if not fields.legal_name.strip():
+        raise InvalidRecord
+    if fields.status is ClientStatus.DISCHARGED and not fields.discharge_date:
+        raise InvalidRecord
+
+
+class RecordsService(NoteCases):
+    # --- clients -------------------------------------------------------------
+
+    def create_client(self, fields: ClientFields) -> ClientId:
+        _check_client(fields)
+        with self.write() as conn:
+            client_id = clients.insert(conn, fields, now=self.now())
+            self.audit(conn, AuditKind.RECORD_CREATED, f"client:{client_id}", record="client")
+        return client_id
+
+    def update_client(self, client_id: ClientId, fields: ClientFields) -> None:
+        _check_client(fields)
+        with self.write() as conn:
+            before = clients.get(conn, client_id)
+            if before is None:
+                raise ClientNotFound
+            clients.update(conn, client_id, fields, now=self.now())
+            changed = sorted(  # field names only, never their values
+                f.name
+                for f in dataclasses.fields(ClientFields)
+                if getattr(before.fields, f.name) != getattr(fields, f.name)
+            )
+            self.audit(
+                conn,
+                AuditKind.RECORD_EDITED,
+                f"client:{client_id}",
+                record="client",
+                fields=changed,
+            )
+
+    def get_client(self, client_id: ClientId) -> Client:
+        found = clients.get(self.conn, client_id)
+        if found is None:
+            raise ClientNotFound
+        return found
+
+    def list_clients(self, *, include_all: bool = False) -> list[ClientSummary]:
+        """Active clients (or all), each with their last session and notes-due count."""
+        return clients.summaries(self.conn, include_all=include_all, due_cutoff=self.now())
+
+    def open_chart(self, client_id: ClientId, *, include_psychotherapy: bool = False) -> Chart:
+        """Everything the chart shows; records the view in the audit log."""
+        with self.write() as conn:
+            client = clients.get(conn, client_id)
+            if client is None:
+                raise ClientNotFound
+            self.audit(
+                conn,
+                AuditKind.CHART_VIEWED,
+                f"client:{client_id}",
+                psychotherapy_notes=include_psychotherapy,
+            )
+        conn = self.conn
+        return Chart(
+            client=client,
+            diagnoses=tuple(diagnoses.for_client(conn, client_id)),
+            plan=plans.current(conn, client_id),
+            sessions=tuple(sessions.for_client(conn, client_id)),
+            notes=tuple(
+                notes.for_client(conn, client_id, include_psychotherapy=include_psychotherapy)
+            ),
+            attachments=tuple(attachments.for_client(conn, client_id)),
+        )
+
+    # --- diagnoses -----------------------------------------------------------
+
+    @staticmethod
+    def find_diagnosis(query: str, *, limit: int = 20) -> list[icd10.IcdCode]:
+        """ICD-10-CM codes by code or by (DSM-5-TR) name."""
+        return icd10.find(query, limit=limit)
+
+    def add_diagnosis(
+        self,
+        client_id: ClientId,
+        code: str,
+        *,
+        primary: bool = False,
+        onset_date: str | None = None,
+    ) -> DiagnosisId:
+        found = icd10.lookup(code)
+        if found is None:
+            raise UnknownDiagnosisCode
+        with self.write() as conn:
+            self.require_client(conn, client_id)
+            dx_id = diagnoses.insert(
+                conn,
+                client_id=client_id,
+                code=found.code,
+                description=found.description,
+                primary=primary,
+                onset_date=onset_date,
+                now=self.now(),
+            )
+            self.audit(
+                conn, AuditKind.RECORD_CREATED, f"client:{client_id}", record="diagnosis", id=dx_id
+            )
+        return dx_id
+
+    # --- sessions ------------------------------------------------------------
+
+    def log_session(
+        self,
+        client_ids: Sequence[ClientId],
+        *,
+        starts_at: datetime,
+        ends_at: datetime,
+        service_code: str,
+        modality: Modality,
+        place: str = "",
+        attendance: Attendance = Attendance.ATTENDED,
+        service_date: str | None = None,
+    ) -> SessionId:
+        """One session; several clients for couple, family and group sessions, each of
+        whose charts then shows it. `service_date` defaults to the local date of start."""
+        if not client_ids or len(set(client_ids)) != len(client_ids) or ends_at < starts_at:
+            raise InvalidRecord
+        if not is_cpt_code(service_code):
+            raise UnknownServiceCode
+        date = service_date or starts_at.astimezone().date().isoformat()
+        with self.write() as conn:
+            for cid in client_ids:
+                self.require_client(conn, cid)
+            session_id = sessions.insert(
+                conn,
+                service_date=date,
+                starts_at=rules.format_instant(starts_at),
+                ends_at=rules.format_instant(ends_at),
+                service_code=service_code,
+                modality=modality,
+                place=place,
+                participants=[Participant(cid, attendance) for cid in client_ids],
+                now=self.now(),
+            )
+            self.audit(
+                conn,
+                AuditKind.RECORD_CREATED,
+                f"session:{session_id}",
+                record="session",
+                participants=len(client_ids),
+            )
+        return session_id
+
+    def set_attendance(
+        self, session_id: SessionId, client_id: ClientId, attendance: Attendance
+    ) -> None:
+        with self.write() as conn:
+            if not sessions.set_attendance(conn, session_id, client_id, attendance):
+                raise InvalidRecord
+            self.audit(conn, AuditKind.RECORD_EDITED, f"session:{session_id}", record="session")
+
+    # --- treatment plans -----------------------------------------------------
+
+    def save_plan(
+        self, client_id: ClientId, content: PlanContent, *, effective_date: str
+    ) -> tuple[PlanId, int]:
+        """A new version of the client's plan (earlier versions are kept unchanged)."""
+        if not content.problems:
+            raise InvalidRecord
+        with self.write() as conn:
+            self.require_client(conn, client_id)
+            plan_id, version = plans.insert_version(
+                conn,
+                client_id=client_id,
+                effective_date=effective_date,
+                content=content,
+                now=self.now(),
+            )
+            self.audit(
+                conn, AuditKind.RECORD_CREATED, f"plan:{plan_id}", record="plan", version=version
+            )
+        return plan_id, version
+
+    def plan_versions(self, client_id: ClientId) -> list[TreatmentPlan]:
+        return plans.versions(self.conn, client_id)
+
+    # --- attachments ---------------------------------------------------------
+
+    def add_attachment(
+        self,
+        client_id: ClientId,
+        *,
+        filename: str,
+        media_type: str,
+        data: bytes,
+        note_id: NoteId | None = None,
+    ) -> AttachmentId:
+        limit = record_settings.attachment_max_bytes(self.conn)
+        if len(data) > limit:
+            raise AttachmentTooLarge(f"limit {limit // (1024 * 1024)} MiB")
+        digest = hashlib.sha256(data).hexdigest()
+        with self.write() as conn:
+            self.require_client(conn, client_id)
+            att_id = attachments.insert(
+                conn,
+                client_id=client_id,
+                note_id=note_id,
+                filename=filename,
+                media_type=media_type,
+                data=data,
+                sha256=digest,
+                now=self.now(),
+            )
+            self.audit(conn, AuditKind.RECORD_CREATED, f"attachment:{att_id}", record="attachment")
+        return att_id
+
+    def read_attachment(self, attachment_id: AttachmentId) -> bytes:
+        """The attachment's bytes, checked against the SHA-256 stored with them."""
+        meta = attachments.get_meta(self.conn, attachment_id)
+        data = attachments.read_blob(self.conn, attachment_id)
+        if meta is None or data is None:
+            raise AttachmentNotFound
+        if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
+            raise AttachmentCorrupt
+        return data
+
+    # --- search and settings -------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        client_id: ClientId | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[NoteKind] = (),
+        include_psychotherapy: bool = False,
+        limit: int = 50,
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> list[SearchHit]:
+        filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
+        return search.search(self.conn, text, filters, limit=limit, marks=marks)
+
+    def set_late_entry_hours(self, hours: int) -> None:
+        if not 1 <= hours <= 24 * 30:
+            raise InvalidRecord
+        with self.write() as conn:
+            record_settings.set_value(conn, record_settings.LATE_ENTRY_HOURS, str(hours))
+            self.audit(conn, AuditKind.SETTINGS_CHANGED, "settings", key="late_entry_hours")

@@ -1,0 +1,103 @@
+"""Clients: the demographic part of the chart, and the client list query.
+
+Callers own the transaction (the service wraps each use case in one). Must not import:
+PySide6, therapynotes.services.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from therapynotes.domain.enums import ClientStatus
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import Client, ClientFields, ClientSummary
+from therapynotes.store.connection import Connection
+
+FIELDS = tuple(f.name for f in dataclasses.fields(ClientFields))
+_COLUMNS = ", ".join(FIELDS)
+
+
+def _values(fields: ClientFields) -> tuple[Any, ...]:
+    return tuple(
+        v.value if isinstance(v, ClientStatus) else v
+        for v in (getattr(fields, name) for name in FIELDS)
+    )
+
+
+def insert(conn: Connection, fields: ClientFields, *, now: str) -> ClientId:
+    marks = ", ".join("?" for _ in FIELDS)
+    cur = conn.execute(
+        f"INSERT INTO clients({_COLUMNS}, created_at, updated_at) VALUES ({marks}, ?, ?)",  # noqa: S608 - column names are constants
+        (*_values(fields), now, now),
+    )
+    return ClientId(int(cur.lastrowid))
+
+
+def update(conn: Connection, client_id: ClientId, fields: ClientFields, *, now: str) -> bool:
+    assignments = ", ".join(f"{name} = ?" for name in FIELDS)
+    cur = conn.execute(
+        f"UPDATE clients SET {assignments}, updated_at = ? WHERE id = ?",  # noqa: S608
+        (*_values(fields), now, client_id),
+    )
+    return bool(cur.rowcount)
+
+
+def _from_row(row: Any) -> Client:
+    values = dict(zip(FIELDS, row[1 : 1 + len(FIELDS)], strict=True))
+    values["status"] = ClientStatus(values["status"])
+    return Client(ClientId(int(row[0])), ClientFields(**values), row[-2], row[-1])
+
+
+def get(conn: Connection, client_id: ClientId) -> Client | None:
+    row = conn.execute(
+        f"SELECT id, {_COLUMNS}, created_at, updated_at FROM clients WHERE id = ?",  # noqa: S608
+        (client_id,),
+    ).fetchone()
+    return None if row is None else _from_row(row)
+
+
+def exists(conn: Connection, client_id: ClientId) -> bool:
+    return conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is not None
+
+
+def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[ClientSummary]:
+    """Every client (or the active ones) with the date of their last session and the
+    number of attended sessions ended before `due_cutoff` that have no signed note.
+
+    Two grouped passes over the session log instead of a subquery per client, so the
+    list costs the same however long each chart is.
+    """
+    status_filter = "" if include_all else "WHERE status = 'active'"
+    people = conn.execute(
+        "SELECT id, CASE WHEN preferred_name <> '' THEN preferred_name ELSE legal_name END,"  # noqa: S608
+        f" status FROM clients {status_filter} ORDER BY legal_name COLLATE NOCASE, id"  # noqa: S608
+    ).fetchall()
+    last = dict(
+        conn.execute(
+            "SELECT p.client_id, max(s.service_date) FROM session_participants p"
+            " JOIN sessions s ON s.id = p.session_id GROUP BY p.client_id"
+        ).fetchall()
+    )
+    due = dict(
+        conn.execute(
+            "SELECT p.client_id, count(*) FROM session_participants p"
+            " JOIN sessions s ON s.id = p.session_id"
+            " WHERE p.attendance = 'attended' AND s.ends_at <= ?"
+            " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.session_id = p.session_id"
+            "   AND n.client_id = p.client_id AND n.state = 'signed'"
+            "   AND n.kind <> 'psychotherapy')"
+            " GROUP BY p.client_id",
+            (due_cutoff,),
+        ).fetchall()
+    )
+    return [
+        ClientSummary(
+            ClientId(int(cid)),
+            str(name),
+            ClientStatus(status),
+            last.get(cid),
+            int(due.get(cid, 0)),
+        )
+        for cid, name, status in people
+    ]
