@@ -25,7 +25,6 @@ from therapynotes.cli.common import (
 from therapynotes.cli.vault_cmds import print_created
 from therapynotes.domain.ids import ClientId
 from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
-from therapynotes.services import demo
 from therapynotes.services.records import RecordsService
 from therapynotes.services.vault import CreatedVault, VaultService
 
@@ -89,6 +88,9 @@ def _create(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # Imported here: faker costs about 0.1 s at import, which no other command should pay.
+    from therapynotes.services import demo  # noqa: PLC0415
+
     svc, created, passphrase = _create(args)
     print_created(created)
     sys.stdout.flush()
