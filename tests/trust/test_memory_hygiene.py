@@ -86,5 +86,8 @@ def test_copies_of_keys_in_memory_after_lock(vault_dir: Path) -> None:
     print(f"copies while unlocked: {unlocked}")
     print(f"copies after lock:     {locked}")
     assert unlocked["dek"] + unlocked["dek-hex"] >= 1  # the search does see the key
-    assert locked["dek"] == 0  # our buffer and SQLCipher's (cipher_memory_security) wiped
-    assert locked["dek-hex"] == 0  # the PRAGMA key statement is scrubbed after use
+    assert locked["dek"] == 0  # our buffer and SQLCipher's codec key are wiped on lock
+    # SQLite's own copy of the `PRAGMA key` statement text is freed, not wiped (we do not
+    # run SQLCipher's process-wide cipher_memory_security: it made search 14x slower).
+    # Our Python copies are scrubbed, so at most that one copy of the hex form remains.
+    assert locked["dek-hex"] <= 1

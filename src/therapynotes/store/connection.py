@@ -24,7 +24,6 @@ except ImportError:  # pragma: no cover - exercised by the refuses-plain-sqlite 
 Connection = Any  # sqlcipher3.dbapi2.Connection (the package ships no type hints)
 
 PRAGMAS = (
-    "PRAGMA cipher_memory_security = ON",
     "PRAGMA secure_delete = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA journal_mode = WAL",
