@@ -153,7 +153,7 @@ class BackupService:
     def _source(self) -> writer.Source:
         s = self.session
         return writer.Source(
-            conn=s.conn,
+            vault_db=s.paths.db,
             dek=s.dek,
             kek_backup=s.kek_backup,
             kdf=s.kdf_params,
