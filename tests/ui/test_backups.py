@@ -45,7 +45,7 @@ def test_back_up_now_makes_a_verified_backup_and_lists_it(
     view = _view(h)
     assert "folder" in h.window.backup_label.text()  # "No backup folder yet"
     view.set_folder(drive)
-    assert view.warning.isVisible()  # "There is no backup yet…"
+    assert view.attention.isVisible()  # "There is no backup yet…"
     view.run_button.click()
     assert h.window.backups.busy and view.cancel_button.isVisible()
     assert not view.run_button.isEnabled()
@@ -57,7 +57,7 @@ def test_back_up_now_makes_a_verified_backup_and_lists_it(
     assert view.model.verified(view.model.rows[0]) == "Yes"
     assert view.result.isVisible() and "checked" in view.result.text()
     assert view.last_good.text().startswith("Last good backup:")
-    assert not view.warning.isVisible() and not view.cancel_button.isVisible()
+    assert not view.attention.isVisible() and not view.cancel_button.isVisible()
     assert h.window.backup_label.text().startswith("Backed up ")
 
 

@@ -112,9 +112,10 @@ class BackupsView(Page):
         super().__init__("Backups")
         self.ctx = ctx
         self.runner = runner
-        self.warning = message_label(self)
+        self.attention = Card("Your backups need attention", "", parent=self)
+        self.warning = self.attention.text
         self.warning.setAccessibleName("Backup warning")
-        self.layout_.addWidget(self.warning)
+        self.layout_.addWidget(self.attention)
         self._build_folder_card()
         self._build_run_card()
         self.model = BackupListModel(runner.session.vault_id if runner.session else "", self)
@@ -130,12 +131,15 @@ class BackupsView(Page):
         for corner in self.table.findChildren(QAbstractButton):
             corner.setAccessibleName("Select all backups")  # Qt's own corner button
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(Column.DATE, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(Column.SIZE, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(Column.VERIFIED, QHeaderView.ResizeMode.ResizeToContents)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setMinimumSectionSize(16 * GRID)
+        for column in (Column.DATE, Column.SIZE):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.empty = body("No backups in this folder yet.", parent=self)
         self.layout_.addWidget(self.empty)
-        self.layout_.addWidget(self.table, 1)
+        self.layout_.addWidget(self.table)
+        self.layout_.addStretch(1)  # takes the room while the table is hidden
         runner.progress.connect(self._on_progress)
         runner.started.connect(self._on_started)
         runner.finished.connect(self._on_finished)
@@ -149,7 +153,7 @@ class BackupsView(Page):
         self.layout_.addWidget(self.folder_card)
 
     def _build_run_card(self) -> None:
-        card = self.run_card = Card("Back up now", "", parent=self)
+        card = self.run_card = Card("Your backups", "", parent=self)
         self.last_good = card.text
         self.last_good.setAccessibleName("Last good backup")
         row = hbox()
@@ -251,7 +255,7 @@ class BackupsView(Page):
         )
         warnings = self.runner.warnings()
         self.warning.setText("\n".join(self.runner.warning_text(w) for w in warnings))
-        self.warning.setVisible(bool(warnings))
+        self.attention.setVisible(bool(warnings))
         self._show_running(self.runner.busy)
         if folder is None or not folder.is_dir():
             self._show_rows([])
@@ -264,3 +268,6 @@ class BackupsView(Page):
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))
+        last = self.layout_.count() - 1
+        self.layout_.setStretch(last - 1, 1 if rows else 0)  # the table, or
+        self.layout_.setStretch(last, 0 if rows else 1)  # the empty space below the cards

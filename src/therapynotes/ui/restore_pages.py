@@ -58,7 +58,7 @@ class RestoreChooseWidget(QWidget):
         self.form = form = QFormLayout()
         form.setSpacing(GRID)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        form.addRow("Backup &file", row)
+        form.addRow("Backup file", row)
         self.secret_label = QLabel("&Passphrase used when the backup was made", self)
         self.secret_label.setBuddy(self.secret)
         form.addRow(self.secret_label, self.secret)
@@ -137,8 +137,8 @@ class RestorePreviewWidget(QWidget):
         self.progress.setVisible(True)
         self.phase.setVisible(True)
         self.phase.setText(PHASE_WORDS.get(phase, "Restoring…"))
-        if total > 0:
+        if phase == "verify" and total > 0:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * min(done, total) / total))
         else:
-            self.progress.setRange(0, 0)
+            self.progress.setRange(0, 0)  # checking pages and setting up keys: no measure
