@@ -158,3 +158,17 @@ def test_unlock_warns_when_the_last_backup_is_too_old(
     assert h.window.backup_label.text() == "Last backup is too old"
     for box in boxes:
         box.close()
+
+
+def test_quit_backs_up_first_when_something_changed(unlocked: Harness, tmp_path: Path) -> None:
+    h, drive = unlocked, _drive(tmp_path)
+    _view(h).set_folder(drive)
+    session = h.window.session
+    assert session is not None
+    session.record(AuditKind.RECORD_CREATED, subject="client")
+    h.window.close()
+    assert h.window.isVisible() and h.window.pages == {}  # records gone, window waits
+    h.qtbot.waitUntil(lambda: not h.window.isVisible(), timeout=20_000)
+    assert not session.is_open
+    (made,) = drive.glob("*.tnbackup")
+    verify_backup(made, tmp_path, passphrase=STRONG)
