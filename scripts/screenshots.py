@@ -1,9 +1,10 @@
 """Screenshots of the real app for docs/screenshots/ (run by `make screenshots`).
 
 Starts the app the way `therapynotes run` does, in a throwaway vault and config folder,
-walks the first-run wizard like a user, then the main window, settings and the lock
-screen, saving a PNG of each. Meant for Xvfb with QT_QPA_PLATFORM=xcb (see the
-Makefile); it also runs offscreen. `--dark` adds dark-mode shots.
+walks the first-run wizard like a user, then the main window, settings, backups, the lock
+screen, and a second first run that restores the backup made, saving a PNG of each.
+Meant for Xvfb with QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen.
+`--dark` adds dark-mode shots.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from therapynotes.app import apply_palette, build_window, make_application
 from therapynotes.services.setup_flow import Mode, Step
+from therapynotes.ui.backup_view import BackupsView
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import RecoveryDialog, UnlockView
@@ -100,9 +102,24 @@ def main_window_shots(window: MainWindow, prefix: str) -> None:
     shoot(window, f"{prefix}settings")
 
 
+def backup_shots(window: MainWindow, usb: Path, prefix: str) -> None:
+    window.show_view("backups")
+    page = window.pages["backups"]
+    if not isinstance(page, BackupsView):
+        raise RuntimeError("expected the Backups page")
+    shoot(window, f"{prefix}backups-empty")
+    page.run_button.click()
+    wait_until(lambda: not window.backups.busy and page.model.rowCount() > 0)
+    shoot(window, f"{prefix}backups")
+    page.set_folder(usb.parent / "unplugged")
+    shoot(window, f"{prefix}backups-drive-missing")
+    page.set_folder(usb)
+    settle()
+
+
 def lock_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
-    settle()
+    wait_until(lambda: window.gate is not None and window.gate.isEnabled())
     view = window.gate
     if not isinstance(view, UnlockView):
         raise RuntimeError("expected the unlock view after locking")
@@ -122,6 +139,41 @@ def lock_shots(window: MainWindow, prefix: str) -> None:
     dialog.reject()
 
 
+def restore_shots(app: QApplication, root: Path, prefix: str) -> None:
+    """The first run on a new computer: restore the backup made above."""
+    window = build_window(
+        vault_dir=root / "new-vault", config_dir=root / "new-config", listen_to_os=False
+    )
+    window.resize(*SIZE)
+    window.show()
+    settle(400)
+    wizard = window.gate
+    if not isinstance(wizard, SetupWizardView):
+        raise RuntimeError("expected the first-run wizard")
+    wizard.choose(Mode.RESTORE)
+    backup = sorted((root / "usb").glob("*.tnbackup"))[-1]
+    choose = wizard.restore_choose
+    choose.file.setText(str(backup))
+    choose.secret.setText(PASSPHRASE)
+    shoot(window, f"{prefix}wizard-restore-1-choose")
+    choose.use_recovery.setChecked(True)
+    choose.secret.setText("")
+    shoot(window, f"{prefix}wizard-restore-1-recovery-key")
+    choose.use_recovery.setChecked(False)
+    choose.secret.setText(PASSPHRASE)
+    wizard.next_button.click()
+    wait_until(lambda: wizard.flow.step is Step.RESTORE_PREVIEW and not wizard._busy)
+    shoot(window, f"{prefix}wizard-restore-2-preview")
+    wizard.next_button.click()
+    settle(50)
+    shoot(window, f"{prefix}wizard-restore-3-restoring")
+    wait_until(lambda: isinstance(window.gate, UnlockView))
+    shoot(window, f"{prefix}wizard-restore-4-unlock")
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+
+
 def session_run(app: QApplication, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -136,10 +188,12 @@ def session_run(app: QApplication, prefix: str) -> None:
         settle(400)
         walk_wizard(window, root / "usb", prefix)
         main_window_shots(window, prefix)
+        backup_shots(window, root / "usb", prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()
         app.processEvents()
+        restore_shots(app, root, prefix)
 
 
 def main() -> int:

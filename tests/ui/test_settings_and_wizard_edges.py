@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, STRONG2, FakeClock
 from tests.ui.conftest import Harness, make_ctx
+from therapynotes.backup.errors import BackupNotFound
 from therapynotes.errors import WrongPassphrase
-from therapynotes.services.setup_flow import Mode, RestoreUnavailable, Step
+from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.services.vault import VaultService
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.settings_dialog import ChangePassphraseDialog, SettingsPanel
@@ -70,7 +71,7 @@ def test_new_recovery_key_asks_first_then_shows_it_once(unlocked: Harness) -> No
     assert not box.isVisible()
 
 
-def test_restore_branch_says_it_is_not_available_yet(
+def test_restore_branch_says_when_the_file_is_missing(
     qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
 ) -> None:
     window = MainWindow(make_ctx(vault_dir, clock, config_dir))
@@ -80,11 +81,11 @@ def test_restore_branch_says_it_is_not_available_yet(
     assert isinstance(wizard, SetupWizardView)
     wizard.choose(Mode.RESTORE)
     assert wizard.flow.step is Step.RESTORE
-    wizard.restore_file.setText(str(vault_dir / "x.tnbackup"))
-    wizard.restore_secret.setText("anything")
+    wizard.restore_choose.file.setText(str(vault_dir / "x.tnbackup"))
+    wizard.restore_choose.secret.setText("anything")
     wizard.next_button.click()
     qtbot.waitUntil(lambda: wizard.message.isVisible() and not wizard._busy)
-    assert wizard.message.text() == RestoreUnavailable().message
+    assert wizard.message.text() == BackupNotFound().message
     wizard.go_back()
     assert wizard.flow.step is Step.CHOOSE
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyotp
 import pytest
 
-from tests.conftest import STRONG, FakeClock
+from tests.conftest import STRONG, STRONG2, FakeClock
 from therapynotes.errors import TotpRejected, WeakPassphrase
 from therapynotes.services.setup_flow import (
     BackupFolderUnusable,
     Mode,
+    NoBackupChosen,
     PassphrasesDiffer,
     RecoveryGroupWrong,
     RestoreRequest,
@@ -123,22 +126,59 @@ def test_steps_out_of_order_refused(vault_dir: Path, clock: FakeClock) -> None:
         flow.back()
 
 
-def test_restore_branch_calls_the_injected_engine(
+class _Prepared:
+    def __init__(self) -> None:
+        self.preview = SimpleNamespace(
+            created_at=datetime(2026, 11, 28, 9, 30, tzinfo=UTC),
+            counts={"clients": 12, "notes": 340, "audit_log": 9},
+        )
+        self.restored = False
+        self.closed = False
+
+    def restore(self, progress: object) -> None:
+        del progress
+        self.restored = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_restore_branch_previews_then_restores(
     vault_dir: Path, clock: FakeClock, tmp_path: Path
 ) -> None:
     seen: list[RestoreRequest] = []
+    prepared = _Prepared()
 
-    def restore(request: RestoreRequest) -> None:
+    def open_file(request: RestoreRequest) -> _Prepared:
         seen.append(request)
+        return prepared
 
-    flow = _flow(vault_dir, clock, restore_from_file=restore)
+    flow = _flow(vault_dir, clock, restore_from_file=open_file)
     flow.choose(Mode.RESTORE)
     assert flow.step is Step.RESTORE
-    flow.restore(tmp_path / "a.tnbackup", "secret words")
-    assert flow.step is Step.DONE and seen[0].backup_file.name == "a.tnbackup"
+    with pytest.raises(NoBackupChosen):
+        flow.open_backup(None, "secret words")
+    with pytest.raises(PassphrasesDiffer):
+        flow.open_backup(
+            tmp_path / "a.tnbackup", "KEY", new_passphrase=STRONG, confirmation=STRONG2
+        )
+    assert not seen  # checked before any file is opened
+    flow.open_backup(tmp_path / "a.tnbackup", "secret words")
+    assert flow.step is Step.RESTORE_PREVIEW and seen[0].backup_file.name == "a.tnbackup"
+    assert seen[0].new_passphrase is None and "secret" not in repr(seen[0])
+    lines = flow.preview_lines()
+    assert lines[0].startswith("Backup made on 28 Nov 2026")
+    assert lines[1] == "It holds 12 clients, 340 notes."
+    flow.back()
+    assert flow.step is Step.RESTORE and prepared.closed and not prepared.restored
+    flow.open_backup(tmp_path / "a.tnbackup", "KEY", new_passphrase=STRONG, confirmation=STRONG)
+    assert seen[-1].new_passphrase == STRONG
+    flow.restore(lambda *_: None)
+    assert prepared.restored
+    assert flow.step is Step.DONE
     assert flow.result is not None and flow.result.session is None
 
     bare = _flow(tmp_path / "other", clock)
     bare.choose(Mode.RESTORE)
     with pytest.raises(RestoreUnavailable):
-        bare.restore(tmp_path / "a.tnbackup", "x")
+        bare.open_backup(tmp_path / "a.tnbackup", "x")

@@ -143,31 +143,39 @@ def _checked_manifest(opened: OpenedBackup, manifest: Manifest) -> Manifest:
 
 def decrypt_snapshot(
     opened: OpenedBackup,
-    dest: Path,
+    dest: Path | None,
     *,
     progress: Progress = _no_progress,
     cancel: Cancel = _never,
     durable: bool = True,
 ) -> Manifest:
     """Decrypt the whole payload; the snapshot (still SQLCipher-encrypted) goes to `dest`,
-    created 0600. Checks every chunk, the final flag, the length and the SHA-256.
-    `durable=False` skips the fsync for a copy that is only checked and deleted."""
+    created 0600 (fsynced unless `durable` is False, for a copy that is only checked and
+    deleted), or nowhere when `dest` is None (the writer's read-back,
+    which needs only the proof). Checks every chunk, the final flag, the length and the
+    SHA-256."""
     parser = PayloadParser()
     digest = hashlib.sha256()
     total = max(os.path.getsize(opened.path), 1)
-    fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    with os.fdopen(fd, "wb") as out, _open_file(opened.path) as fh:
+    with contextlib.ExitStack() as stack:
+        out: BinaryIO | None = None
+        if dest is not None:
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+            out = stack.enter_context(os.fdopen(fd, "wb"))
+        fh = stack.enter_context(_open_file(opened.path))
         for plain in _plaintext(opened, fh):
             if cancel():
                 raise BackupCancelled
             data = parser.feed(plain)
             if data:
                 digest.update(data)
-                out.write(data)
+                if out is not None:
+                    out.write(data)
             progress("verify", fh.tell(), total)
-        out.flush()
-        if durable:
-            os.fsync(out.fileno())
+        if out is not None:
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
     manifest = _checked_manifest(opened, parser.finish())
     if digest.hexdigest() != manifest.snapshot_sha256:
         raise BackupCorrupt("snapshot checksum mismatch")
@@ -195,10 +203,9 @@ def verify(
     structure: bool = True,
 ) -> Manifest:
     """Full verification; the decrypted snapshot lives in a private temp folder inside
-    `scratch_parent` only while it is checked. `structure=False` (used right after
-    writing, where the bytes are the snapshot just taken) skips SQLite's
-    integrity_check but keeps every chunk, the SHA-256, cipher_integrity_check and the
-    row counts."""
+    `scratch_parent` only while it is checked (every chunk, the SHA-256,
+    cipher_integrity_check, SQLite's integrity_check unless `structure` is False, and
+    the row counts)."""
     with scratch_dir(scratch_parent) as work:
         db = work / "verify.db"
         manifest = decrypt_snapshot(opened, db, progress=progress, cancel=cancel, durable=False)

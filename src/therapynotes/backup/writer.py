@@ -1,10 +1,14 @@
 """Writing one `.tnbackup` file durably, then proving it restores.
 
-Order: snapshot (keyed, in a private temp folder inside the vault folder) → encrypt into
-a hidden `.NAME.xxxx.partial` in the target folder → fsync file → read back and verify
-fully → rename → fsync folder. A crash, a cancel or a failing drive at any point leaves
-either no new file or only a hidden temp file that `list` never shows; earlier backups
-are never opened for writing.
+Order: snapshot (keyed, in a private temp folder inside the vault folder) →
+cipher_integrity_check, row counts and SHA-256 of the snapshot into the manifest →
+encrypt into a hidden `.NAME.xxxx.partial` in the target folder → fsync file → read it
+back: every chunk authenticates, the final flag is there, the manifest is the one
+written and the decrypted snapshot's SHA-256 is the one the checked snapshot had →
+rename → fsync folder. (docs/backup-format.md, "Verification", says why checking the
+snapshot before encryption proves the same as checking a decrypted copy after.) A
+crash, a cancel or a failing drive at any point leaves either no new file or only a
+hidden temp file that `list` never shows; earlier backups are never opened for writing.
 
 Must not import PySide6 or services.
 """
@@ -17,6 +21,7 @@ import os
 import re
 import shutil
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +31,7 @@ from therapynotes.backup import format as fmt
 from therapynotes.backup import reader, snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
+    BackupCorrupt,
     BackupDriveMissing,
     BackupError,
     from_os_error,
@@ -37,7 +43,6 @@ from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.kdf import KdfParams
 from therapynotes.security.keyslots import RecoverySlot
 from therapynotes.security.secret import Secret
-from therapynotes.store.connection import Connection
 
 SUFFIX = ".tnbackup"
 NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
@@ -64,7 +69,7 @@ def parse_name(name: str) -> tuple[datetime, int] | None:
 class Source:
     """What writing a backup needs from an unlocked vault."""
 
-    conn: Connection
+    vault_db: Path
     dek: Secret
     kek_backup: Secret
     kdf: KdfParams
@@ -92,12 +97,7 @@ def _snapshot_digest(path: Path) -> tuple[int, str]:
 
 
 def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
-    conn = snapshot.open_keyed(db, src.dek)
-    try:
-        counts = snapshot.table_counts(conn)
-        schema = snapshot.schema_version(conn)
-    finally:
-        conn.close()
+    counts, schema = snapshot.contents(db, src.dek)
     size, sha = _snapshot_digest(db)
     return Manifest(
         format=fmt.FORMAT_VERSION,
@@ -165,10 +165,16 @@ def write(
     """Write and fully verify one backup; raises a BackupError and leaves nothing behind."""
     _target_ready(target_dir)
     clean_leftovers(src.vault_root, target_dir, now=time.time())
-    with reader.scratch_dir(src.vault_root) as work:
+    # The pool's exit waits for the page check, so the scratch copy outlives it.
+    with reader.scratch_dir(src.vault_root) as work, ThreadPoolExecutor(1) as pool:
         db = work / "snapshot.db"
         try:
-            snapshot.take(src.conn, db, src.dek, progress=progress, cancel=cancel)
+            snapshot.take(src.vault_db, db, src.dek, progress=progress, cancel=cancel)
+            progress("check", 0, 1)
+            # The page check (the costliest step, C code without the GIL) runs on the
+            # second core beside hashing, encrypting and reading back; the file is
+            # renamed into place only after it has passed.
+            pages_ok = pool.submit(snapshot.page_check, db, src.dek)
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
             raise StorageError(type(exc).__name__) from exc
@@ -191,6 +197,7 @@ def write(
                 manifest=manifest,
                 db=db,
                 final=final,
+                pages_ok=pages_ok,
                 progress=progress,
                 cancel=cancel,
             )
@@ -207,6 +214,7 @@ def _place(
     manifest: Manifest,
     db: Path,
     final: Path,
+    pages_ok: Future[None],
     progress: Progress,
     cancel: Cancel,
 ) -> None:
@@ -220,7 +228,8 @@ def _place(
         _encrypt_to(fd, header, key, manifest, db, progress=progress, cancel=cancel)
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
-        _verify_written(tmp, file_key, src.vault_root, progress, cancel)
+        _verify_written(tmp, file_key, manifest, progress, cancel)
+        pages_ok.result()  # raises BackupCorrupt when a page failed
         if cancel():
             raise BackupCancelled
         if final.exists():
@@ -240,11 +249,12 @@ def _place(
 
 
 def _verify_written(
-    final: Path, file_key: Secret, vault_root: Path, progress: Progress, cancel: Cancel
+    path: Path, file_key: Secret, written: Manifest, progress: Progress, cancel: Cancel
 ) -> None:
-    opened = reader.open_with_file_key(final, file_key)
+    opened = reader.open_with_file_key(path, file_key)
     try:
-        reader.verify(opened, vault_root, progress=progress, cancel=cancel, structure=False)
+        if reader.decrypt_snapshot(opened, None, progress=progress, cancel=cancel) != written:
+            raise BackupCorrupt("the manifest read back differs from the one written")
     finally:
         opened.close()
 

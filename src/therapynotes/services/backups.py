@@ -16,7 +16,7 @@ from pathlib import Path
 
 from therapynotes import __version__
 from therapynotes.backup import reader, retention, schedule, writer
-from therapynotes.backup.errors import BackupError
+from therapynotes.backup.errors import BackupCancelled, BackupError
 from therapynotes.backup.format import Header
 from therapynotes.backup.manifest import Manifest
 from therapynotes.backup.retention import RetentionPolicy
@@ -68,6 +68,31 @@ class Listing:
     size: int
     vault_id: str
     header_ok: bool  # False: the name is ours but the header is damaged or foreign
+
+
+@dataclass(frozen=True)
+class PendingRun:
+    """One backup run between `BackupService.begin` and `finish`."""
+
+    source: writer.Source
+    target_dir: Path
+    state: BackupState
+    change: int
+    now: float
+    seq: int
+
+    def write(
+        self, *, progress: Progress | None = None, cancel: Cancel | None = None
+    ) -> writer.Written:
+        """The slow part; safe on a worker thread (it never uses the vault's connection)."""
+        return writer.write(
+            self.source,
+            self.target_dir,
+            seq=self.seq,
+            created_at=int(self.now),
+            progress=progress or _no_progress,
+            cancel=cancel or _never,
+        )
 
 
 class BackupService:
@@ -153,7 +178,7 @@ class BackupService:
     def _source(self) -> writer.Source:
         s = self.session
         return writer.Source(
-            conn=s.conn,
+            vault_db=s.paths.db,
             dek=s.dek,
             kek_backup=s.kek_backup,
             kdf=s.kdf_params,
@@ -162,6 +187,45 @@ class BackupService:
             vault_root=s.paths.root,
             app_version=__version__,
         )
+
+    def begin(self, target_dir: Path) -> PendingRun:
+        """Everything a run needs from the vault's own connection, read now, so that
+        `PendingRun.write` can run on another thread (it opens connections of its own)."""
+        state = self.state()
+        return PendingRun(
+            source=self._source(),
+            target_dir=target_dir,
+            state=state,
+            change=self.latest_change(),
+            now=self.clock(),
+            seq=max(state.next_seq, _highest_seq(target_dir) + 1),
+        )
+
+    def finish(
+        self, pending: PendingRun, written: writer.Written | BaseException
+    ) -> BackupResult | None:
+        """Record the outcome on the vault's connection; then retention after a success.
+        A cancelled run changes nothing; a failed one is recorded and re-raised."""
+        if isinstance(written, BackupCancelled):
+            return None
+        if isinstance(written, BaseException):
+            if isinstance(written, BackupError):
+                self._save_state(
+                    pending.state.failed(at=pending.now, error=type(written).__name__),
+                    AuditKind.BACKUP_FAILED,
+                    {"error": type(written).__name__},
+                )
+            raise written
+        self._save_state(
+            pending.state.succeeded(at=pending.now, change=pending.change, seq=pending.seq),
+            AuditKind.BACKUP_CREATED,
+            {"seq": pending.seq, "bytes": written.size, "verified": True},
+        )
+        plan = retention.plan(
+            pending.target_dir, self.session.vault_id, written.path, self.retention_policy
+        )
+        deleted = retention.apply(plan)
+        return BackupResult(written.path, written.size, written.manifest.counts, deleted)
 
     def run(
         self,
@@ -172,36 +236,17 @@ class BackupService:
     ) -> BackupResult:
         """Write + verify one backup, record it, then apply retention. Raises BackupError
         (recorded as a failed run) with earlier backups untouched."""
-        state = self.state()
-        change = self.latest_change()
-        now = self.clock()
-        seq = max(state.next_seq, _highest_seq(target_dir) + 1)
+        pending = self.begin(target_dir)
         try:
-            written = writer.write(
-                self._source(),
-                target_dir,
-                seq=seq,
-                created_at=int(now),
-                progress=progress or _no_progress,
-                cancel=cancel or _never,
+            written: writer.Written | BaseException = pending.write(
+                progress=progress, cancel=cancel
             )
         except BackupError as exc:
-            self._save_state(
-                state.failed(at=now, error=type(exc).__name__),
-                AuditKind.BACKUP_FAILED,
-                {"error": type(exc).__name__},
-            )
-            raise
-        self._save_state(
-            state.succeeded(at=now, change=change, seq=seq),
-            AuditKind.BACKUP_CREATED,
-            {"seq": seq, "bytes": written.size, "verified": True},
-        )
-        plan = retention.plan(
-            target_dir, self.session.vault_id, written.path, self.retention_policy
-        )
-        deleted = retention.apply(plan)
-        return BackupResult(written.path, written.size, written.manifest.counts, deleted)
+            written = exc
+        result = self.finish(pending, written)
+        if result is None:
+            raise BackupCancelled
+        return result
 
     def verify(self, path: Path, *, progress: Progress | None = None) -> VerifyReport:
         """Fully verify one of this vault's backups with the unlocked vault's data key

@@ -29,12 +29,14 @@ from therapynotes.backup import reader, snapshot
 from therapynotes.backup.errors import BackupError, RestoreTargetBusy
 from therapynotes.backup.format import Header
 from therapynotes.backup.manifest import Manifest
+from therapynotes.backup.snapshot import Progress
 from therapynotes.errors import StorageError, VaultInUse
 from therapynotes.paths import PRIVATE_DIR_MODE, VaultPaths
 from therapynotes.security import device_key, kdf, keyslots, recovery
 from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDocument
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
+from therapynotes.services.setup_flow import RestoreRequest
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import close_db, open_db, transaction
@@ -73,12 +75,47 @@ def _preview(header: Header, manifest: Manifest) -> Preview:
     )
 
 
+def _no_progress(_phase: str, _done: int, _total: int) -> None:
+    return None
+
+
+class PreparedRestore:
+    """An opened backup whose preview the therapist is looking at; nothing written yet."""
+
+    def __init__(
+        self,
+        service: RestoreService,
+        opened: reader.OpenedBackup,
+        preview: Preview,
+        passphrase: str,
+        passphrase_only: bool,
+    ) -> None:
+        self._service = service
+        self._opened = opened
+        self.preview = preview
+        self._passphrase = passphrase
+        self._passphrase_only = passphrase_only
+
+    def restore(self, progress: Progress = _no_progress) -> RestoreResult:
+        """*Slow*: verify fully, then put the restored vault in place (see the module)."""
+        return self._service._restore_opened(  # noqa: SLF001 - its own service
+            self._opened, self.preview, self._passphrase, self._passphrase_only, progress
+        )
+
+    def close(self) -> None:
+        self._opened.close()
+        self._passphrase = ""
+
+    def __repr__(self) -> str:
+        return f"<PreparedRestore seq={self.preview.seq}>"
+
+
 class RestoreService:
     def __init__(self, vault_root: Path, *, clock: Callable[[], float] = time.time) -> None:
         self.paths = VaultPaths(vault_root)
         self.clock = clock
 
-    def restore(
+    def open(
         self,
         backup: Path,
         *,
@@ -86,10 +123,10 @@ class RestoreService:
         recovery_text: str | None = None,
         new_passphrase: str | None = None,
         passphrase_only: bool = False,
-        confirm: Callable[[Preview], bool] = _always,
-    ) -> RestoreResult | None:
-        """Restore `backup` here. With a passphrase the restored vault keeps it; with the
-        recovery key it gets `new_passphrase`. Returns None when `confirm` declines."""
+    ) -> PreparedRestore:
+        """*Slow* (Argon2id): open the file and read its preview; nothing is written yet.
+        With a passphrase the restored vault keeps it; with the recovery key it gets
+        `new_passphrase`. The caller shows `preview`, then calls `restore()` or `close()`."""
         if recovery_text is not None:
             if new_passphrase is None:
                 raise ValueError("a new passphrase is needed with the recovery key")
@@ -107,11 +144,33 @@ class RestoreService:
             raise ValueError("a passphrase or a recovery key is needed")
         try:
             preview = _preview(opened.header, reader.read_manifest(opened))
-            if not confirm(preview):
-                return None
-            return self._restore_opened(opened, preview, keep_passphrase, passphrase_only)
-        finally:
+        except BaseException:
             opened.close()
+            raise
+        return PreparedRestore(self, opened, preview, keep_passphrase, passphrase_only)
+
+    def restore(
+        self,
+        backup: Path,
+        *,
+        passphrase: str | None = None,
+        recovery_text: str | None = None,
+        new_passphrase: str | None = None,
+        passphrase_only: bool = False,
+        confirm: Callable[[Preview], bool] = _always,
+    ) -> RestoreResult | None:
+        """Restore `backup` here in one call. Returns None when `confirm` declines."""
+        prepared = self.open(
+            backup,
+            passphrase=passphrase,
+            recovery_text=recovery_text,
+            new_passphrase=new_passphrase,
+            passphrase_only=passphrase_only,
+        )
+        try:
+            return prepared.restore() if confirm(prepared.preview) else None
+        finally:
+            prepared.close()
 
     def _restore_opened(
         self,
@@ -119,6 +178,7 @@ class RestoreService:
         preview: Preview,
         passphrase: str,
         passphrase_only: bool,
+        progress: Progress = _no_progress,
     ) -> RestoreResult:
         root = self.paths.root
         root.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +188,8 @@ class RestoreService:
         try:
             staging.mkdir(mode=PRIVATE_DIR_MODE)
             staged = VaultPaths(staging)
-            manifest = reader.decrypt_snapshot(opened, staged.db)
+            manifest = reader.decrypt_snapshot(opened, staged.db, progress=progress)
+            progress("check", 0, 1)
             dek = Secret(manifest.dek)
             try:
                 snapshot.check(staged.db, dek, manifest.counts)
@@ -258,4 +319,16 @@ class RestoreService:
             fsync_dir(root.parent)
 
 
-__all__ = ["BackupError", "Preview", "RestoreResult", "RestoreService"]
+def open_for_setup(request: RestoreRequest) -> PreparedRestore:
+    """The first-run wizard's restore engine (services/setup_flow.RestoreFromFile)."""
+    service = RestoreService(request.vault.paths.root, clock=request.vault.clock)
+    if request.new_passphrase is not None:
+        return service.open(
+            request.backup_file,
+            recovery_text=request.secret,
+            new_passphrase=request.new_passphrase,
+        )
+    return service.open(request.backup_file, passphrase=request.secret)
+
+
+__all__ = ["BackupError", "PreparedRestore", "Preview", "RestoreResult", "RestoreService"]

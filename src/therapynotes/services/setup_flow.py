@@ -6,8 +6,10 @@ entered before going on; that code also performs the first real unlock, so the c
 checked against the vault itself) → recovery key shown once → the user re-types one group
 → backup folder (may be skipped; a reminder is kept) → done.
 
-Restore branch: choose → restore (a placeholder that calls the injected
-`restore_from_file`; the backup engine supplies it) → done.
+Restore branch: choose → restore (file, passphrase or recovery key plus a new passphrase;
+the injected `restore_from_file` opens the file) → preview (backup date, counts; nothing
+written yet) → restore (verify fully, put the vault in place) → done; the therapist then
+unlocks with the passphrase and the same authenticator code.
 
 Methods marked *slow* run the KDF; the Qt views call them through ui/ops.py. Every other
 method is instant. Errors are TherapyNotesError subclasses whose `.message` is shown.
@@ -24,8 +26,10 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 import pyotp
 import segno
@@ -45,6 +49,7 @@ class Step(StrEnum):
     RECOVERY_CHECK = "recovery_check"
     BACKUP_FOLDER = "backup_folder"
     RESTORE = "restore"
+    RESTORE_PREVIEW = "restore_preview"
     DONE = "done"
 
 
@@ -75,18 +80,52 @@ class StepNotAllowed(TherapyNotesError):
     """That step isn't available now. Please go back and try again."""
 
 
+class NoBackupChosen(InputError):
+    """Choose a backup file first."""
+
+
 @dataclass(frozen=True)
 class RestoreRequest:
     """What the backup engine needs to restore a vault on this computer."""
 
     backup_file: Path
-    secret: str  # the backup's passphrase or the recovery key, as typed
+    secret: str  # the backup's passphrase, or the recovery key as typed
     vault: VaultService
+    new_passphrase: str | None = None  # set when `secret` is the recovery key
+
+    def __repr__(self) -> str:
+        return f"<RestoreRequest {self.backup_file.name}>"
 
 
-# The backup engine's entry point: restores into `request.vault`; returns an open session
-# when it could unlock as part of the restore, or None when the user should unlock next.
-RestoreFromFile = Callable[[RestoreRequest], VaultSession | None]
+class RestorePreview(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def counts(self) -> dict[str, int]: ...
+
+
+class PreparedRestore(Protocol):
+    """An opened backup file, nothing written yet (services/restore.py)."""
+
+    @property
+    def preview(self) -> RestorePreview: ...
+
+    def restore(self, progress: Callable[[str, int, int], None]) -> object: ...
+
+    def close(self) -> None: ...
+
+
+# The backup engine's entry point: *slow* (Argon2id), opens the file for a preview.
+RestoreFromFile = Callable[[RestoreRequest], PreparedRestore]
+
+# Tables whose counts mean something to a therapist, in the words to show.
+PREVIEW_WORDS = (
+    ("clients", "clients"),
+    ("sessions", "sessions"),
+    ("notes", "notes"),
+    ("attachments", "attachments"),
+)
 
 
 @dataclass(frozen=True)
@@ -99,6 +138,7 @@ class SetupResult:
 _BACK = {
     Step.PASSPHRASE: Step.CHOOSE,
     Step.RESTORE: Step.CHOOSE,
+    Step.RESTORE_PREVIEW: Step.RESTORE,
     Step.RECOVERY_CHECK: Step.RECOVERY_SHOW,
 }
 
@@ -124,6 +164,7 @@ class SetupFlow:
         self._recovery_key: str | None = None
         self.check_group: int = 0  # 0-based index of the group to re-type
         self.session: VaultSession | None = None
+        self._prepared: PreparedRestore | None = None
         self.result: SetupResult | None = None
 
     # --- navigation ----------------------------------------------------------------
@@ -138,6 +179,8 @@ class SetupFlow:
     def back(self) -> None:
         if self.step not in _BACK:
             raise StepNotAllowed(self.step.value)
+        if self.step is Step.RESTORE_PREVIEW:
+            self._close_prepared()
         self.step = _BACK[self.step]
 
     def choose(self, mode: Mode) -> None:
@@ -254,13 +297,56 @@ class SetupFlow:
 
     # --- restore --------------------------------------------------------------------
 
-    def restore(self, backup_file: Path, secret: str) -> None:
-        """*Slow*: hands over to the backup engine's restore."""
+    def open_backup(
+        self,
+        backup_file: Path | None,
+        secret: str,
+        *,
+        new_passphrase: str | None = None,
+        confirmation: str | None = None,
+    ) -> None:
+        """*Slow*: open the file with the passphrase, or with the recovery key and a new
+        passphrase (checked first, instantly). On success the step is RESTORE_PREVIEW."""
         self._expect(Step.RESTORE)
         if self.restore_from_file is None:
             raise RestoreUnavailable
-        self.session = self.restore_from_file(RestoreRequest(backup_file, secret, self.vault))
+        if backup_file is None:
+            raise NoBackupChosen
+        if new_passphrase is not None:
+            self.check_passphrase(new_passphrase, confirmation or "")
+        request = RestoreRequest(backup_file, secret, self.vault, new_passphrase)
+        self._prepared = self.restore_from_file(request)
+        self.step = Step.RESTORE_PREVIEW
+
+    def preview_lines(self) -> list[str]:
+        """What will be restored, in words: the backup's date, then what it holds."""
+        if self._prepared is None:
+            raise StepNotAllowed(self.step.value)
+        preview = self._prepared.preview
+        made = preview.created_at.astimezone().strftime("%d %b %Y at %H:%M")
+        counts = preview.counts
+        held = [f"{counts[t]:,} {word}" for t, word in PREVIEW_WORDS if t in counts]
+        lines = [f"Backup made on {made}."]
+        lines.append(
+            f"It holds {', '.join(held)}." if held else "It holds your vault and its history."
+        )
+        return lines
+
+    def restore(self, progress: Callable[[str, int, int], None]) -> None:
+        """*Slow*: verify the whole file, then put the restored vault in place."""
+        self._expect(Step.RESTORE_PREVIEW)
+        if self._prepared is None:
+            raise StepNotAllowed(self.step.value)
+        try:
+            self._prepared.restore(progress)
+        finally:
+            self._close_prepared()
         self._finish(backup_folder=None, reminder=False)
+
+    def _close_prepared(self) -> None:
+        if self._prepared is not None:
+            self._prepared.close()
+            self._prepared = None
 
     # --- end ------------------------------------------------------------------------
 
@@ -276,5 +362,6 @@ class SetupFlow:
         """Cancel: lock anything opened; an already created vault stays on disk."""
         if self.session is not None:
             self.session.lock("setup cancelled")
+        self._close_prepared()
         self._passphrase = None
         self._recovery_key = None

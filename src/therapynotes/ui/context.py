@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from therapynotes.services.restore import open_for_setup
 from therapynotes.services.setup_flow import RestoreFromFile, SetupFlow
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings
@@ -18,9 +19,8 @@ class AppContext:
     settings: AppSettings
     config_dir: Path | None = None
     clock: Callable[[], float] = time.time
-    # Supplied by the backup engine once it exists (issue 5); the wizard shows a clear
-    # message until then.
-    restore_from_file: RestoreFromFile | None = None
+    # The first-run wizard's "Restore from a backup file"; None shows a clear message.
+    restore_from_file: RestoreFromFile | None = open_for_setup
     listen_to_os: bool = True
 
     def new_setup_flow(self) -> SetupFlow:

@@ -33,9 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME, __version__
+from therapynotes.backup.schedule import Trigger
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
+from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
+from therapynotes.ui.backup_view import BackupsView
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
@@ -81,6 +84,10 @@ class MainWindow(QMainWindow):
         if ctx.listen_to_os:
             self.os_lock.start()
         self.clipboard = SecureClipboard(parent=self)
+        self.backups = BackupRunner(
+            folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
+        )
+        self.backups.state_changed.connect(self._show_backup_status)
 
         self._build_shell()
         self._build_actions()
@@ -216,6 +223,7 @@ class MainWindow(QMainWindow):
         view = UnlockView(self.ctx.vault, clock=self.ctx.clock)
         view.unlocked.connect(self._on_unlocked)
         self._replace_gate(view)
+        view.setEnabled(self.backups.session is None)  # a lock waiting for its backup
         view.setFocus()
 
     def show_setup(self) -> None:
@@ -238,6 +246,7 @@ class MainWindow(QMainWindow):
     def _on_unlocked(self, session: VaultSession) -> None:
         self.session = session
         self.security = load_security(session.conn)
+        self.backups.attach(session)
         self._build_pages(session)
         self.apply_security(self.security)
         self.central.setCurrentWidget(self.shell)
@@ -248,6 +257,7 @@ class MainWindow(QMainWindow):
         self._set_locked_ui(False)
         self.show_view(self.ctx.settings.last_view)
         self.idle.start()
+        warn_if_old(self, self.backups)
         self.unlocked.emit()
 
     def _build_pages(self, session: VaultSession) -> None:
@@ -256,6 +266,8 @@ class MainWindow(QMainWindow):
                 panel = SettingsPanel(self.ctx.vault, session)
                 panel.security_changed.connect(self.apply_security)
                 page: QWidget = panel
+            elif view_id == "backups":
+                page = BackupsView(self.ctx, self.backups)
             else:
                 page = PAGE_FACTORIES[view_id](self.ctx, session)
             page.setProperty("holdsRecords", True)
@@ -304,7 +316,9 @@ class MainWindow(QMainWindow):
         finish_for_lock()  # work in flight may still be using the database
         self._destroy_pages()
         self.session = None
-        session.lock(reason)
+        # Backs up first when something changed; the vault closes when that ends.
+        trigger = Trigger.QUIT if reason == "quit" else Trigger.LOCK
+        self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
         self._set_locked_ui(True)
         self.show_unlock()
         self.ctx.save_settings()
@@ -336,11 +350,16 @@ class MainWindow(QMainWindow):
             action.setEnabled(not locked)
         self.state_label.setText("Locked" if locked else "Unlocked")
         self.countdown_label.setVisible(False)
-        if locked:
-            self.backup_label.clear()
-        else:
-            folder = self.ctx.settings.backup_folder
-            self.backup_label.setText("Backup folder set" if folder else "No backup folder yet")
+        self._show_backup_status()
+
+    def _show_backup_status(self) -> None:
+        text, tip = status_words(self.backups)
+        self.backup_label.setText(text)
+        self.backup_label.setToolTip(tip)
+
+    def _vault_closed(self) -> None:
+        if self.gate is not None:
+            self.gate.setEnabled(True)
 
     def _show_countdown(self, seconds: int) -> None:
         self.countdown_label.setVisible(seconds >= 0)
@@ -369,6 +388,10 @@ class MainWindow(QMainWindow):
         if isinstance(self.gate, SetupWizardView):
             self.gate.flow.abandon()  # a vault opened by the wizard is locked, not left open
         self.lock("quit")
+        if self.backups.busy:  # a last backup first; the window closes when it ends
+            self.backups.finished.connect(self.close, Qt.ConnectionType.SingleShotConnection)
+            event.ignore()
+            return
         self.clipboard.clear_if_ours()
         self.idle.stop()
         event.accept()

@@ -83,9 +83,20 @@ tracker = BusyTracker()
 
 
 class Op(Generic[T]):
-    def __init__(self, parent: QObject | None, fn: Callable[[], T]) -> None:
+    def __init__(
+        self,
+        parent: QObject | None,
+        fn: Callable[[], T],
+        *,
+        pool: QThreadPool | None = None,
+        survives_lock: bool = False,
+    ) -> None:
+        """`pool` and `survives_lock` are for work that a lock waits for on its own terms
+        (a backup keeps the vault open until it ends; ui/backup_runner.py)."""
         self._parent = parent
         self._fn = fn
+        self._pool = pool
+        self.survives_lock = survives_lock
         self._success: Callable[[T], None] | None = None
         self._failure: Callable[[BaseException], None] | None = None
         self._busy: Callable[[bool], None] | None = None
@@ -113,7 +124,7 @@ class Op(Generic[T]):
         tracker.changed()
         if self._busy is not None:
             self._busy(True)
-        QThreadPool.globalInstance().start(_Task(self._fn, bridge))
+        (self._pool or QThreadPool.globalInstance()).start(_Task(self._fn, bridge))
 
     def deliver(self, result: T, exc: BaseException | None) -> None:
         if self.dropped or (self._parent is not None and not shiboken6.isValid(self._parent)):
@@ -135,5 +146,6 @@ def finish_for_lock(timeout_ms: int = 10_000) -> bool:
     some work was still running at the timeout."""
     done = QThreadPool.globalInstance().waitForDone(timeout_ms)
     for op in list(_RUNNING):
-        op.dropped = True
+        if not op.survives_lock:
+            op.dropped = True
     return bool(done)

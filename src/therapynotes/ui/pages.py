@@ -1,5 +1,5 @@
-"""The content pages of the main window. Home, Clients, Search and Backups are the
-shell's placeholders that later rounds fill with real views.
+"""The content pages of the main window. Home, Clients and Search are the shell's
+placeholders that later rounds fill with real views (Backups is ui/backup_view.py).
 
 Every page is created after unlock and destroyed on lock (it may hold record data), so
 pages take the open session and never outlive it.
@@ -128,22 +128,9 @@ class SearchPage(Page):
         self.finish()
 
 
-class BackupsPage(Page):
-    view_id = "backups"
-
-    def __init__(self, ctx: AppContext, session: VaultSession) -> None:
-        super().__init__("Backups")
-        del session
-        folder = ctx.settings.backup_folder
-        text = f"Backups go to {folder}." if folder else "No backup folder chosen yet."
-        self.layout_.addWidget(Card("Backup folder", text))
-        self.finish()
-
-
 PageFactory = Callable[[AppContext, VaultSession], QWidget]
 PAGE_FACTORIES: dict[str, PageFactory] = {
     "home": HomePage,
     "clients": ClientsPage,
     "search": SearchPage,
-    "backups": BackupsPage,
 }

@@ -33,6 +33,11 @@ from therapynotes.ui.emergency_kit import write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.restore_pages import (
+    RestoreChooseWidget,
+    RestorePreviewWidget,
+    RestoreProgress,
+)
 from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
@@ -135,6 +140,7 @@ class SetupWizardView(QWidget):
             (Step.RECOVERY_CHECK, self._page_recovery_check),
             (Step.BACKUP_FOLDER, self._page_backup_folder),
             (Step.RESTORE, self._page_restore),
+            (Step.RESTORE_PREVIEW, self._page_restore_preview),
         ):
             page = QWidget(self.stack)
             build(page)
@@ -182,6 +188,8 @@ class SetupWizardView(QWidget):
             self.check_field.setFocus()
         elif step is Step.PASSPHRASE:
             self.passphrase.setFocus()
+        elif step is Step.RESTORE_PREVIEW:
+            self.restore_preview.show_lines(self.flow.preview_lines())
 
     # --- navigation --------------------------------------------------------------------
 
@@ -225,8 +233,9 @@ class SetupWizardView(QWidget):
                 return
             self._instant(lambda: self.flow.choose_backup_folder(folder))
         elif step is Step.RESTORE:
-            path, secret = Path(self.restore_file.text().strip()), self.restore_secret.text()
-            self._slow(lambda: self.flow.restore(path, secret), None)
+            self._open_backup()
+        elif step is Step.RESTORE_PREVIEW:
+            self._restore()
 
     def _instant(self, action) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -447,37 +456,30 @@ class SetupWizardView(QWidget):
             self.folder.setText(folder)
 
     def _page_restore(self, page: QWidget) -> None:
-        self.restore_file = QLineEdit(page)
-        self.restore_file.setAccessibleName("Backup file")
-        self.restore_file.setPlaceholderText("No file chosen")
-        choose = QPushButton(icon("folder"), "Choose file…", page)
-        choose.setAccessibleName("Choose backup file")
-        choose.clicked.connect(self._pick_backup)
-        self.restore_secret = password_field("Backup passphrase or recovery key", page)
-        row = hbox()
-        row.addWidget(self.restore_file, 1)
-        row.addWidget(choose)
-        form = QFormLayout()
-        form.setSpacing(GRID)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        form.addRow("Backup &file", row)
-        form.addRow("&Passphrase or recovery key", self.restore_secret)
-        layout = vbox(page, spacing=2 * GRID)
-        layout.addWidget(heading("Restore from a backup file"))
-        layout.addWidget(
-            body(
-                "Choose a TherapyNotes backup file, then type the passphrase you used when "
-                "it was made, or your recovery key."
-            )
-        )
-        layout.addLayout(form)
+        self.restore_choose = RestoreChooseWidget(page)
+        vbox(page).addWidget(self.restore_choose)
 
-    def _pick_backup(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a backup file", "", "TherapyNotes backups (*.tnbackup)"
+    def _page_restore_preview(self, page: QWidget) -> None:
+        self.restore_preview = RestorePreviewWidget(page)
+        vbox(page).addWidget(self.restore_preview)
+        self._restore_progress = RestoreProgress(self)
+        self._restore_progress.moved.connect(self.restore_preview.on_progress)
+
+    def _open_backup(self) -> None:
+        choose = self.restore_choose
+        path, secret = choose.chosen_file(), choose.secret.text()
+        new = confirm = None
+        if choose.use_recovery.isChecked():
+            new, confirm = choose.new_passphrase.text(), choose.confirm.text()
+        self._slow(
+            lambda: self.flow.open_backup(path, secret, new_passphrase=new, confirmation=confirm),
+            choose.clear_secrets,
         )
-        if path:
-            self.restore_file.setText(path)
+
+    def _restore(self) -> None:
+        emit = self._restore_progress.moved.emit
+        self.restore_preview.on_progress("verify", 0, 0)
+        self._slow(lambda: self.flow.restore(emit), None)
 
 
 NEXT_TEXT = {
@@ -486,5 +488,6 @@ NEXT_TEXT = {
     Step.RECOVERY_SHOW: "I've written it down",
     Step.RECOVERY_CHECK: "Check",
     Step.BACKUP_FOLDER: "Use this folder",
-    Step.RESTORE: "Restore",
+    Step.RESTORE: "Open backup",
+    Step.RESTORE_PREVIEW: "Restore",
 }

@@ -1,0 +1,76 @@
+"""The raw-copy snapshot is consistent while the vault keeps committing and
+checkpointing on other threads (docs/backup-format.md, "Taking the snapshot")."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tests.unit.backup.conftest import Vault
+from therapynotes.backup import reader, snapshot
+from therapynotes.security.secret import Secret
+from therapynotes.store.connection import open_db, transaction
+
+
+def _writer(db: Path, dek: Secret, stop: threading.Event) -> None:
+    """Commits pairs of rows (so any consistent snapshot holds an even count) and
+    checkpoints now and then, as the app's own connection would."""
+    conn = open_db(db, Secret(dek.reveal()))
+    try:
+        conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
+        n = 0
+        while not stop.is_set():
+            with transaction(conn):
+                conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
+                conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
+            n += 1
+            if n % 7 == 0:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        conn.close()
+
+
+def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
+    vault: Vault, tmp_path: Path
+) -> None:
+    session = vault.session
+    session.conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
+    stop = threading.Event()
+    thread = threading.Thread(target=_writer, args=(session.paths.db, session.dek, stop))
+    thread.start()
+    counts = []
+    try:
+        for i in range(12):
+            dest = tmp_path / f"snap-{i}.db"
+            snapshot.take(
+                session.paths.db, dest, session.dek, progress=lambda *_: None, cancel=lambda: False
+            )
+            assert not Path(f"{dest}-wal").exists()
+            snapshot.page_check(dest, session.dek)
+            snapshot.check(dest, session.dek)  # integrity_check too
+            conn = snapshot.open_keyed(dest, session.dek)
+            (count,) = conn.execute("SELECT count(*) FROM t_pairs").fetchone()
+            conn.close()
+            assert count % 2 == 0
+            counts.append(count)
+    finally:
+        stop.set()
+        thread.join()
+    assert counts == sorted(counts)
+    assert counts[-1] > 0
+
+
+def test_backup_holds_commits_still_in_the_wal(vault: Vault, drive: Path) -> None:
+    conn = vault.session.conn
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    with transaction(conn):
+        conn.execute("CREATE TABLE only_in_wal (x)")
+        conn.execute("INSERT INTO only_in_wal VALUES (42)")
+    assert Path(f"{vault.session.paths.db}-wal").stat().st_size > 0
+    result = vault.service.run(drive)
+    opened = reader.open_with_dek(result.path, vault.session.dek)
+    try:
+        manifest = reader.verify(opened, drive.parent)
+    finally:
+        opened.close()
+    assert manifest.counts["only_in_wal"] == 1
