@@ -58,6 +58,11 @@ def register(sub: Any) -> None:
     p.add_argument("--passphrase-only", action="store_true", help="as for init")
     p.set_defaults(handler=cmd_recover)
 
+    p = _add(
+        sub, "reset-totp", "lost phone: enrol a new authenticator (stdin: passphrase, recovery key)"
+    )
+    p.set_defaults(handler=cmd_reset_totp)
+
 
 def print_created(created: CreatedVault) -> None:
     """The lines scripts read after `init` and `demo` (shown once, never stored)."""
@@ -161,4 +166,18 @@ def cmd_recover(args: argparse.Namespace) -> int:
         raise _keyring_advice(exc) from exc
     session.lock("command finished")
     print("Recovered: new passphrase set and this computer is bound to the vault again.")
+    return ExitCode.OK
+
+
+def cmd_reset_totp(args: argparse.Namespace) -> int:
+    reader = secret_reader(args)
+    passphrase = reader.read("Passphrase: ", what="the passphrase")
+    rk = reader.read("Recovery key: ", what="the recovery key")
+    created = service(args).reset_totp(passphrase, rk)
+    print(f"totp-uri: {created.totp_uri}")
+    print(
+        "Add the totp-uri to your authenticator app (the old phone's codes no longer work), "
+        "then unlock with a code from it.",
+        file=sys.stderr,
+    )
     return ExitCode.OK

@@ -58,6 +58,14 @@ class CreatedVault:
 
 
 @dataclass(frozen=True)
+class CreatedTotp:
+    """A new authenticator enrolment, shown once."""
+
+    totp_uri: str
+    totp_secret: str
+
+
+@dataclass(frozen=True)
 class VaultStatus:
     vault_id: str
     format_version: int
@@ -365,14 +373,7 @@ class VaultService:
         lock = InstanceLock(self.paths.lock)
         lock.acquire()
         try:
-            kek = kdf.kek_recovery(rk, doc.recovery.salt)
-            rk.wipe()
-            try:
-                dek = keyslots.open_recovery(doc, kek)
-            except WrongRecoveryKey:
-                self.attempts.record_failure("recovery key")
-                raise
-            keyslots.verify_mac(raw, dek)
+            dek = self._unwrap_recovery(raw, doc, rk)
             session = self._open_session(doc, dek, Secret(b""), lock)
             self._rebind(session, new_passphrase, passphrase_only)
             migrations.migrate(session.conn)
@@ -381,6 +382,53 @@ class VaultService:
             raise
         self._record_unlock(session, AuditKind.RECOVERY_USED, binding=session.doc.device_binding)
         return session
+
+    def _unwrap_recovery(self, raw: bytes, doc: KeysDocument, rk: Secret) -> Secret:
+        kek = kdf.kek_recovery(rk, doc.recovery.salt)
+        rk.wipe()
+        try:
+            dek = keyslots.open_recovery(doc, kek)
+        except WrongRecoveryKey:
+            self.attempts.record_failure("recovery key")
+            raise
+        finally:
+            kek.wipe()
+        keyslots.verify_mac(raw, dek)
+        return dek
+
+    def reset_totp(self, passphrase: str, recovery_text: str) -> CreatedTotp:
+        """A lost or replaced phone: with BOTH the passphrase and the recovery key, enrol a
+        new authenticator secret. The old phone's codes stop working. The vault is left
+        locked; the therapist then unlocks with a code from the new enrolment."""
+        rk = recovery.parse_recovery_key(recovery_text)  # a typo fails here, before any KDF
+        raw, doc = self._read_keys()
+        self.attempts.check_allowed()
+        lock = InstanceLock(self.paths.lock)
+        lock.acquire()
+        try:
+            dek, kek_backup = self._unwrap_local(raw, doc, passphrase)
+            from_recovery = self._unwrap_recovery(raw, doc, rk)
+            same = dek == from_recovery
+            from_recovery.wipe()
+            if not same:
+                raise KeysFileCorrupt("the two key slots disagree")
+            session = self._open_session(doc, dek, kek_backup, lock)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            migrations.migrate(session.conn)
+            self._record_unlock(session, AuditKind.RECOVERY_USED, purpose="reset second step")
+            secret = totp.new_secret()
+            with transaction(session.conn):
+                session.conn.execute(
+                    "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
+                    (secret, _now_iso(self.clock)),
+                )
+                audit.append(session.conn, AuditKind.TOTP_RESET)
+        finally:
+            session.lock("second step reset")
+        return CreatedTotp(totp.provisioning_uri(secret), secret)
 
     def _rebind(self, session: VaultSession, passphrase: str, passphrase_only: bool) -> None:
         old = session.doc

@@ -185,3 +185,14 @@ def test_the_installed_command_runs_without_traceback(tmp_path: Path) -> None:
     assert result.returncode in (0, 1)
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("therapynotes ")
+
+
+def test_reset_totp_prints_a_new_uri(monkeypatch, capsys, vault_dir: Path) -> None:
+    fields = init(monkeypatch, capsys, vault_dir)
+    args = ("--vault", str(vault_dir), "--passphrase-stdin", "reset-totp")
+    code, out, err = run(monkeypatch, capsys, *args, stdin=f"{STRONG}\n{fields['recovery-key']}\n")
+    assert code == 0, err
+    new_uri = out.strip().removeprefix("totp-uri: ")
+    assert new_uri.startswith("otpauth://") and new_uri != fields["totp-uri"]
+    code, _, err = run(monkeypatch, capsys, *args, stdin=f"{STRONG2}\n{fields['recovery-key']}\n")
+    assert code == 1 and "passphrase didn't match" in err

@@ -364,3 +364,22 @@ def test_audit_records_unlock_and_lock(vault_dir: Path, clock) -> None:
     ]
     assert audit.verify(session.conn).ok
     session.lock()
+
+
+def test_reset_totp_needs_passphrase_and_recovery_key(vault_dir: Path, clock) -> None:
+    import pyotp
+
+    svc, created = make_vault(vault_dir, clock)
+    with pytest.raises(WrongPassphrase):
+        svc.reset_totp(STRONG2, created.recovery_key)
+    other = recovery.format_recovery_key(recovery.new_recovery_key())
+    with pytest.raises(WrongRecoveryKey):
+        svc.reset_totp(STRONG, other)
+    fresh = svc.reset_totp(STRONG, created.recovery_key)
+    assert fresh.totp_secret != created.totp_secret
+    clock.advance(30)
+    with pytest.raises(TotpRejected):  # the old phone's codes stop working
+        svc.unlock(STRONG, code_for(created, clock()))
+    session = svc.unlock(STRONG, pyotp.TOTP(fresh.totp_secret).at(clock()))
+    assert "key.totp_reset" in [e.kind for e in audit.entries(session.conn)]
+    session.lock()
