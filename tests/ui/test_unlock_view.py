@@ -92,3 +92,30 @@ def test_recovery_key_path_unlocks_with_a_new_passphrase(harness: Harness) -> No
 def test_unexpected_errors_show_only_their_type() -> None:
     message = user_message(ValueError("client Jane Doe said ..."))
     assert "ValueError" in message and "Jane" not in message
+
+
+def test_lost_phone_path_enrols_a_new_authenticator(harness: Harness) -> None:
+    import pyotp
+
+    from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
+
+    assert harness.created is not None
+    harness.unlock_view.new_phone_button.click()
+    dialog = harness.unlock_view.findChild(ResetTotpDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.passphrase.setText(STRONG2)
+    dialog.key.setText(harness.created.recovery_key)
+    dialog.ok.click()
+    harness.qtbot.waitUntil(lambda: "passphrase didn't match" in dialog.message.text())
+    dialog.passphrase.setText(STRONG)
+    dialog.ok.click()
+    harness.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    assert dialog.qr.pixmap() is not None and not dialog.qr.pixmap().isNull()
+    new_secret = dialog.manual_key.text().replace(" ", "")
+    assert new_secret and new_secret != harness.created.totp_secret
+    assert dialog.passphrase.text() == "" and dialog.key.text() == ""
+    dialog.accept()
+    assert dialog.manual_key.text() == ""
+    harness.clock.advance(30)
+    harness.unlock(code=str(pyotp.TOTP(new_secret).at(harness.clock())))
+    harness.qtbot.waitUntil(lambda: harness.window.session is not None)

@@ -40,6 +40,7 @@ from therapynotes.services.vault import VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
@@ -110,6 +111,9 @@ class UnlockView(QWidget):
         self.recovery_button = QPushButton(icon("key"), "Use recovery key", column)
         self.recovery_button.setFlat(True)
         self.recovery_button.setAccessibleName("Use recovery key")
+        self.new_phone_button = QPushButton(icon("key"), "Lost your phone?", column)
+        self.new_phone_button.setFlat(True)
+        self.new_phone_button.setAccessibleName("Lost your phone? Set up a new one")
         return column
 
     def _build_layout(self, column: QWidget) -> None:
@@ -141,7 +145,12 @@ class UnlockView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.unlock_button)
-        layout.addWidget(self.recovery_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        links = hbox(spacing=2 * GRID)
+        links.addStretch(1)
+        links.addWidget(self.recovery_button)
+        links.addWidget(self.new_phone_button)
+        links.addStretch(1)
+        layout.addLayout(links)
 
         outer = vbox(self, margins=4 * GRID)
         outer.addStretch(2)
@@ -157,6 +166,7 @@ class UnlockView(QWidget):
         self.code.returnPressed.connect(self.try_unlock)
         self.unlock_button.clicked.connect(self.try_unlock)
         self.recovery_button.clicked.connect(self.open_recovery)
+        self.new_phone_button.clicked.connect(self.open_new_phone)
         self.setFocusProxy(self.passphrase)
 
     # --- unlocking -------------------------------------------------------------------
@@ -181,7 +191,13 @@ class UnlockView(QWidget):
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.busy.setVisible(busy)
-        for widget in (self.passphrase, self.code, self.unlock_button, self.recovery_button):
+        for widget in (
+            self.passphrase,
+            self.code,
+            self.unlock_button,
+            self.recovery_button,
+            self.new_phone_button,
+        ):
             widget.setEnabled(not busy)
         if busy:
             self._say(None)
@@ -245,6 +261,9 @@ class UnlockView(QWidget):
             show_inline(self.message, what)
 
     # --- recovery --------------------------------------------------------------------
+
+    def open_new_phone(self) -> None:
+        ResetTotpDialog(self.vault, parent=self).open()
 
     def open_recovery(self) -> None:
         dialog = RecoveryDialog(self.vault, parent=self)

@@ -1,0 +1,150 @@
+"""Lost or replaced phone: enrol a new authenticator app with the passphrase AND the
+recovery key (either alone is not enough). The vault stays locked; the therapist then
+unlocks with a code from the new enrolment."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QStackedWidget,
+    QWidget,
+)
+
+from therapynotes.services.vault import CreatedTotp, VaultService
+from therapynotes.ui.errors import show_inline
+from therapynotes.ui.ops import Op
+from therapynotes.ui.widgets import (
+    GRID,
+    body,
+    hbox,
+    message_label,
+    mono_font,
+    password_field,
+    plain_buttons,
+    vbox,
+)
+
+
+def _grouped(secret: str) -> str:
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+class ResetTotpDialog(QDialog):
+    def __init__(self, vault: VaultService, *, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.setWindowTitle("Set up a new phone")
+        self.setMinimumWidth(64 * GRID)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._ask_page())
+        self.pages.addWidget(self._show_page())
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        layout.addWidget(self.pages)
+
+    def _ask_page(self) -> QWidget:
+        page = QWidget(self)
+        intro = body(
+            "Lost or replaced your phone? Enter your passphrase and the recovery key from "
+            "your Emergency Kit. You will then add TherapyNotes to the authenticator app on "
+            "your new phone; codes from the old phone stop working.",
+            parent=page,
+        )
+        self.passphrase = password_field("Passphrase", page)
+        self.key = QLineEdit(page)
+        self.key.setFont(mono_font())
+        self.key.setPlaceholderText("ABCD-EFGH-…")
+        self.key.setAccessibleName("Recovery key")
+        self.message = message_label(page)
+        self.busy = QProgressBar(page)
+        self.busy.setRange(0, 0)
+        self.busy.setFixedHeight(GRID // 2)
+        self.busy.setTextVisible(False)
+        self.busy.setVisible(False)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, page
+        )
+        plain_buttons(self.buttons)
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Set up new phone")
+        form = QFormLayout()
+        form.setSpacing(GRID)
+        form.addRow("&Passphrase", self.passphrase)
+        form.addRow("Recovery &key", self.key)
+        layout = vbox(page, spacing=2 * GRID)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(self.busy)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        return page
+
+    def _show_page(self) -> QWidget:
+        page = QWidget(self)
+        self.qr = QLabel(page)
+        self.qr.setAccessibleName("QR code for your authenticator app")
+        self.qr.setFixedSize(26 * GRID, 26 * GRID)
+        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.manual_key = QLabel(page)
+        self.manual_key.setFont(mono_font())
+        self.manual_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.manual_key.setAccessibleName("Key for manual entry")
+        text = vbox(spacing=GRID)
+        text.addWidget(
+            body("Scan this code with the authenticator app on your new phone.", parent=page)
+        )
+        text.addWidget(body("Can't scan? Type this key instead:", parent=page))
+        text.addWidget(self.manual_key)
+        text.addWidget(
+            body("Then close this window and unlock with a code from the new phone.", parent=page)
+        )
+        text.addStretch(1)
+        row = hbox(spacing=3 * GRID)
+        row.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+        row.addLayout(text, 1)
+        done = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, page)
+        plain_buttons(done)
+        done.rejected.connect(self.accept)
+        layout = vbox(page, spacing=2 * GRID)
+        layout.addLayout(row)
+        layout.addWidget(done)
+        return page
+
+    def submit(self) -> None:
+        passphrase, key, vault = self.passphrase.text(), self.key.text(), self.vault
+        Op(self, lambda: vault.reset_totp(passphrase, key)).busy(self._set_busy).success(
+            self._show
+        ).failure(lambda exc: show_inline(self.message, exc)).run()
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.ok.setEnabled(not busy)
+        if busy:
+            show_inline(self.message, None)
+
+    def _show(self, created: CreatedTotp) -> None:
+        self.passphrase.clear()
+        self.key.clear()
+        buf = io.BytesIO()
+        segno.make(created.totp_uri, error="m").save(buf, kind="png", scale=5, border=2)
+        pixmap = QPixmap()
+        pixmap.loadFromData(buf.getvalue(), "PNG")
+        self.qr.setPixmap(pixmap)
+        self.manual_key.setText(_grouped(created.totp_secret))
+        self.pages.setCurrentIndex(1)
+
+    def done(self, result: int) -> None:
+        self.qr.clear()
+        self.manual_key.clear()
+        super().done(result)
