@@ -17,19 +17,13 @@ from therapynotes.cli.common import (
     CliError,
     ExitCode,
     SecretReader,
-    add_common_options,
+    add_command,
     secret_reader,
     unlock,
     vault_dir,
 )
 from therapynotes.services.backups import BackupService, list_backups, verify_backup
 from therapynotes.services.restore import Preview, RestoreService
-
-
-def _leaf(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
-    add_common_options(parser)
-    return parser
 
 
 def _recovery_flag(parser: argparse.ArgumentParser, text: str) -> None:
@@ -43,20 +37,20 @@ def register(sub: Any) -> None:
     inner = group.add_subparsers(dest="backup_command", metavar="ACTION")
     group.set_defaults(handler=lambda _args: _usage(group))
 
-    p = _leaf(inner, "create", "unlock, write and verify a backup into a folder")
+    p = add_command(inner, "create", "unlock, write and verify a backup into a folder")
     p.add_argument("--to", dest="to", metavar="DIR", type=Path, required=True)
     p.set_defaults(handler=cmd_create)
 
-    p = _leaf(inner, "list", "list backup files in a folder (no unlock needed)")
+    p = add_command(inner, "list", "list backup files in a folder (no unlock needed)")
     p.add_argument("folder", metavar="DIR", type=Path)
     p.set_defaults(handler=cmd_list)
 
-    p = _leaf(inner, "verify", "fully verify one backup file (exit 1 on any problem)")
+    p = add_command(inner, "verify", "fully verify one backup file (exit 1 on any problem)")
     p.add_argument("file", metavar="FILE", type=Path)
     _recovery_flag(p, "stdin line 1: the recovery key (instead of the passphrase)")
     p.set_defaults(handler=cmd_verify)
 
-    p = _leaf(sub, "restore", "restore the vault from a backup file")
+    p = add_command(sub, "restore", "restore the vault from a backup file")
     p.add_argument("file", metavar="FILE", type=Path)
     _recovery_flag(p, "stdin line 1: the recovery key; line 2: the new passphrase")
     p.add_argument("--passphrase-only", action="store_true", help="no OS keyring here")

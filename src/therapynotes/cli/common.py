@@ -7,7 +7,7 @@ import getpass
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from therapynotes.errors import VaultNotFound
 from therapynotes.paths import default_data_dir
@@ -45,6 +45,13 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
         default=False if top_level else argparse.SUPPRESS,
         help="read secrets from standard input, one a line, instead of a terminal prompt",
     )
+
+
+def add_command(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A sub-command that also accepts the common options after its name."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
+    add_common_options(parser)
+    return parser
 
 
 def vault_dir(args: argparse.Namespace) -> Path:

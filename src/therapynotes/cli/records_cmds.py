@@ -17,7 +17,7 @@ import pyotp
 from therapynotes.cli.common import (
     CliError,
     ExitCode,
-    add_common_options,
+    add_command,
     secret_reader,
     service,
     unlock,
@@ -27,12 +27,6 @@ from therapynotes.domain.ids import ClientId
 from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
 from therapynotes.services.records import RecordsService
 from therapynotes.services.vault import CreatedVault, VaultService
-
-
-def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
-    add_common_options(parser)
-    return parser
 
 
 def _positive(text: str) -> int:
@@ -53,18 +47,20 @@ def _iso_date(text: str) -> str:
 
 
 def register(sub: Any) -> None:
-    p = _add(sub, "demo", "create a new vault filled with a synthetic practice (no real data)")
+    p = add_command(
+        sub, "demo", "create a new vault filled with a synthetic practice (no real data)"
+    )
     p.add_argument("--clients", type=_positive, default=40, help="number of clients (40)")
     p.add_argument("--years", type=_positive, default=2, help="years of practice (2)")
     p.add_argument("--seed", type=int, default=1, help="random seed (the same seed, the same data)")
     p.add_argument("--passphrase-only", action="store_true", help="as for init")
     p.set_defaults(handler=cmd_demo)
 
-    p = _add(sub, "clients", "list clients: id, display name, status (tab-separated)")
+    p = add_command(sub, "clients", "list clients: id, display name, status (tab-separated)")
     p.add_argument("--all", action="store_true", help="include inactive and discharged clients")
     p.set_defaults(handler=cmd_clients)
 
-    p = _add(sub, "search", "search notes, client names and diagnoses")
+    p = add_command(sub, "search", "search notes, client names and diagnoses")
     p.add_argument("query", metavar="QUERY")
     p.add_argument("--client", type=_positive, metavar="ID", help="only this client's records")
     p.add_argument("--since", type=_iso_date, metavar="DATE", help="notes on or after DATE")

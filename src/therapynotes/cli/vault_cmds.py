@@ -9,7 +9,7 @@ from typing import Any
 from therapynotes.cli.common import (
     CliError,
     ExitCode,
-    add_common_options,
+    add_command,
     secret_reader,
     service,
     unlock,
@@ -25,14 +25,8 @@ NO_DEVICE_BINDING_NOTE = (
 )
 
 
-def _add(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
-    parser: argparse.ArgumentParser = sub.add_parser(name, help=help_text, description=help_text)
-    add_common_options(parser)
-    return parser
-
-
 def register(sub: Any) -> None:
-    p = _add(sub, "init", "create a new vault")
+    p = add_command(sub, "init", "create a new vault")
     p.add_argument(
         "--passphrase-only",
         action="store_true",
@@ -40,16 +34,16 @@ def register(sub: Any) -> None:
     )
     p.set_defaults(handler=cmd_init)
 
-    p = _add(sub, "status", "describe the vault without unlocking it (no client data)")
+    p = add_command(sub, "status", "describe the vault without unlocking it (no client data)")
     p.set_defaults(handler=cmd_status)
 
-    p = _add(sub, "check", "unlock and check the vault's integrity")
+    p = add_command(sub, "check", "unlock and check the vault's integrity")
     p.set_defaults(handler=cmd_check)
 
-    p = _add(sub, "passwd", "change the passphrase (stdin: old passphrase, code, new)")
+    p = add_command(sub, "passwd", "change the passphrase (stdin: old passphrase, code, new)")
     p.set_defaults(handler=cmd_passwd)
 
-    p = _add(sub, "recover", "unlock with the recovery key, set a new passphrase, re-bind")
+    p = add_command(sub, "recover", "unlock with the recovery key, set a new passphrase, re-bind")
     p.add_argument(
         "--recovery-key-stdin",
         action="store_true",
@@ -58,7 +52,7 @@ def register(sub: Any) -> None:
     p.add_argument("--passphrase-only", action="store_true", help="as for init")
     p.set_defaults(handler=cmd_recover)
 
-    p = _add(
+    p = add_command(
         sub, "reset-totp", "lost phone: enrol a new authenticator (stdin: passphrase, recovery key)"
     )
     p.set_defaults(handler=cmd_reset_totp)
