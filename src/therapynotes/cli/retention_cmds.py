@@ -13,7 +13,7 @@ from typing import Any
 
 from therapynotes.cli.common import ExitCode, add_common_options, unlock
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.retention import RetentionPolicy, RetentionStatus
+from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 
@@ -86,7 +86,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
         }
         if any(v is not None for v in changes.values()):
             values = {k: getattr(policy, k) if v is None else v for k, v in changes.items()}
-            policy = RetentionPolicy(**values)
+            policy = RecordRetentionPolicy(**values)
             svc.set_policy(policy)
     finally:
         session.lock("command finished")

@@ -22,7 +22,7 @@ MAX_YEARS = 100
 
 
 @dataclass(frozen=True)
-class RetentionPolicy:
+class RecordRetentionPolicy:
     years: int = DEFAULT_YEARS
     age_of_majority: int = DEFAULT_AGE_OF_MAJORITY
     minor_years: int = DEFAULT_MINOR_YEARS
@@ -45,7 +45,7 @@ def add_years(day: date, years: int) -> date:
 
 
 def retention_date(
-    *, last_service: date, date_of_birth: date | None, policy: RetentionPolicy
+    *, last_service: date, date_of_birth: date | None, policy: RecordRetentionPolicy
 ) -> date:
     """The first day the record may be destroyed."""
     after_service = add_years(last_service, policy.years)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.retention import RetentionPolicy, RetentionStatus, retention_date
+from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus, retention_date
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
 from therapynotes.services.records_base import RecordsBase
@@ -38,7 +38,7 @@ class PurgePreview:
     counts: dict[str, int]
 
 
-def _status(dates: store.ClientDates, policy: RetentionPolicy, held: bool) -> RetentionStatus:
+def _status(dates: store.ClientDates, policy: RecordRetentionPolicy, held: bool) -> RetentionStatus:
     last = date.fromisoformat(dates.last_service)
     born = date.fromisoformat(dates.date_of_birth) if dates.date_of_birth else None
     return RetentionStatus(
@@ -53,9 +53,9 @@ class RetentionService(RecordsBase):
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock(), UTC).date()
 
-    def policy(self) -> RetentionPolicy:
-        defaults = RetentionPolicy()
-        found = RetentionPolicy(
+    def policy(self) -> RecordRetentionPolicy:
+        defaults = RecordRetentionPolicy()
+        found = RecordRetentionPolicy(
             **{
                 name: record_settings.get_int(self.conn, key, getattr(defaults, name))
                 for name, key in _SETTINGS.items()
@@ -63,7 +63,7 @@ class RetentionService(RecordsBase):
         )
         return found if found.is_valid() else defaults
 
-    def set_policy(self, policy: RetentionPolicy) -> None:
+    def set_policy(self, policy: RecordRetentionPolicy) -> None:
         if not policy.is_valid():
             raise InvalidRetentionPolicy
         with self.write() as conn:

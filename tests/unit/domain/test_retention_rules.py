@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 from therapynotes.domain.retention import (
-    RetentionPolicy,
+    RecordRetentionPolicy,
     RetentionStatus,
     add_years,
     retention_date,
 )
 
-DEFAULT = RetentionPolicy()
+DEFAULT = RecordRetentionPolicy()
 
 
 def test_adult_seven_years_after_last_service() -> None:
@@ -43,7 +43,7 @@ def test_minor_close_to_majority_uses_the_service_rule() -> None:
 
 
 def test_policy_is_a_setting() -> None:
-    pa = RetentionPolicy(years=5, age_of_majority=21, minor_years=1)
+    pa = RecordRetentionPolicy(years=5, age_of_majority=21, minor_years=1)
     got = retention_date(last_service=date(2020, 1, 10), date_of_birth=date(2010, 3, 4), policy=pa)
     assert got == date(2032, 3, 4)
     alone = retention_date(last_service=date(2020, 1, 10), date_of_birth=None, policy=pa)
@@ -68,6 +68,6 @@ def test_hold_is_never_due() -> None:
 
 def test_policy_validation() -> None:
     assert DEFAULT.is_valid()
-    assert not RetentionPolicy(years=0).is_valid()
-    assert not RetentionPolicy(age_of_majority=0).is_valid()
-    assert not RetentionPolicy(minor_years=-1).is_valid()
+    assert not RecordRetentionPolicy(years=0).is_valid()
+    assert not RecordRetentionPolicy(age_of_majority=0).is_valid()
+    assert not RecordRetentionPolicy(minor_years=-1).is_valid()

@@ -13,7 +13,7 @@ from tests.conftest import FakeClock
 from tests.support.lifecycle import fill_client
 from tests.support.pages import count_hits
 from tests.support.records import add_client, log_session_now
-from therapynotes.domain.retention import RetentionPolicy
+from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
 from therapynotes.services.records import RecordsService
@@ -59,10 +59,10 @@ def test_due_list_respects_holds_and_policy(
     assert retention.set_hold(b, held=True)
     assert not retention.set_hold(b, held=True)
     assert [s.client_id for s in retention.due()] == [a]
-    retention.set_policy(RetentionPolicy(years=10))
+    retention.set_policy(RecordRetentionPolicy(years=10))
     assert retention.due() == []
     with pytest.raises(InvalidRetentionPolicy):
-        retention.set_policy(RetentionPolicy(years=0))
+        retention.set_policy(RecordRetentionPolicy(years=0))
     assert retention.set_hold(b, held=False)
     kinds = [e.kind for e in audit.entries(records.conn)]
     assert kinds.count("retention.hold") == 2
