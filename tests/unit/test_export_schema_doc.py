@@ -1,5 +1,6 @@
 """docs/export.schema.json describes exactly the format portable/format.py reads and
-writes (tables, fields, required keys, settings, version), and a real export fits it."""
+writes (tables, fields, required keys, settings, version); test_portable checks that a
+real export fits it."""
 
 from __future__ import annotations
 

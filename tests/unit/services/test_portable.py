@@ -238,3 +238,13 @@ def test_attachments_folder_may_not_be_a_symlink(exported: Path, empty: VaultSes
     folder.symlink_to(moved)
     with pytest.raises(ImportRefused, match="not a folder"):
         PortableService(empty).import_json(exported)
+
+
+def test_export_fits_the_published_schema(exported: Path) -> None:
+    from tests.support.minischema import check
+
+    schema = json.loads((Path(__file__).parents[3] / "docs" / "export.schema.json").read_text())
+    document = json.loads((exported / fmt.JSON_NAME).read_text("utf-8"))
+    assert check(schema, document, schema) is None
+    document["notes"][0]["state"] = "lost"
+    assert check(schema, document, schema) is not None
