@@ -13,6 +13,7 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes.domain import rules
+from therapynotes.errors import StorageError
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
     ExportTargetInvalid,
@@ -60,8 +62,14 @@ def _read_table(conn: Connection, table: str) -> list[dict[str, Any]]:
 
 
 def _write_private(path: Path, data: bytes) -> None:
+    """Write 0600, never through a symbolic link planted in the folder."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, PRIVATE_FILE)
+    try:
+        fd = os.open(path, flags, PRIVATE_FILE)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ExportTargetInvalid from None
+        raise StorageError(type(exc).__name__) from None
     try:
         os.fchmod(fd, PRIVATE_FILE)
         with os.fdopen(fd, "wb", closefd=False) as out:

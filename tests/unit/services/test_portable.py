@@ -16,7 +16,12 @@ from tests.conftest import FakeClock
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client, unlock_new_vault
 from therapynotes.portable import format as fmt
-from therapynotes.portable_errors import ExportTargetNotEmpty, ImportRefused, VaultNotEmpty
+from therapynotes.portable_errors import (
+    ExportTargetInvalid,
+    ExportTargetNotEmpty,
+    ImportRefused,
+    VaultNotEmpty,
+)
 from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
@@ -248,3 +253,16 @@ def test_export_fits_the_published_schema(exported: Path) -> None:
     assert check(schema, document, schema) is None
     document["notes"][0]["state"] = "lost"
     assert check(schema, document, schema) is not None
+
+
+def test_export_never_writes_through_a_planted_symlink(
+    unlocked: VaultSession, tmp_path: Path
+) -> None:
+    target = tmp_path / "planted"
+    target.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (target / fmt.JSON_NAME).symlink_to(victim)
+    with pytest.raises(ExportTargetInvalid):
+        PortableService(unlocked).export_json(target, force=True)
+    assert victim.read_text() == "keep me"
