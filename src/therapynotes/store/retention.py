@@ -20,8 +20,9 @@ class ClientDates:
     date_of_birth: str | None
 
 
-# Last service: the latest attended session or non-draft note; a client never seen
-# counts from intake (or from the day the chart was opened).
+# Last service: the latest attended session or signed note (a voided note, written in
+# the wrong chart, is no service); a client never seen counts from intake (or from the
+# day the chart was opened).
 _DATES = """
 SELECT c.id, max(
         coalesce(s.last_session, ''), coalesce(n.last_note, ''),
@@ -32,7 +33,7 @@ LEFT JOIN (SELECT p.client_id, max(x.service_date) AS last_session
            FROM session_participants p JOIN sessions x ON x.id = p.session_id
            WHERE p.attendance = 'attended' GROUP BY p.client_id) s ON s.client_id = c.id
 LEFT JOIN (SELECT client_id, max(service_date) AS last_note FROM notes
-           WHERE state <> 'draft' GROUP BY client_id) n ON n.client_id = c.id
+           WHERE state = 'signed' GROUP BY client_id) n ON n.client_id = c.id
 {where}
 ORDER BY c.id
 """

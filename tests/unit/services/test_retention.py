@@ -13,6 +13,7 @@ from tests.conftest import FakeClock
 from tests.support.lifecycle import fill_client
 from tests.support.pages import count_hits
 from tests.support.records import add_client, log_session_now
+from therapynotes.domain.enums import Attendance
 from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
@@ -148,3 +149,27 @@ def test_purge_leaves_no_trace_in_any_page(
     assert audit.verify(conn).ok
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM purge_authorisations").fetchone()[0] == 0
+
+
+def test_last_service_sources(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    never_seen = add_client(records, "Intake Only", intake_date="2026-03-04")
+    seen = add_client(records, "Seen")
+    log_session_now(records, clock, seen)
+    session_day = retention.today()
+    clock.advance(40 * 24 * 3600)
+    call = records.start_note(seen, "freeform", sections={"text": "phone call"})
+    records.sign_note(call)
+    clock.advance(40 * 24 * 3600)
+    wrong = records.start_note(seen, "freeform", sections={"text": "wrong chart"})
+    records.sign_note(wrong)
+    records.void_note(wrong, "wrong chart")
+    later = add_client(records, "No show")
+    visit = log_session_now(records, clock, later)
+    records.set_attendance(visit, later, Attendance.NO_SHOW)
+    by_id = {s.client_id: s for s in retention.statuses()}
+    assert by_id[never_seen].last_service == date(2026, 3, 4)
+    assert by_id[seen].last_service > session_day
+    assert by_id[seen].last_service < retention.today()
+    assert by_id[later].last_service == retention.today()  # created today, never attended
