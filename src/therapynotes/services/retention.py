@@ -107,6 +107,7 @@ class RetentionService(RecordsBase):
     def purge(self, client_id: ClientId) -> dict[str, int]:
         """Destroy the client's whole record; returns the counts removed."""
         conn = self.conn
+        conn.execute("PRAGMA secure_delete = ON")  # already on; a purge must not depend on it
         with transaction(conn):
             self.require_client(conn, client_id)
             if client_id in store.holds(conn):
