@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.services.preferences import save_security_settings
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
@@ -32,9 +33,7 @@ from therapynotes.settings import (
     IDLE_MIN_MINUTES,
     SecuritySettings,
     load_security,
-    save_security,
 )
-from therapynotes.store.audit import AuditKind
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
@@ -137,8 +136,7 @@ class SettingsPanel(QWidget):
     def _save(self) -> None:
         settings = self.current()
         try:
-            save_security(self.session.conn, settings)
-            self.session.record(AuditKind.SETTINGS_CHANGED, area="security")
+            save_security_settings(self.session, settings)
         except Exception as exc:  # noqa: BLE001 - shown inline
             show_inline(self.message, exc)
             return

@@ -1,0 +1,259 @@
+"""The therapynotes-export JSON format, version 1: the one module that defines it.
+
+A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
+settings, name -> string) and one array per table of the clinical record, each element
+an object whose keys are exactly the table's columns (bodies held as JSON text in the
+vault are JSON values here). Canonical form (what `encode` writes, so export -> import
+-> export is byte-identical): UTF-8, keys sorted, two-space indent, arrays ordered by id
+(participants by session then client, holds by client), a final newline.
+
+`decode` validates strictly and refuses with ImportRefused naming the place in the
+file, never a value. Pure: no database, no files. Must not import PySide6.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from therapynotes.domain.rules import canonical_json
+from therapynotes.portable_errors import ImportRefused
+
+FORMAT = "therapynotes-export"
+FORMAT_VERSION = 1
+JSON_NAME = "therapynotes-export.json"
+ATTACHMENTS_DIR = "attachments"
+
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+SHORT = 1_000  # names, codes, dates, ids as text
+LONG = 100_000  # free text fields (alerts, addresses, void reasons)
+BODY = 2_000_000  # a note, revision, addendum or plan, as canonical JSON text
+MAX_ID = 2**63 - 1
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+SETTINGS = frozenset(
+    {
+        "security.idle_timeout_minutes",
+        "security.lock_on_minimize",
+        "security.clipboard_clear_seconds",
+        "late_entry_hours",
+        "attachment_max_bytes",
+        "retention_years",
+        "retention_age_of_majority",
+        "retention_minor_years",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # "id", "int", "bool", "str", "sections", "object", "sha256"
+    optional: bool = False
+    limit: int = SHORT
+
+
+def _f(spec: str) -> Field:
+    """'name:kind[:limit][?]' -> Field, to keep the table list below readable."""
+    optional = spec.endswith("?")
+    parts = spec.rstrip("?").split(":")
+    limit = {"short": SHORT, "long": LONG, "body": BODY}[parts[2]] if len(parts) > 2 else SHORT
+    return Field(parts[0], parts[1], optional, limit)
+
+
+def _fields(*specs: str) -> tuple[Field, ...]:
+    return tuple(_f(s) for s in specs)
+
+
+# In import order (foreign keys first). `order` is the canonical sort key.
+TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
+    "clients": (
+        _fields(
+            "id:id", "legal_name:str", "preferred_name:str", "pronouns:str",
+            "date_of_birth:str?", "phone:str", "email:str", "address:str:long",
+            "emergency_contact:str:long", "guardian:str:long", "referral_source:str:long",
+            "intake_date:str?", "status:str", "discharge_date:str?", "alerts:str:long",
+            "created_at:str", "updated_at:str",
+        ),
+        ("id",),
+    ),
+    "legal_holds": (_fields("client_id:id", "placed_at:str"), ("client_id",)),
+    "diagnoses": (
+        _fields(
+            "id:id", "client_id:id", "code:str", "description:str:long", "is_primary:bool",
+            "onset_date:str?", "resolved_date:str?", "created_at:str",
+        ),
+        ("id",),
+    ),
+    "sessions": (
+        _fields(
+            "id:id", "service_date:str", "starts_at:str", "ends_at:str", "service_code:str",
+            "modality:str", "place:str:long", "created_at:str",
+        ),
+        ("id",),
+    ),
+    "session_participants": (
+        _fields("session_id:id", "client_id:id", "attendance:str"),
+        ("session_id", "client_id"),
+    ),
+    "notes": (
+        _fields(
+            "id:id", "client_id:id", "session_id:id?", "kind:str", "template:str",
+            "service_date:str", "occurred_at:str", "state:str", "body:sections:body",
+            "created_at:str", "updated_at:str", "signed_at:str?", "content_hash:sha256?",
+            "late_entry:bool", "voided_at:str?", "void_reason:str:long?",
+        ),
+        ("id",),
+    ),
+    "note_revisions": (
+        _fields("id:id", "note_id:id", "saved_at:str", "body:sections:body"),
+        ("id",),
+    ),
+    "addenda": (
+        _fields("id:id", "note_id:id", "body:str:body", "signed_at:str", "content_hash:sha256"),
+        ("id",),
+    ),
+    "treatment_plans": (
+        _fields(
+            "id:id", "client_id:id", "version:int", "effective_date:str", "review_date:str?",
+            "body:object:body", "created_at:str",
+        ),
+        ("id",),
+    ),
+    "attachments": (
+        _fields(
+            "id:id", "client_id:id", "note_id:id?", "filename:str", "media_type:str",
+            "size:int", "sha256:sha256", "added_at:str",
+        ),
+        ("id",),
+    ),
+}  # fmt: skip
+
+JSON_COLUMNS = frozenset(
+    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "object"}
+)
+BOOL_COLUMNS = frozenset(
+    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
+)
+
+
+def encode(document: Mapping[str, Any]) -> bytes:
+    """The canonical bytes of a document (see the module docstring)."""
+    ordered = dict(document)
+    for table, (_, order) in TABLES.items():
+        ordered[table] = sorted(document[table], key=lambda r: tuple(r[k] for k in order))
+    text = json.dumps(ordered, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+def _refuse(where: str, problem: str) -> ImportRefused:
+    return ImportRefused(f"{where}: {problem}")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise _refuse("file", "an object has the same key twice")
+    return dict(pairs)
+
+
+def _no_constants(name: str) -> Any:
+    raise _refuse("file", f"{name} is not valid JSON")
+
+
+def _check_value(where: str, field: Field, value: Any) -> None:
+    if value is None:
+        if not field.optional:
+            raise _refuse(where, "must not be null")
+        return
+    kind = field.kind
+    if kind in {"id", "int"}:
+        if type(value) is not int or not (kind == "int" or 1 <= value <= MAX_ID):
+            raise _refuse(
+                where,
+                "expected a positive whole number" if kind == "id" else "expected a whole number",
+            )
+        if kind == "int" and not 0 <= value <= MAX_ID:
+            raise _refuse(where, "number out of range")
+    elif kind == "bool":
+        if type(value) is not bool:
+            raise _refuse(where, "expected true or false")
+    elif kind in {"str", "sha256"}:
+        if type(value) is not str:
+            raise _refuse(where, "expected a string")
+        if len(value) > field.limit:
+            raise _refuse(where, f"text longer than {field.limit} characters")
+        if kind == "sha256" and not SHA256.fullmatch(value):
+            raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
+    else:
+        _check_json(where, field, value)
+
+
+def _check_json(where: str, field: Field, value: Any) -> None:
+    if type(value) is not dict:
+        raise _refuse(where, "expected an object")
+    if field.kind == "sections" and not all(type(v) is str for v in value.values()):
+        raise _refuse(where, "every section must be a string")
+    if len(canonical_json(value)) > field.limit:
+        raise _refuse(where, f"content longer than {field.limit} characters")
+
+
+def _check_rows(table: str, rows: Any) -> None:
+    fields, _ = TABLES[table]
+    names = {f.name for f in fields}
+    if type(rows) is not list:
+        raise _refuse(table, "expected an array")
+    for i, row in enumerate(rows):
+        where = f"{table}[{i}]"
+        if type(row) is not dict:
+            raise _refuse(where, "expected an object")
+        if set(row) != names:  # names from the file are never echoed: they could be anything
+            missing = sorted(names - set(row))
+            problem = f"missing field {missing[0]!r}" if missing else "unknown field"
+            raise _refuse(where, problem)
+        for field in fields:
+            _check_value(f"{where}.{field.name}", field, row[field.name])
+
+
+def _check_settings(settings: Any) -> None:
+    if type(settings) is not dict:
+        raise _refuse("settings", "expected an object")
+    for key, value in settings.items():
+        if key not in SETTINGS:
+            raise _refuse("settings", "unknown setting (only non-secret settings are imported)")
+        if type(value) is not str or len(value) > SHORT:
+            raise _refuse(f"settings.{key}", "expected a short string")
+
+
+def decode(raw: bytes) -> dict[str, Any]:
+    """Parse and validate a document; ImportRefused on the first problem found."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        raise _refuse("file", "larger than the 1 GiB this version reads")
+    try:
+        document = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_constant=_no_constants
+        )
+    except UnicodeDecodeError:
+        raise _refuse("file", "not UTF-8 text") from None
+    except RecursionError:
+        raise _refuse("file", "nested too deeply") from None
+    except ValueError:
+        raise _refuse("file", "not valid JSON") from None
+    if type(document) is not dict:
+        raise _refuse("file", "expected a JSON object at the top")
+    if document.get("format") != FORMAT:
+        raise _refuse("format", f"not a {FORMAT} file")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION or type(version) is not int:
+        raise _refuse("format_version", f"unknown version (this app reads {FORMAT_VERSION})")
+    expected = {"format", "format_version", "settings", *TABLES}
+    if set(document) != expected:
+        missing = sorted(expected - set(document))
+        raise _refuse("file", f"missing key {missing[0]!r}" if missing else "unknown key")
+    _check_settings(document["settings"])
+    for table in TABLES:
+        _check_rows(table, document[table])
+    return document

@@ -1,0 +1,280 @@
+"""PortableService: export the whole vault to the open therapynotes-export format (see
+therapynotes.portable.format and docs/export-format.md) and import such an export into
+a new or empty vault.
+
+Export writes plaintext, so only into the folder the user named: the folder is made
+0700 when created, files 0600, and the export is audit-logged (counts only). Import
+validates the whole document and every attachment file before touching the vault, then
+inserts everything in one transaction with its audit row: a refused or failed import
+leaves the vault as it was. Ids are kept, so references and signatures survive.
+
+Must not import PySide6.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from therapynotes.domain import rules
+from therapynotes.errors import StorageError
+from therapynotes.portable import format as fmt
+from therapynotes.portable_errors import (
+    ExportTargetInvalid,
+    ExportTargetNotEmpty,
+    ImportRefused,
+    VaultNotEmpty,
+)
+from therapynotes.records_errors import AttachmentCorrupt
+from therapynotes.services.records_base import RecordsBase
+from therapynotes.store.audit import AuditKind
+from therapynotes.store.connection import Connection, driver, transaction
+
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+_RECORD_TABLES = ("clients", "sessions", "notes", "attachments")
+
+
+def _columns(table: str) -> list[str]:
+    return [f.name for f in fmt.TABLES[table][0]]
+
+
+def _read_table(conn: Connection, table: str) -> list[dict[str, Any]]:
+    columns = _columns(table)
+    order = ", ".join(fmt.TABLES[table][1])
+    sql = f"SELECT {', '.join(columns)} FROM {table} ORDER BY {order}"  # noqa: S608 - names from fmt.TABLES
+    rows = []
+    for values in conn.execute(sql):
+        row = dict(zip(columns, values, strict=True))
+        for name in columns:
+            key = f"{table}.{name}"
+            if key in fmt.JSON_COLUMNS:
+                row[name] = json.loads(row[name])
+            elif key in fmt.BOOL_COLUMNS:
+                row[name] = bool(row[name])
+        rows.append(row)
+    return rows
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write 0600, never through a symbolic link planted in the folder."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, PRIVATE_FILE)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ExportTargetInvalid from None
+        raise StorageError(type(exc).__name__) from None
+    try:
+        os.fchmod(fd, PRIVATE_FILE)
+        with os.fdopen(fd, "wb", closefd=False) as out:
+            out.write(data)
+            out.flush()
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _prepare_dir(path: Path, *, force: bool) -> None:
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise ExportTargetInvalid
+    if not path.exists():
+        path.mkdir(mode=PRIVATE_DIR, parents=True)
+        os.chmod(path, PRIVATE_DIR)
+    elif any(path.iterdir()) and not force:
+        raise ExportTargetNotEmpty
+
+
+def _read_regular(path: Path, *, limit: int, where: str) -> bytes:
+    """The bytes of a regular file that is no symbolic link, at most `limit` long."""
+    try:
+        info = path.lstat()
+    except FileNotFoundError:
+        raise ImportRefused(f"{where}: file missing") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ImportRefused(f"{where}: not a regular file (symbolic links are refused)")
+    if info.st_size > limit:
+        raise ImportRefused(f"{where}: file larger than expected")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(limit + 1)
+
+
+class PortableService(RecordsBase):
+    # --- export ----------------------------------------------------------------------
+
+    def export_document(self) -> dict[str, Any]:
+        conn = self.conn
+        marks = ",".join("?" for _ in fmt.SETTINGS)
+        settings = dict(
+            conn.execute(
+                f"SELECT key, value FROM settings WHERE key IN ({marks})",  # noqa: S608
+                tuple(sorted(fmt.SETTINGS)),
+            ).fetchall()
+        )
+        document: dict[str, Any] = {
+            "format": fmt.FORMAT,
+            "format_version": fmt.FORMAT_VERSION,
+            "settings": settings,
+        }
+        for table in fmt.TABLES:
+            document[table] = _read_table(conn, table)
+        return document
+
+    def export_json(self, target: Path, *, force: bool = False) -> dict[str, int]:
+        """Write the export into `target`; returns the count of each table written."""
+        _prepare_dir(target, force=force)
+        conn = self.conn
+        with transaction(conn):  # one consistent snapshot, and the audit row with it
+            document = self.export_document()
+            folder = target / fmt.ATTACHMENTS_DIR
+            if document["attachments"] and not folder.is_dir():
+                folder.mkdir(mode=PRIVATE_DIR)
+            for meta in document["attachments"]:
+                row = conn.execute(
+                    "SELECT data FROM attachment_blobs WHERE attachment_id = ?", (meta["id"],)
+                ).fetchone()
+                data = bytes(row[0]) if row else b""
+                if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+                    raise AttachmentCorrupt(f"attachment {meta['id']}")
+                _write_private(folder / meta["sha256"], data)
+            _write_private(target / fmt.JSON_NAME, fmt.encode(document))
+            counts = {table: len(document[table]) for table in fmt.TABLES}
+            self.audit(conn, AuditKind.EXPORTED, "vault", format="json", **counts)
+        return counts
+
+    # --- import ----------------------------------------------------------------------
+
+    def read_export(self, source: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+        """The validated document and its attachments by SHA-256; changes nothing."""
+        if source.is_symlink() or not source.is_dir():
+            raise ImportRefused("folder: not a folder")
+        raw = _read_regular(
+            source / fmt.JSON_NAME, limit=fmt.MAX_DOCUMENT_BYTES, where=fmt.JSON_NAME
+        )
+        document = fmt.decode(raw)
+        _check_signatures(document)
+        blobs: dict[str, bytes] = {}
+        folder = source / fmt.ATTACHMENTS_DIR
+        if document["attachments"] and (folder.is_symlink() or not folder.is_dir()):
+            raise ImportRefused(f"{fmt.ATTACHMENTS_DIR}: not a folder")
+        for i, meta in enumerate(document["attachments"]):
+            where = f"attachments[{i}]"
+            digest = meta["sha256"]
+            if digest not in blobs:
+                data = _read_regular(folder / digest, limit=meta["size"], where=where)
+                if hashlib.sha256(data).hexdigest() != digest:
+                    raise ImportRefused(f"{where}: file does not match its SHA-256")
+                blobs[digest] = data
+            if len(blobs[digest]) != meta["size"]:
+                raise ImportRefused(f"{where}: size does not match the file")
+        return document, blobs
+
+    def import_json(self, source: Path) -> dict[str, int]:
+        """Import an export into this (empty) vault, all or nothing."""
+        document, blobs = self.read_export(source)
+        conn = self.conn
+        with transaction(conn):
+            if any(
+                conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()  # noqa: S608
+                for t in _RECORD_TABLES
+            ):
+                raise VaultNotEmpty
+            for key, value in sorted(document["settings"].items()):
+                conn.execute(
+                    "INSERT INTO settings(key, value) VALUES (?, ?)"
+                    " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            _insert_all(conn, document, blobs)
+            counts = {table: len(document[table]) for table in fmt.TABLES}
+            self.audit(conn, AuditKind.IMPORTED, "vault", format="json", **counts)
+        return counts
+
+
+def _check_signatures(document: dict[str, Any]) -> None:
+    """Every signed note's and addendum's content hash must follow from its content."""
+    hashes: dict[int, str] = {}
+    for i, note in enumerate(document["notes"]):
+        if note["signed_at"] is None:
+            continue
+        if not isinstance(note["signed_at"], str) or note["content_hash"] is None:
+            raise ImportRefused(f"notes[{i}]: signed without a content hash")
+        digest = rules.note_content_hash(
+            client_id=note["client_id"],
+            session_id=note["session_id"],
+            kind=note["kind"],
+            template=note["template"],
+            service_date=note["service_date"],
+            sections=note["body"],
+            signed_at=note["signed_at"],
+        )
+        if digest != note["content_hash"]:
+            raise ImportRefused(f"notes[{i}].content_hash: does not match the note")
+        hashes[note["id"]] = digest
+    for i, addendum in enumerate(document["addenda"]):
+        digest = rules.addendum_content_hash(
+            note_hash=hashes.get(addendum["note_id"], ""),
+            text=addendum["body"],
+            signed_at=addendum["signed_at"],
+        )
+        if digest != addendum["content_hash"]:
+            raise ImportRefused(f"addenda[{i}].content_hash: does not match the addendum")
+
+
+def _db_value(table: str, name: str, value: Any) -> Any:
+    key = f"{table}.{name}"
+    if key in fmt.JSON_COLUMNS:
+        return rules.canonical_json(value)
+    if key in fmt.BOOL_COLUMNS:
+        return int(value)
+    return value
+
+
+def _insert_rows(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    columns = _columns(table)
+    sql = (
+        f"INSERT INTO {table}({', '.join(columns)})"  # noqa: S608 - names from fmt.TABLES
+        f" VALUES ({', '.join('?' for _ in columns)})"
+    )
+    db = driver()
+    for i, row in enumerate(rows):
+        try:
+            conn.execute(sql, tuple(_db_value(table, c, row[c]) for c in columns))
+        except db.IntegrityError:
+            raise ImportRefused(
+                f"{table}[{i}]: refused by the vault (a value out of range or a reference "
+                "to a missing record)"
+            ) from None
+
+
+def _insert_all(conn: Connection, document: dict[str, Any], blobs: dict[str, bytes]) -> None:
+    # Voided notes go in as signed, so their addenda can follow; then they are voided
+    # (the one change the schema allows a signed note).
+    voided = [n for n in document["notes"] if n["state"] == "voided"]
+    notes = [
+        {**n, "state": "signed", "voided_at": None, "void_reason": None}
+        if n["state"] == "voided"
+        else n
+        for n in document["notes"]
+    ]
+    for table in fmt.TABLES:
+        _insert_rows(conn, table, notes if table == "notes" else document[table])
+    db = driver()
+    for note in voided:
+        try:
+            conn.execute(
+                "UPDATE notes SET state = 'voided', voided_at = ?, void_reason = ? WHERE id = ?",
+                (note["voided_at"], note["void_reason"], note["id"]),
+            )
+        except db.IntegrityError:
+            raise ImportRefused(f"notes (id {note['id']}): void refused by the vault") from None
+    conn.executemany(
+        "INSERT INTO attachment_blobs(attachment_id, data) VALUES (?, ?)",
+        [(m["id"], blobs[m["sha256"]]) for m in document["attachments"]],
+    )

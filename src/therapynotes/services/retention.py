@@ -1,0 +1,131 @@
+"""RetentionService: retention dates, the "due for destruction" list, legal holds and
+the purge of a client's whole record.
+
+A purge removes every row of the client (chart, notes, drafts and their revisions,
+addenda, plan versions, diagnoses, attachments and their blobs, index entries, their
+part in group sessions) in one transaction with its tombstone audit row, then rewrites
+the file (VACUUM) and empties the WAL, with `secure_delete` on, so no page of the file
+keeps the client's text. The audit log keeps only ids and counts, never PHI, so it stays.
+
+Must not import PySide6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus, retention_date
+from therapynotes.records_errors import ClientNotFound
+from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
+from therapynotes.services.records_base import RecordsBase
+from therapynotes.store import record_settings
+from therapynotes.store import retention as store
+from therapynotes.store.audit import AuditKind
+from therapynotes.store.connection import Connection, driver, transaction
+
+_SETTINGS = {
+    "years": "retention_years",
+    "age_of_majority": "retention_age_of_majority",
+    "minor_years": "retention_minor_years",
+}
+
+
+@dataclass(frozen=True)
+class PurgePreview:
+    status: RetentionStatus
+    counts: dict[str, int]
+
+
+def _status(dates: store.ClientDates, policy: RecordRetentionPolicy, held: bool) -> RetentionStatus:
+    last = date.fromisoformat(dates.last_service)
+    born = date.fromisoformat(dates.date_of_birth) if dates.date_of_birth else None
+    return RetentionStatus(
+        client_id=dates.client_id,
+        last_service=last,
+        retention_date=retention_date(last_service=last, date_of_birth=born, policy=policy),
+        on_hold=held,
+    )
+
+
+class RetentionService(RecordsBase):
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.clock(), UTC).date()
+
+    def policy(self) -> RecordRetentionPolicy:
+        defaults = RecordRetentionPolicy()
+        found = RecordRetentionPolicy(
+            **{
+                name: record_settings.get_int(self.conn, key, getattr(defaults, name))
+                for name, key in _SETTINGS.items()
+            }
+        )
+        return found if found.is_valid() else defaults
+
+    def set_policy(self, policy: RecordRetentionPolicy) -> None:
+        if not policy.is_valid():
+            raise InvalidRetentionPolicy
+        with self.write() as conn:
+            for name, key in _SETTINGS.items():
+                record_settings.set_value(conn, key, str(getattr(policy, name)))
+            self.audit(conn, AuditKind.SETTINGS_CHANGED, "settings", key="retention")
+
+    def statuses(self) -> list[RetentionStatus]:
+        """Every client's retention status, by client id."""
+        policy, held = self.policy(), store.holds(self.conn)
+        return [_status(d, policy, d.client_id in held) for d in store.client_dates(self.conn)]
+
+    def status(self, client_id: ClientId) -> RetentionStatus:
+        found = store.client_dates(self.conn, client_id)
+        if not found:
+            raise ClientNotFound
+        return _status(found[0], self.policy(), client_id in store.holds(self.conn))
+
+    def due(self) -> list[RetentionStatus]:
+        """Clients past their retention date and not on legal hold."""
+        today = self.today()
+        return [s for s in self.statuses() if s.is_due(today)]
+
+    def set_hold(self, client_id: ClientId, *, held: bool) -> bool:
+        """Place (or release) a legal hold; False when nothing changed."""
+        with self.write() as conn:
+            self.require_client(conn, client_id)
+            if held:
+                changed = store.place_hold(conn, client_id, now=self.now())
+            else:
+                changed = store.release_hold(conn, client_id)
+            if changed:
+                self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held)
+        return changed
+
+    def preview_purge(self, client_id: ClientId) -> PurgePreview:
+        """What a purge would remove (counts only); changes nothing."""
+        status = self.status(client_id)
+        return PurgePreview(status, store.purge_counts(self.conn, client_id))
+
+    def purge(self, client_id: ClientId) -> dict[str, int]:
+        """Destroy the client's whole record; returns the counts removed."""
+        conn = self.conn
+        conn.execute("PRAGMA secure_delete = ON")  # already on; a purge must not depend on it
+        with transaction(conn):
+            self.require_client(conn, client_id)
+            if client_id in store.holds(conn):
+                raise LegalHoldActive
+            counts = store.purge_counts(conn, client_id)
+            try:
+                store.purge_client(conn, client_id)
+            except driver().IntegrityError as exc:
+                if "legal hold" in str(exc):
+                    raise LegalHoldActive from None
+                raise
+            store.compact_indexes(conn)
+            self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts)
+        _rewrite_file(conn)
+        return counts
+
+
+def _rewrite_file(conn: Connection) -> None:
+    """Rebuild the file without free pages, then fold the WAL back and truncate it."""
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

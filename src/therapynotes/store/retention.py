@@ -1,0 +1,145 @@
+"""Retention queries, legal holds and the purge of one client's rows.
+
+Callers own the transaction. `purge_client` works only inside the schema's purge
+authorisation (m0003 `purge_authorisations`), which m0004 refuses for clients on legal
+hold. Must not import: PySide6, therapynotes.services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from therapynotes.domain.ids import ClientId
+from therapynotes.store.connection import Connection
+
+
+@dataclass(frozen=True)
+class ClientDates:
+    client_id: ClientId
+    last_service: str  # YYYY-MM-DD
+    date_of_birth: str | None
+
+
+# Last service: the latest attended session or signed note (a voided note, written in
+# the wrong chart, is no service); a client never seen counts from intake (or from the
+# day the chart was opened).
+_DATES = """
+SELECT c.id, max(
+        coalesce(s.last_session, ''), coalesce(n.last_note, ''),
+        coalesce(c.intake_date, substr(c.created_at, 1, 10))),
+    c.date_of_birth
+FROM clients c
+LEFT JOIN (SELECT p.client_id, max(x.service_date) AS last_session
+           FROM session_participants p JOIN sessions x ON x.id = p.session_id
+           WHERE p.attendance = 'attended' GROUP BY p.client_id) s ON s.client_id = c.id
+LEFT JOIN (SELECT client_id, max(service_date) AS last_note FROM notes
+           WHERE state = 'signed' GROUP BY client_id) n ON n.client_id = c.id
+{where}
+ORDER BY c.id
+"""
+
+
+def client_dates(conn: Connection, client_id: ClientId | None = None) -> list[ClientDates]:
+    where, params = ("WHERE c.id = ?", (client_id,)) if client_id is not None else ("", ())
+    rows = conn.execute(_DATES.format(where=where), params).fetchall()
+    return [ClientDates(ClientId(int(r[0])), str(r[1]), r[2]) for r in rows]
+
+
+def holds(conn: Connection) -> set[ClientId]:
+    return {ClientId(int(r[0])) for r in conn.execute("SELECT client_id FROM legal_holds")}
+
+
+def place_hold(conn: Connection, client_id: ClientId, *, now: str) -> bool:
+    """False when the client was already on hold."""
+    cur = conn.execute(
+        "INSERT INTO legal_holds(client_id, placed_at) VALUES (?, ?)"
+        " ON CONFLICT(client_id) DO NOTHING",
+        (client_id, now),
+    )
+    return bool(cur.rowcount)
+
+
+def release_hold(conn: Connection, client_id: ClientId) -> bool:
+    cur = conn.execute("DELETE FROM legal_holds WHERE client_id = ?", (client_id,))
+    return bool(cur.rowcount)
+
+
+# (what, count query, delete statement), in an order the foreign keys allow.
+_PARTS = (
+    (
+        "attachments",
+        "SELECT count(*) FROM attachments WHERE client_id = :c",
+        "DELETE FROM attachment_blobs WHERE attachment_id IN"
+        " (SELECT id FROM attachments WHERE client_id = :c)",
+    ),
+    ("", "", "DELETE FROM attachments WHERE client_id = :c"),
+    (
+        "addenda",
+        "SELECT count(*) FROM addenda WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
+        "DELETE FROM addenda WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
+    ),
+    (
+        "draft_revisions",
+        "SELECT count(*) FROM note_revisions WHERE note_id IN"
+        " (SELECT id FROM notes WHERE client_id = :c)",
+        "DELETE FROM note_revisions WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
+    ),
+    (
+        "notes",
+        "SELECT count(*) FROM notes WHERE client_id = :c",
+        "DELETE FROM notes WHERE client_id = :c",
+    ),
+    (
+        "plan_versions",
+        "SELECT count(*) FROM treatment_plans WHERE client_id = :c",
+        "DELETE FROM treatment_plans WHERE client_id = :c",
+    ),
+    (
+        "diagnoses",
+        "SELECT count(*) FROM diagnoses WHERE client_id = :c",
+        "DELETE FROM diagnoses WHERE client_id = :c",
+    ),
+    (
+        "sessions",
+        "SELECT count(*) FROM session_participants WHERE client_id = :c",
+        "DELETE FROM session_participants WHERE client_id = :c",
+    ),
+    ("", "", "DELETE FROM clients WHERE id = :c"),
+)
+
+
+def purge_counts(conn: Connection, client_id: ClientId) -> dict[str, int]:
+    """How many rows of each kind a purge of the client would remove."""
+    return {
+        what: int(conn.execute(query, {"c": client_id}).fetchone()[0])
+        for what, query, _ in _PARTS
+        if what
+    }
+
+
+def purge_client(conn: Connection, client_id: ClientId) -> None:
+    """Delete every row of the client. Raises the driver's IntegrityError when the
+    client is on legal hold (the schema refuses the authorisation)."""
+    conn.execute("INSERT INTO purge_authorisations(client_id) VALUES (?)", (client_id,))
+    session_ids = [
+        (r[0],)
+        for r in conn.execute(
+            "SELECT session_id FROM session_participants WHERE client_id = ?", (client_id,)
+        )
+    ]
+    for _, _, statement in _PARTS:
+        conn.execute(statement, {"c": client_id})
+    # The client's sessions go too, except group sessions other clients took part in.
+    conn.executemany(
+        "DELETE FROM sessions WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM session_participants p WHERE p.session_id = sessions.id)",
+        session_ids,
+    )
+    conn.execute("DELETE FROM purge_authorisations WHERE client_id = ?", (client_id,))
+
+
+def compact_indexes(conn: Connection) -> None:
+    """Merge every full-text index into one segment, dropping what deletes left behind
+    (belt and braces with FTS5 secure-delete)."""
+    for table in ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts"):
+        conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608

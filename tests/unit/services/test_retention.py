@@ -1,0 +1,175 @@
+"""Retention service: dates from the vault, holds, the due list, and a purge that
+leaves no text of the client in any decrypted page (free pages included) nor in the
+WAL, keeps other clients' part of a shared group session, and leaves a PHI-free
+tombstone in an intact audit chain."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import FakeClock
+from tests.support.lifecycle import fill_client
+from tests.support.pages import count_hits
+from tests.support.records import add_client, log_session_now
+from therapynotes.domain.enums import Attendance
+from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.records_errors import ClientNotFound
+from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
+from therapynotes.services.records import RecordsService
+from therapynotes.services.retention import RetentionService
+from therapynotes.services.session import VaultSession
+from therapynotes.store import audit
+
+CANARY = "Xylocanary"
+YEAR = 365.25 * 24 * 3600
+
+
+@pytest.fixture
+def retention(unlocked: VaultSession, clock: FakeClock) -> RetentionService:
+    return RetentionService(unlocked, clock=clock)
+
+
+def _needles() -> list[bytes]:
+    return [CANARY.encode(), CANARY.encode("utf-16-le"), CANARY.lower().encode()]
+
+
+def test_dates_for_adult_and_minor(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    adult = add_client(records, "Adult", date_of_birth="1980-01-01")
+    minor = add_client(records, "Minor", date_of_birth="2020-06-30")
+    log_session_now(records, clock, adult, minor)
+    service = retention.today()
+    by_id = {s.client_id: s for s in retention.statuses()}
+    assert by_id[adult].last_service == service
+    assert by_id[adult].retention_date == date(service.year + 7, service.month, service.day)
+    assert by_id[minor].retention_date == date(2020 + 18 + 3, 6, 30)
+
+
+def test_due_list_respects_holds_and_policy(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    a = add_client(records, "A")
+    b = add_client(records, "B")
+    log_session_now(records, clock, a, b)
+    assert retention.due() == []
+    clock.advance(8 * YEAR)
+    assert [s.client_id for s in retention.due()] == [a, b]
+    assert retention.set_hold(b, held=True)
+    assert not retention.set_hold(b, held=True)
+    assert [s.client_id for s in retention.due()] == [a]
+    retention.set_policy(RecordRetentionPolicy(years=10))
+    assert retention.due() == []
+    with pytest.raises(InvalidRetentionPolicy):
+        retention.set_policy(RecordRetentionPolicy(years=0))
+    assert retention.set_hold(b, held=False)
+    kinds = [e.kind for e in audit.entries(records.conn)]
+    assert kinds.count("retention.hold") == 2
+    assert "settings.changed" in kinds
+
+
+def test_hold_blocks_purge_and_changes_nothing(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    client = fill_client(records, clock, CANARY)
+    retention.set_hold(client, held=True)
+    before = retention.preview_purge(client).counts
+    with pytest.raises(LegalHoldActive) as caught:
+        retention.purge(client)
+    assert "legal hold" in caught.value.message
+    assert retention.preview_purge(client).counts == before
+    assert records.get_client(client)
+
+
+def test_hold_is_enforced_by_the_schema(
+    records: RecordsService, retention: RetentionService
+) -> None:
+    from therapynotes.store import retention as store
+
+    client = add_client(records)
+    retention.set_hold(client, held=True)
+    with pytest.raises(Exception, match="legal hold"):  # noqa: PT011 - the driver's error
+        store.purge_client(records.conn, client)
+
+
+def test_purge_unknown_client(retention: RetentionService) -> None:
+    with pytest.raises(ClientNotFound):
+        retention.purge(999)  # type: ignore[arg-type]
+
+
+def test_purge_leaves_no_trace_in_any_page(
+    unlocked: VaultSession,
+    records: RecordsService,
+    retention: RetentionService,
+    clock: FakeClock,
+) -> None:
+    other = add_client(records, "Keeper Person")
+    client = fill_client(records, clock, CANARY, group_with=other)
+    conn = unlocked.conn
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    key = unlocked.dek.reveal()
+    db = unlocked.paths.db
+    before = count_hits(db, key, _needles())
+    assert before[CANARY.encode()] > 10, "the page reader must see the canary before purge"
+
+    preview = retention.preview_purge(client)
+    assert preview.counts == {
+        "attachments": 1,
+        "addenda": 2,
+        "draft_revisions": 4 + 1 + 2 + 1,
+        "notes": 4,
+        "plan_versions": 2,
+        "diagnoses": 1,
+        "sessions": 1,
+    }
+    counts = retention.purge(client)
+    assert counts == preview.counts
+
+    after = count_hits(db, key, _needles())
+    assert after == dict.fromkeys(_needles(), 0), after
+    wal = db.with_name(db.name + "-wal")
+    assert not wal.exists() or CANARY.encode() not in wal.read_bytes()
+    assert not wal.exists() or wal.stat().st_size == 0
+    # Every index is free of the client, the other client's group note remains.
+    for table in ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts"):
+        rows = conn.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608
+        assert CANARY.lower() not in repr(rows).lower()
+    chart = records.open_chart(other)
+    assert len(chart.sessions) == 1 and [p.client_id for p in chart.sessions[0].participants] == [
+        other
+    ]
+    assert len(chart.notes) == 1
+    assert records.search("group member") != []
+    # Tombstone: ids and counts only; the chain is intact.
+    tomb = audit.entries(conn)[-2]  # the last is the chart view above
+    assert tomb.kind == "retention.purged" and tomb.subject == f"client:{client}"
+    assert tomb.detail == counts
+    assert audit.verify(conn).ok
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM purge_authorisations").fetchone()[0] == 0
+
+
+def test_last_service_sources(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    never_seen = add_client(records, "Intake Only", intake_date="2026-03-04")
+    seen = add_client(records, "Seen")
+    log_session_now(records, clock, seen)
+    session_day = retention.today()
+    clock.advance(40 * 24 * 3600)
+    call = records.start_note(seen, "freeform", sections={"text": "phone call"})
+    records.sign_note(call)
+    clock.advance(40 * 24 * 3600)
+    wrong = records.start_note(seen, "freeform", sections={"text": "wrong chart"})
+    records.sign_note(wrong)
+    records.void_note(wrong, "wrong chart")
+    later = add_client(records, "No show")
+    visit = log_session_now(records, clock, later)
+    records.set_attendance(visit, later, Attendance.NO_SHOW)
+    by_id = {s.client_id: s for s in retention.statuses()}
+    assert by_id[never_seen].last_service == date(2026, 3, 4)
+    assert by_id[seen].last_service > session_day
+    assert by_id[seen].last_service < retention.today()
+    assert by_id[later].last_service == retention.today()  # created today, never attended
