@@ -22,13 +22,22 @@ from therapynotes.cli import (
     audit_cmds,
     backup_cmds,
     doctor_cmds,
+    pdf_cmds,
     records_cmds,
     vault_cmds,
 )
 from therapynotes.cli.common import CliError, ExitCode, add_common_options
 from therapynotes.errors import TherapyNotesError
 
-COMMAND_MODULES = (vault_cmds, records_cmds, audit_cmds, backup_cmds, doctor_cmds, app_cmds)
+COMMAND_MODULES = (
+    vault_cmds,
+    records_cmds,
+    pdf_cmds,
+    audit_cmds,
+    backup_cmds,
+    doctor_cmds,
+    app_cmds,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -39,7 +39,15 @@ from therapynotes.store.connection import Connection
 
 PRACTICE_NAME_KEY = "practice.name"
 CONFIDENTIAL = "Confidential"
-_TABLE = 'border="1" cellspacing="0" cellpadding="4" width="100%"'
+_STYLE = (
+    "<style>h1 { font-size: 17pt; margin-bottom: 4px; } h2 { font-size: 13pt;"
+    " margin-top: 18px; margin-bottom: 6px; } h3 { font-size: 11pt; margin-top: 14px;"
+    " margin-bottom: 4px; } td, th { vertical-align: top; }</style>"
+)
+_TABLE = (
+    'border="1" cellspacing="0" cellpadding="4" width="100%"'
+    ' style="border-collapse: collapse; border-color: #999999; margin-bottom: 6px;"'
+)
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ def chart_document(
     chart: Chart, options: ChartOptions, *, practice: str, today: date
 ) -> PrintDocument:
     parts = [
+        _STYLE,
         _header(chart.client, options, practice=practice, today=today),
         _client_details(chart.client),
         _diagnoses(chart.diagnoses),
@@ -122,7 +131,11 @@ def _rows(pairs: Iterable[tuple[str, str]]) -> str:
 def _table(head: Iterable[str], rows: list[list[str]]) -> str:
     top = "".join(f"<th align='left'>{esc(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table {_TABLE}><tr style='background-color: #eeeeee;'>{top}</tr>{body}</table>"
+    # <thead> repeats the column names on every page the table runs onto
+    return (
+        f"<table {_TABLE}><thead><tr style='background-color: #eeeeee;'>{top}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 # --- sections ----------------------------------------------------------------------
@@ -248,7 +261,11 @@ def _note(note: Note) -> str:
             f"<p><b>Late entry.</b> Date of service {esc(note.service_date)}; written and "
             f"signed {esc(local_time(note.signed_at))}.</p>"
         )
-    for key, value in note.sections.items():
+    # stored sections come back sorted by key; print them in the template's order
+    order = [k for k in titles if k in note.sections]
+    order += [k for k in note.sections if k not in titles]
+    for key in order:
+        value = note.sections[key]
         if value.strip():
             out.append(f"<p><b>{esc(titles.get(key, key))}</b><br/>{text_block(value)}</p>")
     out.append(_signature(note.signed_at, note.content_hash, what="Electronically signed"))
