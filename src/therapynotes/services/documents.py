@@ -40,6 +40,7 @@ class PrintDocument:
 
 class DocumentKind(StrEnum):
     CHART_PDF = "chart-pdf"
+    ATTACHMENT = "attachment"
 
 
 def esc(value: object) -> str:
@@ -58,14 +59,13 @@ def record_export(
     printed: bool,
     psychotherapy: bool,
     kind: DocumentKind = DocumentKind.CHART_PDF,
+    attachment: int | None = None,
 ) -> None:
     """One audit row per export or print: the client's id and what kind, never a name or
     the file's path (it may contain a name the therapist typed)."""
     event = AuditKind.PRINTED if printed else AuditKind.EXPORTED
+    detail: dict[str, object] = {"kind": kind.value, "psychotherapy": psychotherapy}
+    if attachment is not None:
+        detail["attachment"] = attachment
     with transaction(session.conn):
-        audit.append(
-            session.conn,
-            event,
-            subject=f"client:{client_id}",
-            detail={"kind": kind.value, "psychotherapy": psychotherapy},
-        )
+        audit.append(session.conn, event, subject=f"client:{client_id}", detail=detail)

@@ -192,9 +192,10 @@ def export_chart_pdf(parent: QWidget, context: ChartContext, client_id: ClientId
         path = ask_save_path(parent, today)
         if path is None:
             return
+        # failures reach show_error through Op's default
         Op(parent, lambda: write_chart_pdf(session, client_id, options, path, today=today)).success(
             lambda _r: _saved(parent, path)
-        ).failure(lambda exc: show_error(parent, exc)).run()
+        ).run()
 
     dialog.accepted.connect(chosen)
     dialog.open()
