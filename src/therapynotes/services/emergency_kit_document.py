@@ -42,8 +42,9 @@ def kit_document(
     <h2>Recovery key</h2>
     <p style="font-size: 16pt; font-family: monospace; line-height: 150%;">{key}</p>
     <p>Vault id: <span style="font-family: monospace;">{esc(vault_id)}</span><br/>
-    Made on {esc(made_on.isoformat())}. A newer kit replaces this one: the old key stops
-    working when a new one is made.</p>
+    Made on {esc(made_on.isoformat())}. If a newer kit is made, this key no longer opens
+    the vault, but backups made before then still open with it: keep the kits that go
+    with the backups you keep.</p>
     <h2>Where the backups are</h2>
     {where}
     <p>Backup files end in <b>.tnbackup</b>. They are encrypted: without this key (or the
