@@ -2,9 +2,11 @@
 [--include-psychotherapy]`: a client's chart as PDF for a records request.
 
 Registered as its own command for now; it is meant to become the `--pdf` form of
-`therapynotes export` (see the handler's docstring). Qt renders the PDF, so the handler
-imports it lazily (this module must import without PySide6) and starts a headless
-QGuiApplication when no Qt platform is set.
+`therapynotes export`: the export module calls `add_pdf_arguments(parser,
+pdf_required=False)` on its parser and hands `args` to `cmd_export_pdf` when `args.pdf`
+is set (options it already defines, such as --client, are left to it). Qt renders the
+PDF, so the handler imports it lazily (this module must import without PySide6) and
+starts a headless QGuiApplication when no Qt platform is set.
 """
 
 from __future__ import annotations
@@ -35,34 +37,50 @@ def _client_id(text: str) -> int:
 
 
 def add_pdf_arguments(parser: argparse.ArgumentParser, *, pdf_required: bool) -> None:
-    """The chart-PDF options, shared with `export` once the two are merged."""
-    parser.add_argument("--client", type=_client_id, metavar="ID", help="the client's id")
-    parser.add_argument(
-        "--pdf",
-        type=Path,
-        metavar="FILE",
-        required=pdf_required,
-        help="write the client's chart as a PDF to FILE (not encrypted: hand it over safely)",
-    )
-    parser.add_argument(
-        "--from",
-        dest="date_from",
-        type=_iso_date,
-        metavar="DATE",
-        help="only sessions and notes on or after DATE (YYYY-MM-DD)",
-    )
-    parser.add_argument(
-        "--to",
-        dest="date_to",
-        type=_iso_date,
-        metavar="DATE",
-        help="only sessions and notes on or before DATE (YYYY-MM-DD)",
-    )
-    parser.add_argument(
-        "--include-psychotherapy",
-        action="store_true",
-        help="also include psychotherapy (process) notes, which are left out by default",
-    )
+    """The chart-PDF options, shared with `export` once the two are merged. Options the
+    parser already has are kept as they are (same names, same meaning expected: dest
+    `client`, `date_from`, `date_to`, `include_psychotherapy`)."""
+    options: list[tuple[str, dict[str, Any]]] = [
+        ("--client", {"type": _client_id, "metavar": "ID", "help": "the client's id"}),
+        (
+            "--pdf",
+            {
+                "type": Path,
+                "metavar": "FILE",
+                "required": pdf_required,
+                "help": "write the client's chart as a PDF to FILE (not encrypted: hand it "
+                "over safely)",
+            },
+        ),
+        (
+            "--from",
+            {
+                "dest": "date_from",
+                "type": _iso_date,
+                "metavar": "DATE",
+                "help": "only sessions and notes on or after DATE (YYYY-MM-DD)",
+            },
+        ),
+        (
+            "--to",
+            {
+                "dest": "date_to",
+                "type": _iso_date,
+                "metavar": "DATE",
+                "help": "only sessions and notes on or before DATE (YYYY-MM-DD)",
+            },
+        ),
+        (
+            "--include-psychotherapy",
+            {
+                "action": "store_true",
+                "help": "also include psychotherapy (process) notes, left out by default",
+            },
+        ),
+    ]
+    for flag, kwargs in options:
+        if flag not in parser._option_string_actions:
+            parser.add_argument(flag, **kwargs)
 
 
 def register(sub: Any) -> None:
@@ -96,6 +114,8 @@ def _ensure_gui_app() -> object:
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
     """Handler for `export-pdf`; `export --pdf` calls the same once merged."""
+    if getattr(args, "pdf", None) is None:
+        raise CliError("give the file to write with --pdf FILE", ExitCode.USAGE)
     if args.client is None:
         raise CliError(
             "give the client with --client ID (see `therapynotes clients`)", ExitCode.USAGE
