@@ -227,3 +227,25 @@ def test_page_size_follows_the_locale() -> None:
     de = page_size_for_locale(QLocale(QLocale.Language.German, QLocale.Country.Germany))
     assert us.id() == QPageSize.PageSizeId.Letter
     assert de.id() == QPageSize.PageSizeId.A4
+
+
+def test_failed_write_leaves_no_temp_and_no_audit(
+    chart_records: RecordsService,
+    sample: SampleChart,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = len(audit.entries(chart_records.conn))
+
+    def full_disk(_fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("therapynotes.atomic.os.fsync", full_disk)
+    with pytest.raises(DocumentNotSaved):
+        write_chart_pdf(
+            chart_records.session, sample.client, ChartOptions(), out / "x.pdf", today=TODAY
+        )
+    assert list(out.iterdir()) == []  # the temp file with the plaintext PDF is gone
+    assert len(audit.entries(chart_records.conn)) == before
