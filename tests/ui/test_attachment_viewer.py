@@ -48,25 +48,28 @@ def _png() -> bytes:
     return bytes(data.data()) + MARK  # trailing bytes after IEND are ignored by readers
 
 
-_PARENTS: list[QWidget] = []  # qtbot holds widgets weakly; the chart view would own these
+@pytest.fixture
+def owner(qtbot: QtBot) -> QWidget:
+    """Stands in for the chart view that owns the viewer (qtbot holds widgets weakly)."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    return widget
 
 
-def _open(qtbot: QtBot, records: RecordsService, att: AttachmentId) -> AttachmentViewerDialog:
-    parent = QWidget()
-    qtbot.addWidget(parent)
-    _PARENTS.append(parent)
+def _open(owner: QWidget, records: RecordsService, att: AttachmentId) -> AttachmentViewerDialog:
+    parent = QWidget(owner)
     dialog = open_attachment(parent, SessionContext(records.session), att)
     assert isinstance(dialog, AttachmentViewerDialog)
     return dialog
 
 
 def test_image_shown_scaled_from_memory(
-    qtbot: QtBot, records: RecordsService, vault_dir: Path, tmp_path: Path
+    owner: QWidget, records: RecordsService, vault_dir: Path, tmp_path: Path
 ) -> None:
     start = time.time() - 1
     client = add_client(records)
     att = records.add_attachment(client, filename="scan.png", media_type="image/png", data=_png())
-    dialog = _open(qtbot, records, att)
+    dialog = _open(owner, records, att)
     assert isinstance(dialog.viewer, QScrollArea)
     label = dialog.viewer.widget()
     assert isinstance(label, ScaledImage) and not label.pixmap().isNull()
@@ -85,40 +88,44 @@ def test_image_shown_scaled_from_memory(
                     continue
 
 
-def test_pdf_shown_with_qtpdf(qtbot: QtBot, records: RecordsService) -> None:
+def test_pdf_shown_with_qtpdf(qtbot: QtBot, owner: QWidget, records: RecordsService) -> None:
     pdf = render_pdf_bytes(PrintDocument("t", "<h1>Consent form</h1>", "footer"))
     client = add_client(records)
     att = records.add_attachment(
         client, filename="consent.pdf", media_type="application/pdf", data=pdf
     )
-    dialog = _open(qtbot, records, att)
+    dialog = _open(owner, records, att)
     assert dialog.pdf is not None
     qtbot.waitUntil(lambda: dialog.pdf.status() == QPdfDocument.Status.Ready)  # type: ignore[union-attr]
     assert dialog.pdf.pageCount() == 1
     assert not dialog.message.isVisible()
 
 
-def test_damaged_pdf_and_unknown_kind_say_so(qtbot: QtBot, records: RecordsService) -> None:
+def test_damaged_pdf_and_unknown_kind_say_so(
+    qtbot: QtBot, owner: QWidget, records: RecordsService
+) -> None:
     client = add_client(records)
     bad = records.add_attachment(
         client, filename="x.pdf", media_type="application/pdf", data=b"not a pdf"
     )
-    dialog = _open(qtbot, records, bad)
+    dialog = _open(owner, records, bad)
     qtbot.waitUntil(lambda: "can't be shown" in dialog.message.text())
     other = records.add_attachment(
         client, filename="x.docx", media_type="application/msword", data=b"doc"
     )
-    dialog = _open(qtbot, records, other)
+    dialog = _open(owner, records, other)
     assert isinstance(dialog.viewer, QLabel) and "Save a copy" in dialog.viewer.text()
 
 
-def test_save_a_copy_only_on_request(qtbot: QtBot, records: RecordsService, tmp_path: Path) -> None:
+def test_save_a_copy_only_on_request(
+    owner: QWidget, records: RecordsService, tmp_path: Path
+) -> None:
     client = add_client(records)
     data = _png()
     att = records.add_attachment(
         client, filename="../../evil/scan.png", media_type="image/png", data=data
     )
-    dialog = _open(qtbot, records, att)
+    dialog = _open(owner, records, att)
     assert dialog.suggested_name() == "scan.png"
     target = tmp_path / "copy.png"
     dialog.save_copy(target)

@@ -106,6 +106,7 @@ def chart_document(
         _plan(chart.plan),
         _session_log(chart.client.id, chart.sessions),
         _notes(chart.notes),
+        _documents(chart),
         '<p style="color: #555555;">End of record.</p>',
     ]
     fields = chart.client.fields
@@ -276,6 +277,15 @@ def _note(note: Note) -> str:
         )
         out.append(_signature(add.signed_at, add.content_hash, what="Addendum signed"))
     return "".join(out)
+
+
+def _documents(chart: Chart) -> str:
+    """Attachments are listed (not reproduced): the therapist adds the ones the request
+    covers, saved with "Save a copy…"."""
+    if not chart.attachments:
+        return ""
+    rows = [[a.added_at[:10], a.filename, a.media_type] for a in chart.attachments]
+    return "<h2>Documents on file</h2>" + _table(("Added", "Document", "Type"), rows)
 
 
 def _signature(signed_at: str | None, content_hash: str | None, *, what: str) -> str:

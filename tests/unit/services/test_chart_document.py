@@ -76,7 +76,11 @@ def test_date_range_limits_sessions_and_notes(records: RecordsService, clock: Fa
 def test_values_are_escaped_and_practice_name_shown(records: RecordsService) -> None:
     client = add_client(records, "<b>Evil</b> & Co", alerts="<script>x</script>")
     write_settings(records.conn, {PRACTICE_NAME_KEY: "Calm & Co <Therapy>"})
+    records.add_attachment(
+        client, filename="<consent>.pdf", media_type="application/pdf", data=b"x"
+    )
     text = _html(records, client)
+    assert "Documents on file" in text and "&lt;consent&gt;.pdf" in text
     assert "<b>Evil</b>" not in text and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in text
     assert "<script>" not in text
     assert "Calm &amp; Co &lt;Therapy&gt;" in text
