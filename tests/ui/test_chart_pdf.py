@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QPageSize
 from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import FakeClock
@@ -249,3 +249,32 @@ def test_failed_write_leaves_no_temp_and_no_audit(
         )
     assert list(out.iterdir()) == []  # the temp file with the plaintext PDF is gone
     assert len(audit.entries(chart_records.conn)) == before
+
+
+def test_print_chart_from_the_ui(
+    qtbot: QtBot,
+    chart_records: RecordsService,
+    sample: SampleChart,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    target = tmp_path / "printer-output.pdf"
+
+    class FakePrintDialog:
+        """The system dialog, answered "Print" with the printer sent to a PDF file."""
+
+        def __init__(self, printer: QPrinter, _parent: QWidget) -> None:
+            printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+            printer.setOutputFileName(str(target))
+
+        def exec(self) -> int:
+            return int(QDialog.DialogCode.Accepted.value)
+
+    monkeypatch.setattr(chart_pdf, "QPrintDialog", FakePrintDialog)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialog = chart_pdf.print_chart(parent, SessionContext(chart_records.session), sample.client)
+    dialog.accept()
+    text = pdf_text(target)
+    assert "Signedcanary" in text and "Processcanary" not in text and "Page 1 of" in text
+    assert audit.entries(chart_records.conn)[-1].kind == "print"
