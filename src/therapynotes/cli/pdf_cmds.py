@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, add_common_options, unlock
+from therapynotes.cli.common import CliError, ExitCode, add_command, unlock
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions
 
@@ -84,11 +84,7 @@ def add_pdf_arguments(parser: argparse.ArgumentParser, *, pdf_required: bool) ->
 
 
 def register(sub: Any) -> None:
-    help_text = "save a client's chart as a PDF for a records request"
-    parser: argparse.ArgumentParser = sub.add_parser(
-        "export-pdf", help=help_text, description=help_text
-    )
-    add_common_options(parser)
+    parser = add_command(sub, "export-pdf", "save a client's chart as a PDF for a records request")
     add_pdf_arguments(parser, pdf_required=True)
     parser.set_defaults(handler=cmd_export_pdf)
 
