@@ -61,14 +61,17 @@ def kit_document(
     <li>Connect the backup drive (or open the backup folder named above).</li>
     <li>On the first screen choose <i>Restore from a backup file</i>, then pick the newest
     <b>.tnbackup</b> file.</li>
-    <li>In <i>Passphrase or recovery key</i>, type the key above.</li>
-    <li>Follow the screens (choose a new passphrase if asked). Then unlock with the
-    passphrase and the 6-digit code from the same authenticator app entry as before: the
-    code's setting travels inside the backup.</li>
+    <li>Tick <i>I'll use my recovery key instead</i>, type the key above, and choose a
+    new passphrase for this computer. Check the summary, then restore.</li>
+    <li>Unlock with the new passphrase and the 6-digit code from the same authenticator
+    app entry as before (it travels inside the backup). No phone with that entry? On the
+    lock screen choose <i>Lost your phone?</i>: with the passphrase and this key, it sets
+    up a new phone.</li>
     <li>Open a few client charts to check the records are there, then make a new backup.</li>
     </ol>
     <p>From a terminal the same is: <span style="font-family: monospace;">therapynotes
-    restore --recovery-key-stdin FILE</span>, then type the key.</p>
+    restore --recovery-key-stdin FILE</span>, then type the key and a new
+    passphrase.</p>
     """
     return PrintDocument(
         title=f"{APP_NAME} Emergency Kit",
