@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyotp
-from PySide6.QtWidgets import QApplication, QMessageBox
+import shiboken6
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, STRONG2, FakeClock
@@ -14,6 +15,7 @@ from therapynotes.backup.errors import BackupNotFound
 from therapynotes.errors import WrongPassphrase
 from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.services.vault import VaultService
+from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.settings_dialog import ChangePassphraseDialog, SettingsPanel
 from therapynotes.ui.setup_wizard import SetupWizardView
@@ -52,23 +54,16 @@ def test_new_recovery_key_asks_first_then_shows_it_once(unlocked: Harness) -> No
     assert "stop working" in question.text()
     question.button(QMessageBox.StandardButton.Yes).click()
 
-    def shown() -> bool:
-        return any(
-            isinstance(w, QMessageBox) and w.isVisible() and "only this once" in w.text()
-            for w in QApplication.topLevelWidgets()
-        )
-
-    unlocked.qtbot.waitUntil(shown)
+    unlocked.qtbot.waitUntil(lambda: panel.key_dialog is not None)
+    box = panel.key_dialog
+    assert isinstance(box, NewRecoveryKeyDialog) and box.isVisible()
+    labels = [w.text() for w in box.findChildren(QLabel)]
+    assert any("only this once" in t for t in labels)
     assert unlocked.created is not None
-    box = next(
-        w
-        for w in QApplication.topLevelWidgets()
-        if isinstance(w, QMessageBox) and "only this once" in w.text()
-    )
-    new_key = box.informativeText().replace(" ", "-")
-    assert new_key != unlocked.created.recovery_key
-    unlocked.window.lock()  # closes the box too
-    assert not box.isVisible()
+    new_key = next(t for t in labels if t.replace(" ", "-") == box._key_text)
+    assert new_key.replace(" ", "-") != unlocked.created.recovery_key
+    unlocked.window.lock()  # closes the dialog too
+    assert not shiboken6.isValid(box) or not box.isVisible()
 
 
 def test_restore_branch_says_when_the_file_is_missing(

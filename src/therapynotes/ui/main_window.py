@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
     def _build_pages(self, session: VaultSession) -> None:
         for view_id in VIEW_IDS:
             if view_id == "settings":
-                panel = SettingsPanel(self.ctx.vault, session)
+                panel = SettingsPanel(self.ctx.vault, session, app_settings=self.ctx.settings)
                 panel.security_changed.connect(self.apply_security)
                 page: QWidget = panel
             elif view_id == "backups":

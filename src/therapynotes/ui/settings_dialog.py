@@ -31,9 +31,11 @@ from therapynotes.settings import (
     CLIPBOARD_MIN_SECONDS,
     IDLE_MAX_MINUTES,
     IDLE_MIN_MINUTES,
+    AppSettings,
     SecuritySettings,
     load_security,
 )
+from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
@@ -44,7 +46,6 @@ from therapynotes.ui.widgets import (
     hbox,
     heading,
     message_label,
-    mono_font,
     password_field,
     plain_buttons,
     vbox,
@@ -55,12 +56,19 @@ class SettingsPanel(QWidget):
     security_changed = Signal(object)  # SecuritySettings
 
     def __init__(
-        self, vault: VaultService, session: VaultSession, *, parent: QWidget | None = None
+        self,
+        vault: VaultService,
+        session: VaultSession,
+        *,
+        app_settings: AppSettings | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("SettingsPanel")
         self.vault = vault
         self.session = session
+        self.app_settings = app_settings  # where backups go, for the Emergency Kit
+        self.key_dialog: NewRecoveryKeyDialog | None = None
         current = load_security(session.conn)
         self._build_fields(current)
 
@@ -166,14 +174,11 @@ class SettingsPanel(QWidget):
         Op(self, lambda: vault.new_recovery_key(session)).success(self._show_key).run()
 
     def _show_key(self, text: str) -> None:
-        box = QMessageBox(self)
-        box.setWindowTitle("Your new recovery key")
-        box.setText("Write this key down and keep it somewhere safe. It is shown only this once.")
-        box.setInformativeText(text.replace("-", " "))
-        box.setFont(mono_font())
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        plain_buttons(box)
-        box.open()
+        folder = self.app_settings.backup_folder if self.app_settings is not None else ""
+        self.key_dialog = NewRecoveryKeyDialog(
+            text, vault_id=self.session.vault_id, backup_folder=folder, parent=self
+        )
+        self.key_dialog.open()
 
 
 class ChangePassphraseDialog(QDialog):

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes import APP_NAME
 from therapynotes.services.setup_flow import Mode, SetupFlow, Step
-from therapynotes.ui.emergency_kit import write_emergency_kit
+from therapynotes.ui.emergency_kit import ask_kit_path, write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
@@ -399,11 +399,9 @@ class SetupWizardView(QWidget):
         layout.addLayout(kit_row)
 
     def _pick_kit_file(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Save Emergency Kit", f"{APP_NAME} Emergency Kit.pdf", "PDF (*.pdf)"
-        )
-        if path:
-            self.save_emergency_kit(Path(path))
+        path = ask_kit_path(self)
+        if path is not None:
+            self.save_emergency_kit(path)
 
     def save_emergency_kit(self, path: Path) -> None:
         try:

@@ -1,0 +1,200 @@
+"""Attachments open inside the app: images in a scaled QLabel, PDFs in a QPdfView (QtPdf
+from pyside6-pdf). The bytes come from the service (checked against their SHA-256) and
+stay in memory (a QBuffer); nothing is written to disk unless the therapist asks for
+"Save a copy…", which writes only the chosen file (atomically, 0600) and is audit-logged.
+
+The chart view calls `open_attachment(parent, context, attachment_id)`. The dialog is a
+child of that view, so a lock (which destroys the view) closes it and frees the bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QWidget,
+)
+
+from therapynotes.atomic import atomic_write_bytes
+from therapynotes.domain.ids import AttachmentId
+from therapynotes.domain.models import AttachmentMeta
+from therapynotes.errors import StorageError
+from therapynotes.records_errors import AttachmentNotFound
+from therapynotes.services.documents import DocumentKind, DocumentNotSaved, record_export
+from therapynotes.services.records import RecordsService
+from therapynotes.services.session import VaultSession
+from therapynotes.store import attachments
+from therapynotes.ui.chart_pdf import ChartContext
+from therapynotes.ui.errors import show_error, show_inline
+from therapynotes.ui.icons import icon
+from therapynotes.ui.widgets import GRID, body, hbox, message_label, plain_buttons, vbox
+
+PDF_TYPES = ("application/pdf",)
+
+
+class ScaledImage(QLabel):
+    """An image that fits the space it has, never larger than its own size."""
+
+    def __init__(self, image: QImage, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pixmap = QPixmap.fromImage(image)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMinimumSize(QSize(20 * GRID, 20 * GRID))
+        self._rescale()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        target = self.size().boundedTo(self._pixmap.size())
+        self.setPixmap(
+            self._pixmap.scaled(
+                target,
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+
+class AttachmentViewerDialog(QDialog):
+    def __init__(
+        self,
+        meta: AttachmentMeta,
+        data: bytes,
+        *,
+        session: VaultSession,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle("Attachment")  # never the file name: it may name the client
+        self.resize(90 * GRID, 100 * GRID)
+        self.meta = meta
+        self.session = session
+        self._data = data
+        self.pdf: QPdfDocument | None = None
+        self.message = message_label(self)
+        layout = vbox(self, margins=2 * GRID, spacing=GRID)
+        layout.addWidget(
+            body(f"{meta.filename} · {meta.size:,} bytes · added {meta.added_at[:10]}")
+        )
+        self.viewer = self._make_viewer()
+        layout.addWidget(self.viewer, 1)
+        layout.addWidget(self.message)
+        save = QPushButton(icon("folder"), "Save a copy…", self)
+        save.setAccessibleName("Save a copy of the attachment")
+        save.clicked.connect(self._pick_path)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        plain_buttons(buttons)
+        buttons.rejected.connect(self.reject)
+        row = hbox()
+        row.addWidget(save)
+        row.addStretch(1)
+        row.addWidget(buttons)
+        layout.addLayout(row)
+
+    def _make_viewer(self) -> QWidget:
+        kind = self.meta.media_type.lower()
+        if kind in PDF_TYPES:
+            return self._pdf_view()
+        if kind.startswith("image/"):
+            image = QImage.fromData(self._data)
+            if not image.isNull():
+                area = QScrollArea(self)
+                area.setWidgetResizable(True)
+                area.setWidget(ScaledImage(image))
+                area.setAccessibleName("Attachment image")
+                return area
+        return body(
+            "This kind of file can't be shown inside TherapyNotes. Use Save a copy… to open "
+            "it in another program, and delete the copy when you are done.",
+            parent=self,
+        )
+
+    def _pdf_view(self) -> QWidget:
+        # QPdfDocument reads from a QBuffer in memory: no temp file is ever made.
+        self._buffer = QBuffer(self)
+        self._buffer.setData(QByteArray(self._data))
+        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self.pdf = QPdfDocument(self)
+        self.pdf.statusChanged.connect(self._pdf_status)
+        self.pdf.load(self._buffer)
+        view = QPdfView(self)
+        view.setDocument(self.pdf)
+        view.setPageMode(QPdfView.PageMode.MultiPage)
+        view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        view.setAccessibleName("Attachment document")
+        return view
+
+    def _pdf_status(self, status: QPdfDocument.Status) -> None:
+        if status == QPdfDocument.Status.Error:
+            self.message.setText(
+                "This PDF can't be shown inside TherapyNotes (it may be damaged). Use Save a "
+                "copy… to open it in another program."
+            )
+            self.message.setVisible(True)
+
+    def suggested_name(self) -> str:
+        name = Path(self.meta.filename).name  # never a path from the stored name
+        return name or f"attachment-{self.meta.id}"
+
+    def _pick_path(self) -> None:
+        suggested = str(Path.home() / self.suggested_name())
+        path, _ = QFileDialog.getSaveFileName(self, "Save a copy", suggested)
+        if path:
+            self.save_copy(Path(path))
+
+    def save_copy(self, path: Path) -> None:
+        """Write the attachment's bytes to `path` (the therapist chose it) and audit it."""
+        try:
+            try:
+                atomic_write_bytes(path, self._data)
+            except StorageError as exc:
+                raise DocumentNotSaved(exc.detail) from exc
+            record_export(
+                self.session,
+                self.meta.client_id,
+                printed=False,
+                psychotherapy=False,
+                kind=DocumentKind.ATTACHMENT,
+                attachment=int(self.meta.id),
+            )
+        except Exception as exc:  # noqa: BLE001 - shown inline
+            show_inline(self.message, exc)
+            return
+        self.message.setText(f"Saved a copy as {path.name}. It is not encrypted.")
+        self.message.setVisible(True)
+
+
+def load_attachment(
+    session: VaultSession, attachment_id: AttachmentId
+) -> tuple[AttachmentMeta, bytes]:
+    meta = attachments.get_meta(session.conn, attachment_id)
+    if meta is None:
+        raise AttachmentNotFound
+    return meta, RecordsService(session).read_attachment(attachment_id)
+
+
+def open_attachment(
+    parent: QWidget, context: ChartContext, attachment_id: AttachmentId
+) -> AttachmentViewerDialog | None:
+    """Show the attachment in a window; errors (missing, corrupt) as a message."""
+    try:
+        meta, data = load_attachment(context.session, attachment_id)
+    except Exception as exc:  # noqa: BLE001 - every failure is shown
+        show_error(parent, exc)
+        return None
+    dialog = AttachmentViewerDialog(meta, data, session=context.session, parent=parent)
+    dialog.open()
+    return dialog

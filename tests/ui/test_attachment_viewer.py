@@ -1,0 +1,144 @@
+"""Attachments open in the app from memory (images scaled, PDFs in QtPdf), are saved out
+only on request (atomically, 0600, audit-logged), and leave no file behind otherwise."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import FakeClock
+from tests.support.records import add_client, unlock_new_vault
+from therapynotes.domain.ids import AttachmentId
+from therapynotes.services.documents import PrintDocument
+from therapynotes.services.records import RecordsService
+from therapynotes.store import audit
+from therapynotes.ui.attachment_viewer import AttachmentViewerDialog, ScaledImage, open_attachment
+from therapynotes.ui.chart_pdf import SessionContext
+from therapynotes.ui.pdf_render import render_pdf_bytes
+
+MARK = os.urandom(24)  # unique bytes inside the image attachment
+
+
+@pytest.fixture
+def records(qapp: object, vault_dir: Path, clock: FakeClock) -> Iterator[RecordsService]:
+    del qapp
+    session = unlock_new_vault(vault_dir, clock)
+    yield RecordsService(session, clock=clock)
+    session.lock("test finished")
+
+
+def _png() -> bytes:
+    image = QImage(640, 480, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(data.data()) + MARK  # trailing bytes after IEND are ignored by readers
+
+
+@pytest.fixture
+def owner(qtbot: QtBot) -> QWidget:
+    """Stands in for the chart view that owns the viewer (qtbot holds widgets weakly)."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def _open(owner: QWidget, records: RecordsService, att: AttachmentId) -> AttachmentViewerDialog:
+    parent = QWidget(owner)
+    dialog = open_attachment(parent, SessionContext(records.session), att)
+    assert isinstance(dialog, AttachmentViewerDialog)
+    return dialog
+
+
+def test_image_shown_scaled_from_memory(
+    owner: QWidget, records: RecordsService, vault_dir: Path, tmp_path: Path
+) -> None:
+    start = time.time() - 1
+    client = add_client(records)
+    att = records.add_attachment(client, filename="scan.png", media_type="image/png", data=_png())
+    dialog = _open(owner, records, att)
+    assert isinstance(dialog.viewer, QScrollArea)
+    label = dialog.viewer.widget()
+    assert isinstance(label, ScaledImage) and not label.pixmap().isNull()
+    assert dialog.windowTitle() == "Attachment"
+    dialog.resize(400, 300)
+    assert label.pixmap().width() <= 640
+    records.session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for root in (vault_dir, Path(tempfile.gettempdir()), Path(os.environ["HOME"])):
+        for folder, _dirs, names in os.walk(root):
+            for name in names:
+                path = Path(folder, name)
+                try:
+                    if path.stat().st_mtime >= start and path.is_file():
+                        assert MARK not in path.read_bytes(), path
+                except OSError:
+                    continue
+
+
+def test_pdf_shown_with_qtpdf(qtbot: QtBot, owner: QWidget, records: RecordsService) -> None:
+    pdf = render_pdf_bytes(PrintDocument("t", "<h1>Consent form</h1>", "footer"))
+    client = add_client(records)
+    att = records.add_attachment(
+        client, filename="consent.pdf", media_type="application/pdf", data=pdf
+    )
+    dialog = _open(owner, records, att)
+    assert dialog.pdf is not None
+    qtbot.waitUntil(lambda: dialog.pdf.status() == QPdfDocument.Status.Ready)  # type: ignore[union-attr]
+    assert dialog.pdf.pageCount() == 1
+    assert not dialog.message.isVisible()
+
+
+def test_damaged_pdf_and_unknown_kind_say_so(
+    qtbot: QtBot, owner: QWidget, records: RecordsService
+) -> None:
+    client = add_client(records)
+    bad = records.add_attachment(
+        client, filename="x.pdf", media_type="application/pdf", data=b"not a pdf"
+    )
+    dialog = _open(owner, records, bad)
+    qtbot.waitUntil(lambda: "can't be shown" in dialog.message.text())
+    other = records.add_attachment(
+        client, filename="x.docx", media_type="application/msword", data=b"doc"
+    )
+    dialog = _open(owner, records, other)
+    assert isinstance(dialog.viewer, QLabel) and "Save a copy" in dialog.viewer.text()
+
+
+def test_save_a_copy_only_on_request(
+    owner: QWidget, records: RecordsService, tmp_path: Path
+) -> None:
+    client = add_client(records)
+    data = _png()
+    att = records.add_attachment(
+        client, filename="../../evil/scan.png", media_type="image/png", data=data
+    )
+    dialog = _open(owner, records, att)
+    assert dialog.suggested_name() == "scan.png"
+    target = tmp_path / "copy.png"
+    dialog.save_copy(target)
+    assert target.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    last = audit.entries(records.conn)[-1]
+    assert (last.kind, last.subject) == ("export", f"client:{client}")
+    assert last.detail == {"kind": "attachment", "psychotherapy": False, "attachment": att}
+    dialog.save_copy(tmp_path / "missing" / "copy.png")
+    assert "could not be saved" in dialog.message.text()
+
+
+def test_missing_attachment_shows_an_error(qtbot: QtBot, records: RecordsService) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert open_attachment(parent, SessionContext(records.session), AttachmentId(999)) is None

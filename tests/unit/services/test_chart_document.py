@@ -1,0 +1,105 @@
+"""The chart document for records requests, without Qt: what goes in, what stays out,
+the date filter, escaping, and the audit row of an export."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tests.conftest import FakeClock
+from tests.support.chart import build_sample_chart
+from tests.support.records import add_client
+from therapynotes.records_errors import ClientNotFound
+from therapynotes.services.chart_document import (
+    PRACTICE_NAME_KEY,
+    ChartOptions,
+    build_chart_document,
+)
+from therapynotes.services.documents import record_export
+from therapynotes.services.records import RecordsService
+from therapynotes.settings import write_settings
+from therapynotes.store import audit
+
+TODAY = date(2027, 3, 1)
+
+
+def _html(records: RecordsService, client: int, **options: object) -> str:
+    opts = ChartOptions(**options)  # type: ignore[arg-type]
+    return build_chart_document(records.conn, client, opts, today=TODAY).html  # type: ignore[arg-type]
+
+
+def test_default_document_has_the_record_and_not_the_private_parts(
+    records: RecordsService, clock: FakeClock
+) -> None:
+    sample = build_sample_chart(records, clock)
+    before = len(audit.entries(records.conn))
+    text = _html(records, sample.client)
+    for present in (
+        "Quillon Canaryname",
+        "F41.1",
+        "Plancanary worry",
+        "Signedcanary alpha<br/>second line",
+        "Addendumcanary correction",
+        "Latecanary session",
+        "Late entry",
+        "90791",
+        "90834",
+        "90837",
+        "Content SHA-256",
+        "Psychotherapy notes (process notes) are not part of this record",
+    ):
+        assert present in text, present
+    for absent in ("Processcanary", "Voidedcanary", "Draftcanary"):
+        assert absent not in text, absent
+    assert len(audit.entries(records.conn)) == before  # building is not an export
+
+
+def test_psychotherapy_notes_only_when_asked(records: RecordsService, clock: FakeClock) -> None:
+    sample = build_sample_chart(records, clock)
+    text = _html(records, sample.client, include_psychotherapy=True)
+    assert "Processcanary musing" in text
+    assert "Psychotherapy note (process note)" in text
+    assert "Voidedcanary" not in text
+
+
+def test_date_range_limits_sessions_and_notes(records: RecordsService, clock: FakeClock) -> None:
+    sample = build_sample_chart(records, clock)
+    early = _html(records, sample.client, date_to=sample.first_date)
+    assert "Signedcanary" in early and "Latecanary" not in early
+    assert "90791" in early and "90837" not in early
+    late = _html(records, sample.client, date_from=sample.last_date)
+    assert "Latecanary" in late and "Signedcanary" not in late
+    assert f"Covers {sample.last_date} to the last record" in late
+
+
+def test_values_are_escaped_and_practice_name_shown(records: RecordsService) -> None:
+    client = add_client(records, "<b>Evil</b> & Co", alerts="<script>x</script>")
+    write_settings(records.conn, {PRACTICE_NAME_KEY: "Calm & Co <Therapy>"})
+    records.add_attachment(
+        client, filename="<consent>.pdf", media_type="application/pdf", data=b"x"
+    )
+    text = _html(records, client)
+    assert "Documents on file" in text and "&lt;consent&gt;.pdf" in text
+    assert "<b>Evil</b>" not in text and "&lt;b&gt;Evil&lt;/b&gt; &amp; Co" in text
+    assert "<script>" not in text
+    assert "Calm &amp; Co &lt;Therapy&gt;" in text
+
+
+def test_unknown_client(records: RecordsService) -> None:
+    with pytest.raises(ClientNotFound):
+        _html(records, 999)
+
+
+def test_export_audit_row_has_no_names(records: RecordsService) -> None:
+    client = add_client(records, "Auditcanary Person")
+    record_export(records.session, client, printed=False, psychotherapy=True)
+    record_export(records.session, client, printed=True, psychotherapy=False)
+    rows = audit.entries(records.conn)[-2:]
+    assert [(r.kind, r.subject) for r in rows] == [
+        ("export", f"client:{client}"),
+        ("print", f"client:{client}"),
+    ]
+    assert rows[0].detail == {"kind": "chart-pdf", "psychotherapy": True}
+    assert "Auditcanary" not in repr(rows)
+    assert audit.verify(records.conn).ok
