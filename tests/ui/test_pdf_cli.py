@@ -1,4 +1,4 @@
-"""`therapynotes export-pdf`: the chart PDF from the command line, and its error paths
+"""`therapynotes export --pdf`: the chart PDF from the command line, and its error paths
 (one line on stderr, exit 1; usage errors exit 2). Lives with the Qt tests because the
 command renders with Qt (in the same QGuiApplication the test session already has)."""
 
@@ -46,7 +46,7 @@ def cli_vault(qapp: object, vault_dir: Path) -> tuple[SampleChart, pyotp.TOTP]:
 
 
 def _base(vault_dir: Path) -> list[str]:
-    return ["--vault", str(vault_dir), "--passphrase-stdin", "export-pdf"]
+    return ["--vault", str(vault_dir), "--passphrase-stdin", "export"]
 
 
 def test_export_pdf_writes_the_chart_and_audits(

@@ -1,12 +1,9 @@
-"""`therapynotes export-pdf --client ID --pdf FILE [--from DATE --to DATE]
+"""`therapynotes export --client ID --pdf FILE [--from DATE --to DATE]
 [--include-psychotherapy]`: a client's chart as PDF for a records request.
 
-Registered as its own command for now; it is meant to become the `--pdf` form of
-`therapynotes export`: the export module calls `add_pdf_arguments(parser,
-pdf_required=False)` on its parser and hands `args` to `cmd_export_pdf` when `args.pdf`
-is set (options it already defines, such as --client, are left to it). Qt renders the
-PDF, so the handler imports it lazily (this module must import without PySide6) and
-starts a headless QGuiApplication when no Qt platform is set.
+Registers the `--pdf` kind of the `export` command (cli/portable_cmds.py) when imported.
+Qt renders the PDF, so the handler imports it lazily (this module must import without
+PySide6) and starts a headless QGuiApplication when no Qt platform is set.
 """
 
 from __future__ import annotations
@@ -18,7 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, add_command, unlock
+from therapynotes.cli.common import CliError, ExitCode, unlock
+from therapynotes.cli.portable_cmds import ExportKind, register_export_kind
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions
 
@@ -36,57 +34,32 @@ def _client_id(text: str) -> int:
     return int(text)
 
 
-def add_pdf_arguments(parser: argparse.ArgumentParser, *, pdf_required: bool) -> None:
-    """The chart-PDF options, shared with `export` once the two are merged. Options the
-    parser already has are kept as they are (same names, same meaning expected: dest
-    `client`, `date_from`, `date_to`, `include_psychotherapy`)."""
-    options: list[tuple[str, dict[str, Any]]] = [
-        ("--client", {"type": _client_id, "metavar": "ID", "help": "the client's id"}),
-        (
-            "--pdf",
-            {
-                "type": Path,
-                "metavar": "FILE",
-                "required": pdf_required,
-                "help": "write the client's chart as a PDF to FILE (not encrypted: hand it "
-                "over safely)",
-            },
-        ),
-        (
-            "--from",
-            {
-                "dest": "date_from",
-                "type": _iso_date,
-                "metavar": "DATE",
-                "help": "only sessions and notes on or after DATE (YYYY-MM-DD)",
-            },
-        ),
-        (
-            "--to",
-            {
-                "dest": "date_to",
-                "type": _iso_date,
-                "metavar": "DATE",
-                "help": "only sessions and notes on or before DATE (YYYY-MM-DD)",
-            },
-        ),
-        (
-            "--include-psychotherapy",
-            {
-                "action": "store_true",
-                "help": "also include psychotherapy (process) notes, left out by default",
-            },
-        ),
-    ]
-    for flag, kwargs in options:
-        if flag not in parser._option_string_actions:
-            parser.add_argument(flag, **kwargs)
+def add_chart_options(parser: argparse.ArgumentParser) -> None:
+    """Options that go with `--pdf`: which client, which dates, psychotherapy notes."""
+    parser.add_argument("--client", type=_client_id, metavar="ID", help="the client's id")
+    parser.add_argument(
+        "--from",
+        dest="date_from",
+        type=_iso_date,
+        metavar="DATE",
+        help="(with --pdf) only sessions and notes on or after DATE (YYYY-MM-DD)",
+    )
+    parser.add_argument(
+        "--to",
+        dest="date_to",
+        type=_iso_date,
+        metavar="DATE",
+        help="(with --pdf) only sessions and notes on or before DATE (YYYY-MM-DD)",
+    )
+    parser.add_argument(
+        "--include-psychotherapy",
+        action="store_true",
+        help="(with --pdf) also include psychotherapy (process) notes, left out by default",
+    )
 
 
-def register(sub: Any) -> None:
-    parser = add_command(sub, "export-pdf", "save a client's chart as a PDF for a records request")
-    add_pdf_arguments(parser, pdf_required=True)
-    parser.set_defaults(handler=cmd_export_pdf)
+def register(_sub: Any) -> None:
+    """Nothing of its own: importing this module adds `--pdf` to `export`."""
 
 
 def _check_target(path: Path) -> Path:
@@ -109,9 +82,8 @@ def _ensure_gui_app() -> object:
 
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
-    """Handler for `export-pdf`; `export --pdf` calls the same once merged."""
-    if getattr(args, "pdf", None) is None:
-        raise CliError("give the file to write with --pdf FILE", ExitCode.USAGE)
+    """`export --pdf FILE --client ID ...`."""
+    args.pdf = Path(args.export_pdf)
     if args.client is None:
         raise CliError(
             "give the client with --client ID (see `therapynotes clients`)", ExitCode.USAGE
@@ -134,3 +106,15 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
         print("it includes psychotherapy notes", file=sys.stderr)
     print("the PDF is not encrypted: hand it over securely and delete it after", file=sys.stderr)
     return ExitCode.OK
+
+
+register_export_kind(
+    "pdf",
+    ExportKind(
+        flag="--pdf",
+        metavar="FILE",
+        help="one client's chart as a PDF for a records request (needs --client ID)",
+        run=cmd_export_pdf,
+        add_arguments=add_chart_options,
+    ),
+)

@@ -88,6 +88,11 @@ def _summary(counts: dict[str, int]) -> str:
 
 
 def export_json(args: argparse.Namespace) -> int:
+    chart_only = ("client", "date_from", "date_to", "include_psychotherapy")
+    if any(getattr(args, name, None) for name in chart_only):
+        raise CliError(
+            "--client, --from, --to and --include-psychotherapy go with --pdf", ExitCode.USAGE
+        )
     target = Path(args.export_json)
     if target.is_dir() and any(target.iterdir()) and not args.force:
         raise CliError(
