@@ -16,6 +16,7 @@ from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.errors import TherapyNotesError, TotpRejected, WrongPassphrase
 from therapynotes.services.backups import BackupService
+from therapynotes.services.documents import record_export
 from therapynotes.services.portable import PortableService
 from therapynotes.services.preferences import save_security_settings
 from therapynotes.services.records import RecordsService
@@ -29,7 +30,8 @@ from therapynotes.store.audit import AuditEntry, AuditKind
 CANARY = "Auditcanary"
 # Kinds whose feature does not exist yet: no TOTP re-enrolment, no data-key rotation
 # and no printing in the app today. Their kinds are reserved in store/audit.py.
-NOT_YET_FEATURES = {AuditKind.DATA_KEY_ROTATED, AuditKind.PRINTED}
+# "Rotate data key" (PRAGMA rekey) is designed in security.md but not built yet.
+NOT_YET_FEATURES = {AuditKind.DATA_KEY_ROTATED}
 
 
 def _export_elsewhere(root: Path, clock: FakeClock) -> Path:
@@ -70,6 +72,9 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     keeper = add_client(records, CANARY + "Keeper")
     client = fill_client(records, clock, CANARY, group_with=keeper, date_of_birth="2015-01-02")
     records.open_chart(client, include_psychotherapy=True)
+    # what the print path records once the system print dialog returns (tests/ui covers
+    # that printing calls it)
+    record_export(session, client, printed=True, psychotherapy=False)
     records.set_late_entry_hours(36)
     save_security_settings(session, SecuritySettings(idle_timeout_minutes=9))
     retention = RetentionService(session, clock=clock)
