@@ -10,6 +10,7 @@ import os
 import stat
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from therapynotes.cli.common import ExitCode, add_common_options, service, vault
 from therapynotes.errors import TherapyNotesError
 from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, default_config_dir
 from therapynotes.security import device_key
+from therapynotes.services.backups import list_backups
+from therapynotes.settings import AppSettings
 from therapynotes.store.connection import driver
 
 
@@ -99,6 +102,32 @@ def _vault(args: argparse.Namespace) -> Finding:
     return Finding("ok", "vault", f"{st.vault_id[:8]}…, bound to this computer's keyring")
 
 
+STALE_BACKUP_DAYS = 7
+
+
+def _backups(vault_id: str | None) -> Finding:
+    """The newest backup of this vault in the folder the app backs up to (no unlock:
+    file names and headers only)."""
+    folder_text = AppSettings.load(default_config_dir()).backup_folder
+    if not folder_text:
+        return Finding("warning", "backup", "no backup folder chosen (Backups page in the app)")
+    folder = Path(folder_text)
+    if not folder.is_dir():
+        return Finding("warning", "backup", f"backup folder {folder} is not connected")
+    try:
+        ours = [b for b in list_backups(folder) if b.header_ok and b.vault_id == vault_id]
+    except OSError as exc:
+        return Finding("warning", "backup", f"cannot read {folder} ({type(exc).__name__})")
+    if not ours:
+        return Finding("warning", "backup", f"no backup of this vault in {folder}")
+    newest = ours[-1].created_at
+    age = datetime.now(UTC) - newest
+    text = f"last backup {newest:%Y-%m-%d %H:%M} UTC in {folder}"
+    if age > timedelta(days=STALE_BACKUP_DAYS):
+        return Finding("warning", "backup", f"{text}: older than {STALE_BACKUP_DAYS} days")
+    return Finding("ok", "backup", text)
+
+
 def findings(args: argparse.Namespace) -> list[Finding]:
     vault = _vault(args)
     keyring_finding = _keyring()
@@ -113,7 +142,15 @@ def findings(args: argparse.Namespace) -> list[Finding]:
         *_mode_findings("data", vault_dir(args)),
         *_mode_findings("config", default_config_dir()),
         vault,
+        _backups(_vault_id(args)),
     ]
+
+
+def _vault_id(args: argparse.Namespace) -> str | None:
+    try:
+        return service(args).status().vault_id
+    except TherapyNotesError:
+        return None
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

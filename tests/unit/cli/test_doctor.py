@@ -32,3 +32,33 @@ def test_missing_keyring_is_unsafe(monkeypatch, capsys, vault_dir: Path) -> None
     code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
     assert code == 1
     assert "KeyringUnavailable" in out
+
+
+def test_reports_the_last_backup_of_this_vault(
+    monkeypatch, capsys, vault_dir: Path, tmp_path, clock
+) -> None:
+    from tests.support.vaults import STRONG, code_for, make_vault
+    from therapynotes.paths import default_config_dir
+    from therapynotes.services.backups import BackupService
+    from therapynotes.settings import AppSettings
+
+    svc, created = make_vault(vault_dir, clock)
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    assert "no backup folder chosen" in out
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    settings = AppSettings.load(default_config_dir())
+    settings.backup_folder = str(usb)
+    settings.save(default_config_dir())
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    assert "no backup of this vault" in out
+    session = svc.unlock(STRONG, code_for(created, clock()))
+    BackupService(session).run(usb)
+    session.lock()
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    assert "ok       backup     last backup" in out and code == 0
+    for path in usb.iterdir():
+        path.unlink()
+    usb.rmdir()
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    assert "is not connected" in out and code == 0
