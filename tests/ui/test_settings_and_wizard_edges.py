@@ -131,3 +131,25 @@ def test_emergency_kit_pdf(
     assert pdf.read_bytes().startswith(b"%PDF")
     assert "Print it" in wizard.message.text()
     window.close()
+
+
+def test_record_settings_are_saved_and_audited(unlocked: Harness) -> None:
+    from therapynotes.services.preferences import load_record_settings
+    from therapynotes.store import audit
+
+    group = _panel(unlocked).records
+    group.practice.setText("Riverside Counselling")
+    group.late.setValue(48)
+    group.years.setValue(10)
+    group.save.click()
+    assert group.saved.text() == "Saved."
+    session = unlocked.window.session
+    assert session is not None
+    saved = load_record_settings(session)
+    assert saved.practice_name == "Riverside Counselling"
+    assert saved.late_entry_hours == 48 and saved.retention.years == 10
+    rows = [e for e in audit.entries(session.conn) if e.kind == "settings.changed"]
+    assert len(rows) >= 3
+    assert all("Riverside" not in str(e.detail) for e in rows)  # names of settings only
+    group.save.click()
+    assert group.saved.text() == "No changes."

@@ -39,6 +39,7 @@ from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
@@ -124,6 +125,8 @@ class SettingsPanel(QWidget):
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Settings"))
         layout.addWidget(locking)
+        self.records = RecordSettingsGroup(self.session, self)
+        layout.addWidget(self.records)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)
