@@ -66,7 +66,7 @@ class RecordSettingsGroup(QGroupBox):
         form.addRow("Label as &late entry when signed after", self.late)
         form.addRow("Keep records &for", self.years)
         form.addRow("Age of &majority", self.majority)
-        form.addRow("Keep minors' records for", self.minor_years)
+        form.addRow("Keep minors' records after they come of age for", self.minor_years)
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         layout.addLayout(form)
         layout.addWidget(
