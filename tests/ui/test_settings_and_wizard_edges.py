@@ -153,3 +153,17 @@ def test_record_settings_are_saved_and_audited(unlocked: Harness) -> None:
     assert all("Riverside" not in str(e.detail) for e in rows)  # names of settings only
     group.save.click()
     assert group.saved.text() == "No changes."
+
+
+def test_backup_schedule_applies_at_once(unlocked: Harness) -> None:
+    from therapynotes.services.backups import BackupService
+
+    group = _panel(unlocked).backups
+    session = unlocked.window.session
+    assert session is not None
+    service = BackupService(session)
+    assert service.schedule_policy.every_hours == 4
+    group.every.setValue(12)
+    group.warn.setValue(3)
+    assert service.schedule_policy.every_hours == 12
+    assert service.schedule_policy.warn_after_days == 3

@@ -22,6 +22,7 @@ from therapynotes.backup.manifest import Manifest
 from therapynotes.backup.retention import RetentionPolicy
 from therapynotes.backup.schedule import BackupState, BackupWarning, SchedulePolicy, Trigger
 from therapynotes.backup.snapshot import Cancel, Progress
+from therapynotes.errors import TherapyNotesError
 from therapynotes.security.recovery import parse_recovery_key
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
@@ -107,7 +108,13 @@ class BackupService:
         self.session = session
         self.clock = clock
         self.retention_policy = retention_policy or self._stored_retention()
-        self.schedule_policy = schedule_policy or SchedulePolicy()
+        self._schedule_policy = schedule_policy
+
+    @property
+    def schedule_policy(self) -> SchedulePolicy:
+        """The given policy, else the one in the vault's settings (read each time, so a
+        change in Settings applies at once)."""
+        return self._schedule_policy or stored_schedule(self.session)
 
     def _stored_retention(self) -> RetentionPolicy:
         """The policy in the vault's settings (key `backup.retention`, JSON such as
@@ -330,3 +337,59 @@ def verify_backup(
         if rk is not None:
             rk.wipe()
     return VerifyReport(header, manifest)
+
+
+SCHEDULE_KEY = "backup.schedule"
+MAX_EVERY_HOURS = 7 * 24
+MAX_WARN_DAYS = 365
+
+
+def stored_schedule(session: VaultSession) -> SchedulePolicy:
+    """`backup.schedule` in the vault's settings (JSON {"every_hours": 4,
+    "warn_after_days": 7}); defaults for anything missing or out of range."""
+    row = session.conn.execute(
+        "SELECT value FROM settings WHERE key = ?", (SCHEDULE_KEY,)
+    ).fetchone()
+    try:
+        raw = json.loads(row[0]) if row else {}
+    except ValueError:
+        raw = {}
+    base = SchedulePolicy()
+    if not isinstance(raw, dict):
+        return base
+    every, warn = raw.get("every_hours"), raw.get("warn_after_days")
+    return SchedulePolicy(
+        every_hours=float(every)
+        if type(every) is int and 1 <= every <= MAX_EVERY_HOURS
+        else base.every_hours,
+        warn_after_days=float(warn)
+        if type(warn) is int and 1 <= warn <= MAX_WARN_DAYS
+        else base.warn_after_days,
+    )
+
+
+class InvalidSchedule(TherapyNotesError):
+    """Back up every 1 to 168 hours, and warn after 1 to 365 days without a good backup."""
+
+
+def save_schedule(session: VaultSession, *, every_hours: int, warn_after_days: int) -> bool:
+    """Store the schedule; an audit row names the setting (not the values). True if changed."""
+    if not (1 <= every_hours <= MAX_EVERY_HOURS and 1 <= warn_after_days <= MAX_WARN_DAYS):
+        raise InvalidSchedule
+    old = stored_schedule(session)
+    if (old.every_hours, old.warn_after_days) == (every_hours, warn_after_days):
+        return False
+    value = json.dumps({"every_hours": every_hours, "warn_after_days": warn_after_days})
+    with transaction(session.conn):
+        session.conn.execute(
+            "INSERT INTO settings(key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (SCHEDULE_KEY, value),
+        )
+        audit.append(
+            session.conn,
+            AuditKind.SETTINGS_CHANGED,
+            subject="settings",
+            detail={"area": "backup", "fields": ["schedule"]},
+        )
+    return True

@@ -39,6 +39,7 @@ from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
@@ -127,6 +128,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(locking)
         self.records = RecordSettingsGroup(self.session, self)
         layout.addWidget(self.records)
+        self.backups = BackupSettingsGroup(self.session, self)
+        layout.addWidget(self.backups)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -167,3 +167,28 @@ def test_retention_policy_from_vault_settings(vault: Vault) -> None:
     assert vault.service.retention_policy == RetentionPolicy(keep_last=5)
     conn.execute("UPDATE settings SET value = '[' WHERE key = 'backup.retention'")
     assert vault.service.retention_policy == RetentionPolicy()
+
+
+def test_stored_schedule_defaults_saves_and_refuses_out_of_range(tmp_path, clock) -> None:
+    from tests.support.vaults import STRONG, code_for, make_vault
+    from therapynotes.services.backups import InvalidSchedule, save_schedule, stored_schedule
+    from therapynotes.store import audit
+
+    svc, created = make_vault(tmp_path / "v", clock)
+    session = svc.unlock(STRONG, code_for(created, clock()))
+    try:
+        assert stored_schedule(session) == SchedulePolicy()
+        assert save_schedule(session, every_hours=8, warn_after_days=2)
+        assert not save_schedule(session, every_hours=8, warn_after_days=2)
+        assert stored_schedule(session) == SchedulePolicy(every_hours=8.0, warn_after_days=2.0)
+        with pytest.raises(InvalidSchedule):
+            save_schedule(session, every_hours=0, warn_after_days=2)
+        session.conn.execute(
+            "UPDATE settings SET value = ? WHERE key = 'backup.schedule'",
+            ('{"every_hours": 99999}',),
+        )
+        assert stored_schedule(session) == SchedulePolicy()
+        rows = [e for e in audit.entries(session.conn) if e.kind == "settings.changed"]
+        assert [r.detail for r in rows] == [{"area": "backup", "fields": ["schedule"]}]
+    finally:
+        session.lock()
