@@ -167,3 +167,28 @@ def test_backup_schedule_applies_at_once(unlocked: Harness) -> None:
     group.warn.setValue(3)
     assert service.schedule_policy.every_hours == 12
     assert service.schedule_policy.warn_after_days == 3
+
+
+def test_new_phone_from_settings_needs_both_secrets(unlocked: Harness) -> None:
+    import pyotp
+
+    from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
+
+    assert unlocked.created is not None
+    panel = _panel(unlocked)
+    panel.new_phone.click()
+    dialog = panel.findChild(ResetTotpDialog)
+    assert dialog is not None
+    dialog.passphrase.setText(STRONG)
+    dialog.key.setText(unlocked.created.recovery_key[:-1] + "Q")
+    dialog.ok.click()
+    unlocked.qtbot.waitUntil(lambda: "typing mistake" in dialog.message.text())
+    dialog.key.setText(unlocked.created.recovery_key)
+    dialog.ok.click()
+    unlocked.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    secret = dialog.manual_key.text().replace(" ", "")
+    dialog.accept()
+    unlocked.window.lock()
+    unlocked.clock.advance(30)
+    unlocked.unlock(code=str(pyotp.TOTP(secret).at(unlocked.clock())))
+    unlocked.qtbot.waitUntil(lambda: unlocked.window.session is not None)

@@ -419,15 +419,35 @@ class VaultService:
         try:
             migrations.migrate(session.conn)
             self._record_unlock(session, AuditKind.RECOVERY_USED, purpose="reset second step")
-            secret = totp.new_secret()
-            with transaction(session.conn):
-                session.conn.execute(
-                    "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
-                    (secret, _now_iso(self.clock)),
-                )
-                audit.append(session.conn, AuditKind.TOTP_RESET)
+            return self._enrol_new_totp(session)
         finally:
             session.lock("second step reset")
+
+    def reset_totp_unlocked(
+        self, session: VaultSession, passphrase: str, recovery_text: str
+    ) -> CreatedTotp:
+        """The same from Settings while unlocked: both secrets are still required, so an
+        unattended unlocked laptop is not enough to move the second step to another phone."""
+        rk = recovery.parse_recovery_key(recovery_text)
+        raw, doc = self._read_keys()
+        dek, kek_backup = self._unwrap_local(raw, doc, passphrase)
+        kek_backup.wipe()
+        from_recovery = self._unwrap_recovery(raw, doc, rk)
+        same = dek == from_recovery == session.dek
+        dek.wipe()
+        from_recovery.wipe()
+        if not same:
+            raise KeysFileCorrupt("the key slots disagree")
+        return self._enrol_new_totp(session)
+
+    def _enrol_new_totp(self, session: VaultSession) -> CreatedTotp:
+        secret = totp.new_secret()
+        with transaction(session.conn):
+            session.conn.execute(
+                "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
+                (secret, _now_iso(self.clock)),
+            )
+            audit.append(session.conn, AuditKind.TOTP_RESET)
         return CreatedTotp(totp.provisioning_uri(secret), secret)
 
     def _rebind(self, session: VaultSession, passphrase: str, passphrase_only: bool) -> None:

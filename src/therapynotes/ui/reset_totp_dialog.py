@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import CreatedTotp, VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
@@ -40,9 +41,16 @@ def _grouped(secret: str) -> str:
 
 
 class ResetTotpDialog(QDialog):
-    def __init__(self, vault: VaultService, *, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        vault: VaultService,
+        *,
+        session: VaultSession | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.vault = vault
+        self.session = session  # set when opened from Settings while unlocked
         self.setWindowTitle("Set up a new phone")
         self.setMinimumWidth(64 * GRID)
         self.pages = QStackedWidget(self)
@@ -106,9 +114,12 @@ class ResetTotpDialog(QDialog):
         )
         text.addWidget(body("Can't scan? Type this key instead:", parent=page))
         text.addWidget(self.manual_key)
-        text.addWidget(
-            body("Then close this window and unlock with a code from the new phone.", parent=page)
+        after = (
+            "From now on, use the codes from the new phone."
+            if self.session is not None
+            else "Then close this window and unlock with a code from the new phone."
         )
+        text.addWidget(body(after, parent=page))
         text.addStretch(1)
         row = hbox(spacing=3 * GRID)
         row.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
@@ -122,10 +133,21 @@ class ResetTotpDialog(QDialog):
         return page
 
     def submit(self) -> None:
-        passphrase, key, vault = self.passphrase.text(), self.key.text(), self.vault
-        Op(self, lambda: vault.reset_totp(passphrase, key)).busy(self._set_busy).success(
-            self._show
-        ).failure(lambda exc: show_inline(self.message, exc)).run()
+        passphrase, key, vault, session = (
+            self.passphrase.text(),
+            self.key.text(),
+            self.vault,
+            self.session,
+        )
+
+        def work() -> CreatedTotp:
+            if session is not None:
+                return vault.reset_totp_unlocked(session, passphrase, key)
+            return vault.reset_totp(passphrase, key)
+
+        Op(self, work).busy(self._set_busy).success(self._show).failure(
+            lambda exc: show_inline(self.message, exc)
+        ).run()
 
     def _set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

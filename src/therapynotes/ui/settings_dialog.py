@@ -39,6 +39,7 @@ from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
@@ -105,7 +106,7 @@ class SettingsPanel(QWidget):
         form.addRow("", self.minimize)
         form.addRow("Clear &copied text after", self.clipboard)
 
-        keys = QGroupBox("Passphrase and recovery key", self)
+        keys = QGroupBox("Passphrase, recovery key and phone", self)
         change = QPushButton(icon("lock"), "Change passphrase…", keys)
         change.setAccessibleName("Change passphrase")
         renew = QPushButton(icon("key"), "Make a new recovery key…", keys)
@@ -120,6 +121,9 @@ class SettingsPanel(QWidget):
         row = hbox()
         row.addWidget(change)
         row.addWidget(renew)
+        self.new_phone = QPushButton(icon("key"), "Set up a new phone…", keys)
+        self.new_phone.setAccessibleName("Set up a new phone for the second step")
+        row.addWidget(self.new_phone)
         row.addStretch(1)
         key_layout.addLayout(row)
 
@@ -139,6 +143,10 @@ class SettingsPanel(QWidget):
         self.clipboard.valueChanged.connect(self._save)
         change.clicked.connect(self.change_passphrase)
         renew.clicked.connect(self.new_recovery_key)
+        self.new_phone.clicked.connect(self.set_up_new_phone)
+
+    def set_up_new_phone(self) -> None:
+        ResetTotpDialog(self.vault, session=self.session, parent=self).open()
 
     def current(self) -> SecuritySettings:
         return SecuritySettings(
