@@ -33,16 +33,22 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME, __version__
+from therapynotes.domain.enums import NoteState
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
+from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
-from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES, SearchPage
+from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.settings_dialog import SettingsPanel
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import UnlockView
@@ -139,9 +145,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.lock_action = self._action("&Lock", lambda: self.lock("manual"), "Ctrl+L", "lock")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "quit")
-        self.new_note_action = self._action("&New note", lambda: None, "Ctrl+N", "note")
-        self.new_note_action.setEnabled(False)
-        self.new_note_action.setToolTip("Add a client first")
+        self.new_note_action = self._action("&New note…", self.new_note, "Ctrl+N", "note")
+        self.new_note_action.setToolTip("New note for the open client")
         self.settings_action = self._action(
             "&Settings…", lambda: self.show_view("settings"), "Ctrl+,", "settings"
         )
@@ -170,7 +175,11 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
-        self.record_actions = [self.settings_action, *self.view_actions.values()]
+        self.record_actions = [
+            self.settings_action,
+            self.new_note_action,
+            *self.view_actions.values(),
+        ]
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -246,16 +255,29 @@ class MainWindow(QMainWindow):
             self.gate.deleteLater()
             self.gate = None
         self._set_locked_ui(False)
-        self.show_view(self.ctx.settings.last_view)
+        last_view = self.ctx.settings.last_view
+        self.clients_page().restore_place()
+        self.show_view(last_view)
         self.idle.start()
         self.unlocked.emit()
 
     def _build_pages(self, session: VaultSession) -> None:
+        records = RecordsAccess(session, clock=self.ctx.clock)
         for view_id in VIEW_IDS:
-            if view_id == "settings":
+            if view_id == "home":
+                home = HomePage(self.ctx, session, records)
+                home.due_chosen.connect(self._open_due)
+                page: QWidget = home
+            elif view_id == "clients":
+                page = ClientsPage(self.ctx, session, records)
+            elif view_id == "search":
+                search = SearchView(self.ctx, session, records)
+                search.open_requested.connect(self._open_found)
+                page = search
+            elif view_id == "settings":
                 panel = SettingsPanel(self.ctx.vault, session)
                 panel.security_changed.connect(self.apply_security)
-                page: QWidget = panel
+                page = panel
             else:
                 page = PAGE_FACTORIES[view_id](self.ctx, session)
             page.setProperty("holdsRecords", True)
@@ -274,8 +296,11 @@ class MainWindow(QMainWindow):
         page = self.pages[view_id]
         self.content.setCurrentWidget(page)
         self.ctx.settings.last_view = view_id
-        if isinstance(page, SearchPage):
+        if isinstance(page, SearchView):
             page.field.setFocus()
+            page.field.selectAll()
+        if isinstance(page, HomePage):
+            page.refresh()
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view
@@ -285,6 +310,50 @@ class MainWindow(QMainWindow):
             view_id = VIEW_IDS[row]
             if self.pages.get(view_id) is not self.content.currentWidget():
                 self.show_view(view_id)
+
+    # --- record navigation -----------------------------------------------------------
+
+    def clients_page(self) -> ClientsPage:
+        page = self.pages["clients"]
+        assert isinstance(page, ClientsPage)  # noqa: S101 - built by _build_pages
+        return page
+
+    def new_note(self) -> None:
+        """Ctrl+N: a new note for the open client."""
+        if self.session is None:
+            return
+        page = self.clients_page()
+        if page.chart is None:
+            self.show_view("clients")
+            self.statusBar().showMessage("Open a client's chart first, then start a note.", 5000)
+            return
+        self.show_view("clients")
+        page.new_note()
+
+    def _open_found(self, client_id: int, note_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
+
+    def _open_due(self, client_id: int, session_id: int) -> None:
+        """A note due: open that session's draft, or start one from the last note."""
+        self.show_view("clients")
+        page = self.clients_page()
+        chart = page.open_client(ClientId(client_id))
+        if chart is None or chart.chart is None:
+            return
+        draft = next(
+            (
+                n
+                for n in chart.chart.notes
+                if n.session_id == session_id and n.state is NoteState.DRAFT
+            ),
+            None,
+        )
+        if draft is not None:
+            chart.show_notes(draft.id)
+        else:
+            chart.show_notes()
+            chart.notes.start_note("soap", SessionId(session_id), from_last=True)
 
     # --- locking ---------------------------------------------------------------------
 
@@ -325,6 +394,10 @@ class MainWindow(QMainWindow):
     def _destroy_pages(self) -> None:
         self.central.setCurrentWidget(self.shell)
         for page in self.pages.values():
+            clear = getattr(page, "clear", None)
+            if callable(clear):
+                with contextlib.suppress(Exception):  # clearing must never stop a lock
+                    clear()
             self.content.removeWidget(page)
             page.hide()
             page.deleteLater()

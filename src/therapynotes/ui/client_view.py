@@ -1,0 +1,141 @@
+"""A client's chart: a header (name, status, alerts; never in the window title) with the
+chart's actions, and tabs: Overview, Sessions, Notes, Treatment plan, Diagnoses,
+Attachments, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
+inside the chart refresh it without a new audit row."""
+
+from __future__ import annotations
+
+import importlib
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
+
+from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.models import Chart
+from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.notes import NotesTab
+from therapynotes.ui.chart_tabs.overview import DiagnosesTab, HistoryTab, OverviewTab, PlanTab
+from therapynotes.ui.chart_tabs.sessions import SessionsTab
+from therapynotes.ui.client_dialog import STATUS_WORDS
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
+
+NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
+
+
+class ClientChartView(QWidget):
+    chart_changed = Signal()  # the client list refreshes its counts
+    note_opened = Signal(int)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        records: RecordsAccess,
+        client_id: ClientId,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.records = records
+        self.client_id = client_id
+        self.chart: Chart | None = None
+        self.setAccessibleName("Client chart")
+        layout = vbox(self, spacing=GRID)
+        top = hbox()
+        self.name = heading("", size_delta=4, parent=self)
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Client status")
+        self.records_button = QPushButton("Records request (PDF)…", self)
+        self.records_button.setAccessibleName("Records request")
+        self.records_button.clicked.connect(self.records_request)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.status)
+        top.addWidget(self.records_button)
+        layout.addLayout(top)
+        self.alerts = QLabel(self)
+        self.alerts.setAccessibleName("Alerts")
+        self.alerts.setWordWrap(True)
+        layout.addWidget(self.alerts)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setAccessibleName("Chart sections")
+        self.overview = OverviewTab(records, self)
+        self.sessions = SessionsTab(records, client_id, self)
+        self.notes = NotesTab(records, client_id, self)
+        self.plan = PlanTab(records, self)
+        self.diagnoses = DiagnosesTab(records, self)
+        self.attachments = AttachmentsTab(records, client_id, self)
+        self.history = HistoryTab(records, self)
+        for title, tab in (
+            ("Overview", self.overview),
+            ("Sessions", self.sessions),
+            ("Notes", self.notes),
+            ("Treatment plan", self.plan),
+            ("Diagnoses", self.diagnoses),
+            ("Attachments", self.attachments),
+            ("History", self.history),
+        ):
+            self.tabs.addTab(tab, title)
+            if hasattr(tab, "changed"):
+                tab.changed.connect(self.refresh)
+        self.notes.note_opened.connect(self.note_opened)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        layout.addWidget(self.tabs, 1)
+
+    def load(self) -> bool:
+        """Open the chart (audited). False when the client is gone."""
+        client_id = self.client_id
+        chart = self.records.call(lambda s: s.open_chart(client_id))
+        self._show(chart)
+        return True
+
+    def refresh(self) -> None:
+        client_id = self.client_id
+        chart = self.records.call(lambda s: s.open_chart(client_id, record_view=False))
+        self._show(chart)
+        self.chart_changed.emit()
+
+    def _show(self, chart: Chart) -> None:
+        self.chart = chart
+        fields = chart.client.fields
+        name = chart.client.display_name
+        if fields.pronouns:
+            name += f" ({fields.pronouns})"
+        self.name.setText(name)
+        self.status.setText(STATUS_WORDS[fields.status])
+        self.alerts.setText(f"Alert: {fields.alerts}" if fields.alerts else "")
+        self.alerts.setVisible(bool(fields.alerts))
+        for tab in (self.overview, self.sessions, self.notes, self.diagnoses, self.attachments):
+            tab.show_chart(chart)
+        self._tab_shown(self.tabs.currentIndex())
+
+    def _tab_shown(self, index: int) -> None:
+        """Plan versions and history load when their tab is shown."""
+        tab = self.tabs.widget(index)
+        if self.chart is not None and tab in (self.plan, self.history):
+            tab.show_chart(self.chart)  # type: ignore[attr-defined]
+
+    def show_notes(self, note_id: NoteId | None = None) -> None:
+        self.tabs.setCurrentWidget(self.notes)
+        if note_id is not None:
+            self.notes.open_note(note_id)
+
+    def records_request(self) -> None:
+        try:
+            module = importlib.import_module("therapynotes.ui.chart_pdf")
+        except ImportError:
+            box = QMessageBox(QMessageBox.Icon.Information, "Records request", NOT_AVAILABLE)
+            box.setParent(self, box.windowFlags())
+            plain_buttons(box)
+            box.open()
+            return
+        module.export_chart_pdf(self, self.ctx, self.client_id)
+
+    def clear(self) -> None:
+        """Drop record text held outside the widget tree (before a lock deletes us)."""
+        self.notes.editor.clear()
+        for tab in (self.sessions, self.notes, self.diagnoses, self.attachments, self.history):
+            tab.model.clear()
+        self.notes.private_model.clear()
+        self.chart = None

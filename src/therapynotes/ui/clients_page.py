@@ -1,0 +1,108 @@
+"""The Clients page: the three-pane layout (client list | chart with its note list | the
+note). Remembers the open client and note as ids (never names) in the non-secret
+settings, so unlocking returns to the same place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
+
+from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.records_errors import ClientNotFound
+from therapynotes.services.session import VaultSession
+from therapynotes.ui.client_list import ClientListView
+from therapynotes.ui.client_view import ClientChartView
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.widgets import GRID, vbox
+
+
+class ClientsPage(QWidget):
+    view_id = "clients"
+
+    def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.records = records
+        self.setObjectName("Page_clients")
+        self.setAccessibleName("Clients")
+        layout = vbox(self, margins=2 * GRID)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.list = ClientListView(records, self)
+        self.list.client_chosen.connect(lambda cid: self.open_client(ClientId(cid)))
+        self.stack = QStackedWidget(self)
+        self.placeholder = QLabel("Choose a client to open their chart.", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.placeholder)
+        self.chart: ClientChartView | None = None
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([36 * GRID, 110 * GRID])
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter)
+        del session
+
+    def open_client(self, client_id: ClientId) -> ClientChartView | None:
+        if self.chart is not None and self.chart.client_id == client_id:
+            return self.chart
+        self.close_chart()
+        chart = ClientChartView(self.ctx, self.records, client_id, self)
+        try:
+            chart.load()
+        except ClientNotFound:
+            chart.deleteLater()
+            self.ctx.settings.last_ids = {}
+            return None
+        chart.chart_changed.connect(self.list.refresh)
+        chart.note_opened.connect(self._remember_note)
+        self.stack.addWidget(chart)
+        self.stack.setCurrentWidget(chart)
+        self.chart = chart
+        self.list.select(client_id)
+        self.ctx.settings.last_ids = {"client": str(int(client_id))}
+        window = self.window()
+        if hasattr(window, "register_draft_saver"):
+            window.register_draft_saver(chart.notes.editor)
+        return chart
+
+    def close_chart(self) -> None:
+        if self.chart is not None:
+            self.chart.notes.editor.save_draft()
+            self.chart.clear()
+            self.stack.removeWidget(self.chart)
+            self.chart.deleteLater()
+            self.chart = None
+
+    def _remember_note(self, note_id: int) -> None:
+        if self.chart is not None:
+            self.ctx.settings.last_ids = {
+                "client": str(int(self.chart.client_id)),
+                "note": str(note_id),
+            }
+
+    def open_note(self, client_id: ClientId, note_id: NoteId | None) -> None:
+        chart = self.open_client(client_id)
+        if chart is not None:
+            chart.show_notes(note_id)
+
+    def restore_place(self) -> None:
+        """After unlock: back to the client and note that were open (ids only)."""
+        ids = dict(self.ctx.settings.last_ids)
+        if "client" not in ids or not ids["client"].isdigit():
+            return
+        client_id = ClientId(int(ids["client"]))
+        note = ids.get("note", "")
+        self.open_note(client_id, NoteId(int(note)) if note.isdigit() else None)
+
+    def new_note(self) -> None:
+        if self.chart is None:
+            return
+        self.chart.show_notes()
+        self.chart.notes.new_note()
+
+    def clear(self) -> None:
+        if self.chart is not None:
+            self.chart.clear()
+        self.list.model.clear()
+        self.list.search.clear()
