@@ -114,7 +114,7 @@ class ClientChartView(QWidget):
         """Plan versions and history load when their tab is shown."""
         tab = self.tabs.widget(index)
         if self.chart is not None and tab in (self.plan, self.history):
-            tab.show_chart(self.chart)  # type: ignore[attr-defined]
+            tab.show_chart(self.chart)
 
     def show_notes(self, note_id: NoteId | None = None) -> None:
         self.tabs.setCurrentWidget(self.notes)

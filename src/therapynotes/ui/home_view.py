@@ -56,14 +56,14 @@ class HomePage(QWidget):
         self.due_table.activated.connect(self._chosen)
         self.due_table.doubleClicked.connect(self._chosen)
         self.due_table.clicked.connect(self._chosen)
-        self.due_card.layout().addWidget(self.due_table)
+        self.due_card.layout_.addWidget(self.due_table)
         layout.addWidget(self.due_card, 2)
         self.today_card = Card("Today's sessions", "", parent=self)
         self.today_model = DueModel(self)
         self.today_table = table_view(self.today_model, "Today's sessions", self.today_card)
         self.today_table.activated.connect(self._chosen_today)
         self.today_table.clicked.connect(self._chosen_today)
-        self.today_card.layout().addWidget(self.today_table)
+        self.today_card.layout_.addWidget(self.today_table)
         layout.addWidget(self.today_card, 1)
         folder = ctx.settings.backup_folder
         text = (
@@ -93,7 +93,7 @@ class HomePage(QWidget):
             table.setColumnWidth(0, 26 * GRID)
             table.setColumnWidth(1, 26 * GRID)
 
-    def _fetch(self, service):  # type: ignore[no-untyped-def]
+    def _fetch(self, service):
         due = service.notes_due()
         names = {c.id: c.display_name for c in service.list_clients(include_all=True)}
         today_iso = date.fromtimestamp(service.clock()).isoformat()  # noqa: DTZ012

@@ -43,6 +43,7 @@ class Card(QFrame):
         self.setAutoFillBackground(True)
         self.setAccessibleName(title)
         layout = vbox(self, margins=2 * GRID)
+        self.layout_ = layout
         layout.addWidget(heading(title, size_delta=1))
         self.text = body(text)
         layout.addWidget(self.text)

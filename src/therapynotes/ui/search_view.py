@@ -74,7 +74,7 @@ class SearchResultModel(RowTableModel[SearchHit]):
             .replace("]", "")
         )
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # type: ignore[no-untyped-def]
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if role == self.HTML_ROLE:
             row = self.row_at(index)
             return snippet_html(row.snippet, row.source) if row is not None else None
@@ -89,7 +89,7 @@ class SnippetDelegate(QStyledItemDelegate):
         painter: QPainter,
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
-    ) -> None:  # type: ignore[override]
+    ) -> None:
         opt = QStyleOptionViewItem(option)
         self.initStyleOption(opt, index)
         opt.text = ""
@@ -112,7 +112,7 @@ class SnippetDelegate(QStyledItemDelegate):
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> QSize:  # type: ignore[override]  # noqa: N802
+    ) -> QSize:  # noqa: N802
         size = super().sizeHint(option, index)
         return QSize(size.width(), max(size.height(), 4 * GRID))
 
@@ -136,6 +136,11 @@ class SearchView(QWidget):
         self.field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.field.setClearButtonEnabled(True)
         layout.addWidget(self.field)
+        layout.addLayout(self._build_filters(records))
+        self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
+        self._finish(layout)
+
+    def _build_filters(self, records: RecordsAccess):  # type: ignore[no-untyped-def]
         filters = hbox()
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
@@ -161,8 +166,9 @@ class SearchView(QWidget):
         filters.addWidget(self.until)
         filters.addWidget(self.private)
         filters.addStretch(1)
-        layout.addLayout(filters)
-        self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
+        return filters
+
+    def _finish(self, layout) -> None:  # type: ignore[no-untyped-def]
         self.status.setAccessibleName("Search status")
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
@@ -197,7 +203,7 @@ class SearchView(QWidget):
         since, until = self.since.iso(), self.until.iso()
         private = self.private.isChecked()
 
-        def work(service):  # type: ignore[no-untyped-def]
+        def work(service):
             return service.search(
                 text,
                 client_id=client,

@@ -10,7 +10,15 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableView
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -73,16 +81,9 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return self.rows[index.row()]
 
 
-def table_view(model: QAbstractTableModel, name: str, parent: Any = None) -> Any:
+def table_view(model: QAbstractItemModel, name: str, parent: Any = None) -> QTableView:
     """A QTableView the way every list here looks: whole rows, no grid, last column
     stretching, sortable only where a proxy sorts."""
-    from PySide6.QtWidgets import (
-        QAbstractButton,
-        QAbstractItemView,
-        QHeaderView,
-        QTableView,
-    )  # noqa: PLC0415
-
     view = QTableView(parent)
     view.setModel(model)
     view.setAccessibleName(name)

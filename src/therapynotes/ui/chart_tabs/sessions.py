@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import Enum
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, Signal
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -140,8 +140,10 @@ class SessionDialog(QDialog):
         return chosen
 
     def times(self) -> tuple[datetime, datetime]:
+        d = self.date.date()
+
         def at(time: QTime) -> datetime:
-            return QDateTime(self.date.date(), time).toPython().astimezone()  # type: ignore[no-any-return]
+            return datetime(d.year(), d.month(), d.day(), time.hour(), time.minute()).astimezone()
 
         return at(self.start.time()), at(self.end.time())
 

@@ -1,0 +1,95 @@
+"""Every record model under QAbstractItemModelTester; note labels (void, addendum, late
+entry); psychotherapy notes kept out of search unless asked; group sessions show in each
+participant's chart."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtTest import QAbstractItemModelTester
+
+from tests.ui.conftest import Harness
+from tests.ui.test_records_flow import clients
+from therapynotes.domain.enums import Modality
+from therapynotes.domain.models import ClientFields
+from therapynotes.ui.search_view import SearchView, snippet_html
+
+
+def _practice(h: Harness):  # type: ignore[no-untyped-def]
+    h.window.show_view("clients")
+    page = clients(h)
+    service = page.records.service
+    a = service.create_client(ClientFields(legal_name="Ada Group"))
+    b = service.create_client(ClientFields(legal_name="Bo Group"))
+    start = datetime.fromtimestamp(h.clock(), UTC) - timedelta(days=3)
+    sid = service.log_session(
+        [a, b],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        service_code="90853",
+        modality=Modality.IN_PERSON,
+    )
+    page.list.refresh()
+    return page, service, a, b, sid
+
+
+def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
+    unlocked: Harness,
+) -> None:
+    page, service, a, b, sid = _practice(unlocked)
+    late = service.start_note(a, "soap", session_id=sid, sections={"subjective": "grouptalk"})
+    service.sign_note(late)  # three days after the session: late entry
+    service.add_addendum(late, "one more thing")
+    void = service.start_note(a, "freeform", sections={"text": "wrong chart"})
+    service.sign_note(void)
+    service.void_note(void, "written in the wrong chart")
+    service.start_note(a, "psychotherapy", sections={"process": "privatemusing"})
+    testers = [QAbstractItemModelTester(page.list.model), QAbstractItemModelTester(page.list.proxy)]
+    chart = page.open_client(a)
+    assert chart is not None
+    chart.notes.private_toggle.setChecked(True)
+    chart.tabs.setCurrentWidget(chart.history)
+    unlocked.qtbot.waitUntil(lambda: chart.history.model.rowCount() > 0)
+    for model in (
+        chart.sessions.model,
+        chart.notes.model,
+        chart.notes.private_model,
+        chart.diagnoses.model,
+        chart.attachments.model,
+        chart.history.model,
+    ):
+        testers.append(QAbstractItemModelTester(model))
+    labels = [chart.notes.model.index(r, 2).data() for r in range(chart.notes.model.rowCount())]
+    assert "Voided" in labels
+    assert any("Late entry" in x and "1 addendum" in x for x in labels)
+    assert chart.notes.private_model.rowCount() == 1
+    chart.notes.open_note(chart.notes.private_model.rows[0].id)
+    assert chart.notes.editor.marker.isVisible() or chart.notes.editor.marker.isVisibleTo(
+        chart.notes.editor
+    )
+    assert chart.sessions.model.rowCount() == 1
+    assert chart.sessions.model.index(0, 5).data() == "Group of 2"
+    other = page.open_client(b)
+    assert other is not None and other.sessions.model.rowCount() == 1
+    assert len(testers) == 8
+
+
+def test_psychotherapy_notes_only_in_search_when_asked(unlocked: Harness) -> None:
+    _page, service, a, _b, _sid = _practice(unlocked)
+    service.start_note(a, "psychotherapy", sections={"process": "privatemusing"})
+    unlocked.window.show_view("search")
+    search = unlocked.window.pages["search"]
+    assert isinstance(search, SearchView)
+    QAbstractItemModelTester(search.model)
+    search.field.setText("privatemusing")
+    search.run_search()
+    unlocked.qtbot.waitUntil(lambda: search.status.text().startswith("Nothing found"))
+    search.private.setChecked(True)
+    search.run_search()
+    unlocked.qtbot.waitUntil(lambda: search.model.rowCount() == 1)
+    assert search.model.index(0, 2).data() == "Psychotherapy note: private"
+
+
+def test_snippets_are_escaped_before_highlighting() -> None:
+    assert snippet_html("a <b>x</b> \x02hit\x03", "note") == "a &lt;b&gt;x&lt;/b&gt; <b>hit</b>"
+    assert snippet_html("[Ada] <i>", "client") == "<b>Ada</b> &lt;i&gt;"
