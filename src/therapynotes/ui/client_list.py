@@ -22,7 +22,7 @@ from therapynotes.domain.models import ClientSummary
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import RecordsAccess, day
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
 EMPTY_TEXT = "No clients yet. Add your first client."
@@ -109,7 +109,7 @@ class ClientListView(QWidget):
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
         layout.addWidget(self.search)
         self.stack = QStackedWidget(self)
-        self.table = table_view(self.proxy, "Clients", self)
+        self.table = table_view(self.proxy, "Clients", self, stretch=0)
         self.table.setSortingEnabled(False)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)
@@ -122,12 +122,16 @@ class ClientListView(QWidget):
         layout.addWidget(self.stack, 1)
         self.refresh()
 
+    def set_compact(self, compact: bool) -> None:
+        """Beside an open chart only the name and notes due show (three panes)."""
+        for column in (ClientColumn.STATUS, ClientColumn.LAST_SESSION):
+            self.table.setColumnHidden(list(ClientColumn).index(column), compact)
+
     def refresh(self) -> None:
         rows = self.records.call(lambda s: s.list_clients(include_all=True))
         self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
-        self.table.resizeColumnToContents(0)
-        self.table.setColumnWidth(0, max(self.table.columnWidth(0), 22 * GRID))
+        fit_columns(self.table)
 
     def select(self, client_id: ClientId) -> None:
         row = self.model.index_of(client_id)

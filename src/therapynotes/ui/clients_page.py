@@ -16,6 +16,8 @@ from therapynotes.ui.context import AppContext
 from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.widgets import GRID, vbox
 
+COMPACT_LIST = 28 * GRID
+
 
 class ClientsPage(QWidget):
     view_id = "clients"
@@ -38,7 +40,7 @@ class ClientsPage(QWidget):
         self.splitter.addWidget(self.list)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([36 * GRID, 110 * GRID])
+        self.splitter.setSizes([44 * GRID, 120 * GRID])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter)
         del session
@@ -59,6 +61,8 @@ class ClientsPage(QWidget):
         self.stack.addWidget(chart)
         self.stack.setCurrentWidget(chart)
         self.chart = chart
+        self.list.set_compact(True)
+        self.splitter.setSizes([COMPACT_LIST, max(self.width() - COMPACT_LIST, COMPACT_LIST)])
         self.list.select(client_id)
         self.ctx.settings.last_ids = {"client": str(int(client_id))}
         window = self.window()

@@ -14,8 +14,10 @@ from therapynotes.services.session import VaultSession
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, heading, vbox
+
+VISIBLE_ROWS = 8
 
 
 class DueColumn(Enum):
@@ -52,19 +54,21 @@ class HomePage(QWidget):
         layout.addWidget(heading("Home", parent=self))
         self.due_card = Card("Notes due", "", parent=self)
         self.due_model = DueModel(self)
-        self.due_table = table_view(self.due_model, "Notes due", self.due_card)
+        self.due_table = table_view(self.due_model, "Notes due", self.due_card, stretch=2)
         self.due_table.activated.connect(self._chosen)
         self.due_table.doubleClicked.connect(self._chosen)
         self.due_table.clicked.connect(self._chosen)
         self.due_card.layout_.addWidget(self.due_table)
-        layout.addWidget(self.due_card, 2)
+        layout.addWidget(self.due_card)
         self.today_card = Card("Today's sessions", "", parent=self)
         self.today_model = DueModel(self)
-        self.today_table = table_view(self.today_model, "Today's sessions", self.today_card)
+        self.today_table = table_view(
+            self.today_model, "Today's sessions", self.today_card, stretch=2
+        )
         self.today_table.activated.connect(self._chosen_today)
         self.today_table.clicked.connect(self._chosen_today)
         self.today_card.layout_.addWidget(self.today_table)
-        layout.addWidget(self.today_card, 1)
+        layout.addWidget(self.today_card)
         folder = ctx.settings.backup_folder
         text = (
             f"Backups go to {folder}."
@@ -73,6 +77,7 @@ class HomePage(QWidget):
         )
         self.backup_card = Card("Backups", text, parent=self)
         layout.addWidget(self.backup_card)
+        layout.addStretch(1)
         self.refresh()
 
     def refresh(self) -> None:
@@ -90,8 +95,10 @@ class HomePage(QWidget):
         self.today_card.text.setText("No sessions today." if not today else f"{len(today)} today.")
         self.today_table.setVisible(bool(today))
         for table in (self.due_table, self.today_table):
-            table.setColumnWidth(0, 26 * GRID)
-            table.setColumnWidth(1, 26 * GRID)
+            fit_columns(table)
+            rows = min(table.model().rowCount(), VISIBLE_ROWS)
+            height = table.horizontalHeader().height() + 2 * table.frameWidth()
+            table.setFixedHeight(height + rows * table.verticalHeader().defaultSectionSize())
 
     def _fetch(self, service):
         due = service.notes_due()

@@ -8,15 +8,16 @@ drops every piece of note text it holds (editors, undo history, addenda).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QFont, QTextBlockFormat, QTextCursor
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPalette, QResizeEvent, QTextBlockFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,9 +42,10 @@ AUTOSAVE_MS = 2000  # after the last keystroke
 AUTOSAVE_MAX_S = 5  # while typing without pause
 EDITOR_POINT_SIZE = 11.5
 LINE_HEIGHT_PERCENT = 135
+MIN_LINES = 4
 
 
-def comfortable(editor: QPlainTextEdit) -> None:
+def comfortable(editor: QTextEdit) -> None:
     """11-12 pt and about 1.35 line spacing for long text."""
     font = QFont(editor.font())
     font.setPointSizeF(EDITOR_POINT_SIZE)
@@ -58,20 +60,39 @@ def comfortable(editor: QPlainTextEdit) -> None:
     editor.textCursor().mergeBlockFormat(fmt)
 
 
-class SectionEditor(QPlainTextEdit):
+class SectionEditor(QTextEdit):
+    """Plain text only (rich text is refused on paste). A QTextEdit rather than a
+    QPlainTextEdit because only its layout honours the 1.35 line height."""
+
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAcceptRichText(False)
         self.setAccessibleName(title)
         self.setAccessibleDescription(prompt)
         self.setPlaceholderText(prompt)
         self.setTabChangesFocus(True)
-        self.setMinimumHeight(12 * GRID)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._grow)
+        self._grow()
+
+    def _grow(self, *_args: object) -> None:
+        """Grow with the text, so the note scrolls as one page, not box by box."""
+        line = self.fontMetrics().lineSpacing() * LINE_HEIGHT_PERCENT / 100
+        text_height = max(MIN_LINES * line, self.document().size().height())
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        self.setFixedHeight(int(text_height + margins) + GRID // 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._grow()
 
     def load(self, text: str) -> None:
         self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
         self.setPlainText(text)
         comfortable(self)
         self.setUndoRedoEnabled(True)
+        self._grow()
 
 
 class NoteEditorWidget(QWidget):
@@ -190,10 +211,13 @@ class NoteEditorWidget(QWidget):
             editor = SectionEditor(section.title, section.prompt, self.page)
             editor.load(note.sections.get(section.key, ""))
             editor.setReadOnly(not draft)
+            if not draft:  # a signed note reads as a document, not as a form
+                editor.setFrameShape(QFrame.Shape.NoFrame)
+                editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
             label.setBuddy(editor)
             editor.textChanged.connect(self._changed)
             self.sections_layout.addWidget(label)
-            self.sections_layout.addWidget(editor, 1)
+            self.sections_layout.addWidget(editor)
             self.editors[section.key] = editor
         if note.state is NoteState.VOIDED:
             self.sections_layout.addWidget(body(f"Voided: {note.void_reason or ''}", parent=self))
@@ -205,6 +229,7 @@ class NoteEditorWidget(QWidget):
         self.sign_button.setVisible(draft)
         self.addendum_button.setVisible(note.state is NoteState.SIGNED)
         self.void_button.setVisible(note.state is NoteState.SIGNED)
+        self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
 
@@ -244,6 +269,9 @@ class NoteEditorWidget(QWidget):
             return
         if self.note.state is NoteState.DRAFT:
             seconds = max(0, int(self.records.clock() - self.saved_at))
+            if seconds < 1:
+                self.saved.setText("Saved just now")
+                return
             when = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
             self.saved.setText(f"Saved {when} ago")
 

@@ -29,7 +29,7 @@ from therapynotes.ui.client_dialog import OptionalDateEdit
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import KIND_WORDS, PRIVATE_MARK, RecordsAccess, day
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, heading, vbox
 
 MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
@@ -173,7 +173,7 @@ class SearchView(QWidget):
         self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.model = SearchResultModel(self)
-        self.table = table_view(self.model, "Search results", self)
+        self.table = table_view(self.model, "Search results", self, stretch=3)
         self.table.setItemDelegateForColumn(3, SnippetDelegate(self.table))
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
@@ -222,9 +222,7 @@ class SearchView(QWidget):
         if generation != self.generation:
             return  # a newer query is on its way
         self.model.set_rows(hits)
-        self.table.setColumnWidth(0, 22 * GRID)
-        self.table.setColumnWidth(1, 14 * GRID)
-        self.table.setColumnWidth(2, 22 * GRID)
+        fit_columns(self.table)
         count = len(hits)
         self.status.setText(
             "Nothing found. Try fewer words or another spelling."

@@ -81,7 +81,9 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
         return self.rows[index.row()]
 
 
-def table_view(model: QAbstractItemModel, name: str, parent: Any = None) -> QTableView:
+def table_view(
+    model: QAbstractItemModel, name: str, parent: Any = None, *, stretch: int = -1
+) -> QTableView:
     """A QTableView the way every list here looks: whole rows, no grid, last column
     stretching, sortable only where a proxy sorts."""
     view = QTableView(parent)
@@ -95,8 +97,13 @@ def table_view(model: QAbstractItemModel, name: str, parent: Any = None) -> QTab
     view.setWordWrap(False)
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setHighlightSections(False)
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(stretch < 0)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setResizeContentsPrecision(100)  # measure the first rows, not 300 notes
+    if stretch >= 0:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     view.horizontalHeader().setDefaultAlignment(
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
@@ -104,3 +111,12 @@ def table_view(model: QAbstractItemModel, name: str, parent: Any = None) -> QTab
     for child in view.findChildren(QAbstractButton):
         child.setAccessibleName("Select all rows")
     return view
+
+
+def fit_columns(view: QTableView) -> None:
+    """Size the columns to their contents (after new rows), leaving the stretching one."""
+    header = view.horizontalHeader()
+    for column in range(header.count()):
+        if header.sectionResizeMode(column) is not QHeaderView.ResizeMode.Stretch:
+            view.resizeColumnToContents(column)
+            header.resizeSection(column, header.sectionSize(column) + 16)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QScroll
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
 from therapynotes.ui.records_access import RecordsAccess, attempt, local_time
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
 
@@ -81,14 +81,13 @@ class AttachmentsTab(QWidget):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.table = table_view(self.model, "Attachments", self)
+        self.table = table_view(self.model, "Attachments", self, stretch=0)
         self.table.activated.connect(lambda _i: self.open_selected())
         layout.addWidget(self.table, 1)
 
     def show_chart(self, chart: Chart) -> None:
         self.model.set_rows(list(chart.attachments))
-        self.table.setColumnWidth(0, 32 * GRID)
-        self.table.setColumnWidth(1, 18 * GRID)
+        fit_columns(self.table)
 
     def selected(self) -> AttachmentMeta | None:
         return self.model.row_at(self.table.currentIndex())

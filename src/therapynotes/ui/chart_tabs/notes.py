@@ -32,7 +32,7 @@ from therapynotes.ui.records_access import (
     day,
     note_state_label,
 )
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
 
@@ -120,7 +120,7 @@ class NotesTab(QWidget):
         row.addStretch(1)
         lists.addLayout(row)
         self.model = NoteListModel(self)
-        self.table = table_view(self.model, "Notes", self)
+        self.table = table_view(self.model, "Notes", self, stretch=2)
         self.table.clicked.connect(lambda i: self._open_from(self.model, i))
         self.table.activated.connect(lambda i: self._open_from(self.model, i))
         lists.addWidget(self.table, 3)
@@ -131,7 +131,7 @@ class NotesTab(QWidget):
         self.private_label = QLabel(f"{PRIVATE_MARK}. Kept apart from the record.", self)
         self.private_label.setWordWrap(True)
         self.private_model = NoteListModel(self)
-        self.private_table = table_view(self.private_model, "Psychotherapy notes", self)
+        self.private_table = table_view(self.private_model, "Psychotherapy notes", self, stretch=2)
         self.private_table.clicked.connect(lambda i: self._open_from(self.private_model, i))
         for widget in (self.private_label, self.private_table):
             widget.setVisible(False)
@@ -141,14 +141,13 @@ class NotesTab(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([40 * GRID, 90 * GRID])
+        self.splitter.setSizes([50 * GRID, 100 * GRID])
         layout.addWidget(self.splitter)
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart
         self.model.set_rows([n for n in chart.notes if not n.is_psychotherapy])
-        self.table.setColumnWidth(0, 14 * GRID)
-        self.table.setColumnWidth(1, 18 * GRID)
+        fit_columns(self.table)
         if self.private_toggle.isChecked():
             self._load_private()
         if self.editor.note is not None:
@@ -170,8 +169,7 @@ class NotesTab(QWidget):
             lambda s: s.open_chart(self.client_id, include_psychotherapy=True)
         )
         self.private_model.set_rows([n for n in chart.notes if n.is_psychotherapy])
-        self.private_table.setColumnWidth(0, 14 * GRID)
-        self.private_table.setColumnWidth(1, 18 * GRID)
+        fit_columns(self.private_table)
 
     def _open_from(self, model: NoteListModel, index: QModelIndex) -> None:
         note = model.row_at(index)

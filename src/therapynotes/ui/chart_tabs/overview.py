@@ -24,7 +24,7 @@ from therapynotes.domain.models import Chart, Diagnosis, TreatmentPlan
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
-from therapynotes.ui.table_model import RowTableModel, table_view
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
 
@@ -180,14 +180,13 @@ class DiagnosesTab(QWidget):
         row.addWidget(self.add_button)
         row.addStretch(1)
         layout.addLayout(row)
-        self.table = table_view(self.model, "Diagnoses", self)
+        self.table = table_view(self.model, "Diagnoses", self, stretch=1)
         layout.addWidget(self.table, 1)
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart
         self.model.set_rows(list(chart.diagnoses))
-        self.table.setColumnWidth(0, 10 * GRID)
-        self.table.setColumnWidth(1, 50 * GRID)
+        fit_columns(self.table)
 
     def add(self) -> DiagnosisDialog | None:
         if self.chart is None:
@@ -311,5 +310,4 @@ class HistoryTab(QWidget):
 
     def _loaded(self, rows: list[AuditEntry]) -> None:
         self.model.set_rows(list(reversed(rows)))
-        self.table.setColumnWidth(0, 22 * GRID)
-        self.table.setColumnWidth(1, 22 * GRID)
+        fit_columns(self.table)
