@@ -139,6 +139,7 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     client = page.list.model.rows[0].id
     chart = page.open_client(client)
     assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
     shoot(window, f"{prefix}chart-overview")
     for index, name in enumerate(
         ("overview", "sessions", "notes", "plan", "diagnoses", "attachments", "history")
@@ -164,6 +165,7 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     window._open_due(int(due.client_id), int(due.session_id))  # as a click on Home does
     chart = page.chart
     assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
     first = next(iter(chart.notes.editor.editors.values()))
     first.append("Client reports a calmer week.")
     chart.notes.editor.save_draft()

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from PySide6.QtTest import QAbstractItemModelTester
+from PySide6.QtWidgets import QMessageBox
 
 from tests.ui.conftest import Harness
-from tests.ui.test_records_flow import clients
+from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.search_view import SearchView, snippet_html
@@ -45,8 +47,7 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     service.void_note(void, "written in the wrong chart")
     service.start_note(a, "psychotherapy", sections={"process": "privatemusing"})
     testers = [QAbstractItemModelTester(page.list.model), QAbstractItemModelTester(page.list.proxy)]
-    chart = page.open_client(a)
-    assert chart is not None
+    chart = settled(unlocked, page.open_client(a))
     chart.notes.private_toggle.setChecked(True)
     chart.tabs.setCurrentWidget(chart.history)
     unlocked.qtbot.waitUntil(lambda: chart.history.model.rowCount() > 0)
@@ -69,8 +70,8 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     )
     assert chart.sessions.model.rowCount() == 1
     assert chart.sessions.model.index(0, 5).data() == "Group of 2"
-    other = page.open_client(b)
-    assert other is not None and other.sessions.model.rowCount() == 1
+    other = settled(unlocked, page.open_client(b))
+    assert other.sessions.model.rowCount() == 1
     assert len(testers) == 8
 
 
@@ -93,3 +94,36 @@ def test_psychotherapy_notes_only_in_search_when_asked(unlocked: Harness) -> Non
 def test_snippets_are_escaped_before_highlighting() -> None:
     assert snippet_html("a <b>x</b> \x02hit\x03", "note") == "a &lt;b&gt;x&lt;/b&gt; <b>hit</b>"
     assert snippet_html("[Ada] <i>", "client") == "<b>Ada</b> &lt;i&gt;"
+
+
+def test_void_needs_a_reason_and_a_second_step(unlocked: Harness) -> None:
+    page, service, a, _b, _sid = _practice(unlocked)
+    note = service.start_note(a, "freeform", sections={"text": "wrong chart"})
+    service.sign_note(note)
+    chart = settled(unlocked, page.open_client(a))
+    chart.show_notes(note)
+    unlocked.qtbot.waitUntil(lambda: chart.notes.editor.note is not None)
+    dialog = chart.notes.editor.void()
+    assert dialog is not None and not dialog.ok.isEnabled()
+    dialog.editor.setPlainText("written in the wrong chart")
+    assert not dialog.ok.isEnabled()  # the second, explicit step is still missing
+    dialog.understood.setChecked(True)
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+    assert chart.notes.editor.state.text() == "Voided"
+    assert service.get_note(note).void_reason == "written in the wrong chart"
+
+
+def test_records_request_says_not_available_without_the_pdf_module(
+    unlocked: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page, _service, a, _b, _sid = _practice(unlocked)
+    chart = settled(unlocked, page.open_client(a))
+
+    def missing(name: str) -> object:
+        raise ImportError(name)
+
+    monkeypatch.setattr("therapynotes.ui.client_view.importlib.import_module", missing)
+    chart.records_button.click()
+    box = chart.findChild(QMessageBox)
+    assert box is not None and "not available in this version" in box.text()

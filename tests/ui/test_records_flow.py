@@ -15,6 +15,7 @@ from therapynotes import APP_NAME
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
+from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.search_view import SearchView
 
@@ -28,6 +29,13 @@ def _wait_db(h: Harness) -> None:
 
     database_pool().waitForDone(5000)
     QApplication.processEvents()
+
+
+def settled(h: Harness, chart: ClientChartView | None) -> ClientChartView:
+    """Wait for the chart to arrive from the database worker."""
+    assert chart is not None
+    h.qtbot.waitUntil(lambda: chart.chart is not None and chart._loading == 0)
+    return chart
 
 
 def clients(h: Harness) -> ClientsPage:
@@ -93,6 +101,7 @@ def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harnes
     dialog.legal_name.setText(CANARY_NAME)
     dialog.pronouns.setText("they/them")
     dialog.accept()
+    settled(h, page.chart)
     assert page.chart is not None
     client_id = page.chart.client_id
     assert window.windowTitle() == APP_NAME
@@ -109,6 +118,7 @@ def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harnes
         modality=Modality.VIDEO,
     )
     page.chart.refresh()
+    settled(h, page.chart)
     window.new_note()
     new = page.chart.notes
     dialog2 = next(w for w in QApplication.topLevelWidgets() if w.windowTitle() == "New note")
@@ -121,7 +131,7 @@ def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harnes
     assert editor.dirty and editor.saved.text() == "Editing…"
     h.clock.advance(3)
     editor.debounce.timeout.emit()  # the debounce fires (real timers are too slow here)
-    assert not editor.dirty
+    h.qtbot.waitUntil(lambda: not editor.dirty)  # saved on the database worker
     saved = service.get_note(note_id)
     assert CANARY_TEXT in saved.sections["subjective"]
     h.clock.advance(2)
@@ -153,7 +163,7 @@ def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harnes
     html = search.model.data(search.model.index(0, 3), search.model.HTML_ROLE)
     assert "<b>quokkafjord</b>" in html
     window.show_view("clients")
-    page.chart.notes.open_note(note_id)
+    settled(h, page.chart).notes.open_note(note_id)
 
     # Idle lock on the injected clock (the scan does see the canaries while unlocked).
     seen = live_texts()
@@ -171,6 +181,7 @@ def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harnes
     h.unlock_ok()
     page = clients(h)
     assert window.current_view() == "clients"
+    settled(h, page.chart)
     assert page.chart is not None and page.chart.client_id == client_id
     assert page.chart.notes.editor.note is not None
     assert page.chart.notes.editor.note.id == note_id
@@ -183,8 +194,7 @@ def test_lock_saves_the_open_draft_first(unlocked: Harness) -> None:
     page = clients(h)
     client_id = page.records.service.create_client(ClientFields(legal_name=CANARY_NAME))
     page.list.refresh()
-    chart = page.open_client(client_id)
-    assert chart is not None
+    chart = settled(h, page.open_client(client_id))
     chart.notes.start_note("freeform", None)
     editor = chart.notes.editor
     assert editor.note is not None

@@ -25,6 +25,7 @@ from therapynotes.domain.models import (
     Participant,
     PlanContent,
     SearchHit,
+    ServiceEntry,
     TreatmentPlan,
 )
 from therapynotes.records_errors import (
@@ -207,6 +208,9 @@ class RecordsService(NoteCases):
                 participants=len(client_ids),
             )
         return session_id
+
+    def sessions_on(self, service_date: str) -> list[ServiceEntry]:
+        return sessions.on_date(self.conn, service_date)
 
     def set_attendance(
         self, session_id: SessionId, client_id: ClientId, attendance: Attendance

@@ -6,18 +6,21 @@ inside the chart refresh it without a new audit row."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.domain.models import Chart
+from therapynotes.records_errors import ClientNotFound
 from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
 from therapynotes.ui.chart_tabs.notes import NotesTab
 from therapynotes.ui.chart_tabs.overview import DiagnosesTab, HistoryTab, OverviewTab, PlanTab
 from therapynotes.ui.chart_tabs.sessions import SessionsTab
 from therapynotes.ui.client_dialog import STATUS_WORDS
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.errors import show_error
 from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
 
@@ -27,6 +30,8 @@ NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
 class ClientChartView(QWidget):
     chart_changed = Signal()  # the client list refreshes its counts
     note_opened = Signal(int)
+    loaded = Signal()
+    missing = Signal()  # the client is gone (for example purged)
 
     def __init__(
         self,
@@ -40,6 +45,8 @@ class ClientChartView(QWidget):
         self.records = records
         self.client_id = client_id
         self.chart: Chart | None = None
+        self._loading = 0
+        self._pending: list[Callable[[], object]] = []
         self.setAccessibleName("Client chart")
         layout = vbox(self, spacing=GRID)
         top = hbox()
@@ -83,21 +90,70 @@ class ClientChartView(QWidget):
         self.tabs.currentChanged.connect(self._tab_shown)
         layout.addWidget(self.tabs, 1)
 
-    def load(self) -> bool:
-        """Open the chart (audited). False when the client is gone."""
-        client_id = self.client_id
-        chart = self.records.call(lambda s: s.open_chart(client_id))
-        self._show(chart)
-        return True
+    def load(self) -> None:
+        """Open the chart (audited) on the database worker; it shows when it arrives."""
+        self.name.setText("Opening chart…")
+        self._fetch(record_view=True, changed=False)
 
     def refresh(self) -> None:
-        client_id = self.client_id
-        chart = self.records.call(lambda s: s.open_chart(client_id, record_view=False))
-        self._show(chart)
-        self.chart_changed.emit()
+        """After an edit in the chart: fetch it again (no new audit row)."""
+        self._fetch(record_view=False, changed=True)
 
-    def _show(self, chart: Chart) -> None:
+    def _fetch(self, *, record_view: bool, changed: bool) -> None:
+        client_id = self.client_id
+        self._loading += 1
+        self.records.op(self, lambda s: s.open_chart(client_id, record_view=record_view)).success(
+            lambda chart: self._arrived(chart, changed)
+        ).failure(self._failed).run(database=True)
+
+    def _arrived(self, chart: Chart, changed: bool) -> None:
+        """Fill the visible tab now and the others one per event-loop turn, so a chart
+        of hundreds of notes never holds the UI thread for long."""
         self.chart = chart
+        self._show_header(chart)
+        current = self.tabs.currentWidget()
+        tabs = [self.overview, self.sessions, self.notes, self.diagnoses, self.attachments]
+        tabs.sort(key=lambda tab: tab is not current)
+        self._fill(chart, tabs, changed)
+
+    def _fill(self, chart: Chart, tabs: list[QWidget], changed: bool) -> None:
+        if self.chart is None:
+            return  # cleared for a lock: nothing more may touch the records
+        if self.chart is not chart:  # a newer fetch replaced it
+            self._finish(changed)
+            return
+        if tabs:
+            tabs[0].show_chart(chart)  # type: ignore[attr-defined]
+            QTimer.singleShot(0, self, lambda: self._fill(chart, tabs[1:], changed))
+            return
+        self._tab_shown(self.tabs.currentIndex())
+        self._finish(changed)
+
+    def _finish(self, changed: bool) -> None:
+        self._loading -= 1
+        if self._loading == 0:
+            pending, self._pending = self._pending, []
+            for action in pending:
+                action()
+        self.loaded.emit()
+        if changed:
+            self.chart_changed.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading -= 1
+        if isinstance(exc, ClientNotFound):
+            self.missing.emit()
+        else:
+            show_error(self, exc)
+
+    def when_loaded(self, action: Callable[[], object]) -> None:
+        """Run `action` once the chart is on screen (now, if it already is)."""
+        if self.chart is not None and self._loading == 0:
+            action()
+        else:
+            self._pending.append(action)
+
+    def _show_header(self, chart: Chart) -> None:
         fields = chart.client.fields
         name = chart.client.display_name
         if fields.pronouns:
@@ -106,9 +162,6 @@ class ClientChartView(QWidget):
         self.status.setText(STATUS_WORDS[fields.status])
         self.alerts.setText(f"Alert: {fields.alerts}" if fields.alerts else "")
         self.alerts.setVisible(bool(fields.alerts))
-        for tab in (self.overview, self.sessions, self.notes, self.diagnoses, self.attachments):
-            tab.show_chart(chart)
-        self._tab_shown(self.tabs.currentIndex())
 
     def _tab_shown(self, index: int) -> None:
         """Plan versions and history load when their tab is shown."""
@@ -119,7 +172,7 @@ class ClientChartView(QWidget):
     def show_notes(self, note_id: NoteId | None = None) -> None:
         self.tabs.setCurrentWidget(self.notes)
         if note_id is not None:
-            self.notes.open_note(note_id)
+            self.when_loaded(lambda: self.notes.open_note(note_id))
 
     def records_request(self) -> None:
         try:
@@ -138,4 +191,5 @@ class ClientChartView(QWidget):
         for tab in (self.sessions, self.notes, self.diagnoses, self.attachments, self.history):
             tab.model.clear()
         self.notes.private_model.clear()
+        self._pending = []
         self.chart = None

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId
-from therapynotes.records_errors import ClientNotFound
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_list import ClientListView
 from therapynotes.ui.client_view import ClientChartView
@@ -50,12 +49,8 @@ class ClientsPage(QWidget):
             return self.chart
         self.close_chart()
         chart = ClientChartView(self.ctx, self.records, client_id, self)
-        try:
-            chart.load()
-        except ClientNotFound:
-            chart.deleteLater()
-            self.ctx.settings.last_ids = {}
-            return None
+        chart.load()
+        chart.missing.connect(self._missing)
         chart.chart_changed.connect(self.list.refresh)
         chart.note_opened.connect(self._remember_note)
         self.stack.addWidget(chart)
@@ -77,6 +72,10 @@ class ClientsPage(QWidget):
             self.stack.removeWidget(self.chart)
             self.chart.deleteLater()
             self.chart = None
+
+    def _missing(self) -> None:
+        self.close_chart()
+        self.ctx.settings.last_ids = {}
 
     def _remember_note(self, note_id: int) -> None:
         if self.chart is not None:
@@ -102,8 +101,9 @@ class ClientsPage(QWidget):
     def new_note(self) -> None:
         if self.chart is None:
             return
-        self.chart.show_notes()
-        self.chart.notes.new_note()
+        chart = self.chart
+        chart.show_notes()
+        chart.when_loaded(chart.notes.new_note)
 
     def clear(self) -> None:
         if self.chart is not None:

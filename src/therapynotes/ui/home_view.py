@@ -9,7 +9,7 @@ from enum import Enum
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import QWidget
 
-from therapynotes.domain.models import DueSession
+from therapynotes.domain.models import DueSession, ServiceEntry
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
@@ -40,6 +40,29 @@ class DueModel(RowTableModel[tuple[DueSession, str]]):
         return "Overdue" if due.overdue else "Due"
 
 
+class TodayColumn(Enum):
+    TIME = "Time"
+    CLIENTS = "Client"
+    SERVICE = "Service"
+    NOTE = "Note"
+
+
+class TodayModel(RowTableModel[tuple[ServiceEntry, str, bool]]):
+    """Rows are (session, client names, whether a note is still due)."""
+
+    columns = TodayColumn
+
+    def display(self, row: tuple[ServiceEntry, str, bool], column: TodayColumn) -> str:
+        entry, names, due = row
+        if column is TodayColumn.TIME:
+            return f"{local_clock(entry.starts_at)}–{local_clock(entry.ends_at)}"
+        if column is TodayColumn.CLIENTS:
+            return names
+        if column is TodayColumn.SERVICE:
+            return entry.service_code
+        return "Note due" if due else ""
+
+
 class HomePage(QWidget):
     view_id = "home"
     due_chosen = Signal(int, int)  # client id, session id
@@ -61,7 +84,7 @@ class HomePage(QWidget):
         self.due_card.layout_.addWidget(self.due_table)
         layout.addWidget(self.due_card)
         self.today_card = Card("Today's sessions", "", parent=self)
-        self.today_model = DueModel(self)
+        self.today_model = TodayModel(self)
         self.today_table = table_view(
             self.today_model, "Today's sessions", self.today_card, stretch=2
         )
@@ -83,7 +106,17 @@ class HomePage(QWidget):
     def refresh(self) -> None:
         due, names, today = self.records.call(self._fetch)
         self.due_model.set_rows([(d, names.get(d.client_id, "")) for d in due])
-        self.today_model.set_rows([(d, names.get(d.client_id, "")) for d in today])
+        due_keys = {(d.session_id, d.client_id) for d in due}
+        self.today_model.set_rows(
+            [
+                (
+                    entry,
+                    ", ".join(names.get(p.client_id, "") for p in entry.participants),
+                    any((entry.id, p.client_id) in due_keys for p in entry.participants),
+                )
+                for entry in today
+            ]
+        )
         count = len(due)
         self.due_card.text.setText(
             "Nothing due. Notes you still need to write will show here."
@@ -104,7 +137,7 @@ class HomePage(QWidget):
         due = service.notes_due()
         names = {c.id: c.display_name for c in service.list_clients(include_all=True)}
         today_iso = date.fromtimestamp(service.clock()).isoformat()  # noqa: DTZ012
-        today = [d for d in due if d.service_date == today_iso]
+        today = service.sessions_on(today_iso)
         return due, names, today
 
     def _chosen(self, index: QModelIndex) -> None:
@@ -114,8 +147,9 @@ class HomePage(QWidget):
 
     def _chosen_today(self, index: QModelIndex) -> None:
         row = self.today_model.row_at(index)
-        if row is not None:
-            self.due_chosen.emit(int(row[0].client_id), int(row[0].session_id))
+        if row is not None and row[0].participants:
+            entry = row[0]
+            self.due_chosen.emit(int(entry.participants[0].client_id), int(entry.id))
 
     def clear(self) -> None:
         self.due_model.clear()

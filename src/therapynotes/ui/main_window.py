@@ -38,6 +38,7 @@ from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
+from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
@@ -47,7 +48,7 @@ from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES
-from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.records_access import RecordsAccess, clear_caches
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.settings_dialog import SettingsPanel
 from therapynotes.ui.setup_wizard import SetupWizardView
@@ -335,17 +336,22 @@ class MainWindow(QMainWindow):
         self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
 
     def _open_due(self, client_id: int, session_id: int) -> None:
-        """A note due: open that session's draft, or start one from the last note."""
+        """A session's note: open it, or start one from the last note."""
         self.show_view("clients")
         page = self.clients_page()
         chart = page.open_client(ClientId(client_id))
-        if chart is None or chart.chart is None:
+        if chart is not None:
+            chart.when_loaded(lambda: self._open_session_note(chart, session_id))
+
+    @staticmethod
+    def _open_session_note(chart: ClientChartView, session_id: int) -> None:
+        if chart.chart is None:
             return
         draft = next(
             (
                 n
                 for n in chart.chart.notes
-                if n.session_id == session_id and n.state is NoteState.DRAFT
+                if n.session_id == session_id and n.state is not NoteState.VOIDED
             ),
             None,
         )
@@ -399,6 +405,7 @@ class MainWindow(QMainWindow):
                 with contextlib.suppress(Exception):  # clearing must never stop a lock
                     clear()
             self.content.removeWidget(page)
+            clear_caches()
             page.hide()
             page.deleteLater()
         self.pages.clear()

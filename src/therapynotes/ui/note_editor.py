@@ -105,6 +105,10 @@ class NoteEditorWidget(QWidget):
         self.editors: dict[str, SectionEditor] = {}
         self.dirty = False
         self.dirty_since: float | None = None
+        self.edits = 0
+        # Bumped by every save; a queued background autosave older than the last save
+        # is skipped (a list, so the worker reads it without touching this widget).
+        self._save_seq = [0]
         self.saved_at: float | None = None
         self.setAccessibleName("Note")
         outer = vbox(self, spacing=GRID)
@@ -147,7 +151,7 @@ class NoteEditorWidget(QWidget):
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
         self.debounce.setInterval(AUTOSAVE_MS)
-        self.debounce.timeout.connect(self.save_draft)
+        self.debounce.timeout.connect(self.autosave)
         self.ticker = QTimer(self)
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
@@ -242,18 +246,53 @@ class NoteEditorWidget(QWidget):
         if not self.dirty:
             self.dirty_since = now
         self.dirty = True
+        self.edits += 1
         self.saved.setText("Editing…")
         if self.dirty_since is not None and now - self.dirty_since >= AUTOSAVE_MAX_S:
-            self.save_draft()
+            self.autosave()
         else:
             self.debounce.start()
 
     def sections(self) -> dict[str, str]:
         return {key: editor.toPlainText() for key, editor in self.editors.items()}
 
-    def save_draft(self) -> None:
-        """Autosave now if anything changed (the main window calls this before a lock)."""
+    def autosave(self) -> None:
+        """Save on the database worker (the UI thread never waits for the disk)."""
         self.debounce.stop()
+        note = self.note
+        if note is None or not self.dirty or note.state is not NoteState.DRAFT:
+            return
+        sections = self.sections()
+        mark = self.edits
+        self.dirty_since = self.records.clock()
+        box = self._save_seq
+        box[0] += 1
+        seq = box[0]
+
+        def work(service):
+            if box[0] != seq:
+                return False  # a later save (e.g. the lock's) already has newer text
+            service.save_draft(note.id, sections)
+            return True
+
+        self.records.op(self, work).success(lambda ok: self._autosaved(ok, note.id, mark)).run(
+            database=True
+        )
+
+    def _autosaved(self, ok: bool, note_id: NoteId, mark: int) -> None:
+        if not ok or self.note is None or self.note.id != note_id:
+            return
+        self.saved_at = self.records.clock()
+        if self.edits == mark:
+            self.dirty = False
+            self.dirty_since = None
+            self._tick()
+
+    def save_draft(self) -> None:
+        """Save now, on this thread, if anything changed: before a lock, before another
+        note opens, before signing."""
+        self.debounce.stop()
+        self._save_seq[0] += 1
         note = self.note
         if note is None or not self.dirty or note.state is not NoteState.DRAFT:
             return

@@ -9,6 +9,7 @@ threads at once. Nothing here keeps record text: it is only a door.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -53,23 +54,32 @@ class RecordsAccess:
         return Op(parent, lambda: self.call(fn))
 
 
+@functools.lru_cache(maxsize=4096)
 def local_time(instant: str) -> str:
     """'2026-03-14T15:05:00Z' → '14 Mar 2026 16:05' in the computer's time zone."""
     moment = parse_instant(instant).replace(tzinfo=UTC).astimezone()
     return f"{moment.day} {moment:%b %Y %H:%M}"
 
 
+@functools.lru_cache(maxsize=4096)
 def local_clock(instant: str) -> str:
     moment = parse_instant(instant).replace(tzinfo=UTC).astimezone()
     return f"{moment:%H:%M}"
 
 
+@functools.lru_cache(maxsize=4096)
 def day(date: str | None) -> str:
     """'2026-03-14' → '14 Mar 2026'; empty for no date."""
     if not date:
         return ""
     moment = datetime.strptime(date[:10], "%Y-%m-%d")  # noqa: DTZ007 - a calendar date
     return f"{moment.day} {moment:%b %Y}"
+
+
+def clear_caches() -> None:
+    """Dates of service are record data too: a lock forgets the formatted ones."""
+    for cached in (local_time, local_clock, day):
+        cached.cache_clear()
 
 
 def note_state_label(note: Note) -> str:

@@ -18,7 +18,15 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
 
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
@@ -100,7 +108,7 @@ def table_view(
     header = view.horizontalHeader()
     header.setStretchLastSection(stretch < 0)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setResizeContentsPrecision(100)  # measure the first rows, not 300 notes
+    header.setResizeContentsPrecision(40)  # measure the first rows, not 300 notes
     if stretch >= 0:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -113,10 +121,46 @@ def table_view(
     return view
 
 
+FIT_SAMPLE_ROWS = 30
+
+
 def fit_columns(view: QTableView) -> None:
-    """Size the columns to their contents (after new rows), leaving the stretching one."""
+    """Size the columns to the header and the first rows' text (font metrics only, so a
+    300-row chart costs the same as a 3-row one), leaving the stretching column."""
     header = view.horizontalHeader()
+    model = view.model()
+    metrics = view.fontMetrics()
+    header_metrics = header.fontMetrics()
+    rows = min(model.rowCount(), FIT_SAMPLE_ROWS)
     for column in range(header.count()):
-        if header.sectionResizeMode(column) is not QHeaderView.ResizeMode.Stretch:
-            view.resizeColumnToContents(column)
-            header.resizeSection(column, header.sectionSize(column) + 16)
+        if header.sectionResizeMode(column) is QHeaderView.ResizeMode.Stretch:
+            continue
+        title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
+        width = header_metrics.horizontalAdvance(title) + 24
+        for row in range(rows):
+            text = str(model.index(row, column).data() or "")
+            width = max(width, metrics.horizontalAdvance(text) + 24)
+        header.resizeSection(column, min(width, 60 * 8))
+
+
+class TableOrEmpty(QStackedWidget):
+    """A table that shows a sentence saying what to do next while it has no rows."""
+
+    def __init__(self, table: QTableView, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = table
+        self.empty = QLabel(text, self)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setMargin(3 * 8)
+        self.addWidget(table)
+        self.addWidget(self.empty)
+        model = table.model()
+        model.modelReset.connect(self.sync)
+        model.rowsInserted.connect(self.sync)
+        model.rowsRemoved.connect(self.sync)
+        self.sync()
+
+    def sync(self) -> None:
+        has_rows = self.table.model().rowCount() > 0
+        self.setCurrentWidget(self.table if has_rows else self.empty)

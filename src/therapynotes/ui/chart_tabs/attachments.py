@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QScroll
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
 from therapynotes.ui.records_access import RecordsAccess, attempt, local_time
-from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
 
@@ -70,6 +70,7 @@ class AttachmentsTab(QWidget):
         self.model = AttachmentModel(self)
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         row = hbox()
+        self.needs_selection: list[QPushButton] = []
         for text, slot in (
             ("Add file…", self.add_file),
             ("Open", self.open_selected),
@@ -79,15 +80,31 @@ class AttachmentsTab(QWidget):
             button.setAccessibleName(text.rstrip("…"))
             button.clicked.connect(slot)
             row.addWidget(button)
+            if slot != self.add_file:
+                button.setEnabled(False)
+                self.needs_selection.append(button)
         row.addStretch(1)
         layout.addLayout(row)
         self.table = table_view(self.model, "Attachments", self, stretch=0)
         self.table.activated.connect(lambda _i: self.open_selected())
-        layout.addWidget(self.table, 1)
+        self.table.selectionModel().selectionChanged.connect(self._selection)
+        layout.addWidget(
+            TableOrEmpty(
+                self.table,
+                "No attachments yet. Add a consent form, a release of information or a "
+                "letter with Add file…",
+                self,
+            ),
+            1,
+        )
 
     def show_chart(self, chart: Chart) -> None:
         self.model.set_rows(list(chart.attachments))
         fit_columns(self.table)
+
+    def _selection(self) -> None:
+        for button in self.needs_selection:
+            button.setEnabled(self.table.selectionModel().hasSelection())
 
     def selected(self) -> AttachmentMeta | None:
         return self.model.row_at(self.table.currentIndex())

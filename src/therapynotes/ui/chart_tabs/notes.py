@@ -32,7 +32,7 @@ from therapynotes.ui.records_access import (
     day,
     note_state_label,
 )
-from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
 
@@ -123,7 +123,10 @@ class NotesTab(QWidget):
         self.table = table_view(self.model, "Notes", self, stretch=2)
         self.table.clicked.connect(lambda i: self._open_from(self.model, i))
         self.table.activated.connect(lambda i: self._open_from(self.model, i))
-        lists.addWidget(self.table, 3)
+        lists.addWidget(
+            TableOrEmpty(self.table, "No notes yet. Start one with New note… (Ctrl+N).", self),
+            3,
+        )
         self.private_toggle = QCheckBox("Show psychotherapy notes (private)", self)
         self.private_toggle.setAccessibleName("Show psychotherapy notes")
         self.private_toggle.toggled.connect(self._toggle_private)
@@ -150,8 +153,10 @@ class NotesTab(QWidget):
         fit_columns(self.table)
         if self.private_toggle.isChecked():
             self._load_private()
-        if self.editor.note is not None:
-            self.editor.open_note(self.editor.note.id)
+        if self.editor.note is not None:  # keep the note being written as it is
+            row = self.model.index_of(self.editor.note.id)
+            if row >= 0:
+                self.table.selectRow(row)
 
     def _toggle_private(self, on: bool) -> None:
         self.private_label.setVisible(on)

@@ -24,7 +24,7 @@ from therapynotes.domain.models import Chart, Diagnosis, TreatmentPlan
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
-from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
 
@@ -181,7 +181,10 @@ class DiagnosesTab(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.table = table_view(self.model, "Diagnoses", self, stretch=1)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(
+            TableOrEmpty(self.table, "No diagnoses yet. Add one by name or ICD-10-CM code.", self),
+            1,
+        )
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart

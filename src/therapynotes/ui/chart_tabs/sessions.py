@@ -26,7 +26,7 @@ from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, ClientSummary, ServiceEntry
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_clock
-from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
 MODALITY_WORDS = {Modality.IN_PERSON: "In person", Modality.VIDEO: "Video", Modality.PHONE: "Phone"}
@@ -165,7 +165,9 @@ class SessionsTab(QWidget):
         row.addStretch(1)
         layout.addLayout(row)
         self.table = table_view(self.model, "Sessions", self, stretch=2)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(
+            TableOrEmpty(self.table, "No sessions yet. Log one with Log session…", self), 1
+        )
 
     def show_chart(self, chart: Chart) -> None:
         self.model.set_rows(list(chart.sessions))
