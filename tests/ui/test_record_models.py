@@ -127,3 +127,12 @@ def test_records_request_says_not_available_without_the_pdf_module(
     chart.records_button.click()
     box = chart.findChild(QMessageBox)
     assert box is not None and "not available in this version" in box.text()
+
+
+def test_switching_clients_quickly_never_shows_the_first_clients_chart(unlocked: Harness) -> None:
+    page, _service, a, b, _sid = _practice(unlocked)
+    page.open_client(a)
+    chart = settled(unlocked, page.open_client(b))  # before a's chart arrived
+    unlocked.qtbot.wait(50)
+    assert chart.chart is not None and chart.chart.client.id == b
+    assert chart.overview.values["legal_name"].text() == "Bo Group"

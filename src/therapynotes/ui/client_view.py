@@ -46,6 +46,7 @@ class ClientChartView(QWidget):
         self.client_id = client_id
         self.chart: Chart | None = None
         self._loading = 0
+        self._token = 0
         self._pending: list[Callable[[], object]] = []
         self.setAccessibleName("Client chart")
         layout = vbox(self, spacing=GRID)
@@ -90,6 +91,19 @@ class ClientChartView(QWidget):
         self.tabs.currentChanged.connect(self._tab_shown)
         layout.addWidget(self.tabs, 1)
 
+    def set_client(self, client_id: ClientId) -> None:
+        """Reuse this view for another client (building a chart's widgets costs more
+        than filling them): forget the last one first."""
+        self.clear()
+        self.client_id = client_id
+        for tab in (self.sessions, self.notes, self.attachments):
+            tab.client_id = client_id
+        self.sessions.model.client_id = client_id
+        self.notes.private_toggle.setChecked(False)
+        self.plan.clear()
+        self.overview.chart = None
+        self.tabs.setCurrentWidget(self.overview)
+
     def load(self) -> None:
         """Open the chart (audited) on the database worker; it shows when it arrives."""
         self.name.setText("Opening chart…")
@@ -100,11 +114,13 @@ class ClientChartView(QWidget):
         self._fetch(record_view=False, changed=True)
 
     def _fetch(self, *, record_view: bool, changed: bool) -> None:
-        client_id = self.client_id
+        client_id, token = self.client_id, self._token
         self._loading += 1
         self.records.op(self, lambda s: s.open_chart(client_id, record_view=record_view)).success(
-            lambda chart: self._arrived(chart, changed)
-        ).failure(self._failed).run(database=True)
+            lambda chart: self._arrived(chart, changed) if token == self._token else None
+        ).failure(lambda exc: self._failed(exc) if token == self._token else None).run(
+            database=True
+        )
 
     def _arrived(self, chart: Chart, changed: bool) -> None:
         """Fill the visible tab now and the others one per event-loop turn, so a chart
@@ -114,17 +130,17 @@ class ClientChartView(QWidget):
         current = self.tabs.currentWidget()
         tabs = [self.overview, self.sessions, self.notes, self.diagnoses, self.attachments]
         tabs.sort(key=lambda tab: tab is not current)
-        self._fill(chart, tabs, changed)
+        self._fill(chart, tabs, changed, self._token)
 
-    def _fill(self, chart: Chart, tabs: list[QWidget], changed: bool) -> None:
-        if self.chart is None:
-            return  # cleared for a lock: nothing more may touch the records
+    def _fill(self, chart: Chart, tabs: list[QWidget], changed: bool, token: int) -> None:
+        if self.chart is None or token != self._token:
+            return  # cleared (a lock, another client): nothing more to fill
         if self.chart is not chart:  # a newer fetch replaced it
             self._finish(changed)
             return
         if tabs:
             tabs[0].show_chart(chart)  # type: ignore[attr-defined]
-            QTimer.singleShot(0, self, lambda: self._fill(chart, tabs[1:], changed))
+            QTimer.singleShot(0, self, lambda: self._fill(chart, tabs[1:], changed, token))
             return
         self._tab_shown(self.tabs.currentIndex())
         self._finish(changed)
@@ -191,5 +207,12 @@ class ClientChartView(QWidget):
         for tab in (self.sessions, self.notes, self.diagnoses, self.attachments, self.history):
             tab.model.clear()
         self.notes.private_model.clear()
+        self.overview.clear()
+        self.plan.clear()
+        self.name.clear()
+        self.alerts.clear()
+        self.alerts.setVisible(False)
         self._pending = []
+        self._token += 1  # answers to earlier fetches are for someone else now
+        self._loading = 0
         self.chart = None

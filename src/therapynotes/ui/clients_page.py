@@ -4,7 +4,7 @@ settings, so unlocking returns to the same place."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId
@@ -36,6 +36,7 @@ class ClientsPage(QWidget):
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.placeholder)
         self.chart: ClientChartView | None = None
+        self._view: ClientChartView | None = None
         self.splitter.addWidget(self.list)
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
@@ -43,34 +44,47 @@ class ClientsPage(QWidget):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter)
         del session
+        QTimer.singleShot(0, self, self.prepare)
 
     def open_client(self, client_id: ClientId) -> ClientChartView | None:
         if self.chart is not None and self.chart.client_id == client_id:
             return self.chart
-        self.close_chart()
-        chart = ClientChartView(self.ctx, self.records, client_id, self)
+        chart = self._chart_view()
+        chart.notes.editor.save_draft()
+        chart.set_client(client_id)
         chart.load()
-        chart.missing.connect(self._missing)
-        chart.chart_changed.connect(self.list.refresh)
-        chart.note_opened.connect(self._remember_note)
-        self.stack.addWidget(chart)
         self.stack.setCurrentWidget(chart)
         self.chart = chart
         self.list.set_compact(True)
         self.splitter.setSizes([COMPACT_LIST, max(self.width() - COMPACT_LIST, COMPACT_LIST)])
         self.list.select(client_id)
         self.ctx.settings.last_ids = {"client": str(int(client_id))}
-        window = self.window()
-        if hasattr(window, "register_draft_saver"):
-            window.register_draft_saver(chart.notes.editor)
         return chart
+
+    def _chart_view(self) -> ClientChartView:
+        """The one chart view, built once and reused for every client."""
+        if self._view is None:
+            view = ClientChartView(self.ctx, self.records, ClientId(0), self)
+            view.missing.connect(self._missing)
+            view.chart_changed.connect(self.list.refresh)
+            view.note_opened.connect(self._remember_note)
+            self.stack.addWidget(view)
+            window = self.window()
+            if hasattr(window, "register_draft_saver"):
+                window.register_draft_saver(view.notes.editor)
+            self._view = view
+        return self._view
+
+    def prepare(self) -> None:
+        """Build the chart view ahead of the first click (its own event-loop turn)."""
+        self._chart_view()
 
     def close_chart(self) -> None:
         if self.chart is not None:
             self.chart.notes.editor.save_draft()
             self.chart.clear()
-            self.stack.removeWidget(self.chart)
-            self.chart.deleteLater()
+            self.stack.setCurrentWidget(self.placeholder)
+            self.list.set_compact(False)
             self.chart = None
 
     def _missing(self) -> None:

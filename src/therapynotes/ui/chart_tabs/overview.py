@@ -86,6 +86,11 @@ class OverviewTab(QWidget):
                 text = value
             label.setText(text or "—")
 
+    def clear(self) -> None:
+        self.chart = None
+        for label in self.values.values():
+            label.clear()
+
     def edit(self) -> ClientDialog | None:
         if self.chart is None:
             return None
@@ -260,6 +265,11 @@ class PlanTab(QWidget):
             self.versions.setCurrentRow(0)
         else:
             self.text.setPlaceholderText("No treatment plan yet.")
+
+    def clear(self) -> None:
+        self.plans = []
+        self.versions.clear()
+        self.text.clear()
 
     def _show(self, row: int) -> None:
         plans = list(reversed(self.plans))
