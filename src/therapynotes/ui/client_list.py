@@ -85,6 +85,7 @@ class ClientListView(QWidget):
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
+        self.current: ClientId | None = None
         self.setAccessibleName("Client list")
         self.model = ClientListModel(self)
         self.proxy = ClientFilterModel(self)
@@ -132,8 +133,11 @@ class ClientListView(QWidget):
         self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         fit_columns(self.table)
+        if self.current is not None:
+            self.select(self.current)
 
     def select(self, client_id: ClientId) -> None:
+        self.current = client_id
         row = self.model.index_of(client_id)
         if row < 0:
             return

@@ -188,6 +188,7 @@ class NoteEditorWidget(QWidget):
             item = self.sections_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()  # gone from sight now, deleted on the next loop turn
                 widget.deleteLater()
 
     def open_note(self, note_id: NoteId) -> None:

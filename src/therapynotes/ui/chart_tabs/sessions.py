@@ -103,7 +103,8 @@ class SessionDialog(QDialog):
             self.attendance.addItem(word, attendance)
         self.place = QLineEdit(self)
         self.others = QListWidget(self)
-        self.others.setFixedHeight(12 * GRID)
+        self.others.setFixedHeight(16 * GRID)
+        self.others.setSpacing(GRID // 4)
         for person in others:
             if person.id != client_id:
                 item = QListWidgetItem(person.display_name)
