@@ -5,18 +5,24 @@ QObject holds record text."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import shiboken6
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QThreadPool
 from PySide6.QtWidgets import QAbstractItemView, QApplication
+from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import Harness
+from tests.conftest import FakeClock
+from tests.ui.conftest import Harness, make_ctx
+from tests.ui.test_first_run_and_lock import _run_wizard
 from therapynotes import APP_NAME
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
+from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.search_view import SearchView
 
 CANARY_NAME = "Zebulonqx Canarywick"
@@ -91,8 +97,26 @@ def live_texts() -> list[str]:
     return seen
 
 
-def test_full_flow_lock_by_idle_returns_to_same_client_and_note(unlocked: Harness) -> None:  # noqa: PLR0915 - one flow, step by step
-    h, window = unlocked, unlocked.window
+def _first_run(qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path) -> Harness:
+    """First run (the wizard, as a user walks it), then Ctrl+L and unlock again."""
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    folder = vault_dir.parent / "usb"
+    folder.mkdir()
+    secret = _run_wizard(qtbot, window, clock, folder)
+    qtbot.waitUntil(lambda: window.session is not None)
+    h = Harness(window, window.ctx, clock, SimpleNamespace(totp_secret=secret), qtbot)  # type: ignore[arg-type]
+    window.lock("manual")
+    h.unlock_ok()
+    return h
+
+
+def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # noqa: PLR0915 - one flow, step by step
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    h = _first_run(qtbot, vault_dir, clock, config_dir)
+    window = h.window
     window.show_view("clients")
     page = clients(h)
     assert page.list.stack.currentWidget() is page.list.empty
