@@ -136,3 +136,36 @@ def test_switching_clients_quickly_never_shows_the_first_clients_chart(unlocked:
     unlocked.qtbot.wait(50)
     assert chart.chart is not None and chart.chart.client.id == b
     assert chart.overview.values["legal_name"].text() == "Bo Group"
+
+
+def test_an_image_attachment_opens_in_the_app(unlocked: Harness, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QImage
+
+    page, _service, a, _b, _sid = _practice(unlocked)
+    chart = settled(unlocked, page.open_client(a))
+    image = QImage(16, 16, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    path = tmp_path / "consent-scan.png"
+    image.save(str(path))
+    chart.attachments.add_path(path)
+    unlocked.qtbot.waitUntil(lambda: chart.attachments.model.rowCount() == 1)
+    chart.attachments.table.selectRow(0)
+    dialog = chart.attachments.open_selected()
+    assert dialog is not None and dialog.windowTitle() == "consent-scan.png"
+    dialog.close()
+
+
+def test_a_note_due_on_home_opens_a_draft_for_that_session(unlocked: Harness) -> None:
+    _page, _service, a, _b, sid = _practice(unlocked)
+    unlocked.window.show_view("home")
+    home = unlocked.window.pages["home"]
+    assert home.due_model.rowCount() == 2  # type: ignore[attr-defined]
+    QAbstractItemModelTester(home.due_model)  # type: ignore[attr-defined]
+    row = next(i for i, r in enumerate(home.due_model.rows) if r[0].client_id == a)  # type: ignore[attr-defined]
+    home.due_table.clicked.emit(home.due_model.index(row, 0))  # type: ignore[attr-defined]
+    page = clients(unlocked)
+    unlocked.qtbot.waitUntil(
+        lambda: page.chart is not None and page.chart.notes.editor.note is not None
+    )
+    note = page.chart.notes.editor.note  # type: ignore[union-attr]
+    assert note is not None and note.session_id == sid and note.client_id == a

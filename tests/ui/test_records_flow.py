@@ -186,8 +186,11 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     h.qtbot.waitUntil(lambda: search.model.rowCount() > 0)
     html = search.model.data(search.model.index(0, 3), search.model.HTML_ROLE)
     assert "<b>quokkafjord</b>" in html
-    window.show_view("clients")
-    settled(h, page.chart).notes.open_note(note_id)
+    settled(h, page.chart).notes.editor.clear()
+    search.table.doubleClicked.emit(search.model.index(0, 3))  # opens the note in its chart
+    assert window.current_view() == "clients"
+    h.qtbot.waitUntil(lambda: page.chart is not None and page.chart.notes.editor.note is not None)
+    assert page.chart.notes.editor.note.id == note_id
 
     # Idle lock on the injected clock (the scan does see the canaries while unlocked).
     seen = live_texts()

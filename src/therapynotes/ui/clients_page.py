@@ -7,7 +7,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
-from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.enums import NoteState
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_list import ClientListView
 from therapynotes.ui.client_view import ClientChartView
@@ -102,6 +103,30 @@ class ClientsPage(QWidget):
         chart = self.open_client(client_id)
         if chart is not None:
             chart.show_notes(note_id)
+
+    def open_session_note(self, client_id: ClientId, session_id: SessionId) -> None:
+        """A session's note (from Home): open it, or start one from the last note."""
+        chart = self.open_client(client_id)
+        if chart is not None:
+            chart.when_loaded(lambda: self._session_note(chart, session_id))
+
+    @staticmethod
+    def _session_note(chart: ClientChartView, session_id: SessionId) -> None:
+        if chart.chart is None:
+            return
+        found = next(
+            (
+                n
+                for n in chart.chart.notes
+                if n.session_id == session_id and n.state is not NoteState.VOIDED
+            ),
+            None,
+        )
+        if found is not None:
+            chart.show_notes(found.id)
+        else:
+            chart.show_notes()
+            chart.notes.start_note("soap", session_id, from_last=True)
 
     def restore_place(self) -> None:
         """After unlock: back to the client and note that were open (ids only)."""

@@ -33,12 +33,10 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME, __version__
-from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
-from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
@@ -336,30 +334,8 @@ class MainWindow(QMainWindow):
         self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
 
     def _open_due(self, client_id: int, session_id: int) -> None:
-        """A session's note: open it, or start one from the last note."""
         self.show_view("clients")
-        page = self.clients_page()
-        chart = page.open_client(ClientId(client_id))
-        if chart is not None:
-            chart.when_loaded(lambda: self._open_session_note(chart, session_id))
-
-    @staticmethod
-    def _open_session_note(chart: ClientChartView, session_id: int) -> None:
-        if chart.chart is None:
-            return
-        draft = next(
-            (
-                n
-                for n in chart.chart.notes
-                if n.session_id == session_id and n.state is not NoteState.VOIDED
-            ),
-            None,
-        )
-        if draft is not None:
-            chart.show_notes(draft.id)
-        else:
-            chart.show_notes()
-            chart.notes.start_note("soap", SessionId(session_id), from_last=True)
+        self.clients_page().open_session_note(ClientId(client_id), SessionId(session_id))
 
     # --- locking ---------------------------------------------------------------------
 
