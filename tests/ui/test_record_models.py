@@ -169,3 +169,20 @@ def test_a_note_due_on_home_opens_a_draft_for_that_session(unlocked: Harness) ->
     )
     note = page.chart.notes.editor.note  # type: ignore[union-attr]
     assert note is not None and note.session_id == sid and note.client_id == a
+
+
+def test_a_new_plan_version_keeps_the_earlier_one(unlocked: Harness) -> None:
+    page, service, a, _b, _sid = _practice(unlocked)
+    chart = settled(unlocked, page.open_client(a))
+    chart.tabs.setCurrentWidget(chart.plan)
+    for problem in ("Panic in crowds", "Panic in crowds, now only on trains"):
+        dialog = chart.plan.new_version()
+        assert dialog is not None
+        dialog.problem.setText(problem)
+        dialog.goal.setText("Travel to work by train")
+        dialog.objective.setText("Three train trips a week")
+        dialog.accept()
+        settled(unlocked, chart)
+    assert [p.version for p in service.plan_versions(a)] == [1, 2]
+    assert chart.plan.versions.count() == 2
+    assert "only on trains" in chart.plan.text.toPlainText()

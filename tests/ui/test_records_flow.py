@@ -228,6 +228,10 @@ def test_lock_saves_the_open_draft_first(unlocked: Harness) -> None:
     note_id = editor.note.id
     next(iter(editor.editors.values())).setPlainText(f"typed just before {CANARY_TEXT}")
     assert editor.dirty
+    typing = page.list.add_client()  # a dialog open at lock time, with a name typed in
+    typing.legal_name.setText(f"{CANARY_NAME} Second")
+    addendum_box = chart.notes.editor.sign()  # and a confirmation on screen
+    assert addendum_box is not None
     window.lock("manual")
     h.flush_deletes()
     assert not [t for t in live_texts() if CANARY_TEXT in t or CANARY_NAME in t]

@@ -1,5 +1,5 @@
 """Overview & demographics (edit through the client dialog), diagnoses (add by ICD-10-CM
-name or code), treatment plan versions and the chart's history (audit rows, no text)."""
+name or code) and the chart's history (audit rows, no text)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QPlainTextEdit,
     QPushButton,
-    QSplitter,
     QWidget,
 )
 
-from therapynotes.domain.models import Chart, Diagnosis, TreatmentPlan
+from therapynotes.domain.models import Chart, Diagnosis
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
@@ -217,63 +215,6 @@ class DiagnosesTab(QWidget):
         dialog.accepted.connect(save)
         dialog.open()
         return dialog
-
-
-def _plan_text(plan: TreatmentPlan) -> str:
-    lines = []
-    for problem in plan.content.problems:
-        lines.append(f"Problem: {problem.text}")
-        for goal in problem.goals:
-            lines.append(f"  Goal: {goal.text}")
-            for objective in goal.objectives:
-                target = f" (target {day(objective.target_date)})" if objective.target_date else ""
-                met = " — met" if objective.met else ""
-                lines.append(f"    Objective: {objective.text}{target}{met}")
-            lines.extend(f"    Intervention: {i}" for i in goal.interventions)
-    if plan.content.review_date:
-        lines.append(f"Review by {day(plan.content.review_date)}")
-    return "\n".join(lines)
-
-
-class PlanTab(QWidget):
-    """The treatment plan's versions (kept unchanged) and the chosen version's text."""
-
-    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.records = records
-        self.plans: list[TreatmentPlan] = []
-        layout = vbox(self, margins=2 * GRID)
-        splitter = QSplitter(self)
-        self.versions = QListWidget(self)
-        self.versions.setAccessibleName("Plan versions")
-        self.versions.currentRowChanged.connect(self._show)
-        self.text = QPlainTextEdit(self)
-        self.text.setReadOnly(True)
-        self.text.setAccessibleName("Treatment plan")
-        splitter.addWidget(self.versions)
-        splitter.addWidget(self.text)
-        splitter.setSizes([24 * GRID, 80 * GRID])
-        layout.addWidget(splitter)
-
-    def show_chart(self, chart: Chart) -> None:
-        self.plans = self.records.call(lambda s: s.plan_versions(chart.client.id))
-        self.versions.clear()
-        self.text.clear()
-        for plan in reversed(self.plans):
-            self.versions.addItem(f"Version {plan.version}, from {day(plan.effective_date)}")
-        if self.plans:
-            self.versions.setCurrentRow(0)
-        else:
-            self.text.setPlaceholderText("No treatment plan yet.")
-
-    def clear(self) -> None:
-        self.plans = []
-        self.versions.clear()
-        self.text.clear()
-
-    def _show(self, row: int) -> None:
-        plans = list(reversed(self.plans))
-        self.text.setPlainText(_plan_text(plans[row]) if 0 <= row < len(plans) else "")
 
 
 HISTORY_WORDS = {
