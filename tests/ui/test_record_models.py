@@ -186,3 +186,33 @@ def test_a_new_plan_version_keeps_the_earlier_one(unlocked: Harness) -> None:
     assert [p.version for p in service.plan_versions(a)] == [1, 2]
     assert chart.plan.versions.count() == 2
     assert "only on trains" in chart.plan.text.toPlainText()
+
+
+def test_the_connection_is_used_by_one_thread_at_a_time(unlocked: Harness) -> None:
+    """Record queries run on exactly one worker, and the UI thread's own record calls
+    take the same session lock as that worker (and as the audit writes)."""
+    import threading
+
+    from therapynotes.ui.ops import database_pool
+
+    page = clients(unlocked)
+    session = unlocked.window.session
+    assert session is not None
+    assert database_pool().maxThreadCount() == 1
+    assert page.records._lock is session.db_lock
+    inside: list[bool] = []
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold(_service):  # type: ignore[no-untyped-def]
+        held.set()
+        release.wait(5)
+
+    page.records.op(page, hold).run(database=True)
+    assert held.wait(5)
+    # While the worker holds the lock, another thread cannot enter.
+    threading.Thread(target=lambda: inside.append(session.db_lock.acquire(timeout=0.05))).start()
+    unlocked.qtbot.waitUntil(lambda: bool(inside))
+    assert inside == [False]
+    release.set()
+    database_pool().waitForDone(5000)

@@ -9,7 +9,7 @@ for work that may still use the database before it is closed.
 
 Work that reads the vault runs with `run(database=True)`: on a pool of exactly one
 thread, so two record queries never run at once; the UI thread's own short record calls
-and that one worker share `RecordsAccess`'s lock (ui/records_access.py), so the SQLite
+and that one worker share the session's `db_lock` (ui/records_access.py), so the SQLite
 connection (opened with check_same_thread=False) is never used from two threads at once.
 """
 

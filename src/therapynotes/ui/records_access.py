@@ -3,14 +3,14 @@ words the screens use for dates and note states.
 
 The UI thread makes short record calls directly (`records.call(...)`); longer reads
 (searches, a big chart) run on ops' single database worker through `records.op(...)`.
-Both take the same lock, so the session's SQLite connection is never used by two
-threads at once. Nothing here keeps record text: it is only a door.
+Both take the session's `db_lock` (services/session.py; `VaultSession.record` and the
+settings panel take it too), so the SQLite connection is never used by two threads at
+once. Nothing here keeps record text: it is only a door.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -43,7 +43,7 @@ class RecordsAccess:
     def __init__(self, session: VaultSession, *, clock: Clock) -> None:
         self.service = RecordsService(session, clock=clock)
         self.clock = clock
-        self._lock = threading.RLock()
+        self._lock = session.db_lock
 
     def call(self, fn: Callable[[RecordsService], T]) -> T:
         with self._lock:

@@ -137,7 +137,8 @@ class SettingsPanel(QWidget):
     def _save(self) -> None:
         settings = self.current()
         try:
-            save_security(self.session.conn, settings)
+            with self.session.db_lock:  # the background worker may be searching
+                save_security(self.session.conn, settings)
             self.session.record(AuditKind.SETTINGS_CHANGED, area="security")
         except Exception as exc:  # noqa: BLE001 - shown inline
             show_inline(self.message, exc)
