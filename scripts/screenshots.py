@@ -149,6 +149,10 @@ def record_shots(window: MainWindow, prefix: str) -> None:
         chart.tabs.setCurrentIndex(index)
         wait_until(lambda: window.busy.isHidden())
         shoot(window, f"{prefix}chart-{name}")
+    chart.tabs.setCurrentIndex(3)
+    plan_dialog = chart.plan.new_version()
+    if plan_dialog is not None:
+        shoot_dialog(plan_dialog, f"{prefix}dialog-plan-version")
     chart.tabs.setCurrentIndex(1)
     shoot_dialog(chart.sessions.log_session(), f"{prefix}dialog-log-session")
     chart.show_notes()
