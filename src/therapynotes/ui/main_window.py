@@ -33,11 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME, __version__
-from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
-from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.home_view import HomePage
@@ -45,10 +43,10 @@ from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
-from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES
-from therapynotes.ui.records_access import RecordsAccess, clear_caches
+from therapynotes.ui.pages import PAGE_TITLES
+from therapynotes.ui.record_navigation import RecordNavigation
+from therapynotes.ui.records_access import clear_caches
 from therapynotes.ui.search_view import SearchView
-from therapynotes.ui.settings_dialog import SettingsPanel
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
@@ -62,7 +60,7 @@ class DraftSaver(Protocol):
     def save_draft(self) -> None: ...
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RecordNavigation, QMainWindow):
     locked = Signal(str)  # reason
     unlocked = Signal()
 
@@ -260,29 +258,6 @@ class MainWindow(QMainWindow):
         self.idle.start()
         self.unlocked.emit()
 
-    def _build_pages(self, session: VaultSession) -> None:
-        records = RecordsAccess(session, clock=self.ctx.clock)
-        for view_id in VIEW_IDS:
-            if view_id == "home":
-                home = HomePage(self.ctx, session, records)
-                home.due_chosen.connect(self._open_due)
-                page: QWidget = home
-            elif view_id == "clients":
-                page = ClientsPage(self.ctx, session, records)
-            elif view_id == "search":
-                search = SearchView(self.ctx, session, records)
-                search.open_requested.connect(self._open_found)
-                page = search
-            elif view_id == "settings":
-                panel = SettingsPanel(self.ctx.vault, session)
-                panel.security_changed.connect(self.apply_security)
-                page = panel
-            else:
-                page = PAGE_FACTORIES[view_id](self.ctx, session)
-            page.setProperty("holdsRecords", True)
-            self.pages[view_id] = page
-            self.content.addWidget(page)
-
     def apply_security(self, security: SecuritySettings) -> None:
         self.security = security
         self.idle.set_timeout(security.idle_timeout_minutes * 60)
@@ -309,33 +284,6 @@ class MainWindow(QMainWindow):
             view_id = VIEW_IDS[row]
             if self.pages.get(view_id) is not self.content.currentWidget():
                 self.show_view(view_id)
-
-    # --- record navigation -----------------------------------------------------------
-
-    def clients_page(self) -> ClientsPage:
-        page = self.pages["clients"]
-        assert isinstance(page, ClientsPage)  # noqa: S101 - built by _build_pages
-        return page
-
-    def new_note(self) -> None:
-        """Ctrl+N: a new note for the open client."""
-        if self.session is None:
-            return
-        page = self.clients_page()
-        if page.chart is None:
-            self.show_view("clients")
-            self.statusBar().showMessage("Open a client's chart first, then start a note.", 5000)
-            return
-        self.show_view("clients")
-        page.new_note()
-
-    def _open_found(self, client_id: int, note_id: int) -> None:
-        self.show_view("clients")
-        self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
-
-    def _open_due(self, client_id: int, session_id: int) -> None:
-        self.show_view("clients")
-        self.clients_page().open_session_note(ClientId(client_id), SessionId(session_id))
 
     # --- locking ---------------------------------------------------------------------
 
