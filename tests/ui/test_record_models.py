@@ -216,3 +216,17 @@ def test_the_connection_is_used_by_one_thread_at_a_time(unlocked: Harness) -> No
     assert inside == [False]
     release.set()
     database_pool().waitForDone(5000)
+
+
+def test_opening_a_chart_is_audited_once_and_edits_refresh_without_a_view_row(
+    unlocked: Harness,
+) -> None:
+    page, service, a, _b, _sid = _practice(unlocked)
+    chart = settled(unlocked, page.open_client(a))
+    views = [e for e in service.client_history(a) if e.kind == "chart.viewed"]
+    assert len(views) == 1
+    chart.refresh()
+    settled(unlocked, chart)
+    assert len([e for e in service.client_history(a) if e.kind == "chart.viewed"]) == 1
+    rows = service.client_history(a)
+    assert all(a_name not in str(e.detail) for e in rows for a_name in ("Ada", "Group"))
