@@ -1,10 +1,13 @@
 """Screenshots of the real app for docs/screenshots/ (run by `make screenshots`).
 
 Starts the app the way `therapynotes run` does, in a throwaway vault and config folder,
-walks the first-run wizard like a user, then the main window, settings, backups, the lock
-screen, and a second first run that restores the backup made, saving a PNG of each.
-Meant for Xvfb with QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen.
-`--dark` adds dark-mode shots.
+walks the first-run wizard like a user, shoots the empty main window, the Backups page,
+fills the vault with a small demo practice (services/demo.py), then shoots the record
+screens (client list, every chart tab, the note editor with a draft and a signed note,
+search with results, the record dialogs), settings, the lock screen, and a second first
+run that restores the backup made, saving a PNG of each. Meant for Xvfb with
+QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
+shots.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -21,9 +25,14 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapynotes.app import apply_palette, build_window, make_application
+from therapynotes.domain.enums import NoteState
+from therapynotes.services import demo
 from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.clients_page import ClientsPage
+from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import RecoveryDialog, UnlockView
 
@@ -32,7 +41,7 @@ OUT = Path(
     or Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 )
 PASSPHRASE = "orange piano little sunset"
-SIZE = (1120, 720)
+SIZE = (1280, 800)
 
 
 def settle(ms: int = 150) -> None:
@@ -91,11 +100,18 @@ def walk_wizard(window: MainWindow, backup_dir: Path, prefix: str) -> None:
     wait_until(lambda: window.session is not None)
 
 
+def shoot_dialog(dialog: QWidget, name: str) -> None:
+    settle()
+    dialog.grab().save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / f'{name}.png'}")
+    dialog.close()
+
+
 def main_window_shots(window: MainWindow, prefix: str) -> None:
     window.show_view("home")
-    shoot(window, f"{prefix}main-home")
+    shoot(window, f"{prefix}main-home-empty")
     window.show_view("clients")
-    shoot(window, f"{prefix}main-clients")
+    shoot(window, f"{prefix}main-clients-empty")
     window.show_view("search")
     shoot(window, f"{prefix}main-search")
     window.show_view("settings")
@@ -115,6 +131,77 @@ def backup_shots(window: MainWindow, usb: Path, prefix: str) -> None:
     shoot(window, f"{prefix}backups-drive-missing")
     page.set_folder(usb)
     settle()
+
+
+def fill_demo(window: MainWindow) -> None:
+    """A small demo practice, then the record pages rebuilt over it."""
+    session = window.session
+    if session is None:
+        raise RuntimeError("expected an unlocked vault")
+    demo.build(session.conn, demo.DemoSpec(clients=14, years=1, seed=7), today=date.today())
+    window._destroy_pages()
+    window._build_pages(session)
+    settle()
+
+
+def record_shots(window: MainWindow, prefix: str) -> None:
+    window.show_view("home")
+    home = window.pages["home"]
+    assert isinstance(home, HomePage)
+    shoot(window, f"{prefix}main-home")
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    shoot(window, f"{prefix}main-clients")
+    shoot_dialog(page.list.add_client(), f"{prefix}dialog-add-client")
+    client = page.list.model.rows[0].id
+    chart = page.open_client(client)
+    assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    shoot(window, f"{prefix}chart-overview")
+    for index, name in enumerate(
+        ("overview", "sessions", "notes", "plan", "diagnoses", "attachments", "history")
+    ):
+        if index == 0:
+            continue
+        chart.tabs.setCurrentIndex(index)
+        wait_until(lambda: window.busy.isHidden())
+        shoot(window, f"{prefix}chart-{name}")
+    chart.tabs.setCurrentIndex(3)
+    plan_dialog = chart.plan.new_version()
+    if plan_dialog is not None:
+        shoot_dialog(plan_dialog, f"{prefix}dialog-plan-version")
+    chart.tabs.setCurrentIndex(1)
+    shoot_dialog(chart.sessions.log_session(), f"{prefix}dialog-log-session")
+    chart.show_notes()
+    signed = next(n for n in chart.notes.model.rows if n.state is NoteState.SIGNED)
+    chart.notes.open_note(signed.id)
+    shoot(window, f"{prefix}note-signed")
+    void = chart.notes.editor.void()
+    if void is not None:
+        shoot_dialog(void, f"{prefix}dialog-void-note")
+    dialog = chart.notes.new_note()
+    if dialog is not None:
+        shoot_dialog(dialog, f"{prefix}dialog-new-note")
+    due, _name = home.due_model.rows[0]
+    window._open_due(int(due.client_id), int(due.session_id))  # as a click on Home does
+    chart = page.chart
+    assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    first = next(iter(chart.notes.editor.editors.values()))
+    first.append("Client reports a calmer week.")
+    chart.notes.editor.save_draft()
+    shoot(window, f"{prefix}note-draft")
+    sign = chart.notes.editor.sign()
+    if sign is not None:
+        shoot_dialog(sign, f"{prefix}dialog-sign-note")
+    window.show_view("search")
+    search = window.pages["search"]
+    assert isinstance(search, SearchView)
+    search.field.setText("sleep")
+    search.run_search()
+    wait_until(lambda: search.model.rowCount() > 0)
+    shoot(window, f"{prefix}search-results")
 
 
 def lock_shots(window: MainWindow, prefix: str) -> None:
@@ -189,6 +276,8 @@ def session_run(app: QApplication, prefix: str) -> None:
         walk_wizard(window, root / "usb", prefix)
         main_window_shots(window, prefix)
         backup_shots(window, root / "usb", prefix)
+        fill_demo(window)
+        record_shots(window, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

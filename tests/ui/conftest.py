@@ -42,6 +42,8 @@ class Harness:
         return gate
 
     def unlock(self, passphrase: str = STRONG, code: str | None = None) -> None:
+        # a lock that started a backup keeps the unlock screen disabled until it ends
+        self.qtbot.waitUntil(lambda: self.window.gate is not None and self.window.gate.isEnabled())
         view = self.unlock_view
         view.passphrase.setText(passphrase)
         view.code.setText(code if code is not None else self.next_code())

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QApplication
 from tests.ui.conftest import Harness
 from therapynotes import APP_NAME
 from therapynotes.settings import AppSettings
-from therapynotes.ui.pages import SearchPage
+from therapynotes.ui.search_view import SearchView
 
 
 def _activate(h: Harness) -> None:
@@ -22,7 +22,7 @@ def test_ctrl_k_opens_search_with_the_field_focused(unlocked: Harness) -> None:
         unlocked.window.sidebar, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier
     )
     page = unlocked.window.pages["search"]
-    assert isinstance(page, SearchPage)
+    assert isinstance(page, SearchView)
     assert unlocked.window.content.currentWidget() is page
     assert QApplication.focusWidget() is page.field
 
@@ -34,7 +34,7 @@ def test_menus_and_shortcuts(unlocked: Harness) -> None:
     assert w.lock_action.shortcut().toString() == "Ctrl+L"
     assert w.quit_action.shortcut().toString() == "Ctrl+Q"
     assert w.new_note_action.shortcut().toString() == "Ctrl+N"
-    assert not w.new_note_action.isEnabled()  # until client records exist
+    assert w.new_note_action.isEnabled()  # asks for a chart when none is open
     assert w.view_actions["search"].shortcut().toString() == "Ctrl+K"
 
 

@@ -7,12 +7,14 @@ Must not import PySide6.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from therapynotes import __version__
 from therapynotes.backup import reader, retention, schedule, writer
@@ -96,6 +98,21 @@ class PendingRun:
         )
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _holding_db_lock(method: F) -> F:
+    """Run a method with the session's connection lock held: the app's background worker
+    may be using the same connection (services/session.py)."""
+
+    @functools.wraps(method)
+    def locked(self: BackupService, *args: Any, **kwargs: Any) -> Any:
+        with self.session.db_lock:
+            return method(self, *args, **kwargs)
+
+    return cast(F, locked)
+
+
 class BackupService:
     def __init__(
         self,
@@ -107,7 +124,8 @@ class BackupService:
     ) -> None:
         self.session = session
         self.clock = clock
-        self.retention_policy = retention_policy or self._stored_retention()
+        with session.db_lock:
+            self.retention_policy = retention_policy or self._stored_retention()
         self._schedule_policy = schedule_policy
 
     @property
@@ -138,6 +156,7 @@ class BackupService:
 
     # --- state kept inside the vault -----------------------------------------------
 
+    @_holding_db_lock
     def state(self) -> BackupState:
         row = self.session.conn.execute(
             "SELECT value FROM settings WHERE key = ?", (schedule.SETTINGS_KEY,)
@@ -154,6 +173,7 @@ class BackupService:
             )
             audit.append(conn, kind, detail=detail)
 
+    @_holding_db_lock
     def latest_change(self) -> int:
         marks = ",".join("?" for _ in _NOT_CHANGES)
         row = self.session.conn.execute(
@@ -162,6 +182,7 @@ class BackupService:
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else 0
 
+    @_holding_db_lock
     def should_run(self, trigger: Trigger, target_dir: Path) -> bool:
         return schedule.should_run(
             self.state(),
@@ -172,6 +193,7 @@ class BackupService:
             policy=self.schedule_policy,
         )
 
+    @_holding_db_lock
     def warnings(self, target_dir: Path) -> list[BackupWarning]:
         return schedule.warnings(
             self.state(),
@@ -195,6 +217,7 @@ class BackupService:
             app_version=__version__,
         )
 
+    @_holding_db_lock
     def begin(self, target_dir: Path) -> PendingRun:
         """Everything a run needs from the vault's own connection, read now, so that
         `PendingRun.write` can run on another thread (it opens connections of its own)."""
@@ -208,6 +231,7 @@ class BackupService:
             seq=max(state.next_seq, _highest_seq(target_dir) + 1),
         )
 
+    @_holding_db_lock
     def finish(
         self, pending: PendingRun, written: writer.Written | BaseException
     ) -> BackupResult | None:
@@ -347,9 +371,10 @@ MAX_WARN_DAYS = 365
 def stored_schedule(session: VaultSession) -> SchedulePolicy:
     """`backup.schedule` in the vault's settings (JSON {"every_hours": 4,
     "warn_after_days": 7}); defaults for anything missing or out of range."""
-    row = session.conn.execute(
-        "SELECT value FROM settings WHERE key = ?", (SCHEDULE_KEY,)
-    ).fetchone()
+    with session.db_lock:
+        row = session.conn.execute(
+            "SELECT value FROM settings WHERE key = ?", (SCHEDULE_KEY,)
+        ).fetchone()
     try:
         raw = json.loads(row[0]) if row else {}
     except ValueError:
@@ -380,7 +405,7 @@ def save_schedule(session: VaultSession, *, every_hours: int, warn_after_days: i
     if (old.every_hours, old.warn_after_days) == (every_hours, warn_after_days):
         return False
     value = json.dumps({"every_hours": every_hours, "warn_after_days": warn_after_days})
-    with transaction(session.conn):
+    with session.db_lock, transaction(session.conn):
         session.conn.execute(
             "INSERT INTO settings(key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -25,6 +25,7 @@ from therapynotes.domain.models import (
     Participant,
     PlanContent,
     SearchHit,
+    ServiceEntry,
     TreatmentPlan,
 )
 from therapynotes.records_errors import (
@@ -39,6 +40,7 @@ from therapynotes.records_errors import (
 from therapynotes.services.note_cases import NoteCases
 from therapynotes.store import (
     attachments,
+    audit,
     clients,
     diagnoses,
     notes,
@@ -97,18 +99,26 @@ class RecordsService(NoteCases):
         """Active clients (or all), each with their last session and notes-due count."""
         return clients.summaries(self.conn, include_all=include_all, due_cutoff=self.now())
 
-    def open_chart(self, client_id: ClientId, *, include_psychotherapy: bool = False) -> Chart:
-        """Everything the chart shows; records the view in the audit log."""
+    def open_chart(
+        self,
+        client_id: ClientId,
+        *,
+        include_psychotherapy: bool = False,
+        record_view: bool = True,
+    ) -> Chart:
+        """Everything the chart shows; records the view in the audit log (a refresh of a
+        chart already open, after an edit in it, passes `record_view=False`)."""
         with self.write() as conn:
             client = clients.get(conn, client_id)
             if client is None:
                 raise ClientNotFound
-            self.audit(
-                conn,
-                AuditKind.CHART_VIEWED,
-                f"client:{client_id}",
-                psychotherapy_notes=include_psychotherapy,
-            )
+            if record_view:
+                self.audit(
+                    conn,
+                    AuditKind.CHART_VIEWED,
+                    f"client:{client_id}",
+                    psychotherapy_notes=include_psychotherapy,
+                )
         conn = self.conn
         return Chart(
             client=client,
@@ -199,6 +209,9 @@ class RecordsService(NoteCases):
             )
         return session_id
 
+    def sessions_on(self, service_date: str) -> list[ServiceEntry]:
+        return sessions.on_date(self.conn, service_date)
+
     def set_attendance(
         self, session_id: SessionId, client_id: ClientId, attendance: Attendance
     ) -> None:
@@ -288,6 +301,18 @@ class RecordsService(NoteCases):
     ) -> list[SearchHit]:
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.search(self.conn, text, filters, limit=limit, marks=marks)
+
+    def client_history(self, client_id: ClientId) -> list[audit.AuditEntry]:
+        """The audit rows about this client and their records (ids and kinds, no text)."""
+        conn = self.conn
+        subjects = {f"client:{client_id}"}
+        subjects |= {
+            f"note:{n.id}" for n in notes.for_client(conn, client_id, include_psychotherapy=True)
+        }
+        subjects |= {f"session:{e.id}" for e in sessions.for_client(conn, client_id)}
+        subjects |= {f"attachment:{a.id}" for a in attachments.for_client(conn, client_id)}
+        subjects |= {f"plan:{p.id}" for p in plans.versions(conn, client_id)}
+        return [e for e in audit.entries(conn) if e.subject in subjects]
 
     def set_late_entry_hours(self, hours: int) -> None:
         if not 1 <= hours <= 24 * 30:

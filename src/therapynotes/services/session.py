@@ -7,6 +7,7 @@ the database, zeroes the keys we own and releases the instance lock.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ class VaultSession:
     # Failed unlock attempts made before this unlock (for the audit log); no secrets.
     failed_attempts: list[dict[str, Any]] = field(default_factory=list)
     on_lock: list[Callable[[str], None]] = field(default_factory=list)
+    # One connection, several threads (the UI thread and one background worker): whoever
+    # uses `conn` holds this lock, so two threads never use it at the same time.
+    db_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def vault_id(self) -> str:
@@ -45,7 +49,7 @@ class VaultSession:
 
     def record(self, kind: AuditKind, *, subject: str = "", **detail: object) -> None:
         """Append one audit row in its own transaction (for events with no other write)."""
-        with transaction(self.conn):
+        with self.db_lock, transaction(self.conn):
             audit.append(self.conn, kind, subject=subject, detail=detail)
 
     @property

@@ -85,6 +85,14 @@ def get(conn: Connection, session_id: SessionId) -> ServiceEntry | None:
     return found[0] if found else None
 
 
+def on_date(conn: Connection, service_date: str) -> list[ServiceEntry]:
+    """Every session on one day (the home view's "today's sessions"), earliest first."""
+    rows = conn.execute(
+        _SELECT + " WHERE s.service_date = ? ORDER BY s.starts_at, s.id", (service_date,)
+    ).fetchall()
+    return _load(conn, rows)
+
+
 def for_client(conn: Connection, client_id: ClientId) -> list[ServiceEntry]:
     """Every session the client took part in (group sessions included), newest first."""
     rows = conn.execute(

@@ -38,15 +38,17 @@ from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
-from therapynotes.ui.backup_view import BackupsView
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
-from therapynotes.ui.pages import PAGE_FACTORIES, PAGE_TITLES, SearchPage
-from therapynotes.ui.settings_dialog import SettingsPanel
+from therapynotes.ui.pages import PAGE_TITLES
+from therapynotes.ui.record_navigation import RecordNavigation
+from therapynotes.ui.records_access import clear_caches
+from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
@@ -60,7 +62,7 @@ class DraftSaver(Protocol):
     def save_draft(self) -> None: ...
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RecordNavigation, QMainWindow):
     locked = Signal(str)  # reason
     unlocked = Signal()
 
@@ -146,9 +148,8 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.lock_action = self._action("&Lock", lambda: self.lock("manual"), "Ctrl+L", "lock")
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "quit")
-        self.new_note_action = self._action("&New note", lambda: None, "Ctrl+N", "note")
-        self.new_note_action.setEnabled(False)
-        self.new_note_action.setToolTip("Add a client first")
+        self.new_note_action = self._action("&New note…", self.new_note, "Ctrl+N", "note")
+        self.new_note_action.setToolTip("New note for the open client")
         self.settings_action = self._action(
             "&Settings…", lambda: self.show_view("settings"), "Ctrl+,", "settings"
         )
@@ -177,7 +178,11 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
-        self.record_actions = [self.settings_action, *self.view_actions.values()]
+        self.record_actions = [
+            self.settings_action,
+            self.new_note_action,
+            *self.view_actions.values(),
+        ]
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()
@@ -255,24 +260,12 @@ class MainWindow(QMainWindow):
             self.gate.deleteLater()
             self.gate = None
         self._set_locked_ui(False)
-        self.show_view(self.ctx.settings.last_view)
+        last_view = self.ctx.settings.last_view
+        self.clients_page().restore_place()
+        self.show_view(last_view)
         self.idle.start()
         warn_if_old(self, self.backups)
         self.unlocked.emit()
-
-    def _build_pages(self, session: VaultSession) -> None:
-        for view_id in VIEW_IDS:
-            if view_id == "settings":
-                panel = SettingsPanel(self.ctx.vault, session, app_settings=self.ctx.settings)
-                panel.security_changed.connect(self.apply_security)
-                page: QWidget = panel
-            elif view_id == "backups":
-                page = BackupsView(self.ctx, self.backups)
-            else:
-                page = PAGE_FACTORIES[view_id](self.ctx, session)
-            page.setProperty("holdsRecords", True)
-            self.pages[view_id] = page
-            self.content.addWidget(page)
 
     def apply_security(self, security: SecuritySettings) -> None:
         self.security = security
@@ -286,8 +279,11 @@ class MainWindow(QMainWindow):
         page = self.pages[view_id]
         self.content.setCurrentWidget(page)
         self.ctx.settings.last_view = view_id
-        if isinstance(page, SearchPage):
+        if isinstance(page, SearchView):
             page.field.setFocus()
+            page.field.selectAll()
+        if isinstance(page, HomePage):
+            page.refresh()
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view
@@ -339,7 +335,12 @@ class MainWindow(QMainWindow):
     def _destroy_pages(self) -> None:
         self.central.setCurrentWidget(self.shell)
         for page in self.pages.values():
+            clear = getattr(page, "clear", None)
+            if callable(clear):
+                with contextlib.suppress(Exception):  # clearing must never stop a lock
+                    clear()
             self.content.removeWidget(page)
+            clear_caches()
             page.hide()
             page.deleteLater()
         self.pages.clear()

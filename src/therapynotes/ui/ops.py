@@ -6,6 +6,11 @@ comes back to the GUI thread through a queued signal, and the callbacks are skip
 `parent` was destroyed meanwhile (for example by a lock). `busy_changed` lets the main
 window show one busy indicator for all work in flight. `finish_for_lock` lets a lock wait
 for work that may still use the database before it is closed.
+
+Work that reads the vault runs with `run(database=True)`: on a pool of exactly one
+thread, so two record queries never run at once; the UI thread's own short record calls
+and that one worker share the session's `db_lock` (ui/records_access.py), so the SQLite
+connection (opened with check_same_thread=False) is never used from two threads at once.
 """
 
 from __future__ import annotations
@@ -80,6 +85,16 @@ class BusyTracker(QObject):
 
 _RUNNING: set[Op[Any]] = set()
 tracker = BusyTracker()
+_DB_POOL: QThreadPool | None = None
+
+
+def database_pool() -> QThreadPool:
+    """The one worker thread for record queries (searches, chart loads)."""
+    global _DB_POOL  # noqa: PLW0603 - one pool per process, made on first use
+    if _DB_POOL is None:
+        _DB_POOL = QThreadPool()
+        _DB_POOL.setMaxThreadCount(1)
+    return _DB_POOL
 
 
 class Op(Generic[T]):
@@ -116,7 +131,7 @@ class Op(Generic[T]):
         self._busy = callback
         return self
 
-    def run(self) -> None:
+    def run(self, *, database: bool = False) -> None:
         # The op (kept in _RUNNING until delivery) owns the bridge, so the bridge never
         # dies on the worker thread with the queued answer still pending.
         self._bridge = bridge = _Bridge(self)
@@ -124,7 +139,8 @@ class Op(Generic[T]):
         tracker.changed()
         if self._busy is not None:
             self._busy(True)
-        (self._pool or QThreadPool.globalInstance()).start(_Task(self._fn, bridge))
+        default = database_pool() if database else QThreadPool.globalInstance()
+        (self._pool or default).start(_Task(self._fn, bridge))
 
     def deliver(self, result: T, exc: BaseException | None) -> None:
         if self.dropped or (self._parent is not None and not shiboken6.isValid(self._parent)):
@@ -144,7 +160,8 @@ def finish_for_lock(timeout_ms: int = 10_000) -> bool:
     """Before a lock: wait for work in flight (it may be using the open database), then
     drop its answers, since the views that asked are about to be destroyed. False when
     some work was still running at the timeout."""
-    done = QThreadPool.globalInstance().waitForDone(timeout_ms)
+    done = database_pool().waitForDone(timeout_ms)
+    done = QThreadPool.globalInstance().waitForDone(timeout_ms) and done
     for op in list(_RUNNING):
         if not op.survives_lock:
             op.dropped = True

@@ -158,7 +158,8 @@ class SettingsPanel(QWidget):
     def _save(self) -> None:
         settings = self.current()
         try:
-            save_security_settings(self.session, settings)
+            with self.session.db_lock:  # the background worker may be searching
+                save_security_settings(self.session, settings)
         except Exception as exc:  # noqa: BLE001 - shown inline
             show_inline(self.message, exc)
             return

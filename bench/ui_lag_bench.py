@@ -1,0 +1,200 @@
+"""Event-loop lag of the record screens on the reference-size demo vault.
+
+A QTimer fires every 10 ms and records how late each tick is; the real main window
+(unlocked over a demo practice of about 12,000 notes, client 1 with about 300) then
+opens the 300-note chart and its notes, runs a search mix through the search view,
+and types into a draft for a while with autosave on. Prints max and p99 lateness per
+phase. Target: the UI thread never blocks more than 50 ms. Not a test: nothing asserts.
+
+Usage: .venv/bin/python -m bench.ui_lag_bench [--size small|reference] [--type-seconds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from bench.common import machine, use_bench_keyring  # noqa: E402
+from bench.records_bench import SIZES, TODAY  # noqa: E402
+from therapynotes.domain.ids import ClientId  # noqa: E402
+from therapynotes.services import demo  # noqa: E402
+from therapynotes.services.vault import VaultService  # noqa: E402
+from therapynotes.settings import AppSettings  # noqa: E402
+from therapynotes.ui.clients_page import ClientsPage  # noqa: E402
+from therapynotes.ui.context import AppContext  # noqa: E402
+from therapynotes.ui.main_window import MainWindow  # noqa: E402
+from therapynotes.ui.ops import tracker  # noqa: E402
+from therapynotes.ui.search_view import SearchView  # noqa: E402
+
+PASSPHRASE = "orange piano little sunset"
+PERIOD_MS = 10
+SEARCHES = ("anxious", "sleep", "exposure hierarchy", '"safety plan"', "grief loss", "smith")
+SIZES_HERE = {"small": demo.DemoSpec(clients=40, years=2, seed=1, long_term_sessions=335)}
+
+
+class LagProbe:
+    """Lateness of a 10-ms timer: how long the event loop was kept from it."""
+
+    def __init__(self) -> None:
+        self.samples: list[float] = []
+        self.clock = QElapsedTimer()
+        self.timer = QTimer()
+        self.timer.setInterval(PERIOD_MS)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0
+
+    def start(self) -> None:
+        self.samples = []
+        self.clock.start()
+        self.last = 0
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.elapsed()
+        self.samples.append(max(0.0, now - self.last - PERIOD_MS))
+        self.last = now
+
+    def stop(self) -> tuple[float, float, int]:
+        self._tick()  # a block at the very end counts too
+        self.timer.stop()
+        ordered = sorted(self.samples)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return ordered[-1], p99, len(ordered)
+
+
+def spin(ms: int) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+
+
+def wait_for(condition, timeout_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    end = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > end:
+            raise TimeoutError("the window did not get there")
+        QCoreApplication.processEvents()
+        time.sleep(0.001)
+
+
+def build_window(root: Path, spec: demo.DemoSpec) -> MainWindow:
+    vault = VaultService(root / "vault")
+    created = vault.create(PASSPHRASE, passphrase_only=True)
+    import pyotp  # noqa: PLC0415
+
+    session = vault.unlock(PASSPHRASE, pyotp.TOTP(created.totp_secret).now())
+    started = time.perf_counter()
+    counts = demo.build(session.conn, spec, today=TODAY if spec.years >= 10 else date.today())
+    print(
+        f"demo vault: {counts.clients} clients, {counts.notes} notes, built in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    ctx = AppContext(
+        vault=vault,
+        settings=AppSettings.load(root / "config"),
+        config_dir=root / "config",
+        listen_to_os=False,
+    )
+    window = MainWindow(ctx)
+    window.resize(1280, 800)
+    window.show()
+    window._on_unlocked(session)
+    return window
+
+
+def report(name: str, result: tuple[float, float, int]) -> None:
+    worst, p99, n = result
+    verdict = "ok" if worst <= 50 else "OVER 50 ms"
+    print(f"{name:<34} max {worst:6.0f} ms   p99 {p99:6.0f} ms   ({n} ticks)  {verdict}")
+
+
+def run(window: MainWindow, type_seconds: float) -> None:
+    probe = LagProbe()
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    window.show_view("clients")
+    spin(300)
+
+    probe.start()
+    spin(100)
+    chart = page.open_client(ClientId(1))
+    assert chart is not None
+    chart.show_notes()
+    wait_for(lambda: chart.chart is not None and chart._loading == 0)
+    spin(300)
+    report(f"open chart ({chart.notes.model.rowCount()} notes)", probe.stop())
+
+    probe.start()
+    spin(50)
+    chart.notes.open_note(chart.notes.model.rows[0].id)
+    spin(200)
+    report("open a signed note", probe.stop())
+
+    window.show_view("search")
+    search = window.pages["search"]
+    assert isinstance(search, SearchView)
+    probe.start()
+    for query in SEARCHES:
+        search.field.setText(query)  # the view searches after its 200-ms debounce
+        spin(10)
+        wait_for(lambda: not search.timer.isActive() and tracker.running() == 0)
+        spin(50)
+    report(f"search ({len(SEARCHES)} queries)", probe.stop())
+
+    window.show_view("clients")
+    chart.notes.start_note("soap", None)
+    wait_for(lambda: chart._loading == 0)
+    editor = chart.notes.editor
+    target = next(iter(editor.editors.values()))
+    target.setFocus()
+    probe.start()
+    words = "client described feeling calmer about sleep this week and practised breathing "
+    end = time.monotonic() + type_seconds
+    saves = 0
+    while time.monotonic() < end:
+        for ch in words:
+            QTest.keyClicks(target, ch)
+            was = editor.saved_at
+            spin(60)  # about 16 characters a second, a brisk typist
+            saves += editor.saved_at != was
+            if time.monotonic() >= end:
+                break
+    was = editor.saved_at
+    spin(2500)  # the last debounced autosave
+    saves += editor.saved_at != was
+    report(f"typing {type_seconds:.0f} s with autosave ({saves} saves)", probe.stop())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=["small", "reference"], default="reference")
+    parser.add_argument("--type-seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    use_bench_keyring()
+    print(machine())
+    spec = SIZES_HERE.get(args.size) or SIZES[args.size]
+    app = QApplication.instance() or QApplication([])
+    with tempfile.TemporaryDirectory() as tmp:
+        window = build_window(Path(tmp), spec)
+        run(window, args.type_seconds)
+        window.lock("quit")
+        window.close()
+        app.processEvents()
+    sys.stdout.flush()
+    os._exit(0)  # PySide6 can crash in its own teardown at interpreter exit
+
+
+if __name__ == "__main__":
+    main()

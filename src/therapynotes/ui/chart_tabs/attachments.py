@@ -1,0 +1,154 @@
+"""Attachments of a chart: add a file (stored encrypted in the vault), open an image in
+the app, and save a copy out only when the therapist asks for it."""
+
+from __future__ import annotations
+
+import mimetypes
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QScrollArea, QWidget
+
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import AttachmentMeta, Chart
+from therapynotes.ui.records_access import RecordsAccess, attempt, local_time
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, vbox
+
+
+class AttachmentColumn(Enum):
+    NAME = "File"
+    TYPE = "Type"
+    SIZE = "Size"
+    ADDED = "Added"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MB"
+
+
+class AttachmentModel(RowTableModel[AttachmentMeta]):
+    columns = AttachmentColumn
+
+    def display(self, row: AttachmentMeta, column: AttachmentColumn) -> str:
+        if column is AttachmentColumn.NAME:
+            return row.filename
+        if column is AttachmentColumn.TYPE:
+            return row.media_type
+        if column is AttachmentColumn.SIZE:
+            return _size(row.size)
+        return local_time(row.added_at)
+
+
+class ImageDialog(QDialog):
+    def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.resize(80 * GRID, 60 * GRID)
+        layout = vbox(self)
+        pixmap = QPixmap()
+        pixmap.loadFromData(data)
+        label = QLabel(self)
+        label.setAccessibleName("Image")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setPixmap(pixmap)
+        area = QScrollArea(self)
+        area.setWidget(label)
+        area.setWidgetResizable(True)
+        layout.addWidget(area)
+
+
+class AttachmentsTab(QWidget):
+    changed = Signal()
+
+    def __init__(self, records: RecordsAccess, client_id: ClientId, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.records = records
+        self.client_id = client_id
+        self.model = AttachmentModel(self)
+        layout = vbox(self, margins=2 * GRID, spacing=GRID)
+        row = hbox()
+        self.needs_selection: list[QPushButton] = []
+        for text, slot in (
+            ("Add file…", self.add_file),
+            ("Open", self.open_selected),
+            ("Save a copy…", self.save_copy),
+        ):
+            button = QPushButton(text, self)
+            button.setAccessibleName(text.rstrip("…"))
+            button.clicked.connect(slot)
+            row.addWidget(button)
+            if slot != self.add_file:
+                button.setEnabled(False)
+                self.needs_selection.append(button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.table = table_view(self.model, "Attachments", self, stretch=0)
+        self.table.activated.connect(lambda _i: self.open_selected())
+        self.table.selectionModel().selectionChanged.connect(self._selection)
+        layout.addWidget(
+            TableOrEmpty(
+                self.table,
+                "No attachments yet. Add a consent form, a release of information or a "
+                "letter with Add file…",
+                self,
+            ),
+            1,
+        )
+
+    def show_chart(self, chart: Chart) -> None:
+        self.model.set_rows(list(chart.attachments))
+        fit_columns(self.table)
+
+    def _selection(self) -> None:
+        for button in self.needs_selection:
+            button.setEnabled(self.table.selectionModel().hasSelection())
+
+    def selected(self) -> AttachmentMeta | None:
+        return self.model.row_at(self.table.currentIndex())
+
+    def add_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Add file to chart")
+        if path:
+            self.add_path(Path(path))
+
+    def add_path(self, path: Path) -> None:
+        data = path.read_bytes()
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        client_id = self.client_id
+        attempt(
+            self,
+            lambda: self.records.call(
+                lambda s: s.add_attachment(
+                    client_id, filename=path.name, media_type=kind, data=data
+                )
+            ),
+        )
+        self.changed.emit()
+
+    def open_selected(self) -> QDialog | None:
+        meta = self.selected()
+        if meta is None:
+            return None
+        if not meta.media_type.startswith("image/"):
+            self.save_copy()
+            return None
+        data = attempt(self, lambda: self.records.call(lambda s: s.read_attachment(meta.id)))
+        if data is None:
+            return None
+        dialog = ImageDialog(meta.filename, data, self)
+        dialog.open()
+        return dialog
+
+    def save_copy(self) -> None:
+        meta = self.selected()
+        if meta is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save a copy outside the vault", meta.filename)
+        if not path:
+            return
+        data = attempt(self, lambda: self.records.call(lambda s: s.read_attachment(meta.id)))
+        if data is not None:
+            Path(path).write_bytes(data)

@@ -1,0 +1,235 @@
+"""The Notes tab: the chart's notes (record notes, and psychotherapy notes kept apart in
+their own list, loaded only on request) beside the note editor, and "New note" (a
+template, the session it documents, or "Start from last note")."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QWidget,
+)
+
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
+from therapynotes.domain.models import Chart, Note
+from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.chart_tabs.sessions import ATTENDANCE_WORDS
+from therapynotes.ui.note_editor import NoteEditorWidget
+from therapynotes.ui.records_access import (
+    KIND_WORDS,
+    PRIVATE_MARK,
+    RecordsAccess,
+    attempt,
+    day,
+    note_state_label,
+)
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
+
+
+class NoteColumn(Enum):
+    DATE = "Date"
+    KIND = "Note"
+    STATE = "State"
+
+
+class NoteListModel(RowTableModel[Note]):
+    columns = NoteColumn
+
+    def display(self, row: Note, column: NoteColumn) -> str:
+        if column is NoteColumn.DATE:
+            return day(row.service_date)
+        if column is NoteColumn.KIND:
+            return KIND_WORDS[row.kind]
+        return note_state_label(row)
+
+    def index_of(self, note_id: int) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == note_id), -1)
+
+
+class NewNoteDialog(QDialog):
+    def __init__(self, chart: Chart, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New note")
+        self.setMinimumWidth(56 * GRID)
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        form = QFormLayout()
+        form.setHorizontalSpacing(2 * GRID)
+        self.template = QComboBox(self)
+        self.template.setAccessibleName("Template")
+        for template in TEMPLATES.values():
+            self.template.addItem(template.name, template.id)
+        self.session = QComboBox(self)
+        self.session.setAccessibleName("Session")
+        self.session.addItem("No session (contact or other note)", None)
+        for entry in chart.sessions:
+            mine = next(p for p in entry.participants if p.client_id == chart.client.id)
+            text = f"{day(entry.service_date)}, {entry.service_code}"
+            text += f", {ATTENDANCE_WORDS[mine.attendance].lower()}"
+            self.session.addItem(text, int(entry.id))
+        if chart.sessions:
+            self.session.setCurrentIndex(1)
+        self.from_last = QCheckBox("Start from last note (copies its sections)", self)
+        self.from_last.setAccessibleName("Start from last note")
+        form.addRow("Template", self.template)
+        form.addRow("Session", self.session)
+        form.addRow("", self.from_last)
+        layout.addLayout(form)
+        self.from_last.toggled.connect(lambda on: self.template.setEnabled(not on))
+        self.session.currentIndexChanged.connect(
+            lambda: self.from_last.setEnabled(self.session.currentData() is not None)
+        )
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        start = box.addButton("Start note", QDialogButtonBox.ButtonRole.AcceptRole)
+        start.setAccessibleName("Start note")
+        start.setDefault(True)
+        plain_buttons(box)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+
+class NotesTab(QWidget):
+    changed = Signal()
+    note_opened = Signal(int)
+
+    def __init__(self, records: RecordsAccess, client_id: ClientId, parent=None) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(parent)
+        self.records = records
+        self.client_id = client_id
+        self.chart: Chart | None = None
+        layout = vbox(self, margins=2 * GRID, spacing=GRID)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        left = QWidget(self)
+        lists = vbox(left, spacing=GRID)
+        row = hbox()
+        self.new_button = QPushButton("New note…", self)
+        self.new_button.setAccessibleName("New note")
+        self.new_button.setToolTip("New note (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_note)
+        row.addWidget(self.new_button)
+        row.addStretch(1)
+        lists.addLayout(row)
+        self.model = NoteListModel(self)
+        self.table = table_view(self.model, "Notes", self, stretch=2)
+        self.table.clicked.connect(lambda i: self._open_from(self.model, i))
+        self.table.activated.connect(lambda i: self._open_from(self.model, i))
+        lists.addWidget(
+            TableOrEmpty(self.table, "No notes yet. Start one with New note… (Ctrl+N).", self),
+            3,
+        )
+        self.private_toggle = QCheckBox("Show psychotherapy notes (private)", self)
+        self.private_toggle.setAccessibleName("Show psychotherapy notes")
+        self.private_toggle.toggled.connect(self._toggle_private)
+        lists.addWidget(self.private_toggle)
+        self.private_label = QLabel(f"{PRIVATE_MARK}. Kept apart from the record.", self)
+        self.private_label.setWordWrap(True)
+        self.private_model = NoteListModel(self)
+        self.private_table = table_view(self.private_model, "Psychotherapy notes", self, stretch=2)
+        self.private_table.clicked.connect(lambda i: self._open_from(self.private_model, i))
+        for widget in (self.private_label, self.private_table):
+            widget.setVisible(False)
+            lists.addWidget(widget, 1 if widget is self.private_table else 0)
+        self.editor = NoteEditorWidget(records, self)
+        self.editor.note_changed.connect(lambda _id: self.changed.emit())
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([50 * GRID, 100 * GRID])
+        layout.addWidget(self.splitter)
+
+    def show_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        self.model.set_rows([n for n in chart.notes if not n.is_psychotherapy])
+        fit_columns(self.table)
+        if self.private_toggle.isChecked():
+            self._load_private()
+        if self.editor.note is not None:  # keep the note being written as it is
+            row = self.model.index_of(self.editor.note.id)
+            if row >= 0:
+                self.table.selectRow(row)
+
+    def _toggle_private(self, on: bool) -> None:
+        self.private_label.setVisible(on)
+        self.private_table.setVisible(on)
+        if on:
+            self._load_private()
+        else:
+            if self.editor.note is not None and self.editor.note.is_psychotherapy:
+                self.editor.save_draft()
+                self.editor.clear()
+            self.private_model.clear()
+
+    def _load_private(self) -> None:
+        chart = self.records.call(
+            lambda s: s.open_chart(self.client_id, include_psychotherapy=True)
+        )
+        self.private_model.set_rows([n for n in chart.notes if n.is_psychotherapy])
+        fit_columns(self.private_table)
+
+    def _open_from(self, model: NoteListModel, index: QModelIndex) -> None:
+        note = model.row_at(index)
+        if note is not None:
+            self.open_note(note.id)
+
+    def open_note(self, note_id: NoteId) -> None:
+        self.editor.open_note(note_id)
+        note = self.editor.note
+        if note is None:
+            return
+        if note.is_psychotherapy and not self.private_toggle.isChecked():
+            self.private_toggle.setChecked(True)
+        model, table = (
+            (self.private_model, self.private_table)
+            if note.is_psychotherapy
+            else (self.model, self.table)
+        )
+        row = model.index_of(note_id)
+        if row >= 0:
+            table.selectRow(row)
+        self.note_opened.emit(int(note_id))
+
+    def new_note(self) -> NewNoteDialog | None:
+        if self.chart is None:
+            return None
+        dialog = NewNoteDialog(self.chart, self)
+        dialog.accepted.connect(lambda: self._start(dialog))
+        dialog.open()
+        return dialog
+
+    def _start(self, dialog: NewNoteDialog) -> None:
+        session = dialog.session.currentData()
+        session_id = SessionId(int(session)) if session is not None else None
+        template = str(dialog.template.currentData())
+        from_last = dialog.from_last.isChecked() and session_id is not None
+        self.start_note(template, session_id, from_last=from_last)
+
+    def start_note(
+        self, template: str, session_id: SessionId | None, *, from_last: bool = False
+    ) -> NoteId | None:
+        client_id = self.client_id
+        if from_last and session_id is not None:
+            sid = session_id
+            note_id = attempt(
+                self, lambda: self.records.call(lambda s: s.start_from_last_note(client_id, sid))
+            )
+        else:
+            note_id = attempt(
+                self,
+                lambda: self.records.call(
+                    lambda s: s.start_note(client_id, template, session_id=session_id)
+                ),
+            )
+        if note_id is not None:
+            self.changed.emit()
+            self.open_note(note_id)
+        return note_id

@@ -1,0 +1,267 @@
+"""Overview & demographics (edit through the client dialog), diagnoses (add by ICD-10-CM
+name or code) and the chart's history (audit rows, no text)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QWidget,
+)
+
+from therapynotes.domain.models import Chart, Diagnosis
+from therapynotes.store.audit import AuditEntry
+from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
+from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
+
+
+class OverviewTab(QWidget):
+    changed = Signal()
+
+    ROWS = (
+        ("Legal name", "legal_name"),
+        ("Preferred name", "preferred_name"),
+        ("Pronouns", "pronouns"),
+        ("Date of birth", "date_of_birth"),
+        ("Phone", "phone"),
+        ("Email", "email"),
+        ("Address", "address"),
+        ("Emergency contact", "emergency_contact"),
+        ("Guardian", "guardian"),
+        ("Referral source", "referral_source"),
+        ("Intake date", "intake_date"),
+        ("Status", "status"),
+        ("Discharge date", "discharge_date"),
+        ("Alerts", "alerts"),
+    )
+
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.chart: Chart | None = None
+        layout = vbox(self, margins=2 * GRID, spacing=2 * GRID)
+        form = QFormLayout()
+        form.setHorizontalSpacing(3 * GRID)
+        form.setVerticalSpacing(GRID)
+        self.values: dict[str, QLabel] = {}
+        for title, key in self.ROWS:
+            value = QLabel(self)
+            value.setWordWrap(True)
+            value.setAccessibleName(title)
+            form.addRow(title, value)
+            self.values[key] = value
+        layout.addLayout(form)
+        row = hbox()
+        self.edit_button = QPushButton("Edit details…", self)
+        self.edit_button.setAccessibleName("Edit details")
+        self.edit_button.clicked.connect(self.edit)
+        row.addWidget(self.edit_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(1)
+
+    def show_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        fields = chart.client.fields
+        for key, label in self.values.items():
+            value = getattr(fields, key)
+            if key == "status":
+                text = STATUS_WORDS[value]
+            elif key.endswith("date") or key == "date_of_birth":
+                text = day(value)
+            else:
+                text = value
+            label.setText(text or "—")
+
+    def clear(self) -> None:
+        self.chart = None
+        for label in self.values.values():
+            label.clear()
+
+    def edit(self) -> ClientDialog | None:
+        if self.chart is None:
+            return None
+        client_id = self.chart.client.id
+        dialog = ClientDialog(self.chart.client.fields, parent=self)
+
+        def save() -> None:
+            fields = dialog.fields()
+            attempt(self, lambda: self.records.call(lambda s: s.update_client(client_id, fields)))
+            self.changed.emit()
+
+        dialog.accepted.connect(save)
+        dialog.open()
+        return dialog
+
+
+class DiagnosisColumn(Enum):
+    CODE = "Code"
+    DESCRIPTION = "Diagnosis"
+    PRIMARY = "Primary"
+    ONSET = "Onset"
+
+
+class DiagnosisModel(RowTableModel[Diagnosis]):
+    columns = DiagnosisColumn
+
+    def display(self, row: Diagnosis, column: DiagnosisColumn) -> str:
+        if column is DiagnosisColumn.CODE:
+            return row.code
+        if column is DiagnosisColumn.DESCRIPTION:
+            return row.description
+        if column is DiagnosisColumn.PRIMARY:
+            return "Primary" if row.primary else ""
+        return day(row.onset_date)
+
+
+class DiagnosisDialog(QDialog):
+    """Find an ICD-10-CM code by name or code (DSM-5-TR names work too)."""
+
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.setWindowTitle("Add diagnosis")
+        self.setMinimumSize(64 * GRID, 48 * GRID)
+        layout = vbox(self, margins=3 * GRID, spacing=GRID)
+        self.query = QLineEdit(self)
+        self.query.setAccessibleName("Find a diagnosis")
+        self.query.setPlaceholderText("Name or ICD-10-CM code, for example F41.1 or anxiety")
+        self.query.textChanged.connect(self._find)
+        self.results = QListWidget(self)
+        self.results.setAccessibleName("Diagnoses found")
+        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout.addWidget(self.query)
+        layout.addWidget(self.results, 1)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        add = box.addButton("Add diagnosis", QDialogButtonBox.ButtonRole.AcceptRole)
+        add.setAccessibleName("Add diagnosis")
+        plain_buttons(box)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+    def _find(self, text: str) -> None:
+        self.results.clear()
+        if len(text.strip()) < 2:
+            return
+        for found in self.records.service.find_diagnosis(text.strip(), limit=30):
+            item = QListWidgetItem(f"{found.code}  {found.description}")
+            item.setData(256, found.code)
+            self.results.addItem(item)
+        if self.results.count():
+            self.results.setCurrentRow(0)
+
+    def code(self) -> str:
+        item = self.results.currentItem()
+        return str(item.data(256)) if item is not None else ""
+
+
+class DiagnosesTab(QWidget):
+    changed = Signal()
+
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.chart: Chart | None = None
+        self.model = DiagnosisModel(self)
+        layout = vbox(self, margins=2 * GRID, spacing=GRID)
+        row = hbox()
+        self.add_button = QPushButton("Add diagnosis…", self)
+        self.add_button.setAccessibleName("Add diagnosis")
+        self.add_button.clicked.connect(self.add)
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.table = table_view(self.model, "Diagnoses", self, stretch=1)
+        layout.addWidget(
+            TableOrEmpty(self.table, "No diagnoses yet. Add one by name or ICD-10-CM code.", self),
+            1,
+        )
+
+    def show_chart(self, chart: Chart) -> None:
+        self.chart = chart
+        self.model.set_rows(list(chart.diagnoses))
+        fit_columns(self.table)
+
+    def add(self) -> DiagnosisDialog | None:
+        if self.chart is None:
+            return None
+        client_id = self.chart.client.id
+        dialog = DiagnosisDialog(self.records, self)
+
+        def save() -> None:
+            code = dialog.code()
+            if code:
+                primary = not self.model.rows
+                attempt(
+                    self,
+                    lambda: self.records.call(
+                        lambda s: s.add_diagnosis(client_id, code, primary=primary)
+                    ),
+                )
+                self.changed.emit()
+
+        dialog.accepted.connect(save)
+        dialog.open()
+        return dialog
+
+
+HISTORY_WORDS = {
+    "chart.viewed": "Chart opened",
+    "record.created": "Added",
+    "record.edited": "Changed",
+    "note.signed": "Note signed",
+    "note.addended": "Addendum added",
+    "note.voided": "Note voided",
+    "export": "Exported",
+    "print": "Printed",
+}
+
+
+class HistoryColumn(Enum):
+    WHEN = "When"
+    WHAT = "What"
+    RECORD = "Record"
+
+
+class HistoryModel(RowTableModel[AuditEntry]):
+    columns = HistoryColumn
+
+    def display(self, row: AuditEntry, column: HistoryColumn) -> str:
+        if column is HistoryColumn.WHEN:
+            return local_time(row.at[:19] + "Z")
+        if column is HistoryColumn.WHAT:
+            return HISTORY_WORDS.get(row.kind, row.kind)
+        kind = row.subject.split(":", 1)[0]
+        return str(row.detail.get("record", kind)).replace("_", " ").capitalize()
+
+
+class HistoryTab(QWidget):
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.model = HistoryModel(self)
+        layout = vbox(self, margins=2 * GRID)
+        self.table = table_view(self.model, "Chart history", self)
+        layout.addWidget(self.table)
+
+    def show_chart(self, chart: Chart) -> None:
+        client_id = chart.client.id
+        self.records.op(self, lambda s: s.client_history(client_id)).success(self._loaded).run(
+            database=True
+        )
+
+    def _loaded(self, rows: list[AuditEntry]) -> None:
+        self.model.set_rows(list(reversed(rows)))
+        fit_columns(self.table)

@@ -1,0 +1,164 @@
+"""The client list: a table of clients (name, status, last session, notes due) with an
+active / discharged / all filter and search as you type, an "Add client" button and an
+empty state. Rows come from `RecordsService.list_clients`; the model holds summaries."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QStackedWidget, QWidget
+
+from therapynotes.domain.enums import ClientStatus
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import ClientSummary
+from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
+from therapynotes.ui.icons import icon
+from therapynotes.ui.records_access import RecordsAccess, day
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, vbox
+
+EMPTY_TEXT = "No clients yet. Add your first client."
+
+
+class ClientColumn(Enum):
+    NAME = "Name"
+    STATUS = "Status"
+    LAST_SESSION = "Last session"
+    NOTES_DUE = "Notes due"
+
+
+class ClientListModel(RowTableModel[ClientSummary]):
+    columns = ClientColumn
+
+    def display(self, row: ClientSummary, column: ClientColumn) -> str:
+        if column is ClientColumn.NAME:
+            return row.display_name
+        if column is ClientColumn.STATUS:
+            return STATUS_WORDS[row.status]
+        if column is ClientColumn.LAST_SESSION:
+            return day(row.last_session) or "None yet"
+        return str(row.notes_due) if row.notes_due else ""
+
+    def index_of(self, client_id: ClientId) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == client_id), -1)
+
+
+class ClientFilterModel(QSortFilterProxyModel):
+    """Status filter plus the search text (case-insensitive, on the name)."""
+
+    FILTERS = ("Active", "Discharged", "All")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.status_filter = "Active"
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(list(ClientColumn).index(ClientColumn.NAME))
+
+    def set_status_filter(self, word: str) -> None:
+        self.status_filter = word
+        self.invalidateFilter()
+
+    def filterAcceptsRow(  # noqa: N802 - Qt API
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
+        model = self.sourceModel()
+        if isinstance(model, ClientListModel) and 0 <= source_row < len(model.rows):
+            status = model.rows[source_row].status
+            if self.status_filter == "Active" and status is not ClientStatus.ACTIVE:
+                return False
+            if self.status_filter == "Discharged" and status is not ClientStatus.DISCHARGED:
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+class ClientListView(QWidget):
+    client_chosen = Signal(int)
+
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.current: ClientId | None = None
+        self.setAccessibleName("Client list")
+        self.model = ClientListModel(self)
+        self.proxy = ClientFilterModel(self)
+        self.proxy.setSourceModel(self.model)
+        layout = vbox(self, spacing=GRID)
+        top = hbox()
+        self.filter = QComboBox(self)
+        self.filter.setAccessibleName("Show clients")
+        self.filter.addItems(ClientFilterModel.FILTERS)
+        self.filter.currentTextChanged.connect(self.proxy.set_status_filter)
+        self.add_button = QPushButton(icon("clients"), "Add client…", self)
+        self.add_button.setAccessibleName("Add client")
+        self.add_button.clicked.connect(self.add_client)
+        top.addWidget(self.filter, 1)
+        top.addWidget(self.add_button)
+        layout.addLayout(top)
+        self.search = QLineEdit(self)
+        self.search.setPlaceholderText("Find a client")
+        self.search.setAccessibleName("Find a client")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        layout.addWidget(self.search)
+        self.stack = QStackedWidget(self)
+        self.table = table_view(self.proxy, "Clients", self, stretch=0)
+        self.table.setSortingEnabled(False)
+        self.table.activated.connect(self._activated)
+        self.table.clicked.connect(self._activated)
+        self.empty = QLabel(EMPTY_TEXT, self)
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.empty.setMargin(3 * GRID)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty)
+        layout.addWidget(self.stack, 1)
+        self.refresh()
+
+    def set_compact(self, compact: bool) -> None:
+        """Beside an open chart only the name and notes due show (three panes)."""
+        for column in (ClientColumn.STATUS, ClientColumn.LAST_SESSION):
+            self.table.setColumnHidden(list(ClientColumn).index(column), compact)
+
+    def refresh(self) -> None:
+        rows = self.records.call(lambda s: s.list_clients(include_all=True))
+        self.model.set_rows(rows)
+        self.stack.setCurrentWidget(self.table if rows else self.empty)
+        fit_columns(self.table)
+        if self.current is not None:
+            self.select(self.current)
+
+    def select(self, client_id: ClientId) -> None:
+        self.current = client_id
+        row = self.model.index_of(client_id)
+        if row < 0:
+            return
+        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if proxy_index.isValid():
+            self.table.selectRow(proxy_index.row())
+
+    def _activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(self.proxy.mapToSource(index))
+        if row is not None:
+            self.client_chosen.emit(int(row.id))
+
+    def add_client(self) -> ClientDialog:
+        dialog = ClientDialog(parent=self)
+        dialog.accepted.connect(lambda: self._create(dialog))
+        dialog.open()
+        return dialog
+
+    def _create(self, dialog: ClientDialog) -> None:
+        fields = dialog.fields()
+        client_id = self.records.call(lambda s: s.create_client(fields))
+        self.refresh()
+        self.select(client_id)
+        self.client_chosen.emit(int(client_id))

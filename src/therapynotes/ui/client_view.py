@@ -1,0 +1,219 @@
+"""A client's chart: a header (name, status, alerts; never in the window title) with the
+chart's actions, and tabs: Overview, Sessions, Notes, Treatment plan, Diagnoses,
+Attachments, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
+inside the chart refresh it without a new audit row."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
+
+from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.models import Chart
+from therapynotes.records_errors import ClientNotFound
+from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.notes import NotesTab
+from therapynotes.ui.chart_tabs.overview import DiagnosesTab, HistoryTab, OverviewTab
+from therapynotes.ui.chart_tabs.plan import PlanTab
+from therapynotes.ui.chart_tabs.sessions import SessionsTab
+from therapynotes.ui.client_dialog import STATUS_WORDS
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.errors import show_error
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
+
+NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
+
+
+class ClientChartView(QWidget):
+    chart_changed = Signal()  # the client list refreshes its counts
+    note_opened = Signal(int)
+    loaded = Signal()
+    missing = Signal()  # the client is gone (for example purged)
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        records: RecordsAccess,
+        client_id: ClientId,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.records = records
+        self.client_id = client_id
+        self.chart: Chart | None = None
+        self._loading = 0
+        self._token = 0
+        self._pending: list[Callable[[], object]] = []
+        self.setAccessibleName("Client chart")
+        layout = vbox(self, spacing=GRID)
+        top = hbox()
+        self.name = heading("", size_delta=4, parent=self)
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Client status")
+        self.records_button = QPushButton("Records request (PDF)…", self)
+        self.records_button.setAccessibleName("Records request")
+        self.records_button.clicked.connect(self.records_request)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.status)
+        top.addWidget(self.records_button)
+        layout.addLayout(top)
+        self.alerts = QLabel(self)
+        self.alerts.setAccessibleName("Alerts")
+        self.alerts.setWordWrap(True)
+        layout.addWidget(self.alerts)
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.tabs.setAccessibleName("Chart sections")
+        self.overview = OverviewTab(records, self)
+        self.sessions = SessionsTab(records, client_id, self)
+        self.notes = NotesTab(records, client_id, self)
+        self.plan = PlanTab(records, self)
+        self.diagnoses = DiagnosesTab(records, self)
+        self.attachments = AttachmentsTab(records, client_id, self)
+        self.history = HistoryTab(records, self)
+        for title, tab in (
+            ("Overview", self.overview),
+            ("Sessions", self.sessions),
+            ("Notes", self.notes),
+            ("Treatment plan", self.plan),
+            ("Diagnoses", self.diagnoses),
+            ("Attachments", self.attachments),
+            ("History", self.history),
+        ):
+            self.tabs.addTab(tab, title)
+            if hasattr(tab, "changed"):
+                tab.changed.connect(self.refresh)
+        self.notes.note_opened.connect(self.note_opened)
+        self.tabs.currentChanged.connect(self._tab_shown)
+        layout.addWidget(self.tabs, 1)
+
+    def set_client(self, client_id: ClientId) -> None:
+        """Reuse this view for another client (building a chart's widgets costs more
+        than filling them): forget the last one first."""
+        self.clear()
+        self.client_id = client_id
+        for tab in (self.sessions, self.notes, self.attachments):
+            tab.client_id = client_id
+        self.sessions.model.client_id = client_id
+        self.notes.private_toggle.setChecked(False)
+        self.plan.clear()
+        self.overview.chart = None
+        self.tabs.setCurrentWidget(self.overview)
+
+    def load(self) -> None:
+        """Open the chart (audited) on the database worker; it shows when it arrives."""
+        self.name.setText("Opening chart…")
+        self._fetch(record_view=True, changed=False)
+
+    def refresh(self) -> None:
+        """After an edit in the chart: fetch it again (no new audit row)."""
+        self._fetch(record_view=False, changed=True)
+
+    def _fetch(self, *, record_view: bool, changed: bool) -> None:
+        client_id, token = self.client_id, self._token
+        self._loading += 1
+        self.records.op(self, lambda s: s.open_chart(client_id, record_view=record_view)).success(
+            lambda chart: self._arrived(chart, changed) if token == self._token else None
+        ).failure(lambda exc: self._failed(exc) if token == self._token else None).run(
+            database=True
+        )
+
+    def _arrived(self, chart: Chart, changed: bool) -> None:
+        """Fill the visible tab now and the others one per event-loop turn, so a chart
+        of hundreds of notes never holds the UI thread for long."""
+        self.chart = chart
+        self._show_header(chart)
+        current = self.tabs.currentWidget()
+        tabs = [self.overview, self.sessions, self.notes, self.diagnoses, self.attachments]
+        tabs.sort(key=lambda tab: tab is not current)
+        self._fill(chart, tabs, changed, self._token)
+
+    def _fill(self, chart: Chart, tabs: list[QWidget], changed: bool, token: int) -> None:
+        if self.chart is None or token != self._token:
+            return  # cleared (a lock, another client): nothing more to fill
+        if self.chart is not chart:  # a newer fetch replaced it
+            self._finish(changed)
+            return
+        if tabs:
+            tabs[0].show_chart(chart)  # type: ignore[attr-defined]
+            QTimer.singleShot(0, self, lambda: self._fill(chart, tabs[1:], changed, token))
+            return
+        self._tab_shown(self.tabs.currentIndex())
+        self._finish(changed)
+
+    def _finish(self, changed: bool) -> None:
+        self._loading -= 1
+        if self._loading == 0:
+            pending, self._pending = self._pending, []
+            for action in pending:
+                action()
+        self.loaded.emit()
+        if changed:
+            self.chart_changed.emit()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading -= 1
+        if isinstance(exc, ClientNotFound):
+            self.missing.emit()
+        else:
+            show_error(self, exc)
+
+    def when_loaded(self, action: Callable[[], object]) -> None:
+        """Run `action` once the chart is on screen (now, if it already is)."""
+        if self.chart is not None and self._loading == 0:
+            action()
+        else:
+            self._pending.append(action)
+
+    def _show_header(self, chart: Chart) -> None:
+        fields = chart.client.fields
+        name = chart.client.display_name
+        if fields.pronouns:
+            name += f" ({fields.pronouns})"
+        self.name.setText(name)
+        self.status.setText(STATUS_WORDS[fields.status])
+        self.alerts.setText(f"Alert: {fields.alerts}" if fields.alerts else "")
+        self.alerts.setVisible(bool(fields.alerts))
+
+    def _tab_shown(self, index: int) -> None:
+        """Plan versions and history load when their tab is shown."""
+        tab = self.tabs.widget(index)
+        if self.chart is not None and tab in (self.plan, self.history):
+            tab.show_chart(self.chart)
+
+    def show_notes(self, note_id: NoteId | None = None) -> None:
+        self.tabs.setCurrentWidget(self.notes)
+        if note_id is not None:
+            self.when_loaded(lambda: self.notes.open_note(note_id))
+
+    def records_request(self) -> None:
+        try:
+            module = importlib.import_module("therapynotes.ui.chart_pdf")
+        except ImportError:
+            box = QMessageBox(QMessageBox.Icon.Information, "Records request", NOT_AVAILABLE)
+            box.setParent(self, box.windowFlags())
+            plain_buttons(box)
+            box.open()
+            return
+        module.export_chart_pdf(self, self.ctx, self.client_id)
+
+    def clear(self) -> None:
+        """Drop record text held outside the widget tree (before a lock deletes us)."""
+        self.notes.editor.clear()
+        for tab in (self.sessions, self.notes, self.diagnoses, self.attachments, self.history):
+            tab.model.clear()
+        self.notes.private_model.clear()
+        self.overview.clear()
+        self.plan.clear()
+        self.name.clear()
+        self.alerts.clear()
+        self.alerts.setVisible(False)
+        self._pending = []
+        self._token += 1  # answers to earlier fetches are for someone else now
+        self._loading = 0
+        self.chart = None

@@ -1,0 +1,151 @@
+"""The Clients page: the three-pane layout (client list | chart with its note list | the
+note). Remembers the open client and note as ids (never names) in the non-secret
+settings, so unlocking returns to the same place."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
+
+from therapynotes.domain.enums import NoteState
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
+from therapynotes.services.session import VaultSession
+from therapynotes.ui.client_list import ClientListView
+from therapynotes.ui.client_view import ClientChartView
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.widgets import GRID, vbox
+
+COMPACT_LIST = 28 * GRID
+
+
+class ClientsPage(QWidget):
+    view_id = "clients"
+
+    def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.records = records
+        self.setObjectName("Page_clients")
+        self.setAccessibleName("Clients")
+        layout = vbox(self, margins=2 * GRID)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.list = ClientListView(records, self)
+        self.list.client_chosen.connect(lambda cid: self.open_client(ClientId(cid)))
+        self.stack = QStackedWidget(self)
+        self.placeholder = QLabel("Choose a client to open their chart.", self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.placeholder)
+        self.chart: ClientChartView | None = None
+        self._view: ClientChartView | None = None
+        self.splitter.addWidget(self.list)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([44 * GRID, 120 * GRID])
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter)
+        del session
+        QTimer.singleShot(0, self, self.prepare)
+
+    def open_client(self, client_id: ClientId) -> ClientChartView | None:
+        if self.chart is not None and self.chart.client_id == client_id:
+            return self.chart
+        chart = self._chart_view()
+        chart.notes.editor.save_draft()
+        chart.set_client(client_id)
+        chart.load()
+        self.stack.setCurrentWidget(chart)
+        self.chart = chart
+        self.list.set_compact(True)
+        self.splitter.setSizes([COMPACT_LIST, max(self.width() - COMPACT_LIST, COMPACT_LIST)])
+        self.list.select(client_id)
+        self.ctx.settings.last_ids = {"client": str(int(client_id))}
+        return chart
+
+    def _chart_view(self) -> ClientChartView:
+        """The one chart view, built once and reused for every client."""
+        if self._view is None:
+            view = ClientChartView(self.ctx, self.records, ClientId(0), self)
+            view.missing.connect(self._missing)
+            view.chart_changed.connect(self.list.refresh)
+            view.note_opened.connect(self._remember_note)
+            self.stack.addWidget(view)
+            window = self.window()
+            if hasattr(window, "register_draft_saver"):
+                window.register_draft_saver(view.notes.editor)
+            self._view = view
+        return self._view
+
+    def prepare(self) -> None:
+        """Build the chart view ahead of the first click (its own event-loop turn)."""
+        self._chart_view()
+
+    def close_chart(self) -> None:
+        if self.chart is not None:
+            self.chart.notes.editor.save_draft()
+            self.chart.clear()
+            self.stack.setCurrentWidget(self.placeholder)
+            self.list.set_compact(False)
+            self.chart = None
+
+    def _missing(self) -> None:
+        self.close_chart()
+        self.ctx.settings.last_ids = {}
+
+    def _remember_note(self, note_id: int) -> None:
+        if self.chart is not None:
+            self.ctx.settings.last_ids = {
+                "client": str(int(self.chart.client_id)),
+                "note": str(note_id),
+            }
+
+    def open_note(self, client_id: ClientId, note_id: NoteId | None) -> None:
+        chart = self.open_client(client_id)
+        if chart is not None:
+            chart.show_notes(note_id)
+
+    def open_session_note(self, client_id: ClientId, session_id: SessionId) -> None:
+        """A session's note (from Home): open it, or start one from the last note."""
+        chart = self.open_client(client_id)
+        if chart is not None:
+            chart.when_loaded(lambda: self._session_note(chart, session_id))
+
+    @staticmethod
+    def _session_note(chart: ClientChartView, session_id: SessionId) -> None:
+        if chart.chart is None:
+            return
+        found = next(
+            (
+                n
+                for n in chart.chart.notes
+                if n.session_id == session_id and n.state is not NoteState.VOIDED
+            ),
+            None,
+        )
+        if found is not None:
+            chart.show_notes(found.id)
+        else:
+            chart.show_notes()
+            chart.notes.start_note("soap", session_id, from_last=True)
+
+    def restore_place(self) -> None:
+        """After unlock: back to the client and note that were open (ids only)."""
+        ids = dict(self.ctx.settings.last_ids)
+        if "client" not in ids or not ids["client"].isdigit():
+            return
+        client_id = ClientId(int(ids["client"]))
+        note = ids.get("note", "")
+        self.open_note(client_id, NoteId(int(note)) if note.isdigit() else None)
+
+    def new_note(self) -> None:
+        if self.chart is None:
+            return
+        chart = self.chart
+        chart.show_notes()
+        chart.when_loaded(chart.notes.new_note)
+
+    def clear(self) -> None:
+        if self.chart is not None:
+            self.chart.clear()
+        self.list.model.clear()
+        self.list.search.clear()

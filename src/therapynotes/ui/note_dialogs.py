@@ -1,0 +1,98 @@
+"""The confirmations of the note life cycle: Sign, Add addendum, Void (a reason and a
+second explicit step). They only ask; the note editor does the work."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QPlainTextEdit,
+    QPushButton,
+    QWidget,
+)
+
+from therapynotes.ui.widgets import GRID, body, heading, plain_buttons, vbox
+
+
+class _Confirm(QDialog):
+    def __init__(self, title: str, text: str, action: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        self.setMinimumWidth(56 * GRID)
+        self.layout_ = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        self.layout_.addWidget(heading(title, size_delta=2, parent=self))
+        self.layout_.addWidget(body(text, parent=self))
+        self.box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.ok: QPushButton = self.box.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setAccessibleName(action)
+        self.ok.setDefault(True)
+        plain_buttons(self.box)
+        self.box.accepted.connect(self.accept)
+        self.box.rejected.connect(self.reject)
+
+    def finish(self) -> None:
+        self.layout_.addWidget(self.box)
+
+
+class SignDialog(_Confirm):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Sign note",
+            "Once signed, this note can't be changed. Corrections go in a signed addendum, "
+            "and the original stays readable.",
+            "Sign note",
+            parent,
+        )
+        self.finish()
+
+
+class AddendumDialog(_Confirm):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Add addendum",
+            "The addendum is signed now and added below the note. The note itself stays as it was.",
+            "Sign addendum",
+            parent,
+        )
+        self.editor = QPlainTextEdit(self)
+        self.editor.setAccessibleName("Addendum text")
+        self.editor.setMinimumHeight(12 * GRID)
+        self.layout_.addWidget(self.editor)
+        self.ok.setEnabled(False)
+        self.editor.textChanged.connect(lambda: self.ok.setEnabled(bool(self.text().strip())))
+        self.finish()
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+
+class VoidDialog(_Confirm):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Void note",
+            "Voiding marks this note as void (for example, written in the wrong chart). It "
+            "stays in the chart's history, marked Voided, and leaves search and exports. It "
+            "can't be undone.",
+            "Void note",
+            parent,
+        )
+        self.editor = QPlainTextEdit(self)
+        self.editor.setAccessibleName("Reason for voiding")
+        self.editor.setPlaceholderText("Reason, for example: written in the wrong chart")
+        self.editor.setFixedHeight(8 * GRID)
+        self.layout_.addWidget(self.editor)
+        self.understood = QCheckBox("I understand this note will be voided for good", self)
+        self.understood.setAccessibleName("Confirm voiding")
+        self.layout_.addWidget(self.understood)
+        self.ok.setEnabled(False)
+        self.editor.textChanged.connect(self._update)
+        self.understood.toggled.connect(self._update)
+        self.finish()
+
+    def _update(self) -> None:
+        self.ok.setEnabled(bool(self.reason().strip()) and self.understood.isChecked())
+
+    def reason(self) -> str:
+        return self.editor.toPlainText()

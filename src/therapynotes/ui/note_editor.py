@@ -1,0 +1,372 @@
+"""The note being written: template sections as labelled plain-text editors, autosave
+(debounced, through `save_draft`, with a visible "Saved 2 s ago"), Sign, Add addendum and
+Void. A psychotherapy note carries the "Psychotherapy note: private" marker.
+
+Registered with the main window as a draft saver, so a lock saves it first. `clear()`
+drops every piece of note text it holds (editors, undo history, addenda).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPalette, QResizeEvent, QTextBlockFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapynotes.domain.enums import NoteState
+from therapynotes.domain.ids import NoteId
+from therapynotes.domain.models import Note
+from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
+from therapynotes.ui.records_access import (
+    KIND_WORDS,
+    PRIVATE_MARK,
+    RecordsAccess,
+    attempt,
+    day,
+    local_time,
+    note_state_label,
+)
+from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
+
+AUTOSAVE_MS = 2000  # after the last keystroke
+AUTOSAVE_MAX_S = 5  # while typing without pause
+EDITOR_POINT_SIZE = 11.5
+LINE_HEIGHT_PERCENT = 135
+MIN_LINES = 4
+
+
+def comfortable(editor: QTextEdit) -> None:
+    """11-12 pt and about 1.35 line spacing for long text."""
+    font = QFont(editor.font())
+    font.setPointSizeF(EDITOR_POINT_SIZE)
+    editor.setFont(font)
+    fmt = QTextBlockFormat()
+    fmt.setLineHeight(
+        LINE_HEIGHT_PERCENT, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value
+    )
+    cursor = QTextCursor(editor.document())
+    cursor.select(QTextCursor.SelectionType.Document)
+    cursor.mergeBlockFormat(fmt)
+    editor.textCursor().mergeBlockFormat(fmt)
+
+
+class SectionEditor(QTextEdit):
+    """Plain text only (rich text is refused on paste). A QTextEdit rather than a
+    QPlainTextEdit because only its layout honours the 1.35 line height."""
+
+    def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptRichText(False)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(prompt)
+        self.setPlaceholderText(prompt)
+        self.setTabChangesFocus(True)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().documentLayout().documentSizeChanged.connect(self._grow)
+        self._grow()
+
+    def _grow(self, *_args: object) -> None:
+        """Grow with the text, so the note scrolls as one page, not box by box."""
+        line = self.fontMetrics().lineSpacing() * LINE_HEIGHT_PERCENT / 100
+        text_height = max(MIN_LINES * line, self.document().size().height())
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        self.setFixedHeight(int(text_height + margins) + GRID // 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._grow()
+
+    def load(self, text: str) -> None:
+        self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
+        self.setPlainText(text)
+        comfortable(self)
+        self.setUndoRedoEnabled(True)
+        self._grow()
+
+
+class NoteEditorWidget(QWidget):
+    note_changed = Signal(int)  # signed, voided or addended: lists refresh
+
+    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records = records
+        self.note: Note | None = None
+        self.editors: dict[str, SectionEditor] = {}
+        self.dirty = False
+        self.dirty_since: float | None = None
+        self.edits = 0
+        # Bumped by every save; a queued background autosave older than the last save
+        # is skipped (a list, so the worker reads it without touching this widget).
+        self._save_seq = [0]
+        self.saved_at: float | None = None
+        self.setAccessibleName("Note")
+        outer = vbox(self, spacing=GRID)
+        self.title = heading("", size_delta=2, parent=self)
+        self.marker = QLabel(PRIVATE_MARK, self)
+        self.marker.setAccessibleName("Private note marker")
+        self.marker.setFrameShape(QFrame.Shape.StyledPanel)
+        self.marker.setMargin(GRID // 2)
+        self.state = QLabel(self)
+        self.state.setAccessibleName("Note state")
+        self.saved = QLabel(self)
+        self.saved.setAccessibleName("Autosave state")
+        header = hbox()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.marker)
+        outer.addLayout(header)
+        status = hbox()
+        status.addWidget(self.state)
+        status.addStretch(1)
+        status.addWidget(self.saved)
+        outer.addLayout(status)
+        self.scroller = QScrollArea(self)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.page = QWidget()
+        self.sections_layout = QVBoxLayout(self.page)
+        self.sections_layout.setContentsMargins(0, 0, GRID, 0)
+        self.sections_layout.setSpacing(GRID)
+        self.scroller.setWidget(self.page)
+        outer.addWidget(self.scroller, 1)
+        self._build_actions(outer)
+
+    def _build_actions(self, outer: QVBoxLayout) -> None:
+        self.buttons = QHBoxLayout()
+        self.sign_button = self._button("Sign note…", self.sign)
+        self.addendum_button = self._button("Add addendum…", self.add_addendum)
+        self.void_button = self._button("Void note…", self.void)
+        self.buttons.addStretch(1)
+        outer.addLayout(self.buttons)
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(AUTOSAVE_MS)
+        self.debounce.timeout.connect(self.autosave)
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(1000)
+        self.ticker.timeout.connect(self._tick)
+        self.ticker.start()
+        self.clear()
+
+    def _button(self, text: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
+        button = QPushButton(text, self)
+        button.setAccessibleName(text.rstrip("…"))
+        button.clicked.connect(slot)
+        self.buttons.addWidget(button)
+        return button
+
+    # --- loading -------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Show nothing and hold no note text (also used by the lock)."""
+        self.debounce.stop()
+        self.note = None
+        self.dirty = False
+        self._clear_sections()
+        self.title.setText("No note open")
+        self.state.setText("Choose a note, or start one with New note (Ctrl+N).")
+        self.saved.clear()
+        self.marker.setVisible(False)
+        for button in (self.sign_button, self.addendum_button, self.void_button):
+            button.setVisible(False)
+
+    def _clear_sections(self) -> None:
+        for editor in self.editors.values():
+            editor.document().clear()
+        self.editors = {}
+        while self.sections_layout.count():
+            item = self.sections_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # gone from sight now, deleted on the next loop turn
+                widget.deleteLater()
+
+    def open_note(self, note_id: NoteId) -> None:
+        self.save_draft()
+        note = attempt(self, lambda: self.records.call(lambda s: s.get_note(note_id)))
+        if note is not None:
+            self.show_note(note)
+
+    def show_note(self, note: Note) -> None:
+        self._clear_sections()
+        self.note = note
+        self.dirty = False
+        template = TEMPLATES.get(note.template)
+        draft = note.state is NoteState.DRAFT
+        self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
+        self.marker.setVisible(note.is_psychotherapy)
+        self.state.setText(note_state_label(note))
+        self.saved.setText("Draft: saves as you type" if draft else "")
+        sections = template.sections if template else ()
+        for section in sections:
+            label = QLabel(section.title, self.page)
+            font = label.font()
+            font.setWeight(QFont.Weight.DemiBold)
+            label.setFont(font)
+            editor = SectionEditor(section.title, section.prompt, self.page)
+            editor.load(note.sections.get(section.key, ""))
+            editor.setReadOnly(not draft)
+            if not draft:  # a signed note reads as a document, not as a form
+                editor.setFrameShape(QFrame.Shape.NoFrame)
+                editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
+            label.setBuddy(editor)
+            editor.textChanged.connect(self._changed)
+            self.sections_layout.addWidget(label)
+            self.sections_layout.addWidget(editor)
+            self.editors[section.key] = editor
+        if note.state is NoteState.VOIDED:
+            self.sections_layout.addWidget(body(f"Voided: {note.void_reason or ''}", parent=self))
+        for addendum in note.addenda:
+            box = QLabel(f"Addendum, signed {local_time(addendum.signed_at)}", self.page)
+            box.setAccessibleName("Addendum")
+            self.sections_layout.addWidget(box)
+            self.sections_layout.addWidget(body(addendum.text, parent=self.page))
+        self.sign_button.setVisible(draft)
+        self.addendum_button.setVisible(note.state is NoteState.SIGNED)
+        self.void_button.setVisible(note.state is NoteState.SIGNED)
+        self.sections_layout.addStretch(1)
+        if draft and self.editors:
+            next(iter(self.editors.values())).setFocus()
+
+    # --- autosave --------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if self.note is None or self.note.state is not NoteState.DRAFT:
+            return
+        now = self.records.clock()
+        if not self.dirty:
+            self.dirty_since = now
+        self.dirty = True
+        self.edits += 1
+        self.saved.setText("Editing…")
+        if self.dirty_since is not None and now - self.dirty_since >= AUTOSAVE_MAX_S:
+            self.autosave()
+        else:
+            self.debounce.start()
+
+    def sections(self) -> dict[str, str]:
+        return {key: editor.toPlainText() for key, editor in self.editors.items()}
+
+    def autosave(self) -> None:
+        """Save on the database worker (the UI thread never waits for the disk)."""
+        self.debounce.stop()
+        note = self.note
+        if note is None or not self.dirty or note.state is not NoteState.DRAFT:
+            return
+        sections = self.sections()
+        mark = self.edits
+        self.dirty_since = self.records.clock()
+        box = self._save_seq
+        box[0] += 1
+        seq = box[0]
+
+        def work(service):
+            if box[0] != seq:
+                return False  # a later save (e.g. the lock's) already has newer text
+            service.save_draft(note.id, sections)
+            return True
+
+        self.records.op(self, work).success(lambda ok: self._autosaved(ok, note.id, mark)).run(
+            database=True
+        )
+
+    def _autosaved(self, ok: bool, note_id: NoteId, mark: int) -> None:
+        if not ok or self.note is None or self.note.id != note_id:
+            return
+        self.saved_at = self.records.clock()
+        if self.edits == mark:
+            self.dirty = False
+            self.dirty_since = None
+            self._tick()
+
+    def save_draft(self) -> None:
+        """Save now, on this thread, if anything changed: before a lock, before another
+        note opens, before signing."""
+        self.debounce.stop()
+        self._save_seq[0] += 1
+        note = self.note
+        if note is None or not self.dirty or note.state is not NoteState.DRAFT:
+            return
+        sections = self.sections()
+        self.records.call(lambda s: s.save_draft(note.id, sections))
+        self.dirty = False
+        self.dirty_since = None
+        self.saved_at = self.records.clock()
+        self._tick()
+
+    def _tick(self) -> None:
+        if self.note is None or self.dirty or self.saved_at is None:
+            return
+        if self.note.state is NoteState.DRAFT:
+            seconds = max(0, int(self.records.clock() - self.saved_at))
+            if seconds < 1:
+                self.saved.setText("Saved just now")
+                return
+            when = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+            self.saved.setText(f"Saved {when} ago")
+
+    # --- sign, addendum, void --------------------------------------------------------
+
+    def sign(self) -> SignDialog | None:
+        if self.note is None:
+            return None
+        self.save_draft()
+        dialog = SignDialog(self)
+        dialog.accepted.connect(self._sign_now)
+        dialog.open()
+        return dialog
+
+    def _sign_now(self) -> None:
+        note = self.note
+        if note is None:
+            return
+        signed = attempt(self, lambda: self.records.call(lambda s: s.sign_note(note.id)))
+        if signed is not None:
+            self.show_note(signed)
+            self.note_changed.emit(int(signed.id))
+
+    def add_addendum(self) -> AddendumDialog | None:
+        if self.note is None:
+            return None
+        dialog = AddendumDialog(self)
+        dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
+        dialog.open()
+        return dialog
+
+    def _addendum_now(self, text: str) -> None:
+        note = self.note
+        if note is None:
+            return
+        done = attempt(self, lambda: self.records.call(lambda s: s.add_addendum(note.id, text)))
+        if done is not None:
+            self.open_note(note.id)
+            self.note_changed.emit(int(note.id))
+
+    def void(self) -> VoidDialog | None:
+        if self.note is None:
+            return None
+        dialog = VoidDialog(self)
+        dialog.accepted.connect(lambda: self._void_now(dialog.reason()))
+        dialog.open()
+        return dialog
+
+    def _void_now(self, reason: str) -> None:
+        note = self.note
+        if note is None:
+            return
+        done = attempt(
+            self, lambda: self.records.call(lambda s: s.void_note(note.id, reason)) or True
+        )
+        if done:
+            self.open_note(note.id)
+            self.note_changed.emit(int(note.id))

@@ -1,0 +1,96 @@
+"""The main window's record side: building the pages after unlock (they hold record
+data and die at lock) and moving between them (Ctrl+N, a note due on Home, a search
+result). A mixin of MainWindow (ui/main_window.py), which owns locking."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QWidget
+
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
+from therapynotes.services.session import VaultSession
+from therapynotes.settings import VIEW_IDS
+from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.clients_page import ClientsPage
+from therapynotes.ui.home_view import HomePage
+from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.search_view import SearchView
+from therapynotes.ui.settings_dialog import SettingsPanel
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow, QStackedWidget
+
+    from therapynotes.settings import SecuritySettings
+    from therapynotes.ui.backup_runner import BackupRunner
+    from therapynotes.ui.context import AppContext
+
+    _Window = QMainWindow
+else:
+    _Window = object
+
+
+class RecordNavigation(_Window):
+    """Needs from MainWindow: ctx, session, pages, content, backups, show_view,
+    apply_security."""
+
+    if TYPE_CHECKING:
+        ctx: AppContext
+        session: VaultSession | None
+        pages: dict[str, QWidget]
+        content: QStackedWidget
+        backups: BackupRunner
+
+        def show_view(self, view_id: str) -> None: ...
+
+        def apply_security(self, security: SecuritySettings) -> None: ...
+
+    def _build_pages(self, session: VaultSession) -> None:
+        records = RecordsAccess(session, clock=self.ctx.clock)
+        for view_id in VIEW_IDS:
+            if view_id == "home":
+                home = HomePage(self.ctx, session, records)
+                home.due_chosen.connect(self._open_due)
+                page: QWidget = home
+            elif view_id == "clients":
+                page = ClientsPage(self.ctx, session, records)
+            elif view_id == "search":
+                search = SearchView(self.ctx, session, records)
+                search.open_requested.connect(self._open_found)
+                page = search
+            elif view_id == "settings":
+                panel = SettingsPanel(self.ctx.vault, session, app_settings=self.ctx.settings)
+                panel.security_changed.connect(self.apply_security)
+                page = panel
+            elif view_id == "backups":
+                page = BackupsView(self.ctx, self.backups)
+            else:
+                raise ValueError(f"no page for {view_id!r}")
+            page.setProperty("holdsRecords", True)
+            self.pages[view_id] = page
+            self.content.addWidget(page)
+
+    def clients_page(self) -> ClientsPage:
+        page = self.pages["clients"]
+        assert isinstance(page, ClientsPage)  # noqa: S101 - built by _build_pages
+        return page
+
+    def new_note(self) -> None:
+        """Ctrl+N: a new note for the open client."""
+        if self.session is None:
+            return
+        page = self.clients_page()
+        if page.chart is None:
+            self.show_view("clients")
+            self.statusBar().showMessage("Open a client's chart first, then start a note.", 5000)
+            return
+        self.show_view("clients")
+        page.new_note()
+
+    def _open_found(self, client_id: int, note_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
+
+    def _open_due(self, client_id: int, session_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_session_note(ClientId(client_id), SessionId(session_id))

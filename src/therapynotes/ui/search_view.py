@@ -1,0 +1,242 @@
+"""Search (Ctrl+K): notes, client names and diagnoses, ranked, with highlighted snippets;
+filters for client, date range, note kind and (only when asked) psychotherapy notes.
+Queries run on ops' single database worker; a newer query makes older answers stale.
+Double-click (or Enter) opens the note in its chart."""
+
+from __future__ import annotations
+
+import html
+from enum import Enum
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import Signal as QtSignal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from therapynotes.domain.enums import NoteKind
+from therapynotes.domain.models import SearchHit
+from therapynotes.services.session import VaultSession
+from therapynotes.ui.client_dialog import OptionalDateEdit
+from therapynotes.ui.context import AppContext
+from therapynotes.ui.icons import icon
+from therapynotes.ui.records_access import KIND_WORDS, PRIVATE_MARK, RecordsAccess, day
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, heading, vbox
+
+MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
+DEBOUNCE_MS = 200
+SOURCE_WORDS = {"client": "Client", "diagnosis": "Diagnosis"}
+
+
+def snippet_html(snippet: str, source: str) -> str:
+    """Escape first, then turn the service's highlight marks into bold."""
+    if source in SOURCE_WORDS:  # names and diagnoses come highlighted with brackets
+        snippet = snippet.replace("[", MARKS[0]).replace("]", MARKS[1])
+    text = html.escape(snippet)
+    return text.replace(MARKS[0], "<b>").replace(MARKS[1], "</b>")
+
+
+class HitColumn(Enum):
+    CLIENT = "Client"
+    DATE = "Date"
+    KIND = "Found in"
+    SNIPPET = "Text"
+
+
+class SearchResultModel(RowTableModel[SearchHit]):
+    columns = HitColumn
+    HTML_ROLE = Qt.ItemDataRole.UserRole + 2
+
+    def display(self, row: SearchHit, column: HitColumn) -> str:
+        if column is HitColumn.CLIENT:
+            return row.client_name
+        if column is HitColumn.DATE:
+            return day(row.date)
+        if column is HitColumn.KIND:
+            if row.source == "psychotherapy":
+                return PRIVATE_MARK
+            if row.source in SOURCE_WORDS:
+                return SOURCE_WORDS[row.source]
+            return KIND_WORDS.get(NoteKind(row.kind), row.kind) if row.kind else "Note"
+        return (
+            row.snippet.replace(MARKS[0], "")
+            .replace(MARKS[1], "")
+            .replace("[", "")
+            .replace("]", "")
+        )
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == self.HTML_ROLE:
+            row = self.row_at(index)
+            return snippet_html(row.snippet, row.source) if row is not None else None
+        return super().data(index, role)
+
+
+class SnippetDelegate(QStyledItemDelegate):
+    """Paints the escaped snippet HTML (bold highlights) in one line."""
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        doc = QTextDocument()
+        doc.setDefaultFont(opt.font)
+        doc.setDocumentMargin(GRID // 2)
+        doc.setHtml(str(index.data(SearchResultModel.HTML_ROLE) or ""))
+        context = QAbstractTextDocumentLayout.PaintContext()
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        context.palette.setColor(QPalette.ColorRole.Text, opt.palette.color(role))
+        painter.save()
+        painter.translate(opt.rect.topLeft())
+        painter.setClipRect(QRectF(0, 0, opt.rect.width(), opt.rect.height()))
+        doc.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), 4 * GRID))
+
+
+class SearchView(QWidget):
+    view_id = "search"
+    open_requested = QtSignal(int, int)  # client id, note id (0 = none)
+
+    def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
+        super().__init__()
+        del ctx, session
+        self.records = records
+        self.generation = 0
+        self.setObjectName("Page_search")
+        self.setAccessibleName("Search")
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        layout.addWidget(heading("Search", parent=self))
+        self.field = QLineEdit(self)
+        self.field.setPlaceholderText("Search clients and notes")
+        self.field.setAccessibleName("Search clients and notes")
+        self.field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
+        self.field.setClearButtonEnabled(True)
+        layout.addWidget(self.field)
+        layout.addLayout(self._build_filters(records))
+        self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
+        self._finish(layout)
+
+    def _build_filters(self, records: RecordsAccess):  # type: ignore[no-untyped-def]
+        filters = hbox()
+        self.client = QComboBox(self)
+        self.client.setAccessibleName("Client")
+        self.client.addItem("All clients", None)
+        for person in records.call(lambda s: s.list_clients(include_all=True)):
+            self.client.addItem(person.display_name, int(person.id))
+        self.kind = QComboBox(self)
+        self.kind.setAccessibleName("Note kind")
+        self.kind.addItem("All kinds", None)
+        for kind, word in KIND_WORDS.items():
+            if kind is not NoteKind.PSYCHOTHERAPY:
+                self.kind.addItem(word, kind)
+        self.since = OptionalDateEdit("From", self)
+        self.until = OptionalDateEdit("To", self)
+        self.private = QCheckBox("Include psychotherapy notes", self)
+        self.private.setAccessibleName("Include psychotherapy notes")
+        for label, widget in (("Client", self.client), ("Kind", self.kind)):
+            filters.addWidget(QLabel(label, self))
+            filters.addWidget(widget)
+        filters.addWidget(QLabel("From", self))
+        filters.addWidget(self.since)
+        filters.addWidget(QLabel("to", self))
+        filters.addWidget(self.until)
+        filters.addWidget(self.private)
+        filters.addStretch(1)
+        return filters
+
+    def _finish(self, layout) -> None:  # type: ignore[no-untyped-def]
+        self.status.setAccessibleName("Search status")
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.model = SearchResultModel(self)
+        self.table = table_view(self.model, "Search results", self, stretch=3)
+        self.table.setItemDelegateForColumn(3, SnippetDelegate(self.table))
+        self.table.doubleClicked.connect(self._open)
+        self.table.activated.connect(self._open)
+        layout.addWidget(self.table, 1)
+        self.setFocusProxy(self.field)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(DEBOUNCE_MS)
+        self.timer.timeout.connect(self.run_search)
+        self.field.textChanged.connect(self.timer.start)
+        for combo in (self.client, self.kind):
+            combo.currentIndexChanged.connect(self.timer.start)
+        for edit in (self.since, self.until):
+            edit.dateChanged.connect(self.timer.start)
+        self.private.toggled.connect(self.timer.start)
+
+    def run_search(self) -> None:
+        text = self.field.text().strip()
+        self.generation += 1
+        generation = self.generation
+        if not text:
+            self.model.clear()
+            self.status.setText("Type a name, a word or a phrase. Results appear as you type.")
+            return
+        client = self.client.currentData()
+        kind = self.kind.currentData()
+        since, until = self.since.iso(), self.until.iso()
+        private = self.private.isChecked()
+
+        def work(service):
+            return service.search(
+                text,
+                client_id=client,
+                since=since,
+                until=until,
+                kinds=(kind,) if kind else (),
+                include_psychotherapy=private,
+                marks=MARKS,
+            )
+
+        self.records.op(self, work).success(lambda hits: self._show(generation, hits)).run(
+            database=True
+        )
+
+    def _show(self, generation: int, hits: list[SearchHit]) -> None:
+        if generation != self.generation:
+            return  # a newer query is on its way
+        self.model.set_rows(hits)
+        fit_columns(self.table)
+        count = len(hits)
+        self.status.setText(
+            "Nothing found. Try fewer words or another spelling."
+            if not count
+            else f"{count} result{'s' if count != 1 else ''}. Double-click one to open it."
+        )
+
+    def _open(self, index: QModelIndex) -> None:
+        hit = self.model.row_at(index)
+        if hit is not None:
+            self.open_requested.emit(int(hit.client_id), int(hit.note_id or 0))
+
+    def clear(self) -> None:
+        self.generation += 1
+        self.model.clear()
+        self.field.clear()
+        self.client.clear()
