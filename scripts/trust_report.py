@@ -1,10 +1,11 @@
 """Write docs/trust-report.md from the figures the trust tests record (issue 8).
 
-Usage: python scripts/trust_report.py OUT.md --run FIGURES.jsonl "COMMAND" SECONDS [...]
+Usage: python scripts/trust_report.py OUT.md --run LABEL FIGURES.jsonl "COMMAND" SECONDS [...]
 
 Each --run names a JSON-lines file written through TN_TRUST_FIGURES (one line per
-figure, see tests/support/trust.py), the exact command that produced it and how long it
-took. Nothing here measures anything: every number comes from a test that could fail.
+figure, see tests/support/trust.py), a short label for the table, the exact command
+that produced it and how long it took. Nothing here measures anything: every number
+comes from a test that could fail.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import sys
 from collections import OrderedDict
 from pathlib import Path
@@ -97,12 +99,20 @@ def _load(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
+def _plain(text: str) -> str:
+    """`<ExitCode.FAILED: 1>` (an IntEnum's repr in a recorded note) as `1`."""
+    return re.sub(r"<\w+\.\w+: (-?\d+)>", r"\1", text).replace("|", "/")
+
+
 def _value(row: dict[str, object]) -> str:
     unit = f" {row['unit']}" if row.get("unit") else ""
     return f"{row['value']}{unit}"
 
 
-def render(runs: list[tuple[list[dict[str, object]], str, float]]) -> str:
+Run = tuple[str, list[dict[str, object]], str, float]  # label, rows, command, seconds
+
+
+def render(runs: list[Run]) -> str:
     lines = ["# Trust report", ""]
     lines.append(
         "Figures measured by the trust suite (issue 8). Regenerate with `make trust`; every "
@@ -110,28 +120,35 @@ def render(runs: list[tuple[list[dict[str, object]], str, float]]) -> str:
         "a kill that loses a returned save, a canary found, a crash in the fuzz)."
     )
     lines += ["", f"- Machine: {_machine()}"]
-    for rows, command, seconds in runs:
+    for label, rows, command, seconds in runs:
         dates = sorted(str(r["at"]) for r in rows)
         span = f"{dates[0]} to {dates[-1]}" if dates else "no figures"
-        lines.append(f"- Run: `{command}`, {span} (UTC), {seconds / 60:.1f} min in total")
-    lines.append("")
+        lines.append(
+            f"- Run **{label}**: `{command}`; figures recorded {span} (UTC); "
+            f"{seconds / 60:.1f} min wall-clock in total"
+        )
+    lines += [
+        "- The machine was shared: other sessions' test runs were seen on the same 2 CPUs "
+        "during these runs, so wall-clock times are upper bounds.",
+        "",
+    ]
     for prefix, title in SECTIONS.items():
         lines += [f"## {title}", ""]
-        lines += ["| Figure | Value | Scale | Note | Test | Command | Date (UTC) |"]
-        lines += ["|---|---|---|---|---|---|---|"]
+        lines += ["| Figure | Value | Run | Note | Test | Date (UTC) |"]
+        lines += ["|---|---|---|---|---|---|"]
         found = False
-        for rows, command, _ in runs:
+        for label, rows, _, _ in runs:
             for row in rows:
                 if not str(row["name"]).startswith(prefix):
                     continue
                 found = True
-                note = str(row.get("note", "")).replace("|", "/")
+                note = _plain(str(row.get("note", "")))
                 lines.append(
-                    f"| {row['name']} | {_value(row)} | {row['scale']} | {note} | "
-                    f"`{row['test']}` | `{command}` | {row['at']} |"
+                    f"| {row['name']} | {_value(row)} | {label} ({row['scale']} scale) | "
+                    f"{note} | `{row['test']}` | {row['at']} |"
                 )
         if not found:
-            lines.append("| (no figures in this run) | | | | | | |")
+            lines.append("| (no figures in this run) | | | | | |")
         lines.append("")
     lines += [REFERENCES, NOT_SHOWN]
     return "\n".join(lines)
@@ -142,13 +159,13 @@ def main(argv: list[str]) -> int:
     runs = []
     rest = argv[1:]
     while rest:
-        if rest[0] != "--run" or len(rest) < 4:
+        if rest[0] != "--run" or len(rest) < 5:
             print(__doc__, file=sys.stderr)
             return 2
-        runs.append((_load(Path(rest[1])), rest[2], float(rest[3])))
-        rest = rest[4:]
+        runs.append((rest[1], _load(Path(rest[2])), rest[3], float(rest[4])))
+        rest = rest[5:]
     out.write_text(render(runs), "utf-8")
-    print(f"wrote {out} ({sum(len(r) for r, _, _ in runs)} figures)")
+    print(f"wrote {out} ({sum(len(r[1]) for r in runs)} figures)")
     return 0
 
 

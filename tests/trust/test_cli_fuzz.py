@@ -181,6 +181,7 @@ def test_every_cli_argument(sandbox: dict[str, str], monkeypatch: pytest.MonkeyP
             except SystemExit as exc:  # argparse: --help, --version, usage errors
                 code = exc.code if isinstance(exc.code, int) else 2
         tried.append(1)
+        code = int(code)
         codes[code] = codes.get(code, 0) + 1
         problem = ""
         if code not in (0, 1, 2):
