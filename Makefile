@@ -42,3 +42,19 @@ clean:
 screenshots: $(STAMP)
 	scripts/with-secret-service xvfb-run -a -s "-screen 0 1600x1000x24" \
 		env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py --dark
+
+# The trust suite (issue 8): first at the CI size `make test` uses, then at full size
+# (hundreds of SIGKILLs, thousands of fuzz examples, 1,000 lock/unlock cycles). Writes
+# docs/trust-report.md from the figures both runs record.
+TRUST_TESTS := tests/trust tests/ui/test_trust_ui.py tests/unit/backup/test_kill.py \
+	tests/unit/backup/test_drive.py
+TRUST_CI := $(CURDIR)/.trust-figures-ci.jsonl
+TRUST_FULL := $(CURDIR)/.trust-figures-full.jsonl
+TRUST_RUN := QT_QPA_PLATFORM=offscreen scripts/with-secret-service $(BIN)/pytest -q $(TRUST_TESTS)
+trust: $(STAMP)
+	rm -f $(TRUST_CI) $(TRUST_FULL)
+	t0=$$(date +%s); TN_TRUST_FIGURES=$(TRUST_CI) $(TRUST_RUN) && \
+	t1=$$(date +%s); TN_TRUST_SCALE=full TN_TRUST_FIGURES=$(TRUST_FULL) $(TRUST_RUN) && \
+	t2=$$(date +%s); $(BIN)/python scripts/trust_report.py docs/trust-report.md \
+		--run "CI size" $(TRUST_CI) "pytest $(TRUST_TESTS)" $$((t1 - t0)) \
+		--run "make trust" $(TRUST_FULL) "TN_TRUST_SCALE=full pytest $(TRUST_TESTS)" $$((t2 - t1))

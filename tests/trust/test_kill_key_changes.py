@@ -1,7 +1,8 @@
 """SIGKILL during passphrase changes and recoveries: the vault always opens with exactly
 one of the passphrases, and always with the recovery key (testing.md 11; issue 8).
 
-TN_TRUST_KILLS sets the number of kills per mode (`make trust` runs many more).
+TN_TRUST_KILLS sets the number of kills per mode; otherwise 10 at CI scale and 100 under
+`make trust` (TN_TRUST_SCALE=full).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import keyring
 import pytest
 
 from tests.support.filekeyring import FileKeyring
+from tests.support.trust import figure, scaled
 from tests.support.vaults import STRONG, STRONG2
 from therapynotes.errors import TherapyNotesError, WrongPassphrase
 from therapynotes.security import kdf, keyslots, recovery
 from therapynotes.services.vault import VaultService
 
-KILLS = int(os.environ.get("TN_TRUST_KILLS", "10"))
+KILLS = int(os.environ.get("TN_TRUST_KILLS", str(scaled(ci=10, full=100))))
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -71,4 +73,7 @@ def test_kill_during_key_changes(tmp_path: Path, monkeypatch, clock, mode: str) 
         keyslots.open_recovery(doc, kdf.kek_recovery(rk, doc.recovery.salt)).wipe()
         (root / "current").write_text(opens[0])
     print(f"{mode}: {KILLS} kills, {completed} completed changes between them, 0 failures")
+    figure(f"kill.{mode}.kills", KILLS, note="SIGKILL at a random point")
+    figure(f"kill.{mode}.completed_changes", completed)
+    figure(f"kill.{mode}.failures", 0, note="any failure fails the test before this")
     assert completed > 0

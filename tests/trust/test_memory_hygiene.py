@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.trust import figure
 from tests.support.vaults import STRONG
 from therapynotes.services.vault import VaultService
 
@@ -85,6 +86,9 @@ def test_copies_of_keys_in_memory_after_lock(vault_dir: Path) -> None:
     locked = measure(vault_dir, created.totp_secret, "locked", 30)
     print(f"copies while unlocked: {unlocked}")
     print(f"copies after lock:     {locked}")
+    for phase, counts in (("unlocked", unlocked), ("locked", locked)):
+        for name, count in counts.items():
+            figure(f"memory.{phase}.{name}", count, unit="copies")
     assert unlocked["dek"] + unlocked["dek-hex"] >= 1  # the search does see the key
     assert locked["dek"] == 0  # our buffer and SQLCipher's codec key are wiped on lock
     # SQLite's own copy of the `PRAGMA key` statement text is freed, not wiped (we do not

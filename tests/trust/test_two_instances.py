@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.trust import figure
 from tests.support.vaults import STRONG, code_for
 from therapynotes.services.vault import VaultService
 
@@ -40,6 +41,7 @@ def test_second_cli_process_is_told_the_vault_is_open(vault_dir: Path, clock) ->
         assert "already open in another TherapyNotes window" in result.stderr
         assert "Traceback" not in result.stderr
         assert session.conn.execute("PRAGMA quick_check").fetchone() == ("ok",)
+        figure("two_instances.second_cli_refused", "exit 1, 'already open'", note="no corruption")
     finally:
         session.lock()
 
@@ -59,3 +61,4 @@ def test_a_killed_holder_releases_the_vault(vault_dir: Path, clock) -> None:
     time.sleep(0.1)
     later = VaultService(vault_dir, clock=lambda: time.time() + 30)
     later.unlock(STRONG, code_for(created, time.time() + 30)).lock()
+    figure("two_instances.unlock_after_holder_killed", "ok", note="OS released the lock")

@@ -65,6 +65,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return ExitCode.USAGE
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's exit code; every failure becomes one line on stderr."""
     try:
         return int(args.handler(args))
     except CliError as exc:
@@ -76,6 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("therapynotes: interrupted; nothing more was changed.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A path the OS refuses (name too long, not a folder, no access): the user's
+        # input, so a clear line rather than "internal error". strerror names no file.
+        print(
+            f"therapynotes: a file or folder could not be used ({exc.strerror or 'OSError'}). "
+            "Check the path and try again.",
+            file=sys.stderr,
+        )
+        return ExitCode.FAILED
     except Exception as exc:
         # Unexpected: name the kind only, never the text (it might quote record content).
         if os.environ.get("THERAPYNOTES_DEBUG") == "1":

@@ -16,7 +16,9 @@ from therapynotes.errors import WeakPassphrase
 MIN_LENGTH = 10
 MIN_SCORE = 3  # zxcvbn 0..4; 3 = "safely unguessable: moderate protection from offline attack"
 MAX_LENGTH = 1024
-_ZXCVBN_PREFIX = 100  # zxcvbn is slow on very long input; the prefix decides the score
+# zxcvbn is slow on very long input and (4.5) refuses more than 72 characters with a
+# ValueError, so only this prefix is scored.
+_ZXCVBN_PREFIX = 72
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Strength:
 def assess(passphrase: str, *, user_inputs: tuple[str, ...] = ()) -> Strength:
     if len(passphrase) > MAX_LENGTH:
         return Strength(0, f"Use at most {MAX_LENGTH} characters.", acceptable=False)
+    if not passphrase:  # zxcvbn fails on an empty string
+        return Strength(0, f"Use at least {MIN_LENGTH} characters.", acceptable=False)
     result = zxcvbn(passphrase[:_ZXCVBN_PREFIX], user_inputs=list(user_inputs))
     score = int(result["score"])
     fb = result.get("feedback") or {}

@@ -101,13 +101,49 @@ def close_db(conn: Connection | None) -> None:
         conn.close()
 
 
+# SQLite result codes meaning "the disk or folder let us down", not "bad data":
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN.
+_STORAGE_CODES = frozenset({8, 10, 13, 14})
+
+
+def _storage_error(exc: BaseException) -> StorageError | None:
+    """A StorageError for a full, failing or read-only disk; None for anything else."""
+    if sqlcipher is None or not isinstance(exc, sqlcipher.OperationalError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None or code & 0xFF not in _STORAGE_CODES:
+        return None
+    return StorageError(str(getattr(exc, "sqlite_errorname", "")) or type(exc).__name__)
+
+
+def _rollback(conn: Connection) -> None:
+    """Roll back if a transaction is still open (a failed COMMIT may leave one)."""
+    if conn.in_transaction:
+        with contextlib.suppress(Exception):
+            conn.execute("ROLLBACK")
+
+
 @contextlib.contextmanager
 def transaction(conn: Connection) -> Any:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
-    conn.execute("BEGIN IMMEDIATE")
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception.
+
+    A full, failing or read-only disk raises StorageError (with its clear message), and
+    the connection is left with no open transaction, so the next write can try again.
+    """
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            _rollback(conn)
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            _rollback(conn)
+            raise
+    except Exception as exc:
+        storage = _storage_error(exc)
+        if storage is None:
+            raise
+        raise storage from exc

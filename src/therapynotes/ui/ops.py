@@ -33,34 +33,47 @@ class _Bridge(QObject):
 
     def __init__(self, op: Op[Any]) -> None:
         super().__init__()
-        self._op = op
+        self._op: Op[Any] | None = op
         self.done.connect(self._deliver)
 
     @Slot(object, object)
     def _deliver(self, result: object, exc: object) -> None:
         op = self._op
+        if op is None:
+            return
         _RUNNING.discard(op)
         tracker.changed()
         try:
             op.deliver(result, exc)  # type: ignore[arg-type]
         finally:
             op._bridge = None
+            self._op = None  # a wrapper Qt keeps past deleteLater must not keep the op
             self.deleteLater()
 
 
 class _Task(QRunnable):
+    """One job on the pool. PySide may keep a finished runnable's Python wrapper alive
+    (until the next job on that thread), so `run` drops the work and the bridge when
+    done: otherwise a finished job kept its closure, the view that asked and whatever
+    that view held (a setup flow with the recovery key) alive after a lock."""
+
     def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
         super().__init__()
-        self._fn = fn
-        self._bridge = bridge
+        self._fn: Callable[[], Any] | None = fn
+        self._bridge: _Bridge | None = bridge
 
     def run(self) -> None:
+        fn, bridge = self._fn, self._bridge
+        self._fn = self._bridge = None
+        if fn is None or bridge is None:
+            return
         try:
-            result = self._fn()
+            result = fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI
-            self._bridge.done.emit(None, exc)
+            bridge.done.emit(None, exc)
         else:
-            self._bridge.done.emit(result, None)
+            bridge.done.emit(result, None)
+        del fn, bridge
 
 
 class BusyTracker(QObject):

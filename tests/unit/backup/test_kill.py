@@ -16,11 +16,12 @@ import pytest
 
 from tests.conftest import STRONG, FakeClock
 from tests.support.backup_child import open_session
+from tests.support.trust import figure, scaled
 from therapynotes.services.backups import list_backups, verify_backup
 from therapynotes.services.vault import VaultService
 from therapynotes.store.connection import transaction
 
-KILLS = 12
+KILLS = scaled(ci=12, full=100)  # `make trust` runs the full size (issue 8)
 REPO = Path(__file__).resolve().parents[3]
 
 
@@ -66,4 +67,7 @@ def test_sigkill_during_backups(tmp_path: Path, clock: FakeClock) -> None:
         reopened.lock("check", record=False)
     hidden = [p.name for p in drive.iterdir() if p.name.startswith(".")]
     print(f"kills: {KILLS}, backups verified: {len(verified)}, hidden temp files: {len(hidden)}")
+    figure("kill.backup.kills", KILLS, note="SIGKILL at a random point of a backup run")
+    figure("kill.backup.backups_verified", len(verified))
+    figure("kill.backup.failures", 0, note="any failure fails the test before this")
     assert verified, "no backup finished between kills; raise the sleep range"

@@ -1,0 +1,162 @@
+"""Every record and vault feature on main, each as one `@feature` function that plants
+its own canaries (tests/support/trust.py explains the registry).
+
+To cover a new feature (issue 4's retention/purge and JSON export/import, issue 7's chart
+PDF), add a function here; a file the user asked for (an export into the folder they
+chose) goes into `run.user_folders` so the canary scan reports it as requested, not as a
+leak. The canary and permission tests then exercise it with no other change.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.support.trust import FeatureRun, feature
+from therapynotes.domain.enums import Attendance, Modality
+from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
+from therapynotes.services.backups import BackupService
+
+
+def _now(run: FeatureRun) -> datetime:
+    return datetime.fromtimestamp(run.clock(), UTC)
+
+
+@feature("clients")
+def clients(run: FeatureRun) -> None:
+    c = run.canary
+    fields = ClientFields(
+        legal_name=f"{c('legal_name')} Doe",
+        preferred_name=c("preferred_name"),
+        pronouns=c("pronouns"),
+        date_of_birth="1990-02-03",
+        phone=c("phone"),
+        email=f"{c('email')}@example.org",
+        address=c("address"),
+        emergency_contact=c("emergency_contact"),
+        guardian=c("guardian"),
+        referral_source=c("referral_source"),
+        intake_date="2026-01-05",
+        alerts=c("alerts"),
+    )
+    client = run.records.create_client(fields)
+    run.state["client"] = client
+    run.records.update_client(client, ClientFields(**{**fields.__dict__, "alerts": c("alerts2")}))
+    run.records.open_chart(client)
+
+
+@feature("diagnoses")
+def diagnoses(run: FeatureRun) -> None:
+    run.records.add_diagnosis(run.state["client"], "F41.1", primary=True, onset_date="2026-01-05")
+
+
+@feature("sessions")
+def sessions(run: FeatureRun) -> None:
+    end = _now(run)
+    run.state["session"] = run.records.log_session(
+        [run.state["client"]],
+        starts_at=end - timedelta(minutes=50),
+        ends_at=end,
+        service_code="90834",
+        modality=Modality.VIDEO,
+        place=run.canary("session_place"),
+        attendance=Attendance.ATTENDED,
+    )
+
+
+@feature("drafts, autosave and sign")
+def drafts_and_sign(run: FeatureRun) -> None:
+    records, c = run.records, run.canary
+    note = records.start_note(run.state["client"], "soap", session_id=run.state["session"])
+    for i in range(4):  # autosaves, some kept as revisions
+        run.clock.advance(200)
+        records.save_draft(
+            note,
+            {
+                "subjective": f"{c('note_subjective')} {i} " * 30,
+                "objective": c("note_objective"),
+                "assessment": c("note_assessment"),
+                "plan": c("note_plan"),
+            },
+        )
+    records.sign_note(note)
+    run.state["note"] = note
+    intake = records.start_note(
+        run.state["client"],
+        "intake",
+        service_date="2026-01-05",
+        sections={"diagnosis": c("diagnosis_notes"), "risk": c("risk_assessment")},
+    )
+    records.sign_note(intake)
+    draft = records.start_note(run.state["client"], "dap", sections={"data": c("unsigned_draft")})
+    records.save_draft(draft, {"data": c("unsigned_draft") + " more"})
+
+
+@feature("addendum")
+def addendum(run: FeatureRun) -> None:
+    run.records.add_addendum(run.state["note"], run.canary("addendum"))
+
+
+@feature("psychotherapy note")
+def psychotherapy(run: FeatureRun) -> None:
+    private = run.records.start_note(
+        run.state["client"], "psychotherapy", sections={"process": run.canary("process_note")}
+    )
+    run.records.sign_note(private)
+
+
+@feature("void")
+def void(run: FeatureRun) -> None:
+    wrong = run.records.start_note(
+        run.state["client"], "freeform", sections={"text": run.canary("voided_note")}
+    )
+    run.records.sign_note(wrong)
+    run.records.void_note(wrong, run.canary("void_reason"))
+
+
+@feature("treatment plan")
+def plan(run: FeatureRun) -> None:
+    c = run.canary
+    content = PlanContent(
+        (
+            Problem(
+                c("plan_problem"),
+                (Goal(c("plan_goal"), (Objective(c("plan_objective")),), (c("plan_interv"),)),),
+            ),
+        ),
+        review_date="2026-06-01",
+    )
+    run.records.save_plan(run.state["client"], content, effective_date="2026-01-05")
+
+
+@feature("attachments")
+def attachment(run: FeatureRun) -> None:
+    data = (run.canary("attachment_bytes") + "\n").encode() * 3000  # several pages
+    att = run.records.add_attachment(
+        run.state["client"],
+        filename=f"{run.canary('attachment_name')}.pdf",
+        media_type="application/pdf",
+        data=data,
+    )
+    assert run.records.read_attachment(att) == data
+
+
+@feature("search")
+def search(run: FeatureRun) -> None:
+    records = run.records
+    assert records.search(run.canary("note_objective"))
+    assert records.search(run.canary("process_note"), include_psychotherapy=True)
+    records.search(f"{run.canary('search_query')} anything")  # a query that finds nothing
+
+
+@feature("backup")
+def backup(run: FeatureRun) -> None:
+    drive = run.user_folders["backups"]
+    result = BackupService(run.records.session, clock=run.clock).run(drive)
+    run.state["backup"] = result.path
+    BackupService(run.records.session, clock=run.clock).verify(result.path)
+
+
+# Issue 4 (retention/purge, JSON export/import) and issue 7 (chart PDF): add their
+# features here. An export writes into run.user_folders["exports"], which the scan
+# treats as requested by the user; a purge should also assert 0 hits for the purged
+# client with tests.support.canary.scan over the vault folder.

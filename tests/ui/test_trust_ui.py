@@ -1,0 +1,182 @@
+"""The trust suite's UI passes (issue 8), here because only tests/ui may import Qt:
+
+- canary scan after driving the real window offscreen: first-run wizard creates the
+  vault → lock → unlock → every page, a canary typed into search → lock → quit; then
+  HOME (data, config, Qt's cache under XDG_CACHE_HOME, state/logs), the temp folder and
+  the vault and config folders hold no canary, passphrase, TOTP secret or recovery key.
+- endurance: N lock/unlock cycles of MainWindow leave no page widget and no session.
+
+Record screens (issue 6) hook in through UI_FEATURES: a function that drives one screen
+with the canaries of `run` (tests/support/trust.py) once the vault is unlocked.
+"""
+
+from __future__ import annotations
+
+import gc
+import tempfile
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import STRONG, FakeClock
+from tests.support.canary import scan
+from tests.support.trust import figure, rss_mib, scaled
+from tests.ui.conftest import Harness, make_ctx
+from tests.ui.test_first_run_and_lock import _run_wizard
+from therapynotes.services.session import VaultSession
+from therapynotes.services.vault import CreatedVault
+from therapynotes.settings import VIEW_IDS
+from therapynotes.ui.main_window import MainWindow
+
+UiFeature = Callable[[Harness, dict[str, str]], None]
+
+
+def search_field(harness: Harness, canaries: dict[str, str]) -> None:
+    harness.window.show_view("search")
+    field = harness.window.pages["search"].field  # type: ignore[attr-defined]
+    harness.qtbot.keyClicks(field, canaries["ui_search_query"])
+
+
+UI_FEATURES: list[tuple[str, UiFeature]] = [("search field", search_field)]
+
+
+@pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "tmpdir"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    return folder
+
+
+def _harness_unlock(harness: Harness, secret: str) -> None:
+    view = harness.unlock_view
+    view.passphrase.setText(STRONG)
+    harness.clock.advance(30)
+    view.code.setText(pyotp.TOTP(secret).at(harness.clock()))
+    view.unlock_button.click()
+    harness.qtbot.waitUntil(lambda: harness.window.session is not None, timeout=10_000)
+
+
+def test_ui_pass_leaves_no_canary_on_disk(
+    qtbot: QtBot,
+    vault_dir: Path,
+    clock: FakeClock,
+    config_dir: Path,
+    private_tmp: Path,
+) -> None:
+    ctx = make_ctx(vault_dir, clock, config_dir)
+    made: list[CreatedVault] = []
+    create = ctx.vault.create
+
+    def keep_created(*args: Any, **kwargs: Any) -> CreatedVault:
+        made.append(create(*args, **kwargs))
+        return made[-1]
+
+    ctx.vault.create = keep_created  # type: ignore[method-assign]
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    drive = private_tmp.parent / "usb"
+    drive.mkdir()
+    secret = _run_wizard(qtbot, window, clock, drive)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
+    harness = Harness(window, window.ctx, clock, None, qtbot)
+    recovery = made[0].recovery_key
+    window.lock("manual")
+    _harness_unlock(harness, secret)
+    canaries = {"ui_search_query": "QzUiSearchCanary"}
+    for view_id in VIEW_IDS:
+        window.show_view(view_id)
+    for _name, use in UI_FEATURES:
+        use(harness, canaries)
+    window.lock("manual")
+    _harness_unlock(harness, secret)
+    window.close()  # quit: saves window state and settings, locks
+    harness.flush_deletes()
+
+    groups = recovery.split("-")
+    secrets_ = [STRONG, secret, recovery, "".join(groups), *canaries.values()]
+    folders = {
+        "home": Path.home(),
+        "temp": private_tmp,
+        "vault": vault_dir,
+        "config": config_dir,
+        "backups": drive,
+    }
+    result = scan(folders, secrets_)
+    for hit in result.leaks:
+        print(f"LEAK: {hit}")
+    figure("canary.ui.files_scanned", result.files)
+    figure("canary.ui.hits", len(result.leaks), note="must be 0")
+    assert (config_dir / "settings.json").exists() and result.files >= 4
+    assert result.leaks == []
+
+
+def _record_widgets() -> list[QWidget]:
+    return [w for w in QApplication.allWidgets() if w.property("holdsRecords")]
+
+
+def _sessions_alive() -> int:
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is VaultSession)
+
+
+@pytest.mark.slow
+def test_lock_unlock_cycles_leak_no_pages(unlocked: Harness) -> None:
+    window = unlocked.window
+    cycles = scaled(ci=20, full=200)
+    assert len(_record_widgets()) == len(VIEW_IDS)  # the count sees live pages
+    window.lock("manual")
+    unlocked.flush_deletes()
+    rss_start = rss_mib()
+    for _ in range(cycles):
+        unlocked.unlock_ok()
+        for view_id in VIEW_IDS:
+            window.show_view(view_id)
+        window.lock("manual")
+        unlocked.flush_deletes()
+    rss_end = rss_mib()
+    widgets, sessions = len(_record_widgets()), _sessions_alive()
+    all_widgets = len(QApplication.allWidgets())
+    figure("endurance.ui.cycles", cycles)
+    figure("endurance.ui.record_widgets_alive", widgets, note="after lock")
+    figure("endurance.ui.sessions_alive", sessions, note="after lock")
+    figure("endurance.ui.rss_start", round(rss_start, 1), unit="MiB")
+    figure("endurance.ui.rss_end", round(rss_end, 1), unit="MiB")
+    figure("endurance.ui.widgets_total", all_widgets, note="every QWidget alive at the end")
+    assert widgets == 0 and sessions == 0
+    assert rss_end - rss_start < 20.0
+
+
+class _Sentinel:
+    """Stands for what a view's callbacks hold (a setup flow with the recovery key)."""
+
+
+def test_a_finished_op_keeps_nothing_alive(qtbot: QtBot) -> None:
+    """Regression (issue 8): a finished job's runnable wrapper, which PySide may keep,
+    held the job's closure and through it the view that asked (after a lock too)."""
+    from therapynotes.ui.ops import Op
+
+    refs = []
+    for _ in range(8):  # several jobs per pool thread
+        held = _Sentinel()
+        refs.append(weakref.ref(held))
+        delivered: list[object] = []
+        parent = QWidget()
+        Op(parent, lambda held=held: held).success(delivered.append).run()
+        qtbot.waitUntil(lambda delivered=delivered: delivered != [])
+        delivered.clear()
+        parent.deleteLater()
+        del held, parent
+    QThreadPool.globalInstance().waitForDone(5000)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    assert [r for r in refs if r() is not None] == []
