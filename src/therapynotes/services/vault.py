@@ -266,7 +266,7 @@ class VaultService:
                 session.lock("unlock failed", record=False)
             lock.release()
             raise
-        self._record_unlock(session, AuditKind.UNLOCK_OK, method="passphrase+code")
+        self._record_or_lock(session, AuditKind.UNLOCK_OK, method="passphrase+code")
         return session
 
     def _unwrap_local(
@@ -293,6 +293,15 @@ class VaultService:
             raise
         finally:
             master.wipe()
+
+    def _record_or_lock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
+        """Audit the unlock; if that cannot be written (a full disk), the vault does not
+        stay open unaudited: it is locked again and the error is shown."""
+        try:
+            self._record_unlock(session, kind, **detail)
+        except BaseException:
+            session.lock("unlock not recorded", record=False)
+            raise
 
     def _record_unlock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
         """Write the failed attempts made while locked, then this unlock, to the audit log."""
@@ -380,7 +389,7 @@ class VaultService:
         except BaseException:
             lock.release()
             raise
-        self._record_unlock(session, AuditKind.RECOVERY_USED, binding=session.doc.device_binding)
+        self._record_or_lock(session, AuditKind.RECOVERY_USED, binding=session.doc.device_binding)
         return session
 
     def _unwrap_recovery(self, raw: bytes, doc: KeysDocument, rk: Secret) -> Secret:
@@ -442,7 +451,7 @@ class VaultService:
 
     def _enrol_new_totp(self, session: VaultSession) -> CreatedTotp:
         secret = totp.new_secret()
-        with transaction(session.conn):
+        with session.db_lock, transaction(session.conn):
             session.conn.execute(
                 "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
                 (secret, _now_iso(self.clock)),

@@ -85,7 +85,8 @@ class RecordSettingsGroup(QGroupBox):
         layout.addWidget(self.message)
 
     def load(self) -> None:
-        current = load_record_settings(self.session)
+        with self.session.db_lock:  # the background worker may be using the connection
+            current = load_record_settings(self.session)
         self.practice.setText(current.practice_name)
         self.late.setValue(current.late_entry_hours)
         self.years.setValue(current.retention.years)
@@ -105,7 +106,8 @@ class RecordSettingsGroup(QGroupBox):
 
     def submit(self) -> None:
         try:
-            changed = save_record_settings(self.session, self.current())
+            with self.session.db_lock:
+                changed = save_record_settings(self.session, self.current())
         except Exception as exc:  # noqa: BLE001 - shown inline
             show_inline(self.message, exc)
             return
