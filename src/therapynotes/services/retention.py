@@ -113,6 +113,7 @@ class RetentionService(RecordsBase):
             if client_id in store.holds(conn):
                 raise LegalHoldActive
             counts = store.purge_counts(conn, client_id)
+            store.fts_secure_delete(conn, on=True)
             try:
                 store.purge_client(conn, client_id)
             except driver().IntegrityError as exc:
@@ -120,6 +121,7 @@ class RetentionService(RecordsBase):
                     raise LegalHoldActive from None
                 raise
             store.compact_indexes(conn)
+            store.fts_secure_delete(conn, on=False)
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts)
         _rewrite_file(conn)
         return counts

@@ -138,8 +138,21 @@ def purge_client(conn: Connection, client_id: ClientId) -> None:
     conn.execute("DELETE FROM purge_authorisations WHERE client_id = ?", (client_id,))
 
 
+FTS_TABLES = ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts")
+
+
+def fts_secure_delete(conn: Connection, *, on: bool) -> None:
+    """FTS5 secure-delete: a delete removes the row's tokens from the index pages at once
+    instead of leaving them in old segments. Costly on every write, so only a purge turns
+    it on, inside its own transaction."""
+    for table in FTS_TABLES:
+        conn.execute(
+            f"INSERT INTO {table}({table}, rank) VALUES ('secure-delete', ?)",  # noqa: S608
+            (1 if on else 0,),
+        )
+
+
 def compact_indexes(conn: Connection) -> None:
-    """Merge every full-text index into one segment, dropping what deletes left behind
-    (belt and braces with FTS5 secure-delete)."""
-    for table in ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts"):
+    """Merge every full-text index into one segment, dropping what deletes left behind."""
+    for table in FTS_TABLES:
         conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608

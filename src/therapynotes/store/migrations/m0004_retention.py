@@ -1,13 +1,15 @@
-"""Schema 4: retention. Legal holds, the retention settings, and FTS5 secure-delete.
+"""Schema 4: retention. Legal holds and the retention settings.
 
 - `legal_holds`: one row per client whose record must be kept regardless of its
   retention date (litigation, complaint). The schema refuses to authorise a purge of a
   client on hold, so no code path can destroy a held record.
 - Retention settings (period after last service, age of majority, period after
   majority) join the `settings` table with their defaults.
-- FTS5 `secure-delete` makes a delete remove the row's tokens from the index pages at
-  once, instead of leaving them in old segments until a merge (a purge must leave no
-  text of the client anywhere in the file).
+
+FTS5 `secure-delete` is NOT switched on here for good: it made every draft autosave
+14x slower (1 ms to 14 ms; 30 ms at p95, `python -m bench.records_bench`), because each
+save rewrites the note's index entries. A purge switches it on for its own transaction
+(store/retention.py), then merges the indexes, so a purge still leaves no text.
 """
 
 from __future__ import annotations
@@ -40,8 +42,6 @@ SETTINGS_DEFAULTS = (
 def upgrade(conn: Connection) -> None:
     for statement in STATEMENTS:
         conn.execute(statement)
-    for table in FTS_TABLES:
-        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('secure-delete', 1)")
     conn.executemany(
         "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING",
         SETTINGS_DEFAULTS,
