@@ -55,5 +55,11 @@ class VaultPaths:
     def lock(self) -> Path:
         return self.root / "vault.lock"
 
+    @property
+    def setup_marker(self) -> Path:
+        """Present while the first-run wizard has made the vault but not finished (the
+        recovery key not yet shown and confirmed)."""
+        return self.root / "setup-incomplete"
+
     def exists(self) -> bool:
         return self.keys.exists()

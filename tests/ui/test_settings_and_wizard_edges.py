@@ -106,7 +106,17 @@ def test_closing_mid_wizard_locks_the_new_vault(
     assert session is not None and session.is_open
     window.close()
     assert not session.is_open
-    assert VaultService(vault_dir, clock=clock).exists()
+    assert VaultService(vault_dir, clock=clock).setup_incomplete()
+
+    # Next start: the unfinished vault (whose recovery key was never confirmed) is set
+    # aside, nothing deleted, and the wizard starts again.
+    again = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(again)
+    assert isinstance(again.gate, SetupWizardView)
+    assert "wasn't finished" in again.statusBar().currentMessage()
+    aside = [p for p in vault_dir.parent.iterdir() if p.name.startswith("vault.unfinished-")]
+    assert len(aside) == 1 and (aside[0] / "vault.keys").exists()
+    assert not VaultService(vault_dir, clock=clock).exists()
 
 
 def test_emergency_kit_pdf(

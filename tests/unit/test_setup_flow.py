@@ -182,3 +182,22 @@ def test_restore_branch_previews_then_restores(
     bare.choose(Mode.RESTORE)
     with pytest.raises(RestoreUnavailable):
         bare.open_backup(tmp_path / "a.tnbackup", "x")
+
+
+def test_the_vault_is_provisional_until_setup_finishes(tmp_path, clock) -> None:
+    from therapynotes.services.setup_flow import Mode, SetupFlow
+    from therapynotes.services.vault import VaultService
+
+    vault = VaultService(tmp_path / "vault", clock=clock)
+    flow = SetupFlow(vault, clock=clock, pick_group=lambda _n: 0)
+    flow.choose(Mode.CREATE)
+    flow.submit_passphrase(STRONG, STRONG)
+    assert vault.setup_incomplete()
+    flow.confirm_code(pyotp.TOTP(flow._require_created().totp_secret).at(clock()))
+    flow.recovery_shown()
+    flow.check_recovery_group(flow.recovery_groups()[0])
+    assert vault.setup_incomplete()  # still: the backup folder step is part of setup
+    flow.choose_backup_folder(None)
+    assert not vault.setup_incomplete()
+    if flow.session is not None:
+        flow.session.lock()

@@ -209,6 +209,8 @@ class SetupFlow:
         self._expect(Step.PASSPHRASE)
         self.check_passphrase(passphrase, confirmation)
         self._created = self.vault.create(passphrase, passphrase_only=self.passphrase_only)
+        # until the recovery key has been shown and confirmed, this vault is provisional
+        self.vault.mark_setup_incomplete()
         self._passphrase = passphrase
         self._recovery_key = self._created.recovery_key
         self.step = Step.TOTP
@@ -351,6 +353,8 @@ class SetupFlow:
     # --- end ------------------------------------------------------------------------
 
     def _finish(self, *, backup_folder: Path | None, reminder: bool | None = None) -> None:
+        if self.mode is Mode.CREATE:
+            self.vault.mark_setup_complete()
         self.result = SetupResult(
             session=self.session,
             backup_folder=backup_folder,

@@ -122,6 +122,33 @@ class VaultService:
             kdf=doc.local.kdf,
         )
 
+    # --- first-run setup that was not finished ----------------------------------
+
+    def mark_setup_incomplete(self) -> None:
+        atomic_write_bytes(self.paths.setup_marker, b"1\n")
+
+    def mark_setup_complete(self) -> None:
+        self.paths.setup_marker.unlink(missing_ok=True)
+
+    def setup_incomplete(self) -> bool:
+        return self.exists() and self.paths.setup_marker.exists()
+
+    def set_aside_unfinished(self) -> Path:
+        """A vault whose first-run setup never finished holds no records, and its owner
+        may never have seen its recovery key. Move the whole folder aside (nothing is
+        deleted) so setup can start again."""
+        stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.paths.root.with_name(f"{self.paths.root.name}.unfinished-{stamp}")
+        lock = InstanceLock(self.paths.lock)
+        lock.acquire()
+        try:
+            self.paths.root.rename(aside)
+        except OSError as exc:
+            raise StorageError(type(exc).__name__) from exc
+        finally:
+            lock.release()
+        return aside
+
     # --- creating ---------------------------------------------------------------
 
     def _bind_device(self, vault_id: str, passphrase_only: bool) -> tuple[str, str, str, Secret]:

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes import APP_NAME, __version__
 from therapynotes.backup.schedule import Trigger
+from therapynotes.errors import TherapyNotesError
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
@@ -96,7 +97,9 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._build_status_bar()
         self._restore_geometry()
         self._set_locked_ui(True)
-        if ctx.vault.exists():
+        if ctx.vault.setup_incomplete():
+            self._restart_unfinished_setup()
+        elif ctx.vault.exists():
             self.show_unlock()
         else:
             self.show_setup()
@@ -230,6 +233,18 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._replace_gate(view)
         view.setEnabled(self.backups.session is None)  # a lock waiting for its backup
         view.setFocus()
+
+    def _restart_unfinished_setup(self) -> None:
+        try:
+            aside = self.ctx.vault.set_aside_unfinished()
+        except TherapyNotesError as exc:  # e.g. a read-only data folder
+            self.show_unlock()
+            self.statusBar().showMessage(exc.message)
+            return
+        self.show_setup()
+        self.statusBar().showMessage(
+            f"An earlier setup wasn't finished. It was set aside ({aside.name}); start again below."
+        )
 
     def show_setup(self) -> None:
         view = SetupWizardView(self.ctx.new_setup_flow())
