@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QStackedWidget,
     QWidget,
 )
@@ -27,9 +26,11 @@ from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import (
     GRID,
     body,
+    busy_bar,
     hbox,
     message_label,
     mono_font,
+    ok_cancel,
     password_field,
     plain_buttons,
     vbox,
@@ -73,17 +74,8 @@ class ResetTotpDialog(QDialog):
         self.key.setPlaceholderText("ABCD-EFGH-…")
         self.key.setAccessibleName("Recovery key")
         self.message = message_label(page)
-        self.busy = QProgressBar(page)
-        self.busy.setRange(0, 0)
-        self.busy.setFixedHeight(GRID // 2)
-        self.busy.setTextVisible(False)
-        self.busy.setVisible(False)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, page
-        )
-        plain_buttons(self.buttons)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Set up new phone")
+        self.busy = busy_bar(page)
+        self.buttons, self.ok = ok_cancel(page, "Set up new phone")
         form = QFormLayout()
         form.setSpacing(GRID)
         form.addRow("&Passphrase", self.passphrase)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -46,9 +45,11 @@ from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
     body,
+    busy_bar,
     hbox,
     heading,
     message_label,
+    ok_cancel,
     password_field,
     plain_buttons,
     vbox,
@@ -210,17 +211,8 @@ class ChangePassphraseDialog(QDialog):
         self.again = password_field("New passphrase again", self)
         self.meter = StrengthMeter(self)
         self.message = message_label(self)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedHeight(GRID // 2)
-        self.busy.setVisible(False)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        plain_buttons(self.buttons)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Change passphrase")
+        self.busy = busy_bar(self)
+        self.buttons, self.ok = ok_cancel(self, "Change passphrase")
         form = QFormLayout()
         form.setSpacing(GRID)
         form.addRow("C&urrent passphrase", self.old)

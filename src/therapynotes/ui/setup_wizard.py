@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QStackedWidget,
@@ -42,6 +41,7 @@ from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
     body,
+    busy_bar,
     code_field,
     hbox,
     heading,
@@ -87,15 +87,7 @@ class SetupWizardView(QWidget):
         self.progress.setAccessibleName("Step")
         self.stack = QStackedWidget(column)
         self.message = message_label(column)
-        self.busy = QProgressBar(column)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedHeight(GRID // 2)
-        self.busy.setAccessibleName("Working")
-        policy = self.busy.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.busy.setSizePolicy(policy)
-        self.busy.setVisible(False)
+        self.busy = busy_bar(column, keep_space=True)
         self.back_button = QPushButton("Back", column)
         self.skip_button = QPushButton("Skip for now", column)
         self.next_button = QPushButton("Next", column)

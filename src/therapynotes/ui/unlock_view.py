@@ -15,11 +15,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QWidget,
@@ -45,13 +43,14 @@ from therapynotes.ui.widgets import (
     GRID,
     StrengthMeter,
     body,
+    busy_bar,
     code_field,
     hbox,
     heading,
     message_label,
     mono_font,
+    ok_cancel,
     password_field,
-    plain_buttons,
     vbox,
 )
 
@@ -95,15 +94,7 @@ class UnlockView(QWidget):
         self.passphrase.setPlaceholderText("Passphrase")
         self.code = code_field(column)
         self.message = message_label(column)
-        self.busy = QProgressBar(column)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedHeight(GRID // 2)
-        self.busy.setAccessibleName("Unlocking")
-        size = self.busy.sizePolicy()
-        size.setRetainSizeWhenHidden(True)
-        self.busy.setSizePolicy(size)
-        self.busy.setVisible(False)
+        self.busy = busy_bar(column, name="Unlocking", keep_space=True)
         self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
@@ -296,17 +287,8 @@ class RecoveryDialog(QDialog):
         self.passphrase_only.setAccessibleName("Passphrase only")
         self.passphrase_only.setVisible(VaultService.keyring_problem() is not None)
         self.message = message_label(self)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setFixedHeight(GRID // 2)
-        self.busy.setTextVisible(False)
-        self.busy.setVisible(False)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        plain_buttons(self.buttons)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setText("Unlock")
+        self.busy = busy_bar(self)
+        self.buttons, self.ok = ok_cancel(self, "Unlock")
 
         form = QFormLayout()
         form.setSpacing(GRID)

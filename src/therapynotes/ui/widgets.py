@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -83,6 +84,32 @@ def plain_buttons(box: QDialogButtonBox | QMessageBox) -> None:
     has none of those, so standard buttons go without."""
     for button in box.buttons():
         button.setIcon(QIcon())
+
+
+def busy_bar(parent: QWidget, *, name: str = "Working", keep_space: bool = False) -> QProgressBar:
+    """A thin, hidden "working…" bar for slow work (KDF, backup, restore)."""
+    bar = QProgressBar(parent)
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setFixedHeight(GRID // 2)
+    bar.setAccessibleName(name)
+    if keep_space:  # the layout does not jump when it shows
+        policy = bar.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        bar.setSizePolicy(policy)
+    bar.setVisible(False)
+    return bar
+
+
+def ok_cancel(parent: QWidget, ok_text: str) -> tuple[QDialogButtonBox, QPushButton]:
+    """OK/Cancel buttons without Fusion's icons; OK carries the action's own words."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, parent
+    )
+    plain_buttons(buttons)
+    ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+    ok.setText(ok_text)
+    return buttons, ok
 
 
 def vbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID) -> QVBoxLayout:
