@@ -5,6 +5,7 @@ participant's chart."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PySide6.QtTest import QAbstractItemModelTester
@@ -151,7 +152,7 @@ def test_an_image_attachment_opens_in_the_app(unlocked: Harness, tmp_path) -> No
     unlocked.qtbot.waitUntil(lambda: chart.attachments.model.rowCount() == 1)
     chart.attachments.table.selectRow(0)
     dialog = chart.attachments.open_selected()
-    assert dialog is not None and dialog.windowTitle() == "consent-scan.png"
+    assert dialog is not None and dialog.windowTitle() == "Attachment"  # never the file name
     dialog.close()
 
 
@@ -230,3 +231,25 @@ def test_opening_a_chart_is_audited_once_and_edits_refresh_without_a_view_row(
     assert len([e for e in service.client_history(a) if e.kind == "chart.viewed"]) == 1
     rows = service.client_history(a)
     assert all(a_name not in str(e.detail) for e in rows for a_name in ("Ada", "Group"))
+
+
+def test_records_request_and_print_open_from_the_chart(
+    unlocked: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from therapynotes.ui import chart_pdf
+    from therapynotes.ui.chart_pdf import ChartPdfDialog
+
+    page, _service, a, _b, _sid = _practice(unlocked)
+    chart = settled(unlocked, page.open_client(a))
+    target = tmp_path / "records-request.pdf"
+    monkeypatch.setattr(chart_pdf, "ask_save_path", lambda _parent, _today: target)
+    chart.records_button.click()
+    dialogs = chart.findChildren(ChartPdfDialog)
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    dialogs[0].accept()  # the PDF is written from the chart, end to end
+    unlocked.qtbot.waitUntil(target.exists, timeout=10_000)
+    assert target.read_bytes().startswith(b"%PDF")
+    chart.print_button.click()
+    dialogs = [d for d in chart.findChildren(ChartPdfDialog) if d.isVisible()]
+    assert len(dialogs) == 1
+    dialogs[0].reject()

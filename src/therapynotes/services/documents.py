@@ -67,5 +67,5 @@ def record_export(
     detail: dict[str, object] = {"kind": kind.value, "psychotherapy": psychotherapy}
     if attachment is not None:
         detail["attachment"] = attachment
-    with transaction(session.conn):
+    with session.db_lock, transaction(session.conn):
         audit.append(session.conn, event, subject=f"client:{client_id}", detail=detail)

@@ -158,18 +158,7 @@ class AttachmentViewerDialog(QDialog):
     def save_copy(self, path: Path) -> None:
         """Write the attachment's bytes to `path` (the therapist chose it) and audit it."""
         try:
-            try:
-                atomic_write_bytes(path, self._data)
-            except StorageError as exc:
-                raise DocumentNotSaved(exc.detail) from exc
-            record_export(
-                self.session,
-                self.meta.client_id,
-                printed=False,
-                psychotherapy=False,
-                kind=DocumentKind.ATTACHMENT,
-                attachment=int(self.meta.id),
-            )
+            save_attachment_copy(self.session, self.meta, self._data, path)
         except Exception as exc:  # noqa: BLE001 - shown inline
             show_inline(self.message, exc)
             return
@@ -177,13 +166,33 @@ class AttachmentViewerDialog(QDialog):
         self.message.setVisible(True)
 
 
+def save_attachment_copy(
+    session: VaultSession, meta: AttachmentMeta, data: bytes, path: Path
+) -> None:
+    """The one way an attachment leaves the vault: to the path the therapist chose,
+    atomically and private (0600), with an audit row (ids only)."""
+    try:
+        atomic_write_bytes(path, data)
+    except StorageError as exc:
+        raise DocumentNotSaved(exc.detail) from exc
+    record_export(
+        session,
+        meta.client_id,
+        printed=False,
+        psychotherapy=False,
+        kind=DocumentKind.ATTACHMENT,
+        attachment=int(meta.id),
+    )
+
+
 def load_attachment(
     session: VaultSession, attachment_id: AttachmentId
 ) -> tuple[AttachmentMeta, bytes]:
-    meta = attachments.get_meta(session.conn, attachment_id)
-    if meta is None:
-        raise AttachmentNotFound
-    return meta, RecordsService(session).read_attachment(attachment_id)
+    with session.db_lock:  # the background worker may be using the connection
+        meta = attachments.get_meta(session.conn, attachment_id)
+        if meta is None:
+            raise AttachmentNotFound
+        return meta, RecordsService(session).read_attachment(attachment_id)
 
 
 def open_attachment(

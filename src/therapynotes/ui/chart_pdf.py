@@ -87,7 +87,8 @@ def write_chart_pdf(
     today: date,
 ) -> None:
     """Build, render and write the chart PDF to `path`, then audit the export."""
-    document = build_chart_document(session.conn, client_id, options, today=today)
+    with session.db_lock:  # the app's database worker may be using the connection
+        document = build_chart_document(session.conn, client_id, options, today=today)
     render_pdf(document, path)
     record_export(session, client_id, printed=False, psychotherapy=options.include_psychotherapy)
 
@@ -222,7 +223,8 @@ def print_document_to(
     today: date,
 ) -> int:
     """Paint the chart on `printer` and audit the print; returns the page count."""
-    document = build_chart_document(session.conn, client_id, options, today=today)
+    with session.db_lock:
+        document = build_chart_document(session.conn, client_id, options, today=today)
     printer.setDocName("Clinical record")
     pages = paint_document(document, printer)
     record_export(session, client_id, printed=True, psychotherapy=options.include_psychotherapy)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from types import ModuleType
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
@@ -58,9 +59,13 @@ class ClientChartView(QWidget):
         self.records_button = QPushButton("Records request (PDF)…", self)
         self.records_button.setAccessibleName("Records request")
         self.records_button.clicked.connect(self.records_request)
+        self.print_button = QPushButton("Print chart…", self)
+        self.print_button.setAccessibleName("Print the chart")
+        self.print_button.clicked.connect(self.print_chart)
         top.addWidget(self.name, 1)
         top.addWidget(self.status)
         top.addWidget(self.records_button)
+        top.addWidget(self.print_button)
         layout.addLayout(top)
         self.alerts = QLabel(self)
         self.alerts.setAccessibleName("Alerts")
@@ -191,16 +196,30 @@ class ClientChartView(QWidget):
         if note_id is not None:
             self.when_loaded(lambda: self.notes.open_note(note_id))
 
-    def records_request(self) -> None:
+    def _chart_pdf(self) -> ModuleType | None:
         try:
-            module = importlib.import_module("therapynotes.ui.chart_pdf")
+            return importlib.import_module("therapynotes.ui.chart_pdf")
         except ImportError:
             box = QMessageBox(QMessageBox.Icon.Information, "Records request", NOT_AVAILABLE)
             box.setParent(self, box.windowFlags())
             plain_buttons(box)
             box.open()
-            return
-        module.export_chart_pdf(self, self.ctx, self.client_id)
+            return None
+
+    def _document_context(self, module: ModuleType) -> object:
+        """What the chart-PDF module needs: the open session and the app's clock."""
+        return module.SessionContext(self.records.service.session, self.records.clock)
+
+    def records_request(self) -> None:
+        module = self._chart_pdf()
+        if module is not None:
+            module.export_chart_pdf(self, self._document_context(module), self.client_id)
+
+    def print_chart(self) -> None:
+        """Through the system print dialog; the print is audit-logged (ids only)."""
+        module = self._chart_pdf()
+        if module is not None:
+            module.print_chart(self, self._document_context(module), self.client_id)
 
     def clear(self) -> None:
         """Drop record text held outside the widget tree (before a lock deletes us)."""

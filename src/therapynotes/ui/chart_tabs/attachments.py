@@ -7,12 +7,18 @@ import mimetypes
 from enum import Enum
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QScrollArea, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QWidget
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
+from therapynotes.ui.attachment_viewer import (
+    load_attachment,
+    open_attachment,
+    save_attachment_copy,
+)
+from therapynotes.ui.chart_pdf import SessionContext
+from therapynotes.ui.errors import show_error
 from therapynotes.ui.records_access import RecordsAccess, attempt, local_time
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
@@ -40,24 +46,6 @@ class AttachmentModel(RowTableModel[AttachmentMeta]):
         if column is AttachmentColumn.SIZE:
             return _size(row.size)
         return local_time(row.added_at)
-
-
-class ImageDialog(QDialog):
-    def __init__(self, title: str, data: bytes, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.resize(80 * GRID, 60 * GRID)
-        layout = vbox(self)
-        pixmap = QPixmap()
-        pixmap.loadFromData(data)
-        label = QLabel(self)
-        label.setAccessibleName("Image")
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setPixmap(pixmap)
-        area = QScrollArea(self)
-        area.setWidget(label)
-        area.setWidgetResizable(True)
-        layout.addWidget(area)
 
 
 class AttachmentsTab(QWidget):
@@ -128,27 +116,31 @@ class AttachmentsTab(QWidget):
         )
         self.changed.emit()
 
+    def _context(self) -> SessionContext:
+        return SessionContext(self.records.service.session, self.records.clock)
+
     def open_selected(self) -> QDialog | None:
+        """Images and PDFs open in the app (ui/attachment_viewer.py); other kinds can only
+        be saved out, on explicit request."""
         meta = self.selected()
         if meta is None:
             return None
-        if not meta.media_type.startswith("image/"):
+        if not meta.media_type.startswith("image/") and meta.media_type != "application/pdf":
             self.save_copy()
             return None
-        data = attempt(self, lambda: self.records.call(lambda s: s.read_attachment(meta.id)))
-        if data is None:
-            return None
-        dialog = ImageDialog(meta.filename, data, self)
-        dialog.open()
-        return dialog
+        return open_attachment(self, self._context(), meta.id)
 
     def save_copy(self) -> None:
         meta = self.selected()
         if meta is None:
             return
+        # the suggested name is the stored file name: the therapist sees and may change it
         path, _ = QFileDialog.getSaveFileName(self, "Save a copy outside the vault", meta.filename)
         if not path:
             return
-        data = attempt(self, lambda: self.records.call(lambda s: s.read_attachment(meta.id)))
-        if data is not None:
-            Path(path).write_bytes(data)
+        session = self.records.service.session
+        try:
+            _full, data = load_attachment(session, meta.id)
+            save_attachment_copy(session, _full, data, Path(path))
+        except Exception as exc:  # noqa: BLE001 - every failure is shown
+            show_error(self, exc)
