@@ -7,6 +7,7 @@ calls (the CLI imports this module lazily, so other commands never load Qt).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -125,11 +126,25 @@ def build_window(
     return MainWindow(ctx)
 
 
+def close_on_signals(window: MainWindow) -> QTimer:
+    """SIGTERM, SIGHUP (logout) and SIGINT close the window the normal way: drafts saved,
+    the vault locked (and backed up if due) before the app quits. Python runs signal
+    handlers only between bytecodes, so a short timer gives it the chance while Qt waits."""
+    for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            signal.signal(sig, lambda _sig, _frame: window.close())
+    ticker = QTimer(window)
+    ticker.start(250)
+    ticker.timeout.connect(lambda: None)
+    return ticker
+
+
 def run(*, vault_dir: Path | None = None, argv: Sequence[str] | None = None) -> int:
     if os.name == "posix":
         os.umask(0o077)
     app = make_application(argv)
     window = build_window(vault_dir=vault_dir)
+    close_on_signals(window)
     window.show()
     if os.environ.get("THERAPYNOTES_EXIT_WHEN_SHOWN") == "1":  # cold-start benchmark
         QTimer.singleShot(0, app.quit)
