@@ -253,3 +253,19 @@ def test_records_request_and_print_open_from_the_chart(
     dialogs = [d for d in chart.findChildren(ChartPdfDialog) if d.isVisible()]
     assert len(dialogs) == 1
     dialogs[0].reject()
+
+
+def test_search_client_filter_lists_clients_added_since(unlocked: Harness) -> None:
+    from therapynotes.domain.models import ClientFields
+    from therapynotes.ui.search_view import SearchView
+
+    _page, service, _a, _b, _sid = _practice(unlocked)
+    search = unlocked.window.pages["search"]
+    assert isinstance(search, SearchView)
+    unlocked.window.show_view("search")
+    before = search.client.count()
+    service.create_client(ClientFields(legal_name="Added Later"))
+    unlocked.window.show_view("home")
+    unlocked.window.show_view("search")
+    names = [search.client.itemText(i) for i in range(search.client.count())]
+    assert search.client.count() == before + 1 and "Added Later" in names

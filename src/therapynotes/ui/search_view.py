@@ -10,10 +10,11 @@ from enum import Enum
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer
 from PySide6.QtCore import Signal as QtSignal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QShowEvent, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QStyle,
@@ -136,17 +137,15 @@ class SearchView(QWidget):
         self.field.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.field.setClearButtonEnabled(True)
         layout.addWidget(self.field)
-        layout.addLayout(self._build_filters(records))
+        layout.addLayout(self._build_filters())
         self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
         self._finish(layout)
 
-    def _build_filters(self, records: RecordsAccess):  # type: ignore[no-untyped-def]
+    def _build_filters(self) -> QHBoxLayout:
         filters = hbox()
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
-        self.client.addItem("All clients", None)
-        for person in records.call(lambda s: s.list_clients(include_all=True)):
-            self.client.addItem(person.display_name, int(person.id))
+        self.refresh_clients()
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Note kind")
         self.kind.addItem("All kinds", None)
@@ -189,6 +188,22 @@ class SearchView(QWidget):
         for edit in (self.since, self.until):
             edit.dateChanged.connect(self.timer.start)
         self.private.toggled.connect(self.timer.start)
+
+    def refresh_clients(self) -> None:
+        """The client filter's list, kept current (clients are added while unlocked);
+        the chosen client stays chosen."""
+        chosen = self.client.currentData()
+        self.client.blockSignals(True)
+        self.client.clear()
+        self.client.addItem("All clients", None)
+        for person in self.records.call(lambda s: s.list_clients(include_all=True)):
+            self.client.addItem(person.display_name, int(person.id))
+        self.client.setCurrentIndex(max(0, self.client.findData(chosen)))
+        self.client.blockSignals(False)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        self.refresh_clients()
+        super().showEvent(event)
 
     def run_search(self) -> None:
         text = self.field.text().strip()
