@@ -164,6 +164,14 @@ def _no_constants(name: str) -> Any:
     raise _refuse("file", f"{name} is not valid JSON")
 
 
+def _check_unicode(where: str, text: str) -> None:
+    """JSON can spell an unpaired surrogate (\\ud800), which no UTF-8 text can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _refuse(where, "text that is not valid Unicode") from None
+
+
 def _check_value(where: str, field: Field, value: Any) -> None:
     if value is None:
         if not field.optional:
@@ -186,6 +194,7 @@ def _check_value(where: str, field: Field, value: Any) -> None:
             raise _refuse(where, "expected a string")
         if len(value) > field.limit:
             raise _refuse(where, f"text longer than {field.limit} characters")
+        _check_unicode(where, value)
         if kind == "sha256" and not SHA256.fullmatch(value):
             raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
     else:
@@ -197,8 +206,10 @@ def _check_json(where: str, field: Field, value: Any) -> None:
         raise _refuse(where, "expected an object")
     if field.kind == "sections" and not all(type(v) is str for v in value.values()):
         raise _refuse(where, "every section must be a string")
-    if len(canonical_json(value)) > field.limit:
+    text = canonical_json(value)
+    if len(text) > field.limit:
         raise _refuse(where, f"content longer than {field.limit} characters")
+    _check_unicode(where, text)
 
 
 def _check_rows(table: str, rows: Any) -> None:
@@ -226,6 +237,7 @@ def _check_settings(settings: Any) -> None:
             raise _refuse("settings", "unknown setting (only non-secret settings are imported)")
         if type(value) is not str or len(value) > SHORT:
             raise _refuse(f"settings.{key}", "expected a short string")
+        _check_unicode(f"settings.{key}", value)
 
 
 def decode(raw: bytes) -> dict[str, Any]:
