@@ -242,7 +242,7 @@ def _accepted_is_usable(session: VaultSession, raw: bytes, scratch: Path) -> str
         if scratch.exists():
             shutil.rmtree(scratch)
         PortableService(session).export_json(scratch)
-    except TherapyNotesError as exc:
+    except Exception as exc:  # noqa: BLE001 - an imported record that cannot open is the failure
         return f"imported, then {type(exc).__name__} opening it"
     again = json.loads((scratch / fmt.JSON_NAME).read_bytes())
     imported = json.loads(fmt.encode(fmt.decode(raw)))

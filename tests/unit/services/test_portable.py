@@ -226,6 +226,14 @@ MALFORMED: dict[str, tuple[Callable[[Path], None], str]] = {
         _edit(lambda d: d["settings"].__setitem__("late_entry_hours", "\ud800")),
         "not valid Unicode",
     ),
+    # Regression (issue 8, same fuzz): a plan body of another shape was imported, and
+    # then the client's chart could not open (TypeError in store/plans.decode).
+    "plan not a plan": (_set("treatment_plans", "body", {"problems": ["x"]}), "not a treatment"),
+    "plan text a number": (
+        _set("treatment_plans", "body", {"problems": [{"text": 5, "goals": []}]}),
+        "not a treatment plan",
+    ),
+    "plan extra key": (_set("treatment_plans", "body", {"problems": [], "x": 1}), "not a treat"),
     "bad date": (_set("sessions", "service_date", "yesterday"), "refused by the vault"),
     "bad kind": (_edit(_bad_draft_kind), "refused by the vault"),
     "dangling reference": (_edit(_orphan_last_table), "attachments[0]: refused by the vault"),
