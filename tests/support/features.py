@@ -1,8 +1,9 @@
 """Every record and vault feature on main, each as one `@feature` function that plants
 its own canaries (tests/support/trust.py explains the registry).
 
-To cover a new feature (issue 4's retention/purge and JSON export/import, issue 7's chart
-PDF), add a function here; a file the user asked for (an export into the folder they
+Issue 4's JSON export/import and retention purge are here; issue 7's chart PDF needs Qt,
+so it runs in the UI pass (tests/ui/test_trust_ui.py). To cover a new feature, add a
+function here; a file the user asked for (an export into the folder they
 chose) goes into `run.user_folders` so the canary scan reports it as requested, not as a
 leak. The canary and permission tests then exercise it with no other change.
 """
@@ -11,10 +12,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pyotp
+
+from tests.conftest import STRONG
+from tests.support.canary import scan
+from tests.support.lifecycle import fill_client
+from tests.support.pages import count_hits
 from tests.support.trust import FeatureRun, feature
 from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
 from therapynotes.services.backups import BackupService
+from therapynotes.services.portable import PortableService
+from therapynotes.services.records import RecordsService
+from therapynotes.services.retention import RetentionService
+from therapynotes.services.vault import VaultService
 
 
 def _now(run: FeatureRun) -> datetime:
@@ -156,7 +167,49 @@ def backup(run: FeatureRun) -> None:
     BackupService(run.records.session, clock=run.clock).verify(result.path)
 
 
-# Issue 4 (retention/purge, JSON export/import) and issue 7 (chart PDF): add their
-# features here. An export writes into run.user_folders["exports"], which the scan
-# treats as requested by the user; a purge should also assert 0 hits for the purged
-# client with tests.support.canary.scan over the vault folder.
+@feature("export JSON")
+def export_json(run: FeatureRun) -> None:
+    """An export into the folder the user chose: plaintext there, and only there."""
+    target = run.user_folders["exports"] / "therapynotes-export"
+    counts = PortableService(run.records.session, clock=run.clock).export_json(target)
+    assert counts["notes"] and counts["attachments"]
+    run.state["export"] = target
+
+
+@feature("import JSON")
+def import_json(run: FeatureRun) -> None:
+    """The export imported into a second, new vault next to the first (a new machine)."""
+    root = run.records.session.paths.root.parent / "imported-vault"
+    svc = VaultService(root, clock=run.clock)
+    created = svc.create(STRONG)
+    run.clock.advance(30)
+    session = svc.unlock(STRONG, pyotp.TOTP(created.totp_secret).at(run.clock()))
+    try:
+        counts = PortableService(session, clock=run.clock).import_json(run.state["export"])
+        assert counts["notes"] and counts["attachments"]
+        assert RecordsService(session, clock=run.clock).search(run.canary("note_objective"))
+    finally:
+        session.lock("test")
+    run.state["imported_vault"] = root
+
+
+@feature("retention purge")
+def purge(run: FeatureRun) -> None:
+    """A second client using every record feature, purged: afterwards no page of the
+    vault file, decrypted (free pages included), and no file in the vault folder holds
+    any of their canaries."""
+    session = run.records.session
+    prefix = run.canary("purged_client")
+    client = fill_client(run.records, run.clock, prefix, group_with=run.state["client"])
+    session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    needles = [prefix.encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be")]
+    needles.append(prefix.lower().encode())
+    key = session.dek.reveal()
+    assert count_hits(session.paths.db, key, needles)[needles[0]] > 10  # the reader sees it
+    counts = RetentionService(session, clock=run.clock).purge(client)
+    assert counts["notes"] >= 4
+    left = count_hits(session.paths.db, key, needles)
+    found = scan({"vault": session.paths.root}, [prefix, prefix.lower()])
+    run.state["purge_hits"] = sum(left.values()) + len(found.hits)
+    assert left == dict.fromkeys(needles, 0), left
+    assert found.hits == (), [str(h) for h in found.hits]

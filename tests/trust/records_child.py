@@ -5,20 +5,23 @@ argv: workload, vault folder, backup folder, passphrase. Lines printed:
   saved <note id> <n>    save_draft returned with text "autosave <n>"
   signed <note id>       sign_note returned
   backup <path>          a backup was written and verified
-Workloads live in WORKLOADS; issue 4's import adds an "import" entry here (import a
-JSON export in a loop, printing "imported <client id>" after each returned import).
+  imported <notes>       import_json returned (the "import" workload: the second
+                         argument is then the export folder, and the vault is empty)
+Workloads live in WORKLOADS.
 """
 
 from __future__ import annotations
 
 import itertools
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.backup_child import open_session
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.backups import BackupService
+from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 
@@ -42,7 +45,18 @@ def notes(session: VaultSession, drive: Path) -> None:
             print(f"backup {result.path}", flush=True)
 
 
-WORKLOADS: dict[str, Callable[[VaultSession, Path], None]] = {"notes": notes}
+def import_export(session: VaultSession, export: Path) -> None:
+    """One import of a sizeable export into this empty vault; the kill lands in it (or
+    before or after it), then the parent checks it is all there or not there at all."""
+    counts = PortableService(session).import_json(export)
+    print(f"imported {counts['notes']}", flush=True)
+    time.sleep(60)  # wait for the kill
+
+
+WORKLOADS: dict[str, Callable[[VaultSession, Path], None]] = {
+    "notes": notes,
+    "import": import_export,
+}
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Plaintext canary scan (issue 8; testing.md 9): unique canaries in every field kind,
-every feature on main (tests/support/features.py), lock, restore into a fresh HOME, a
-few CLI commands; then every file under HOME (data, config, cache, state/logs), the
+every feature on main (tests/support/features.py: records, backup, JSON export into the
+folder the user chose, import into a second vault, retention purge), lock, restore into
+a fresh HOME, a few CLI commands; then every file under HOME (data, config, cache, state/logs), the
 temp folder (TMPDIR), the backup folder and the second HOME is searched in UTF-8 and
 UTF-16-LE/BE. Hits outside files the user asked for: 0.
 
@@ -120,21 +121,26 @@ def test_no_canary_leaves_the_vault(
     totp = pyotp.TOTP(created.totp_secret)
     clock.advance(30)
     session = svc.unlock(STRONG, totp.at(clock()))
+    exports = tmp_path / "chosen-export-folder"
+    exports.mkdir(mode=0o700)
     run = FeatureRun(
-        RecordsService(session, clock=clock), clock, {}, {"backups": drive, "exports": tmp_path}
+        RecordsService(session, clock=clock), clock, {}, {"backups": drive, "exports": exports}
     )
-    run.user_folders.pop("exports")  # no export on main yet (issue 4 adds one)
     for _name, use in FEATURES:
         use(run)
     canaries = list(run.canaries.values())
-    folders = {"home": home, "temp": private_tmp, "backups": drive}
-    while_open = scan(folders, canaries)  # the WAL holds the newest pages now
+    folders = {"home": home, "temp": private_tmp, "backups": drive, "exports": exports}
+    # the export folder is the one the user asked for: its plaintext is reported apart
+    while_open = scan(folders, canaries, allowed=[exports])  # the WAL holds newest pages
     session.lock("test")
 
     _use_the_cli(run, totp, tmp_path, monkeypatch)
     home2 = _restore_in_a_fresh_home(run, totp, tmp_path, monkeypatch)
     folders["home2"] = home2
-    final = scan(folders, canaries)
+    final = scan(folders, canaries, allowed=[exports])
+    requested = [h for h in final.hits if h.allowed]
+    assert requested, "the export must hold the canaries (else the scan proves nothing)"
+    assert all(h.path.is_relative_to(exports) for h in requested)
     for where, result in (("while open", while_open), ("after lock and restore", final)):
         for hit in result.leaks:
             print(f"LEAK ({where}): {hit}")
@@ -143,5 +149,15 @@ def test_no_canary_leaves_the_vault(
     figure("canary.files_scanned", final.files)
     figure("canary.bytes_scanned", final.bytes, unit="bytes")
     figure("canary.hits", len(while_open.leaks) + len(final.leaks), note="must be 0")
+    figure(
+        "canary.requested_hits",
+        len(requested),
+        note="in the JSON export the user asked for (its folder only)",
+    )
+    figure(
+        "canary.purged_client_hits",
+        run.state["purge_hits"],
+        note="the purged client's canaries in the vault folder and its decrypted pages; must be 0",
+    )
     assert final.files >= 8  # vault.db, vault.keys, settings, backups, restored vault...
     assert while_open.leaks == [] and final.leaks == []

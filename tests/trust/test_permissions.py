@@ -4,8 +4,8 @@ the modes come from the code, not from the umask the entry points also set.
 
 Walked: the vault folder, the config folder, the backup folder's files (the folder is
 the user's own choice), a vault made by `init`, and a vault restored by `restore`.
-Exports (issue 4) and PDFs (issue 7) are covered once their @feature functions put files
-into run.user_folders.
+Also walked: the JSON export (in a folder the user chose) and the second vault the
+import feature makes. Chart PDFs (issue 7) are written by the UI pass only.
 """
 
 from __future__ import annotations
@@ -63,10 +63,13 @@ def test_every_created_file_is_private(
     vault = tmp_path / "vault"
     drive = tmp_path / "drive"
     drive.mkdir()
+    exports = tmp_path / "exports"
+    exports.mkdir()
     svc, created = make_vault(vault, clock)
     clock.advance(30)
     session = svc.unlock(STRONG, code_for(created, clock()))
-    run = FeatureRun(RecordsService(session, clock=clock), clock, {}, {"backups": drive})
+    folders = {"backups": drive, "exports": exports}
+    run = FeatureRun(RecordsService(session, clock=clock), clock, {}, folders)
     for _name, use in FEATURES:
         use(run)
     session.lock("test")
@@ -85,6 +88,8 @@ def test_every_created_file_is_private(
         (vault, True),
         (default_config_dir(), True),
         (drive, False),
+        (exports, False),  # the user's folder; the export folder made in it is ours
+        (run.state["imported_vault"], True),
         (restored, True),
         (made_by_cli, True),
     ):

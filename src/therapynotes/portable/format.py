@@ -51,7 +51,7 @@ SETTINGS = frozenset(
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "id", "int", "bool", "str", "sections", "object", "sha256"
+    kind: str  # "id", "int", "bool", "str", "sections", "plan", "sha256"
     optional: bool = False
     limit: int = SHORT
 
@@ -119,7 +119,7 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
     "treatment_plans": (
         _fields(
             "id:id", "client_id:id", "version:int", "effective_date:str", "review_date:str?",
-            "body:object:body", "created_at:str",
+            "body:plan:body", "created_at:str",
         ),
         ("id",),
     ),
@@ -133,7 +133,7 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
 }  # fmt: skip
 
 JSON_COLUMNS = frozenset(
-    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "object"}
+    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "plan"}
 )
 BOOL_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
@@ -164,6 +164,14 @@ def _no_constants(name: str) -> Any:
     raise _refuse("file", f"{name} is not valid JSON")
 
 
+def _check_unicode(where: str, text: str) -> None:
+    """JSON can spell an unpaired surrogate (\\ud800), which no UTF-8 text can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _refuse(where, "text that is not valid Unicode") from None
+
+
 def _check_value(where: str, field: Field, value: Any) -> None:
     if value is None:
         if not field.optional:
@@ -186,6 +194,7 @@ def _check_value(where: str, field: Field, value: Any) -> None:
             raise _refuse(where, "expected a string")
         if len(value) > field.limit:
             raise _refuse(where, f"text longer than {field.limit} characters")
+        _check_unicode(where, value)
         if kind == "sha256" and not SHA256.fullmatch(value):
             raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
     else:
@@ -197,8 +206,43 @@ def _check_json(where: str, field: Field, value: Any) -> None:
         raise _refuse(where, "expected an object")
     if field.kind == "sections" and not all(type(v) is str for v in value.values()):
         raise _refuse(where, "every section must be a string")
-    if len(canonical_json(value)) > field.limit:
+    if field.kind == "plan" and not _is_plan(value):
+        raise _refuse(where, "not a treatment plan (problems, goals, objectives)")
+    text = canonical_json(value)
+    if len(text) > field.limit:
         raise _refuse(where, f"content longer than {field.limit} characters")
+    _check_unicode(where, text)
+
+
+def _is_shaped(value: Any, shape: Mapping[str, Any]) -> bool:
+    """`value` is an object with exactly the keys of `shape`, each of the type named
+    there: str, bool, "date?" (a string or null), or a one-element list [item shape]."""
+    if type(value) is not dict or set(value) != set(shape):
+        return False
+    for key, want in shape.items():
+        got = value[key]
+        if isinstance(want, list):
+            item = want[0]
+            if type(got) is not list or not all(
+                type(x) is str if item is str else _is_shaped(x, item) for x in got
+            ):
+                return False
+        elif want == "date?":
+            if got is not None and type(got) is not str:
+                return False
+        elif type(got) is not want:
+            return False
+    return True
+
+
+_OBJECTIVE = {"text": str, "target_date": "date?", "met": bool}
+_GOAL = {"text": str, "objectives": [_OBJECTIVE], "interventions": [str]}
+_PLAN = {"problems": [{"text": str, "goals": [_GOAL]}]}
+
+
+def _is_plan(value: Any) -> bool:
+    """A treatment plan body exactly as the vault writes it (store/plans.py encode)."""
+    return _is_shaped(value, _PLAN)
 
 
 def _check_rows(table: str, rows: Any) -> None:
@@ -226,6 +270,7 @@ def _check_settings(settings: Any) -> None:
             raise _refuse("settings", "unknown setting (only non-secret settings are imported)")
         if type(value) is not str or len(value) > SHORT:
             raise _refuse(f"settings.{key}", "expected a short string")
+        _check_unicode(f"settings.{key}", value)
 
 
 def decode(raw: bytes) -> dict[str, Any]:

@@ -176,6 +176,11 @@ def _tamper_signed_note(document: dict[str, Any]) -> None:
     note["body"][key] += " changed"
 
 
+def _surrogate_in_signed_note(document: dict[str, Any]) -> None:
+    note = next(n for n in document["notes"] if n["state"] == "signed")
+    note["body"][next(iter(note["body"]))] = "\ud800"
+
+
 def _bad_draft_kind(document: dict[str, Any]) -> None:
     next(n for n in document["notes"] if n["state"] == "draft")["kind"] = "gossip"
 
@@ -213,6 +218,22 @@ MALFORMED: dict[str, tuple[Callable[[Path], None], str]] = {
     "size mismatch": (_set("attachments", "size", 1), "larger than expected"),
     "signed note changed": (_edit(_tamper_signed_note), "content_hash: does not match"),
     "addendum changed": (_set("addenda", "body", "other words"), "does not match"),
+    # Regressions (issue 8, found by tests/trust/test_import_fuzz.py): JSON may spell an
+    # unpaired surrogate, which crashed the import with UnicodeEncodeError.
+    "surrogate in a name": (_set("clients", "legal_name", "x\udfffy"), "not valid Unicode"),
+    "surrogate in a signed note": (_edit(_surrogate_in_signed_note), "not valid Unicode"),
+    "surrogate in a setting": (
+        _edit(lambda d: d["settings"].__setitem__("late_entry_hours", "\ud800")),
+        "not valid Unicode",
+    ),
+    # Regression (issue 8, same fuzz): a plan body of another shape was imported, and
+    # then the client's chart could not open (TypeError in store/plans.decode).
+    "plan not a plan": (_set("treatment_plans", "body", {"problems": ["x"]}), "not a treatment"),
+    "plan text a number": (
+        _set("treatment_plans", "body", {"problems": [{"text": 5, "goals": []}]}),
+        "not a treatment plan",
+    ),
+    "plan extra key": (_set("treatment_plans", "body", {"problems": [], "x": 1}), "not a treat"),
     "bad date": (_set("sessions", "service_date", "yesterday"), "refused by the vault"),
     "bad kind": (_edit(_bad_draft_kind), "refused by the vault"),
     "dangling reference": (_edit(_orphan_last_table), "attachments[0]: refused by the vault"),
