@@ -142,3 +142,22 @@ def test_missing_attachment_shows_an_error(qtbot: QtBot, records: RecordsService
     parent = QWidget()
     qtbot.addWidget(parent)
     assert open_attachment(parent, SessionContext(records.session), AttachmentId(999)) is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "suggested"),
+    [
+        ("../../.bashrc", "bashrc"),
+        ("/etc/passwd", "passwd"),
+        ("..\\\\..\\\\win.ini", "win.ini"),
+        ("..", "attachment-7"),
+        ("consent form.pdf", "consent form.pdf"),
+    ],
+)
+def test_suggested_names_are_never_paths(stored: str, suggested: str) -> None:
+    from types import SimpleNamespace
+
+    from therapynotes.ui.attachment_viewer import safe_file_name
+
+    meta = SimpleNamespace(filename=stored, id=7)
+    assert safe_file_name(meta) == suggested  # type: ignore[arg-type]

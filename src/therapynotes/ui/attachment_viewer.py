@@ -146,8 +146,7 @@ class AttachmentViewerDialog(QDialog):
             self.message.setVisible(True)
 
     def suggested_name(self) -> str:
-        name = Path(self.meta.filename).name  # never a path from the stored name
-        return name or f"attachment-{self.meta.id}"
+        return safe_file_name(self.meta)
 
     def _pick_path(self) -> None:
         suggested = str(Path.home() / self.suggested_name())
@@ -164,6 +163,13 @@ class AttachmentViewerDialog(QDialog):
             return
         self.message.setText(f"Saved a copy as {path.name}. It is not encrypted.")
         self.message.setVisible(True)
+
+
+def safe_file_name(meta: AttachmentMeta) -> str:
+    """A file name to suggest when saving out: the stored name's last part only (an
+    imported name may hold a path such as "../../x"), never empty, never hidden."""
+    name = Path(meta.filename.replace("\\", "/")).name.lstrip(".").strip()
+    return name or f"attachment-{meta.id}"
 
 
 def save_attachment_copy(

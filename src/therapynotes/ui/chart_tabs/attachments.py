@@ -15,6 +15,7 @@ from therapynotes.domain.models import AttachmentMeta, Chart
 from therapynotes.ui.attachment_viewer import (
     load_attachment,
     open_attachment,
+    safe_file_name,
     save_attachment_copy,
 )
 from therapynotes.ui.chart_pdf import SessionContext
@@ -134,8 +135,8 @@ class AttachmentsTab(QWidget):
         meta = self.selected()
         if meta is None:
             return
-        # the suggested name is the stored file name: the therapist sees and may change it
-        path, _ = QFileDialog.getSaveFileName(self, "Save a copy outside the vault", meta.filename)
+        suggested = str(Path.home() / safe_file_name(meta))
+        path, _ = QFileDialog.getSaveFileName(self, "Save a copy outside the vault", suggested)
         if not path:
             return
         session = self.records.service.session
