@@ -50,6 +50,11 @@ class ClientChartView(QWidget):
         self._loading = 0
         self._token = 0
         self._pending: list[Callable[[], object]] = []
+        self._fill_steps: list[tuple[Chart, list[QWidget], bool, int]] = []
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.setInterval(0)
+        self._fill_timer.timeout.connect(self._fill_next)
         self.setAccessibleName("Client chart")
         layout = vbox(self, spacing=GRID)
         top = hbox()
@@ -146,10 +151,22 @@ class ClientChartView(QWidget):
             return
         if tabs:
             tabs[0].show_chart(chart)  # type: ignore[attr-defined]
-            QTimer.singleShot(0, self, lambda: self._fill(chart, tabs[1:], changed, token))
+            # One member timer and a stored argument rather than QTimer.singleShot with a
+            # lambda: PySide keeps such lambdas (and through them this view, its records
+            # access and the session) alive after they have run.
+            self._fill_steps.append((chart, tabs[1:], changed, token))
+            self._fill_timer.start()
             return
         self._tab_shown(self.tabs.currentIndex())
         self._finish(changed)
+
+    def _fill_next(self) -> None:
+        """One step per event-loop turn; every load's chain runs to its end (a newer
+        load's steps queue behind an older one's, which then finish early)."""
+        if self._fill_steps:
+            self._fill(*self._fill_steps.pop(0))
+        if self._fill_steps:
+            self._fill_timer.start()
 
     def _finish(self, changed: bool) -> None:
         self._loading -= 1
@@ -233,6 +250,8 @@ class ClientChartView(QWidget):
         self.alerts.clear()
         self.alerts.setVisible(False)
         self._pending = []
+        self._fill_steps.clear()
+        self._fill_timer.stop()
         self._token += 1  # answers to earlier fetches are for someone else now
         self._loading = 0
         self.chart = None

@@ -45,7 +45,13 @@ class ClientsPage(QWidget):
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter)
         del session
-        QTimer.singleShot(0, self, self.prepare)
+        # A member timer, not QTimer.singleShot(0, self, self.prepare): PySide keeps a
+        # callable given to singleShot alive when the page dies before it fires (a lock
+        # right after unlock), and with it the page's records access and the session.
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.timeout.connect(self.prepare)
+        self._prepare_timer.start(0)
 
     def open_client(self, client_id: ClientId) -> ClientChartView | None:
         if self.chart is not None and self.chart.client_id == client_id:
