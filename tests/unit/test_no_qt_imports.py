@@ -41,3 +41,25 @@ def test_non_ui_modules_import_without_pyside6() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert f"imported {len(modules)}" in result.stdout
+
+
+def test_no_lazy_pyside6_import_outside_ui() -> None:
+    """Also inside functions: the CLI reaches Qt only through ui/ or app.py."""
+    import ast
+    from pathlib import Path
+
+    root = Path(therapynotes.__file__).parent
+    offenders = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("ui/") or rel == "app.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "PySide6" or n.startswith("PySide6.") for n in names):
+                offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []

@@ -11,6 +11,7 @@ import stat
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -58,10 +59,15 @@ def _keyring() -> Finding:
 
 
 def _qt() -> Finding:
+    """Whether the desktop app can start here, read from the installed package's metadata
+    (the CLI never imports Qt: only ui/ and app.py do)."""
     try:
-        from PySide6 import __version__ as pyside_version  # noqa: PLC0415 - only here
-    except ImportError:
-        return Finding("warning", "qt", "PySide6 is not installed: the desktop app cannot start")
+        pyside_version = metadata.version("PySide6-Essentials")
+    except metadata.PackageNotFoundError:
+        try:
+            pyside_version = metadata.version("PySide6")
+        except metadata.PackageNotFoundError:
+            return Finding("warning", "qt", "PySide6 is not installed: the app cannot start")
     platform = os.environ.get("QT_QPA_PLATFORM") or (
         "wayland/xcb" if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") else ""
     )

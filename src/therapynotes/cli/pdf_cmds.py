@@ -3,7 +3,7 @@
 
 Registers the `--pdf` kind of the `export` command (cli/portable_cmds.py) when imported.
 Qt renders the PDF, so the handler imports it lazily (this module must import without
-PySide6) and starts a headless QGuiApplication when no Qt platform is set.
+PySide6; only ui/ does) and starts a headless Qt application when no platform is set.
 """
 
 from __future__ import annotations
@@ -74,13 +74,6 @@ def _check_target(path: Path) -> Path:
     return target
 
 
-def _ensure_gui_app() -> object:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415 - Qt only when rendering
-
-    return QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
-
-
 def cmd_export_pdf(args: argparse.Namespace) -> int:
     """`export --pdf FILE --client ID ...`."""
     args.pdf = Path(args.export_pdf)
@@ -91,8 +84,9 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise CliError("--from is after --to", ExitCode.USAGE)
     target = _check_target(args.pdf)
-    app = _ensure_gui_app()
-    from therapynotes.ui.chart_pdf import write_chart_pdf  # noqa: PLC0415 - lazy Qt
+    from therapynotes.ui.chart_pdf import headless_app, write_chart_pdf  # noqa: PLC0415 - Qt
+
+    app = headless_app()
 
     options = ChartOptions(args.date_from, args.date_to, args.include_psychotherapy)
     session = unlock(args)

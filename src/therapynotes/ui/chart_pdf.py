@@ -12,6 +12,8 @@ with the client's id and whether psychotherapy notes were included, never a name
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QDate
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -67,6 +70,14 @@ class SessionContext:
 
     session: VaultSession
     clock: Callable[[], float] = field(default=time.time)
+
+
+def headless_app() -> QGuiApplication:
+    """The Qt application rendering needs, for the command line: offscreen unless the
+    user set a platform. Keep the returned object alive while rendering."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    existing = QGuiApplication.instance()
+    return existing if isinstance(existing, QGuiApplication) else QGuiApplication(sys.argv[:1])
 
 
 def default_file_name(today: date) -> str:
