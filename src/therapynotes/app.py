@@ -23,6 +23,7 @@ from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings, config_dir_from_env
 from therapynotes.ui import icons
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.errors import install_excepthook
 from therapynotes.ui.main_window import MainWindow
 
 # One restrained accent (a calm blue-teal), a lighter tint of it in dark mode.
@@ -145,6 +146,7 @@ def run(*, vault_dir: Path | None = None, argv: Sequence[str] | None = None) -> 
     app = make_application(argv)
     window = build_window(vault_dir=vault_dir)
     close_on_signals(window)
+    install_excepthook(window)
     window.show()
     if os.environ.get("THERAPYNOTES_EXIT_WHEN_SHOWN") == "1":  # cold-start benchmark
         QTimer.singleShot(0, app.quit)

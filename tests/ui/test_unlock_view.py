@@ -119,3 +119,29 @@ def test_lost_phone_path_enrols_a_new_authenticator(harness: Harness) -> None:
     harness.clock.advance(30)
     harness.unlock(code=str(pyotp.TOTP(new_secret).at(harness.clock())))
     harness.qtbot.waitUntil(lambda: harness.window.session is not None)
+
+
+def test_unexpected_errors_in_the_app_print_no_record_text(
+    qtbot,
+    capsys,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import sys
+
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from therapynotes.ui.errors import install_excepthook
+
+    monkeypatch.delenv("THERAPYNOTES_DEBUG", raising=False)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # restored after the test
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    hook = install_excepthook(parent)
+    try:
+        raise KeyError("Jane Doe, suicidal ideation")
+    except KeyError as exc:
+        hook(type(exc), exc, exc.__traceback__)
+    err = capsys.readouterr().err
+    assert "KeyError" in err and "Jane" not in err and "Traceback" not in err
+    box = parent.findChild(QMessageBox)
+    assert box is not None and "KeyError" in box.text() and "Jane" not in box.text()

@@ -6,6 +6,11 @@ shows only its type (its text might quote record content or a secret).
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Callable
+from types import TracebackType
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
@@ -45,3 +50,20 @@ def show_inline(label: QLabel, exc: BaseException | None) -> None:
         return
     label.setText(user_message(exc))
     label.setVisible(True)
+
+
+def install_excepthook(parent: QWidget) -> Callable[..., None]:
+    """Unexpected errors in the running app (an exception escaping a Qt slot) become one
+    message box and one stderr line naming the type only: PySide would otherwise print
+    the whole traceback with the exception's text, which may quote record content, to
+    stderr (often the desktop's journal). THERAPYNOTES_DEBUG=1 keeps the traceback."""
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if os.environ.get("THERAPYNOTES_DEBUG") == "1":
+            sys.__excepthook__(exc_type, exc, tb)
+        else:
+            print(f"therapynotes: unexpected error ({exc_type.__name__})", file=sys.stderr)
+        show_error(parent, exc)
+
+    sys.excepthook = hook
+    return hook
