@@ -43,7 +43,7 @@ from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
-    StrengthMeter,
+    NewPassphraseRows,
     body,
     busy_bar,
     hbox,
@@ -207,31 +207,29 @@ class ChangePassphraseDialog(QDialog):
         self.setWindowTitle("Change passphrase")
         self.setMinimumWidth(56 * GRID)
         self.old = password_field("Current passphrase", self)
-        self.new = password_field("New passphrase", self)
-        self.again = password_field("New passphrase again", self)
-        self.meter = StrengthMeter(self)
+        self.rows = NewPassphraseRows(self)
+        self.new, self.again = self.rows.new, self.rows.again
         self.message = message_label(self)
         self.busy = busy_bar(self)
         self.buttons, self.ok = ok_cancel(self, "Change passphrase")
         form = QFormLayout()
         form.setSpacing(GRID)
         form.addRow("C&urrent passphrase", self.old)
-        form.addRow("&New passphrase", self.new)
-        form.addRow("", self.meter)
-        form.addRow("&Again", self.again)
+        self.rows.add_to(form)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
-        self.new.textChanged.connect(self.meter.update_for)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
     def submit(self) -> None:
-        old, new = self.old.text(), self.new.text()
-        if new != self.again.text():
-            show_inline(self.message, PassphrasesDiffer())
+        old = self.old.text()
+        try:
+            new = self.rows.value()
+        except PassphrasesDiffer as exc:
+            show_inline(self.message, exc)
             return
         vault, session = self.vault, self.session
         Op(self, lambda: vault.change_passphrase(session, old, new)).busy(self._set_busy).success(
@@ -243,6 +241,8 @@ class ChangePassphraseDialog(QDialog):
         self.ok.setEnabled(not busy)
 
     def _done(self) -> None:
+        self.old.clear()  # no passphrase left in a dialog that lives on hidden
+        self.rows.clear()
         self.accept()
         box = QMessageBox(self.parentWidget())
         box.setWindowTitle("Passphrase changed")

@@ -41,7 +41,7 @@ from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.widgets import (
     GRID,
-    StrengthMeter,
+    NewPassphraseRows,
     body,
     busy_bar,
     code_field,
@@ -280,9 +280,8 @@ class RecoveryDialog(QDialog):
         self.key.setFont(mono_font())
         self.key.setPlaceholderText("ABCD-EFGH-…")
         self.key.setAccessibleName("Recovery key")
-        self.new = password_field("New passphrase", self)
-        self.confirm = password_field("New passphrase again", self)
-        self.meter = StrengthMeter(self)
+        self.rows = NewPassphraseRows(self)
+        self.new, self.confirm = self.rows.new, self.rows.again
         self.passphrase_only = QCheckBox("Protect by the passphrase alone (no system keyring)")
         self.passphrase_only.setAccessibleName("Passphrase only")
         self.passphrase_only.setVisible(VaultService.keyring_problem() is not None)
@@ -293,9 +292,7 @@ class RecoveryDialog(QDialog):
         form = QFormLayout()
         form.setSpacing(GRID)
         form.addRow("Recovery &key", self.key)
-        form.addRow("&New passphrase", self.new)
-        form.addRow("", self.meter)
-        form.addRow("&Again", self.confirm)
+        self.rows.add_to(form)
         form.addRow("", self.passphrase_only)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(intro)
@@ -304,14 +301,15 @@ class RecoveryDialog(QDialog):
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
 
-        self.new.textChanged.connect(self.meter.update_for)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
 
     def submit(self) -> None:
-        key, new, again = self.key.text(), self.new.text(), self.confirm.text()
-        if new != again:
-            show_inline(self.message, PassphrasesDiffer())
+        key = self.key.text()
+        try:
+            new = self.rows.value()
+        except PassphrasesDiffer as exc:
+            show_inline(self.message, exc)
             return
         vault, only = self.vault, self.passphrase_only.isChecked()
         Op(self, lambda: vault.recover(key, new, passphrase_only=only)).busy(
@@ -325,5 +323,7 @@ class RecoveryDialog(QDialog):
             show_inline(self.message, None)
 
     def _done(self, session: VaultSession) -> None:
+        self.key.clear()  # no recovery key or passphrase left in a hidden dialog
+        self.rows.clear()
         self.recovered.emit(session)
         self.accept()

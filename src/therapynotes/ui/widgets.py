@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import (
     QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.security.passphrase import assess
+from therapynotes.services.setup_flow import PassphrasesDiffer
 
 GRID = 8
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
@@ -160,3 +162,28 @@ class StrengthMeter(QWidget):
             strength.feedback if strength.acceptable else f"{word}. {strength.feedback}"
         )
         self.bar.setAccessibleDescription(STRENGTH_WORDS[strength.score])
+
+
+class NewPassphraseRows:
+    """The new-passphrase rows of a form: the field, its strength meter, the repeat."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.new = password_field("New passphrase", parent)
+        self.again = password_field("New passphrase again", parent)
+        self.meter = StrengthMeter(parent)
+        self.new.textChanged.connect(self.meter.update_for)
+
+    def add_to(self, form: QFormLayout) -> None:
+        form.addRow("&New passphrase", self.new)
+        form.addRow("", self.meter)
+        form.addRow("&Again", self.again)
+
+    def value(self) -> str:
+        """The new passphrase; raises PassphrasesDiffer when the repeat differs."""
+        if self.new.text() != self.again.text():
+            raise PassphrasesDiffer
+        return self.new.text()
+
+    def clear(self) -> None:
+        self.new.clear()
+        self.again.clear()
