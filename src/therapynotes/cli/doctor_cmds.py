@@ -93,19 +93,23 @@ def _mode_findings(topic: str, folder: Path) -> list[Finding]:
     return found or [Finding("ok", topic, f"{folder} (private)")]
 
 
-def _vault(args: argparse.Namespace) -> Finding:
+def _vault(args: argparse.Namespace) -> tuple[Finding, str | None]:
+    """The vault's finding, and its id for the backup check (read once: `status` asks
+    the keyring)."""
     svc = service(args)
     if not svc.exists():
-        return Finding("ok", "vault", "none yet (create one with `therapynotes init`)")
+        return Finding("ok", "vault", "none yet (create one with `therapynotes init`)"), None
     try:
         st = svc.status()
     except TherapyNotesError as exc:
-        return Finding("unsafe", "vault", exc.message)
+        return Finding("unsafe", "vault", exc.message), None
     if st.device_binding == "none":
-        return Finding("warning", "vault", "passphrase-only: no device secret protects it")
-    if st.device_bound != "yes":
-        return Finding("warning", "vault", f"not bound to this computer ({st.device_bound})")
-    return Finding("ok", "vault", f"{st.vault_id[:8]}…, bound to this computer's keyring")
+        found = Finding("warning", "vault", "passphrase-only: no device secret protects it")
+    elif st.device_bound != "yes":
+        found = Finding("warning", "vault", f"not bound to this computer ({st.device_bound})")
+    else:
+        found = Finding("ok", "vault", f"{st.vault_id[:8]}…, bound to this computer's keyring")
+    return found, st.vault_id
 
 
 STALE_BACKUP_DAYS = 7
@@ -135,7 +139,7 @@ def _backups(vault_id: str | None) -> Finding:
 
 
 def findings(args: argparse.Namespace) -> list[Finding]:
-    vault = _vault(args)
+    vault, vault_id = _vault(args)
     keyring_finding = _keyring()
     if keyring_finding.level == "unsafe" and vault.text.startswith("passphrase-only"):
         # The therapist chose a vault without a keyring; say so, but it is not a fault.
@@ -148,15 +152,8 @@ def findings(args: argparse.Namespace) -> list[Finding]:
         *_mode_findings("data", vault_dir(args)),
         *_mode_findings("config", default_config_dir()),
         vault,
-        _backups(_vault_id(args)),
+        _backups(vault_id),
     ]
-
-
-def _vault_id(args: argparse.Namespace) -> str | None:
-    try:
-        return service(args).status().vault_id
-    except TherapyNotesError:
-        return None
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:

@@ -62,3 +62,13 @@ def test_reports_the_last_backup_of_this_vault(
     usb.rmdir()
     code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
     assert "is not connected" in out and code == 0
+
+
+def test_run_without_a_display_is_a_clear_error(monkeypatch, capsys) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = run(monkeypatch, capsys, "run")
+    assert code == 1 and "no display found" in err
