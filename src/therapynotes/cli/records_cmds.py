@@ -18,15 +18,11 @@ from therapynotes.cli.common import (
     CliError,
     ExitCode,
     add_command,
-    secret_reader,
-    service,
     unlock,
 )
-from therapynotes.cli.vault_cmds import print_created
+from therapynotes.cli.vault_cmds import create_vault, print_created
 from therapynotes.domain.ids import ClientId
-from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
 from therapynotes.services.records import RecordsService
-from therapynotes.services.vault import CreatedVault, VaultService
 
 
 def _positive(text: str) -> int:
@@ -73,21 +69,11 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_search)
 
 
-def _create(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, str]:
-    reader = secret_reader(args)
-    passphrase = reader.new_passphrase("Choose a passphrase: ")
-    svc = service(args)
-    try:
-        return svc, svc.create(passphrase, passphrase_only=args.passphrase_only), passphrase
-    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
-        raise CliError(f"{exc.message} To go on without a keyring, add --passphrase-only.") from exc
-
-
 def cmd_demo(args: argparse.Namespace) -> int:
     # Imported here: faker costs about 0.1 s at import, which no other command should pay.
     from therapynotes.services import demo  # noqa: PLC0415
 
-    svc, created, passphrase = _create(args)
+    svc, created, passphrase = create_vault(args)
     print_created(created)
     sys.stdout.flush()
     # Unlock with the code of the previous time step (accepted, +/-1 step), so the code

@@ -17,7 +17,7 @@ from therapynotes.cli.common import (
 )
 from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault
+from therapynotes.services.vault import CreatedVault, VaultService
 
 NO_DEVICE_BINDING_NOTE = (
     "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
@@ -76,17 +76,20 @@ def _keyring_advice(exc: Exception) -> CliError:
     )
 
 
-def create_vault(args: argparse.Namespace) -> CreatedVault:
+def create_vault(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, str]:
+    """Ask for a new passphrase and create the vault (`init`, `demo`); returns the
+    service, what to show once, and the passphrase (demo unlocks with it)."""
     reader = secret_reader(args)
     passphrase = reader.new_passphrase("Choose a passphrase: ")
+    svc = service(args)
     try:
-        return service(args).create(passphrase, passphrase_only=args.passphrase_only)
+        return svc, svc.create(passphrase, passphrase_only=args.passphrase_only), passphrase
     except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
         raise _keyring_advice(exc) from exc
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    created = create_vault(args)
+    _svc, created, _passphrase = create_vault(args)
     print_created(created)
     if args.passphrase_only:
         print(NO_DEVICE_BINDING_NOTE, file=sys.stderr)
