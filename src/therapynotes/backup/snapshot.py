@@ -119,16 +119,28 @@ def take(vault_db: Path, dest: Path, dek: Secret, *, progress: Progress, cancel:
         copy.close()
 
 
-def table_counts(conn: Connection) -> dict[str, int]:
-    """Rows per table (names come from the schema, never from user input)."""
-    names = [
-        str(r[0])
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name"
-        )
-    ]
-    quoted = {name: '"' + name.replace('"', '""') + '"' for name in names}
+def record_tables(conn: Connection) -> list[str]:
+    """The ordinary tables of the main schema: not SQLite's own, not virtual (FTS5) and
+    not a virtual table's shadow tables, whose rows are a derived index that restore's
+    integrity checks cover and whose counting cost more than the rest of the vault."""
+    return sorted(
+        str(r[1])
+        for r in conn.execute("PRAGMA main.table_list")
+        if r[2] == "table" and not str(r[1]).startswith("sqlite_")
+    )
+
+
+def table_counts(conn: Connection, names: list[str] | None = None) -> dict[str, int]:
+    """Rows per table: the record tables, or exactly `names` (from a manifest, checked
+    against the schema, never user input); a name not in the snapshot raises
+    BackupCorrupt."""
+    present = {
+        str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    wanted = record_tables(conn) if names is None else sorted(names)
+    if not set(wanted) <= present:
+        raise BackupCorrupt("snapshot lacks a table its manifest counts")
+    quoted = {name: '"' + name.replace('"', '""') + '"' for name in wanted}
     return {
         name: int(conn.execute(f"SELECT count(*) FROM {q}").fetchone()[0])  # noqa: S608
         for name, q in quoted.items()
@@ -166,6 +178,14 @@ def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int]:
             conn.close()
 
 
+def _counts_match(conn: Connection, expected: dict[str, int]) -> bool:
+    """The manifest's counts hold, and it counts every record table (format 1 manifests
+    also counted the FTS tables: those are compared too)."""
+    if not set(record_tables(conn)) <= set(expected):
+        return False
+    return table_counts(conn, list(expected)) == expected
+
+
 def check(
     path: Path,
     dek: Secret,
@@ -183,7 +203,7 @@ def check(
         rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")] if structure else []
         if structure and rows != ["ok"]:
             raise BackupCorrupt("snapshot database structure is damaged")
-        if expected_counts is not None and table_counts(conn) != expected_counts:
+        if expected_counts is not None and not _counts_match(conn, expected_counts):
             raise BackupCorrupt("snapshot row counts differ from its manifest")
     except driver().DatabaseError as exc:
         raise BackupCorrupt("snapshot unreadable") from exc
