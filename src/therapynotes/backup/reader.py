@@ -63,6 +63,17 @@ def _open_file(path: Path) -> Iterator[BinaryIO]:
         fh.close()
 
 
+def _drop_cached(fh: BinaryIO) -> None:
+    """Ask the kernel to forget the file's cached pages, so what follows reads what the
+    drive holds: the writer's read-back right after its fsync would otherwise only see
+    the bytes this process just wrote, and a drive that loses writes or lies about its
+    size would pass. Clean pages only (a written file is fsynced first); Linux only,
+    elsewhere the read may be served from the cache."""
+    if hasattr(os, "posix_fadvise"):
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
 def read_header(path: Path) -> fmt.Header:
     """The unauthenticated header (for listing and retention: never for trust decisions
     beyond "this looks like one of ours")."""
@@ -153,7 +164,7 @@ def decrypt_snapshot(
     created 0600 (fsynced unless `durable` is False, for a copy that is only checked and
     deleted), or nowhere when `dest` is None (the writer's read-back,
     which needs only the proof). Checks every chunk, the final flag, the length and the
-    SHA-256."""
+    SHA-256, reading from the drive rather than the page cache (see _drop_cached)."""
     parser = PayloadParser()
     digest = hashlib.sha256()
     total = max(os.path.getsize(opened.path), 1)
@@ -163,6 +174,7 @@ def decrypt_snapshot(
             fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             out = stack.enter_context(os.fdopen(fd, "wb"))
         fh = stack.enter_context(_open_file(opened.path))
+        _drop_cached(fh)
         for plain in _plaintext(opened, fh):
             if cancel():
                 raise BackupCancelled

@@ -3,8 +3,9 @@
 Order: snapshot (keyed, in a private temp folder inside the vault folder) →
 cipher_integrity_check, row counts and SHA-256 of the snapshot into the manifest →
 encrypt into a hidden `.NAME.xxxx.partial` in the target folder → fsync file → read it
-back: every chunk authenticates, the final flag is there, the manifest is the one
-written and the decrypted snapshot's SHA-256 is the one the checked snapshot had →
+back from the drive (reader.decrypt_snapshot drops it from the page cache first): every
+chunk authenticates, the final flag is there, the manifest is the one written and the
+decrypted snapshot's SHA-256 is the one the checked snapshot had →
 rename → fsync folder. (docs/backup-format.md, "Verification", says why checking the
 snapshot before encryption proves the same as checking a decrypted copy after.) A
 crash, a cancel or a failing drive at any point leaves either no new file or only a

@@ -176,3 +176,41 @@ def test_all_failures_are_backup_errors_with_messages() -> None:
         assert isinstance(err, BackupError) and "unchanged" in err.message
     with contextlib.suppress(BackupError):
         raise BackupDiskFull
+
+
+def _resident_bytes(path: Path) -> int | None:
+    """Bytes of `path` in the page cache, by util-linux's fincore; None when unknown."""
+    if shutil.which("fincore") is None:
+        return None
+    out = subprocess.run(
+        ["fincore", "--bytes", "--noheadings", "--output", "RES", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def test_read_back_reads_the_drive_not_the_page_cache(vault: Vault, drive: Path) -> None:
+    """Before reading the new file back the writer has the kernel drop it from the page
+    cache, so the read-back proves what the drive holds (a drive that loses writes
+    fails here): when the read-back's first chunk is in, most of the file is not."""
+    fill(vault.session, 6_000_000, seed=3)
+    probe = drive.parent / "probe"
+    probe.write_bytes(os.urandom(1 << 20))
+    with open(probe, "rb") as fh:
+        os.fsync(fh.fileno())
+        os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+    if _resident_bytes(probe) != 0:
+        pytest.skip("this file system keeps file pages cached (e.g. tmpfs) or no fincore")
+    seen: list[tuple[int | None, int]] = []
+
+    def progress(phase: str, _done: int, _total: int) -> None:
+        if phase == "verify" and not seen:
+            (temp,) = drive.glob(".*.partial")
+            seen.append((_resident_bytes(temp), temp.stat().st_size))
+
+    vault.service.run(drive, progress=progress)
+    resident, size = seen[0]
+    assert size > 6_000_000
+    assert resident is not None and resident < size // 2
