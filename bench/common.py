@@ -7,9 +7,20 @@ import platform
 import statistics
 import time
 from collections.abc import Callable
+from datetime import date
 
 import keyring
 from keyring.backend import KeyringBackend
+
+from therapynotes.services import demo
+
+# The vaults of testing.md "Benchmarks": a 10-year practice and one five times larger.
+# 335 weekly sessions give client 1 about 300 notes (some are no-shows).
+SIZES = {
+    "reference": demo.DemoSpec(clients=300, years=10, seed=1, long_term_sessions=335),
+    "stress": demo.DemoSpec(clients=1500, years=10, seed=1, long_term_sessions=335),
+}
+TODAY = date(2027, 1, 10)
 
 
 class BenchKeyring(KeyringBackend):

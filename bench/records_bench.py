@@ -19,10 +19,11 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.common import SIZES, TODAY
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.security.secret import Secret
@@ -30,12 +31,6 @@ from therapynotes.services import demo
 from therapynotes.services.records import RecordsService
 from therapynotes.store import connection, migrations
 
-SIZES = {
-    # 335 weekly sessions give client 1 about 300 notes (some are no-shows).
-    "reference": demo.DemoSpec(clients=300, years=10, seed=1, long_term_sessions=335),
-    "stress": demo.DemoSpec(clients=1500, years=10, seed=1, long_term_sessions=335),
-}
-TODAY = date(2027, 1, 10)
 QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("anxious", {}),
     ("sleep", {}),
