@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes.cli.common import (
+    KEYRING_PROBLEMS,
+    NO_DEVICE_BINDING_NOTE,
     CliError,
     ExitCode,
     SecretReader,
     add_command,
+    keyring_advice,
     secret_reader,
     unlock,
     vault_dir,
@@ -53,7 +56,11 @@ def register(sub: Any) -> None:
     p = add_command(sub, "restore", "restore the vault from a backup file")
     p.add_argument("file", metavar="FILE", type=Path)
     _recovery_flag(p, "stdin line 1: the recovery key; line 2: the new passphrase")
-    p.add_argument("--passphrase-only", action="store_true", help="no OS keyring here")
+    p.add_argument(
+        "--passphrase-only",
+        action="store_true",
+        help="no usable OS keyring here: protect the restored vault by the passphrase alone",
+    )
     p.set_defaults(handler=cmd_restore)
 
 
@@ -135,14 +142,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     reader, passphrase, recovery_text = _key_lines(args)
     new_passphrase = reader.new_passphrase() if recovery_text is not None else None
     interactive = not reader.from_stdin and sys.stdin.isatty()
-    result = RestoreService(vault_dir(args)).restore(
-        args.file,
-        passphrase=passphrase,
-        recovery_text=recovery_text,
-        new_passphrase=new_passphrase,
-        passphrase_only=args.passphrase_only,
-        confirm=lambda preview: _show_preview(preview, interactive),
-    )
+    try:
+        result = RestoreService(vault_dir(args)).restore(
+            args.file,
+            passphrase=passphrase,
+            recovery_text=recovery_text,
+            new_passphrase=new_passphrase,
+            passphrase_only=args.passphrase_only,
+            confirm=lambda preview: _show_preview(preview, interactive),
+        )
+    except KEYRING_PROBLEMS as exc:
+        raise keyring_advice(exc) from exc
     if result is None:
         print("Nothing was restored.")
         return ExitCode.FAILED
@@ -154,4 +164,6 @@ def cmd_restore(args: argparse.Namespace) -> int:
         "authenticator entry as before.",
         file=sys.stderr,
     )
+    if args.passphrase_only:
+        print(NO_DEVICE_BINDING_NOTE, file=sys.stderr)
     return ExitCode.OK

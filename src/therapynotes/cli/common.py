@@ -9,10 +9,24 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from therapynotes.errors import VaultNotFound
+from therapynotes.errors import (
+    KeyringInsecure,
+    KeyringIsLocked,
+    KeyringUnavailable,
+    TherapyNotesError,
+    VaultNotFound,
+)
 from therapynotes.paths import default_data_dir
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
+
+NO_DEVICE_BINDING_NOTE = (
+    "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
+    "of its files can try passphrases offline. Use a long passphrase."
+)
+
+# What a new binding to this computer's keyring can fail with.
+KEYRING_PROBLEMS = (KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 
 
 class ExitCode(IntEnum):
@@ -27,6 +41,11 @@ class CliError(Exception):
     def __init__(self, message: str, code: int = ExitCode.FAILED) -> None:
         super().__init__(message)
         self.code = code
+
+
+def keyring_advice(exc: TherapyNotesError) -> CliError:
+    """A keyring problem, and the flag that goes on without one (init, recover, restore)."""
+    return CliError(f"{exc.message} To go on without a keyring, add --passphrase-only.")
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:

@@ -7,22 +7,18 @@ import sys
 from typing import Any
 
 from therapynotes.cli.common import (
-    CliError,
+    KEYRING_PROBLEMS,
+    NO_DEVICE_BINDING_NOTE,
     ExitCode,
     add_command,
+    keyring_advice,
     secret_reader,
     service,
     unlock,
     vault_dir,
 )
-from therapynotes.errors import KeyringInsecure, KeyringIsLocked, KeyringUnavailable
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import CreatedVault, VaultService
-
-NO_DEVICE_BINDING_NOTE = (
-    "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
-    "of its files can try passphrases offline. Use a long passphrase."
-)
 
 
 def register(sub: Any) -> None:
@@ -70,12 +66,6 @@ def print_created(created: CreatedVault) -> None:
     )
 
 
-def _keyring_advice(exc: Exception) -> CliError:
-    return CliError(
-        f"{getattr(exc, 'message', exc)} To go on without a keyring, add --passphrase-only."
-    )
-
-
 def create_vault(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, str]:
     """Ask for a new passphrase and create the vault (`init`, `demo`); returns the
     service, what to show once, and the passphrase (demo unlocks with it)."""
@@ -84,8 +74,8 @@ def create_vault(args: argparse.Namespace) -> tuple[VaultService, CreatedVault, 
     svc = service(args)
     try:
         return svc, svc.create(passphrase, passphrase_only=args.passphrase_only), passphrase
-    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
-        raise _keyring_advice(exc) from exc
+    except KEYRING_PROBLEMS as exc:
+        raise keyring_advice(exc) from exc
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -159,8 +149,8 @@ def cmd_recover(args: argparse.Namespace) -> int:
     new = reader.new_passphrase()
     try:
         session = service(args).recover(rk, new, passphrase_only=args.passphrase_only)
-    except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:
-        raise _keyring_advice(exc) from exc
+    except KEYRING_PROBLEMS as exc:
+        raise keyring_advice(exc) from exc
     session.lock("command finished")
     print("Recovered: new passphrase set and this computer is bound to the vault again.")
     return ExitCode.OK

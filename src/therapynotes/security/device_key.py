@@ -20,6 +20,8 @@ from therapynotes.security.secret import Secret
 
 SERVICE = "therapynotes"
 DEVICE_SECRET_LEN = 32
+# A user name no vault ever has (entries are "<vault id>/<binding id>"): read, never written.
+_PROBE_ENTRY = "usable-check"
 
 # Backends that keep secrets unencrypted, or keep nothing at all.
 _REFUSED_MODULES = ("keyrings.alt", "keyring.backends.fail", "keyring.backends.null")
@@ -77,6 +79,13 @@ def load(entry: str) -> Secret:
     if len(raw) != DEVICE_SECRET_LEN:
         raise DeviceNotBound("the keyring entry is damaged")
     return Secret(raw)
+
+
+def check_usable() -> None:
+    """Raise the error a new binding would hit now: no backend, a plaintext backend or a
+    locked keyring (which `backend_name` alone does not notice). Reads one entry that
+    never exists and writes nothing; a locked desktop keyring may ask to be unlocked."""
+    _call("get_password", SERVICE, _PROBE_ENTRY)
 
 
 def delete(entry: str) -> None:

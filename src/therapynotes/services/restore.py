@@ -126,7 +126,12 @@ class RestoreService:
     ) -> PreparedRestore:
         """*Slow* (Argon2id): open the file and read its preview; nothing is written yet.
         With a passphrase the restored vault keeps it; with the recovery key it gets
-        `new_passphrase`. The caller shows `preview`, then calls `restore()` or `close()`."""
+        `new_passphrase`. The caller shows `preview`, then calls `restore()` or `close()`.
+
+        Unless `passphrase_only`, the keyring is checked first (missing, plaintext or
+        locked), so that problem is reported before any key derivation or file check."""
+        if not passphrase_only:
+            device_key.check_usable()
         if recovery_text is not None:
             if new_passphrase is None:
                 raise ValueError("a new passphrase is needed with the recovery key")
@@ -327,8 +332,11 @@ def open_for_setup(request: RestoreRequest) -> PreparedRestore:
             request.backup_file,
             recovery_text=request.secret,
             new_passphrase=request.new_passphrase,
+            passphrase_only=request.passphrase_only,
         )
-    return service.open(request.backup_file, passphrase=request.secret)
+    return service.open(
+        request.backup_file, passphrase=request.secret, passphrase_only=request.passphrase_only
+    )
 
 
 __all__ = ["BackupError", "PreparedRestore", "Preview", "RestoreResult", "RestoreService"]

@@ -92,6 +92,7 @@ class RestoreRequest:
     secret: str  # the backup's passphrase, or the recovery key as typed
     vault: VaultService
     new_passphrase: str | None = None  # set when `secret` is the recovery key
+    passphrase_only: bool = False  # no usable keyring here: the passphrase alone protects
 
     def __repr__(self) -> str:
         return f"<RestoreRequest {self.backup_file.name}>"
