@@ -138,6 +138,11 @@ class DeviceNotBound(TherapyNotesError):
     `therapynotes recover --recovery-key-stdin`, or "Use recovery key" in the app."""
 
 
+# What a new binding to this computer's keyring can fail with; each has a way on without
+# a keyring (passphrase-only mode, chosen explicitly).
+KEYRING_PROBLEMS = (KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
+
+
 # --- input -----------------------------------------------------------------------
 
 

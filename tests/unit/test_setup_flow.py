@@ -10,7 +10,14 @@ import pyotp
 import pytest
 
 from tests.conftest import STRONG, STRONG2, FakeClock
-from therapynotes.errors import TotpRejected, WeakPassphrase
+from therapynotes.backup.errors import BackupCorrupt
+from therapynotes.errors import (
+    KeyringInsecure,
+    KeyringIsLocked,
+    KeyringUnavailable,
+    TotpRejected,
+    WeakPassphrase,
+)
 from therapynotes.services.setup_flow import (
     BackupFolderUnusable,
     Mode,
@@ -134,9 +141,12 @@ class _Prepared:
         )
         self.restored = False
         self.closed = False
+        self.fails: Exception | None = None
 
     def restore(self, progress: object) -> None:
         del progress
+        if self.fails is not None:
+            raise self.fails
         self.restored = True
 
     def close(self) -> None:
@@ -201,3 +211,52 @@ def test_the_vault_is_provisional_until_setup_finishes(tmp_path, clock) -> None:
     assert not vault.setup_incomplete()
     if flow.session is not None:
         flow.session.lock()
+
+
+def test_restore_request_carries_the_passphrase_only_choice(
+    vault_dir: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    seen: list[RestoreRequest] = []
+
+    def open_file(request: RestoreRequest) -> _Prepared:
+        seen.append(request)
+        return _Prepared()
+
+    flow = _flow(vault_dir, clock, restore_from_file=open_file)
+    flow.choose(Mode.RESTORE)
+    flow.open_backup(tmp_path / "a.tnbackup", "secret words")
+    assert seen[-1].passphrase_only is False
+    flow.back()
+    flow.passphrase_only = True
+    flow.open_backup(tmp_path / "a.tnbackup", "secret words")
+    assert seen[-1].passphrase_only is True
+
+
+def test_a_failed_restore_goes_back_to_the_file_step(
+    vault_dir: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    prepared = _Prepared()
+    prepared.fails = BackupCorrupt("chunk 3")
+    flow = _flow(vault_dir, clock, restore_from_file=lambda _r: prepared)
+    flow.choose(Mode.RESTORE)
+    flow.open_backup(tmp_path / "a.tnbackup", "secret words")
+    with pytest.raises(BackupCorrupt):
+        flow.restore(lambda *_: None)
+    assert flow.step is Step.RESTORE and prepared.closed and flow.result is None
+    with pytest.raises(StepNotAllowed):
+        flow.restore(lambda *_: None)
+    flow.open_backup(tmp_path / "a.tnbackup", "secret words")  # another try from here
+    assert flow.step is Step.RESTORE_PREVIEW
+
+
+def test_keyring_words_name_the_problem_and_the_way_on(vault_dir: Path, clock: FakeClock) -> None:
+    flow = _flow(vault_dir, clock)
+    flow.choose(Mode.RESTORE)
+    locked = flow.keyring_words(KeyringIsLocked())
+    assert locked.startswith("This computer's keyring is locked.")
+    assert locked.endswith("or restore your records without it.")
+    assert "no system keyring" in flow.keyring_words(KeyringUnavailable())
+    assert "without encryption" in flow.keyring_words(KeyringInsecure())
+    create = _flow(vault_dir, clock)
+    create.choose(Mode.CREATE)
+    assert create.keyring_words(KeyringIsLocked()).endswith("create the vault without it.")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes.cli.common import (
-    KEYRING_PROBLEMS,
     NO_DEVICE_BINDING_NOTE,
     CliError,
     ExitCode,
@@ -25,6 +24,7 @@ from therapynotes.cli.common import (
     unlock,
     vault_dir,
 )
+from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.backups import BackupService, list_backups, verify_backup
 from therapynotes.services.restore import Preview, RestoreService
 

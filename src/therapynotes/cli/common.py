@@ -9,13 +9,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, TextIO
 
-from therapynotes.errors import (
-    KeyringInsecure,
-    KeyringIsLocked,
-    KeyringUnavailable,
-    TherapyNotesError,
-    VaultNotFound,
-)
+from therapynotes.errors import TherapyNotesError, VaultNotFound
 from therapynotes.paths import default_data_dir
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
@@ -24,9 +18,6 @@ NO_DEVICE_BINDING_NOTE = (
     "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
     "of its files can try passphrases offline. Use a long passphrase."
 )
-
-# What a new binding to this computer's keyring can fail with.
-KEYRING_PROBLEMS = (KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 
 
 class ExitCode(IntEnum):

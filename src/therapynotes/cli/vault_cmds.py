@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from therapynotes.cli.common import (
-    KEYRING_PROBLEMS,
     NO_DEVICE_BINDING_NOTE,
     ExitCode,
     add_command,
@@ -17,6 +16,7 @@ from therapynotes.cli.common import (
     unlock,
     vault_dir,
 )
+from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import CreatedVault, VaultService
 

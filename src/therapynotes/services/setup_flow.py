@@ -9,7 +9,12 @@ checked against the vault itself) → recovery key shown once → the user re-ty
 Restore branch: choose → restore (file, passphrase or recovery key plus a new passphrase;
 the injected `restore_from_file` opens the file) → preview (backup date, counts; nothing
 written yet) → restore (verify fully, put the vault in place) → done; the therapist then
-unlocks with the passphrase and the same authenticator code.
+unlocks with the passphrase and the same authenticator code. A restore that fails goes
+back to the restore step (another file, or passphrase-only), having written nothing.
+
+No usable keyring (none, a plaintext one, or a locked one): both branches can go on in
+passphrase-only mode once the therapist has ticked it, after the same explanation
+(`keyring_words`) and the same warning (PASSPHRASE_ONLY_WARNING).
 
 Methods marked *slow* run the KDF; the Qt views call them through ui/ops.py. Every other
 method is instant. Errors are TherapyNotesError subclasses whose `.message` is shown.
@@ -34,7 +39,14 @@ from typing import Protocol
 import pyotp
 import segno
 
-from therapynotes.errors import InputError, TherapyNotesError, TotpRejected
+from therapynotes.errors import (
+    InputError,
+    KeyringInsecure,
+    KeyringIsLocked,
+    KeyringUnavailable,
+    TherapyNotesError,
+    TotpRejected,
+)
 from therapynotes.security import totp
 from therapynotes.security.passphrase import Strength, assess, require_acceptable
 from therapynotes.services.session import VaultSession
@@ -120,6 +132,30 @@ class PreparedRestore(Protocol):
 # The backup engine's entry point: *slow* (Argon2id), opens the file for a preview.
 RestoreFromFile = Callable[[RestoreRequest], PreparedRestore]
 
+PASSPHRASE_ONLY_LABEL = "Protect the vault by the passphrase alone (less safe)"
+PASSPHRASE_ONLY_WARNING = (
+    "Less safe: without the keyring, your passphrase alone protects the records on this "
+    "computer, so anyone who gets a copy of its files can try to guess it as fast as their "
+    "computer allows. Use a long passphrase and keep the disk encrypted. Once the keyring "
+    'works, "Use recovery key" on the unlock screen binds the vault to it.'
+)
+_KEYRING_WHAT = {
+    KeyringUnavailable: "This computer has no system keyring that TherapyNotes can use.",
+    KeyringIsLocked: "This computer's keyring is locked.",
+    KeyringInsecure: (
+        "The only keyring on this computer keeps secrets without encryption, so "
+        "TherapyNotes won't use it."
+    ),
+}
+_KEYRING_WHY = (
+    "Normally the keyring keeps a secret for this computer that, together with your "
+    "passphrase, locks your records, so a copy of the files alone is of no use to anyone."
+)
+_KEYRING_WAY = {
+    Mode.CREATE: "create the vault without it",
+    Mode.RESTORE: "restore your records without it",
+}
+
 # Tables whose counts mean something to a therapist, in the words to show.
 PREVIEW_WORDS = (
     ("clients", "clients"),
@@ -197,7 +233,28 @@ class SetupFlow:
 
     @staticmethod
     def keyring_problem() -> TherapyNotesError | None:
+        """Instant: no keyring, or a plaintext one. A locked keyring shows only when the
+        slow step tries it (creating the vault, opening a backup, restoring)."""
         return VaultService.keyring_problem()
+
+    def keyring_words(self, problem: BaseException) -> str:
+        """The keyring problem in a therapist's words, and the two ways on."""
+        what = next(
+            (text for kind, text in _KEYRING_WHAT.items() if isinstance(problem, kind)),
+            _KEYRING_WHAT[KeyringUnavailable],
+        )
+        way = _KEYRING_WAY[self.mode or Mode.CREATE]
+        return (
+            f"{what} {_KEYRING_WHY} Start or unlock your desktop's keyring (logging out and "
+            f"in again often does it) and try again, or {way}."
+        )
+
+    @staticmethod
+    def keyring_next_step() -> str:
+        return (
+            f'To go on without the keyring, tick "{PASSPHRASE_ONLY_LABEL}" below. Or fix '
+            "the keyring and try again."
+        )
 
     def check_passphrase(self, passphrase: str, confirmation: str) -> None:
         """Instant validation (strength, then the confirmation); raises with the reason."""
@@ -317,7 +374,9 @@ class SetupFlow:
             raise NoBackupChosen
         if new_passphrase is not None:
             self.check_passphrase(new_passphrase, confirmation or "")
-        request = RestoreRequest(backup_file, secret, self.vault, new_passphrase)
+        request = RestoreRequest(
+            backup_file, secret, self.vault, new_passphrase, passphrase_only=self.passphrase_only
+        )
         self._prepared = self.restore_from_file(request)
         self.step = Step.RESTORE_PREVIEW
 
@@ -336,12 +395,17 @@ class SetupFlow:
         return lines
 
     def restore(self, progress: Callable[[str, int, int], None]) -> None:
-        """*Slow*: verify the whole file, then put the restored vault in place."""
+        """*Slow*: verify the whole file, then put the restored vault in place. On failure
+        (a damaged file, a keyring that locked meanwhile) nothing was written and the step
+        is RESTORE again: choose another file, or go on without the keyring."""
         self._expect(Step.RESTORE_PREVIEW)
         if self._prepared is None:
             raise StepNotAllowed(self.step.value)
         try:
             self._prepared.restore(progress)
+        except BaseException:
+            self.step = Step.RESTORE
+            raise
         finally:
             self._close_prepared()
         self._finish(backup_folder=None, reminder=False)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.ui.icons import icon
+from therapynotes.ui.keyring_choice import PassphraseOnlyChoice
 from therapynotes.ui.widgets import GRID, StrengthMeter, body, hbox, heading, password_field, vbox
 
 PHASE_WORDS = {
@@ -52,6 +53,7 @@ class RestoreChooseWidget(QWidget):
         self.confirm = password_field("New passphrase again", self)
         self.meter = StrengthMeter(self)
         self.new_passphrase.textChanged.connect(self.meter.update_for)
+        self.keyring = PassphraseOnlyChoice(self)
         row = hbox()
         row.addWidget(self.file, 1)
         row.addWidget(choose)
@@ -76,6 +78,7 @@ class RestoreChooseWidget(QWidget):
             )
         )
         layout.addLayout(form)
+        layout.addWidget(self.keyring)
         self.use_recovery.toggled.connect(self._recovery_toggled)
         self._recovery_toggled(False)
 

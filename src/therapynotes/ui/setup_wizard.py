@@ -12,7 +12,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox,
     QCommandLinkButton,
     QFileDialog,
     QFormLayout,
@@ -27,10 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME
+from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.setup_flow import Mode, SetupFlow, Step
 from therapynotes.ui.emergency_kit import ask_kit_path, write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
+from therapynotes.ui.keyring_choice import PassphraseOnlyChoice
 from therapynotes.ui.ops import Op
 from therapynotes.ui.restore_pages import (
     RestoreChooseWidget,
@@ -179,7 +180,10 @@ class SetupWizardView(QWidget):
             self.check_field.clear()
             self.check_field.setFocus()
         elif step is Step.PASSPHRASE:
+            self._offer_if_no_keyring(self.create_keyring)
             self.passphrase.setFocus()
+        elif step is Step.RESTORE:
+            self._offer_if_no_keyring(self.restore_choose.keyring)
         elif step is Step.RESTORE_PREVIEW:
             self.restore_preview.show_lines(self.flow.preview_lines())
 
@@ -201,7 +205,7 @@ class SetupWizardView(QWidget):
             return
         step = self.flow.step
         if step is Step.PASSPHRASE:
-            self.flow.passphrase_only = self.passphrase_only.isChecked()
+            self.flow.passphrase_only = self.create_keyring.chosen()
             p, c = self.passphrase.text(), self.confirm.text()
             try:
                 self.flow.check_passphrase(p, c)
@@ -243,9 +247,33 @@ class SetupWizardView(QWidget):
                 then()
             self.show_step()
 
-        Op(self, action).busy(self._set_busy).success(done).failure(
-            lambda exc: show_inline(self.message, exc)
-        ).run()
+        Op(self, action).busy(self._set_busy).success(done).failure(self._failed).run()
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.stack.currentWidget() is not self.pages.get(self.flow.step):
+            self.show_step()  # the flow went back (a restore that failed)
+        choice = self._keyring_choice()
+        if isinstance(exc, KEYRING_PROBLEMS) and choice is not None:
+            choice.offer(self.flow.keyring_words(exc))
+            self.message.setText(self.flow.keyring_next_step())
+            self.message.setVisible(True)
+            return
+        show_inline(self.message, exc)
+
+    def _keyring_choice(self) -> PassphraseOnlyChoice | None:
+        """The passphrase-only choice on the current page, if it has one."""
+        if self.flow.step is Step.PASSPHRASE:
+            return self.create_keyring
+        if self.flow.step is Step.RESTORE:
+            return self.restore_choose.keyring
+        return None
+
+    def _offer_if_no_keyring(self, choice: PassphraseOnlyChoice) -> None:
+        """The instant check (no keyring, or a plaintext one); a locked keyring is found
+        by the slow step and offered from `_failed`."""
+        problem = self.flow.keyring_problem()
+        if problem is not None:
+            choice.offer(self.flow.keyring_words(problem))
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
@@ -298,14 +326,8 @@ class SetupWizardView(QWidget):
         self.passphrase.textChanged.connect(self.meter.update_for)
         self.passphrase.returnPressed.connect(self.confirm.setFocus)
         self.confirm.returnPressed.connect(self.go_next)
-        self.passphrase_only = QCheckBox(
-            "Protect the vault by the passphrase alone (less safe)", page
-        )
-        self.passphrase_only.setAccessibleName("Passphrase only")
-        problem = self.flow.keyring_problem()
-        keyring_note = body(problem.message if problem else "", parent=page)
-        keyring_note.setVisible(problem is not None)
-        self.passphrase_only.setVisible(problem is not None)
+        self.create_keyring = PassphraseOnlyChoice(page)
+        self.passphrase_only = self.create_keyring.checkbox
         form = QFormLayout()
         form.setSpacing(GRID)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
@@ -321,8 +343,7 @@ class SetupWizardView(QWidget):
             )
         )
         layout.addLayout(form)
-        layout.addWidget(keyring_note)
-        layout.addWidget(self.passphrase_only)
+        layout.addWidget(self.create_keyring)
 
     def _page_totp(self, page: QWidget) -> None:
         self.qr = QLabel(page)
@@ -461,6 +482,7 @@ class SetupWizardView(QWidget):
         new = confirm = None
         if choose.use_recovery.isChecked():
             new, confirm = choose.new_passphrase.text(), choose.confirm.text()
+        self.flow.passphrase_only = choose.keyring.chosen()
         self._slow(
             lambda: self.flow.open_backup(path, secret, new_passphrase=new, confirmation=confirm),
             choose.clear_secrets,
