@@ -24,7 +24,9 @@ from therapynotes.cli.common import (
     unlock,
     vault_dir,
 )
+from therapynotes.cli.old_vault_cmds import remove_command
 from therapynotes.errors import KEYRING_PROBLEMS
+from therapynotes.services import old_vaults
 from therapynotes.services.backups import BackupService, list_backups, verify_backup
 from therapynotes.services.restore import Preview, RestoreService
 
@@ -166,4 +168,20 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     if args.passphrase_only:
         print(NO_DEVICE_BINDING_NOTE, file=sys.stderr)
+    if result.set_aside is not None:
+        _say_kept(args, result.set_aside.name)
     return ExitCode.OK
+
+
+def _say_kept(args: argparse.Namespace, name: str) -> None:
+    kept = old_vaults.describe(vault_dir(args), name)
+    how = (
+        ", with its keyring entry, so it still opens with its own passphrase on this computer"
+        if kept.device_entry
+        else ""
+    )
+    print(
+        f"The vault that was here is kept in {name}{how}. When you no longer need it: "
+        f"{remove_command(args, name)}",
+        file=sys.stderr,
+    )

@@ -20,6 +20,7 @@ from therapynotes.cli.common import ExitCode, add_common_options, service, vault
 from therapynotes.errors import TherapyNotesError
 from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, default_config_dir
 from therapynotes.security import device_key
+from therapynotes.services import old_vaults
 from therapynotes.services.backups import list_backups
 from therapynotes.settings import AppSettings
 from therapynotes.store.connection import driver
@@ -112,6 +113,46 @@ def _vault(args: argparse.Namespace) -> tuple[Finding, str | None]:
     return found, st.vault_id
 
 
+def _old_vaults(root: Path) -> Finding:
+    """Vaults set aside beside this one: kept on purpose (ok), or left by a killed
+    restore (warning: safe to remove)."""
+    found = old_vaults.find(root)
+    if not found:
+        return Finding("ok", "old-vaults", "none set aside")
+    leftovers = [o for o in found if o.kind == old_vaults.INTERRUPTED_RESTORE]
+    text = (
+        f"{len(found)} set aside beside the vault ({', '.join(o.name for o in found)}); "
+        "see `therapynotes old-vaults list`, remove with `old-vaults remove NAME --confirm`"
+    )
+    if leftovers:
+        text = f"{len(leftovers)} left by an interrupted restore, safe to remove. {text}"
+        return Finding("warning", "old-vaults", text)
+    return Finding("ok", "old-vaults", text)
+
+
+def _keyring_entries(root: Path) -> Finding | None:
+    """Entries under our keyring service that no vault in or beside `root` uses (a killed
+    create, re-binding or restore can leave one; so does deleting a set-aside folder by
+    hand). None when the keyring is not usable (the keyring finding says so already)."""
+    try:
+        orphans = old_vaults.orphaned_entries(root)
+    except TherapyNotesError:
+        return None
+    if orphans is None:
+        return Finding("ok", "entries", "this keyring cannot list its entries; not checked")
+    if not orphans:
+        return Finding("ok", "entries", "every TherapyNotes keyring entry belongs to a vault here")
+    return Finding(
+        "warning",
+        "entries",
+        f"keyring entries of service '{device_key.SERVICE}' that no vault in or beside "
+        f"{root} uses ({len(orphans)}): "
+        f"{', '.join(orphans)}. Unless a vault kept elsewhere (--vault) uses one, remove it "
+        f"in Passwords and Keys, or: secret-tool clear service {device_key.SERVICE} "
+        "username ENTRY",
+    )
+
+
 STALE_BACKUP_DAYS = 7
 
 
@@ -144,14 +185,17 @@ def findings(args: argparse.Namespace) -> list[Finding]:
     if keyring_finding.level == "unsafe" and vault.text.startswith("passphrase-only"):
         # The therapist chose a vault without a keyring; say so, but it is not a fault.
         keyring_finding = Finding("warning", "keyring", keyring_finding.text)
+    entries = _keyring_entries(vault_dir(args)) if keyring_finding.level == "ok" else None
     return [
         Finding("ok", "version", f"therapynotes {__version__}"),
         _sqlcipher(),
         keyring_finding,
+        *([entries] if entries is not None else []),
         _qt(),
         *_mode_findings("data", vault_dir(args)),
         *_mode_findings("config", default_config_dir()),
         vault,
+        _old_vaults(vault_dir(args)),
         _backups(vault_id),
     ]
 

@@ -88,9 +88,39 @@ def check_usable() -> None:
     _call("get_password", SERVICE, _PROBE_ENTRY)
 
 
-def delete(entry: str) -> None:
-    """Remove an entry; a missing entry or an unavailable keyring is not an error here."""
+def delete(entry: str, *, strict: bool = False) -> None:
+    """Remove an entry; a missing entry is never an error. An unavailable or locked
+    keyring is one only when `strict` (the caller must know the entry is gone)."""
     try:
         _call("delete_password", SERVICE, entry)
     except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure):
-        return
+        if strict:
+            raise
+
+
+def list_entries() -> list[str] | None:
+    """The user names of every entry under our service, or None when this keyring cannot
+    list entries (the `keyring` API has no listing; the Secret Service, the usual Linux
+    keyring, can search by attribute). Reads attributes only, never a secret."""
+    backend = _backend()
+    chained = getattr(backend, "backends", None)
+    for candidate in [*chained] if isinstance(chained, list) else [backend]:
+        if type(candidate).__module__ == "keyring.backends.SecretService":
+            try:
+                return _secret_service_entries(candidate)
+            except keyring.errors.KeyringLocked as exc:
+                raise KeyringIsLocked from exc
+            except Exception as exc:  # noqa: BLE001 - D-Bus errors vary
+                raise KeyringUnavailable(type(exc).__name__) from exc
+    return None
+
+
+def _secret_service_entries(backend: KeyringBackend) -> list[str]:
+    scheme = backend.schemes[backend.scheme]  # type: ignore[attr-defined]
+    collection = backend.get_preferred_collection()  # type: ignore[attr-defined]
+    try:
+        items = collection.search_items({scheme["service"]: SERVICE})
+        names = [item.get_attributes().get(scheme["username"]) for item in items]
+    finally:
+        collection.connection.close()
+    return sorted(str(name) for name in names if name)
