@@ -75,17 +75,18 @@ def test_status_check_passwd_recover(monkeypatch, capsys, vault_dir: Path) -> No
     assert f"vault-id: {fields['vault-id']}" in out
     assert "device-bound: yes" in out and "kdf: argon2id" in out and "format-version: 1" in out
 
+    used = now_code(fields)
     code, out, err = run(
         monkeypatch, capsys, "--vault", str(vault_dir), "--passphrase-stdin", "check",
-        stdin=f"{STRONG}\n{now_code(fields)}\n",
+        stdin=f"{STRONG}\n{used}\n",
     )  # fmt: skip
     assert code == 0, err
     assert out.startswith("ok")
 
-    # the same code again is a replay; passwd needs the next one
+    # the same code again is a replay (even if the 30 s step has rolled over meanwhile)
     code, _, err = run(
         monkeypatch, capsys, "--vault", str(vault_dir), "passwd", "--passphrase-stdin",
-        stdin=f"{STRONG}\n{now_code(fields)}\n{STRONG2}\n",
+        stdin=f"{STRONG}\n{used}\n{STRONG2}\n",
     )  # fmt: skip
     assert code == 1 and "already used" in err and "Traceback" not in err
 
