@@ -1,8 +1,8 @@
 """Settings: non-secret bootstrap settings on disk, and security settings inside the vault.
 
 `AppSettings` lives in the platformdirs config folder as JSON and holds only what the app
-needs before unlock: window geometry, splitter state, the vault location and the last
-open view as ids (never names, never record text). `SecuritySettings` lives in the
+needs before unlock: window geometry, splitter positions, the vault location and the
+last open view as ids (never names, never record text). `SecuritySettings` lives in the
 vault's `settings` table (key TEXT, value TEXT holding JSON), so nobody can weaken the
 idle lock by editing a file while the vault is locked.
 
@@ -24,9 +24,14 @@ from therapynotes.paths import default_config_dir, ensure_private_dir
 from therapynotes.store.connection import Connection, transaction
 
 SETTINGS_FILE = "settings.json"
-SETTINGS_VERSION = 1
+# 2: splitter positions by name (`splitters`, was one `splitter_state`); version 1
+# files are carried over.
+SETTINGS_VERSION = 2
 
 VIEW_IDS = ("home", "clients", "search", "backups", "settings")
+# The splitters whose positions are remembered (ui/splitters.py); no other names are kept.
+SPLITTER_NAMES = ("sidebar", "clients", "notes", "plan")
+_MAX_BLOB = 1024  # characters of base64: a splitter's state is a few dozen bytes
 
 
 def config_dir_from_env() -> Path:
@@ -42,7 +47,8 @@ class AppSettings:
     version: int = SETTINGS_VERSION
     vault_dir: str = ""
     window_geometry: str = ""
-    splitter_state: str = ""
+    # Splitter positions by name (SPLITTER_NAMES): QSplitter.saveState(), pane sizes.
+    splitters: dict[str, str] = field(default_factory=dict)
     last_view: str = "home"
     # Ids only: e.g. {"client": "c_1a2b", "note": "n_3c4d"}. Never names.
     last_ids: dict[str, str] = field(default_factory=dict)
@@ -62,6 +68,8 @@ class AppSettings:
             return cls()
         if not isinstance(data, dict):
             return cls()
+        if data.get("version", 1) == 1:
+            data = _from_version_1(data)
         known = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
         defaults = asdict(cls())
@@ -69,8 +77,14 @@ class AppSettings:
             if key in known and isinstance(value, type(defaults[key])):
                 values[key] = value
         settings = cls(**values)
+        settings.version = SETTINGS_VERSION
         if settings.last_view not in VIEW_IDS:
             settings.last_view = "home"
+        settings.splitters = {
+            name: blob
+            for name, blob in settings.splitters.items()
+            if name in SPLITTER_NAMES and _is_blob(blob)
+        }
         settings.last_ids = {
             str(k): str(v) for k, v in settings.last_ids.items() if isinstance(v, str)
         }
@@ -95,6 +109,24 @@ class AppSettings:
 
     def vault_path(self, default: Path) -> Path:
         return Path(self.vault_dir) if self.vault_dir else default
+
+
+def _is_blob(value: object) -> bool:
+    """Base64 of a few bytes, as geometry is (not a check that it fits: ui/splitters.py)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= _MAX_BLOB
+        and bool(AppSettings.decode_blob(value))
+    )
+
+
+def _from_version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept one splitter's position: the sidebar's."""
+    data = dict(data)
+    state = data.pop("splitter_state", "")
+    if isinstance(state, str) and state:
+        data["splitters"] = {"sidebar": state}
+    return data
 
 
 # --- security settings held inside the vault ----------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyotp
@@ -11,6 +12,7 @@ from tests.conftest import STRONG, FakeClock
 from therapynotes.errors import InputError
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import (
+    SETTINGS_VERSION,
     AppSettings,
     SecuritySettings,
     load_security,
@@ -22,14 +24,67 @@ from therapynotes.settings import (
 def test_app_settings_round_trip_and_damage(tmp_path: Path) -> None:
     settings = AppSettings(last_view="clients", last_ids={"client": "c1"})
     settings.window_geometry = AppSettings.encode_blob(b"\x01\x02")
+    settings.splitters["notes"] = AppSettings.encode_blob(b"\x03\x04")
     settings.save(tmp_path)
     loaded = AppSettings.load(tmp_path)
     assert loaded.last_view == "clients" and loaded.last_ids == {"client": "c1"}
     assert AppSettings.decode_blob(loaded.window_geometry) == b"\x01\x02"
+    assert AppSettings.decode_blob(loaded.splitters["notes"]) == b"\x03\x04"
+    assert loaded == settings
     AppSettings.path(tmp_path).write_text('{"last_view": "nonsense", "vault_dir": 3}')
     assert AppSettings.load(tmp_path) == AppSettings()
     AppSettings.path(tmp_path).write_text("not json")
     assert AppSettings.load(tmp_path) == AppSettings()
+
+
+def test_damaged_splitters_are_dropped_on_load(tmp_path: Path) -> None:
+    good = AppSettings.encode_blob(b"\x00\x00\x00\xff")
+    AppSettings.path(tmp_path).write_text(
+        json.dumps(
+            {
+                "version": SETTINGS_VERSION,
+                "splitters": {
+                    "notes": good,
+                    "plan": "%%% not base64",
+                    "clients": 3,
+                    "sidebar": "A" * 5000,
+                    "Jane Doe": good,
+                },
+            }
+        )
+    )
+    assert AppSettings.load(tmp_path).splitters == {"notes": good}
+    AppSettings.path(tmp_path).write_text('{"splitters": ["x"]}')
+    assert AppSettings.load(tmp_path) == AppSettings()
+
+
+def test_version_1_settings_are_carried_over(tmp_path: Path) -> None:
+    sidebar = AppSettings.encode_blob(b"\x00\x00\x00\xff\x00\x00\x00\x01")
+    AppSettings.path(tmp_path).write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "vault_dir": "/data/vault",
+                "window_geometry": "AQI=",
+                "splitter_state": sidebar,
+                "last_view": "clients",
+                "backup_folder": "/media/usb",
+                "backup_reminder": True,
+            }
+        )
+    )
+    loaded = AppSettings.load(tmp_path)
+    assert loaded.version == SETTINGS_VERSION == 2
+    assert loaded.splitters == {"sidebar": sidebar}
+    assert (loaded.vault_dir, loaded.window_geometry, loaded.last_view) == (
+        "/data/vault",
+        "AQI=",
+        "clients",
+    )
+    assert (loaded.backup_folder, loaded.backup_reminder) == ("/media/usb", True)
+    loaded.save(tmp_path)
+    on_disk = json.loads(AppSettings.path(tmp_path).read_text())
+    assert on_disk["version"] == 2 and "splitter_state" not in on_disk
 
 
 def test_security_settings_live_in_the_vault(vault_dir: Path, clock: FakeClock) -> None:
