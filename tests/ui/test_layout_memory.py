@@ -1,7 +1,8 @@
 """ui.md: "Remember window size, splitter positions and the last open chart per vault (in
 the non-secret config: geometry only, never names)". Splitters moved by mouse come back
 after a lock and after a restart (a new MainWindow on the same config folder); damaged or
-foreign positions give the defaults; the note being written gets the most room."""
+foreign positions give the defaults; the note being written gets the most room; the
+settings file holds geometry and ids only; the last open chart is remembered per vault."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QSplitter, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, FakeClock
+from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.ids import ClientId
@@ -252,3 +254,39 @@ def test_saved_sizes_accepts_only_a_fitting_state() -> None:
     collapsed = AppSettings.decode_blob(foreign_state(Qt.Orientation.Horizontal, [0, 480]))
     assert saved_sizes(collapsed, target) == [0, 480]
     target.deleteLater()
+
+
+def test_the_settings_file_holds_geometry_and_ids_only(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    created = new_vault(vault_dir, clock)
+    h = start(qtbot, vault_dir, created, clock, config_dir)
+    vault_id = h.window.session.vault_id if h.window.session else ""
+    _chart, client_id, note_id = open_chart_with_note(h)
+    move_every_splitter(h)
+    quit_app(h)
+    data = assert_geometry_and_ids_only(AppSettings.path(config_dir), [CANARY_NAME, CANARY_TEXT])
+    assert data["places"] == [{"vault": vault_id, "client": str(client_id), "note": str(note_id)}]
+    assert set(data["splitters"]) == set(SPLITTER_NAMES)
+
+
+def test_the_last_open_chart_is_remembered_per_vault(
+    qtbot: QtBot, tmp_path: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    made = {first: new_vault(first, clock), second: new_vault(second, clock)}
+    b = start(qtbot, second, made[second], clock, config_dir)  # the other vault has a client too
+    other = clients(b).records.service.create_client(ClientFields(legal_name="Other Person"))
+    quit_app(b)
+
+    a = start(qtbot, first, made[first], clock, config_dir)
+    _chart, client_id, _note = open_chart_with_note(a)
+    assert client_id == other  # the same id in both vaults: only the vault tells them apart
+    quit_app(a)
+
+    b = start(qtbot, second, made[second], clock, config_dir)
+    assert clients(b).chart is None  # the first vault's chart is not opened here
+    quit_app(b)
+    a = start(qtbot, first, made[first], clock, config_dir)
+    chart = settled(a, clients(a).chart)
+    assert chart.client_id == client_id

@@ -1,7 +1,7 @@
 """The Clients page: the three-pane layout (client list | chart with its note list | the
-note). Remembers the open client and note as ids (never names) in the non-secret
-settings, so unlocking returns to the same place; and where the client list ends beside
-an open chart."""
+note). Remembers the open client and note as ids (never names) per vault in the
+non-secret settings, so unlocking (also after a restart) returns to the same place; and
+where the client list ends beside an open chart."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ class ClientsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.records = records
+        self.vault_id = session.vault_id
         self.setObjectName("Page_clients")
         self.setAccessibleName("Clients")
         layout = vbox(self, margins=2 * GRID)
@@ -76,7 +77,7 @@ class ClientsPage(QWidget):
             self.splitter_memory.active = True
         self.chart = chart
         self.list.select(client_id)
-        self.ctx.settings.last_ids = {"client": str(int(client_id))}
+        self.ctx.settings.set_place(self.vault_id, {"client": str(int(client_id))})
         return chart
 
     def _chart_view(self) -> ClientChartView:
@@ -112,14 +113,13 @@ class ClientsPage(QWidget):
 
     def _missing(self) -> None:
         self.close_chart()
-        self.ctx.settings.last_ids = {}
+        self.ctx.settings.set_place(self.vault_id, {})
 
     def _remember_note(self, note_id: int) -> None:
         if self.chart is not None:
-            self.ctx.settings.last_ids = {
-                "client": str(int(self.chart.client_id)),
-                "note": str(note_id),
-            }
+            self.ctx.settings.set_place(
+                self.vault_id, {"client": str(int(self.chart.client_id)), "note": str(note_id)}
+            )
 
     def open_note(self, client_id: ClientId, note_id: NoteId | None) -> None:
         chart = self.open_client(client_id)
@@ -151,8 +151,8 @@ class ClientsPage(QWidget):
             chart.notes.start_note("soap", session_id, from_last=True)
 
     def restore_place(self) -> None:
-        """After unlock: back to the client and note that were open (ids only)."""
-        ids = dict(self.ctx.settings.last_ids)
+        """After unlock: back to the client and note last open in this vault (ids only)."""
+        ids = self.ctx.settings.place(self.vault_id)
         if "client" not in ids or not ids["client"].isdigit():
             return
         client_id = ClientId(int(ids["client"]))
