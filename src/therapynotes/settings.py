@@ -1,10 +1,10 @@
 """Settings: non-secret bootstrap settings on disk, and security settings inside the vault.
 
 `AppSettings` lives in the platformdirs config folder as JSON and holds only what the app
-needs before unlock: window geometry, splitter state, the vault location and the last
-open view as ids (never names, never record text). `SecuritySettings` lives in the
-vault's `settings` table (key TEXT, value TEXT holding JSON), so nobody can weaken the
-idle lock by editing a file while the vault is locked.
+needs before unlock: window geometry, splitter positions, the vault location, the last
+open view and, per vault, the last open chart as ids (never names, never record text).
+`SecuritySettings` lives in the vault's `settings` table (key TEXT, value TEXT holding
+JSON), so nobody can weaken the idle lock by editing a file while the vault is locked.
 
 Must not import PySide6.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,18 @@ from therapynotes.paths import default_config_dir, ensure_private_dir
 from therapynotes.store.connection import Connection, transaction
 
 SETTINGS_FILE = "settings.json"
-SETTINGS_VERSION = 1
+# 2: splitter positions by name (`splitters`, was one `splitter_state`) and the last
+# open chart per vault (`places`, was one `last_ids`); version 1 files are carried over.
+SETTINGS_VERSION = 2
 
 VIEW_IDS = ("home", "clients", "search", "backups", "settings")
+# The splitters whose positions are remembered (ui/splitters.py); no other names are kept.
+SPLITTER_NAMES = ("sidebar", "clients", "notes", "plan")
+MAX_PLACES = 8  # vaults whose last open chart is remembered, most recent first
+PLACE_KEYS = ("vault", "client", "note")
+_VAULT_ID = re.compile(r"[0-9a-f]{0,64}")
+_RECORD_ID = re.compile(r"[0-9]{1,19}")
+_MAX_BLOB = 1024  # characters of base64: a splitter's state is a few dozen bytes
 
 
 def config_dir_from_env() -> Path:
@@ -42,10 +52,12 @@ class AppSettings:
     version: int = SETTINGS_VERSION
     vault_dir: str = ""
     window_geometry: str = ""
-    splitter_state: str = ""
+    # Splitter positions by name (SPLITTER_NAMES): QSplitter.saveState(), pane sizes.
+    splitters: dict[str, str] = field(default_factory=dict)
     last_view: str = "home"
-    # Ids only: e.g. {"client": "c_1a2b", "note": "n_3c4d"}. Never names.
-    last_ids: dict[str, str] = field(default_factory=dict)
+    # The open chart per vault, most recent first, ids only:
+    # [{"vault": "<vault id>", "client": "12", "note": "345"}]. Never names.
+    places: list[dict[str, str]] = field(default_factory=list)
     backup_folder: str = ""
     backup_reminder: bool = False
 
@@ -62,6 +74,8 @@ class AppSettings:
             return cls()
         if not isinstance(data, dict):
             return cls()
+        if data.get("version", 1) == 1:
+            data = _from_version_1(data)
         known = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
         defaults = asdict(cls())
@@ -69,11 +83,16 @@ class AppSettings:
             if key in known and isinstance(value, type(defaults[key])):
                 values[key] = value
         settings = cls(**values)
+        settings.version = SETTINGS_VERSION
         if settings.last_view not in VIEW_IDS:
             settings.last_view = "home"
-        settings.last_ids = {
-            str(k): str(v) for k, v in settings.last_ids.items() if isinstance(v, str)
+        settings.splitters = {
+            name: blob
+            for name, blob in settings.splitters.items()
+            if name in SPLITTER_NAMES and _is_blob(blob)
         }
+        places = [p for p in map(_place, settings.places) if p is not None]
+        settings.places = places[:MAX_PLACES]
         return settings
 
     def save(self, config_dir: Path | None = None) -> None:
@@ -95,6 +114,61 @@ class AppSettings:
 
     def vault_path(self, default: Path) -> Path:
         return Path(self.vault_dir) if self.vault_dir else default
+
+    def place(self, vault_id: str) -> dict[str, str]:
+        """The chart (and note) last open in this vault: {"client": ..., "note": ...}.
+
+        A place carried over from a version 1 file names no vault; the first vault
+        unlocked takes it (version 1 knew only one place)."""
+        for wanted in (vault_id, ""):
+            for place in self.places:
+                if place["vault"] == wanted:
+                    return {k: v for k, v in place.items() if k != "vault"}
+        return {}
+
+    def set_place(self, vault_id: str, ids: dict[str, str]) -> None:
+        """Remember the open chart for this vault (ids only); empty `ids` forgets it."""
+        others = [p for p in self.places if p["vault"] not in (vault_id, "")]
+        place = _place({**ids, "vault": vault_id}) if ids else None
+        self.places = ([place] if place is not None else []) + others[: MAX_PLACES - 1]
+
+
+def _is_blob(value: object) -> bool:
+    """Base64 of a few bytes, as geometry is (not a check that it fits: ui/splitters.py)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= _MAX_BLOB
+        and bool(AppSettings.decode_blob(value))
+    )
+
+
+def _place(value: object) -> dict[str, str] | None:
+    """A valid place (vault id, client id, optional note id) or None: ids, nothing else."""
+    if not isinstance(value, dict) or not set(value) <= set(PLACE_KEYS):
+        return None
+    vault, client, note = (value.get(key, "") for key in PLACE_KEYS)
+    if not (isinstance(vault, str) and _VAULT_ID.fullmatch(vault)):
+        return None
+    if not (isinstance(client, str) and _RECORD_ID.fullmatch(client)):
+        return None
+    place = {"vault": vault, "client": client}
+    if note != "":
+        if not (isinstance(note, str) and _RECORD_ID.fullmatch(note)):
+            return None
+        place["note"] = note
+    return place
+
+
+def _from_version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 kept one splitter (the sidebar's) and one place, for whichever vault."""
+    data = dict(data)
+    state = data.pop("splitter_state", "")
+    if isinstance(state, str) and state:
+        data["splitters"] = {"sidebar": state}
+    ids = data.pop("last_ids", {})
+    if isinstance(ids, dict) and ids:
+        data["places"] = [{**ids, "vault": ""}]
+    return data
 
 
 # --- security settings held inside the vault ----------------------------------------

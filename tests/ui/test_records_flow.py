@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import FakeClock
+from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_first_run_and_lock import _run_wizard
 from therapynotes import APP_NAME
@@ -203,6 +204,12 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     leaked = [t for t in live_texts() if CANARY_NAME in t or CANARY_TEXT in t]
     assert leaked == []
     assert "Zebulonqx" not in (h.ctx.settings.path(h.ctx.config_dir).read_text())
+    h.ctx.save_settings()  # what a quit now would leave on disk: geometry and ids
+    saved = assert_geometry_and_ids_only(
+        h.ctx.settings.path(h.ctx.config_dir), [CANARY_NAME, CANARY_TEXT, "they/them"]
+    )
+    vault_id = h.ctx.vault.status().vault_id
+    assert saved["places"] == [{"vault": vault_id, "client": str(client_id), "note": str(note_id)}]
 
     # Unlock returns to the same client and note.
     h.unlock_ok()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness
 from therapynotes import APP_NAME
 from therapynotes.settings import AppSettings
@@ -58,7 +59,10 @@ def test_quit_locks_and_remembers_geometry_and_view(unlocked: Harness) -> None:
     assert AppSettings.decode_blob(saved.window_geometry)
     assert w.windowTitle() == APP_NAME
     text = AppSettings.path(unlocked.ctx.config_dir).read_text()
-    assert "client" not in text.lower()
+    assert "client" not in text.lower()  # no chart was open
+    saved_file = assert_geometry_and_ids_only(AppSettings.path(unlocked.ctx.config_dir), [])
+    assert saved_file["places"] == []
+    assert AppSettings.decode_blob(saved_file["splitters"]["sidebar"])
 
 
 def test_every_control_has_an_accessible_name(unlocked: Harness) -> None:

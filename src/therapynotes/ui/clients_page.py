@@ -1,6 +1,7 @@
 """The Clients page: the three-pane layout (client list | chart with its note list | the
-note). Remembers the open client and note as ids (never names) in the non-secret
-settings, so unlocking returns to the same place."""
+note). Remembers the open client and note as ids (never names) per vault in the
+non-secret settings, so unlocking (also after a restart) returns to the same place; and
+where the client list ends beside an open chart."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from therapynotes.ui.client_list import ClientListView
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.splitters import RememberedSplitter
 from therapynotes.ui.widgets import GRID, vbox
 
 COMPACT_LIST = 28 * GRID
@@ -26,6 +28,7 @@ class ClientsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         self.records = records
+        self.vault_id = session.vault_id
         self.setObjectName("Page_clients")
         self.setAccessibleName("Clients")
         layout = vbox(self, margins=2 * GRID)
@@ -43,6 +46,11 @@ class ClientsPage(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([44 * GRID, 120 * GRID])
         self.splitter.setChildrenCollapsible(False)
+        # The position beside an open chart is remembered; the list alone keeps its width.
+        self.splitter_memory = RememberedSplitter(
+            self.splitter, "clients", ctx.settings, restore=False
+        )
+        self.splitter_memory.active = False
         layout.addWidget(self.splitter)
         del session
         # A member timer, not QTimer.singleShot(0, self, self.prepare): PySide keeps a
@@ -61,11 +69,15 @@ class ClientsPage(QWidget):
         chart.set_client(client_id)
         chart.load()
         self.stack.setCurrentWidget(chart)
+        if self.chart is None:  # the list alone becomes three panes
+            self.list.set_compact(True)
+            if not self.splitter_memory.restore():
+                width = max(self.width() - COMPACT_LIST, COMPACT_LIST)
+                self.splitter.setSizes([COMPACT_LIST, width])
+            self.splitter_memory.active = True
         self.chart = chart
-        self.list.set_compact(True)
-        self.splitter.setSizes([COMPACT_LIST, max(self.width() - COMPACT_LIST, COMPACT_LIST)])
         self.list.select(client_id)
-        self.ctx.settings.last_ids = {"client": str(int(client_id))}
+        self.ctx.settings.set_place(self.vault_id, {"client": str(int(client_id))})
         return chart
 
     def _chart_view(self) -> ClientChartView:
@@ -75,6 +87,9 @@ class ClientsPage(QWidget):
             view.missing.connect(self._missing)
             view.chart_changed.connect(self.list.refresh)
             view.note_opened.connect(self._remember_note)
+            # The chart's tabs come back with their splitters where they were left.
+            RememberedSplitter(view.notes.splitter, "notes", self.ctx.settings)
+            RememberedSplitter(view.plan.splitter, "plan", self.ctx.settings)
             self.stack.addWidget(view)
             window = self.window()
             if hasattr(window, "register_draft_saver"):
@@ -92,18 +107,19 @@ class ClientsPage(QWidget):
             self.chart.clear()
             self.stack.setCurrentWidget(self.placeholder)
             self.list.set_compact(False)
+            self.splitter_memory.remember()
+            self.splitter_memory.active = False
             self.chart = None
 
     def _missing(self) -> None:
         self.close_chart()
-        self.ctx.settings.last_ids = {}
+        self.ctx.settings.set_place(self.vault_id, {})
 
     def _remember_note(self, note_id: int) -> None:
         if self.chart is not None:
-            self.ctx.settings.last_ids = {
-                "client": str(int(self.chart.client_id)),
-                "note": str(note_id),
-            }
+            self.ctx.settings.set_place(
+                self.vault_id, {"client": str(int(self.chart.client_id)), "note": str(note_id)}
+            )
 
     def open_note(self, client_id: ClientId, note_id: NoteId | None) -> None:
         chart = self.open_client(client_id)
@@ -135,8 +151,8 @@ class ClientsPage(QWidget):
             chart.notes.start_note("soap", session_id, from_last=True)
 
     def restore_place(self) -> None:
-        """After unlock: back to the client and note that were open (ids only)."""
-        ids = dict(self.ctx.settings.last_ids)
+        """After unlock: back to the client and note last open in this vault (ids only)."""
+        ids = self.ctx.settings.place(self.vault_id)
         if "client" not in ids or not ids["client"].isdigit():
             return
         client_id = ClientId(int(ids["client"]))

@@ -5,8 +5,9 @@ Lock order (security.md): save drafts through registered `DraftSaver`s → close
 and popups → clear the clipboard if it holds our copy → wait for background work that
 may use the database and drop its answers → destroy every content page (they
 hold record data; created on unlock, deleteLater()'d here) → `session.lock(reason)`
-closes the database and wipes keys → show a fresh unlock view. The last view and ids
-(never names) are kept in the bootstrap settings, so unlocking returns to the same place.
+closes the database and wipes keys → show a fresh unlock view. The last view, the open
+chart's ids (never names) and the splitter positions are kept in the bootstrap settings,
+so unlocking returns to the same place.
 The window title is always the app's name.
 """
 
@@ -51,6 +52,7 @@ from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.records_access import clear_caches
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
+from therapynotes.ui.splitters import RememberedSplitter, remember_all
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
 
@@ -134,6 +136,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([SIDEBAR_WIDTH, 100 * GRID])
+        RememberedSplitter(self.splitter, "sidebar", self.ctx.settings)
         self.shell = self.splitter
         self.central.addWidget(self.shell)
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
@@ -213,9 +216,6 @@ class MainWindow(RecordNavigation, QMainWindow):
         geometry = AppSettings.decode_blob(settings.window_geometry)
         if not (geometry and self.restoreGeometry(geometry)):
             self.resize(140 * GRID, 90 * GRID)
-        state = AppSettings.decode_blob(settings.splitter_state)
-        if state:
-            self.splitter.restoreState(state)
 
     # --- locked side -----------------------------------------------------------------
 
@@ -325,6 +325,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.clipboard.clear_if_ours()
         self.idle.stop()
         finish_for_lock()  # work in flight may still be using the database
+        self._remember_layout()  # before the pages holding splitters go
         self._destroy_pages()
         self.session = None
         # Backs up first when something changed; the vault closes when that ends.
@@ -396,8 +397,13 @@ class MainWindow(RecordNavigation, QMainWindow):
     def save_window_state(self) -> None:
         settings = self.ctx.settings
         settings.window_geometry = AppSettings.encode_blob(bytes(self.saveGeometry().data()))
-        settings.splitter_state = AppSettings.encode_blob(bytes(self.splitter.saveState().data()))
+        self._remember_layout()
         self.ctx.save_settings()
+
+    def _remember_layout(self) -> None:
+        """Every remembered splitter's position into the settings (ui/splitters.py)."""
+        with contextlib.suppress(Exception):  # a layout must never stop a lock or a quit
+            remember_all(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_window_state()

@@ -35,6 +35,10 @@ from therapynotes.ui.records_access import (
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
 
+# The note list keeps about its narrowest useful width; the note being written gets the
+# rest, and all of any extra room (ui.md: it gets the most room).
+NOTE_LIST_WIDTH = 32 * GRID
+
 
 class NoteColumn(Enum):
     DATE = "Date"
@@ -144,7 +148,7 @@ class NotesTab(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([50 * GRID, 100 * GRID])
+        self.splitter.setSizes([NOTE_LIST_WIDTH, 100 * GRID])
         layout.addWidget(self.splitter)
 
     def show_chart(self, chart: Chart) -> None:

@@ -134,17 +134,17 @@ class PlanTab(QWidget):
         row.addWidget(self.new_button)
         row.addStretch(1)
         layout.addLayout(row)
-        splitter = QSplitter(self)
+        self.splitter = QSplitter(self)
         self.versions = QListWidget(self)
         self.versions.setAccessibleName("Plan versions")
         self.versions.currentRowChanged.connect(self._show)
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Treatment plan")
-        splitter.addWidget(self.versions)
-        splitter.addWidget(self.text)
-        splitter.setSizes([24 * GRID, 80 * GRID])
-        layout.addWidget(splitter)
+        self.splitter.addWidget(self.versions)
+        self.splitter.addWidget(self.text)
+        self.splitter.setSizes([24 * GRID, 80 * GRID])
+        layout.addWidget(self.splitter)
 
     def show_chart(self, chart: Chart) -> None:
         self.client_id = chart.client.id
