@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
-from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_list import ClientListView
@@ -120,14 +119,7 @@ class ClientsPage(QWidget):
     def _session_note(chart: ClientChartView, session_id: SessionId) -> None:
         if chart.chart is None:
             return
-        found = next(
-            (
-                n
-                for n in chart.chart.notes
-                if n.session_id == session_id and n.state is not NoteState.VOIDED
-            ),
-            None,
-        )
+        found = chart.chart.session_note(session_id)
         if found is not None:
             chart.show_notes(found.id)
         else:

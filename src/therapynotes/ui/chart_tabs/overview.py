@@ -229,6 +229,10 @@ HISTORY_WORDS = {
 }
 
 
+# Field names an edit's audit row lists (never values), in the therapist's words.
+FIELD_WORDS = {"resolved_date": "resolved", "primary": "made primary"}
+
+
 class HistoryColumn(Enum):
     WHEN = "When"
     WHAT = "What"
@@ -244,7 +248,12 @@ class HistoryModel(RowTableModel[AuditEntry]):
         if column is HistoryColumn.WHAT:
             return HISTORY_WORDS.get(row.kind, row.kind)
         kind = row.subject.split(":", 1)[0]
-        return str(row.detail.get("record", kind)).replace("_", " ").capitalize()
+        record = str(row.detail.get("record", kind)).replace("_", " ").capitalize()
+        fields = row.detail.get("fields")
+        if isinstance(fields, list) and fields:
+            words = (FIELD_WORDS.get(str(f), str(f).replace("_", " ")) for f in fields)
+            record += f" ({', '.join(words)})"
+        return record
 
 
 class HistoryTab(QWidget):

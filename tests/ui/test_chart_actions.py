@@ -1,0 +1,217 @@
+"""The chart's record actions as a therapist uses them, on real widgets over a real vault:
+a session row opens that client's note for the session (or offers to start one); Set
+attendance… changes the table, the record and the History tab."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.ui.conftest import Harness
+from tests.ui.test_records_flow import clients, settled
+from therapynotes.domain.enums import Attendance, Modality
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
+from therapynotes.domain.models import ClientFields
+from therapynotes.services.records import RecordsService
+from therapynotes.ui.chart_tabs.notes import NewNoteDialog
+from therapynotes.ui.chart_tabs.sessions import AttendanceDialog, SessionColumn
+from therapynotes.ui.client_view import ClientChartView
+from therapynotes.ui.clients_page import ClientsPage
+
+
+@dataclass
+class Practice:
+    page: ClientsPage
+    service: RecordsService
+    ada: ClientId
+    bo: ClientId
+    group: SessionId  # Ada and Bo, both with a note
+    single: SessionId  # Ada alone, no note yet (only a voided one and a private one)
+    ada_note: NoteId
+    bo_note: NoteId
+
+
+def _practice(h: Harness) -> Practice:
+    h.window.show_view("clients")
+    page = clients(h)
+    service = page.records.service
+    ada = service.create_client(ClientFields(legal_name="Ada Chart"))
+    bo = service.create_client(ClientFields(legal_name="Bo Chart"))
+    start = datetime.fromtimestamp(h.clock(), UTC) - timedelta(days=7)
+    group = service.log_session(
+        [ada, bo],
+        starts_at=start,
+        ends_at=start + timedelta(minutes=90),
+        service_code="90853",
+        modality=Modality.IN_PERSON,
+    )
+    single = service.log_session(
+        [ada],
+        starts_at=start + timedelta(days=3),
+        ends_at=start + timedelta(days=3, minutes=45),
+        service_code="90834",
+        modality=Modality.VIDEO,
+    )
+    bo_note = service.start_note(bo, "soap", session_id=group, sections={"subjective": "bo"})
+    ada_note = service.start_note(ada, "dap", session_id=group, sections={"data": "ada"})
+    wrong = service.start_note(ada, "freeform", session_id=single, sections={"text": "oops"})
+    service.sign_note(wrong)
+    service.void_note(wrong, "written in the wrong chart")
+    service.start_note(ada, "psychotherapy", session_id=single, sections={"process": "private"})
+    page.list.refresh()
+    return Practice(page, service, ada, bo, group, single, ada_note, bo_note)
+
+
+def _sessions_of(h: Harness, p: Practice, client: ClientId) -> ClientChartView:
+    chart = settled(h, p.page.open_client(client))
+    chart.tabs.setCurrentWidget(chart.sessions)
+    return chart
+
+
+def _row(chart: ClientChartView, session: SessionId) -> int:
+    row = chart.sessions.model.row_of(session)
+    assert row >= 0
+    return row
+
+
+def _cell(chart: ClientChartView, session: SessionId, column: SessionColumn) -> str:
+    model = chart.sessions.model
+    return str(model.index(_row(chart, session), list(SessionColumn).index(column)).data())
+
+
+def _error_box(parent: ClientChartView) -> QMessageBox | None:
+    boxes = [b for b in parent.findChildren(QMessageBox) if b.isVisible()]
+    return boxes[0] if boxes else None
+
+
+def _new_note_dialog() -> NewNoteDialog:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, NewNoteDialog)]
+    visible = [d for d in found if d.isVisible()]
+    assert len(visible) == 1
+    return visible[0]
+
+
+def test_double_click_on_a_session_opens_this_clients_note_for_it(unlocked: Harness) -> None:
+    p = _practice(unlocked)
+    chart = _sessions_of(unlocked, p, p.ada)
+    assert _cell(chart, p.group, SessionColumn.NOTE) == "Draft"
+    table = chart.sessions.table
+    rect = table.visualRect(chart.sessions.model.index(_row(chart, p.group), 0))
+    # a double-click as the platform delivers it: press-release, then the double click
+    unlocked.qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chart.tabs.currentWidget() is chart.sessions  # one click only chooses the row
+    unlocked.qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert chart.tabs.currentWidget() is chart.notes
+    unlocked.qtbot.waitUntil(lambda: chart.notes.editor.note is not None)
+    note = chart.notes.editor.note
+    assert note is not None and note.id == p.ada_note  # Ada's, not Bo's note for the group
+    assert note.client_id == p.ada and note.session_id == p.group
+
+
+def test_enter_on_a_session_without_a_note_offers_to_start_one(unlocked: Harness) -> None:
+    p = _practice(unlocked)
+    chart = _sessions_of(unlocked, p, p.ada)
+    # only a voided and a private note: the record has no note for this session
+    assert _cell(chart, p.single, SessionColumn.NOTE) == "No note"
+    table = chart.sessions.table
+    table.setFocus()
+    table.selectRow(_row(chart, p.single))
+    assert chart.sessions.open_button.text() == "Start note…"
+    unlocked.qtbot.keyClick(table, Qt.Key.Key_Return)
+    dialog = _new_note_dialog()
+    assert "has no note for this client yet" in dialog.intro.text()
+    assert dialog.session.currentData() == p.single
+    assert chart.tabs.currentWidget() is chart.sessions  # nothing moves until it is accepted
+    dialog.reject()
+    assert chart.tabs.currentWidget() is chart.sessions
+    assert chart.notes.editor.note is None
+    unlocked.qtbot.keyClick(table, Qt.Key.Key_Enter)
+    dialog = _new_note_dialog()
+    dialog.template.setCurrentIndex(dialog.template.findData("birp"))
+    dialog.accept()
+    assert chart.tabs.currentWidget() is chart.notes
+    note = chart.notes.editor.note
+    assert note is not None and note.session_id == p.single and note.client_id == p.ada
+    assert note.template == "birp"
+    settled(unlocked, chart)
+    chart.tabs.setCurrentWidget(chart.sessions)
+    assert _cell(chart, p.single, SessionColumn.NOTE) == "Draft"
+    assert chart.sessions.selected() is not None  # the refresh kept the row chosen
+    assert chart.sessions.open_button.text() == "Open note"
+
+
+def test_set_attendance_shows_at_once_and_lands_in_the_record_and_history(
+    unlocked: Harness,
+) -> None:
+    p = _practice(unlocked)
+    chart = _sessions_of(unlocked, p, p.bo)
+    tab = chart.sessions
+    assert not tab.attendance_button.isEnabled()  # nothing chosen yet
+    tab.table.selectRow(_row(chart, p.group))
+    assert tab.attendance_button.isEnabled() and tab.attendance_action.isEnabled()
+    tab.attendance_button.setFocus()
+    unlocked.qtbot.keyClick(tab.attendance_button, Qt.Key.Key_Space)  # keyboard only
+    dialog = tab.findChild(AttendanceDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Set attendance" and "Bo" not in dialog.session.text()
+    assert "Only this client's attendance changes" in dialog.session.text()
+    assert dialog.buttons[Attendance.ATTENDED].isChecked() and not dialog.ok.isEnabled()
+    dialog.buttons[Attendance.LATE_CANCEL].setChecked(True)
+    assert dialog.ok.isEnabled()
+    unlocked.qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter confirms the default
+    unlocked.qtbot.waitUntil(
+        lambda: _cell(chart, p.group, SessionColumn.ATTENDANCE) == "Late cancel"
+    )
+    entry = next(
+        e for e in p.service.open_chart(p.bo, record_view=False).sessions if e.id == p.group
+    )
+    assert {q.client_id: q.attendance for q in entry.participants} == {
+        p.ada: Attendance.ATTENDED,  # the other participant's attendance stays
+        p.bo: Attendance.LATE_CANCEL,
+    }
+    edits = [
+        e
+        for e in p.service.client_history(p.bo)
+        if e.kind == "record.edited" and e.subject == f"session:{p.group}"
+    ]
+    assert [e.detail for e in edits] == [
+        {"record": "session", "client": p.bo, "fields": ["attendance"]}
+    ]
+    settled(unlocked, chart)
+    assert tab.selected() is not None and tab.selected().id == p.group  # type: ignore[union-attr]
+    chart.tabs.setCurrentWidget(chart.history)
+    history = chart.history.model
+    unlocked.qtbot.waitUntil(
+        lambda: any(
+            history.index(r, 1).data() == "Changed"
+            and history.index(r, 2).data() == "Session (attendance)"
+            for r in range(history.rowCount())
+        )
+    )
+
+
+def test_set_attendance_from_the_context_menu(unlocked: Harness) -> None:
+    p = _practice(unlocked)
+    chart = _sessions_of(unlocked, p, p.ada)
+    tab = chart.sessions
+    table = tab.table
+    assert table.contextMenuPolicy() is Qt.ContextMenuPolicy.ActionsContextMenu
+    assert [a.text() for a in table.actions()] == ["Open note", "Set attendance…"]
+    table.selectRow(_row(chart, p.single))
+    assert [a.text() for a in table.actions()] == ["Start note…", "Set attendance…"]
+    tab.attendance_action.trigger()
+    dialog = tab.findChild(AttendanceDialog)
+    assert dialog is not None and "Only this client's" not in dialog.session.text()
+    dialog.buttons[Attendance.NO_SHOW].setChecked(True)
+    dialog.ok.click()
+    unlocked.qtbot.waitUntil(lambda: _cell(chart, p.single, SessionColumn.ATTENDANCE) == "No-show")
+    settled(unlocked, chart)
+    assert _cell(chart, p.single, SessionColumn.ATTENDANCE) == "No-show"  # after the refresh
+    dialog = tab.set_attendance()
+    assert dialog is not None
+    dialog.reject()  # cancel writes nothing
+    edits = [e for e in p.service.client_history(p.ada) if e.kind == "record.edited"]
+    assert len([e for e in edits if e.subject == f"session:{p.single}"]) == 1
