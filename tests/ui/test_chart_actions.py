@@ -1,21 +1,23 @@
 """The chart's record actions as a therapist uses them, on real widgets over a real vault:
 a session row opens that client's note for the session (or offers to start one); Set
-attendance… changes the table, the record and the History tab."""
+attendance… changes the table, the record and the History tab; Mark resolved… and Make
+primary on the Diagnoses tab."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.enums import Attendance, Modality
-from therapynotes.domain.ids import ClientId, NoteId, SessionId
+from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.records import RecordsService
+from therapynotes.ui.chart_tabs.diagnoses import ResolveDialog
 from therapynotes.ui.chart_tabs.notes import NewNoteDialog
 from therapynotes.ui.chart_tabs.sessions import AttendanceDialog, SessionColumn
 from therapynotes.ui.client_view import ClientChartView
@@ -215,3 +217,112 @@ def test_set_attendance_from_the_context_menu(unlocked: Harness) -> None:
     dialog.reject()  # cancel writes nothing
     edits = [e for e in p.service.client_history(p.ada) if e.kind == "record.edited"]
     assert len([e for e in edits if e.subject == f"session:{p.single}"]) == 1
+
+
+def _today(h: Harness) -> date:
+    return date.fromtimestamp(h.clock())  # noqa: DTZ012 - the app's local day
+
+
+def _dx_rows(chart: ClientChartView) -> list[tuple[str, ...]]:
+    model = chart.diagnoses.model
+    return [
+        tuple(str(model.index(r, c).data()) for c in range(model.columnCount()))
+        for r in range(model.rowCount())
+    ]
+
+
+def _diagnoses_of(h: Harness) -> tuple[Practice, ClientChartView, dict[str, DiagnosisId]]:
+    p = _practice(h)
+    onset = _today(h) - timedelta(days=60)
+    ids = {
+        code: p.service.add_diagnosis(
+            p.ada, code, primary=code == "F41.1", onset_date=onset.isoformat()
+        )
+        for code in ("F41.1", "F32.1", "F43.10")
+    }
+    chart = settled(h, p.page.open_client(p.ada))
+    chart.tabs.setCurrentWidget(chart.diagnoses)
+    return p, chart, ids
+
+
+def test_mark_resolved_with_a_date_shows_it_as_resolved_in_words(unlocked: Harness) -> None:
+    p, chart, ids = _diagnoses_of(unlocked)
+    tab = chart.diagnoses
+    assert [r[0] for r in _dx_rows(chart)] == ["F41.1", "F32.1", "F43.10"]
+    assert {r[4] for r in _dx_rows(chart)} == {"Current"}
+    assert not tab.resolve_button.isEnabled() and not tab.primary_button.isEnabled()
+    tab.table.selectRow(0)  # the primary one
+    assert tab.resolve_button.isEnabled() and not tab.primary_button.isEnabled()
+    tab.resolve_button.setFocus()
+    unlocked.qtbot.keyClick(tab.resolve_button, Qt.Key.Key_Space)
+    dialog = tab.findChild(ResolveDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.windowTitle() == "Mark diagnosis resolved"
+    assert "F41.1" in dialog.diagnosis.text() and "cannot be undone" in dialog.explain.text()
+    assert "stays marked primary" in dialog.explain.text()
+    today, onset = _today(unlocked), _today(unlocked) - timedelta(days=60)
+    assert dialog.resolved_date() == today.isoformat()  # default: today
+    assert dialog.date.maximumDate().toPython() == today
+    assert dialog.date.minimumDate().toPython() == onset  # not before onset
+    dialog.date.setDate(QDate(onset.year, onset.month, onset.day).addDays(-5))
+    assert dialog.resolved_date() == onset.isoformat()  # the field will not go earlier
+    resolved_on = today - timedelta(days=2)
+    dialog.date.setDate(QDate(resolved_on.year, resolved_on.month, resolved_on.day))
+    unlocked.qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    words = f"Resolved {resolved_on.day} {resolved_on:%b %Y}"
+    unlocked.qtbot.waitUntil(lambda: _dx_rows(chart)[-1][4] == words)
+    rows = _dx_rows(chart)
+    assert [r[0] for r in rows] == ["F32.1", "F43.10", "F41.1"]  # resolved ones last
+    model = chart.diagnoses.model
+    assert model.index(2, 1).data(Qt.ItemDataRole.FontRole).italic()
+    assert model.index(0, 1).data(Qt.ItemDataRole.FontRole) is None
+    stored = next(
+        d for d in p.service.open_chart(p.ada, record_view=False).diagnoses if d.id == ids["F41.1"]
+    )
+    assert stored.resolved_date == resolved_on.isoformat()
+    # the resolved row stays chosen; it can be neither resolved again nor made primary
+    assert tab.selected() is not None and tab.selected().id == ids["F41.1"]  # type: ignore[union-attr]
+    assert not tab.resolve_button.isEnabled() and not tab.resolve_action.isEnabled()
+    assert not tab.primary_button.isEnabled() and not tab.primary_action.isEnabled()
+    assert tab.resolve() is None
+    chart.tabs.setCurrentWidget(chart.history)
+    history = chart.history.model
+    unlocked.qtbot.waitUntil(
+        lambda: any(
+            history.index(r, 2).data() == "Diagnosis (resolved)" for r in range(history.rowCount())
+        )
+    )
+
+
+def test_make_primary_from_the_context_menu_moves_the_flag(unlocked: Harness) -> None:
+    p, chart, ids = _diagnoses_of(unlocked)
+    tab = chart.diagnoses
+    table = tab.table
+    assert table.contextMenuPolicy() is Qt.ContextMenuPolicy.ActionsContextMenu
+    assert [a.text() for a in table.actions()] == ["Mark resolved…", "Make primary"]
+    table.selectRow(2)
+    assert tab.selected() is not None and tab.selected().code == "F43.10"  # type: ignore[union-attr]
+    tab.primary_action.trigger()
+    unlocked.qtbot.waitUntil(lambda: _dx_rows(chart)[0][0] == "F43.10")
+    assert [(r[0], r[2]) for r in _dx_rows(chart)] == [
+        ("F43.10", "Primary"),
+        ("F41.1", ""),
+        ("F32.1", ""),
+    ]
+    assert not tab.primary_button.isEnabled()  # it is the primary one now
+    flags = {d.id: d.primary for d in p.service.open_chart(p.ada, record_view=False).diagnoses}
+    assert flags == {ids["F41.1"]: False, ids["F32.1"]: False, ids["F43.10"]: True}
+
+
+def test_a_refused_resolve_says_why_and_changes_nothing(unlocked: Harness) -> None:
+    p, chart, ids = _diagnoses_of(unlocked)
+    tab = chart.diagnoses
+    tab.table.selectRow(1)
+    dialog = tab.resolve()
+    assert dialog is not None
+    p.service.resolve_diagnosis(ids["F32.1"], _today(unlocked).isoformat())  # meanwhile
+    dialog.accept()
+    unlocked.qtbot.waitUntil(lambda: _error_box(chart) is not None)
+    box = _error_box(chart)
+    assert box is not None and "already marked resolved" in box.text()
+    box.accept()

@@ -16,8 +16,9 @@ from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.diagnoses import DiagnosesTab
 from therapynotes.ui.chart_tabs.notes import NotesTab
-from therapynotes.ui.chart_tabs.overview import DiagnosesTab, HistoryTab, OverviewTab
+from therapynotes.ui.chart_tabs.overview import HistoryTab, OverviewTab
 from therapynotes.ui.chart_tabs.plan import PlanTab
 from therapynotes.ui.chart_tabs.sessions import SessionsTab
 from therapynotes.ui.client_dialog import STATUS_WORDS
