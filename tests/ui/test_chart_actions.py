@@ -1,18 +1,19 @@
 """The chart's record actions as a therapist uses them, on real widgets over a real vault:
 a session row opens that client's note for the session (or offers to start one); Set
 attendance… changes the table, the record and the History tab; Mark resolved… and Make
-primary on the Diagnoses tab."""
+primary on the Diagnoses tab; a group session on Home asks whose chart to open."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from therapynotes import APP_NAME
 from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.domain.models import ClientFields
@@ -22,6 +23,7 @@ from therapynotes.ui.chart_tabs.notes import NewNoteDialog
 from therapynotes.ui.chart_tabs.sessions import AttendanceDialog, SessionColumn
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
+from therapynotes.ui.home_view import HomePage, ParticipantDialog
 
 
 @dataclass
@@ -326,3 +328,90 @@ def test_a_refused_resolve_says_why_and_changes_nothing(unlocked: Harness) -> No
     box = _error_box(chart)
     assert box is not None and "already marked resolved" in box.text()
     box.accept()
+
+
+def _today_row(home: HomePage, session: SessionId) -> QModelIndex:
+    row = next(i for i, r in enumerate(home.today_model.rows) if r[0].id == session)
+    return home.today_model.index(row, 1)
+
+
+def _choosers(home: HomePage) -> list[ParticipantDialog]:
+    return [d for d in home.findChildren(ParticipantDialog) if d.isVisible()]
+
+
+def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> None:
+    h = unlocked
+    service = clients(h).records.service
+    ada, bo, cy = (
+        service.create_client(ClientFields(legal_name=n, preferred_name=p))
+        for n, p in (("Ada Home", ""), ("Robert Home", "Bo"), ("Cy Home", ""))
+    )
+    now = datetime.fromtimestamp(h.clock(), UTC)
+    today = _today(h).isoformat()
+    group = service.log_session(
+        [ada, bo, cy],
+        starts_at=now - timedelta(hours=2),
+        ends_at=now - timedelta(minutes=30),
+        service_code="90853",
+        modality=Modality.IN_PERSON,
+        service_date=today,
+    )
+    alone = service.log_session(
+        [cy],
+        starts_at=now - timedelta(hours=4),
+        ends_at=now - timedelta(hours=3, minutes=15),
+        service_code="90834",
+        modality=Modality.VIDEO,
+        service_date=today,
+    )
+    h.window.show_view("home")
+    home = h.window.pages["home"]
+    assert isinstance(home, HomePage)
+    index = _today_row(home, group)
+    assert index.data() == "Ada Home, Bo, Cy Home"  # the names the app shows everywhere
+    home.today_table.clicked.emit(index)
+    home.today_table.activated.emit(index)  # the rest of a double-click: still one chooser
+    choosers = _choosers(home)
+    assert len(choosers) == 1
+    chooser = choosers[0]
+    assert chooser.windowTitle() == "Open a chart"
+    names = [chooser.people.item(r).text() for r in range(chooser.people.count())]
+    assert names == ["Ada Home", "Bo", "Cy Home"]
+    assert h.window.current_view() == "home"  # nothing opens before the choice
+    chooser.people.setCurrentRow(1)
+    h.qtbot.keyClick(chooser, Qt.Key.Key_Return)  # Enter opens the chosen chart
+    page = clients(h)
+    h.qtbot.waitUntil(
+        lambda: (
+            page.chart is not None
+            and page.chart.client_id == bo
+            and page.chart.notes.editor.note is not None
+        )
+    )
+    note = page.chart.notes.editor.note  # type: ignore[union-attr]
+    assert note is not None and note.client_id == bo and note.session_id == group
+    assert h.window.current_view() == "clients" and h.window.windowTitle() == APP_NAME
+
+    h.window.show_view("home")
+    home.today_table.clicked.emit(_today_row(home, group))
+    chooser = _choosers(home)[0]
+    chooser.reject()  # Cancel: nothing moves
+    assert h.window.current_view() == "home" and page.chart.client_id == bo  # type: ignore[union-attr]
+    home.today_table.clicked.emit(_today_row(home, group))
+    chooser = _choosers(home)[0]
+    where = chooser.people.visualItemRect(chooser.people.item(0)).center()
+    for click in (h.qtbot.mouseClick, h.qtbot.mouseDClick):  # a double-click on Ada
+        click(chooser.people.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    h.qtbot.waitUntil(lambda: page.chart is not None and page.chart.client_id == ada)
+
+    h.window.show_view("home")
+    home.today_table.clicked.emit(_today_row(home, alone))  # one client: straight there
+    assert _choosers(home) == []
+    h.qtbot.waitUntil(
+        lambda: (
+            page.chart is not None
+            and page.chart.client_id == cy
+            and page.chart.notes.editor.note is not None
+            and page.chart.notes.editor.note.session_id == alone
+        )
+    )
