@@ -415,3 +415,28 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
             and page.chart.notes.editor.note.session_id == alone
         )
     )
+
+
+def test_a_double_click_on_a_note_due_starts_one_draft_and_shows_no_error(
+    unlocked: Harness,
+) -> None:
+    p = _practice(unlocked)
+    p.service.discard_draft(p.ada_note)  # Ada's group session is due again, with no note
+    unlocked.window.show_view("home")
+    home = unlocked.window.pages["home"]
+    assert isinstance(home, HomePage)
+    row = next(i for i, r in enumerate(home.due_model.rows) if r[0].client_id == p.ada)
+    table = home.due_table
+    where = table.visualRect(home.due_model.index(row, 0)).center()
+    for click in (unlocked.qtbot.mouseClick, unlocked.qtbot.mouseDClick):
+        click(table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    page = p.page
+    unlocked.qtbot.waitUntil(
+        lambda: page.chart is not None and page.chart.notes.editor.note is not None
+    )
+    chart = settled(unlocked, page.chart)
+    unlocked.qtbot.wait(50)
+    assert [b.text() for b in chart.window().findChildren(QMessageBox) if b.isVisible()] == []
+    notes = p.service.open_chart(p.ada, record_view=False).notes
+    assert [n.session_id for n in notes if n.session_id == p.group] == [p.group]
+    assert chart.notes.editor.note is not None and chart.notes.editor.note.session_id == p.group

@@ -120,6 +120,16 @@ class ClientsPage(QWidget):
         if chart.chart is None:
             return
         found = chart.chart.session_note(session_id)
+        editing = chart.notes.editor.note
+        if (
+            found is None
+            and editing is not None
+            and (editing.client_id, editing.session_id) == (chart.client_id, session_id)
+            and not editing.is_psychotherapy
+        ):
+            # Started a moment ago by the first click of a double-click (the chart's
+            # refresh with it is still on its way): open it, never start a second one.
+            found = editing
         if found is not None:
             chart.show_notes(found.id)
         else:
