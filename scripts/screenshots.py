@@ -3,9 +3,9 @@
 Starts the app the way `therapynotes run` does, in a throwaway vault and config folder,
 walks the first-run wizard like a user, shoots the empty main window, the Backups page,
 fills the vault with a small demo practice (services/demo.py), then shoots the record
-screens (client list, every chart tab, the note editor with a draft and a signed note,
-search with results, the record dialogs), settings, the lock screen, and a second first
-run that restores the backup made, saving a PNG of each. Meant for Xvfb with
+screens (client list, every chart tab, a diagnosis marked resolved, the note editor with
+a draft and a signed note, search with results, the record dialogs), settings, the lock
+screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots.
 """
@@ -29,6 +29,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.services import demo
 from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
@@ -144,6 +145,35 @@ def fill_demo(window: MainWindow) -> None:
     settle()
 
 
+def session_actions(chart: ClientChartView, prefix: str) -> None:
+    """The newest session chosen (its actions enabled) and the Set attendance dialog."""
+    tab = chart.sessions
+    if tab.model.rowCount():
+        tab.table.selectRow(0)
+        dialog = tab.set_attendance()
+        if dialog is not None:
+            shoot_dialog(dialog, f"{prefix}dialog-set-attendance")
+
+
+def resolve_a_diagnosis(chart: ClientChartView, prefix: str) -> None:
+    """The last diagnosis (a secondary one when there are two) marked resolved through
+    its dialog, so the tab shows a resolved diagnosis and History its row."""
+    tab = chart.diagnoses
+    if not tab.model.rowCount():
+        return
+    tab.table.selectRow(tab.model.rowCount() - 1)
+    dialog = tab.resolve()
+    if dialog is None:
+        return
+    shoot_dialog(dialog, f"{prefix}dialog-resolve-diagnosis")
+    dialog = tab.resolve()
+    if dialog is not None:
+        dialog.accept()
+        wait_until(
+            lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0
+        )
+
+
 def record_shots(window: MainWindow, prefix: str) -> None:
     window.show_view("home")
     home = window.pages["home"]
@@ -166,6 +196,10 @@ def record_shots(window: MainWindow, prefix: str) -> None:
             continue
         chart.tabs.setCurrentIndex(index)
         wait_until(lambda: window.busy.isHidden())
+        if name == "sessions":
+            session_actions(chart, prefix)
+        elif name == "diagnoses":
+            resolve_a_diagnosis(chart, prefix)
         shoot(window, f"{prefix}chart-{name}")
     chart.tabs.setCurrentIndex(3)
     plan_dialog = chart.plan.new_version()

@@ -18,6 +18,10 @@ class SessionNotFound(RecordNotFound):
     """That session does not exist."""
 
 
+class DiagnosisNotFound(RecordNotFound):
+    """That diagnosis does not exist (it may have been removed). Refresh and try again."""
+
+
 class NoteNotFound(RecordNotFound):
     """That note does not exist."""
 
@@ -45,6 +49,29 @@ class DuplicateNote(TherapyNotesError):
 
 class NotAParticipant(TherapyNotesError):
     """That client did not take part in this session, so the note cannot be filed there."""
+
+
+class NotInSession(TherapyNotesError):
+    """That client is not listed in this session, so their attendance cannot be set there.
+    Refresh the chart and try again."""
+
+
+class DiagnosisResolved(TherapyNotesError):
+    """This diagnosis is already marked resolved. If it has come back, add it again as a
+    new diagnosis."""
+
+
+class ResolvedNotPrimary(TherapyNotesError):
+    """A resolved diagnosis cannot be the primary one. Choose a current diagnosis."""
+
+
+class ResolvedBeforeOnset(InputError):
+    """The resolved date is before the diagnosis's onset date. Choose the onset date or a
+    later day."""
+
+
+class DateInFuture(InputError):
+    """That date is in the future. Choose today or an earlier day."""
 
 
 class UnknownTemplate(InputError):

@@ -240,3 +240,17 @@ class Chart:
     sessions: tuple[ServiceEntry, ...]
     notes: tuple[Note, ...]
     attachments: tuple[AttachmentMeta, ...] = field(default=())
+
+    def session_note(self, session_id: SessionId) -> Note | None:
+        """The client's record note for a session: never a voided note (a new one may
+        replace it) nor a psychotherapy note (kept apart from the record)."""
+        return next(
+            (
+                n
+                for n in self.notes
+                if n.session_id == session_id
+                and n.state is not NoteState.VOIDED
+                and not n.is_psychotherapy
+            ),
+            None,
+        )

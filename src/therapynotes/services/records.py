@@ -1,7 +1,8 @@
 """RecordsService: the use cases of the clinical record, called by the CLI and the UI.
 
 Each write runs in one transaction together with its audit row. Chart views are audited
-when a chart is opened through `open_chart`. Note life-cycle cases live in note_cases.py.
+when a chart is opened through `open_chart`. Note life-cycle cases live in note_cases.py,
+diagnoses in records_diagnoses.py.
 
 Must not import PySide6.
 """
@@ -13,10 +14,10 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
-from therapynotes.domain import icd10, rules
+from therapynotes.domain import rules
 from therapynotes.domain.codes import is_cpt_code
 from therapynotes.domain.enums import Attendance, ClientStatus, Modality, NoteKind
-from therapynotes.domain.ids import AttachmentId, ClientId, DiagnosisId, NoteId, PlanId, SessionId
+from therapynotes.domain.ids import AttachmentId, ClientId, NoteId, PlanId, SessionId
 from therapynotes.domain.models import (
     Chart,
     Client,
@@ -34,10 +35,12 @@ from therapynotes.records_errors import (
     AttachmentTooLarge,
     ClientNotFound,
     InvalidRecord,
-    UnknownDiagnosisCode,
+    NotInSession,
+    SessionNotFound,
     UnknownServiceCode,
 )
 from therapynotes.services.note_cases import NoteCases
+from therapynotes.services.records_diagnoses import DiagnosisCases
 from therapynotes.store import (
     attachments,
     audit,
@@ -59,7 +62,7 @@ def _check_client(fields: ClientFields) -> None:
         raise InvalidRecord
 
 
-class RecordsService(NoteCases):
+class RecordsService(NoteCases, DiagnosisCases):
     # --- clients -------------------------------------------------------------
 
     def create_client(self, fields: ClientFields) -> ClientId:
@@ -131,40 +134,6 @@ class RecordsService(NoteCases):
             attachments=tuple(attachments.for_client(conn, client_id)),
         )
 
-    # --- diagnoses -----------------------------------------------------------
-
-    @staticmethod
-    def find_diagnosis(query: str, *, limit: int = 20) -> list[icd10.IcdCode]:
-        """ICD-10-CM codes by code or by (DSM-5-TR) name."""
-        return icd10.find(query, limit=limit)
-
-    def add_diagnosis(
-        self,
-        client_id: ClientId,
-        code: str,
-        *,
-        primary: bool = False,
-        onset_date: str | None = None,
-    ) -> DiagnosisId:
-        found = icd10.lookup(code)
-        if found is None:
-            raise UnknownDiagnosisCode
-        with self.write() as conn:
-            self.require_client(conn, client_id)
-            dx_id = diagnoses.insert(
-                conn,
-                client_id=client_id,
-                code=found.code,
-                description=found.description,
-                primary=primary,
-                onset_date=onset_date,
-                now=self.now(),
-            )
-            self.audit(
-                conn, AuditKind.RECORD_CREATED, f"client:{client_id}", record="diagnosis", id=dx_id
-            )
-        return dx_id
-
     # --- sessions ------------------------------------------------------------
 
     def log_session(
@@ -215,10 +184,21 @@ class RecordsService(NoteCases):
     def set_attendance(
         self, session_id: SessionId, client_id: ClientId, attendance: Attendance
     ) -> None:
+        """One participant's attendance (attended / no-show / late cancel / cancelled).
+        Notes filed under the session stay as they are: a no-show is documented too."""
         with self.write() as conn:
+            if sessions.get(conn, session_id) is None:
+                raise SessionNotFound
             if not sessions.set_attendance(conn, session_id, client_id, attendance):
-                raise InvalidRecord
-            self.audit(conn, AuditKind.RECORD_EDITED, f"session:{session_id}", record="session")
+                raise NotInSession
+            self.audit(
+                conn,
+                AuditKind.RECORD_EDITED,
+                f"session:{session_id}",
+                record="session",
+                client=client_id,
+                fields=["attendance"],
+            )
 
     # --- treatment plans -----------------------------------------------------
 

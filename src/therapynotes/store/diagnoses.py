@@ -37,10 +37,30 @@ def resolve(conn: Connection, diagnosis_id: DiagnosisId, resolved_date: str) -> 
     return bool(cur.rowcount)
 
 
+def make_primary(conn: Connection, diagnosis_id: DiagnosisId) -> bool:
+    """The client's one primary diagnosis becomes this one (the others lose the flag)."""
+    conn.execute(
+        "UPDATE diagnoses SET is_primary = (id = ?)"
+        " WHERE client_id = (SELECT client_id FROM diagnoses WHERE id = ?)",
+        (diagnosis_id, diagnosis_id),
+    )
+    row = conn.execute("SELECT is_primary FROM diagnoses WHERE id = ?", (diagnosis_id,)).fetchone()
+    return row is not None and bool(row[0])
+
+
 def _from_row(r: Any) -> Diagnosis:
     return Diagnosis(
         DiagnosisId(int(r[0])), ClientId(int(r[1])), r[2], r[3], bool(r[4]), r[5], r[6]
     )
+
+
+def get(conn: Connection, diagnosis_id: DiagnosisId) -> Diagnosis | None:
+    row = conn.execute(
+        "SELECT id, client_id, code, description, is_primary, onset_date, resolved_date"
+        " FROM diagnoses WHERE id = ?",
+        (diagnosis_id,),
+    ).fetchone()
+    return _from_row(row) if row is not None else None
 
 
 def for_client(conn: Connection, client_id: ClientId) -> list[Diagnosis]:

@@ -10,14 +10,15 @@ from collections.abc import Callable
 from types import ModuleType
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
 
-from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.diagnoses import DiagnosesTab
 from therapynotes.ui.chart_tabs.notes import NotesTab
-from therapynotes.ui.chart_tabs.overview import DiagnosesTab, HistoryTab, OverviewTab
+from therapynotes.ui.chart_tabs.overview import HistoryTab, OverviewTab
 from therapynotes.ui.chart_tabs.plan import PlanTab
 from therapynotes.ui.chart_tabs.sessions import SessionsTab
 from therapynotes.ui.client_dialog import STATUS_WORDS
@@ -27,6 +28,7 @@ from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
 
 NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
+NO_NOTE_YET = "This session has no note for this client yet. Start one for it?"
 
 
 class ClientChartView(QWidget):
@@ -98,9 +100,16 @@ class ClientChartView(QWidget):
             self.tabs.addTab(tab, title)
             if hasattr(tab, "changed"):
                 tab.changed.connect(self.refresh)
-        self.notes.note_opened.connect(self.note_opened)
-        self.tabs.currentChanged.connect(self._tab_shown)
+        self._connect_tabs()
         layout.addWidget(self.tabs, 1)
+
+    def _connect_tabs(self) -> None:
+        self.notes.note_opened.connect(self.note_opened)
+        self.sessions.note_requested.connect(lambda note_id: self.show_notes(NoteId(note_id)))
+        self.sessions.start_requested.connect(
+            lambda session_id: self.offer_session_note(SessionId(session_id))
+        )
+        self.tabs.currentChanged.connect(self._tab_shown)
 
     def set_client(self, client_id: ClientId) -> None:
         """Reuse this view for another client (building a chart's widgets costs more
@@ -212,6 +221,14 @@ class ClientChartView(QWidget):
         self.tabs.setCurrentWidget(self.notes)
         if note_id is not None:
             self.when_loaded(lambda: self.notes.open_note(note_id))
+
+    def offer_session_note(self, session_id: SessionId) -> QDialog | None:
+        """A session without a note for this client: offer to start one for it (the New
+        note dialog with that session chosen); starting it shows it in the Notes tab."""
+        dialog = self.notes.new_note(session_id=session_id, intro=NO_NOTE_YET)
+        if dialog is not None:
+            dialog.accepted.connect(lambda: self.tabs.setCurrentWidget(self.notes))
+        return dialog
 
     def _chart_pdf(self) -> ModuleType | None:
         try:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
-from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_list import ClientListView
@@ -136,14 +135,17 @@ class ClientsPage(QWidget):
     def _session_note(chart: ClientChartView, session_id: SessionId) -> None:
         if chart.chart is None:
             return
-        found = next(
-            (
-                n
-                for n in chart.chart.notes
-                if n.session_id == session_id and n.state is not NoteState.VOIDED
-            ),
-            None,
-        )
+        found = chart.chart.session_note(session_id)
+        editing = chart.notes.editor.note
+        if (
+            found is None
+            and editing is not None
+            and (editing.client_id, editing.session_id) == (chart.client_id, session_id)
+            and not editing.is_psychotherapy
+        ):
+            # Started a moment ago by the first click of a double-click (the chart's
+            # refresh with it is still on its way): open it, never start a second one.
+            found = editing
         if found is not None:
             chart.show_notes(found.id)
         else:

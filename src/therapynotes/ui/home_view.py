@@ -1,21 +1,24 @@
-"""Home: what needs doing. Notes due (click → that session's note), today's sessions and
-backup health. Every count comes from the service."""
+"""Home: what needs doing. Notes due (click → that session's note), today's sessions (a
+couple, family or group session asks whose chart to open) and backup health. Every count
+comes from the service."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 
-from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QWidget
 
+from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import DueSession, ServiceEntry
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, heading, vbox
+from therapynotes.ui.widgets import GRID, body, heading, ok_cancel, vbox
 
 VISIBLE_ROWS = 8
 
@@ -47,20 +50,64 @@ class TodayColumn(Enum):
     NOTE = "Note"
 
 
-class TodayModel(RowTableModel[tuple[ServiceEntry, str, bool]]):
-    """Rows are (session, client names, whether a note is still due)."""
+TodayRow = tuple[ServiceEntry, tuple[str, ...], bool]
+
+
+class TodayModel(RowTableModel[TodayRow]):
+    """Rows are (session, each participant's name in the session's order, whether a note
+    is still due)."""
 
     columns = TodayColumn
 
-    def display(self, row: tuple[ServiceEntry, str, bool], column: TodayColumn) -> str:
+    def display(self, row: TodayRow, column: TodayColumn) -> str:
         entry, names, due = row
         if column is TodayColumn.TIME:
             return f"{local_clock(entry.starts_at)}–{local_clock(entry.ends_at)}"
         if column is TodayColumn.CLIENTS:
-            return names
+            return ", ".join(names)
         if column is TodayColumn.SERVICE:
             return entry.service_code
         return "Note due" if due else ""
+
+
+class ParticipantDialog(QDialog):
+    """Whose chart to open for a couple, family or group session: the participants by
+    the names the client list shows. The window title names no one."""
+
+    def __init__(self, entry: ServiceEntry, names: Sequence[str], parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Open a chart")
+        self.setMinimumWidth(48 * GRID)
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        when = f"{local_clock(entry.starts_at)}–{local_clock(entry.ends_at)}"
+        self.question = body(
+            f"{len(entry.participants)} clients took part in the session at {when}. "
+            "Whose chart do you want to open?",
+            parent=self,
+        )
+        layout.addWidget(self.question)
+        self.people = QListWidget(self)
+        self.people.setAccessibleName("Clients in this session")
+        for person, name in zip(entry.participants, names, strict=True):
+            item = QListWidgetItem(name or "Client")
+            item.setData(Qt.ItemDataRole.UserRole, int(person.client_id))
+            self.people.addItem(item)
+        self.people.setCurrentRow(0)
+        # A double-click opens; Enter reaches the default button (an `activated` link
+        # as well would accept twice).
+        self.people.itemDoubleClicked.connect(lambda _item: self.accept())
+        layout.addWidget(self.people)
+        box, self.ok = ok_cancel(self, "Open chart")
+        self.ok.setAccessibleName("Open chart")
+        self.ok.setDefault(True)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.people.setFocus()
+
+    def chosen(self) -> ClientId | None:
+        item = self.people.currentItem()
+        return ClientId(int(item.data(Qt.ItemDataRole.UserRole))) if item is not None else None
 
 
 class HomePage(QWidget):
@@ -71,6 +118,7 @@ class HomePage(QWidget):
         super().__init__()
         del session
         self.records = records
+        self._chooser: ParticipantDialog | None = None
         self.setObjectName("Page_home")
         self.setAccessibleName("Home")
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -111,7 +159,7 @@ class HomePage(QWidget):
             [
                 (
                     entry,
-                    ", ".join(names.get(p.client_id, "") for p in entry.participants),
+                    tuple(names.get(p.client_id, "") for p in entry.participants),
                     any((entry.id, p.client_id) in due_keys for p in entry.participants),
                 )
                 for entry in today
@@ -145,12 +193,35 @@ class HomePage(QWidget):
         if row is not None:
             self.due_chosen.emit(int(row[0].client_id), int(row[0].session_id))
 
-    def _chosen_today(self, index: QModelIndex) -> None:
+    def _chosen_today(self, index: QModelIndex) -> ParticipantDialog | None:
+        """One client: open their chart at the session's note. Several (couple, family,
+        group): ask whose chart first."""
         row = self.today_model.row_at(index)
-        if row is not None and row[0].participants:
-            entry = row[0]
+        if row is None or not row[0].participants:
+            return None
+        entry, names, _due = row
+        if len(entry.participants) == 1:
             self.due_chosen.emit(int(entry.participants[0].client_id), int(entry.id))
+            return None
+        if self._chooser is not None:
+            if self._chooser.isVisible():  # a double-click's second click
+                return self._chooser
+            self._chooser.deleteLater()
+        dialog = ParticipantDialog(entry, names, self)
+        session_id = int(entry.id)
+        dialog.accepted.connect(lambda: self._participant_chosen(dialog, session_id))
+        self._chooser = dialog
+        dialog.open()
+        return dialog
+
+    def _participant_chosen(self, dialog: ParticipantDialog, session_id: int) -> None:
+        client_id = dialog.chosen()
+        if client_id is not None:
+            self.due_chosen.emit(int(client_id), session_id)
 
     def clear(self) -> None:
         self.due_model.clear()
         self.today_model.clear()
+        if self._chooser is not None:
+            self._chooser.reject()
+            self._chooser.people.clear()

@@ -33,7 +33,7 @@ from therapynotes.ui.records_access import (
     note_state_label,
 )
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, body, hbox, plain_buttons, vbox
 
 # The note list keeps about its narrowest useful width; the note being written gets the
 # rest, and all of any extra room (ui.md: it gets the most room).
@@ -61,11 +61,25 @@ class NoteListModel(RowTableModel[Note]):
 
 
 class NewNoteDialog(QDialog):
-    def __init__(self, chart: Chart, parent: QWidget | None = None) -> None:
+    """A template and the session the note documents (the newest session unless one is
+    given); `intro` says why the dialog came up (a session without a note)."""
+
+    def __init__(
+        self,
+        chart: Chart,
+        parent: QWidget | None = None,
+        *,
+        session_id: SessionId | None = None,
+        intro: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New note")
         self.setMinimumWidth(56 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        if intro:
+            self.intro = body(intro, parent=self)
+            self.intro.setAccessibleName(intro)
+            layout.addWidget(self.intro)
         form = QFormLayout()
         form.setHorizontalSpacing(2 * GRID)
         self.template = QComboBox(self)
@@ -81,7 +95,8 @@ class NewNoteDialog(QDialog):
             text += f", {ATTENDANCE_WORDS[mine.attendance].lower()}"
             self.session.addItem(text, int(entry.id))
         if chart.sessions:
-            self.session.setCurrentIndex(1)
+            given = self.session.findData(int(session_id)) if session_id is not None else -1
+            self.session.setCurrentIndex(given if given > 0 else 1)
         self.from_last = QCheckBox("Start from last note (copies its sections)", self)
         self.from_last.setAccessibleName("Start from last note")
         form.addRow("Template", self.template)
@@ -202,10 +217,12 @@ class NotesTab(QWidget):
             table.selectRow(row)
         self.note_opened.emit(int(note_id))
 
-    def new_note(self) -> NewNoteDialog | None:
+    def new_note(
+        self, *, session_id: SessionId | None = None, intro: str = ""
+    ) -> NewNoteDialog | None:
         if self.chart is None:
             return None
-        dialog = NewNoteDialog(self.chart, self)
+        dialog = NewNoteDialog(self.chart, self, session_id=session_id, intro=intro)
         dialog.accepted.connect(lambda: self._start(dialog))
         dialog.open()
         return dialog

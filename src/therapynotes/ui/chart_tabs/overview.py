@@ -1,29 +1,19 @@
-"""Overview & demographics (edit through the client dialog), diagnoses (add by ICD-10-CM
-name or code) and the chart's history (audit rows, no text)."""
+"""Overview & demographics (edit through the client dialog) and the chart's history
+(audit rows, no text). The Diagnoses tab is in diagnoses.py."""
 
 from __future__ import annotations
 
 from enum import Enum
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QWidget,
-)
+from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 
-from therapynotes.domain.models import Chart, Diagnosis
+from therapynotes.domain.models import Chart
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
-from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
+from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
+from therapynotes.ui.widgets import GRID, hbox, vbox
 
 
 class OverviewTab(QWidget):
@@ -105,118 +95,6 @@ class OverviewTab(QWidget):
         return dialog
 
 
-class DiagnosisColumn(Enum):
-    CODE = "Code"
-    DESCRIPTION = "Diagnosis"
-    PRIMARY = "Primary"
-    ONSET = "Onset"
-
-
-class DiagnosisModel(RowTableModel[Diagnosis]):
-    columns = DiagnosisColumn
-
-    def display(self, row: Diagnosis, column: DiagnosisColumn) -> str:
-        if column is DiagnosisColumn.CODE:
-            return row.code
-        if column is DiagnosisColumn.DESCRIPTION:
-            return row.description
-        if column is DiagnosisColumn.PRIMARY:
-            return "Primary" if row.primary else ""
-        return day(row.onset_date)
-
-
-class DiagnosisDialog(QDialog):
-    """Find an ICD-10-CM code by name or code (DSM-5-TR names work too)."""
-
-    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.records = records
-        self.setWindowTitle("Add diagnosis")
-        self.setMinimumSize(64 * GRID, 48 * GRID)
-        layout = vbox(self, margins=3 * GRID, spacing=GRID)
-        self.query = QLineEdit(self)
-        self.query.setAccessibleName("Find a diagnosis")
-        self.query.setPlaceholderText("Name or ICD-10-CM code, for example F41.1 or anxiety")
-        self.query.textChanged.connect(self._find)
-        self.results = QListWidget(self)
-        self.results.setAccessibleName("Diagnoses found")
-        self.results.itemDoubleClicked.connect(lambda _item: self.accept())
-        layout.addWidget(self.query)
-        layout.addWidget(self.results, 1)
-        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        add = box.addButton("Add diagnosis", QDialogButtonBox.ButtonRole.AcceptRole)
-        add.setAccessibleName("Add diagnosis")
-        plain_buttons(box)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        layout.addWidget(box)
-
-    def _find(self, text: str) -> None:
-        self.results.clear()
-        if len(text.strip()) < 2:
-            return
-        for found in self.records.service.find_diagnosis(text.strip(), limit=30):
-            item = QListWidgetItem(f"{found.code}  {found.description}")
-            item.setData(256, found.code)
-            self.results.addItem(item)
-        if self.results.count():
-            self.results.setCurrentRow(0)
-
-    def code(self) -> str:
-        item = self.results.currentItem()
-        return str(item.data(256)) if item is not None else ""
-
-
-class DiagnosesTab(QWidget):
-    changed = Signal()
-
-    def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.records = records
-        self.chart: Chart | None = None
-        self.model = DiagnosisModel(self)
-        layout = vbox(self, margins=2 * GRID, spacing=GRID)
-        row = hbox()
-        self.add_button = QPushButton("Add diagnosis…", self)
-        self.add_button.setAccessibleName("Add diagnosis")
-        self.add_button.clicked.connect(self.add)
-        row.addWidget(self.add_button)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.table = table_view(self.model, "Diagnoses", self, stretch=1)
-        layout.addWidget(
-            TableOrEmpty(self.table, "No diagnoses yet. Add one by name or ICD-10-CM code.", self),
-            1,
-        )
-
-    def show_chart(self, chart: Chart) -> None:
-        self.chart = chart
-        self.model.set_rows(list(chart.diagnoses))
-        fit_columns(self.table)
-
-    def add(self) -> DiagnosisDialog | None:
-        if self.chart is None:
-            return None
-        client_id = self.chart.client.id
-        dialog = DiagnosisDialog(self.records, self)
-
-        def save() -> None:
-            code = dialog.code()
-            if code:
-                primary = not self.model.rows
-                attempt(
-                    self,
-                    lambda: self.records.call(
-                        lambda s: s.add_diagnosis(client_id, code, primary=primary)
-                    ),
-                )
-                self.changed.emit()
-
-        dialog.accepted.connect(save)
-        dialog.open()
-        return dialog
-
-
 HISTORY_WORDS = {
     "chart.viewed": "Chart opened",
     "record.created": "Added",
@@ -227,6 +105,10 @@ HISTORY_WORDS = {
     "export": "Exported",
     "print": "Printed",
 }
+
+
+# Field names an edit's audit row lists (never values), in the therapist's words.
+FIELD_WORDS = {"resolved_date": "resolved", "primary": "made primary"}
 
 
 class HistoryColumn(Enum):
@@ -244,7 +126,12 @@ class HistoryModel(RowTableModel[AuditEntry]):
         if column is HistoryColumn.WHAT:
             return HISTORY_WORDS.get(row.kind, row.kind)
         kind = row.subject.split(":", 1)[0]
-        return str(row.detail.get("record", kind)).replace("_", " ").capitalize()
+        record = str(row.detail.get("record", kind)).replace("_", " ").capitalize()
+        fields = row.detail.get("fields")
+        if isinstance(fields, list) and fields:
+            words = (FIELD_WORDS.get(str(f), str(f).replace("_", " ")) for f in fields)
+            record += f" ({', '.join(words)})"
+        return record
 
 
 class HistoryTab(QWidget):

@@ -1,13 +1,19 @@
-"""The session log of a chart and the "Log session" dialog (date, start/end, CPT service
-code, modality, attendance; couple, family and group sessions with several clients)."""
+"""The session log of a chart: each session opens its note (or offers to start one), "Set
+attendance…" changes this client's attendance, and the "Log session" dialog (date,
+start/end, CPT service code, modality, attendance; couple, family and group sessions
+with several clients)."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -17,19 +23,22 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QRadioButton,
     QTimeEdit,
     QWidget,
 )
 
 from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES
-from therapynotes.domain.enums import Attendance, Modality
-from therapynotes.domain.ids import ClientId
-from therapynotes.domain.models import Chart, ClientSummary, ServiceEntry
+from therapynotes.domain.enums import Attendance, Modality, NoteState
+from therapynotes.domain.ids import ClientId, SessionId
+from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
 from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, hbox, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, body, hbox, ok_cancel, plain_buttons, vbox
 
 MODALITY_WORDS = {Modality.IN_PERSON: "In person", Modality.VIDEO: "Video", Modality.PHONE: "Phone"}
+OPEN_NOTE = "Open note"
+START_NOTE = "Start note…"
 ATTENDANCE_WORDS = {
     Attendance.ATTENDED: "Attended",
     Attendance.NO_SHOW: "No-show",
@@ -45,6 +54,26 @@ class SessionColumn(Enum):
     MODALITY = "Modality"
     ATTENDANCE = "Attendance"
     PARTICIPANTS = "Clients"
+    NOTE = "Note"
+
+
+def service_words(code: str) -> str:
+    found = CPT_BY_CODE.get(code)
+    return f"{code} {found.description}" if found else code
+
+
+FACTS: dict[SessionColumn, Callable[[ServiceEntry], str]] = {
+    SessionColumn.DATE: lambda r: day(r.service_date),
+    SessionColumn.TIME: lambda r: f"{local_clock(r.starts_at)}–{local_clock(r.ends_at)}",
+    SessionColumn.SERVICE: lambda r: service_words(r.service_code),
+    SessionColumn.MODALITY: lambda r: MODALITY_WORDS[r.modality],
+}
+
+
+def note_word(note: Note | None) -> str:
+    if note is None:
+        return "No note"
+    return "Draft" if note.state is NoteState.DRAFT else "Signed"
 
 
 class SessionModel(RowTableModel[ServiceEntry]):
@@ -53,22 +82,50 @@ class SessionModel(RowTableModel[ServiceEntry]):
     def __init__(self, client_id: ClientId, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.client_id = client_id
+        self.notes: dict[SessionId, Note] = {}
+
+    def set_chart(self, chart: Chart) -> None:
+        self.notes = {}
+        for entry in chart.sessions:
+            note = chart.session_note(entry.id)
+            if note is not None:
+                self.notes[entry.id] = note
+        self.set_rows(list(chart.sessions))
+
+    def clear(self) -> None:
+        self.notes = {}
+        super().clear()
+
+    def attendance(self, row: ServiceEntry) -> Attendance | None:
+        mine = next((p for p in row.participants if p.client_id == self.client_id), None)
+        return mine.attendance if mine else None
 
     def display(self, row: ServiceEntry, column: SessionColumn) -> str:
-        if column is SessionColumn.DATE:
-            return day(row.service_date)
-        if column is SessionColumn.TIME:
-            return f"{local_clock(row.starts_at)}–{local_clock(row.ends_at)}"
-        if column is SessionColumn.SERVICE:
-            code = CPT_BY_CODE.get(row.service_code)
-            return f"{row.service_code} {code.description}" if code else row.service_code
-        if column is SessionColumn.MODALITY:
-            return MODALITY_WORDS[row.modality]
         if column is SessionColumn.ATTENDANCE:
-            mine = next((p for p in row.participants if p.client_id == self.client_id), None)
-            return ATTENDANCE_WORDS[mine.attendance] if mine else ""
-        count = len(row.participants)
-        return "Individual" if count == 1 else f"Group of {count}"
+            mine = self.attendance(row)
+            return ATTENDANCE_WORDS[mine] if mine else ""
+        if column is SessionColumn.NOTE:
+            return note_word(self.notes.get(row.id))
+        if column is SessionColumn.PARTICIPANTS:
+            count = len(row.participants)
+            return "Individual" if count == 1 else f"Group of {count}"
+        return FACTS[column](row)
+
+    def row_of(self, session_id: SessionId) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.id == session_id), -1)
+
+    def set_attendance(self, session_id: SessionId, attendance: Attendance) -> None:
+        """Show a saved change at once (the chart's refresh follows)."""
+        row = self.row_of(session_id)
+        if row < 0:
+            return
+        entry = self.rows[row]
+        people = tuple(
+            dataclasses.replace(p, attendance=attendance) if p.client_id == self.client_id else p
+            for p in entry.participants
+        )
+        self.rows[row] = dataclasses.replace(entry, participants=people)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
 
 
 class SessionDialog(QDialog):
@@ -149,8 +206,65 @@ class SessionDialog(QDialog):
         return at(self.start.time()), at(self.end.time())
 
 
+def describe(entry: ServiceEntry) -> str:
+    """'14 Mar 2027, 10:00–10:45, 90834 Psychotherapy, 45 minutes': a session in words."""
+    return ", ".join(
+        FACTS[c](entry) for c in (SessionColumn.DATE, SessionColumn.TIME, SessionColumn.SERVICE)
+    )
+
+
+class AttendanceDialog(QDialog):
+    """Set this client's attendance at one session (in a couple, family or group session,
+    the others' attendance stays as it is)."""
+
+    def __init__(self, entry: ServiceEntry, current: Attendance, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.current = current
+        self.setWindowTitle("Set attendance")
+        self.setMinimumWidth(52 * GRID)
+        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        text = f"Session on {describe(entry)}."
+        if len(entry.participants) > 1:
+            text += " Only this client's attendance changes; the others' stays as it is."
+        self.session = body(text, parent=self)
+        self.session.setAccessibleName("Session")
+        layout.addWidget(self.session)
+        self.group = QButtonGroup(self)
+        choices = vbox(spacing=GRID)
+        self.buttons: dict[Attendance, QRadioButton] = {}
+        for attendance, word in ATTENDANCE_WORDS.items():
+            button = QRadioButton(word, self)
+            button.setAccessibleName(word)
+            button.setChecked(attendance is current)
+            button.toggled.connect(self._sync)
+            self.group.addButton(button)
+            self.buttons[attendance] = button
+            choices.addWidget(button)
+        layout.addLayout(choices)
+        box, self.ok = ok_cancel(self, "Set attendance")
+        self.ok.setAccessibleName("Set attendance")
+        self.ok.setDefault(True)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+        self.buttons[current].setFocus()
+        self._sync()
+
+    def choice(self) -> Attendance:
+        return next(a for a, b in self.buttons.items() if b.isChecked())
+
+    def _sync(self) -> None:
+        self.ok.setEnabled(self.choice() is not self.current)
+
+
 class SessionsTab(QWidget):
+    """The session log. A session opens its note in the Notes tab (double-click, Enter,
+    Open note), or offers to start one; Set attendance… changes this client's
+    attendance. Both are also in the table's context menu."""
+
     changed = Signal()
+    note_requested = Signal(int)  # note id: show it in the Notes tab
+    start_requested = Signal(int)  # session id: no note yet, offer to start one
 
     def __init__(self, records: RecordsAccess, client_id: ClientId, parent=None) -> None:  # type: ignore[no-untyped-def]
         super().__init__(parent)
@@ -162,17 +276,96 @@ class SessionsTab(QWidget):
         self.log_button = QPushButton("Log session…", self)
         self.log_button.setAccessibleName("Log session")
         self.log_button.clicked.connect(self.log_session)
-        row.addWidget(self.log_button)
+        self.open_button = QPushButton(OPEN_NOTE, self)
+        self.open_button.clicked.connect(self.open_selected)
+        self.attendance_button = QPushButton("Set attendance…", self)
+        self.attendance_button.setAccessibleName("Set attendance")
+        self.attendance_button.clicked.connect(self.set_attendance)
+        for button in (self.log_button, self.open_button, self.attendance_button):
+            row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
         self.table = table_view(self.model, "Sessions", self, stretch=2)
+        self.table.activated.connect(lambda _index: self.open_selected())
+        self.open_action = QAction(OPEN_NOTE, self.table)
+        self.open_action.triggered.connect(self.open_selected)
+        self.attendance_action = QAction("Set attendance…", self.table)
+        self.attendance_action.triggered.connect(self.set_attendance)
+        self.table.addActions([self.open_action, self.attendance_action])
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.table.selectionModel().selectionChanged.connect(self._selection)
         layout.addWidget(
             TableOrEmpty(self.table, "No sessions yet. Log one with Log session…", self), 1
         )
+        self._selection()
 
     def show_chart(self, chart: Chart) -> None:
-        self.model.set_rows(list(chart.sessions))
+        chosen = self.selected()
+        self.model.set_chart(chart)
         fit_columns(self.table)
+        if chosen is not None:
+            self.select(chosen.id)
+        self._selection()
+
+    def selected(self) -> ServiceEntry | None:
+        """The chosen row (from the selection: during a keyboard move the current index
+        still names the row before)."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0]) if rows else None
+
+    def select(self, session_id: SessionId) -> None:
+        row = self.model.row_of(session_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
+    def _selection(self) -> None:
+        entry = self.selected()
+        has_note = entry is not None and entry.id in self.model.notes
+        text = OPEN_NOTE if has_note or entry is None else START_NOTE
+        for widget in (self.open_button, self.open_action):
+            widget.setText(text)
+            widget.setEnabled(entry is not None)
+        self.open_button.setAccessibleName(text.rstrip("…"))
+        for widget in (self.attendance_button, self.attendance_action):
+            widget.setEnabled(entry is not None and self.model.attendance(entry) is not None)
+
+    def open_selected(self) -> None:
+        """The session's note for this client in the Notes tab, or the offer to start one."""
+        entry = self.selected()
+        if entry is None:
+            return
+        note = self.model.notes.get(entry.id)
+        if note is not None:
+            self.note_requested.emit(int(note.id))
+        else:
+            self.start_requested.emit(int(entry.id))
+
+    def set_attendance(self) -> AttendanceDialog | None:
+        entry = self.selected()
+        current = self.model.attendance(entry) if entry is not None else None
+        if entry is None or current is None:
+            return None
+        dialog = AttendanceDialog(entry, current, self)
+        session_id = entry.id
+        dialog.accepted.connect(lambda: self._save_attendance(session_id, dialog.choice()))
+        dialog.open()
+        return dialog
+
+    def _save_attendance(self, session_id: SessionId, attendance: Attendance) -> None:
+        client_id = self.client_id
+        self.records.op(
+            self, lambda s: s.set_attendance(session_id, client_id, attendance)
+        ).success(lambda _none: self._attendance_saved(client_id, session_id, attendance)).run(
+            database=True
+        )
+
+    def _attendance_saved(
+        self, client_id: ClientId, session_id: SessionId, attendance: Attendance
+    ) -> None:
+        if client_id != self.client_id:
+            return  # another client's chart is open now
+        self.model.set_attendance(session_id, attendance)
+        self.changed.emit()
 
     def log_session(self) -> SessionDialog:
         others = self.records.call(lambda s: s.list_clients())
