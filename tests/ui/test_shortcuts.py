@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -75,3 +77,18 @@ def test_every_control_has_an_accessible_name(unlocked: Harness) -> None:
                 if isinstance(control.parent(), (QLineEdit, QAbstractSpinBox)):
                     continue  # Qt's own buttons inside a field
                 assert control.accessibleName(), control
+
+
+def test_quit_locks_even_when_the_settings_file_cannot_be_written(unlocked: Harness) -> None:
+    """An unwritable config folder (here: a file where the folder should be, which even
+    root cannot write into) costs the window layout, never the lock: the vault closes."""
+    w = unlocked.window
+    session = w.session
+    assert session is not None and session.is_open
+    config = unlocked.ctx.config_dir
+    shutil.rmtree(config, ignore_errors=True)
+    config.write_bytes(b"not a folder")
+    w.close()
+    assert not session.is_open
+    assert w.session is None
+    assert "not saved" in w.statusBar().currentMessage()

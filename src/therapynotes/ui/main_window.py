@@ -255,7 +255,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         settings = self.ctx.settings
         settings.backup_folder = str(result.backup_folder) if result.backup_folder else ""
         settings.backup_reminder = result.backup_reminder
-        self.ctx.save_settings()
+        self._save_settings()
         if result.session is not None:
             self._on_unlocked(result.session)
         else:
@@ -333,7 +333,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
         self._set_locked_ui(True)
         self.show_unlock()
-        self.ctx.save_settings()
+        self._save_settings()
         self.locked.emit(reason)
 
     def _close_dialogs(self) -> None:
@@ -398,7 +398,19 @@ class MainWindow(RecordNavigation, QMainWindow):
         settings = self.ctx.settings
         settings.window_geometry = AppSettings.encode_blob(bytes(self.saveGeometry().data()))
         self._remember_layout()
-        self.ctx.save_settings()
+        self._save_settings()
+
+    def _save_settings(self) -> None:
+        """Write the non-secret settings (geometry, ids, backup folder); a config folder
+        that cannot be written (read-only, full, not a folder) loses only those and must
+        never stop a lock, a quit or a finished setup."""
+        try:
+            self.ctx.save_settings()
+        except OSError as exc:
+            self.statusBar().showMessage(
+                f"Settings file not saved ({type(exc).__name__}); your records are not affected.",
+                10_000,
+            )
 
     def _remember_layout(self) -> None:
         """Every remembered splitter's position into the settings (ui/splitters.py)."""
