@@ -35,7 +35,7 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
-from therapynotes.atomic import fsync_dir
+from therapynotes.atomic import TEMP_SUFFIX, fsync_dir
 from therapynotes.errors import KeysFileCorrupt, StorageError, VaultInUse
 from therapynotes.paths import VaultPaths
 from therapynotes.security import keyslots
@@ -64,10 +64,17 @@ def _side_files(db: Path) -> list[Path]:
     return [Path(f"{db}{suffix}") for suffix in SIDE_SUFFIXES]
 
 
+def _half_written_keys(paths: VaultPaths) -> list[Path]:
+    """Temp files of an atomic write of vault.keys.rotating that a crash cut short
+    (atomic.py names them `.vault.keys.rotating.<random>.partial`; never read)."""
+    return sorted(paths.root.glob(f".{STAGED_KEYS}.*{TEMP_SUFFIX}"))
+
+
 def pending(paths: VaultPaths) -> bool:
     """Whether any file of an unfinished rotation is in the folder (cheap: a few stats)."""
     copy = staged_db(paths)
-    return any(p.exists() for p in (staged_keys(paths), copy, *_side_files(copy)))
+    files = (staged_keys(paths), copy, *_side_files(copy))
+    return any(p.exists() for p in files) or bool(_half_written_keys(paths))
 
 
 def _unlink(path: Path) -> bool:
@@ -96,10 +103,10 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def discard(paths: VaultPaths) -> bool:
-    """Delete an uncommitted copy and its side files. Never call it once
+    """Delete an uncommitted copy, its side files and half-written key files. Never call it once
     vault.keys.rotating exists (see `settle_locked`). True if something was deleted."""
     copy = staged_db(paths)
-    removed = [_unlink(p) for p in (copy, *_side_files(copy))]
+    removed = [_unlink(p) for p in (copy, *_side_files(copy), *_half_written_keys(paths))]
     if any(removed):
         _fsync_dir(paths.root)
     return any(removed)
@@ -137,8 +144,8 @@ def switch(paths: VaultPaths) -> None:
         _fsync_dir(paths.root)
         _replace(copy, paths.db)
     _replace(staged_keys(paths), paths.keys)
-    for side in _side_files(copy):
-        _unlink(side)
+    for leftover in (*_side_files(copy), *_half_written_keys(paths)):
+        _unlink(leftover)
 
 
 def settle_locked(paths: VaultPaths) -> Settled:

@@ -238,6 +238,7 @@ def _committed_not_switched(root: Path, clock: FakeClock) -> tuple[VaultService,
         ("committed, database switched", rotation_files.Settled.FINISHED, True),
         ("commit record damaged", rotation_files.Settled.DISCARDED, False),
         ("copy half written", rotation_files.Settled.DISCARDED, False),
+        ("commit record half written", rotation_files.Settled.DISCARDED, False),
     ],
 )
 def test_the_open_time_rule_for_every_state(
@@ -262,6 +263,10 @@ def test_the_open_time_rule_for_every_state(
         rotation_files.staged_keys(paths).unlink()
         copy.write_bytes(copy.read_bytes()[: copy.stat().st_size // 2])
         Path(f"{copy}-journal").write_bytes(b"\0" * 512)
+    elif state == "commit record half written":  # killed inside atomic_write_bytes
+        half = rotation_files.staged_keys(paths).read_bytes()[:300]
+        rotation_files.staged_keys(paths).unlink()
+        (vault_dir / f".{rotation_files.STAGED_KEYS}.0a1b2c3d.partial").write_bytes(half)
 
     assert rotation_files.finish_interrupted(paths) == expected
     assert leftovers(vault_dir) == []
