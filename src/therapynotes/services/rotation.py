@@ -43,7 +43,10 @@ from therapynotes.errors import (
     KeysFileCorrupt,
     StorageError,
     TherapyNotesError,
+    VaultCorrupt,
     VaultLocked,
+    WrongPassphrase,
+    WrongRecoveryKey,
 )
 from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security import kdf, keyslots, recovery
@@ -75,8 +78,13 @@ class RecoveryKeyNeeded(TherapyNotesError):
 
 class RotationCheckFailed(TherapyNotesError):
     """The copy of your records under the new key did not pass its checks, so nothing was
-    changed: your vault opens exactly as before. Check the vault (Settings or
-    `therapynotes check`) and try again."""
+    changed: your vault opens exactly as before. The disk may be failing: make a backup,
+    then try again."""
+
+
+class KeysChangedMeanwhile(TherapyNotesError):
+    """The passphrase or recovery key was changed while this was being prepared. Nothing
+    was changed by it: start again."""
 
 
 class RotationUnfinished(TherapyNotesError):
@@ -98,6 +106,7 @@ class RotationPlan:
     """What `prepare` checked and `run` needs. Holds key material: `close()` wipes it."""
 
     session: VaultSession
+    doc: KeysDocument  # the key file the secrets were checked against
     kek_local: Secret
     recovery_key: Secret
     # The new recovery key as text, to show (and have written down) before `run`;
@@ -164,7 +173,7 @@ class KeyRotation:
             if rk is not None:
                 rk.wipe()
             raise
-        return RotationPlan(session, kek_local, rk, text)
+        return RotationPlan(session, doc, kek_local, rk, text)
 
     @staticmethod
     def _same_dek(session: VaultSession, doc: KeysDocument, dek: Secret) -> None:
@@ -190,10 +199,13 @@ class KeyRotation:
             if not session.is_open:
                 raise VaultLocked
             doc = self._current_doc(session)
+            if doc != plan.doc:
+                raise KeysChangedMeanwhile
             new_dek = Secret(os.urandom(keyslots.DEK_LEN))
             try:
                 pages = self._stage(plan, new_dek, progress, phases)
                 new_doc = self._new_doc(doc, plan, new_dek)
+                _check_slots(new_doc, plan, new_dek)
             except BaseException:
                 rotation_files.remove_quietly(session.paths)
                 new_dek.wipe()
@@ -253,7 +265,7 @@ class KeyRotation:
         version = _user_version(source)
         mark = time.perf_counter()
         pages = _copy(source, target, new_dek, progress)
-        copy = open_db(target, new_dek, pragmas=COPY_PRAGMAS)
+        copy = _open_copy(target, new_dek, COPY_PRAGMAS)
         try:
             with transaction(copy):
                 audit.append(
@@ -350,6 +362,32 @@ def _user_version(conn: Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _check_slots(doc: KeysDocument, plan: RotationPlan, new_dek: Secret) -> None:
+    """Before the commit: both new slots give the new DEK back, and the key file's MAC
+    holds, so a key file that opens nothing can never be committed."""
+    kek_rk = kdf.kek_recovery(plan.recovery_key, doc.recovery.salt)
+    try:
+        for dek in (keyslots.open_local(doc, plan.kek_local), keyslots.open_recovery(doc, kek_rk)):
+            same = dek == new_dek
+            dek.wipe()
+            if not same:
+                raise RotationCheckFailed("new key slots")
+        keyslots.verify_mac(keyslots.encode(doc, new_dek), new_dek)
+    except (WrongPassphrase, WrongRecoveryKey, KeysFileCorrupt) as exc:
+        raise RotationCheckFailed("new key slots") from exc
+    finally:
+        kek_rk.wipe()
+
+
+def _open_copy(path: Path, dek: Secret, pragmas: tuple[str, ...], *, create: bool = False) -> Any:
+    """A connection to the copy; a copy that does not open is a failed check, not a
+    damaged vault."""
+    try:
+        return open_db(path, dek, create=create, pragmas=pragmas)
+    except VaultCorrupt as exc:
+        raise RotationCheckFailed("copy does not open") from exc
+
+
 def _create_private(path: Path) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
@@ -361,7 +399,7 @@ def _create_private(path: Path) -> None:
 def _copy(source: Connection, target: Path, new_dek: Secret, progress: Progress) -> int:
     """Every page of `source` into the new file `target`, keyed with `new_dek`."""
     _create_private(target)
-    dest = open_db(target, new_dek, create=True, pragmas=COPY_PRAGMAS)
+    dest = _open_copy(target, new_dek, COPY_PRAGMAS, create=True)
     total = int(source.execute("PRAGMA page_count").fetchone()[0])
     progress("copy", 0, total)
 
@@ -403,7 +441,7 @@ def _sync_and_forget(path: Path) -> None:
 
 
 def _check(path: Path, dek: Secret, expected: dict[str, int], version: int) -> None:
-    conn: Any = open_db(path, dek, pragmas=CHECK_PRAGMAS)
+    conn = _open_copy(path, dek, CHECK_PRAGMAS)
     try:
         if conn.execute("PRAGMA cipher_integrity_check").fetchall():
             raise RotationCheckFailed("page check")

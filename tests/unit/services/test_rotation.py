@@ -3,6 +3,8 @@ both ways in still open, the old key opens nothing, failures change nothing."""
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import threading
 import time
 from datetime import date
@@ -24,12 +26,14 @@ from therapynotes.errors import (
     WrongRecoveryKey,
 )
 from therapynotes.security import keyslots
+from therapynotes.security.secret import Secret
 from therapynotes.services import demo
 from therapynotes.services.backups import BackupService, verify_backup
 from therapynotes.services.records import RecordsService
 from therapynotes.services.restore import RestoreService
 from therapynotes.services.rotation import (
     KeyRotation,
+    KeysChangedMeanwhile,
     RecoveryKeyNeeded,
     RotationCheckFailed,
     RotationUnfinished,
@@ -377,3 +381,44 @@ def test_backups_before_and_after(vault_dir: Path, tmp_path: Path, clock: FakeCl
     RestoreService(restored, clock=clock).restore(new_backup, passphrase=STRONG)
     clock.advance(30)
     VaultService(restored, clock=clock).unlock(STRONG, code_for(created, clock())).lock()
+
+
+def test_a_passphrase_changed_after_prepare_is_caught(vault_dir: Path, clock: FakeClock) -> None:
+    """The plan's KEK_local belongs to the key file it was checked against: sealing the
+    new key with it after the passphrase changed would make a slot nothing opens."""
+    svc, created, session = _vault(vault_dir, clock)
+    rotation = KeyRotation(svc)
+    plan = rotation.prepare(session, STRONG, recovery_text=created.recovery_key)
+    svc.change_passphrase(session, STRONG, STRONG2)
+    keys = svc.paths.keys.read_bytes()
+    with pytest.raises(KeysChangedMeanwhile):
+        rotation.run(plan)
+    plan.close()
+    assert svc.paths.keys.read_bytes() == keys and leftovers(vault_dir) == []
+    session.lock()
+    clock.advance(30)
+    svc.unlock(STRONG2, code_for(created, clock())).lock()
+
+
+def test_new_slots_that_do_not_open_are_never_committed(vault_dir: Path, clock: FakeClock) -> None:
+    svc, created, session = _vault(vault_dir, clock)
+    keys = svc.paths.keys.read_bytes()
+    real = KeyRotation._new_doc
+
+    def wrong_local_slot(doc, plan, new_dek):  # type: ignore[no-untyped-def]
+        made = real(doc, plan, new_dek)
+        other = keyslots.seal_local(
+            dek=new_dek,
+            kek=Secret(os.urandom(32)),
+            kdf=made.local.kdf,
+            vault_id=made.vault_id,
+            binding=made.device_binding,
+        )
+        return dataclasses.replace(made, local=other)
+
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(RotationCheckFailed):
+        patch.setattr(KeyRotation, "_new_doc", staticmethod(wrong_local_slot))
+        KeyRotation(svc).rotate(session, STRONG, recovery_text=created.recovery_key)
+    assert svc.paths.keys.read_bytes() == keys and leftovers(vault_dir) == []
+    assert session.is_open
+    session.lock()
