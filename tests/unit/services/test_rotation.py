@@ -422,3 +422,61 @@ def test_new_slots_that_do_not_open_are_never_committed(vault_dir: Path, clock: 
     assert svc.paths.keys.read_bytes() == keys and leftovers(vault_dir) == []
     assert session.is_open
     session.lock()
+
+
+def test_every_step_is_durable_before_the_next(vault_dir: Path, clock: FakeClock) -> None:
+    """What a power cut relies on (unsynced writes may be lost, synced ones are not): the
+    copy is fsynced before the commit record is renamed into place, and each rename or
+    unlink is followed by an fsync of the folder before the next step."""
+    svc, created, session = _vault(vault_dir, clock)
+    trace: list[tuple[str, str]] = []
+    names: dict[int, str] = {}
+    real_open, real_fsync = os.open, os.fsync
+    real_replace, real_unlink = os.replace, os.unlink
+
+    def traced_open(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        fd = real_open(path, *args, **kwargs)
+        names[fd] = Path(path).name
+        return fd
+
+    def traced_fsync(fd):  # type: ignore[no-untyped-def]
+        trace.append(("fsync", names.get(fd, "?")))
+        return real_fsync(fd)
+
+    def traced_replace(src, dst):  # type: ignore[no-untyped-def]
+        trace.append(("replace", f"{Path(src).name}>{Path(dst).name}"))
+        return real_replace(src, dst)
+
+    def traced_unlink(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trace.append(("unlink", Path(path).name))
+        return real_unlink(path, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, fn in (
+            ("open", traced_open),
+            ("fsync", traced_fsync),
+            ("replace", traced_replace),
+            ("unlink", traced_unlink),
+        ):
+            patch.setattr(os, name, fn)
+        KeyRotation(svc).rotate(session, STRONG, recovery_text=created.recovery_key)
+    session.lock()
+    folder = vault_dir.name
+
+    def index(op: str, target: str) -> int:
+        return next(i for i, (o, t) in enumerate(trace) if o == op and t.endswith(target))
+
+    commit = index("replace", ">vault.keys.rotating")
+    copy_synced = index("fsync", "vault.db.rotating")  # the copy itself, not a side file
+    assert copy_synced < commit
+    assert ("fsync", folder) in trace[copy_synced:commit]
+    assert any(o == "fsync" and t.startswith(".vault.keys.rotating") for o, t in trace[:commit])
+    # the switch: unlink the old -wal/-shm, rename the copy, rename the key file; the
+    # folder is synced after each of the three before the next one starts
+    old_side = max(i for i, (o, t) in enumerate(trace) if o == "unlink" and "vault.db-" in t)
+    steps = [old_side, index("replace", ">vault.db"), index("replace", ">vault.keys")]
+    assert commit < steps[0] < steps[1] < steps[2]
+    assert trace[steps[1]][1] == "vault.db.rotating>vault.db"
+    assert trace[steps[2]][1] == "vault.keys.rotating>vault.keys"
+    for here, after in zip(steps, [*steps[1:], len(trace)], strict=True):
+        assert ("fsync", folder) in trace[here + 1 : after], f"no folder sync after {trace[here]}"
