@@ -25,6 +25,7 @@ from therapynotes.services.backups import BackupService
 from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
+from therapynotes.services.rotation import KeyRotation
 from therapynotes.services.vault import VaultService
 
 
@@ -213,3 +214,20 @@ def purge(run: FeatureRun) -> None:
     run.state["purge_hits"] = sum(left.values()) + len(found.hits)
     assert left == dict.fromkeys(needles, 0), left
     assert found.hits == (), [str(h) for h in found.hits]
+
+
+@feature("rotate data key")
+def rotate_data_key(run: FeatureRun) -> None:
+    """The whole vault copied under a new data key beside vault.db, then switched: the
+    copy is encrypted page by page, and nothing of it (or of the old file) is left."""
+    session = run.records.session
+    old = session.dek.reveal()
+    rotation = KeyRotation(VaultService(session.paths.root, clock=run.clock))
+    plan = rotation.prepare(session, STRONG, new_recovery_key=True)
+    try:
+        rotation.run(plan)
+    finally:
+        plan.close()
+    assert session.dek.reveal() != old
+    assert run.records.search(run.canary("note_objective"))
+    assert sorted(p.name for p in session.paths.root.glob("*.rotating*")) == []

@@ -27,6 +27,7 @@ from therapynotes.cli import (
     portable_cmds,
     records_cmds,
     retention_cmds,
+    rotate_cmds,
     vault_cmds,
 )
 from therapynotes.cli.common import CliError, ExitCode, add_common_options
@@ -34,6 +35,7 @@ from therapynotes.errors import TherapyNotesError
 
 COMMAND_MODULES = (
     vault_cmds,
+    rotate_cmds,
     records_cmds,
     audit_cmds,
     backup_cmds,

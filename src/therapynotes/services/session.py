@@ -63,22 +63,42 @@ class VaultSession:
         return self._conn is not None
 
     def lock(self, reason: str = "manual", *, record: bool = True) -> None:
-        """Close the database and wipe keys. Safe to call twice."""
-        if self._conn is None:
-            return
-        for callback in list(self.on_lock):
-            callback(reason)
-        if record:
-            with (
-                contextlib.suppress(Exception),
-                transaction(self._conn),
-            ):  # a full disk must not stop a lock
-                audit.append(self._conn, AuditKind.LOCK, detail={"reason": reason})
+        """Close the database and wipe keys. Safe to call twice.
+
+        Waits for a worker that holds `db_lock` (a key rotation switching files) instead
+        of closing the connection under it."""
+        with self.db_lock:
+            if self._conn is None and not self.instance_lock.held:
+                return
+            for callback in list(self.on_lock):
+                callback(reason)
+            if record and self._conn is not None:
+                with (
+                    contextlib.suppress(Exception),
+                    transaction(self._conn),
+                ):  # a full disk must not stop a lock
+                    audit.append(self._conn, AuditKind.LOCK, detail={"reason": reason})
+            close_db(self._conn)
+            self._conn = None
+            self.dek.wipe()
+            self.kek_backup.wipe()
+            self.instance_lock.release()
+
+    # --- for a data-key rotation (services/rotation.py), with db_lock held -------------
+
+    def close_database(self) -> None:
+        """Close the connection but keep the keys and the instance lock: the rotation
+        switches files while nothing has the database open. Until `adopt`, the session
+        behaves as locked for record calls; `lock()` still ends it properly."""
         close_db(self._conn)
         self._conn = None
-        self.dek.wipe()
-        self.kek_backup.wipe()
-        self.instance_lock.release()
+
+    def adopt(self, conn: Connection, dek: Secret, doc: KeysDocument) -> None:
+        """Carry on with the rotated database: its connection, its key, its key file."""
+        self._conn = conn
+        old, self.dek = self.dek, dek
+        old.wipe()
+        self.doc = doc
 
     def __repr__(self) -> str:
         state = "open" if self.is_open else "locked"

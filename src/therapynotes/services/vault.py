@@ -41,7 +41,7 @@ from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDo
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
 from therapynotes.services.session import VaultSession
-from therapynotes.store import audit, migrations
+from therapynotes.store import audit, migrations, rotation_files
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import close_db, open_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
@@ -93,6 +93,7 @@ class VaultService:
         return self.paths.exists()
 
     def _read_keys(self) -> tuple[bytes, KeysDocument]:
+        rotation_files.finish_interrupted(self.paths)  # a data-key rotation a crash cut short
         try:
             raw = self.paths.keys.read_bytes()
         except FileNotFoundError as exc:

@@ -52,8 +52,11 @@ def _touch_private(path: Path) -> None:
         os.close(fd)
 
 
-def open_db(path: Path, dek: Secret, *, create: bool = False) -> Connection:
-    """Open (or create) the vault database keyed with `dek`, pragmas applied.
+def open_db(
+    path: Path, dek: Secret, *, create: bool = False, pragmas: tuple[str, ...] = PRAGMAS
+) -> Connection:
+    """Open (or create) the vault database keyed with `dek`, `pragmas` applied (the
+    vault's own by default; a key rotation's copy uses a rollback journal, not WAL).
 
     The connection is in autocommit mode; callers use explicit transactions.
     """
@@ -80,7 +83,7 @@ def open_db(path: Path, dek: Secret, *, create: bool = False) -> Connection:
         if not cipher_version(conn):
             raise SqlCipherMissing
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        for pragma in PRAGMAS:
+        for pragma in pragmas:
             conn.execute(pragma).fetchall()
     except db.DatabaseError as exc:
         conn.close()

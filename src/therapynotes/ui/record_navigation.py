@@ -59,7 +59,9 @@ class RecordNavigation(_Window):
                 search.open_requested.connect(self._open_found)
                 page = search
             elif view_id == "settings":
-                panel = SettingsPanel(self.ctx.vault, session, app_settings=self.ctx.settings)
+                panel = SettingsPanel(
+                    self.ctx.vault, session, app_settings=self.ctx.settings, backups=self.backups
+                )
                 panel.security_changed.connect(self.apply_security)
                 page = panel
             elif view_id == "backups":

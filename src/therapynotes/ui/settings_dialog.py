@@ -1,4 +1,4 @@
-"""Settings: locking, clipboard, passphrase and recovery key.
+"""Settings: locking, clipboard, passphrase, recovery key and encryption key.
 
 `SettingsPanel` is the Settings page of the main window; `SettingsDialog` shows the same
 panel from the menu. Security settings are stored inside the vault (settings.py), each
@@ -34,11 +34,13 @@ from therapynotes.settings import (
     SecuritySettings,
     load_security,
 )
+from therapynotes.ui.backup_runner import BackupRunner
 from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
+from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
@@ -65,6 +67,7 @@ class SettingsPanel(QWidget):
         session: VaultSession,
         *,
         app_settings: AppSettings | None = None,
+        backups: BackupRunner | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -72,6 +75,7 @@ class SettingsPanel(QWidget):
         self.vault = vault
         self.session = session
         self.app_settings = app_settings  # where backups go, for the Emergency Kit
+        self.backup_runner = backups  # to offer a fresh backup after the key changed
         self.key_dialog: NewRecoveryKeyDialog | None = None
         current = load_security(session.conn)
         self._build_fields(current)
@@ -107,7 +111,7 @@ class SettingsPanel(QWidget):
         form.addRow("", self.minimize)
         form.addRow("Clear &copied text after", self.clipboard)
 
-        keys = QGroupBox("Passphrase, recovery key and phone", self)
+        keys = QGroupBox("Security", self)
         change = QPushButton(icon("lock"), "Change passphrase…", keys)
         change.setAccessibleName("Change passphrase")
         renew = QPushButton(icon("key"), "Make a new recovery key…", keys)
@@ -125,6 +129,20 @@ class SettingsPanel(QWidget):
         self.new_phone = QPushButton(icon("key"), "Set up a new phone…", keys)
         self.new_phone.setAccessibleName("Set up a new phone for the second step")
         row.addWidget(self.new_phone)
+        row.addStretch(1)
+        key_layout.addLayout(row)
+        key_layout.addWidget(
+            body(
+                "Changing the encryption key re-encrypts all your records with a new key, "
+                "for when an old backup and its passphrase (or an old recovery key) may be "
+                "in someone else's hands. It asks you to confirm before it starts."
+            )
+        )
+        self.rotate = QPushButton(icon("key"), "Change the encryption key…", keys)
+        self.rotate.setAccessibleName("Change the encryption key")
+        self.rotate.clicked.connect(self.change_encryption_key)
+        row = hbox()
+        row.addWidget(self.rotate)
         row.addStretch(1)
         key_layout.addLayout(row)
 
@@ -145,6 +163,16 @@ class SettingsPanel(QWidget):
         change.clicked.connect(self.change_passphrase)
         renew.clicked.connect(self.new_recovery_key)
         self.new_phone.clicked.connect(self.set_up_new_phone)
+
+    def change_encryption_key(self) -> None:
+        folder = self.app_settings.backup_folder if self.app_settings is not None else ""
+        RotateKeyDialog(
+            self.vault,
+            self.session,
+            backups=self.backup_runner,
+            backup_folder=folder,
+            parent=self,
+        ).open()
 
     def set_up_new_phone(self) -> None:
         ResetTotpDialog(self.vault, session=self.session, parent=self).open()
