@@ -202,3 +202,27 @@ def test_new_phone_from_settings_needs_both_secrets(unlocked: Harness) -> None:
     unlocked.clock.advance(30)
     unlocked.unlock(code=str(pyotp.TOTP(secret).at(unlocked.clock())))
     unlocked.qtbot.waitUntil(lambda: unlocked.window.session is not None)
+
+
+def test_settings_scroll_instead_of_clipping_fields_in_a_short_window(unlocked: Harness) -> None:
+    """On a short window (a 13-inch laptop at 200 %) every field keeps the height it
+    needs to show its value, and the page scrolls to the last section."""
+    from PySide6.QtWidgets import QAbstractSpinBox, QLineEdit, QScrollArea
+
+    window = unlocked.window
+    window.resize(1000, 560)
+    window.show_view("settings")
+    panel = _panel(unlocked)
+    unlocked.qtbot.waitUntil(panel.isVisible)
+    QApplication.processEvents()
+    fields = [*panel.findChildren(QAbstractSpinBox), *panel.findChildren(QLineEdit)]
+    fields = [
+        f for f in fields if f.isVisibleTo(panel) and not isinstance(f.parent(), QAbstractSpinBox)
+    ]
+    assert len(fields) >= 6
+    for field in fields:
+        assert field.height() >= field.minimumSizeHint().height(), field.accessibleName()
+    (scroll,) = panel.findChildren(QScrollArea)
+    scroll.ensureWidgetVisible(panel.rotate)
+    QApplication.processEvents()
+    assert scroll.verticalScrollBar().value() > 0

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QWidget,
 )
@@ -111,6 +113,34 @@ class SettingsPanel(QWidget):
         form.addRow("", self.minimize)
         form.addRow("Clear &copied text after", self.clipboard)
 
+        keys = self._security_group()
+
+        # The sections scroll rather than squeeze when the window is short (a laptop
+        # screen at 200 % scaling): a squeezed QFormLayout clips its fields.
+        content = QWidget(self)
+        content.setObjectName("SettingsContent")
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        vbox(self).addWidget(scroll)
+        layout = vbox(content, margins=3 * GRID, spacing=2 * GRID)
+        layout.addWidget(heading("Settings"))
+        layout.addWidget(locking)
+        self.records = RecordSettingsGroup(self.session, self)
+        layout.addWidget(self.records)
+        self.backups = BackupSettingsGroup(self.session, self)
+        layout.addWidget(self.backups)
+        layout.addWidget(keys)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        scroll.setWidget(content)
+
+        self.idle.valueChanged.connect(self._save)
+        self.minimize.toggled.connect(self._save)
+        self.clipboard.valueChanged.connect(self._save)
+
+    def _security_group(self) -> QGroupBox:
         keys = QGroupBox("Security", self)
         change = QPushButton(icon("lock"), "Change passphrase…", keys)
         change.setAccessibleName("Change passphrase")
@@ -145,24 +175,10 @@ class SettingsPanel(QWidget):
         row.addWidget(self.rotate)
         row.addStretch(1)
         key_layout.addLayout(row)
-
-        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
-        layout.addWidget(heading("Settings"))
-        layout.addWidget(locking)
-        self.records = RecordSettingsGroup(self.session, self)
-        layout.addWidget(self.records)
-        self.backups = BackupSettingsGroup(self.session, self)
-        layout.addWidget(self.backups)
-        layout.addWidget(keys)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-
-        self.idle.valueChanged.connect(self._save)
-        self.minimize.toggled.connect(self._save)
-        self.clipboard.valueChanged.connect(self._save)
         change.clicked.connect(self.change_passphrase)
         renew.clicked.connect(self.new_recovery_key)
         self.new_phone.clicked.connect(self.set_up_new_phone)
+        return keys
 
     def change_encryption_key(self) -> None:
         folder = self.app_settings.backup_folder if self.app_settings is not None else ""
