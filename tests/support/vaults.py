@@ -7,7 +7,8 @@ from pathlib import Path
 import pyotp
 
 from therapynotes.security.totp import STEP_SECONDS
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 
 STRONG = "orange piano little sunset"
 STRONG2 = "velvet harbor quiet mango"

@@ -28,7 +28,8 @@ from therapynotes.domain.models import ClientFields
 from therapynotes.errors import StorageError, TherapyNotesError
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.store.connection import driver
 
 STORAGE_TEXT = "Check that the disk is not full"

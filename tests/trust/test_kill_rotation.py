@@ -53,7 +53,8 @@ from therapynotes.portable import format as fmt
 from therapynotes.services import demo
 from therapynotes.services.portable import PortableService
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.store import audit, rotation_files
 
 KILLS = int(os.environ.get("TN_TRUST_KILLS", str(scaled(ci=90, full=600))))

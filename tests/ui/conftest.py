@@ -11,7 +11,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QThreadPool
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, FakeClock
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.settings import AppSettings
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.main_window import MainWindow

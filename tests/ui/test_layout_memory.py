@@ -20,7 +20,8 @@ from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.settings import SPLITTER_NAMES, AppSettings
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.main_window import MainWindow

@@ -15,7 +15,8 @@ from tests.ui.conftest import Harness, make_ctx
 from therapynotes.backup.errors import BackupWrongKey
 from therapynotes.services.backups import BackupService
 from therapynotes.services.setup_flow import Mode, Step
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.store.audit import AuditKind
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.setup_wizard import SetupWizardView

@@ -39,7 +39,7 @@ from tests.ui.test_first_run_and_lock import _run_wizard
 from tests.ui.test_records_flow import _wait_db, clients, settled
 from therapynotes.services.chart_document import ChartOptions
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.settings import VIEW_IDS
 from therapynotes.ui.chart_pdf import write_chart_pdf
 from therapynotes.ui.main_window import MainWindow

@@ -18,7 +18,8 @@ from therapynotes.cli.common import (
 )
 from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 
 
 def register(sub: Any) -> None:

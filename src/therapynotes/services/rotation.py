@@ -52,6 +52,7 @@ from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security import kdf, keyslots, recovery
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
+from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, rotation_files
@@ -150,8 +151,8 @@ class KeyRotation:
         if not new_recovery_key and not (recovery_text or "").strip():
             raise RecoveryKeyNeeded
         rk = None if new_recovery_key else recovery.parse_recovery_key(recovery_text or "")
-        _, doc = self.vault._read_keys()  # noqa: SLF001 - its own package
-        device = self.vault._device_secret(doc)  # noqa: SLF001
+        _, doc = read_keys(self.vault.paths)
+        device = device_secret(doc)
         master = kdf.argon2id(passphrase, doc.local.kdf)
         kek_local = kdf.kek_local(master, device.reveal())
         master.wipe()

@@ -50,7 +50,8 @@ from therapynotes.errors import (
 from therapynotes.security import totp
 from therapynotes.security.passphrase import Strength, assess, require_acceptable
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 
 
 class Step(StrEnum):

@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.services.key_changes import CreatedTotp
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedTotp, VaultService
+from therapynotes.services.vault import VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import (

@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import STRONG, FakeClock
 from therapynotes.services.backups import BackupService
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.store.connection import transaction
 
 

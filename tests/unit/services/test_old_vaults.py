@@ -18,7 +18,8 @@ from therapynotes.errors import KeyringIsLocked, VaultInUse
 from therapynotes.services import old_vaults
 from therapynotes.services.backups import BackupService
 from therapynotes.services.restore import RestoreService
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 
 
 def _vault_restored_over(root: Path, clock: FakeClock) -> tuple[CreatedVault, Path]:

@@ -39,7 +39,8 @@ from therapynotes.services.rotation import (
     RotationUnfinished,
 )
 from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import CreatedVault, VaultService
+from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.store import rotation_files
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.instance_lock import InstanceLock

@@ -1,0 +1,213 @@
+"""Key changes: a new passphrase, recovery (re-binding this device), a new recovery key,
+and a new second-step (TOTP) enrolment.
+
+Only the key slots change; the database is not re-encrypted (that is services/rotation.py).
+The order of every multi-step change is chosen so that a crash at any point leaves the
+vault openable: vault.keys is replaced atomically and is always the last write; a new
+device secret goes into a *new* keyring entry before vault.keys points at it, and the
+old entry is deleted only afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from therapynotes.errors import KeysFileCorrupt
+from therapynotes.paths import VaultPaths
+from therapynotes.security import device_key, kdf, keyslots, recovery, totp
+from therapynotes.security.keyslots import BINDING_KEYRING
+from therapynotes.security.passphrase import require_acceptable
+from therapynotes.security.secret import Secret
+from therapynotes.services.key_file import (
+    bind_device,
+    device_secret,
+    now_iso,
+    read_keys,
+    replace_doc,
+    seal_local,
+    write_keys,
+)
+from therapynotes.services.session import VaultSession
+from therapynotes.services.unlocking import Unlocker
+from therapynotes.store import audit, migrations
+from therapynotes.store.audit import AuditKind
+from therapynotes.store.connection import transaction
+from therapynotes.store.instance_lock import InstanceLock
+
+
+@dataclass(frozen=True)
+class CreatedTotp:
+    """A new authenticator enrolment, shown once."""
+
+    totp_uri: str
+    totp_secret: str
+
+
+class KeyChanges:
+    def __init__(self, paths: VaultPaths, clock: totp.Clock, unlocker: Unlocker) -> None:
+        self.paths = paths
+        self.clock = clock
+        self.unlocker = unlocker
+        self.attempts = unlocker.attempts
+
+    def change_passphrase(self, session: VaultSession, old: str, new: str) -> None:
+        """Rewrite only the local slot (the database is not re-encrypted).
+
+        Old backups still open with the old passphrase.
+        """
+        require_acceptable(new)
+        doc = session.doc
+        device = device_secret(doc)
+        try:
+            master = kdf.argon2id(old, doc.local.kdf)
+            kek = kdf.kek_local(master, device.reveal())
+            master.wipe()
+            keyslots.open_local(doc, kek).wipe()
+            kek.wipe()
+            params = kdf.calibrate()
+            local = seal_local(
+                session.dek,
+                passphrase=new,
+                device=device,
+                params=params,
+                vault_id=doc.vault_id,
+                binding=doc.device_binding,
+            )
+        finally:
+            device.wipe()
+        new_doc = replace_doc(doc, local=local)
+        write_keys(self.paths, new_doc, session.dek)
+        master = kdf.argon2id(new, params)
+        session.kek_backup.wipe()
+        session.kek_backup = kdf.kek_backup(master)
+        master.wipe()
+        session.doc = new_doc
+        session.record(AuditKind.PASSPHRASE_CHANGED)
+
+    def recover(
+        self, recovery_text: str, new_passphrase: str, *, passphrase_only: bool = False
+    ) -> VaultSession:
+        """Unlock with the recovery key, set a new passphrase, re-bind this device."""
+        rk = recovery.parse_recovery_key(recovery_text)  # a typo fails here, before any KDF
+        require_acceptable(new_passphrase)
+        raw, doc = read_keys(self.paths)
+        self.attempts.check_allowed()
+        lock = InstanceLock(self.paths.lock)
+        lock.acquire()
+        try:
+            dek = self.unlocker.unwrap_recovery(raw, doc, rk)
+            session = self.unlocker.open_session(doc, dek, Secret(b""), lock)
+            self._rebind(session, new_passphrase, passphrase_only)
+            migrations.migrate(session.conn)
+        except BaseException:
+            lock.release()
+            raise
+        self.unlocker.record_or_lock(
+            session, AuditKind.RECOVERY_USED, binding=session.doc.device_binding
+        )
+        return session
+
+    def reset_totp(self, passphrase: str, recovery_text: str) -> CreatedTotp:
+        """A lost or replaced phone: with BOTH the passphrase and the recovery key, enrol a
+        new authenticator secret. The old phone's codes stop working. The vault is left
+        locked; the therapist then unlocks with a code from the new enrolment."""
+        rk = recovery.parse_recovery_key(recovery_text)  # a typo fails here, before any KDF
+        raw, doc = read_keys(self.paths)
+        self.attempts.check_allowed()
+        lock = InstanceLock(self.paths.lock)
+        lock.acquire()
+        try:
+            dek, kek_backup = self.unlocker.unwrap_local(raw, doc, passphrase)
+            from_recovery = self.unlocker.unwrap_recovery(raw, doc, rk)
+            same = dek == from_recovery
+            from_recovery.wipe()
+            if not same:
+                raise KeysFileCorrupt("the two key slots disagree")
+            session = self.unlocker.open_session(doc, dek, kek_backup, lock)
+        except BaseException:
+            lock.release()
+            raise
+        try:
+            migrations.migrate(session.conn)
+            self.unlocker.record_unlock(
+                session, AuditKind.RECOVERY_USED, purpose="reset second step"
+            )
+            return self._enrol_new_totp(session)
+        finally:
+            session.lock("second step reset")
+
+    def reset_totp_unlocked(
+        self, session: VaultSession, passphrase: str, recovery_text: str
+    ) -> CreatedTotp:
+        """The same from Settings while unlocked: both secrets are still required, so an
+        unattended unlocked laptop is not enough to move the second step to another phone."""
+        rk = recovery.parse_recovery_key(recovery_text)
+        raw, doc = read_keys(self.paths)
+        dek, kek_backup = self.unlocker.unwrap_local(raw, doc, passphrase)
+        kek_backup.wipe()
+        from_recovery = self.unlocker.unwrap_recovery(raw, doc, rk)
+        same = dek == from_recovery == session.dek
+        dek.wipe()
+        from_recovery.wipe()
+        if not same:
+            raise KeysFileCorrupt("the key slots disagree")
+        return self._enrol_new_totp(session)
+
+    def _enrol_new_totp(self, session: VaultSession) -> CreatedTotp:
+        secret = totp.new_secret()
+        with session.db_lock, transaction(session.conn):
+            session.conn.execute(
+                "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
+                (secret, now_iso(self.clock)),
+            )
+            audit.append(session.conn, AuditKind.TOTP_RESET)
+        return CreatedTotp(totp.provisioning_uri(secret), secret)
+
+    def _rebind(self, session: VaultSession, passphrase: str, passphrase_only: bool) -> None:
+        old = session.doc
+        binding, backend, entry, device = bind_device(old.vault_id, passphrase_only)
+        try:
+            params = kdf.calibrate()
+            local = seal_local(
+                session.dek,
+                passphrase=passphrase,
+                device=device,
+                params=params,
+                vault_id=old.vault_id,
+                binding=binding,
+            )
+            new_doc = replace_doc(
+                old,
+                local=local,
+                device_binding=binding,
+                keyring_backend=backend,
+                device_entry=entry,
+            )
+            write_keys(self.paths, new_doc, session.dek)
+        except BaseException:
+            if entry:
+                device_key.delete(entry)
+            raise
+        finally:
+            device.wipe()
+        if old.device_binding == BINDING_KEYRING and old.device_entry != entry:
+            device_key.delete(old.device_entry)
+        master = kdf.argon2id(passphrase, params)
+        session.kek_backup = kdf.kek_backup(master)
+        master.wipe()
+        session.doc = new_doc
+
+    def new_recovery_key(self, session: VaultSession) -> str:
+        """Replace the recovery slot; the old recovery key stops working for this vault."""
+        rk = recovery.new_recovery_key()
+        salt = kdf.new_salt()
+        slot = keyslots.seal_recovery(
+            dek=session.dek, kek=kdf.kek_recovery(rk, salt), salt=salt, vault_id=session.vault_id
+        )
+        text = recovery.format_recovery_key(rk)
+        rk.wipe()
+        new_doc = replace_doc(session.doc, recovery=slot)
+        write_keys(self.paths, new_doc, session.dek)
+        session.doc = new_doc
+        session.record(AuditKind.RECOVERY_KEY_REPLACED)
+        return text

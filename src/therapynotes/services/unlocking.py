@@ -1,0 +1,137 @@
+"""Opening a vault: unwrapping the data key from a slot, checking the second step, and
+auditing the unlock (with the failed attempts made while it was locked).
+
+Every failed factor is counted in the attempt log; no record is readable through a
+session until all factors passed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from therapynotes.errors import (
+    KeysFileCorrupt,
+    TotpRejected,
+    TotpReplayed,
+    WrongPassphrase,
+    WrongRecoveryKey,
+)
+from therapynotes.paths import VaultPaths
+from therapynotes.security import kdf, keyslots, totp
+from therapynotes.security.attempts import AttemptLog
+from therapynotes.security.keyslots import KeysDocument
+from therapynotes.security.secret import Secret
+from therapynotes.services.key_file import device_secret, read_keys
+from therapynotes.services.session import VaultSession
+from therapynotes.store import audit, migrations
+from therapynotes.store.audit import AuditKind
+from therapynotes.store.connection import open_db, transaction
+from therapynotes.store.instance_lock import InstanceLock
+
+
+class Unlocker:
+    def __init__(self, paths: VaultPaths, clock: totp.Clock, attempts: AttemptLog) -> None:
+        self.paths = paths
+        self.clock = clock
+        self.attempts = attempts
+
+    def unlock(self, passphrase: str, code: str) -> VaultSession:
+        """Passphrase (+ device secret) unwraps the DEK; then the TOTP code is checked.
+
+        No record is readable through the returned session until both passed.
+        """
+        raw, doc = read_keys(self.paths)
+        self.attempts.check_allowed()
+        lock = InstanceLock(self.paths.lock)
+        lock.acquire()
+        session: VaultSession | None = None
+        try:
+            dek, kek_backup = self.unwrap_local(raw, doc, passphrase)
+            session = self.open_session(doc, dek, kek_backup, lock)
+            try:
+                self._check_totp(session, code)
+            except (TotpRejected, TotpReplayed):
+                self.attempts.record_failure("code")
+                raise
+            migrations.migrate(session.conn)
+        except BaseException:
+            if session is not None:
+                session.lock("unlock failed", record=False)
+            lock.release()
+            raise
+        self.record_or_lock(session, AuditKind.UNLOCK_OK, method="passphrase+code")
+        return session
+
+    def unwrap_local(self, raw: bytes, doc: KeysDocument, passphrase: str) -> tuple[Secret, Secret]:
+        """(DEK, KEK_backup) from the passphrase and device secret; wipes what it derives."""
+        device = device_secret(doc)
+        master = kdf.argon2id(passphrase, doc.local.kdf)
+        kek = kdf.kek_local(master, device.reveal())
+        device.wipe()
+        try:
+            dek = keyslots.open_local(doc, kek)
+        except WrongPassphrase:
+            master.wipe()
+            self.attempts.record_failure("passphrase")
+            raise
+        finally:
+            kek.wipe()
+        try:
+            keyslots.verify_mac(raw, dek)
+            return dek, kdf.kek_backup(master)
+        except BaseException:
+            dek.wipe()
+            raise
+        finally:
+            master.wipe()
+
+    def unwrap_recovery(self, raw: bytes, doc: KeysDocument, rk: Secret) -> Secret:
+        kek = kdf.kek_recovery(rk, doc.recovery.salt)
+        rk.wipe()
+        try:
+            dek = keyslots.open_recovery(doc, kek)
+        except WrongRecoveryKey:
+            self.attempts.record_failure("recovery key")
+            raise
+        finally:
+            kek.wipe()
+        keyslots.verify_mac(raw, dek)
+        return dek
+
+    def record_or_lock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
+        """Audit the unlock; if that cannot be written (a full disk), the vault does not
+        stay open unaudited: it is locked again and the error is shown."""
+        try:
+            self.record_unlock(session, kind, **detail)
+        except BaseException:
+            session.lock("unlock not recorded", record=False)
+            raise
+
+    def record_unlock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
+        """Write the failed attempts made while locked, then this unlock, to the audit log."""
+        failed = self.attempts.record_success()
+        session.failed_attempts = failed
+        with transaction(session.conn):
+            for event in failed:
+                when = datetime.fromtimestamp(float(event.get("at", 0)), UTC)
+                audit.append(
+                    session.conn,
+                    AuditKind.UNLOCK_FAILED,
+                    detail={"factor": str(event.get("kind", "unknown"))},
+                    at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                )
+            audit.append(session.conn, kind, detail=detail)
+
+    def open_session(
+        self, doc: KeysDocument, dek: Secret, kek_backup: Secret, lock: InstanceLock
+    ) -> VaultSession:
+        conn = open_db(self.paths.db, dek)
+        return VaultSession(self.paths, doc, dek, kek_backup, lock, conn)
+
+    def _check_totp(self, session: VaultSession, code: str) -> None:
+        row = session.conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()
+        if row is None:
+            raise KeysFileCorrupt("second-step secret missing")
+        step = totp.TotpCheck(str(row[0]), self.clock).verify(code, last_step=int(row[1]))
+        with transaction(session.conn):
+            session.conn.execute("UPDATE totp SET last_step = ? WHERE id = 1", (step,))
