@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
 from therapynotes.services.records import RecordsService
-from therapynotes.ui.records_access import RecordsAccess, attempt, day
+from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.table_model import (
     Index,
     RowTableModel,
@@ -237,13 +237,10 @@ class DiagnosesTab(QWidget):
             if code:
                 # the first current diagnosis becomes primary (resolved ones don't count)
                 primary = not any(d.primary and not d.resolved_date for d in self.model.rows)
-                attempt(
-                    self,
-                    lambda: self.records.call(
-                        lambda s: s.add_diagnosis(client_id, code, primary=primary)
-                    ),
+                self._write(
+                    lambda s: s.add_diagnosis(client_id, code, primary=primary),
+                    button=self.add_button,
                 )
-                self.changed.emit()
 
         dialog.accepted.connect(save)
         dialog.open()
@@ -272,7 +269,12 @@ class DiagnosesTab(QWidget):
             dx_id = found.id
             self._write(lambda s: s.make_primary_diagnosis(dx_id))
 
-    def _write(self, fn: Callable[[RecordsService], None]) -> None:
+    def _write(
+        self, fn: Callable[[RecordsService], object], *, button: QPushButton | None = None
+    ) -> None:
         """On the database worker; the chart refreshes when it is saved, and a refusal
-        is shown (ops' default)."""
-        self.records.op(self, fn).success(lambda _none: self.changed.emit()).run(database=True)
+        is shown (ops' default). `button` stays disabled while the write runs."""
+        op = self.records.op(self, fn).success(lambda _none: self.changed.emit())
+        if button is not None:
+            op.busy(lambda busy: button.setEnabled(not busy))
+        op.run(database=True)
