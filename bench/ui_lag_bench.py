@@ -216,6 +216,7 @@ def record_actions(
     dialog = chart.diagnoses.add()
     assert dialog is not None
     dialog.query.setText("F41.1")
+    wait_for(lambda: dialog.results.count() > 0)
     dialog.accept()
     settle(probe, "add diagnosis")
 

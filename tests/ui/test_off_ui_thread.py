@@ -185,7 +185,8 @@ def test_add_diagnosis_saves_on_the_worker(
     tab = chart.diagnoses
     dialog = tab.add()
     assert dialog is not None
-    dialog.query.setText("F41.1")
+    dialog.query.setText("F41.1")  # the code search runs on a background thread
+    h.qtbot.waitUntil(lambda: dialog.results.count() > 0)
     with worker_held(h):
         dialog.accept()
         assert not tab.add_button.isEnabled()  # saving
@@ -214,7 +215,8 @@ def test_a_refused_diagnosis_says_why_and_enables_the_button_again(
     monkeypatch.setattr(records.service, "add_diagnosis", refuse)
     dialog = tab.add()
     assert dialog is not None
-    dialog.query.setText("F41.1")
+    dialog.query.setText("F41.1")  # the code search runs on a background thread
+    h.qtbot.waitUntil(lambda: dialog.results.count() > 0)
     dialog.accept()
     h.qtbot.waitUntil(lambda: _error_text(tab) is not None)
     assert _error_text(tab) == user_message(InvalidRecord())
@@ -365,3 +367,23 @@ def test_an_older_list_answer_never_replaces_a_newer_one(unlocked: Harness) -> N
     assert page.list.model.rowCount() == 1
     page.list._show(page.list._generation - 1, [])  # a stale answer arriving late
     assert [r.id for r in page.list.model.rows] == [client]
+
+
+def test_the_diagnosis_search_runs_off_the_ui_thread_and_shows_the_latest_text(
+    unlocked: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = unlocked
+    _client, chart = _client_with_chart(h)
+    log = ThreadLog()
+    service = _records(h).service
+    _spy(monkeypatch, log, service, "find_diagnosis")
+    dialog = chart.diagnoses.add()
+    assert dialog is not None
+    dialog.query.setText("anxiety")
+    dialog.query.setText("F43.1")  # typed on before the first answer came
+    h.qtbot.waitUntil(lambda: dialog.results.count() > 0)
+    h.records_settled()
+    codes = [dialog.results.item(i).data(256) for i in range(dialog.results.count())]
+    assert codes and all(c.startswith("F43.1") for c in codes)
+    assert log.seen["find_diagnosis"] and not log.on_ui_thread("find_diagnosis")
+    dialog.reject()

@@ -23,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.icd10 import IcdCode
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
 from therapynotes.services.records import RecordsService
+from therapynotes.ui.ops import Op
 from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.table_model import (
     Index,
@@ -126,6 +128,7 @@ class DiagnosisDialog(QDialog):
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
+        self._generation = 0
         self.setWindowTitle("Add diagnosis")
         self.setMinimumSize(64 * GRID, 48 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=GRID)
@@ -147,10 +150,24 @@ class DiagnosisDialog(QDialog):
         layout.addWidget(box)
 
     def _find(self, text: str) -> None:
+        """The search (over some 74,000 codes, about 1.5 s the first time) runs on a
+        background thread; only the answer for the latest text is shown."""
+        self._generation += 1
+        generation = self._generation
         self.results.clear()
-        if len(text.strip()) < 2:
+        query = text.strip()
+        if len(query) < 2:
             return
-        for found in self.records.service.find_diagnosis(text.strip(), limit=30):
+        find = self.records.service.find_diagnosis  # a code list: no database
+        Op(self, lambda: find(query, limit=30)).success(
+            lambda found: self._show(generation, found)
+        ).run()
+
+    def _show(self, generation: int, codes: list[IcdCode]) -> None:
+        if generation != self._generation:
+            return  # typed on meanwhile: a newer search is on its way
+        self.results.clear()
+        for found in codes:
             item = QListWidgetItem(f"{found.code}  {found.description}")
             item.setData(256, found.code)
             self.results.addItem(item)
