@@ -1,10 +1,12 @@
 """Record actions that used to touch the database on the UI thread now run on the one
 database worker (ui/ops.py), end to end on a real vault: Home's counts, Add diagnosis,
-Log session, Add file, and the client list (its refresh after every chart change, and
-Add client). While the worker is busy the UI thread stays free (the call
-returns at once, the button is disabled), the table refreshes when the work is done, a
-refusal shows the same message as before, and the UI thread never takes the session's
-database lock nor runs the service method for them."""
+Log session, Add file, Edit details, New plan version, the client list (its refresh
+after every chart change, and Add client) and Search's client filter; the diagnosis
+search (a code list, no database) runs on a background thread too. While the worker is
+busy the UI thread stays free (the call returns at once, the button is disabled), the
+table refreshes when the work is done, a refusal shows the same message as before, and
+the UI thread never takes the session's database lock nor runs the service method for
+them."""
 
 from __future__ import annotations
 
@@ -387,3 +389,76 @@ def test_the_diagnosis_search_runs_off_the_ui_thread_and_shows_the_latest_text(
     assert codes and all(c.startswith("F43.1") for c in codes)
     assert log.seen["find_diagnosis"] and not log.on_ui_thread("find_diagnosis")
     dialog.reject()
+
+
+# --- Edit details, New plan version, Search's client filter ------------------
+
+
+def test_edit_details_saves_on_the_worker(
+    unlocked: Harness, log: ThreadLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = unlocked
+    client, chart = _client_with_chart(h)
+    records = _records(h)
+    _spy(monkeypatch, log, records.service, "update_client")
+    log.seen.clear()
+    tab = chart.overview
+    dialog = tab.edit()
+    assert dialog is not None
+    dialog.pronouns.setText("she/her")
+    with worker_held(h):
+        dialog.accept()
+        assert not tab.edit_button.isEnabled()  # saving
+    h.qtbot.waitUntil(
+        lambda: chart.chart is not None and chart.chart.client.fields.pronouns == "she/her"
+    )
+    h.qtbot.waitUntil(tab.edit_button.isEnabled)
+    _settle(h)
+    assert records.service.open_chart(client, record_view=False).client.fields.pronouns == "she/her"
+    assert log.seen["update_client"] and not log.on_ui_thread("update_client")
+    assert not log.on_ui_thread("db_lock")
+
+
+def test_new_plan_version_saves_on_the_worker(
+    unlocked: Harness, log: ThreadLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = unlocked
+    client, chart = _client_with_chart(h)
+    chart.tabs.setCurrentWidget(chart.plan)
+    records = _records(h)
+    _spy(monkeypatch, log, records.service, "save_plan")
+    log.seen.clear()
+    tab = chart.plan
+    dialog = tab.new_version()
+    assert dialog is not None
+    dialog.problem.setText("Panic on trains")
+    dialog.goal.setText("Travel to work by train")
+    dialog.objective.setText("Three train trips a week")
+    with worker_held(h):
+        dialog.accept()
+        assert not tab.new_button.isEnabled()  # saving
+        assert tab.versions.count() == 0
+    h.qtbot.waitUntil(lambda: tab.versions.count() == 1)
+    h.qtbot.waitUntil(tab.new_button.isEnabled)
+    _settle(h)
+    assert [p.version for p in records.service.plan_versions(client)] == [1]
+    assert log.seen["save_plan"] and not log.on_ui_thread("save_plan")
+
+
+def test_search_client_filter_comes_from_the_worker(
+    unlocked: Harness, log: ThreadLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = unlocked
+    _client, _chart = _client_with_chart(h)
+    _settle(h)
+    records = _records(h)
+    _spy(monkeypatch, log, records.service, "list_clients")
+    log.seen.clear()
+    search = h.window.pages["search"]
+    with worker_held(h):
+        h.window.show_view("search")
+    h.qtbot.waitUntil(lambda: search.client.count() == 2)  # type: ignore[attr-defined]
+    assert search.client.itemText(1) == "Ada Worker"  # type: ignore[attr-defined]
+    _settle(h)
+    assert log.seen["list_clients"] and not log.on_ui_thread("list_clients")
+    assert not log.on_ui_thread("db_lock")
