@@ -57,6 +57,14 @@ class Harness:
         self.unlock()
         self.qtbot.waitUntil(lambda: self.window.session is not None)
 
+    def records_settled(self) -> None:
+        """Wait for record work on the database worker (Home's counts, a save) to land."""
+        from therapynotes.ui.ops import database_pool, tracker  # noqa: PLC0415
+
+        self.qtbot.waitUntil(
+            lambda: tracker.running() == 0 and database_pool().activeThreadCount() == 0
+        )
+
     def flush_deletes(self) -> None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         QCoreApplication.processEvents()

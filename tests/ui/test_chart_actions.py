@@ -365,6 +365,7 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
         service_date=today,
     )
     h.window.show_view("home")
+    h.records_settled()
     home = h.window.pages["home"]
     assert isinstance(home, HomePage)
     index = _today_row(home, group)
@@ -393,6 +394,7 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
     assert h.window.current_view() == "clients" and h.window.windowTitle() == APP_NAME
 
     h.window.show_view("home")
+    h.records_settled()
     home.today_table.clicked.emit(_today_row(home, group))
     chooser = _choosers(home)[0]
     chooser.reject()  # Cancel: nothing moves
@@ -405,6 +407,7 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
     h.qtbot.waitUntil(lambda: page.chart is not None and page.chart.client_id == ada)
 
     h.window.show_view("home")
+    h.records_settled()
     home.today_table.clicked.emit(_today_row(home, alone))  # one client: straight there
     assert _choosers(home) == []
     h.qtbot.waitUntil(
@@ -423,6 +426,7 @@ def test_a_double_click_on_a_note_due_starts_one_draft_and_shows_no_error(
     p = _practice(unlocked)
     p.service.discard_draft(p.ada_note)  # Ada's group session is due again, with no note
     unlocked.window.show_view("home")
+    unlocked.records_settled()
     home = unlocked.window.pages["home"]
     assert isinstance(home, HomePage)
     row = next(i for i, r in enumerate(home.due_model.rows) if r[0].client_id == p.ada)

@@ -159,6 +159,7 @@ def test_an_image_attachment_opens_in_the_app(unlocked: Harness, tmp_path) -> No
 def test_a_note_due_on_home_opens_a_draft_for_that_session(unlocked: Harness) -> None:
     _page, _service, a, _b, sid = _practice(unlocked)
     unlocked.window.show_view("home")
+    unlocked.records_settled()
     home = unlocked.window.pages["home"]
     assert home.due_model.rowCount() == 2  # type: ignore[attr-defined]
     QAbstractItemModelTester(home.due_model)  # type: ignore[attr-defined]
@@ -182,7 +183,8 @@ def test_a_new_plan_version_keeps_the_earlier_one(unlocked: Harness) -> None:
         dialog.problem.setText(problem)
         dialog.goal.setText("Travel to work by train")
         dialog.objective.setText("Three train trips a week")
-        dialog.accept()
+        dialog.accept()  # saved on the database worker, then the chart refreshes
+        unlocked.records_settled()
         settled(unlocked, chart)
     assert [p.version for p in service.plan_versions(a)] == [1, 2]
     assert chart.plan.versions.count() == 2
@@ -263,9 +265,12 @@ def test_search_client_filter_lists_clients_added_since(unlocked: Harness) -> No
     search = unlocked.window.pages["search"]
     assert isinstance(search, SearchView)
     unlocked.window.show_view("search")
+    unlocked.records_settled()
     before = search.client.count()
     service.create_client(ClientFields(legal_name="Added Later"))
     unlocked.window.show_view("home")
+    unlocked.records_settled()
     unlocked.window.show_view("search")
+    unlocked.records_settled()
     names = [search.client.itemText(i) for i in range(search.client.count())]
     assert search.client.count() == before + 1 and "Added Later" in names

@@ -55,7 +55,8 @@ def add_client(h: Harness, name: str) -> ClientId:
     page = clients(h)
     dialog = page.list.add_client()
     dialog.legal_name.setText(name)
-    dialog.accept()
+    dialog.accept()  # saved on the database worker, then the chart opens
+    h.qtbot.waitUntil(lambda: page.chart is not None)
     assert page.chart is not None
     return page.chart.client_id
 
@@ -126,6 +127,7 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     dialog.legal_name.setText(CANARY_NAME)
     dialog.pronouns.setText("they/them")
     dialog.accept()
+    h.qtbot.waitUntil(lambda: page.chart is not None)
     settled(h, page.chart)
     assert page.chart is not None
     client_id = page.chart.client_id

@@ -80,6 +80,7 @@ def client_dialog(harness: Harness, run: UiRun) -> None:
     harness.qtbot.keyClicks(dialog.legal_name, f"{run.canary('client_name')} Doe")
     dialog.pronouns.setText(run.canary("client_pronouns"))
     dialog.accept()
+    harness.qtbot.waitUntil(lambda: page.chart is not None)
     chart = settled(harness, page.chart)
     run.state["client"] = chart.client_id
 

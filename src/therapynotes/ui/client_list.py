@@ -86,6 +86,7 @@ class ClientListView(QWidget):
         super().__init__(parent)
         self.records = records
         self.current: ClientId | None = None
+        self._generation = 0
         self.setAccessibleName("Client list")
         self.model = ClientListModel(self)
         self.proxy = ClientFilterModel(self)
@@ -129,7 +130,17 @@ class ClientListView(QWidget):
             self.table.setColumnHidden(list(ClientColumn).index(column), compact)
 
     def refresh(self) -> None:
-        rows = self.records.call(lambda s: s.list_clients(include_all=True))
+        """The list comes from the database worker (after every chart change too); the
+        last one shows until it arrives, and a newer refresh wins over an older one."""
+        self._generation += 1
+        generation = self._generation
+        self.records.op(self, lambda s: s.list_clients(include_all=True)).success(
+            lambda rows: self._show(generation, rows)
+        ).run(database=True)
+
+    def _show(self, generation: int, rows: list[ClientSummary]) -> None:
+        if generation != self._generation:
+            return  # an older answer: a newer refresh is on its way
         self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         fit_columns(self.table)
@@ -157,8 +168,14 @@ class ClientListView(QWidget):
         return dialog
 
     def _create(self, dialog: ClientDialog) -> None:
+        """Saved on the database worker, Add client disabled until it is; then the list
+        refreshes and the new chart opens."""
         fields = dialog.fields()
-        client_id = self.records.call(lambda s: s.create_client(fields))
+        self.records.op(self, lambda s: s.create_client(fields)).busy(
+            lambda busy: self.add_button.setEnabled(not busy)
+        ).success(self._created).run(database=True)
+
+    def _created(self, client_id: ClientId) -> None:
         self.refresh()
         self.select(client_id)
         self.client_chosen.emit(int(client_id))

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QWidget
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import DueSession, ServiceEntry
+from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
@@ -119,6 +120,7 @@ class HomePage(QWidget):
         del session
         self.records = records
         self._chooser: ParticipantDialog | None = None
+        self._generation = 0
         self.setObjectName("Page_home")
         self.setAccessibleName("Home")
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -152,7 +154,23 @@ class HomePage(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        due, names, today = self.records.call(self._fetch)
+        """The counts come from the database worker; the page shows the last ones until
+        they arrive (a newer refresh wins over an older one still in flight)."""
+        self._generation += 1
+        generation = self._generation
+        self.records.op(self, self._fetch).success(
+            lambda found: self._show(generation, *found)
+        ).run(database=True)
+
+    def _show(
+        self,
+        generation: int,
+        due: list[DueSession],
+        names: dict[ClientId, str],
+        today: list[ServiceEntry],
+    ) -> None:
+        if generation != self._generation:
+            return  # an older answer: a newer refresh is on its way
         self.due_model.set_rows([(d, names.get(d.client_id, "")) for d in due])
         due_keys = {(d.session_id, d.client_id) for d in due}
         self.today_model.set_rows(
@@ -181,7 +199,11 @@ class HomePage(QWidget):
             height = table.horizontalHeader().height() + 2 * table.frameWidth()
             table.setFixedHeight(height + rows * table.verticalHeader().defaultSectionSize())
 
-    def _fetch(self, service):
+    @staticmethod
+    def _fetch(
+        service: RecordsService,
+    ) -> tuple[list[DueSession], dict[ClientId, str], list[ServiceEntry]]:
+        """On the database worker: touches no widget."""
         due = service.notes_due()
         names = {c.id: c.display_name for c in service.list_clients(include_all=True)}
         today_iso = date.fromtimestamp(service.clock()).isoformat()  # noqa: DTZ012

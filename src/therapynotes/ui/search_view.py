@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.enums import NoteKind
-from therapynotes.domain.models import SearchHit
+from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_dialog import OptionalDateEdit
 from therapynotes.ui.context import AppContext
@@ -127,6 +127,7 @@ class SearchView(QWidget):
         del ctx, session
         self.records = records
         self.generation = 0
+        self._clients_generation = 0
         self.setObjectName("Page_search")
         self.setAccessibleName("Search")
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -190,13 +191,22 @@ class SearchView(QWidget):
         self.private.toggled.connect(self.timer.start)
 
     def refresh_clients(self) -> None:
-        """The client filter's list, kept current (clients are added while unlocked);
-        the chosen client stays chosen."""
+        """The client filter's list, kept current (clients are added while unlocked),
+        from the database worker; the chosen client stays chosen."""
+        self._clients_generation += 1
+        generation = self._clients_generation
+        self.records.op(self, lambda s: s.list_clients(include_all=True)).success(
+            lambda people: self._show_clients(generation, people)
+        ).run(database=True)
+
+    def _show_clients(self, generation: int, people: list[ClientSummary]) -> None:
+        if generation != self._clients_generation:
+            return  # an older answer: a newer one is on its way
         chosen = self.client.currentData()
         self.client.blockSignals(True)
         self.client.clear()
         self.client.addItem("All clients", None)
-        for person in self.records.call(lambda s: s.list_clients(include_all=True)):
+        for person in people:
             self.client.addItem(person.display_name, int(person.id))
         self.client.setCurrentIndex(max(0, self.client.findData(chosen)))
         self.client.blockSignals(False)

@@ -20,7 +20,8 @@ from therapynotes.ui.attachment_viewer import (
 )
 from therapynotes.ui.chart_pdf import SessionContext
 from therapynotes.ui.errors import show_error
-from therapynotes.ui.records_access import RecordsAccess, attempt, local_time
+from therapynotes.ui.ops import Op
+from therapynotes.ui.records_access import RecordsAccess, local_time
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
@@ -69,7 +70,9 @@ class AttachmentsTab(QWidget):
             button.setAccessibleName(text.rstrip("…"))
             button.clicked.connect(slot)
             row.addWidget(button)
-            if slot != self.add_file:
+            if slot == self.add_file:
+                self.add_button = button
+            else:
                 button.setEnabled(False)
                 self.needs_selection.append(button)
         row.addStretch(1)
@@ -104,17 +107,32 @@ class AttachmentsTab(QWidget):
             self.add_path(Path(path))
 
     def add_path(self, path: Path) -> None:
-        data = path.read_bytes()
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        """The file is read on a background thread and stored by the database worker
+        (neither blocks the UI, however large the file); Add file stays disabled until
+        it is saved, then the chart refreshes. A failure of either step is shown."""
         client_id = self.client_id
-        attempt(
-            self,
-            lambda: self.records.call(
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+        def store(data: bytes) -> None:
+            self.records.op(
+                self,
                 lambda s: s.add_attachment(
                     client_id, filename=path.name, media_type=kind, data=data
-                )
-            ),
-        )
+                ),
+            ).failure(self._add_failed).success(self._added).run(database=True)
+
+        self._add_busy(True)
+        Op(self, path.read_bytes).failure(self._add_failed).success(store).run()
+
+    def _add_busy(self, busy: bool) -> None:
+        self.add_button.setEnabled(not busy)
+
+    def _add_failed(self, exc: BaseException) -> None:
+        self._add_busy(False)
+        show_error(self, exc)
+
+    def _added(self, _meta: object) -> None:
+        self._add_busy(False)
         self.changed.emit()
 
     def _context(self) -> SessionContext:

@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.icd10 import IcdCode
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
 from therapynotes.services.records import RecordsService
-from therapynotes.ui.records_access import RecordsAccess, attempt, day
+from therapynotes.ui.ops import Op
+from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.table_model import (
     Index,
     RowTableModel,
@@ -126,6 +128,7 @@ class DiagnosisDialog(QDialog):
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
+        self._generation = 0
         self.setWindowTitle("Add diagnosis")
         self.setMinimumSize(64 * GRID, 48 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=GRID)
@@ -147,10 +150,24 @@ class DiagnosisDialog(QDialog):
         layout.addWidget(box)
 
     def _find(self, text: str) -> None:
+        """The search (over some 74,000 codes, about 1.5 s the first time) runs on a
+        background thread; only the answer for the latest text is shown."""
+        self._generation += 1
+        generation = self._generation
         self.results.clear()
-        if len(text.strip()) < 2:
+        query = text.strip()
+        if len(query) < 2:
             return
-        for found in self.records.service.find_diagnosis(text.strip(), limit=30):
+        find = self.records.service.find_diagnosis  # a code list: no database
+        Op(self, lambda: find(query, limit=30)).success(
+            lambda found: self._show(generation, found)
+        ).run()
+
+    def _show(self, generation: int, codes: list[IcdCode]) -> None:
+        if generation != self._generation:
+            return  # typed on meanwhile: a newer search is on its way
+        self.results.clear()
+        for found in codes:
             item = QListWidgetItem(f"{found.code}  {found.description}")
             item.setData(256, found.code)
             self.results.addItem(item)
@@ -237,13 +254,10 @@ class DiagnosesTab(QWidget):
             if code:
                 # the first current diagnosis becomes primary (resolved ones don't count)
                 primary = not any(d.primary and not d.resolved_date for d in self.model.rows)
-                attempt(
-                    self,
-                    lambda: self.records.call(
-                        lambda s: s.add_diagnosis(client_id, code, primary=primary)
-                    ),
+                self._write(
+                    lambda s: s.add_diagnosis(client_id, code, primary=primary),
+                    button=self.add_button,
                 )
-                self.changed.emit()
 
         dialog.accepted.connect(save)
         dialog.open()
@@ -272,7 +286,12 @@ class DiagnosesTab(QWidget):
             dx_id = found.id
             self._write(lambda s: s.make_primary_diagnosis(dx_id))
 
-    def _write(self, fn: Callable[[RecordsService], None]) -> None:
+    def _write(
+        self, fn: Callable[[RecordsService], object], *, button: QPushButton | None = None
+    ) -> None:
         """On the database worker; the chart refreshes when it is saved, and a refusal
-        is shown (ops' default)."""
-        self.records.op(self, fn).success(lambda _none: self.changed.emit()).run(database=True)
+        is shown (ops' default). `button` stays disabled while the write runs."""
+        op = self.records.op(self, fn).success(lambda _none: self.changed.emit())
+        if button is not None:
+            op.busy(lambda busy: button.setEnabled(not busy))
+        op.run(database=True)

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 from therapynotes.domain.models import Chart
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
-from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_time
+from therapynotes.ui.records_access import RecordsAccess, day, local_time
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
@@ -86,9 +86,10 @@ class OverviewTab(QWidget):
         dialog = ClientDialog(self.chart.client.fields, parent=self)
 
         def save() -> None:
-            fields = dialog.fields()
-            attempt(self, lambda: self.records.call(lambda s: s.update_client(client_id, fields)))
-            self.changed.emit()
+            fields = dialog.fields()  # read here: the write runs on the database worker
+            self.records.op(self, lambda s: s.update_client(client_id, fields)).busy(
+                lambda busy: self.edit_button.setEnabled(not busy)
+            ).success(lambda _none: self.changed.emit()).run(database=True)
 
         dialog.accepted.connect(save)
         dialog.open()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, Goal, Objective, PlanContent, Problem, TreatmentPlan
 from therapynotes.ui.client_dialog import OptionalDateEdit
-from therapynotes.ui.records_access import RecordsAccess, attempt, day
+from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.widgets import GRID, hbox, message_label, plain_buttons, vbox
 
 
@@ -176,13 +176,11 @@ class PlanTab(QWidget):
         def save() -> None:
             content = dialog.content()
             today = date.fromtimestamp(self.records.clock()).isoformat()  # noqa: DTZ012
-            attempt(
-                self,
-                lambda: self.records.call(
-                    lambda s: s.save_plan(client_id, content, effective_date=today)
-                ),
-            )
-            self.changed.emit()
+            self.records.op(
+                self, lambda s: s.save_plan(client_id, content, effective_date=today)
+            ).busy(lambda busy: self.new_button.setEnabled(not busy)).success(
+                lambda _id: self.changed.emit()
+            ).run(database=True)
 
         dialog.accepted.connect(save)
         dialog.open()

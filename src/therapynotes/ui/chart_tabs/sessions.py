@@ -32,7 +32,8 @@ from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES
 from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
-from therapynotes.ui.records_access import RecordsAccess, attempt, day, local_clock
+from therapynotes.ui.errors import show_error
+from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, body, hbox, ok_cancel, plain_buttons, vbox
 
@@ -271,6 +272,7 @@ class SessionsTab(QWidget):
         self.records = records
         self.client_id = client_id
         self.model = SessionModel(client_id, self)
+        self.log_dialog: SessionDialog | None = None
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         row = hbox()
         self.log_button = QPushButton("Log session…", self)
@@ -367,29 +369,47 @@ class SessionsTab(QWidget):
         self.model.set_attendance(session_id, attendance)
         self.changed.emit()
 
-    def log_session(self) -> SessionDialog:
-        others = self.records.call(lambda s: s.list_clients())
+    def log_session(self) -> None:
+        """The dialog opens once the client list (for "Also present") has come from the
+        database worker; the session is saved there too, with Log session disabled
+        until it is, and the chart refreshes when it is saved."""
+        self._log_busy(True)
+        self.records.op(self, lambda s: s.list_clients()).success(self._open_log_dialog).failure(
+            self._log_failed
+        ).run(database=True)
+
+    def _log_busy(self, busy: bool) -> None:
+        self.log_button.setEnabled(not busy)
+
+    def _log_failed(self, exc: BaseException) -> None:
+        self._log_busy(False)
+        show_error(self, exc)
+
+    def _open_log_dialog(self, others: list[ClientSummary]) -> None:
+        self._log_busy(False)
         dialog = SessionDialog(self.client_id, others, self)
+        self.log_dialog = dialog
 
         def save() -> None:
-            starts, ends = dialog.times()
+            starts, ends = dialog.times()  # read here: the write runs on the worker
             people = dialog.participants()
-            attempt(
+            code = dialog.code.currentData()
+            # Qt hands item data of a StrEnum back as a plain str: make it the enum again
+            modality = Modality(dialog.modality.currentData())
+            place = dialog.place.text().strip()
+            attendance = Attendance(dialog.attendance.currentData())
+            self.records.op(
                 self,
-                lambda: self.records.call(
-                    lambda s: s.log_session(
-                        people,
-                        starts_at=starts,
-                        ends_at=ends,
-                        service_code=dialog.code.currentData(),
-                        modality=dialog.modality.currentData(),
-                        place=dialog.place.text().strip(),
-                        attendance=dialog.attendance.currentData(),
-                    )
+                lambda s: s.log_session(
+                    people,
+                    starts_at=starts,
+                    ends_at=ends,
+                    service_code=code,
+                    modality=modality,
+                    place=place,
+                    attendance=attendance,
                 ),
-            )
-            self.changed.emit()
+            ).busy(self._log_busy).success(lambda _id: self.changed.emit()).run(database=True)
 
         dialog.accepted.connect(save)
         dialog.open()
-        return dialog
