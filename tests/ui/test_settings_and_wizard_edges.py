@@ -192,16 +192,16 @@ def test_new_phone_from_settings_needs_both_secrets(unlocked: Harness) -> None:
     dialog.passphrase.setText(STRONG)
     dialog.key.setText(unlocked.created.recovery_key[:-1] + "Q")
     dialog.ok.click()
-    unlocked.qtbot.waitUntil(lambda: "typing mistake" in dialog.message.text())
+    unlocked.qtbot.waitUntil(lambda: "typing mistake" in dialog.message.text(), timeout=20_000)
     dialog.key.setText(unlocked.created.recovery_key)
     dialog.ok.click()
-    unlocked.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1)
+    unlocked.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=20_000)
     secret = dialog.manual_key.text().replace(" ", "")
     dialog.accept()
     unlocked.window.lock()
     unlocked.clock.advance(30)
     unlocked.unlock(code=str(pyotp.TOTP(secret).at(unlocked.clock())))
-    unlocked.qtbot.waitUntil(lambda: unlocked.window.session is not None)
+    unlocked.qtbot.waitUntil(lambda: unlocked.window.session is not None, timeout=20_000)
 
 
 def test_settings_scroll_instead_of_clipping_fields_in_a_short_window(unlocked: Harness) -> None:
