@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from therapynotes.domain import rules
 from therapynotes.domain.codes import is_cpt_code
@@ -60,6 +61,19 @@ def _check_client(fields: ClientFields) -> None:
         raise InvalidRecord
     if fields.status is ClientStatus.DISCHARGED and not fields.discharge_date:
         raise InvalidRecord
+
+
+# Far above any attachment limit a vault uses (25 MiB by default): a file picked by
+# mistake (a film, a disk image) is refused before it is read into memory, not after.
+ATTACHMENT_READ_CEILING = 512 * 1024 * 1024
+
+
+def read_attachment_file(path: Path) -> bytes:
+    """The bytes of a file the therapist chose to attach; add_attachment then applies the
+    vault's own limit."""
+    if path.stat().st_size > ATTACHMENT_READ_CEILING:
+        raise AttachmentTooLarge(f"limit {ATTACHMENT_READ_CEILING // (1024 * 1024)} MiB")
+    return path.read_bytes()
 
 
 class RecordsService(NoteCases, DiagnosisCases):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -373,3 +374,16 @@ def test_backdated_note_counts_late_from_its_day(records: RecordsService, clock:
     assert records.sign_note(late).late_entry
     assert not records.sign_note(prompt).late_entry
     assert records.get_note(late).service_date == earlier
+
+
+def test_a_huge_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from therapynotes.services import records as records_module
+
+    path = tmp_path / "holiday-video.mp4"
+    path.write_bytes(b"x" * 2048)
+    monkeypatch.setattr(records_module, "ATTACHMENT_READ_CEILING", 1024)
+    monkeypatch.setattr(Path, "read_bytes", lambda _self: pytest.fail("read before refusing"))
+    with pytest.raises(AttachmentTooLarge):
+        records_module.read_attachment_file(path)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QWidget
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
+from therapynotes.services.records import read_attachment_file
 from therapynotes.ui.attachment_viewer import (
     load_attachment,
     open_attachment,
@@ -122,7 +123,7 @@ class AttachmentsTab(QWidget):
             ).failure(self._add_failed).success(self._added).run(database=True)
 
         self._add_busy(True)
-        Op(self, path.read_bytes).failure(self._add_failed).success(store).run()
+        Op(self, lambda: read_attachment_file(path)).failure(self._add_failed).success(store).run()
 
     def _add_busy(self, busy: bool) -> None:
         self.add_button.setEnabled(not busy)
