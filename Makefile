@@ -9,6 +9,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	@# pyside6-pdf (6.12 only) would shadow pyside6-addons' QtPdf in a venv made before
+	@# the PySide6 pin (issue 20): remove it first.
+	$(BIN)/pip uninstall --quiet --yes pyside6-pdf 2>/dev/null || true
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
