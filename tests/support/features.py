@@ -21,8 +21,10 @@ from tests.support.pages import count_hits
 from tests.support.trust import FeatureRun, feature
 from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
+from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.services.backups import BackupService
 from therapynotes.services.portable import PortableService
+from therapynotes.services.profile import ProfileService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.rotation import KeyRotation
@@ -72,6 +74,22 @@ def sessions(run: FeatureRun) -> None:
         modality=Modality.VIDEO,
         place=run.canary("session_place"),
         attendance=Attendance.ATTENDED,
+    )
+
+
+@feature("clinician profile")
+def clinician_profile(run: FeatureRun) -> None:
+    """Set before signing, so every later signature stores the canary signer."""
+    c = run.canary
+    profiles = ProfileService(run.records.session, clock=run.clock)
+    profiles.set(
+        ClinicianProfile(
+            name=c("clinician_name"),
+            credentials=c("credentials"),
+            license_number=c("license_number"),
+            license_state=c("license_region"),
+            npi="1234567893",
+        )
     )
 
 

@@ -278,3 +278,21 @@ def test_print_chart_from_the_ui(
     text = pdf_text(target)
     assert "Signedcanary" in text and "Processcanary" not in text and "Page 1 of" in text
     assert audit.entries(chart_records.conn)[-1].kind == "print"
+
+
+def test_pdf_signature_lines_name_the_signer(
+    chart_records: RecordsService, sample: SampleChart, tmp_path: Path, clock: FakeClock
+) -> None:
+    """The sample was signed before any profile (the old wording stays); a note signed
+    after the profile is set names the clinician."""
+    from therapynotes.domain.profile import ClinicianProfile  # noqa: PLC0415
+    from therapynotes.services.profile import ProfileService  # noqa: PLC0415
+
+    ProfileService(chart_records.session, clock=clock).set(
+        ClinicianProfile("Dana Reyes", "PsyD", "PSY 12345", "CA")
+    )
+    note = chart_records.start_note(sample.client, "freeform", sections={"text": "Signercanary"})
+    chart_records.sign_note(note)
+    text = " ".join(_export(chart_records, sample, tmp_path / "s.pdf").split())
+    assert "Electronically signed by the treating clinician on" in text
+    assert "Electronically signed by Dana Reyes, PsyD, PSY 12345," in text

@@ -274,3 +274,43 @@ def test_search_client_filter_lists_clients_added_since(unlocked: Harness) -> No
     unlocked.records_settled()
     names = [search.client.itemText(i) for i in range(search.client.count())]
     assert search.client.count() == before + 1 and "Added Later" in names
+
+
+def test_the_note_view_names_the_signer_as_they_were(unlocked: Harness) -> None:
+    """A note signed before the profile shows what it always did; one signed after names
+    the clinician, and keeps that name when the profile changes later."""
+    from PySide6.QtWidgets import QLabel  # noqa: PLC0415
+
+    from therapynotes.domain.profile import ClinicianProfile  # noqa: PLC0415
+    from therapynotes.services.profile import ProfileService  # noqa: PLC0415
+
+    page, service, a, _b, _sid = _practice(unlocked)
+    profiles = ProfileService(service.session, clock=unlocked.clock)
+    before = service.start_note(a, "freeform", sections={"text": "before"})
+    service.sign_note(before)
+    profiles.set(ClinicianProfile("Dana Reyes", "PsyD", "PSY 12345", "CA"))
+    after = service.start_note(a, "freeform", sections={"text": "after"})
+    service.sign_note(after)
+    service.add_addendum(after, "later")
+    profiles.set(ClinicianProfile("Dana Reyes-Park", "PhD", "PSY 99999"))
+    chart = settled(unlocked, page.open_client(a))
+    editor = chart.notes.editor
+
+    def lines(note_id: int) -> list[str]:
+        chart.show_notes(note_id)
+        unlocked.qtbot.waitUntil(
+            lambda: editor.note is not None and editor.note.id == note_id, timeout=20000
+        )
+        unlocked.qtbot.wait(10)  # widgets added to a shown layout show on the next turn
+        return [w.text() for w in editor.page.findChildren(QLabel) if not w.isHidden()]
+
+    old = lines(before)
+    assert not any("Electronically signed" in t for t in old)
+    assert editor.state.text().startswith("Signed ")
+    new = lines(after)
+    signed = [t for t in new if t.startswith("Electronically signed by ")]
+    assert len(signed) == 1 and signed[0].startswith(
+        "Electronically signed by Dana Reyes, PsyD, PSY 12345, "
+    )
+    assert any(t.startswith("Addendum, signed by Dana Reyes, PsyD, PSY 12345, ") for t in new)
+    assert not any("Reyes-Park" in t for t in new)

@@ -226,3 +226,57 @@ def test_settings_scroll_instead_of_clipping_fields_in_a_short_window(unlocked: 
     scroll.ensureWidgetVisible(panel.rotate)
     QApplication.processEvents()
     assert scroll.verticalScrollBar().value() > 0
+
+
+def test_clinician_profile_is_saved_on_the_worker_and_audited(
+    unlocked: Harness, monkeypatch
+) -> None:
+    """Settings → Clinician profile: a bad NPI is one clear sentence and saves nothing;
+    a good profile saves on the database worker (not the UI thread), is audited by
+    field name only, and the next signature names the clinician."""
+    import threading
+
+    from therapynotes.domain.models import ClientFields
+    from therapynotes.services.profile import ProfileService
+    from therapynotes.services.records import RecordsService
+    from therapynotes.store import audit
+
+    session = unlocked.window.session
+    assert session is not None
+    group = _panel(unlocked).profile
+    assert "treating clinician" in group.preview.text()
+    savers: list[int | None] = []
+    real_set = ProfileService.set
+
+    def spy(self: ProfileService, new):  # type: ignore[no-untyped-def]
+        savers.append(threading.get_ident())
+        return real_set(self, new)
+
+    monkeypatch.setattr(ProfileService, "set", spy)
+    group.name.setText("Dana Reyes")
+    group.credentials.setText("PsyD")
+    group.license.setText("PSY 12345")
+    group.state.setText("ca")
+    group.npi.setText("1234567890")
+    assert "Dana Reyes, PsyD, PSY 12345" in group.preview.text()
+    group.save.click()
+    assert group.message.isVisibleTo(group) and "NPI is not valid" in group.message.text()
+    assert savers == [] and ProfileService(session).get() is None
+
+    group.npi.setText("1234567893")
+    group.save.click()
+    unlocked.qtbot.waitUntil(lambda: group.saved.text() == "Saved.", timeout=20000)
+    assert savers and threading.main_thread().ident not in savers
+    assert not group.message.isVisibleTo(group)
+    saved = ProfileService(session).get()
+    assert saved is not None and saved.license_state == "CA" and saved.npi == "1234567893"
+    rows = [e for e in audit.entries(session.conn) if e.detail.get("area") == "profile"]
+    assert len(rows) == 1 and "Reyes" not in str(rows[0].detail)
+
+    records = RecordsService(session, clock=unlocked.clock)
+    client = records.create_client(ClientFields(legal_name="Ada"))
+    note = records.sign_note(records.start_note(client, "freeform", sections={"text": "x"}))
+    assert note.signed_by == "Dana Reyes, PsyD, PSY 12345"
+
+    group.save.click()
+    unlocked.qtbot.waitUntil(lambda: group.saved.text() == "No changes.", timeout=20000)

@@ -16,8 +16,18 @@ def test_schema_matches_the_format() -> None:
     schema = json.loads(SCHEMA.read_text("utf-8"))
     assert schema["properties"]["format"] == {"const": fmt.FORMAT}
     assert schema["properties"]["format_version"] == {"const": fmt.FORMAT_VERSION}
-    assert set(schema["required"]) == {"format", "format_version", "settings", *fmt.TABLES}
+    assert set(schema["required"]) == {
+        "format",
+        "format_version",
+        "settings",
+        "profile",
+        *fmt.TABLES,
+    }
     assert set(schema["properties"]["settings"]["properties"]) == fmt.SETTINGS
+    profile = schema["$defs"]["profile"]
+    assert profile["required"] == [f.name for f in fmt.PROFILE_FIELDS]
+    assert list(profile["properties"]) == profile["required"]
+    assert profile["additionalProperties"] is False
     for table, (fields, _) in fmt.TABLES.items():
         definition = schema["$defs"][table]
         names = [f.name for f in fields]

@@ -115,6 +115,7 @@ class Addendum:
     text: str
     signed_at: str
     content_hash: str
+    signed_by: str | None = None  # the signer as named when signing; None: before a profile
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,10 @@ class Note:
     late_entry: bool = False
     voided_at: str | None = None
     void_reason: str | None = None
+    # Who signed / voided, as named at that moment (domain/profile.py); None for
+    # signatures made before a clinician profile existed, which keep their old wording.
+    signed_by: str | None = None
+    voided_by: str | None = None
     addenda: tuple[Addendum, ...] = ()
 
     @property

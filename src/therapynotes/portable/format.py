@@ -1,11 +1,17 @@
-"""The therapynotes-export JSON format, version 1: the one module that defines it.
+"""The therapynotes-export JSON format, version 2: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
-settings, name -> string) and one array per table of the clinical record, each element
-an object whose keys are exactly the table's columns (bodies held as JSON text in the
-vault are JSON values here). Canonical form (what `encode` writes, so export -> import
--> export is byte-identical): UTF-8, keys sorted, two-space indent, arrays ordered by id
-(participants by session then client, holds by client), a final newline.
+settings, name -> string), `profile` (the clinician profile, or null) and one array per
+table of the clinical record, each element an object whose keys are exactly the table's
+columns (bodies held as JSON text in the vault are JSON values here).
+
+Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
+`addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
+current shape, with no profile and null signers (signed before signers were recorded).
+
+Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
+UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
+client, holds by client), a final newline.
 
 `decode` validates strictly and refuses with ImportRefused naming the place in the
 file, never a value. Pure: no database, no files. Must not import PySide6.
@@ -16,14 +22,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.domain.rules import canonical_json
+from therapynotes.errors import InputError
 from therapynotes.portable_errors import ImportRefused
+from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS_VERSIONS = (1, 2)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -104,7 +114,8 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
             "id:id", "client_id:id", "session_id:id?", "kind:str", "template:str",
             "service_date:str", "occurred_at:str", "state:str", "body:sections:body",
             "created_at:str", "updated_at:str", "signed_at:str?", "content_hash:sha256?",
-            "late_entry:bool", "voided_at:str?", "void_reason:str:long?",
+            "late_entry:bool", "voided_at:str?", "void_reason:str:long?", "signed_by:str?",
+            "voided_by:str?",
         ),
         ("id",),
     ),
@@ -113,7 +124,10 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ("id",),
     ),
     "addenda": (
-        _fields("id:id", "note_id:id", "body:str:body", "signed_at:str", "content_hash:sha256"),
+        _fields(
+            "id:id", "note_id:id", "body:str:body", "signed_at:str", "content_hash:sha256",
+            "signed_by:str?",
+        ),
         ("id",),
     ),
     "treatment_plans": (
@@ -131,6 +145,14 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ("id",),
     ),
 }  # fmt: skip
+
+# Columns a version-1 document does not have (null when it is read).
+ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
+
+# The clinician profile (domain/profile.py), or null when none was set.
+PROFILE_FIELDS = _fields(
+    "name:str", "credentials:str", "license_number:str", "license_state:str", "npi:str"
+)
 
 JSON_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "plan"}
@@ -273,8 +295,47 @@ def _check_settings(settings: Any) -> None:
         _check_unicode(f"settings.{key}", value)
 
 
+def _check_profile(profile: Any) -> None:
+    if profile is None:
+        return
+    if type(profile) is not dict:
+        raise _refuse("profile", "expected an object or null")
+    names = {f.name for f in PROFILE_FIELDS}
+    if set(profile) != names:
+        missing = sorted(names - set(profile))
+        raise _refuse("profile", f"missing field {missing[0]!r}" if missing else "unknown field")
+    for field in PROFILE_FIELDS:
+        _check_value(f"profile.{field.name}", field, profile[field.name])
+    try:
+        valid = ClinicianProfile(**profile).validated()
+    except InvalidNpi:
+        raise _refuse("profile.npi", "not a valid NPI (its check digit does not match)") from None
+    except InvalidLicenseState:
+        raise _refuse("profile.license_state", "not a US state code or a region name") from None
+    except InputError:
+        raise _refuse("profile", "name, credentials and licence number are needed") from None
+    if asdict(valid) != profile:
+        raise _refuse("profile", "not in the form the app writes (extra spaces, lower case)")
+
+
+def _from_version_1(document: dict[str, Any]) -> None:
+    """A version-1 document in the current shape: no profile, null signers."""
+    if "profile" in document:
+        raise _refuse("file", "unknown key")
+    document["profile"] = None
+    for table, added in ADDED_IN_2.items():
+        rows = document.get(table)
+        for i, row in enumerate(rows if type(rows) is list else []):
+            if type(row) is dict:
+                if any(name in row for name in added):
+                    raise _refuse(f"{table}[{i}]", "unknown field")
+                row.update(dict.fromkeys(added))
+    document["format_version"] = FORMAT_VERSION
+
+
 def decode(raw: bytes) -> dict[str, Any]:
-    """Parse and validate a document; ImportRefused on the first problem found."""
+    """Parse and validate a document; ImportRefused on the first problem found. Older
+    versions come back in the current shape (see the module docstring)."""
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise _refuse("file", "larger than the 1 GiB this version reads")
     try:
@@ -292,13 +353,16 @@ def decode(raw: bytes) -> dict[str, Any]:
     if document.get("format") != FORMAT:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
-    if version != FORMAT_VERSION or type(version) is not int:
-        raise _refuse("format_version", f"unknown version (this app reads {FORMAT_VERSION})")
-    expected = {"format", "format_version", "settings", *TABLES}
+    if version not in READS_VERSIONS or type(version) is not int:
+        raise _refuse("format_version", "unknown version (this app reads versions 1 and 2)")
+    if version == 1:
+        _from_version_1(document)
+    expected = {"format", "format_version", "settings", "profile", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))
         raise _refuse("file", f"missing key {missing[0]!r}" if missing else "unknown key")
     _check_settings(document["settings"])
+    _check_profile(document["profile"])
     for table in TABLES:
         _check_rows(table, document[table])
     return document

@@ -29,6 +29,7 @@ from therapynotes.domain.models import (
     ServiceEntry,
     TreatmentPlan,
 )
+from therapynotes.domain.profile import signature_line
 from therapynotes.domain.rules import parse_instant
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.records_errors import ClientNotFound
@@ -269,13 +270,17 @@ def _note(note: Note) -> str:
         value = note.sections[key]
         if value.strip():
             out.append(f"<p><b>{esc(titles.get(key, key))}</b><br/>{text_block(value)}</p>")
-    out.append(_signature(note.signed_at, note.content_hash, what="Electronically signed"))
+    out.append(
+        _signature(note.signed_at, note.content_hash, note.signed_by, what="Electronically signed")
+    )
     for add in note.addenda:
         out.append(
             f"<p><b>Addendum, signed {esc(local_time(add.signed_at))}</b><br/>"
             f"{text_block(add.text)}</p>"
         )
-        out.append(_signature(add.signed_at, add.content_hash, what="Addendum signed"))
+        out.append(
+            _signature(add.signed_at, add.content_hash, add.signed_by, what="Addendum signed")
+        )
     return "".join(out)
 
 
@@ -288,10 +293,23 @@ def _documents(chart: Chart) -> str:
     return "<h2>Documents on file</h2>" + _table(("Added", "Document", "Type"), rows)
 
 
-def _signature(signed_at: str | None, content_hash: str | None, *, what: str) -> str:
-    when = local_time(signed_at) if signed_at else "not signed"
+def signed_time(instant: str) -> str:
+    """A signature's time as signature lines name it: '4 Dec 2026 15:02 CET' (local)."""
+    moment = parse_instant(instant).astimezone()
+    return f"{moment.day} {moment:%b %Y %H:%M %Z}"
+
+
+def _signature(
+    signed_at: str | None, content_hash: str | None, signed_by: str | None, *, what: str
+) -> str:
+    """The signature line; one signed before a clinician profile existed (`signed_by`
+    None) keeps the wording it always had ('by the treating clinician on …')."""
+    if signed_by is None:
+        when = local_time(signed_at) if signed_at else "not signed"
+    else:
+        when = signed_time(signed_at) if signed_at else "not signed"
     return (
         "<p style='font-size: 8pt; color: #333333;'>"
-        f"{esc(what)} by the treating clinician on {esc(when)}. "
+        f"{esc(signature_line(signed_by, when, what=what))}. "
         f"Content SHA-256: {esc(content_hash or '')}</p>"
     )

@@ -26,7 +26,7 @@ from therapynotes.records_errors import (
     VoidReasonRequired,
 )
 from therapynotes.services.records_base import RecordsBase
-from therapynotes.store import notes, record_settings, sessions
+from therapynotes.store import notes, profile, record_settings, sessions
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection
 
@@ -156,8 +156,9 @@ class NoteCases(RecordsBase):
             self.audit(conn, AuditKind.RECORD_EDITED, _subject(note_id), action="discarded")
 
     def sign_note(self, note_id: NoteId) -> Note:
-        """Sign: the note becomes immutable, with signed-at, a SHA-256 content hash and
-        the late-entry label when signed more than N hours after the service."""
+        """Sign: the note becomes immutable, with signed-at, a SHA-256 content hash, the
+        late-entry label when signed more than N hours after the service, and the signer
+        as the clinician profile names them now (none while no profile is set)."""
         with self.write() as conn:
             note = self._draft(conn, note_id)
             if not any(v.strip() for v in note.sections.values()):
@@ -177,7 +178,14 @@ class NoteCases(RecordsBase):
                 sections=note.sections,
                 signed_at=signed_at,
             )
-            notes.sign(conn, note_id, signed_at=signed_at, content_hash=digest, late_entry=late)
+            notes.sign(
+                conn,
+                note_id,
+                signed_at=signed_at,
+                content_hash=digest,
+                late_entry=late,
+                signed_by=profile.signer(conn),
+            )
             self.audit(conn, AuditKind.NOTE_SIGNED, _subject(note_id), late_entry=late)
         return self.get_note(note_id)
 
@@ -196,7 +204,12 @@ class NoteCases(RecordsBase):
                 note_hash=note.content_hash, text=text, signed_at=signed_at
             )
             addendum_id = notes.insert_addendum(
-                conn, note_id, text=text, signed_at=signed_at, content_hash=digest
+                conn,
+                note_id,
+                text=text,
+                signed_at=signed_at,
+                content_hash=digest,
+                signed_by=profile.signer(conn),
             )
             self.audit(conn, AuditKind.NOTE_ADDENDED, _subject(note_id), addendum=addendum_id)
         return addendum_id
@@ -210,7 +223,14 @@ class NoteCases(RecordsBase):
             note = notes.get(conn, note_id)
             if note is None:
                 raise NoteNotFound
-            if not notes.void(conn, note_id, reason=reason.strip(), now=self.now()):
+            voided = notes.void(
+                conn,
+                note_id,
+                reason=reason.strip(),
+                now=self.now(),
+                voided_by=profile.signer(conn),
+            )
+            if not voided:
                 raise NoteNotSigned
             self.audit(conn, AuditKind.NOTE_VOIDED, _subject(note_id))
 

@@ -13,6 +13,7 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import hashlib
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes.domain import rules
+from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.errors import StorageError
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
@@ -32,6 +34,7 @@ from therapynotes.portable_errors import (
 )
 from therapynotes.records_errors import AttachmentCorrupt
 from therapynotes.services.records_base import RecordsBase
+from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
 
@@ -117,10 +120,12 @@ class PortableService(RecordsBase):
                 tuple(sorted(fmt.SETTINGS)),
             ).fetchall()
         )
+        profile = profile_store.get(conn)
         document: dict[str, Any] = {
             "format": fmt.FORMAT,
             "format_version": fmt.FORMAT_VERSION,
             "settings": settings,
+            "profile": None if profile is None else dataclasses.asdict(profile),
         }
         for table in fmt.TABLES:
             document[table] = _read_table(conn, table)
@@ -191,6 +196,9 @@ class PortableService(RecordsBase):
                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (key, value),
                 )
+            if document["profile"] is not None:
+                profile = ClinicianProfile(**document["profile"])
+                profile_store.put(conn, profile, now=self.now())
             _insert_all(conn, document, blobs)
             counts = {table: len(document[table]) for table in fmt.TABLES}
             self.audit(conn, AuditKind.IMPORTED, "vault", format="json", **counts)
@@ -258,7 +266,7 @@ def _insert_all(conn: Connection, document: dict[str, Any], blobs: dict[str, byt
     # (the one change the schema allows a signed note).
     voided = [n for n in document["notes"] if n["state"] == "voided"]
     notes = [
-        {**n, "state": "signed", "voided_at": None, "void_reason": None}
+        {**n, "state": "signed", "voided_at": None, "void_reason": None, "voided_by": None}
         if n["state"] == "voided"
         else n
         for n in document["notes"]
@@ -269,8 +277,9 @@ def _insert_all(conn: Connection, document: dict[str, Any], blobs: dict[str, byt
     for note in voided:
         try:
             conn.execute(
-                "UPDATE notes SET state = 'voided', voided_at = ?, void_reason = ? WHERE id = ?",
-                (note["voided_at"], note["void_reason"], note["id"]),
+                "UPDATE notes SET state = 'voided', voided_at = ?, void_reason = ?, voided_by = ?"
+                " WHERE id = ?",
+                (note["voided_at"], note["void_reason"], note["voided_by"], note["id"]),
             )
         except db.IntegrityError:
             raise ImportRefused(f"notes (id {note['id']}): void refused by the vault") from None

@@ -17,7 +17,8 @@ from therapynotes.store.connection import Connection
 
 _COLUMNS = (
     "id, client_id, session_id, kind, template, service_date, occurred_at, state, body,"
-    " created_at, updated_at, signed_at, content_hash, late_entry, voided_at, void_reason"
+    " created_at, updated_at, signed_at, content_hash, late_entry, voided_at, void_reason,"
+    " signed_by, voided_by"
 )
 
 
@@ -101,31 +102,47 @@ def delete_draft(conn: Connection, note_id: NoteId) -> bool:
 
 
 def sign(
-    conn: Connection, note_id: NoteId, *, signed_at: str, content_hash: str, late_entry: bool
+    conn: Connection,
+    note_id: NoteId,
+    *,
+    signed_at: str,
+    content_hash: str,
+    late_entry: bool,
+    signed_by: str | None = None,
 ) -> bool:
+    """`signed_by`: the signer as the signature names them (None: no profile yet)."""
     cur = conn.execute(
-        "UPDATE notes SET state = 'signed', signed_at = ?, content_hash = ?, late_entry = ?"
-        " WHERE id = ? AND state = 'draft'",
-        (signed_at, content_hash, int(late_entry), note_id),
+        "UPDATE notes SET state = 'signed', signed_at = ?, content_hash = ?, late_entry = ?,"
+        " signed_by = ? WHERE id = ? AND state = 'draft'",
+        (signed_at, content_hash, int(late_entry), signed_by, note_id),
     )
     return bool(cur.rowcount)
 
 
-def void(conn: Connection, note_id: NoteId, *, reason: str, now: str) -> bool:
+def void(
+    conn: Connection, note_id: NoteId, *, reason: str, now: str, voided_by: str | None = None
+) -> bool:
     cur = conn.execute(
-        "UPDATE notes SET state = 'voided', voided_at = ?, void_reason = ?"
+        "UPDATE notes SET state = 'voided', voided_at = ?, void_reason = ?, voided_by = ?"
         " WHERE id = ? AND state = 'signed'",
-        (now, reason, note_id),
+        (now, reason, voided_by, note_id),
     )
     return bool(cur.rowcount)
 
 
 def insert_addendum(
-    conn: Connection, note_id: NoteId, *, text: str, signed_at: str, content_hash: str
+    conn: Connection,
+    note_id: NoteId,
+    *,
+    text: str,
+    signed_at: str,
+    content_hash: str,
+    signed_by: str | None = None,
 ) -> AddendumId:
     cur = conn.execute(
-        "INSERT INTO addenda(note_id, body, signed_at, content_hash) VALUES (?, ?, ?, ?)",
-        (note_id, text, signed_at, content_hash),
+        "INSERT INTO addenda(note_id, body, signed_at, content_hash, signed_by)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (note_id, text, signed_at, content_hash, signed_by),
     )
     return AddendumId(int(cur.lastrowid))
 
@@ -136,7 +153,7 @@ def _addenda(conn: Connection, note_ids: list[int]) -> dict[int, list[Addendum]]
         return found
     marks = ", ".join("?" for _ in note_ids)
     for r in conn.execute(
-        "SELECT id, note_id, body, signed_at, content_hash FROM addenda"  # noqa: S608
+        "SELECT id, note_id, body, signed_at, content_hash, signed_by FROM addenda"  # noqa: S608
         f" WHERE note_id IN ({marks}) ORDER BY id",  # noqa: S608 - placeholders only
         note_ids,
     ):
@@ -162,6 +179,8 @@ def _from_row(r: Any, addenda: list[Addendum]) -> Note:
         late_entry=bool(r[13]),
         voided_at=r[14],
         void_reason=r[15],
+        signed_by=r[16],
+        voided_by=r[17],
         addenda=tuple(addenda),
     )
 

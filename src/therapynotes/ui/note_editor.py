@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
+from therapynotes.domain.profile import signature_line
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
@@ -224,19 +225,39 @@ class NoteEditorWidget(QWidget):
             self.sections_layout.addWidget(label)
             self.sections_layout.addWidget(editor)
             self.editors[section.key] = editor
-        if note.state is NoteState.VOIDED:
-            self.sections_layout.addWidget(body(f"Voided: {note.void_reason or ''}", parent=self))
-        for addendum in note.addenda:
-            box = QLabel(f"Addendum, signed {local_time(addendum.signed_at)}", self.page)
-            box.setAccessibleName("Addendum")
-            self.sections_layout.addWidget(box)
-            self.sections_layout.addWidget(body(addendum.text, parent=self.page))
+        self._add_signatures(note)
         self.sign_button.setVisible(draft)
         self.addendum_button.setVisible(note.state is NoteState.SIGNED)
         self.void_button.setVisible(note.state is NoteState.SIGNED)
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
+
+    def _add_signatures(self, note: Note) -> None:
+        """Signature, void and addenda lines. Those made before a clinician profile
+        existed (no signer stored) keep the wording they always had."""
+        if note.signed_by is not None and note.signed_at is not None:
+            line = signature_line(note.signed_by, local_time(note.signed_at))
+            signature = body(line, parent=self.page)
+            signature.setAccessibleName("Signature")
+            self.sections_layout.addWidget(signature)
+        if note.state is NoteState.VOIDED:
+            voided = f"Voided: {note.void_reason or ''}"
+            if note.voided_by is not None and note.voided_at is not None:
+                by = signature_line(note.voided_by, local_time(note.voided_at), what="Voided")
+                voided = f"{by}: {note.void_reason or ''}"
+            self.sections_layout.addWidget(body(voided, parent=self))
+        for addendum in note.addenda:
+            when = local_time(addendum.signed_at)
+            if addendum.signed_by is None:
+                text = f"Addendum, signed {when}"
+            else:
+                text = f"Addendum, {signature_line(addendum.signed_by, when, what='signed')}"
+            box = QLabel(text, self.page)
+            box.setWordWrap(True)
+            box.setAccessibleName("Addendum")
+            self.sections_layout.addWidget(box)
+            self.sections_layout.addWidget(body(addendum.text, parent=self.page))
 
     # --- autosave --------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
 from therapynotes.ui.settings_backups import BackupSettingsGroup
+from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
@@ -127,6 +128,8 @@ class SettingsPanel(QWidget):
         layout = vbox(content, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Settings"))
         layout.addWidget(locking)
+        self.profile = ProfileSettingsGroup(self.session, self)
+        layout.addWidget(self.profile)
         self.records = RecordSettingsGroup(self.session, self)
         layout.addWidget(self.records)
         self.backups = BackupSettingsGroup(self.session, self)

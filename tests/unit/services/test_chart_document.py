@@ -103,3 +103,36 @@ def test_export_audit_row_has_no_names(records: RecordsService) -> None:
     assert rows[0].detail == {"kind": "chart-pdf", "psychotherapy": True}
     assert "Auditcanary" not in repr(rows)
     assert audit.verify(records.conn).ok
+
+
+def test_signature_lines_name_the_signer_as_they_were(
+    records: RecordsService, clock: FakeClock
+) -> None:
+    """Signed before any profile: the old wording, unchanged; signed after: the signer
+    by name; a later profile change alters neither."""
+    from therapynotes.domain.profile import ClinicianProfile  # noqa: PLC0415
+    from therapynotes.services.chart_document import local_time, signed_time  # noqa: PLC0415
+    from therapynotes.services.profile import ProfileService  # noqa: PLC0415
+
+    client = add_client(records, "Quillon Canaryname")
+    old = records.sign_note(
+        records.start_note(client, "freeform", sections={"text": "Before the profile."})
+    )
+    old_line = f"Electronically signed by the treating clinician on {local_time(old.signed_at)}."
+    assert old_line in _html(records, client)
+
+    profiles = ProfileService(records.session, clock=clock)
+    profiles.set(ClinicianProfile("Dana Reyes", "PsyD", "PSY 12345", "CA"))
+    clock.advance(60)
+    new = records.sign_note(
+        records.start_note(client, "freeform", sections={"text": "After the profile."})
+    )
+    records.add_addendum(new.id, "Addendum after.")
+    profiles.set(ClinicianProfile("Dana Reyes-Park", "PhD", "PSY 99999"))
+    text = _html(records, client)
+    assert old_line in text
+    assert old.signed_at and new.signed_at
+    when = signed_time(new.signed_at)
+    assert f"Electronically signed by Dana Reyes, PsyD, PSY 12345, {when}." in text
+    assert "Addendum signed by Dana Reyes, PsyD, PSY 12345, " in text
+    assert "Reyes-Park" not in text and "PSY 99999" not in text

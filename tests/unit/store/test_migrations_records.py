@@ -26,7 +26,7 @@ def _open_copy(version: int, tmp_path: Path, clock: FakeClock) -> VaultService:
     return VaultService(target, clock=clock)
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_fixture_is_at_its_schema_version(version: int, tmp_path: Path) -> None:
     import sqlite3
 
@@ -37,7 +37,7 @@ def test_fixture_is_at_its_schema_version(version: int, tmp_path: Path) -> None:
         sqlite3.connect(db).execute("SELECT 1 FROM sqlite_master").fetchall()
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3, 4])
 def test_unlock_migrates_to_current_schema(version: int, tmp_path: Path, clock: FakeClock) -> None:
     svc = _open_copy(version, tmp_path, clock)
     secret = (FIXTURES / f"vault-schema-{version}" / "totp-secret.txt").read_text().strip()
