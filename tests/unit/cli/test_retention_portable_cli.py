@@ -169,3 +169,19 @@ def test_purge_before_the_retention_date_needs_the_override_and_a_reason(source:
     purged = next(line for line in out.splitlines() if "\tretention.purged\t" in line)
     assert json.loads(purged.split("\t")[5])["reason"] == "records transferred"
     assert kept_until in purged
+
+
+def test_a_failed_export_says_so_in_one_line_and_leaves_nothing(
+    source: Cli, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "export"
+    (out_dir / fmt.JSON_NAME).mkdir(parents=True)
+    code, out, err = source("export", "--json", str(out_dir), "--force")
+    assert code == 1 and out == ""
+    message = err.splitlines()[-1]  # after the plaintext warning
+    assert len(err.splitlines()) == 2 and "Nothing was written" in message
+    assert sorted(p.name for p in out_dir.iterdir()) == [fmt.JSON_NAME]
+    assert list((out_dir / fmt.JSON_NAME).iterdir()) == []
+    code, out, _ = source("audit", "list")
+    failed = [line for line in out.splitlines() if "\texport\tvault\t" in line]
+    assert len(failed) == 1 and '"failed": "TargetNotAFile"' in failed[0]
