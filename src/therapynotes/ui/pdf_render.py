@@ -123,6 +123,13 @@ def _paint_footer(painter: QPainter, font: QFont, band: QRectF, *, left: str, ri
 
 def render_pdf_bytes(document: PrintDocument, *, size: QPageSize | None = None) -> bytes:
     """The whole PDF in memory; nothing touches the disk."""
+    return render_pdf_pages(document, size=size)[0]
+
+
+def render_pdf_pages(
+    document: PrintDocument, *, size: QPageSize | None = None
+) -> tuple[bytes, int]:
+    """The whole PDF in memory and its page count; nothing touches the disk."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -131,10 +138,10 @@ def render_pdf_bytes(document: PrintDocument, *, size: QPageSize | None = None) 
     writer.setTitle(document.title)
     writer.setCreator(APP_NAME)
     writer.setPageLayout(page_layout(size))
-    paint_document(document, writer)
+    pages = paint_document(document, writer)
     del writer  # finishes the PDF into the buffer
     buffer.close()
-    return bytes(data.data())
+    return bytes(data.data()), pages
 
 
 def render_pdf(document: PrintDocument, path: Path, *, size: QPageSize | None = None) -> None:
