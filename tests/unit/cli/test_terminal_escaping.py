@@ -89,3 +89,14 @@ def test_paths_typed_by_the_user_are_escaped_in_messages(cli, tmp_path: Path) ->
     code, out, err = cli("export", "--json", str(tmp_path / f"new{TITLE}"))
     assert code == 0, err
     assert _clean(out) and _clean(err) and "\\x1b]0;pwned" in out
+
+
+def test_vault_paths_are_escaped_in_status_and_old_vaults(
+    tmp_path: Path, monkeypatch, capsys, clock: FakeClock
+) -> None:
+    root = tmp_path / f"vault{TITLE}{RLO}"
+    make_vault(root, clock)
+    for argv in (("status",), ("old-vaults", "list")):
+        code, out, err = run(monkeypatch, capsys, "--vault", str(root), *argv)
+        assert code == 0, err
+        assert _clean(out) and _clean(err) and "vault\\x1b]0;pwned\\x07\\u202e" in out + err
