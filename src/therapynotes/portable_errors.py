@@ -21,5 +21,11 @@ class ExportTargetNotEmpty(TherapyNotesError):
 
 
 class ExportTargetInvalid(TherapyNotesError):
-    """The export folder cannot be used (it is a file or a symbolic link). Nothing was
-    written."""
+    """The export folder cannot be used (it is a file or a symbolic link, or holds a
+    folder or link where the export puts a file). Nothing was written."""
+
+
+class ExportFailed(TherapyNotesError):
+    """The export could not be written, and nothing of it was left behind (no file, no
+    partial export). Choose a folder you can write to, with free space, and try
+    again."""

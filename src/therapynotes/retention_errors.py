@@ -14,3 +14,15 @@ class LegalHoldActive(TherapyNotesError):
 class InvalidRetentionPolicy(InputError):
     """Retention settings must be 1 to 100 years after last service, an age of majority
     of 1 to 30, and 0 to 100 years after majority. Nothing was changed."""
+
+
+class RetentionDateNotReached(TherapyNotesError):
+    """This client's record must be kept until its retention date, so nothing was
+    removed. To destroy it earlier anyway, confirm the early purge and give the reason
+    (`therapynotes purge CLIENT_ID --confirm --before-retention-date "REASON"`)."""
+
+
+class PurgeReasonMissing(InputError):
+    """Purging before the retention date needs a reason of a few words (at most 500
+    characters, without the client's name: it stays in the audit log). Nothing was
+    removed."""

@@ -225,7 +225,9 @@ def purge(run: FeatureRun) -> None:
     needles.append(prefix.lower().encode())
     key = session.dek.reveal()
     assert count_hits(session.paths.db, key, needles)[needles[0]] > 10  # the reader sees it
-    counts = RetentionService(session, clock=run.clock).purge(client)
+    counts = RetentionService(session, clock=run.clock).purge(
+        client, before_retention_date="the client asked for it"
+    )
     assert counts["notes"] >= 4
     left = count_hits(session.paths.db, key, needles)
     found = scan({"vault": session.paths.root}, [prefix, prefix.lower()])

@@ -136,6 +136,16 @@ def test_save_a_copy_only_on_request(
     assert last.detail == {"kind": "attachment", "psychotherapy": False, "attachment": att}
     dialog.save_copy(tmp_path / "missing" / "copy.png")
     assert "could not be saved" in dialog.message.text()
+    # a link at the chosen name is refused, never written through
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    (tmp_path / "linked.png").symlink_to(victim)
+    rows = len(audit.entries(records.conn))
+    dialog.save_copy(tmp_path / "linked.png")
+    assert "could not be saved" in dialog.message.text()
+    assert "link" in dialog.message.text()
+    assert victim.read_bytes() == b"keep me" and (tmp_path / "linked.png").is_symlink()
+    assert len(audit.entries(records.conn)) == rows
 
 
 def test_missing_attachment_shows_an_error(qtbot: QtBot, records: RecordsService) -> None:

@@ -222,6 +222,30 @@ def test_print_goes_through_the_renderer_and_is_audited(
     assert (last.kind, last.detail["psychotherapy"]) == ("print", False)
 
 
+def test_print_to_file_is_saved_privately_and_never_through_a_link(
+    qtbot: QtBot, chart_records: RecordsService, sample: SampleChart, tmp_path: Path
+) -> None:
+    del qtbot  # a QApplication must exist
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    linked = tmp_path / "printed.pdf"
+    linked.symlink_to(victim)
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(linked))
+    before = len(audit.entries(chart_records.conn))
+    with pytest.raises(DocumentNotSaved):
+        print_document_to(
+            printer, chart_records.session, sample.client, ChartOptions(), today=TODAY
+        )
+    assert victim.read_bytes() == b"keep me" and linked.is_symlink()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+    assert len(audit.entries(chart_records.conn)) == before
+    linked.unlink()
+    print_document_to(printer, chart_records.session, sample.client, ChartOptions(), today=TODAY)
+    assert stat.S_IMODE(linked.stat().st_mode) == 0o600
+
+
 def test_page_size_follows_the_locale() -> None:
     us = page_size_for_locale(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     de = page_size_for_locale(QLocale(QLocale.Language.German, QLocale.Country.Germany))

@@ -119,6 +119,26 @@ def test_unwritable_path_is_one_line_exit_1(
     assert "Traceback" not in err
 
 
+def test_a_link_at_the_pdf_name_is_refused_and_not_followed(
+    cli_vault: tuple[SampleChart, pyotp.TOTP],
+    vault_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sample, totp = cli_vault
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    target = tmp_path / "request.pdf"
+    target.symlink_to(victim)
+    args = [*_base(vault_dir), "--client", str(sample.client), "--pdf", str(target)]
+    code, out, err = run(args, f"{STRONG}\n{totp.now()}\n", monkeypatch, capsys)
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "could not be saved" in err and "link" in err
+    assert victim.read_bytes() == b"keep me" and target.is_symlink()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
 def test_usage_errors_exit_2(
     vault_dir: Path,
     tmp_path: Path,

@@ -31,7 +31,7 @@ from therapynotes.cli import (
     rotate_cmds,
     vault_cmds,
 )
-from therapynotes.cli.common import CliError, ExitCode, add_common_options
+from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown
 from therapynotes.errors import TherapyNotesError
 
 COMMAND_MODULES = (
@@ -79,10 +79,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.handler(args))
     except CliError as exc:
-        print(f"therapynotes: {exc}", file=sys.stderr)
+        print(f"therapynotes: {shown(exc)}", file=sys.stderr)
         return exc.code
     except TherapyNotesError as exc:
-        print(f"therapynotes: {exc.message}", file=sys.stderr)
+        print(f"therapynotes: {shown(exc.message)}", file=sys.stderr)
         return ExitCode.FAILED
     except KeyboardInterrupt:
         print("therapynotes: interrupted; nothing more was changed.", file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from therapynotes.cli.common import ExitCode, add_common_options, unlock
+from therapynotes.cli.common import ExitCode, add_common_options, shown, unlock
 from therapynotes.store import audit
 
 
@@ -51,5 +51,6 @@ def cmd_list(args: argparse.Namespace) -> int:
         session.lock("command finished")
     for e in rows:
         detail = json.dumps(e.detail, sort_keys=True) if e.detail else ""
-        print("\t".join((str(e.seq), e.at, e.actor, e.kind, e.subject, detail)).rstrip("\t"))
+        fields = (str(e.seq), e.at, e.actor, e.kind, e.subject, detail)
+        print("\t".join(shown(f) for f in fields).rstrip("\t"))
     return ExitCode.OK

@@ -21,6 +21,7 @@ from therapynotes.cli.common import (
     add_command,
     keyring_advice,
     secret_reader,
+    shown,
     unlock,
     vault_dir,
 )
@@ -84,9 +85,9 @@ def cmd_create(args: argparse.Namespace) -> int:
         session.lock("command finished")
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(f"backup: {result.path} ({result.size} bytes, verified)")
+    print(f"backup: {shown(result.path)} ({result.size} bytes, verified)")
     for path in result.deleted:
-        print(f"removed-old: {path.name}")
+        print(f"removed-old: {shown(path.name)}")
     return ExitCode.OK
 
 
@@ -96,7 +97,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for item in list_backups(args.folder):
         status = "verified-when-written" if item.header_ok else "DAMAGED-HEADER"
         when = item.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
-        print(f"{when}  {item.size:>12}  {status:<21}  {item.path.name}")
+        print(f"{when}  {item.size:>12}  {status:<21}  {shown(item.path.name)}")
     return ExitCode.OK
 
 
@@ -122,7 +123,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     )
     total = sum(report.manifest.counts.values())
     print(
-        f"ok: {args.file.name} verified (made {report.created_at:%Y-%m-%d %H:%M}Z, "
+        f"ok: {shown(args.file.name)} verified (made {report.created_at:%Y-%m-%d %H:%M}Z, "
         f"{total} rows in {len(report.manifest.counts)} tables)"
     )
     return ExitCode.OK
@@ -158,9 +159,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if result is None:
         print("Nothing was restored.")
         return ExitCode.FAILED
-    print(f"restored: {result.vault_root}")
+    print(f"restored: {shown(result.vault_root)}")
     if result.set_aside is not None:
-        print(f"previous-vault-kept: {result.set_aside}")
+        print(f"previous-vault-kept: {shown(result.set_aside)}")
     print(
         "Restored and verified. Unlock with your passphrase and the code from the same "
         "authenticator entry as before.",
@@ -181,7 +182,7 @@ def _say_kept(args: argparse.Namespace, name: str) -> None:
         else ""
     )
     print(
-        f"The vault that was here is kept in {name}{how}. When you no longer need it: "
-        f"{remove_command(args, name)}",
+        f"The vault that was here is kept in {shown(name)}{how}. When you no longer need "
+        f"it: {shown(remove_command(args, name))}",
         file=sys.stderr,
     )

@@ -20,6 +20,31 @@ NO_DEVICE_BINDING_NOTE = (
 )
 
 
+# Unicode bidi controls: embeddings and overrides, isolates, marks, the Arabic letter mark.
+_BIDI = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+
+
+def _escape_char(ch: str) -> str:
+    point = ord(ch)
+    if point < 0x20 or 0x7F <= point <= 0x9F:
+        return f"\\x{point:02x}"
+    if point in _BIDI:
+        return f"\\u{point:04x}"
+    return ch
+
+
+def shown(value: object) -> str:
+    """`value` as text safe for a terminal: every C0 and C1 control character (tab and
+    line break included) and every Unicode bidi control becomes a visible escape such as
+    `\\x1b` or `\\u202e`, so record text can neither drive the terminal (escape
+    sequences, title changes) nor reorder what is shown. Every CLI line carrying record
+    text, or a path the user typed, goes through this."""
+    text = str(value)
+    if text.isprintable() and not any(ord(ch) in _BIDI for ch in text):
+        return text
+    return "".join(_escape_char(ch) for ch in text)
+
+
 class ExitCode(IntEnum):
     OK = 0
     FAILED = 1

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes import __version__
-from therapynotes.cli.common import ExitCode, add_common_options, service, vault_dir
+from therapynotes.cli.common import ExitCode, add_common_options, service, shown, vault_dir
 from therapynotes.errors import TherapyNotesError
 from therapynotes.paths import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, default_config_dir
 from therapynotes.security import device_key
@@ -203,7 +203,7 @@ def findings(args: argparse.Namespace) -> list[Finding]:
 def cmd_doctor(args: argparse.Namespace) -> int:
     results = findings(args)
     for f in results:
-        print(f"{f.level:8} {f.topic:10} {f.text}")
+        print(f"{f.level:8} {f.topic:10} {shown(f.text)}")
     if any(f.level == "unsafe" for f in results):
         print("therapynotes: something above is unsafe; follow its advice.", file=sys.stderr)
         return ExitCode.FAILED

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, add_command, vault_dir
+from therapynotes.cli.common import CliError, ExitCode, add_command, shown, vault_dir
 from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services import old_vaults
 
@@ -43,9 +43,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     found = old_vaults.find(vault_dir(args))
     for old in found:
         vault_id = old.vault_id[:8] + "…" if old.vault_id else "-"
-        print(f"{old.name}\t{old.kind}\t{vault_id}\t{old_vaults.entry_state(old)}")
+        fields = (old.name, old.kind, vault_id, old_vaults.entry_state(old))
+        print("\t".join(shown(f) for f in fields))
     if not found:
-        print(f"nothing is set aside next to {vault_dir(args)}", file=sys.stderr)
+        print(f"nothing is set aside next to {shown(vault_dir(args))}", file=sys.stderr)
     return ExitCode.OK
 
 
@@ -53,7 +54,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     root = vault_dir(args)
     if not args.confirm:
         old = old_vaults.describe(root, args.name)
-        print(f"would delete: {old.path} ({old.kind})")
+        print(f"would delete: {shown(old.path)} ({old.kind})")
         print(f"its keyring entry: {old_vaults.entry_state(old)}")
         print(
             "Once deleted, it cannot be opened again, not even with its recovery key. "
@@ -67,7 +68,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
             f"{exc.message} Nothing was deleted. To delete the folder anyway and leave its "
             "entry in the keyring, add --keep-keyring-entry."
         ) from exc
-    print(f"removed: {removed.path}")
+    print(f"removed: {shown(removed.path)}")
     if removed.entry_removed:
         print("Its keyring entry was removed too.")
     if removed.entry_kept:

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, unlock
+from therapynotes.cli.common import CliError, ExitCode, shown, unlock
 from therapynotes.cli.portable_cmds import ExportKind, register_export_kind
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions
@@ -95,7 +95,7 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     finally:
         session.lock("command finished")
     del app
-    print(f"saved {target}")
+    print(f"saved {shown(target)}")
     if args.include_psychotherapy:
         print("it includes psychotherapy notes", file=sys.stderr)
     print("the PDF is not encrypted: hand it over securely and delete it after", file=sys.stderr)

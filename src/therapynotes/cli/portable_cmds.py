@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, add_common_options, unlock
+from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown, unlock
 from therapynotes.services.portable import PortableService
 
 PLAINTEXT_WARNING = (
@@ -96,16 +96,16 @@ def export_json(args: argparse.Namespace) -> int:
     target = Path(args.export_json)
     if target.is_dir() and any(target.iterdir()) and not args.force:
         raise CliError(
-            f"{target} is not empty; choose an empty or new folder, or pass --force. "
+            f"{shown(target)} is not empty; choose an empty or new folder, or pass --force. "
             "Nothing was written."
         )
-    print(PLAINTEXT_WARNING.format(target=target), file=sys.stderr)
+    print(PLAINTEXT_WARNING.format(target=shown(target)), file=sys.stderr)
     session = unlock(args)
     try:
         counts = PortableService(session).export_json(target, force=args.force)
     finally:
         session.lock("command finished")
-    print(f"exported {_summary(counts)} to {target}")
+    print(f"exported {_summary(counts)} to {shown(target)}")
     return ExitCode.OK
 
 

@@ -18,6 +18,7 @@ from therapynotes.cli.common import (
     CliError,
     ExitCode,
     add_command,
+    shown,
     unlock,
 )
 from therapynotes.cli.vault_cmds import create_vault, print_created
@@ -95,8 +96,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _clean(text: str) -> str:
-    """One field of tab-separated output: no tabs or line breaks inside it."""
-    return " ".join(text.split())
+    """One field of tab-separated output: no tabs or line breaks inside it, and no
+    character that could drive the terminal (see common.shown)."""
+    return shown(" ".join(text.split()))
 
 
 def cmd_clients(args: argparse.Namespace) -> int:

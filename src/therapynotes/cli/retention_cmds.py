@@ -1,8 +1,10 @@
 """Retention commands: `retention list [--all]`, `retention settings`, `hold CLIENT_ID
-[--release]`, `purge CLIENT_ID --confirm`.
+[--release]`, `purge CLIENT_ID --confirm [--before-retention-date "REASON"]`.
 
 `purge` without --confirm says exactly what would be removed and exits 2, changing
-nothing. Output is one record a line, tab-separated, for scripts.
+nothing. Before the client's retention date a purge is refused (naming the date) unless
+--before-retention-date gives the reason, which the audit log keeps. Output is one
+record a line, tab-separated, for scripts; record text goes through common.shown.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 from datetime import date
 from typing import Any
 
-from therapynotes.cli.common import ExitCode, add_common_options, unlock
+from therapynotes.cli.common import ExitCode, add_common_options, shown, unlock
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus
 from therapynotes.services.records import RecordsService
@@ -54,6 +56,12 @@ def register(sub: Any) -> None:
     p = _add(sub, "purge", "destroy a client's whole record (asks for --confirm)")
     p.add_argument("client", metavar="CLIENT_ID", type=_client_id)
     p.add_argument("--confirm", action="store_true", help="really destroy it")
+    p.add_argument(
+        "--before-retention-date",
+        metavar="REASON",
+        help="destroy it although its retention date has not been reached, for this reason "
+        "(kept in the audit log: do not name the client)",
+    )
     p.set_defaults(handler=cmd_purge)
 
 
@@ -68,7 +76,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             state = "hold" if s.on_hold else ("due" if s.is_due(today) else "kept")
             name = names.get_client(ClientId(s.client_id)).display_name
             fields = (s.client_id, name, s.last_service, s.retention_date, state)
-            print("\t".join(str(f) for f in fields))
+            print("\t".join(shown(" ".join(str(f).split())) for f in fields))
     finally:
         session.lock("command finished")
     return ExitCode.OK
@@ -116,7 +124,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         if not args.confirm:
             _describe(args.client, preview.status, preview.counts, svc.today())
             return ExitCode.USAGE
-        counts = svc.purge(args.client)
+        counts = svc.purge(args.client, before_retention_date=args.before_retention_date)
     finally:
         session.lock("command finished")
     parts = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items())
@@ -133,5 +141,8 @@ def _describe(client: int, status: RetentionStatus, counts: dict[str, int], toda
     if status.on_hold:
         print("this client is on legal hold: purge will be refused until it is released")
     elif not status.is_due(today):
-        print(f"note: the retention date ({status.retention_date}) has not been reached")
+        print(
+            f"the retention date ({status.retention_date}) has not been reached: purge will "
+            'be refused unless you add --before-retention-date "REASON"'
+        )
     print("nothing was changed; run again with --confirm to purge")

@@ -13,6 +13,7 @@ from therapynotes.cli.common import (
     keyring_advice,
     secret_reader,
     service,
+    shown,
     unlock,
     vault_dir,
 )
@@ -89,7 +90,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     st = service(args).status()
-    print(f"vault: {vault_dir(args)}")
+    print(f"vault: {shown(vault_dir(args))}")
     print(f"vault-id: {st.vault_id}")
     print(f"format-version: {st.format_version}")
     print(f"created: {st.created_at}")

@@ -14,7 +14,10 @@ UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by sess
 client, holds by client), a final newline.
 
 `decode` validates strictly and refuses with ImportRefused naming the place in the
-file, never a value. Pure: no database, no files. Must not import PySide6.
+file, never a value (except an impossible date, which is all digits and dashes, so
+safe to show: `clients[3].date_of_birth: 1951-02-30 is not a real date`). Dates and
+instants must be real calendar dates and times. Pure: no database, no files. Must not
+import PySide6.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from typing import Any
 
 from therapynotes.domain.profile import ClinicianProfile
@@ -43,6 +47,8 @@ LONG = 100_000  # free text fields (alerts, addresses, void reasons)
 BODY = 2_000_000  # a note, revision, addendum or plan, as canonical JSON text
 MAX_ID = 2**63 - 1
 SHA256 = re.compile(r"[0-9a-f]{64}")
+DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+INSTANT_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
 SETTINGS = frozenset(
     {
@@ -61,7 +67,7 @@ SETTINGS = frozenset(
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "id", "int", "bool", "str", "sections", "plan", "sha256"
+    kind: str  # "id", "int", "bool", "str", "date", "instant", "sections", "plan", "sha256"
     optional: bool = False
     limit: int = SHORT
 
@@ -83,25 +89,25 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
     "clients": (
         _fields(
             "id:id", "legal_name:str", "preferred_name:str", "pronouns:str",
-            "date_of_birth:str?", "phone:str", "email:str", "address:str:long",
+            "date_of_birth:date?", "phone:str", "email:str", "address:str:long",
             "emergency_contact:str:long", "guardian:str:long", "referral_source:str:long",
-            "intake_date:str?", "status:str", "discharge_date:str?", "alerts:str:long",
-            "created_at:str", "updated_at:str",
+            "intake_date:date?", "status:str", "discharge_date:date?", "alerts:str:long",
+            "created_at:instant", "updated_at:instant",
         ),
         ("id",),
     ),
-    "legal_holds": (_fields("client_id:id", "placed_at:str"), ("client_id",)),
+    "legal_holds": (_fields("client_id:id", "placed_at:instant"), ("client_id",)),
     "diagnoses": (
         _fields(
             "id:id", "client_id:id", "code:str", "description:str:long", "is_primary:bool",
-            "onset_date:str?", "resolved_date:str?", "created_at:str",
+            "onset_date:date?", "resolved_date:date?", "created_at:instant",
         ),
         ("id",),
     ),
     "sessions": (
         _fields(
-            "id:id", "service_date:str", "starts_at:str", "ends_at:str", "service_code:str",
-            "modality:str", "place:str:long", "created_at:str",
+            "id:id", "service_date:date", "starts_at:instant", "ends_at:instant",
+            "service_code:str", "modality:str", "place:str:long", "created_at:instant",
         ),
         ("id",),
     ),
@@ -112,35 +118,35 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
     "notes": (
         _fields(
             "id:id", "client_id:id", "session_id:id?", "kind:str", "template:str",
-            "service_date:str", "occurred_at:str", "state:str", "body:sections:body",
-            "created_at:str", "updated_at:str", "signed_at:str?", "content_hash:sha256?",
-            "late_entry:bool", "voided_at:str?", "void_reason:str:long?", "signed_by:str?",
-            "voided_by:str?",
+            "service_date:date", "occurred_at:instant", "state:str", "body:sections:body",
+            "created_at:instant", "updated_at:instant", "signed_at:instant?",
+            "content_hash:sha256?", "late_entry:bool", "voided_at:instant?",
+            "void_reason:str:long?", "signed_by:str?", "voided_by:str?",
         ),
         ("id",),
     ),
     "note_revisions": (
-        _fields("id:id", "note_id:id", "saved_at:str", "body:sections:body"),
+        _fields("id:id", "note_id:id", "saved_at:instant", "body:sections:body"),
         ("id",),
     ),
     "addenda": (
         _fields(
-            "id:id", "note_id:id", "body:str:body", "signed_at:str", "content_hash:sha256",
+            "id:id", "note_id:id", "body:str:body", "signed_at:instant", "content_hash:sha256",
             "signed_by:str?",
         ),
         ("id",),
     ),
     "treatment_plans": (
         _fields(
-            "id:id", "client_id:id", "version:int", "effective_date:str", "review_date:str?",
-            "body:plan:body", "created_at:str",
+            "id:id", "client_id:id", "version:int", "effective_date:date", "review_date:date?",
+            "body:plan:body", "created_at:instant",
         ),
         ("id",),
     ),
     "attachments": (
         _fields(
             "id:id", "client_id:id", "note_id:id?", "filename:str", "media_type:str",
-            "size:int", "sha256:sha256", "added_at:str",
+            "size:int", "sha256:sha256", "added_at:instant",
         ),
         ("id",),
     ),
@@ -201,16 +207,12 @@ def _check_value(where: str, field: Field, value: Any) -> None:
         return
     kind = field.kind
     if kind in {"id", "int"}:
-        if type(value) is not int or not (kind == "int" or 1 <= value <= MAX_ID):
-            raise _refuse(
-                where,
-                "expected a positive whole number" if kind == "id" else "expected a whole number",
-            )
-        if kind == "int" and not 0 <= value <= MAX_ID:
-            raise _refuse(where, "number out of range")
+        _check_number(where, kind, value)
     elif kind == "bool":
         if type(value) is not bool:
             raise _refuse(where, "expected true or false")
+    elif kind in {"date", "instant"}:
+        _check_when(where, kind, value)
     elif kind in {"str", "sha256"}:
         if type(value) is not str:
             raise _refuse(where, "expected a string")
@@ -221,6 +223,36 @@ def _check_value(where: str, field: Field, value: Any) -> None:
             raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
     else:
         _check_json(where, field, value)
+
+
+def _check_number(where: str, kind: str, value: Any) -> None:
+    if type(value) is not int or not (kind == "int" or 1 <= value <= MAX_ID):
+        raise _refuse(
+            where,
+            "expected a positive whole number" if kind == "id" else "expected a whole number",
+        )
+    if kind == "int" and not 0 <= value <= MAX_ID:
+        raise _refuse(where, "number out of range")
+
+
+def _check_when(where: str, kind: str, value: Any) -> None:
+    """A real calendar date (YYYY-MM-DD) or instant (YYYY-MM-DDTHH:MM:SSZ)."""
+    if type(value) is not str:
+        raise _refuse(where, "expected a string")
+    if kind == "date":
+        if not DATE_SHAPE.fullmatch(value):
+            raise _refuse(where, "expected a date as YYYY-MM-DD")
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise _refuse(where, f"{value} is not a real date") from None
+        return
+    if not INSTANT_SHAPE.fullmatch(value):
+        raise _refuse(where, "expected a time as YYYY-MM-DDTHH:MM:SSZ")
+    try:
+        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")  # noqa: DTZ007 - only checked
+    except ValueError:
+        raise _refuse(where, f"{value} is not a real date and time") from None
 
 
 def _check_json(where: str, field: Field, value: Any) -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
+from therapynotes.atomic import WriteRefused, write_private_file
 from therapynotes.domain.ids import ClientId
 from therapynotes.errors import TherapyNotesError
 from therapynotes.services.session import VaultSession
@@ -24,8 +26,19 @@ from therapynotes.store.connection import transaction
 
 
 class DocumentNotSaved(TherapyNotesError):
-    """The file could not be saved there. Choose a folder you can write to, with free
-    space, and try again."""
+    """The file could not be saved there, and nothing of it was left behind. Choose a
+    folder you can write to, with free space, and try again."""
+
+
+def save_file(path: Path, data: bytes) -> None:
+    """The one way a PDF or an attachment copy reaches the disk: written privately
+    beside `path`, fsynced, renamed into place; a link, folder or special file at
+    `path` is refused, never followed; nothing is left on failure
+    (atomic.write_private_file)."""
+    try:
+        write_private_file(path, data)
+    except WriteRefused as exc:
+        raise DocumentNotSaved(exc.reason) from None
 
 
 @dataclass(frozen=True)

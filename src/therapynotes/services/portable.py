@@ -3,7 +3,11 @@ therapynotes.portable.format and docs/export-format.md) and import such an expor
 a new or empty vault.
 
 Export writes plaintext, so only into the folder the user named: the folder is made
-0700 when created, files 0600, and the export is audit-logged (counts only). Import
+0700 when created, files 0600. Every file is written into a private staging folder
+inside it and moved into place only when all are complete (atomic.staged_folder): a
+failure (a link or folder at a name the export uses, a full disk) leaves nothing behind,
+no attachment and no partial JSON, and no link is ever followed. Each attempt is
+audit-logged (counts only; a failed one with the kind of failure). Import
 validates the whole document and every attachment file before touching the vault, then
 inserts everything in one transaction with its audit row: a refused or failed import
 leaves the vault as it was. Ids are kept, so references and signatures survive.
@@ -13,6 +17,7 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import hashlib
@@ -22,11 +27,13 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from therapynotes.atomic import TargetNotAFile, WriteRefused, staged_folder
 from therapynotes.domain import rules
 from therapynotes.domain.profile import ClinicianProfile
-from therapynotes.errors import StorageError
+from therapynotes.errors import StorageError, TherapyNotesError
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
+    ExportFailed,
     ExportTargetInvalid,
     ExportTargetNotEmpty,
     ImportRefused,
@@ -64,33 +71,26 @@ def _read_table(conn: Connection, table: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Write 0600, never through a symbolic link planted in the folder."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags, PRIVATE_FILE)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise ExportTargetInvalid from None
-        raise StorageError(type(exc).__name__) from None
-    try:
-        os.fchmod(fd, PRIVATE_FILE)
-        with os.fdopen(fd, "wb", closefd=False) as out:
-            out.write(data)
-            out.flush()
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _prepare_dir(path: Path, *, force: bool) -> None:
+def _prepare_dir(path: Path, *, force: bool) -> bool:
+    """Check or create the export folder; True when it was created here."""
     if path.is_symlink() or (path.exists() and not path.is_dir()):
         raise ExportTargetInvalid
     if not path.exists():
-        path.mkdir(mode=PRIVATE_DIR, parents=True)
-        os.chmod(path, PRIVATE_DIR)
-    elif any(path.iterdir()) and not force:
+        try:
+            path.mkdir(mode=PRIVATE_DIR, parents=True)
+            os.chmod(path, PRIVATE_DIR)
+        except OSError as exc:
+            raise ExportFailed(type(exc).__name__) from None
+        return True
+    if any(path.iterdir()) and not force:
         raise ExportTargetNotEmpty
+    return False
+
+
+def _export_failure(exc: WriteRefused) -> TherapyNotesError:
+    if isinstance(exc, TargetNotAFile):
+        return ExportTargetInvalid(f"see {fmt.JSON_NAME} and {fmt.ATTACHMENTS_DIR} in it")
+    return ExportFailed(exc.reason)
 
 
 def _read_regular(path: Path, *, limit: int, where: str) -> bytes:
@@ -132,14 +132,34 @@ class PortableService(RecordsBase):
         return document
 
     def export_json(self, target: Path, *, force: bool = False) -> dict[str, int]:
-        """Write the export into `target`; returns the count of each table written."""
-        _prepare_dir(target, force=force)
+        """Write the export into `target`; returns the count of each table written.
+
+        All or nothing: on any failure no file of the export is left (see the module
+        docstring), a folder created here is removed again, and the failed attempt is
+        audited."""
+        try:
+            created = _prepare_dir(target, force=force)
+        except TherapyNotesError as exc:
+            self._audit_failed_export(exc)
+            raise
+        try:
+            return self._export_into(target)
+        except Exception as exc:
+            if created:
+                with contextlib.suppress(OSError):
+                    target.rmdir()  # empty again: staged_folder removed all it wrote
+            self._audit_failed_export(exc)
+            if isinstance(exc, WriteRefused):
+                raise _export_failure(exc) from None
+            raise
+
+    def _export_into(self, target: Path) -> dict[str, int]:
         conn = self.conn
-        with transaction(conn):  # one consistent snapshot, and the audit row with it
+        # One consistent snapshot, and the audit row with it; the files move into place
+        # when the staging closes, just before the transaction commits.
+        with transaction(conn), staged_folder(target) as staging:
             document = self.export_document()
-            folder = target / fmt.ATTACHMENTS_DIR
-            if document["attachments"] and not folder.is_dir():
-                folder.mkdir(mode=PRIVATE_DIR)
+            written: set[str] = set()
             for meta in document["attachments"]:
                 row = conn.execute(
                     "SELECT data FROM attachment_blobs WHERE attachment_id = ?", (meta["id"],)
@@ -147,11 +167,19 @@ class PortableService(RecordsBase):
                 data = bytes(row[0]) if row else b""
                 if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                     raise AttachmentCorrupt(f"attachment {meta['id']}")
-                _write_private(folder / meta["sha256"], data)
-            _write_private(target / fmt.JSON_NAME, fmt.encode(document))
+                if meta["sha256"] not in written:  # the same file attached twice
+                    staging.write(f"{fmt.ATTACHMENTS_DIR}/{meta['sha256']}", data)
+                    written.add(meta["sha256"])
+            staging.write(fmt.JSON_NAME, fmt.encode(document))
             counts = {table: len(document[table]) for table in fmt.TABLES}
             self.audit(conn, AuditKind.EXPORTED, "vault", format="json", **counts)
         return counts
+
+    def _audit_failed_export(self, exc: Exception) -> None:
+        """The failed attempt, by the kind of failure only (never a path or text)."""
+        with contextlib.suppress(TherapyNotesError, driver().Error), transaction(self.conn):
+            failure = type(exc).__name__
+            self.audit(self.conn, AuditKind.EXPORTED, "vault", format="json", failed=failure)
 
     # --- import ----------------------------------------------------------------------
 

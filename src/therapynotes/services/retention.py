@@ -18,12 +18,19 @@ from datetime import UTC, date, datetime
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus, retention_date
 from therapynotes.records_errors import ClientNotFound
-from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
+from therapynotes.retention_errors import (
+    InvalidRetentionPolicy,
+    LegalHoldActive,
+    PurgeReasonMissing,
+    RetentionDateNotReached,
+)
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import record_settings
 from therapynotes.store import retention as store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
+
+MAX_REASON = 500  # characters of an early purge's reason
 
 _SETTINGS = {
     "years": "retention_years",
@@ -104,14 +111,27 @@ class RetentionService(RecordsBase):
         status = self.status(client_id)
         return PurgePreview(status, store.purge_counts(self.conn, client_id))
 
-    def purge(self, client_id: ClientId) -> dict[str, int]:
-        """Destroy the client's whole record; returns the counts removed."""
+    def purge(
+        self, client_id: ClientId, *, before_retention_date: str | None = None
+    ) -> dict[str, int]:
+        """Destroy the client's whole record; returns the counts removed.
+
+        Before the client's retention date this is refused (RetentionDateNotReached)
+        unless `before_retention_date` gives the therapist's reason for the early purge,
+        which goes into the purge's audit row with the retention date it overrode."""
+        reason = _early_reason(before_retention_date)
         conn = self.conn
         conn.execute("PRAGMA secure_delete = ON")  # already on; a purge must not depend on it
         with transaction(conn):
             self.require_client(conn, client_id)
             if client_id in store.holds(conn):
                 raise LegalHoldActive
+            kept_until = self.status(client_id).retention_date
+            early: dict[str, str] = {}
+            if self.today() < kept_until:
+                if reason is None:
+                    raise RetentionDateNotReached(f"retention date {kept_until.isoformat()}")
+                early = {"before_retention_date": kept_until.isoformat(), "reason": reason}
             counts = store.purge_counts(conn, client_id)
             store.fts_secure_delete(conn, on=True)
             try:
@@ -122,9 +142,21 @@ class RetentionService(RecordsBase):
                 raise
             store.compact_indexes(conn)
             store.fts_secure_delete(conn, on=False)
-            self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts)
+            self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
         return counts
+
+
+def _early_reason(text: str | None) -> str | None:
+    """The reason for an early purge, tidied; PurgeReasonMissing when given but empty."""
+    if text is None:
+        return None
+    reason = " ".join(text.split())
+    if not reason:
+        raise PurgeReasonMissing
+    if len(reason) > MAX_REASON:
+        raise PurgeReasonMissing
+    return reason
 
 
 def _rewrite_file(conn: Connection) -> None:

@@ -25,12 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapynotes.atomic import atomic_write_bytes
 from therapynotes.domain.ids import AttachmentId
 from therapynotes.domain.models import AttachmentMeta
-from therapynotes.errors import StorageError
 from therapynotes.records_errors import AttachmentNotFound
-from therapynotes.services.documents import DocumentKind, DocumentNotSaved, record_export
+from therapynotes.services.documents import DocumentKind, record_export, save_file
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.store import attachments
@@ -177,10 +175,7 @@ def save_attachment_copy(
 ) -> None:
     """The one way an attachment leaves the vault: to the path the therapist chose,
     atomically and private (0600), with an audit row (ids only)."""
-    try:
-        atomic_write_bytes(path, data)
-    except StorageError as exc:
-        raise DocumentNotSaved(exc.detail) from exc
+    save_file(path, data)
     record_export(
         session,
         meta.client_id,

@@ -37,11 +37,11 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions, build_chart_document
-from therapynotes.services.documents import record_export
+from therapynotes.services.documents import record_export, save_file
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.ops import Op
-from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf
+from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf, render_pdf_pages
 from therapynotes.ui.widgets import GRID, body, plain_buttons, vbox
 
 __all__ = [
@@ -233,11 +233,19 @@ def print_document_to(
     *,
     today: date,
 ) -> int:
-    """Paint the chart on `printer` and audit the print; returns the page count."""
+    """Paint the chart on `printer` and audit the print; returns the page count.
+
+    "Print to file" (the printer has a file name) is rendered in memory and saved like
+    every other file written on request (documents.save_file: private, never through a
+    link, nothing left on failure), not written by the printer itself."""
     with session.db_lock:
         document = build_chart_document(session.conn, client_id, options, today=today)
     printer.setDocName("Clinical record")
-    pages = paint_document(document, printer)
+    if printer.outputFileName():
+        data, pages = render_pdf_pages(document, size=printer.pageLayout().pageSize())
+        save_file(Path(printer.outputFileName()), data)
+    else:
+        pages = paint_document(document, printer)
     record_export(session, client_id, printed=True, psychotherapy=options.include_psychotherapy)
     return pages
 

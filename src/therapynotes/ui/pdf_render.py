@@ -3,8 +3,9 @@ laid out page by page onto a QPdfWriter or a QPrinter, with the document's foote
 "Page i of n" drawn by hand on every page (QTextDocument.print_ has no footers).
 
 PDFs are rendered into memory (QBuffer) and reach the disk only through
-atomic.atomic_writer: a temp file beside the chosen path, fsync, rename, mode 0600; the
-temp file is removed on any failure. No other file is ever written.
+documents.save_file (atomic.write_private_file): a temp file beside the chosen path,
+fsync, rename, mode 0600, never through a link; the temp file is removed on any
+failure. No other file is ever written.
 """
 
 from __future__ import annotations
@@ -24,9 +25,7 @@ from PySide6.QtGui import (
 )
 
 from therapynotes import APP_NAME
-from therapynotes.atomic import atomic_writer
-from therapynotes.errors import StorageError
-from therapynotes.services.documents import DocumentNotSaved, PrintDocument
+from therapynotes.services.documents import DocumentNotSaved, PrintDocument, save_file
 
 MARGIN_MM = 18
 BODY_POINT_SIZE = 10
@@ -124,6 +123,13 @@ def _paint_footer(painter: QPainter, font: QFont, band: QRectF, *, left: str, ri
 
 def render_pdf_bytes(document: PrintDocument, *, size: QPageSize | None = None) -> bytes:
     """The whole PDF in memory; nothing touches the disk."""
+    return render_pdf_pages(document, size=size)[0]
+
+
+def render_pdf_pages(
+    document: PrintDocument, *, size: QPageSize | None = None
+) -> tuple[bytes, int]:
+    """The whole PDF in memory and its page count; nothing touches the disk."""
     data = QByteArray()
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
@@ -132,17 +138,12 @@ def render_pdf_bytes(document: PrintDocument, *, size: QPageSize | None = None) 
     writer.setTitle(document.title)
     writer.setCreator(APP_NAME)
     writer.setPageLayout(page_layout(size))
-    paint_document(document, writer)
+    pages = paint_document(document, writer)
     del writer  # finishes the PDF into the buffer
     buffer.close()
-    return bytes(data.data())
+    return bytes(data.data()), pages
 
 
 def render_pdf(document: PrintDocument, path: Path, *, size: QPageSize | None = None) -> None:
     """Write the document to `path` atomically with mode 0600."""
-    pdf = render_pdf_bytes(document, size=size)
-    try:
-        with atomic_writer(path) as fh:
-            fh.write(pdf)
-    except StorageError as exc:
-        raise DocumentNotSaved(exc.detail) from exc
+    save_file(path, render_pdf_bytes(document, size=size))

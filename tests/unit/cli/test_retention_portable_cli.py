@@ -127,7 +127,7 @@ def test_retention_hold_and_purge(source: Cli) -> None:
 
     code, out, _ = source("purge", "1")
     assert code == 2 and "has not been reached" in out and "nothing was changed" in out
-    code, out, err = source("purge", "1", "--confirm")
+    code, out, err = source("purge", "1", "--confirm", "--before-retention-date", "asked")
     assert code == 0, err
     assert "purged client 1" in out and CANARY not in out
     code, out, _ = source("retention", "list", "--all")
@@ -146,3 +146,42 @@ def test_retention_settings(source: Cli) -> None:
     assert code == 0 and "years\t10" in out and "minor-years\t2" in out
     code, _, err = source("retention", "settings", "--years", "0")
     assert code == 1 and "Nothing was changed" in err
+
+
+def test_purge_before_the_retention_date_needs_the_override_and_a_reason(source: Cli) -> None:
+    code, out, _ = source("retention", "list", "--all")
+    kept_until = out.splitlines()[0].split("\t")[3]
+    code, out, _ = source("purge", "1")
+    assert code == 2 and kept_until in out and "--before-retention-date" in out
+    code, out, err = source("purge", "1", "--confirm")
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert kept_until in err and "nothing was removed" in err and "REASON" in err
+    code, _, err = source("purge", "1", "--confirm", "--before-retention-date", "  ")
+    assert code == 1 and "needs a reason" in err and len(err.splitlines()) == 1
+    code, out, _ = source("retention", "list", "--all")
+    assert [line.split("\t")[0] for line in out.splitlines()] == ["1", "2"]
+
+    code, out, err = source(
+        "purge", "1", "--confirm", "--before-retention-date", "records transferred"
+    )
+    assert code == 0 and "purged client 1" in out, err
+    code, out, _ = source("audit", "list")
+    purged = next(line for line in out.splitlines() if "\tretention.purged\t" in line)
+    assert json.loads(purged.split("\t")[5])["reason"] == "records transferred"
+    assert kept_until in purged
+
+
+def test_a_failed_export_says_so_in_one_line_and_leaves_nothing(
+    source: Cli, tmp_path: Path
+) -> None:
+    out_dir = tmp_path / "export"
+    (out_dir / fmt.JSON_NAME).mkdir(parents=True)
+    code, out, err = source("export", "--json", str(out_dir), "--force")
+    assert code == 1 and out == ""
+    message = err.splitlines()[-1]  # after the plaintext warning
+    assert len(err.splitlines()) == 2 and "Nothing was written" in message
+    assert sorted(p.name for p in out_dir.iterdir()) == [fmt.JSON_NAME]
+    assert list((out_dir / fmt.JSON_NAME).iterdir()) == []
+    code, out, _ = source("audit", "list")
+    failed = [line for line in out.splitlines() if "\texport\tvault\t" in line]
+    assert len(failed) == 1 and '"failed": "TargetNotAFile"' in failed[0]

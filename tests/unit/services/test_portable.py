@@ -234,7 +234,30 @@ MALFORMED: dict[str, tuple[Callable[[Path], None], str]] = {
         "not a treatment plan",
     ),
     "plan extra key": (_set("treatment_plans", "body", {"problems": [], "x": 1}), "not a treat"),
-    "bad date": (_set("sessions", "service_date", "yesterday"), "refused by the vault"),
+    "bad date": (
+        _set("sessions", "service_date", "yesterday"),
+        "sessions[0].service_date: expected a date as YYYY-MM-DD",
+    ),
+    "impossible day": (
+        _set("clients", "date_of_birth", "1951-02-30", index=1),
+        "clients[1].date_of_birth: 1951-02-30 is not a real date",
+    ),
+    "impossible month": (
+        _set("notes", "service_date", "2026-13-45"),
+        "notes[0].service_date: 2026-13-45 is not a real date",
+    ),
+    "impossible plan date": (
+        _set("treatment_plans", "review_date", "2027-04-31"),
+        "treatment_plans[0].review_date: 2027-04-31 is not a real date",
+    ),
+    "impossible instant": (
+        _set("clients", "created_at", "2026-02-29T25:61:00Z"),
+        "clients[0].created_at: 2026-02-29T25:61:00Z is not a real date and time",
+    ),
+    "bad instant": (
+        _set("addenda", "signed_at", "now"),
+        "addenda[0].signed_at: expected a time as YYYY-MM-DDTHH:MM:SSZ",
+    ),
     "bad kind": (_edit(_bad_draft_kind), "refused by the vault"),
     "dangling reference": (_edit(_orphan_last_table), "attachments[0]: refused by the vault"),
 }

@@ -16,7 +16,12 @@ from tests.support.records import add_client, log_session_now
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.records_errors import ClientNotFound
-from therapynotes.retention_errors import InvalidRetentionPolicy, LegalHoldActive
+from therapynotes.retention_errors import (
+    InvalidRetentionPolicy,
+    LegalHoldActive,
+    PurgeReasonMissing,
+    RetentionDateNotReached,
+)
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
@@ -124,7 +129,7 @@ def test_purge_leaves_no_trace_in_any_page(
         "diagnoses": 1,
         "sessions": 1,
     }
-    counts = retention.purge(client)
+    counts = retention.purge(client, before_retention_date="the client asked for it")
     assert counts == preview.counts
 
     after = count_hits(db, key, _needles())
@@ -142,10 +147,11 @@ def test_purge_leaves_no_trace_in_any_page(
     ]
     assert len(chart.notes) == 1
     assert records.search("group member") != []
-    # Tombstone: ids and counts only; the chain is intact.
+    # Tombstone: ids and counts (and the early purge's reason) only; the chain is intact.
     tomb = audit.entries(conn)[-2]  # the last is the chart view above
     assert tomb.kind == "retention.purged" and tomb.subject == f"client:{client}"
-    assert tomb.detail == counts
+    early = {"before_retention_date": "2034-01-15", "reason": "the client asked for it"}
+    assert tomb.detail == {**counts, **early}
     assert audit.verify(conn).ok
     assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM purge_authorisations").fetchone()[0] == 0
@@ -173,3 +179,36 @@ def test_last_service_sources(
     assert by_id[seen].last_service > session_day
     assert by_id[seen].last_service < retention.today()
     assert by_id[later].last_service == retention.today()  # created today, never attended
+
+
+def test_purge_before_the_retention_date_is_refused_without_a_reason(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    client = add_client(records, CANARY)
+    log_session_now(records, clock, client)
+    kept_until = retention.status(client).retention_date
+    with pytest.raises(RetentionDateNotReached) as caught:
+        retention.purge(client)
+    assert kept_until.isoformat() in caught.value.message
+    for blank in ("", "   \n\t"):
+        with pytest.raises(PurgeReasonMissing):
+            retention.purge(client, before_retention_date=blank)
+    assert records.get_client(client)
+    assert "retention.purged" not in [e.kind for e in audit.entries(records.conn)]
+
+    retention.purge(client, before_retention_date="  the client  asked\nin writing ")
+    last = audit.entries(records.conn)[-1]
+    assert last.kind == "retention.purged" and last.subject == f"client:{client}"
+    assert last.detail["reason"] == "the client asked in writing"
+    assert last.detail["before_retention_date"] == kept_until.isoformat()
+
+
+def test_purge_after_the_retention_date_needs_no_reason(
+    records: RecordsService, retention: RetentionService, clock: FakeClock
+) -> None:
+    client = add_client(records, CANARY)
+    log_session_now(records, clock, client)
+    clock.advance(8 * YEAR)
+    retention.purge(client)
+    last = audit.entries(records.conn)[-1]
+    assert last.kind == "retention.purged" and "reason" not in last.detail
