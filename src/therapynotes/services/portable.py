@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import hashlib
 import json
 import os
@@ -30,7 +29,7 @@ from typing import Any
 from therapynotes.atomic import TargetNotAFile, WriteRefused, staged_folder
 from therapynotes.domain import rules
 from therapynotes.domain.profile import ClinicianProfile
-from therapynotes.errors import StorageError, TherapyNotesError
+from therapynotes.errors import TherapyNotesError
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
     ExportFailed,
