@@ -19,17 +19,15 @@ import ctypes.util
 import os
 import sys
 
-try:
+if sys.platform != "win32":
     import resource
-except ImportError:  # Windows: no core files by default
-    resource = None  # type: ignore[assignment]
 
 PR_SET_DUMPABLE = 4
 
 
 def _no_core_limit() -> None:
-    if resource is None:
-        return
+    if sys.platform == "win32":
+        return  # no core files by default
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
