@@ -85,6 +85,12 @@ class TotpRejected(TherapyNotesError):
     current 6-digit code from your authenticator app."""
 
 
+class TotpClockOff(TotpRejected):
+    """That code is from a different time: your computer's clock or your phone's clock
+    looks wrong. Set both to the correct time (automatic time), then enter the current
+    code."""
+
+
 class TotpReplayed(TherapyNotesError):
     """That code was already used. Wait for the next code in your authenticator app and
     enter that one."""

@@ -132,6 +132,15 @@ class Unlocker:
         row = session.conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()
         if row is None:
             raise KeysFileCorrupt("second-step secret missing")
-        step = totp.TotpCheck(str(row[0]), self.clock).verify(code, last_step=int(row[1]))
+        check = totp.TotpCheck(str(row[0]), self.clock)
+        stored = int(row[1])
+        bounded = totp.bounded_step(stored, self.clock())
+        if bounded != stored:  # written by a clock that ran ahead: bound it to the present
+            with transaction(session.conn):
+                session.conn.execute("UPDATE totp SET last_step = ? WHERE id = 1", (bounded,))
+        step = check.verify(code, last_step=bounded)
         with transaction(session.conn):
-            session.conn.execute("UPDATE totp SET last_step = ? WHERE id = 1", (step,))
+            session.conn.execute(
+                "UPDATE totp SET last_step = ? WHERE id = 1",
+                (totp.bounded_step(step, self.clock()),),
+            )
