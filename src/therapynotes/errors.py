@@ -86,8 +86,8 @@ class TotpRejected(TherapyNotesError):
 
 
 class TotpClockOff(TotpRejected):
-    """That code is from a different time: your computer's clock or your phone's clock
-    looks wrong. Set both to the correct time (automatic time), then enter the current
+    """That code didn't match the time here: your computer's clock or your phone's clock
+    looks wrong. Set both to the correct time and time zone, then enter the current
     code."""
 
 

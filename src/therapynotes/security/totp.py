@@ -7,8 +7,8 @@ The clock is injected so tests never sleep.
 Digits typed in another script (full-width, Arabic-Indic, ...) are read as the digits
 they are; anything else is refused as a wrong code. A last-used step beyond the present
 (+1 step) can only come from a clock that ran ahead: it is bounded to the present so it
-cannot lock out every later code. A code that matches only far from the present (up to
-a day either way) is still refused, but with a message saying a clock looks wrong.
+cannot lock out every later code. A code that matches only far from the present (minutes
+of drift, or a wrong time zone) is still refused, but with a message saying a clock looks wrong.
 """
 
 from __future__ import annotations
@@ -26,8 +26,14 @@ from therapynotes.errors import TotpClockOff, TotpRejected, TotpReplayed
 STEP_SECONDS = 30
 DIGITS = 6
 WINDOW = 1
-# How far from the present a matching code is recognised as a clock problem.
-CLOCK_OFF_STEPS = 24 * 60 * 60 // STEP_SECONDS
+# Where a code that misses the window is looked for, to explain a clock that is off: a
+# few minutes of drift, or a whole number of half hours (a wrong time zone or summer
+# time), up to 14 hours either way. Few enough places that a mistyped code is almost
+# never taken for a clock problem.
+_HALF_HOUR = 30 * 60 // STEP_SECONDS
+CLOCK_OFF_OFFSETS = sorted(
+    set(range(WINDOW + 1, 21)) | {k * _HALF_HOUR + d for k in range(1, 29) for d in (-1, 0, 1)}
+)
 
 Clock = Callable[[], float]
 
@@ -97,7 +103,7 @@ class TotpCheck:
 
     def _matches_far_off(self, code: str, now_step: int) -> bool:
         totp = pyotp.TOTP(self.secret)
-        for offset in range(WINDOW + 1, CLOCK_OFF_STEPS + 1):
+        for offset in CLOCK_OFF_OFFSETS:
             for step in (now_step - offset, now_step + offset):
                 if hmac.compare_digest(str(totp.generate_otp(step)), code):
                     return True
