@@ -30,11 +30,13 @@ SALT_LEN = 16
 FLOOR_M_KIB = 64 * 1024
 FLOOR_T = 3
 FLOOR_P = 4
-# Caps checked on read before any allocation (memory-bomb and CPU-bomb headers).
-CAP_M_KIB = 4 * 1024 * 1024
-CAP_T = 64
-CAP_P = 16
 DEFAULT_M_KIB = 256 * 1024
+# Caps checked on read before any allocation (memory-bomb and CPU-bomb headers): exactly
+# what `calibrate` can produce (m <= 256 MiB, t <= 32, p = 4), so a tampered vault.keys or
+# backup header can cost at most one calibrated derivation on a fast computer.
+CAP_M_KIB = DEFAULT_M_KIB
+CAP_T = 32
+CAP_P = FLOOR_P
 TARGET_SECONDS = 1.0
 
 TEST_ENV = "THERAPYNOTES_TEST_CHEAP_KDF"

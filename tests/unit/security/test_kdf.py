@@ -127,3 +127,27 @@ def test_hkdf_subkeys_differ_by_purpose() -> None:
     local = kdf.kek_local(master, b"\x00" * 32)
     assert local != kdf.kek_local(master, b"\x01" * 32)
     assert local != kdf.kek_backup(master)
+
+
+@pytest.mark.parametrize(
+    ("m_kib", "t", "p"),
+    [(4 * 1024 * 1024, 64, 16), (256 * 1024 + 1, 3, 4), (65536, 33, 4), (65536, 3, 5)],
+)
+def test_caps_are_what_calibration_can_produce(m_kib: int, t: int, p: int) -> None:
+    """Issue 12: 4 GiB / 64 passes / 16 lanes were accepted from a file; now nothing
+    beyond 256 MiB, 32 passes, 4 lanes is derived."""
+    assert (kdf.CAP_M_KIB, kdf.CAP_T, kdf.CAP_P) == (256 * 1024, 32, 4)
+    with pytest.raises(KeysFileCorrupt):
+        KdfParams(m_kib, t, p, b"s" * 16).check()
+    KdfParams(kdf.CAP_M_KIB, kdf.CAP_T, kdf.CAP_P, b"s" * 16).check()
+
+
+def test_calibration_on_a_very_fast_computer_stays_within_the_caps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(kdf.TEST_ENV)
+    monkeypatch.setattr(kdf, "argon2id", lambda *_a: kdf.Secret(b"x" * 32))
+    monkeypatch.setattr(kdf, "_available_memory_kib", lambda: 64 * 1024 * 1024)
+    params = kdf.calibrate(target_seconds=1000.0)
+    assert (params.m_kib, params.t, params.p) == (kdf.CAP_M_KIB, kdf.CAP_T, kdf.CAP_P)
+    params.check()
