@@ -73,6 +73,12 @@ class StorageError(TherapyNotesError):
     that the folder is writable, then try again."""
 
 
+class DiskFull(StorageError):
+    """The disk that holds your vault is full, so TherapyNotes could not open it. Your
+    records are not damaged: free some space on that disk (empty the trash, move large
+    files elsewhere), then try again."""
+
+
 # --- unlocking -------------------------------------------------------------------
 
 

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from therapynotes.errors import (
+    DiskFull,
     KeysFileCorrupt,
+    StorageError,
     TotpRejected,
     TotpReplayed,
     WrongPassphrase,
@@ -27,7 +29,7 @@ from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, migrations
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import Connection, open_db, transaction
+from therapynotes.store.connection import Connection, disk_full, open_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
 
 T = TypeVar("T")
@@ -42,8 +44,17 @@ class Unlocker:
     def unlock(self, passphrase: str, code: str) -> VaultSession:
         """Passphrase (+ device secret) unwraps the DEK; then the TOTP code is checked.
 
-        No record is readable through the returned session until both passed.
+        No record is readable through the returned session until both passed. A full
+        disk is reported as DiskFull (free space, try again), never as a damaged vault.
         """
+        try:
+            return self._unlock(passphrase, code)
+        except StorageError as exc:
+            if isinstance(exc, DiskFull) or not disk_full(self.paths.root):
+                raise
+            raise DiskFull from exc
+
+    def _unlock(self, passphrase: str, code: str) -> VaultSession:
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
         lock = InstanceLock(self.paths.lock)
