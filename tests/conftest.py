@@ -1,5 +1,5 @@
 """Every test gets its own data, config and temp folders, a fresh in-memory keyring and
-a cheap KDF (the cheap KDF refuses to work outside pytest)."""
+a cheap KDF (installed here through tests/support/cheap_kdf.py; the app cannot reach it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 import keyring
 import pytest
 
+from tests.support import cheap_kdf
 from tests.support.memkeyring import MemoryKeyring
+from therapynotes.security import kdf
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -42,7 +44,7 @@ def isolated_env(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    monkeypatch.setenv("THERAPYNOTES_TEST_CHEAP_KDF", "1")
+    monkeypatch.setattr(kdf, "_test_profile", cheap_kdf.PROFILE)
     if request.node.get_closest_marker("secretservice"):
         yield
         return

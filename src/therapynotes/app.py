@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from therapynotes import APP_ID, APP_NAME, __version__
 from therapynotes.paths import default_data_dir
+from therapynotes.process import harden_process
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings, config_dir_from_env
 from therapynotes.ui import icons
@@ -141,8 +142,7 @@ def close_on_signals(window: MainWindow) -> QTimer:
 
 
 def run(*, vault_dir: Path | None = None, argv: Sequence[str] | None = None) -> int:
-    if os.name == "posix":
-        os.umask(0o077)
+    harden_process()  # private file modes, no core dumps (therapynotes/process.py)
     app = make_application(argv)
     window = build_window(vault_dir=vault_dir)
     close_on_signals(window)

@@ -73,6 +73,12 @@ class StorageError(TherapyNotesError):
     that the folder is writable, then try again."""
 
 
+class DiskFull(StorageError):
+    """The disk that holds your vault is full, so TherapyNotes could not open it. Your
+    records are not damaged: free some space on that disk (empty the trash, move large
+    files elsewhere), then try again."""
+
+
 # --- unlocking -------------------------------------------------------------------
 
 
@@ -83,6 +89,12 @@ class WrongPassphrase(TherapyNotesError):
 class TotpRejected(TherapyNotesError):
     """That code didn't match. Check that your phone's clock is right and enter the
     current 6-digit code from your authenticator app."""
+
+
+class TotpClockOff(TotpRejected):
+    """That code didn't match the time here: your computer's clock or your phone's clock
+    looks wrong. Set both to the correct time and time zone, then enter the current
+    code."""
 
 
 class TotpReplayed(TherapyNotesError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from tests.support.cheap_kdf import enable
 from therapynotes.security import kdf, keyslots
 from therapynotes.services.backups import BackupService
 from therapynotes.services.session import VaultSession
@@ -29,6 +30,7 @@ def open_session(root: Path, passphrase: str) -> VaultSession:
 
 
 def main() -> None:
+    enable()  # the suite's cheap KDF: a child process must switch it on itself
     root, drive, passphrase = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
     session = open_session(root, passphrase)
     service = BackupService(session)

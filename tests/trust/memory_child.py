@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pyotp
 
+from tests.support.cheap_kdf import enable
 from therapynotes.services.vault import VaultService
 
 
 def main() -> None:
+    enable()  # the suite's cheap KDF: a child process must switch it on itself
     root, secret, phase, offset = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     passphrase = sys.stdin.readline().rstrip("\n")
     svc = VaultService(Path(root), clock=lambda: time.time() + offset)

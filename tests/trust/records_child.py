@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.support.backup_child import open_session
+from tests.support.cheap_kdf import enable
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.backups import BackupService
 from therapynotes.services.portable import PortableService
@@ -60,6 +61,7 @@ WORKLOADS: dict[str, Callable[[VaultSession, Path], None]] = {
 
 
 def main() -> None:
+    enable()  # the suite's cheap KDF: a child process must switch it on itself
     workload, root, drive, passphrase = (
         sys.argv[1],
         Path(sys.argv[2]),

@@ -28,6 +28,7 @@ from typing import Any
 import keyring
 import keyring.core
 
+from tests.support.cheap_kdf import enable
 from tests.support.filekeyring import FileKeyring
 from tests.support.vaults import STRONG
 from therapynotes.domain.models import ClientFields
@@ -85,6 +86,7 @@ def open_session(svc: VaultService, passphrase: str) -> VaultSession:
 
 
 def main() -> None:
+    enable()  # the suite's cheap KDF: a child process must switch it on itself
     kill_at, parity, root, keyring_spec, key_file = (
         int(sys.argv[1]),
         int(sys.argv[2]),

@@ -51,7 +51,7 @@ def test_kill_during_key_changes(tmp_path: Path, monkeypatch, clock, mode: str) 
     svc = VaultService(root, clock=clock)
     created = svc.create(STRONG)
     (root / "current").write_text(STRONG)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'src'}"}
     rng = random.Random(f"kill-{mode}")
     completed = 0
     for _ in range(KILLS):

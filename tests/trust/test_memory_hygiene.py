@@ -52,7 +52,7 @@ def data_key(vault_dir: Path) -> bytes:
 
 
 def measure(vault_dir: Path, secret: str, phase: str, offset: float) -> dict[str, int]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'src'}"}
     argv = [sys.executable, "-m", "tests.trust.memory_child", str(vault_dir), secret]
     child = subprocess.Popen(
         [*argv, phase, str(offset)],

@@ -10,13 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.cheap_kdf import ENABLE_LINE
 from tests.support.trust import figure
 from tests.support.vaults import STRONG, code_for
 from therapynotes.services.vault import VaultService
 
 REPO = Path(__file__).resolve().parents[2]
 
-HOLDER = """
+HOLDER = (
+    ENABLE_LINE
+    + """
 import sys, time, pyotp
 from pathlib import Path
 from therapynotes.services.vault import VaultService
@@ -25,6 +28,7 @@ session = svc.unlock(sys.argv[2], pyotp.TOTP(sys.argv[3]).now())
 print("holding", flush=True)
 time.sleep(600)
 """
+)
 
 
 def test_second_cli_process_is_told_the_vault_is_open(vault_dir: Path, clock) -> None:
@@ -49,7 +53,7 @@ def test_second_cli_process_is_told_the_vault_is_open(vault_dir: Path, clock) ->
 def test_a_killed_holder_releases_the_vault(vault_dir: Path, clock) -> None:
     svc = VaultService(vault_dir)
     created = svc.create(STRONG, passphrase_only=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'src'}"}
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(vault_dir), STRONG, created.totp_secret],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,

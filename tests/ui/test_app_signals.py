@@ -10,13 +10,16 @@ import sys
 import time
 from pathlib import Path
 
+from tests.support.cheap_kdf import ENABLE_LINE
 from tests.support.vaults import STRONG
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit
 
 REPO = Path(__file__).resolve().parents[2]
 
-UNLOCK_AND_WAIT = """
+UNLOCK_AND_WAIT = (
+    ENABLE_LINE
+    + """
 import sys, pyotp, time
 from pathlib import Path
 from therapynotes.app import close_on_signals, make_application, build_window
@@ -37,12 +40,17 @@ def ready():
 ready()
 sys.exit(app.exec())
 """
+)
 
 
 def test_sigterm_locks_and_exits_cleanly(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     created = VaultService(vault).create(STRONG, passphrase_only=True)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'src'}",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
     child = subprocess.Popen(
         [sys.executable, "-c", UNLOCK_AND_WAIT, str(vault), str(tmp_path / "config"), STRONG,
          created.totp_secret],

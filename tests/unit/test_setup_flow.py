@@ -104,6 +104,18 @@ def test_code_window_is_one_step_each_side(vault_dir: Path, clock: FakeClock) ->
     assert flow.step is Step.TOTP and flow.session is None
 
 
+def test_setup_reads_a_code_in_other_digits_as_unlock_does(vault_dir: Path, clock) -> None:
+    """Issue 12: the confirm step agrees with unlock on Arabic-Indic and full-width digits."""
+    flow = _flow(vault_dir, clock)
+    _to_totp(flow)
+    arabic = _code(flow, clock, 0).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    assert flow.code_is_current(arabic)
+    assert not flow.code_is_current("١٢٣")
+    flow.confirm_code(arabic)
+    assert flow.session is not None
+    flow.session.lock()
+
+
 def test_wrong_recovery_group_and_going_back(vault_dir: Path, clock: FakeClock) -> None:
     flow = _flow(vault_dir, clock)
     _to_totp(flow)

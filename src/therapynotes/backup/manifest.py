@@ -2,7 +2,10 @@
 
 The manifest carries what restoring needs and what verification checks: the DEK that
 opens the snapshot, the snapshot's length and SHA-256, the schema version and row counts
-per table. It only ever exists inside the encrypted payload.
+per table, and (since issue 12) the audit log's head in the snapshot, so a later
+`audit verify --backup` can prove the live log still extends it. Files without
+`audit_head` stay readable: the field is then None. It only ever exists inside the
+encrypted payload.
 
 Must not import PySide6, services or store.
 """
@@ -30,6 +33,9 @@ class Manifest:
     snapshot_length: int
     snapshot_sha256: str
     counts: dict[str, int]
+    # (seq, hash) of the snapshot's last audit row; (0, 64 zeros) for an empty log;
+    # None in files written before the field existed.
+    audit_head: tuple[int, str] | None = None
 
     def encode(self) -> bytes:
         doc = {
@@ -41,6 +47,8 @@ class Manifest:
             "snapshot": {"length": self.snapshot_length, "sha256": self.snapshot_sha256},
             "counts": self.counts,
         }
+        if self.audit_head is not None:
+            doc["audit_head"] = {"seq": self.audit_head[0], "hash": self.audit_head[1]}
         raw = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
         return struct.pack(">I", len(raw)) + raw
 
@@ -49,6 +57,16 @@ def _typed(obj: Any, name: str, kind: type) -> Any:
     if not isinstance(obj, dict) or name not in obj or type(obj[name]) is not kind:
         raise BackupCorrupt("manifest field missing")
     return obj[name]
+
+
+def _audit_head(doc: Any) -> tuple[int, str] | None:
+    if not isinstance(doc, dict) or "audit_head" not in doc:
+        return None
+    head = _typed(doc, "audit_head", dict)
+    seq, digest = _typed(head, "seq", int), _typed(head, "hash", str)
+    if seq < 0 or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise BackupCorrupt("manifest audit head out of range")
+    return seq, digest
 
 
 def decode_manifest(raw: bytes) -> Manifest:
@@ -70,6 +88,7 @@ def decode_manifest(raw: bytes) -> Manifest:
     if len(dek) != KEY_LEN or len(sha) != 64 or length < 0:
         raise BackupCorrupt("manifest fields out of range")
     return Manifest(
+        audit_head=_audit_head(doc),
         format=_typed(doc, "format", int),
         vault_id=_typed(doc, "vault_id", str),
         created_at=_typed(doc, "created_at", int),

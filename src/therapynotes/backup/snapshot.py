@@ -178,6 +178,19 @@ def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int]:
             conn.close()
 
 
+def audit_head(path: Path, dek: Secret) -> tuple[int, str]:
+    """(seq, hash) of the snapshot's last audit row, (0, 64 zeros) for an empty log."""
+    conn: Any = open_keyed(path, dek)
+    try:
+        row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    except driver().DatabaseError as exc:
+        raise BackupCorrupt("snapshot unreadable") from exc
+    finally:
+        with contextlib.suppress(Exception):
+            conn.close()
+    return (0, "0" * 64) if row is None else (int(row[0]), str(row[1]))
+
+
 def _counts_match(conn: Connection, expected: dict[str, int]) -> bool:
     """The manifest's counts hold, and it counts every record table (format 1 manifests
     also counted the FTS tables: those are compared too)."""

@@ -109,6 +109,7 @@ def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
         snapshot_length=size,
         snapshot_sha256=sha,
         counts=counts,
+        audit_head=snapshot.audit_head(db, src.dek),
     )
 
 

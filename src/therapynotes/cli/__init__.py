@@ -33,6 +33,7 @@ from therapynotes.cli import (
 )
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown
 from therapynotes.errors import TherapyNotesError
+from therapynotes.process import harden_process
 
 COMMAND_MODULES = (
     vault_cmds,
@@ -64,8 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if os.name == "posix":
-        os.umask(0o077)  # every file we create is private, including SQLite's -wal/-shm
+    harden_process()  # private file modes, no core dumps (therapynotes/process.py)
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

@@ -128,6 +128,8 @@ def cmd_search(args: argparse.Namespace) -> int:
             include_psychotherapy=args.include_psychotherapy,
             limit=args.limit,
         )
+        # What is printed is record text: audited like the app's chart views (issue 12).
+        records.record_search_shown(hits, include_psychotherapy=args.include_psychotherapy)
     finally:
         session.lock("command finished")
     for hit in hits:

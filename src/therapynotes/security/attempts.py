@@ -25,6 +25,10 @@ FREE_FAILURES = 5
 BASE_DELAY = 30.0
 MAX_DELAY = 15 * 60.0
 MAX_KEPT_EVENTS = 500
+# What a failed attempt can be: the only kinds copied into the audit log (the file is
+# not secret and anyone can edit it, so nothing else from it reaches the chain).
+FAILURE_KINDS = frozenset({"passphrase", "code", "recovery key"})
+UNKNOWN_KIND = "unknown"
 
 
 @dataclass
@@ -73,6 +77,8 @@ class AttemptLog:
             raise TooManyAttempts(int(left) + 1)
 
     def record_failure(self, kind: str) -> None:
+        if kind not in FAILURE_KINDS:
+            raise ValueError(kind)
         state = self.load()
         state.failures += 1
         now = self.clock()
@@ -87,3 +93,13 @@ class AttemptLog:
             return []
         self._save(AttemptState())
         return state.events
+
+
+def audit_detail(event: dict[str, Any], now: float) -> tuple[float, str]:
+    """(time, kind) of one logged failure, fit for the audit log: a kind not in
+    FAILURE_KINDS becomes "unknown", a time that is not a plausible number becomes now."""
+    kind = event.get("kind")
+    at = event.get("at")
+    plausible = isinstance(at, int | float) and 0 <= at <= now + 86_400
+    when = float(at) if plausible else now  # type: ignore[arg-type]
+    return when, (kind if isinstance(kind, str) and kind in FAILURE_KINDS else UNKNOWN_KIND)

@@ -4,14 +4,15 @@ Owns every derivation in the key hierarchy (docs/security.md): the master key M 
 passphrase, KEK_local, KEK_backup and KEK_rk. Parameters are checked against hard caps
 before any work, so a hostile file cannot make us allocate gigabytes.
 
-The test-only cheap profile is allowed only while pytest runs (in this process, or in a
-child of a running test, which inherits PYTEST_CURRENT_TEST).
+Parameters below the floor are refused, always, in the app. The test suite alone may
+go below it (to run fast) by setting `_test_profile` from tests/support/cheap_kdf.py:
+nothing under src/ sets it and no environment variable reaches it, so no setting of an
+installed app can weaken its key derivation (issue 12).
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from therapynotes.errors import KeysFileCorrupt, TherapyNotesError
+from therapynotes.errors import KeysFileCorrupt
 from therapynotes.security.secret import Secret
 
 KEY_LEN = 32
@@ -30,35 +31,26 @@ SALT_LEN = 16
 FLOOR_M_KIB = 64 * 1024
 FLOOR_T = 3
 FLOOR_P = 4
-# Caps checked on read before any allocation (memory-bomb and CPU-bomb headers).
-CAP_M_KIB = 4 * 1024 * 1024
-CAP_T = 64
-CAP_P = 16
 DEFAULT_M_KIB = 256 * 1024
+# Caps checked on read before any allocation (memory-bomb and CPU-bomb headers): exactly
+# what `calibrate` can produce (m <= 256 MiB, t <= 32, p = 4), so a tampered vault.keys or
+# backup header can cost at most one calibrated derivation on a fast computer.
+CAP_M_KIB = DEFAULT_M_KIB
+CAP_T = 32
+CAP_P = FLOOR_P
 TARGET_SECONDS = 1.0
 
-TEST_ENV = "THERAPYNOTES_TEST_CHEAP_KDF"
-CHEAP_M_KIB = 64
-CHEAP_T = 1
-CHEAP_P = 1
+# (m_kib, t, p) below the floor, set only by tests/support/cheap_kdf.py; None in the app.
+_test_profile: tuple[int, int, int] | None = None
 
 INFO_LOCAL = b"therapynotes/local/v1"
 INFO_BACKUP = b"therapynotes/backup/v1"
 INFO_RECOVERY = b"therapynotes/recovery/v1"
 
 
-class CheapKdfRefused(TherapyNotesError):
-    """The test-only fast key derivation was requested outside the test suite. Unset
-    THERAPYNOTES_TEST_CHEAP_KDF."""
-
-
 def cheap_kdf_enabled() -> bool:
-    """True when the test-only cheap KDF is switched on (and allowed)."""
-    if os.environ.get(TEST_ENV) != "1":
-        return False
-    if "pytest" in sys.modules or "PYTEST_CURRENT_TEST" in os.environ:
-        return True
-    raise CheapKdfRefused
+    """True only inside the test suite, when it installed its cheap profile."""
+    return _test_profile is not None
 
 
 @dataclass(frozen=True)
@@ -147,8 +139,8 @@ def _available_memory_kib() -> int | None:
 def calibrate(target_seconds: float = TARGET_SECONDS) -> KdfParams:
     """Parameters taking about `target_seconds` here: m = 256 MiB where memory allows
     (falling back toward the 64 MiB floor), p = 4, t >= 3 raised to meet the target."""
-    if cheap_kdf_enabled():
-        return KdfParams(CHEAP_M_KIB, CHEAP_T, CHEAP_P, new_salt())
+    if _test_profile is not None:
+        return KdfParams(*_test_profile, new_salt())
     m_kib = DEFAULT_M_KIB
     available = _available_memory_kib()
     while available is not None and m_kib > FLOOR_M_KIB and m_kib * 4 > available:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from therapynotes.errors import KeysFileCorrupt
 from therapynotes.paths import VaultPaths
 from therapynotes.security import device_key, kdf, keyslots, recovery, totp
-from therapynotes.security.keyslots import BINDING_KEYRING
+from therapynotes.security.keyslots import BINDING_KEYRING, KeysDocument
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
 from therapynotes.services.key_file import (
@@ -59,11 +59,7 @@ class KeyChanges:
         doc = session.doc
         device = device_secret(doc)
         try:
-            master = kdf.argon2id(old, doc.local.kdf)
-            kek = kdf.kek_local(master, device.reveal())
-            master.wipe()
-            keyslots.open_local(doc, kek).wipe()
-            kek.wipe()
+            self.unlocker.check_while_open(session, lambda: _check_local(doc, old, device))
             params = kdf.calibrate()
             local = seal_local(
                 session.dek,
@@ -143,7 +139,8 @@ class KeyChanges:
         unattended unlocked laptop is not enough to move the second step to another phone."""
         rk = recovery.parse_recovery_key(recovery_text)
         raw, doc = read_keys(self.paths)
-        dek, kek_backup = self.unlocker.unwrap_local(raw, doc, passphrase)
+        self.attempts.check_allowed()
+        dek, kek_backup = self.unlocker.unwrap_local(raw, doc, passphrase)  # counts failures
         kek_backup.wipe()
         from_recovery = self.unlocker.unwrap_recovery(raw, doc, rk)
         same = dek == from_recovery == session.dek
@@ -151,6 +148,7 @@ class KeyChanges:
         from_recovery.wipe()
         if not same:
             raise KeysFileCorrupt("the key slots disagree")
+        self.unlocker.audit_failures(session)
         return self._enrol_new_totp(session)
 
     def _enrol_new_totp(self, session: VaultSession) -> CreatedTotp:
@@ -211,3 +209,14 @@ class KeyChanges:
         session.doc = new_doc
         session.record(AuditKind.RECOVERY_KEY_REPLACED)
         return text
+
+
+def _check_local(doc: KeysDocument, passphrase: str, device: Secret) -> None:
+    """Raise WrongPassphrase unless `passphrase` (with this device) opens the local slot."""
+    master = kdf.argon2id(passphrase, doc.local.kdf)
+    kek = kdf.kek_local(master, device.reveal())
+    master.wipe()
+    try:
+        keyslots.open_local(doc, kek).wipe()
+    finally:
+        kek.wipe()

@@ -296,6 +296,28 @@ class RecordsService(NoteCases, DiagnosisCases):
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.search(self.conn, text, filters, limit=limit, marks=marks)
 
+    def record_search_shown(
+        self, hits: Sequence[SearchHit], *, include_psychotherapy: bool
+    ) -> None:
+        """Search results shown outside a chart (the CLI prints snippets of record text):
+        audited like opening the chart of each client shown, one row per client with
+        the number of results (ids and counts only, never the words searched for)."""
+        per_client: dict[int, int] = {}
+        for hit in hits:
+            per_client[int(hit.client_id)] = per_client.get(int(hit.client_id), 0) + 1
+        if not per_client:
+            return
+        with self.write() as conn:
+            for client, count in sorted(per_client.items()):
+                self.audit(
+                    conn,
+                    AuditKind.CHART_VIEWED,
+                    f"client:{client}",
+                    psychotherapy_notes=include_psychotherapy,
+                    via="search",
+                    results=count,
+                )
+
     def client_history(self, client_id: ClientId) -> list[audit.AuditEntry]:
         """The audit rows about this client and their records (ids and kinds, no text)."""
         conn = self.conn

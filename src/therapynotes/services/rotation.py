@@ -54,6 +54,7 @@ from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.session import VaultSession
+from therapynotes.services.unlocking import Unlocker
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, rotation_files
 from therapynotes.store.audit import AuditKind
@@ -152,29 +153,39 @@ class KeyRotation:
             raise RecoveryKeyNeeded
         rk = None if new_recovery_key else recovery.parse_recovery_key(recovery_text or "")
         _, doc = read_keys(self.vault.paths)
+        unlocker = Unlocker(self.vault.paths, self.vault.clock, self.vault.attempts)
+        unlocker.attempts.check_allowed()  # before any key derivation
         device = device_secret(doc)
         master = kdf.argon2id(passphrase, doc.local.kdf)
         kek_local = kdf.kek_local(master, device.reveal())
         master.wipe()
         device.wipe()
         try:
-            self._same_dek(session, doc, keyslots.open_local(doc, kek_local))
+            # The same throttle, attempt log and audit as an unlock (issue 12).
+            unlocker.check_while_open(
+                session, lambda: self._check_slots_open(session, doc, kek_local, rk)
+            )
+            text: str | None = None
             if rk is None:
                 rk = recovery.new_recovery_key()
-                text: str | None = recovery.format_recovery_key(rk)
-            else:
-                kek_rk = kdf.kek_recovery(rk, doc.recovery.salt)
-                try:
-                    self._same_dek(session, doc, keyslots.open_recovery(doc, kek_rk))
-                finally:
-                    kek_rk.wipe()
-                text = None
+                text = recovery.format_recovery_key(rk)
         except BaseException:
             kek_local.wipe()
             if rk is not None:
                 rk.wipe()
             raise
         return RotationPlan(session, doc, kek_local, rk, text)
+
+    def _check_slots_open(
+        self, session: VaultSession, doc: KeysDocument, kek_local: Secret, rk: Secret | None
+    ) -> None:
+        self._same_dek(session, doc, keyslots.open_local(doc, kek_local))
+        if rk is not None:
+            kek_rk = kdf.kek_recovery(rk, doc.recovery.salt)
+            try:
+                self._same_dek(session, doc, keyslots.open_recovery(doc, kek_rk))
+            finally:
+                kek_rk.wipe()
 
     @staticmethod
     def _same_dek(session: VaultSession, doc: KeysDocument, dek: Secret) -> None:

@@ -304,9 +304,10 @@ class SetupFlow:
 
     def code_is_current(self, code: str) -> bool:
         """Instant check with pyotp against the new secret, one 30-s step either side."""
-        code = "".join(code.split())
-        if len(code) != totp.DIGITS or not code.isdigit():
+        normal = totp.normalize_code(code)  # any script's digits, as at unlock
+        if normal is None:
             return False
+        code = normal
         secret = self._require_created().totp_secret
         return bool(pyotp.TOTP(secret).verify(code, for_time=self.clock(), valid_window=1))
 

@@ -7,10 +7,14 @@ session until all factors passed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from therapynotes.errors import (
+    DiskFull,
     KeysFileCorrupt,
+    StorageError,
     TotpRejected,
     TotpReplayed,
     WrongPassphrase,
@@ -18,15 +22,17 @@ from therapynotes.errors import (
 )
 from therapynotes.paths import VaultPaths
 from therapynotes.security import kdf, keyslots, totp
-from therapynotes.security.attempts import AttemptLog
+from therapynotes.security.attempts import AttemptLog, audit_detail
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, migrations
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import open_db, transaction
+from therapynotes.store.connection import Connection, disk_full, open_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
+
+T = TypeVar("T")
 
 
 class Unlocker:
@@ -38,8 +44,17 @@ class Unlocker:
     def unlock(self, passphrase: str, code: str) -> VaultSession:
         """Passphrase (+ device secret) unwraps the DEK; then the TOTP code is checked.
 
-        No record is readable through the returned session until both passed.
+        No record is readable through the returned session until both passed. A full
+        disk is reported as DiskFull (free space, try again), never as a damaged vault.
         """
+        try:
+            return self._unlock(passphrase, code)
+        except StorageError as exc:
+            if isinstance(exc, DiskFull) or not disk_full(self.paths.root):
+                raise
+            raise DiskFull from exc
+
+    def _unlock(self, passphrase: str, code: str) -> VaultSession:
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
         lock = InstanceLock(self.paths.lock)
@@ -112,15 +127,39 @@ class Unlocker:
         failed = self.attempts.record_success()
         session.failed_attempts = failed
         with transaction(session.conn):
-            for event in failed:
-                when = datetime.fromtimestamp(float(event.get("at", 0)), UTC)
-                audit.append(
-                    session.conn,
-                    AuditKind.UNLOCK_FAILED,
-                    detail={"factor": str(event.get("kind", "unknown"))},
-                    at=when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-                )
+            self._append_failures(session.conn, failed)
             audit.append(session.conn, kind, detail=detail)
+
+    def _append_failures(self, conn: Connection, failed: list[dict[str, object]]) -> None:
+        now = self.clock()
+        for event in failed:
+            at, factor = audit_detail(event, now)
+            when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            audit.append(conn, AuditKind.UNLOCK_FAILED, detail={"factor": factor}, at=when)
+
+    def check_while_open(self, session: VaultSession, check: Callable[[], T]) -> T:
+        """A secret checked while the vault is open (passphrase change, data-key rotation,
+        second-step reset) goes through the same gate as an unlock: refused while a wait
+        is in force, a wrong passphrase or recovery key is counted (and audited at the
+        next success), a success resets the count and audits the failures before it."""
+        self.attempts.check_allowed()
+        try:
+            result = check()
+        except WrongPassphrase:
+            self.attempts.record_failure("passphrase")
+            raise
+        except WrongRecoveryKey:
+            self.attempts.record_failure("recovery key")
+            raise
+        self.audit_failures(session)
+        return result
+
+    def audit_failures(self, session: VaultSession) -> None:
+        """After a secret passed while open: reset the count, audit the failures."""
+        failed = self.attempts.record_success()
+        if failed:
+            with session.db_lock, transaction(session.conn):
+                self._append_failures(session.conn, failed)
 
     def open_session(
         self, doc: KeysDocument, dek: Secret, kek_backup: Secret, lock: InstanceLock
@@ -132,6 +171,15 @@ class Unlocker:
         row = session.conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()
         if row is None:
             raise KeysFileCorrupt("second-step secret missing")
-        step = totp.TotpCheck(str(row[0]), self.clock).verify(code, last_step=int(row[1]))
+        check = totp.TotpCheck(str(row[0]), self.clock)
+        stored = int(row[1])
+        bounded = totp.bounded_step(stored, self.clock())
+        if bounded != stored:  # written by a clock that ran ahead: bound it to the present
+            with transaction(session.conn):
+                session.conn.execute("UPDATE totp SET last_step = ? WHERE id = 1", (bounded,))
+        step = check.verify(code, last_step=bounded)
         with transaction(session.conn):
-            session.conn.execute("UPDATE totp SET last_step = ? WHERE id = 1", (step,))
+            session.conn.execute(
+                "UPDATE totp SET last_step = ? WHERE id = 1",
+                (totp.bounded_step(step, self.clock()),),
+            )

@@ -166,3 +166,21 @@ def verify(conn: Connection) -> ChainReport:
     if have != want:
         return ChainReport(False, count, count + 1, "rows are missing from the end")
     return ChainReport(True, count, None, "")
+
+
+def extends(conn: Connection, head: tuple[int, str]) -> str | None:
+    """None when the live chain is intact and still holds `head` (seq, hash), as
+    recorded by a backup; otherwise what is wrong. Whoever holds the data key can
+    rewrite the whole chain consistently, but not the heads already in backups."""
+    report = verify(conn)
+    if not report.ok:
+        return f"the live log is broken at row {report.first_bad_seq}: {report.problem}"
+    seq, digest = head
+    if seq == 0:
+        return None
+    row = conn.execute("SELECT hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        return f"the live log has {report.rows} rows, fewer than the {seq} the backup recorded"
+    if str(row[0]) != digest:
+        return f"row {seq} differs from the one the backup recorded: the log was rewritten"
+    return None

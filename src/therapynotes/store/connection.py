@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from therapynotes.errors import SqlCipherMissing, StorageError, VaultCorrupt
+from therapynotes.errors import DiskFull, SqlCipherMissing, StorageError, VaultCorrupt
 from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret, scrub_immutable
 
@@ -87,11 +87,29 @@ def open_db(
             conn.execute(pragma).fetchall()
     except db.DatabaseError as exc:
         conn.close()
-        raise VaultCorrupt from exc
+        # A disk that is full or failing is not a damaged file: "restore from backup"
+        # would be the wrong (and dangerous) advice there.
+        storage = _storage_error(exc)
+        if storage is None:
+            raise VaultCorrupt from exc
+        raise (DiskFull() if disk_full(path.parent) else storage) from exc
     except BaseException:
         conn.close()
         raise
     return conn
+
+
+# Below this much free space, a failed write is taken to be a full disk.
+FULL_MARGIN_BYTES = 4 * 1024 * 1024
+
+
+def disk_full(folder: Path) -> bool:
+    """Whether the disk holding `folder` is (nearly) full for us."""
+    try:
+        stat = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return stat.f_bavail * stat.f_frsize < FULL_MARGIN_BYTES
 
 
 def close_db(conn: Connection | None) -> None:

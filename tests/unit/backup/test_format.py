@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import cheap_kdf
 from therapynotes.backup import format as fmt
 from therapynotes.backup.errors import BackupCorrupt, BackupError
 from therapynotes.backup.manifest import PayloadParser
@@ -59,7 +60,7 @@ def test_empty_stream_and_bare_tags_rejected() -> None:
 
 
 def _valid_header() -> bytes:
-    params = kdf.KdfParams(kdf.CHEAP_M_KIB, kdf.CHEAP_T, kdf.CHEAP_P, bytes(16))
+    params = kdf.KdfParams(*cheap_kdf.PROFILE, bytes(16))
     new = fmt.NewHeader(
         vault_id="0123456789abcdef0123456789abcdef",
         created_at=1_800_000_000,

@@ -185,7 +185,18 @@ def _kdf_offset(data: bytes) -> int:
 
 @pytest.mark.parametrize(
     "params",
-    [(2**32 - 1, 3, 4), (4 * 1024 * 1024 + 1, 1, 1), (64, 10_000, 1), (64, 1, 255), (0, 0, 0)],
+    [
+        (2**32 - 1, 3, 4),
+        (4 * 1024 * 1024 + 1, 1, 1),
+        (64, 10_000, 1),
+        (64, 1, 255),
+        (0, 0, 0),
+        # issue 12: beyond what calibration can produce (256 MiB, 32 passes, 4 lanes)
+        (4 * 1024 * 1024, 64, 16),
+        (256 * 1024 + 1, 3, 4),
+        (64 * 1024, 33, 4),
+        (64 * 1024, 3, 5),
+    ],
 )
 def test_memory_bomb_rejected_before_any_kdf(
     backup: tuple[Path, bytes],

@@ -4,6 +4,7 @@ stderr, never a traceback)."""
 from __future__ import annotations
 
 import io
+import json
 import time
 import urllib.parse
 from pathlib import Path
@@ -133,3 +134,33 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
         main(argv)
     assert caught.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_cli_search_is_audited_like_opening_the_charts_it_shows(
+    demo_vault: tuple[Path, pyotp.TOTP],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 12: `search` prints record text, psychotherapy notes included when asked;
+    each client shown gets a chart-view audit row (ids and counts, no search words)."""
+    vault, totp = demo_vault
+    base = ["--vault", str(vault), "--passphrase-stdin", "search", "client", "--limit", "500"]
+    code, out, err = run(
+        [*base, "--include-psychotherapy"], f"{STRONG}\n{totp.now()}\n", monkeypatch, capsys
+    )
+    assert code == 0, err
+    shown = {line.split("\t")[0] for line in out.splitlines()}
+    code, out, err = run(
+        ["--vault", str(vault), "--passphrase-stdin", "audit", "list"],
+        f"{STRONG}\n{totp.at(time.time() + 30)}\n",
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0, err
+    views = [line.split("\t") for line in out.splitlines() if "\tchart.viewed\t" in line]
+    assert len(views) == len(shown) >= 1
+    for row in views:
+        assert row[4].startswith("client:")
+        detail = json.loads(row[5])
+        assert detail["via"] == "search" and detail["psychotherapy_notes"] is True
+        assert detail["results"] >= 1 and "client" not in row[5]  # not the words searched

@@ -8,7 +8,7 @@ import subprocess
 import pyotp
 import pytest
 
-from therapynotes.errors import TotpRejected, TotpReplayed
+from therapynotes.errors import TotpClockOff, TotpRejected, TotpReplayed
 from therapynotes.security import totp
 from therapynotes.security.totp import STEP_SECONDS, TotpCheck
 
@@ -111,3 +111,51 @@ def test_spaces_inside_a_code_are_ignored() -> None:
     code = pyotp.TOTP(secret).at(1_800_000_000)
     spaced = f"{code[:3]} {code[3:]}"
     assert TotpCheck(secret, lambda: 1_800_000_000.0).verify(spaced, last_step=-1) > 0
+
+
+# --- issue 12 ---------------------------------------------------------------------
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("table", [FULL_WIDTH, ARABIC_INDIC])
+def test_a_code_typed_in_other_digits_is_read_as_those_digits(table: dict[int, str]) -> None:
+    secret = totp.new_secret()
+    when = 1_800_000_000
+    code = totp.code_at_step(secret, when // STEP_SECONDS)
+    check = TotpCheck(secret, lambda: float(when))
+    assert check.verify(code.translate(table), last_step=-1) == when // STEP_SECONDS
+
+
+@pytest.mark.parametrize("typed", ["１２３", "١٢٣٤٥٦٧", "12345²", "ⅰⅱⅲⅳⅴⅵ", "12 34 5x"])
+def test_other_non_ascii_input_is_a_plain_wrong_code(typed: str) -> None:
+    check = TotpCheck(totp.new_secret(), lambda: 1_800_000_000.0)
+    with pytest.raises(TotpRejected) as info:
+        check.verify(typed, last_step=-1)
+    assert type(info.value) is TotpRejected
+
+
+def test_a_stored_step_from_a_clock_that_ran_ahead_is_bounded_to_the_present() -> None:
+    secret = totp.new_secret()
+    now = 1_800_000_000
+    now_step = now // STEP_SECONDS
+    future = now_step + 2880  # a day ahead
+    assert totp.bounded_step(future, float(now)) == now_step + 1
+    assert totp.bounded_step(now_step - 5, float(now)) == now_step - 5
+    bounded = totp.bounded_step(future, float(now))  # what the unlock stores back
+    later = TotpCheck(secret, lambda: float(now + 2 * STEP_SECONDS))
+    code = totp.code_at_step(secret, now_step + 2)
+    assert later.verify(code, last_step=bounded) == now_step + 2
+
+
+@pytest.mark.parametrize("minutes", [-600, -90, -5, 4, 30, 60, 13 * 60 + 30])
+def test_a_code_from_a_clock_far_off_says_the_clock_looks_wrong(minutes: int) -> None:
+    secret = totp.new_secret()
+    now = 1_800_000_000
+    code = totp.code_at_step(secret, (now + minutes * 60) // STEP_SECONDS)
+    check = TotpCheck(secret, lambda: float(now))
+    with pytest.raises(TotpClockOff) as info:
+        check.verify(code, last_step=-1)
+    assert isinstance(info.value, TotpRejected)  # counted like any wrong code
+    assert "your computer's clock or your phone's clock looks wrong" in info.value.message

@@ -383,3 +383,45 @@ def test_reset_totp_needs_passphrase_and_recovery_key(vault_dir: Path, clock) ->
     session = svc.unlock(STRONG, pyotp.TOTP(fresh.totp_secret).at(clock()))
     assert "key.totp_reset" in [e.kind for e in audit.entries(session.conn)]
     session.lock()
+
+
+# --- issue 12: the second step ------------------------------------------------------
+
+
+def _stored_step(svc: VaultService, created, clock) -> int:
+    session = svc.unlock(STRONG, code_for(created, clock()))
+    try:
+        return int(session.conn.execute("SELECT last_step FROM totp").fetchone()[0])
+    finally:
+        session.lock()
+
+
+def test_one_unlock_with_a_clock_ahead_does_not_lock_out_later_codes(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    svc, created = make_vault(vault_dir, clock)
+    clock.advance(86_400)  # the computer's (and phone's) clock runs a day ahead, once
+    svc.unlock(STRONG, code_for(created, clock())).lock()
+    clock.advance(-86_400)  # both are put right
+    with pytest.raises(TotpReplayed):  # the bounded step still guards the present
+        svc.unlock(STRONG, code_for(created, clock()))
+    clock.advance(2 * 30)
+    now_step = int(clock()) // 30
+    assert _stored_step(svc, created, clock) <= now_step + 1
+
+
+def test_full_width_digits_unlock_and_garbage_is_counted(vault_dir: Path, clock) -> None:
+    svc, created = make_vault(vault_dir, clock)
+    with pytest.raises(TotpRejected):
+        svc.unlock(STRONG, "１２３")
+    assert attempts.AttemptLog(svc.paths.attempts, clock).load().failures == 1
+    wide = code_for(created, clock()).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    svc.unlock(STRONG, wide).lock()
+
+
+def test_a_code_from_a_phone_far_off_explains_the_clock(vault_dir: Path, clock) -> None:
+    svc, created = make_vault(vault_dir, clock)
+    with pytest.raises(TotpRejected) as info:
+        svc.unlock(STRONG, code_for(created, clock() + 3 * 3600))
+    assert "clock looks wrong" in info.value.message
+    assert attempts.AttemptLog(svc.paths.attempts, clock).load().failures == 1
