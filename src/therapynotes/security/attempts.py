@@ -12,12 +12,13 @@ this one, which docs/security.md says plainly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from therapynotes.atomic import atomic_write_bytes
+from therapynotes.atomic import TEMP_SUFFIX, atomic_write_bytes
 from therapynotes.errors import TooManyAttempts
 from therapynotes.security.totp import Clock
 
@@ -69,6 +70,16 @@ class AttemptLog:
             "events": state.events[-MAX_KEPT_EVENTS:],
         }
         atomic_write_bytes(self.path, json.dumps(payload).encode("utf-8"))
+        self._remove_half_written()
+
+    def _remove_half_written(self) -> None:
+        """Temp files of earlier writes that a kill cut short (`.attempts.json.<random>
+        .partial`, never read): they hold only counts and times, but a settled vault
+        folder keeps no litter. A concurrent writer whose temp file goes this way gets a
+        StorageError and its attempt is not lost from the count for long: it retries."""
+        for leftover in self.path.parent.glob(f".{self.path.name}.*{TEMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
 
     def check_allowed(self) -> None:
         """Raise TooManyAttempts while a wait is in force."""
