@@ -19,6 +19,7 @@ from pathlib import Path
 
 import keyring
 import pyotp
+import PySide6
 from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QApplication
 
@@ -158,7 +159,7 @@ def main() -> None:
     seconds = time.monotonic() - started
     print("RESULT " + json.dumps({
         "ops": driver.ops, "cycles": driver.cycles, "seconds": round(seconds, 1),
-        "start": start, "end": end,
+        "start": start, "end": end, "binding": f"PySide6 {PySide6.__version__}",
     }), flush=True)  # fmt: skip
     driver.window.close()  # quit: saves drafts and window state, locks
     del driver

@@ -43,6 +43,7 @@ def test_thousands_of_operations_and_locks_leave_the_counts_alone(tmp_path: Path
     assert len(lines) == 1, child.stdout[-2000:]
     result = json.loads(lines[0].removeprefix("RESULT "))
     (true0, false0, none0), (true1, false1, none1) = result["start"], result["end"]
+    figure("endurance.signals.binding", result["binding"], note="the Qt binding measured")
     figure("endurance.signals.operations", result["ops"], note="on the database worker")
     figure("endurance.signals.cycles", result["cycles"], note="lock/unlock")
     figure("endurance.signals.seconds", result["seconds"], unit="s")
