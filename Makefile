@@ -51,7 +51,7 @@ screenshots: $(STAMP)
 # docs/trust-report.md from the figures both runs record. One && chain: a failing run
 # stops here (with `;` a crashed CI-size run went on to the full run and a report).
 TRUST_TESTS := tests/trust tests/ui/test_trust_ui.py tests/unit/backup/test_kill.py \
-	tests/unit/backup/test_drive.py
+	tests/unit/backup/test_drive.py tests/ui/test_signal_endurance.py
 TRUST_CI := $(CURDIR)/.trust-figures-ci.jsonl
 TRUST_FULL := $(CURDIR)/.trust-figures-full.jsonl
 TRUST_RUN := QT_QPA_PLATFORM=offscreen scripts/with-secret-service $(BIN)/pytest -q $(TRUST_TESTS)

@@ -64,6 +64,10 @@ NOT_SHOWN = """\
   hours, but the process runs for minutes: slow leaks in Qt or the OS over days of use,
   and memory fragmentation, are not measured. Resident memory is one sample at start and
   end, not a profile.
+- **The signal figures are for the installed Qt binding** (named in the table). They
+  check that the references to True and False a signal uses come back (PySide6 6.12.0
+  lost one per signal and aborted the app); the count of None only has to not drop: the
+  binding keeps a few references to it per operation, which grows but cannot crash.
 - **The CLI fuzz never guesses a secret**, so commands that would succeed after unlock
   are exercised mostly on their failure paths; their success paths are in tests/unit/cli.
 - **The import fuzz mutates a real export**, one field, row, table or the raw bytes per

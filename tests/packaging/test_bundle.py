@@ -3,9 +3,11 @@ validate (issue 7)."""
 
 from __future__ import annotations
 
+import runpy
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ from tests.support.vaults import STRONG
 
 REPO = Path(__file__).resolve().parents[2]
 LINUX = REPO / "packaging" / "linux"
+PINNED = runpy.run_path(str(REPO / "packaging" / "pinned.py"))
+USED_QT = ("QtCore", "QtGui", "QtWidgets", "QtSvg", "QtDBus", "QtPrintSupport", "QtPdf",
+           "QtPdfWidgets")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +57,36 @@ def test_bundle_creates_and_describes_a_vault(bundle: Path, tmp_path: Path) -> N
         [str(bundle), "--vault", str(vault), "doctor"], capture_output=True, text=True, check=False
     )
     assert "sqlcipher" in doctor.stdout and "community" in doctor.stdout
+    binding = f"PySide6 {metadata.version('PySide6-Essentials')} (shiboken6 "
+    assert binding in doctor.stdout  # the bundle carries the metadata doctor reads
+
+
+def test_bundle_carries_the_qt_the_app_uses_and_no_more(bundle: Path) -> None:
+    folder = bundle.parent
+    files = [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    ]
+    size = sum((folder / f).stat().st_size for f in files) / 2**20
+    print(f"bundle: {len(files)} files, {size:.0f} MiB")
+    assert [f for f in files if PINNED["unused_qt"](f)] == []
+    for module in USED_QT:
+        assert any(f.endswith(f"PySide6/{module}.abi3.so") for f in files), module
+        assert any(f"/libQt6{module[2:]}.so" in f for f in files), module
+    assert any("plugins/platforms/libqxcb" in f for f in files)
+
+
+def test_a_release_is_built_only_from_the_pinned_versions() -> None:
+    """Issue 20: a venv made before the PySide6 pin still had 6.12.0; the spec refuses it."""
+    assert PINNED["check_pins"](REPO) == []  # this environment, as `make` installs it
+
+    def version(name: str) -> str:
+        return "6.12.0" if name.startswith("pyside6") else metadata.version(name)
+
+    wrong = PINNED["check_pins"](REPO, version)
+    assert wrong[0].startswith("pyside6-essentials 6.12.0 is outside pyside6-essentials")
+    assert len(wrong) == 2  # -addons moves in step
 
 
 def _validator(name: str) -> str:

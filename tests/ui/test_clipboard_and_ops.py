@@ -61,6 +61,28 @@ def test_op_runs_off_the_gui_thread_and_returns_by_signal(qtbot: QtBot) -> None:
     assert tracker.running() == 0
 
 
+def test_busy_indicator_shows_while_work_runs(unlocked) -> None:  # type: ignore[no-untyped-def]
+    """Two argument-less signals drive it (no bool through the binding, issue 20)."""
+    window = unlocked.window
+    unlocked.records_settled()
+    assert not window.busy.isVisible()
+    gate = threading.Event()
+    answers: list[object] = []
+    Op(window, gate.wait).success(answers.append).run()
+    assert window.busy.isVisible()
+    gate.set()
+    unlocked.qtbot.waitUntil(lambda: answers == [True], timeout=20000)
+    assert not window.busy.isVisible()
+
+
+@pytest.mark.parametrize("answer", [True, False, None, 0])
+def test_op_answers_true_false_and_none_as_they_are(qtbot: QtBot, answer: object) -> None:
+    got: list[object] = []
+    Op(QWidget(), lambda: answer).success(got.append).run(database=True)
+    qtbot.waitUntil(lambda: got != [], timeout=20000)
+    assert got == [answer] and type(got[0]) is type(answer)
+
+
 def test_op_failure_reaches_the_callback(qtbot: QtBot) -> None:
     errors: list[BaseException] = []
 

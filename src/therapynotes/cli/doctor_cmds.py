@@ -59,22 +59,41 @@ def _keyring() -> Finding:
         return Finding("unsafe", "keyring", f"{type(exc).__name__}: {exc.message}")
 
 
-def _qt() -> Finding:
-    """Whether the desktop app can start here, read from the installed package's metadata
-    (the CLI never imports Qt: only ui/ and app.py do)."""
-    try:
-        pyside_version = metadata.version("PySide6-Essentials")
-    except metadata.PackageNotFoundError:
+# Qt binding releases known to break the app, and how (issue 20). pyproject.toml keeps
+# them out of a normal install; this catches a venv or system package that has one.
+BROKEN_QT = {
+    "6.12.0": "loses a reference with every signal and the app stops after a few thousand "
+    "operations; install PySide6 6.11 (reinstall TherapyNotes)",
+}
+
+
+def _package_version(*names: str) -> str | None:
+    for name in names:
         try:
-            pyside_version = metadata.version("PySide6")
+            return metadata.version(name)
         except metadata.PackageNotFoundError:
-            return Finding("warning", "qt", "PySide6 is not installed: the app cannot start")
+            continue
+    return None
+
+
+def _qt() -> Finding:
+    """Whether the desktop app can start here, read from the installed packages' metadata
+    (the CLI never imports Qt: only ui/ and app.py do): the binding's version, its
+    shiboken6, a release known to be broken, a display."""
+    pyside_version = _package_version("PySide6-Essentials", "PySide6")
+    if pyside_version is None:
+        return Finding("warning", "qt", "PySide6 is not installed: the app cannot start")
+    shiboken_version = _package_version("shiboken6")
+    binding = f"PySide6 {pyside_version} (shiboken6 {shiboken_version or 'not installed'})"
+    for version in (pyside_version, shiboken_version):
+        if version in BROKEN_QT:
+            return Finding("warning", "qt", f"{binding} {BROKEN_QT[version]}")
     platform = os.environ.get("QT_QPA_PLATFORM") or (
         "wayland/xcb" if os.environ.get("WAYLAND_DISPLAY") or os.environ.get("DISPLAY") else ""
     )
     if sys.platform.startswith("linux") and not platform:
-        return Finding("warning", "qt", f"PySide6 {pyside_version}; no display found")
-    return Finding("ok", "qt", f"PySide6 {pyside_version}; platform {platform or 'native'}")
+        return Finding("warning", "qt", f"{binding}; no display found")
+    return Finding("ok", "qt", f"{binding}; platform {platform or 'native'}")
 
 
 def _mode_findings(topic: str, folder: Path) -> list[Finding]:

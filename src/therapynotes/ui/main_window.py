@@ -209,7 +209,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         status.addWidget(self.countdown_label)
         status.addPermanentWidget(self.busy)
         status.addPermanentWidget(self.backup_label)
-        tracker.busy_changed.connect(self.busy.setVisible)
+        tracker.became_busy.connect(self.busy.show)
+        tracker.became_idle.connect(self.busy.hide)
 
     def _restore_geometry(self) -> None:
         settings = self.ctx.settings

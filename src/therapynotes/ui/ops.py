@@ -3,9 +3,15 @@
 Modelled on Anki's CollectionOp: `Op(parent, fn).success(cb).failure(cb).run()`. `fn`
 runs on the global QThreadPool and must never touch widgets; its result (or exception)
 comes back to the GUI thread through a queued signal, and the callbacks are skipped when
-`parent` was destroyed meanwhile (for example by a lock). `busy_changed` lets the main
-window show one busy indicator for all work in flight. `finish_for_lock` lets a lock wait
-for work that may still use the database before it is closed.
+`parent` was destroyed meanwhile (for example by a lock). `became_busy`/`became_idle`
+let the main window show one busy indicator for all work in flight. `finish_for_lock`
+lets a lock wait for work that may still use the database before it is closed.
+
+No signal here carries a bare bool (issue 20: PySide6 6.12.0 dropped a reference to
+True/False with each one emitted from Python and the app aborted after a few thousand
+operations): busy and idle are two argument-less signals, and a worker's answer travels
+as one `(result, exception)` tuple, so a job returning True or False is not a bool
+argument either. tests/ui/test_signal_refcounts.py checks every signal the app declares.
 
 Work that reads the vault runs with `run(database=True)`: on a pool of exactly one
 thread, so two record queries never run at once; the UI thread's own short record calls
@@ -29,15 +35,16 @@ T = TypeVar("T")
 class _Bridge(QObject):
     """Lives in the GUI thread; the worker emits, Qt queues the call back to us."""
 
-    done = Signal(object, object)  # (result, exception)
+    done = Signal(object)  # a (result, exception) tuple: never a bare bool (issue 20)
 
     def __init__(self, op: Op[Any]) -> None:
         super().__init__()
         self._op: Op[Any] | None = op
         self.done.connect(self._deliver)
 
-    @Slot(object, object)
-    def _deliver(self, result: object, exc: object) -> None:
+    @Slot(object)
+    def _deliver(self, answer: tuple[object, object]) -> None:
+        result, exc = answer
         op = self._op
         if op is None:
             return
@@ -70,16 +77,18 @@ class _Task(QRunnable):
         try:
             result = fn()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI
-            bridge.done.emit(None, exc)
+            bridge.done.emit((None, exc))
         else:
-            bridge.done.emit(result, None)
+            bridge.done.emit((result, None))
         del fn, bridge
 
 
 class BusyTracker(QObject):
-    """Counts operations in flight; the main window shows a busy indicator from it."""
+    """Counts operations in flight; the main window shows a busy indicator from it.
+    Two signals rather than one carrying a bool (issue 20)."""
 
-    busy_changed = Signal(bool)
+    became_busy = Signal()
+    became_idle = Signal()
 
     def __init__(self) -> None:
         super().__init__()
@@ -89,7 +98,7 @@ class BusyTracker(QObject):
         busy = bool(_RUNNING)
         if busy != self._was_busy:
             self._was_busy = busy
-            self.busy_changed.emit(busy)
+            (self.became_busy if busy else self.became_idle).emit()
 
     @staticmethod
     def running() -> int:

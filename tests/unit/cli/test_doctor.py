@@ -72,3 +72,36 @@ def test_run_without_a_display_is_a_clear_error(monkeypatch, capsys) -> None:
         monkeypatch.delenv(name, raising=False)
     code, _, err = run(monkeypatch, capsys, "run")
     assert code == 1 and "no display found" in err
+
+
+def test_reports_the_qt_binding_and_its_shiboken(monkeypatch, capsys, vault_dir: Path) -> None:
+    from importlib import metadata
+
+    init(monkeypatch, capsys, vault_dir)
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    pyside, shiboken = metadata.version("PySide6-Essentials"), metadata.version("shiboken6")
+    qt_line = next(line for line in out.splitlines() if line.split()[1:2] == ["qt"])
+    assert f"PySide6 {pyside} (shiboken6 {shiboken})" in qt_line
+    assert code == 0
+
+
+def test_warns_on_a_qt_release_known_to_break_the_app(monkeypatch, capsys, vault_dir: Path) -> None:
+    """Issue 20: PySide6 6.12.0 aborts the app after a few thousand operations."""
+    from importlib import metadata
+    from types import SimpleNamespace
+
+    from therapynotes.cli import doctor_cmds
+
+    def version(name: str) -> str:
+        if name in ("PySide6-Essentials", "shiboken6"):
+            return "6.12.0"
+        return metadata.version(name)
+
+    init(monkeypatch, capsys, vault_dir)
+    fake = SimpleNamespace(version=version, PackageNotFoundError=metadata.PackageNotFoundError)
+    monkeypatch.setattr(doctor_cmds, "metadata", fake)
+    code, out, _ = run(monkeypatch, capsys, "--vault", str(vault_dir), "doctor")
+    qt_line = next(line for line in out.splitlines() if line.split()[1:2] == ["qt"])
+    assert qt_line.startswith("warning") and "PySide6 6.12.0 (shiboken6 6.12.0)" in qt_line
+    assert "stops after a few thousand operations" in qt_line and "6.11" in qt_line
+    assert code == 0  # a warning, with advice; nothing here is unsafe for the vault
