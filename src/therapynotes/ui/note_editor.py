@@ -26,6 +26,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -339,6 +340,7 @@ class NoteEditorWidget(QWidget):
         if self.note is None:
             return None
         dialog = AddendumDialog(self)
+        tag(dialog, "note.addendum", self.note.client_id, note=self.note.id)
         dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
         dialog.open()
         return dialog
@@ -356,6 +358,7 @@ class NoteEditorWidget(QWidget):
         if self.note is None:
             return None
         dialog = VoidDialog(self)
+        tag(dialog, "note.void", self.note.client_id, note=self.note.id)
         dialog.accepted.connect(lambda: self._void_now(dialog.reason()))
         dialog.open()
         return dialog
