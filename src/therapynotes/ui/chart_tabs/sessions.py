@@ -144,6 +144,7 @@ class SessionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.client_id = client_id
+        self._tried = False
         self.setWindowTitle("Log session")
         self.setMinimumWidth(60 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -243,11 +244,13 @@ class SessionDialog(QDialog):
         return bool(end or code)
 
     def _recheck(self) -> None:
-        if self.end_message.isVisible() or self.code_message.isVisible():
+        """After a first Save, problems show (and go) as the fields change."""
+        if self._tried:
             self._show_problems()
 
     def _check(self) -> None:
         """Save only a session that makes sense; otherwise say why and stay open."""
+        self._tried = True
         if not self._show_problems():
             self.accept()
         elif self.end_message.isVisible():
