@@ -334,6 +334,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         if "clients" in self.pages:
             with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
                 keep_open_forms(self.clients_page().records)
+        ours = QApplication.activeWindow()  # the app has the keyboard: keep it after the lock
         self._close_dialogs()
         self.clipboard.clear_if_ours()
         self.idle.stop()
@@ -346,6 +347,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
         self._set_locked_ui(True)
         self.show_unlock()
+        if ours is not None and ours is not self:  # a dialog had it; it is closed now
+            self.activateWindow()
         self._save_settings()
         self.locked.emit(reason)
 
