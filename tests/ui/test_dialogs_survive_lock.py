@@ -151,7 +151,7 @@ def test_log_session_comes_back_filled(unlocked: Harness) -> None:
     h = unlocked
     c = _chart(h)
     c.view.tabs.setCurrentWidget(c.view.sessions)
-    c.view.sessions.log_session()
+    c.view.sessions.log_button.click()
     dialog = _back(h, SessionDialog)
     dialog.code.setCurrentIndex(dialog.code.findData("90837"))
     dialog.start.setTime(QTime(9, 0))

@@ -22,7 +22,7 @@ def _dialog(h: Harness) -> tuple[ClientChartView, SessionDialog]:
     client = page.records.service.create_client(ClientFields(legal_name="Cy Form"))
     chart = settled(h, page.open_client(client))
     chart.tabs.setCurrentWidget(chart.sessions)
-    chart.sessions.log_session()
+    chart.sessions.log_button.click()
     h.qtbot.waitUntil(lambda: chart.sessions.log_dialog is not None, timeout=20000)
     dialog = chart.sessions.log_dialog
     assert dialog is not None and dialog.isVisible()

@@ -145,7 +145,7 @@ def _edit_client(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fil
 def _log_session(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
     def action(chart: ClientChartView) -> None:
         chart.tabs.setCurrentWidget(chart.sessions)
-        chart.sessions.log_session(then=fill)
+        chart.sessions.open_log_dialog(fill)
 
     _in_chart(window, d, action)
 

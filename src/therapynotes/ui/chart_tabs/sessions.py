@@ -480,10 +480,14 @@ class SessionsTab(QWidget):
         self.model.set_attendance(session_id, attendance)
         self.changed.emit()
 
-    def log_session(self, then: Callable[[QDialog | None], None] | None = None) -> None:
+    def log_session(self) -> None:
         """The dialog opens once the client list (for "Also present") has come from the
-        database worker (`then` gets it, or None); the session is saved there too, with
-        Log session disabled until it is, and the chart refreshes when it is saved."""
+        database worker; the session is saved there too, with Log session disabled until
+        it is, and the chart refreshes when it is saved."""
+        self.open_log_dialog(None)
+
+    def open_log_dialog(self, then: Callable[[QDialog | None], None] | None) -> None:
+        """Log session, and `then` gets the dialog once it is open (None if it can't)."""
         self._log_busy(True)
 
         def failed(exc: BaseException) -> None:
