@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QTime
+from PySide6.QtCore import QDate, QTime
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from tests.ui.conftest import Harness
@@ -19,6 +19,7 @@ from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.domain.models import ClientFields, PlanContent, Problem
 from therapynotes.services.records import RecordsService
+from therapynotes.ui.chart_pdf import ChartPdfDialog
 from therapynotes.ui.chart_tabs.diagnoses import DiagnosisDialog, ResolveDialog
 from therapynotes.ui.chart_tabs.notes import NewNoteDialog
 from therapynotes.ui.chart_tabs.plan import PlanDialog
@@ -322,3 +323,21 @@ def test_a_passphrase_dialog_is_never_kept(unlocked: Harness) -> None:
     assert _kept(h) == 0
     h.flush_deletes()
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, ChangePassphraseDialog)]
+
+
+def test_records_request_comes_back_with_its_dates(unlocked: Harness) -> None:
+    """Its choices come back; including psychotherapy notes is asked again."""
+    h = unlocked
+    c = _chart(h)
+    dialog = c.view.records_request()
+    assert isinstance(dialog, ChartPdfDialog)
+    dialog.limit.setChecked(True)
+    dialog.date_from.setDate(QDate(2026, 2, 1))
+    dialog.date_to.setDate(QDate(2026, 11, 30))
+    _idle_lock_and_unlock(h)
+    back = _back(h, ChartPdfDialog)
+    assert back.windowTitle() == "Records request" and back.limit.isChecked()
+    assert (back.options().date_from, back.options().date_to) == ("2026-02-01", "2026-11-30")
+    assert not back.psychotherapy.isChecked()
+    back.reject()
+    assert _kept(h) == 0

@@ -211,6 +211,16 @@ def _on_note(
     return opener
 
 
+def _records_request(
+    window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill
+) -> None:
+    _in_chart(window, d, lambda chart: fill(chart.records_request()))
+
+
+def _print(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    _in_chart(window, d, lambda chart: fill(chart.print_chart()))
+
+
 def _addendum(chart: ClientChartView) -> QDialog | None:
     return chart.notes.editor.add_addendum()
 
@@ -230,4 +240,6 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     "note.new": _new_note,
     "note.addendum": _on_note(_addendum),
     "note.void": _on_note(_void),
+    "chart.pdf": _records_request,
+    "chart.print": _print,
 }
