@@ -97,7 +97,8 @@ def offer_back(window: RecordNavigation, records: RecordsAccess) -> None:
             continue
         place = {str(k): int(v) for k, v in dict(draft.fields.get(PLACE, {})).items()}
         form = dict(draft.fields.get(FORM, {}))
-        opener(window, draft, place, _filler(records, draft, form))
+        with contextlib.suppress(Exception):  # the draft stays for the next unlock
+            opener(window, draft, place, _filler(records, draft, form))
 
 
 def _filler(records: RecordsAccess, draft: FormDraft, form: dict[str, Any]) -> Fill:
@@ -126,7 +127,15 @@ def _in_chart(
     window.show_view("clients")
     chart = window.clients_page().open_client(draft.client_id)
     if chart is not None:
-        chart.when_loaded(lambda: action(chart) if chart.chart is not None else None)
+        chart.when_loaded(lambda: _quietly(action, chart))
+
+
+def _quietly(action: Callable[[ClientChartView], None], chart: ClientChartView) -> None:
+    """A form that can't come back (its note or session gone) stays kept, unseen: never
+    an error box over the chart just unlocked."""
+    if chart.chart is not None:
+        with contextlib.suppress(Exception):
+            action(chart)
 
 
 def _add_client(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:

@@ -8,7 +8,7 @@ drops every piece of note text it holds (editors, undo history, addenda).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QFont,
@@ -101,6 +101,8 @@ class SectionEditor(QTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._grow()
+        if self.hasFocus():  # grown with the text: where typing goes has moved
+            self.typing_moved.emit()
 
     def load(self, text: str) -> None:
         self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
@@ -178,6 +180,7 @@ class NoteEditorWidget(QWidget):
         self.follow.setSingleShot(True)
         self.follow.setInterval(0)
         self.follow.timeout.connect(self._show_typing)
+        self.page.installEventFilter(self)
         self.clear()
 
     def _button(self, text: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
@@ -202,6 +205,15 @@ class NoteEditorWidget(QWidget):
         self.marker.setVisible(False)
         for button in (self.sign_button, self.addendum_button, self.void_button):
             button.setVisible(False)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """The page grew (a section grew with its text): follow the typing again once
+        the scroll area knows the page's new size."""
+        if watched is self.page and event.type() == QEvent.Type.Resize:
+            focused = next((e for e in self.editors.values() if e.hasFocus()), None)
+            if focused is not None:
+                self._follow_typing(focused)
+        return super().eventFilter(watched, event)
 
     def _follow_typing(self, editor: SectionEditor) -> None:
         if editor.hasFocus():
