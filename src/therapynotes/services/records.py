@@ -40,6 +40,7 @@ from therapynotes.records_errors import (
     SessionNotFound,
     UnknownServiceCode,
 )
+from therapynotes.services.form_drafts import FormDraftCases
 from therapynotes.services.note_cases import NoteCases
 from therapynotes.services.records_diagnoses import DiagnosisCases
 from therapynotes.store import (
@@ -76,7 +77,7 @@ def read_attachment_file(path: Path) -> bytes:
     return path.read_bytes()
 
 
-class RecordsService(NoteCases, DiagnosisCases):
+class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     # --- clients -------------------------------------------------------------
 
     def create_client(self, fields: ClientFields) -> ClientId:

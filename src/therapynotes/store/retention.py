@@ -66,6 +66,7 @@ def release_hold(conn: Connection, client_id: ClientId) -> bool:
 
 # (what, count query, delete statement), in an order the foreign keys allow.
 _PARTS = (
+    ("", "", "DELETE FROM form_drafts WHERE client_id = :c"),
     (
         "attachments",
         "SELECT count(*) FROM attachments WHERE client_id = :c",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QGuiApplication
@@ -40,6 +40,7 @@ from therapynotes.services.chart_document import ChartOptions, build_chart_docum
 from therapynotes.services.documents import record_export, save_file
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_error
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
 from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf, render_pdf_pages
 from therapynotes.ui.widgets import GRID, body, plain_buttons, vbox
@@ -176,6 +177,21 @@ class ChartPdfDialog(QDialog):
         if on and not confirm_psychotherapy(self):
             self.psychotherapy.setChecked(False)
 
+    def form_state(self) -> dict[str, Any]:
+        """The choices, for a lock to keep; including psychotherapy notes is asked again."""
+        return {
+            "limit": self.limit.isChecked(),
+            "from": self.date_from.date().toString("yyyy-MM-dd"),
+            "to": self.date_to.date().toString("yyyy-MM-dd"),
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.limit.setChecked(bool(state.get("limit")))
+        for edit, key in ((self.date_from, "from"), (self.date_to, "to")):
+            day = QDate.fromString(str(state.get(key, "")), "yyyy-MM-dd")
+            if day.isValid():
+                edit.setDate(day)
+
     def options(self) -> ChartOptions:
         limited = self.limit.isChecked()
         start = self.date_from.date().toString("yyyy-MM-dd") if limited else None
@@ -197,6 +213,7 @@ def export_chart_pdf(parent: QWidget, context: ChartContext, client_id: ClientId
     """Options → save dialog → PDF written in the background → "Saved" message."""
     today = _today(context)
     dialog = ChartPdfDialog(today=today, action="Save as PDF…", parent=parent)
+    tag(dialog, "chart.pdf", client_id)
     session = context.session
 
     def chosen() -> None:
@@ -254,6 +271,7 @@ def print_chart(parent: QWidget, context: ChartContext, client_id: ClientId) -> 
     """Options → the system print dialog → printed (on the GUI thread, as Qt requires)."""
     today = _today(context)
     dialog = ChartPdfDialog(today=today, action="Print…", parent=parent)
+    tag(dialog, "chart.print", client_id)
     session = context.session
 
     def chosen() -> None:

@@ -1,7 +1,10 @@
 """Add or edit a client: the demographics records.md lists. Knows no database; the
-caller saves the `ClientFields` it returns."""
+caller saves the `ClientFields` it returns. What was typed survives a lock
+(`form_state`/`restore_state`, ui/form_drafts.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -25,6 +28,18 @@ STATUS_WORDS = {
     ClientStatus.DISCHARGED: "Discharged",
 }
 NO_DATE = QDate(1900, 1, 1)
+LINE_FIELDS = (
+    "legal_name",
+    "preferred_name",
+    "pronouns",
+    "phone",
+    "email",
+    "address",
+    "emergency_contact",
+    "guardian",
+    "referral_source",
+)
+DATE_FIELDS = ("date_of_birth", "intake_date", "discharge_date")
 
 
 class OptionalDateEdit(QDateEdit):
@@ -106,17 +121,7 @@ class ClientDialog(QDialog):
         return field
 
     def fill(self, f: ClientFields) -> None:
-        for name in (
-            "legal_name",
-            "preferred_name",
-            "pronouns",
-            "phone",
-            "email",
-            "address",
-            "emergency_contact",
-            "guardian",
-            "referral_source",
-        ):
+        for name in LINE_FIELDS:
             getattr(self, name).setText(getattr(f, name))
         self.date_of_birth.set_iso(f.date_of_birth)
         self.intake_date.set_iso(f.intake_date)
@@ -141,6 +146,26 @@ class ClientDialog(QDialog):
             discharge_date=self.discharge_date.iso(),
             alerts=self.alerts.toPlainText().strip(),
         )
+
+    def form_state(self) -> dict[str, Any]:
+        """Every field as typed (not trimmed), for a lock to keep."""
+        state: dict[str, Any] = {name: getattr(self, name).text() for name in LINE_FIELDS}
+        state.update({name: getattr(self, name).iso() for name in DATE_FIELDS})
+        state["status"] = str(self.status.currentData())
+        state["alerts"] = self.alerts.toPlainText()
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for name in LINE_FIELDS:
+            getattr(self, name).setText(str(state.get(name, "")))
+        for name in DATE_FIELDS:
+            value = state.get(name)
+            getattr(self, name).set_iso(str(value) if value else None)
+        words = [str(s) for s in STATUS_WORDS]
+        status = str(state.get("status", ""))
+        if status in words:
+            self.status.setCurrentIndex(words.index(status))
+        self.alerts.setPlainText(str(state.get("alerts", "")))
 
     def _check(self) -> None:
         f = self.fields()

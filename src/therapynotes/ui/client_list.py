@@ -20,6 +20,7 @@ from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientSummary
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
@@ -163,6 +164,7 @@ class ClientListView(QWidget):
 
     def add_client(self) -> ClientDialog:
         dialog = ClientDialog(parent=self)
+        tag(dialog, "client.add", None)
         dialog.accepted.connect(lambda: self._create(dialog))
         dialog.open()
         return dialog

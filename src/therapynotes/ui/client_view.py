@@ -244,16 +244,22 @@ class ClientChartView(QWidget):
         """What the chart-PDF module needs: the open session and the app's clock."""
         return module.SessionContext(self.records.service.session, self.records.clock)
 
-    def records_request(self) -> None:
+    def records_request(self) -> QDialog | None:
         module = self._chart_pdf()
-        if module is not None:
-            module.export_chart_pdf(self, self._document_context(module), self.client_id)
+        if module is None:
+            return None
+        dialog: QDialog = module.export_chart_pdf(
+            self, self._document_context(module), self.client_id
+        )
+        return dialog
 
-    def print_chart(self) -> None:
+    def print_chart(self) -> QDialog | None:
         """Through the system print dialog; the print is audit-logged (ids only)."""
         module = self._chart_pdf()
-        if module is not None:
-            module.print_chart(self, self._document_context(module), self.client_id)
+        if module is None:
+            return None
+        dialog: QDialog = module.print_chart(self, self._document_context(module), self.client_id)
+        return dialog
 
     def clear(self) -> None:
         """Drop record text held outside the widget tree (before a lock deletes us)."""

@@ -1,11 +1,13 @@
 """The main window: sidebar + content when unlocked; the unlock view or the first-run
 wizard when locked. Owns the lock orchestration.
 
-Lock order (security.md): save drafts through registered `DraftSaver`s → close dialogs
-and popups → clear the clipboard if it holds our copy → wait for background work that
+Lock order (security.md): save drafts through registered `DraftSaver`s → keep what open
+record dialogs hold inside the vault (ui/form_drafts.py; offered back after unlock) →
+close dialogs and popups → clear the clipboard if it holds our copy → wait for background work that
 may use the database and drop its answers → destroy every content page (they
 hold record data; created on unlock, deleteLater()'d here) → `session.lock(reason)`
-closes the database and wipes keys → show a fresh unlock view. The last view, the open
+closes the database and wipes keys → show a fresh unlock view, its passphrase field
+focused (also once a backup the lock waited for has ended). The last view, the open
 chart's ids (never names) and the splitter positions are kept in the bootstrap settings,
 so unlocking returns to the same place.
 The window title is always the app's name.
@@ -42,6 +44,7 @@ from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.form_drafts import keep_open_forms, offer_back
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
@@ -233,7 +236,13 @@ class MainWindow(RecordNavigation, QMainWindow):
         view.unlocked.connect(self._on_unlocked)
         self._replace_gate(view)
         view.setEnabled(self.backups.session is None)  # a lock waiting for its backup
-        view.setFocus()
+        self._focus_gate()
+
+    def _focus_gate(self) -> None:
+        """The lock screen's passphrase field takes the keyboard (a disabled view, while
+        the lock's backup runs, cannot: this runs again when it is enabled)."""
+        if self.gate is not None and self.gate.isEnabled():
+            self.gate.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _restart_unfinished_setup(self) -> None:
         try:
@@ -279,6 +288,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         last_view = self.ctx.settings.last_view
         self.clients_page().restore_place()
         self.show_view(last_view)
+        offer_back(self, self.clients_page().records)
         self.idle.start()
         warn_if_old(self, self.backups)
         self.unlocked.emit()
@@ -322,6 +332,10 @@ class MainWindow(RecordNavigation, QMainWindow):
         for saver in list(self._draft_savers):
             with contextlib.suppress(Exception):  # a failed draft save must not stop a lock
                 saver.save_draft()
+        if "clients" in self.pages:
+            with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
+                keep_open_forms(self.clients_page().records)
+        ours = QApplication.activeWindow()  # the app has the keyboard: keep it after the lock
         self._close_dialogs()
         self.clipboard.clear_if_ours()
         self.idle.stop()
@@ -334,6 +348,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
         self._set_locked_ui(True)
         self.show_unlock()
+        if ours is not None and ours is not self:  # a dialog had it; it is closed now
+            self.activateWindow()
         self._save_settings()
         self.locked.emit(reason)
 
@@ -378,6 +394,7 @@ class MainWindow(RecordNavigation, QMainWindow):
     def _vault_closed(self) -> None:
         if self.gate is not None:
             self.gate.setEnabled(True)
+            self._focus_gate()
 
     def _show_countdown(self, seconds: int) -> None:
         self.countdown_label.setVisible(seconds >= 0)

@@ -1,7 +1,10 @@
 """The confirmations of the note life cycle: Sign, Add addendum, Void (a reason and a
-second explicit step). They only ask; the note editor does the work."""
+second explicit step). They only ask; the note editor does the work. Add addendum and
+Void keep what was typed through a lock (`form_state`/`restore_state`, ui/form_drafts.py)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -67,6 +70,12 @@ class AddendumDialog(_Confirm):
     def text(self) -> str:
         return self.editor.toPlainText()
 
+    def form_state(self) -> dict[str, Any]:
+        return {"text": self.text()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.editor.setPlainText(str(state.get("text", "")))
+
 
 class VoidDialog(_Confirm):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -96,3 +105,10 @@ class VoidDialog(_Confirm):
 
     def reason(self) -> str:
         return self.editor.toPlainText()
+
+    def form_state(self) -> dict[str, Any]:
+        return {"reason": self.reason(), "understood": self.understood.isChecked()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.editor.setPlainText(str(state.get("reason", "")))
+        self.understood.setChecked(bool(state.get("understood", False)))

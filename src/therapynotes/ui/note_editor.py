@@ -8,8 +8,15 @@ drops every piece of note text it holds (editors, undo history, addenda).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QPalette, QResizeEvent, QTextBlockFormat, QTextCursor
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QFocusEvent,
+    QFont,
+    QPalette,
+    QResizeEvent,
+    QTextBlockFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,6 +34,7 @@ from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
 from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -65,6 +73,8 @@ class SectionEditor(QTextEdit):
     """Plain text only (rich text is refused on paste). A QTextEdit rather than a
     QPlainTextEdit because only its layout honours the 1.35 line height."""
 
+    typing_moved = Signal()  # focus came in or the cursor moved: the page shows it
+
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAcceptRichText(False)
@@ -75,7 +85,12 @@ class SectionEditor(QTextEdit):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.document().documentLayout().documentSizeChanged.connect(self._grow)
+        self.cursorPositionChanged.connect(self.typing_moved)
         self._grow()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        super().focusInEvent(event)
+        self.typing_moved.emit()
 
     def _grow(self, *_args: object) -> None:
         """Grow with the text, so the note scrolls as one page, not box by box."""
@@ -87,6 +102,8 @@ class SectionEditor(QTextEdit):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._grow()
+        if self.hasFocus():  # grown with the text: where typing goes has moved
+            self.typing_moved.emit()
 
     def load(self, text: str) -> None:
         self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
@@ -157,6 +174,14 @@ class NoteEditorWidget(QWidget):
         self.ticker.setInterval(1000)
         self.ticker.timeout.connect(self._tick)
         self.ticker.start()
+        # The page scrolls to where typing goes (Tab into a section below the fold, a
+        # long section's end, a new line) once the layout has caught up with the text.
+        self._following: SectionEditor | None = None
+        self.follow = QTimer(self)
+        self.follow.setSingleShot(True)
+        self.follow.setInterval(0)
+        self.follow.timeout.connect(self._show_typing)
+        self.page.installEventFilter(self)
         self.clear()
 
     def _button(self, text: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
@@ -173,6 +198,7 @@ class NoteEditorWidget(QWidget):
         self.debounce.stop()
         self.note = None
         self.dirty = False
+        self.saved_at = None  # "Saved … ago" speaks of the note on screen only
         self._clear_sections()
         self.title.setText("No note open")
         self.state.setText("Choose a note, or start one with New note (Ctrl+N).")
@@ -181,7 +207,31 @@ class NoteEditorWidget(QWidget):
         for button in (self.sign_button, self.addendum_button, self.void_button):
             button.setVisible(False)
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        """The page grew (a section grew with its text): follow the typing again once
+        the scroll area knows the page's new size."""
+        if watched is self.page and event.type() == QEvent.Type.Resize:
+            focused = next((e for e in self.editors.values() if e.hasFocus()), None)
+            if focused is not None:
+                self._follow_typing(focused)
+        return super().eventFilter(watched, event)
+
+    def _follow_typing(self, editor: SectionEditor) -> None:
+        if editor.hasFocus():
+            self._following = editor
+            self.follow.start()
+
+    def _show_typing(self) -> None:
+        editor, self._following = self._following, None
+        if editor is None or editor not in self.editors.values():
+            return
+        cursor = editor.cursorRect()
+        point = editor.mapTo(self.page, cursor.center())
+        self.scroller.ensureVisible(point.x(), point.y(), GRID, cursor.height())
+
     def _clear_sections(self) -> None:
+        self._following = None
+        self.follow.stop()
         for editor in self.editors.values():
             editor.document().clear()
         self.editors = {}
@@ -200,6 +250,8 @@ class NoteEditorWidget(QWidget):
 
     def show_note(self, note: Note) -> None:
         self._clear_sections()
+        if self.note is None or self.note.id != note.id:
+            self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
         template = TEMPLATES.get(note.template)
@@ -222,6 +274,7 @@ class NoteEditorWidget(QWidget):
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
             label.setBuddy(editor)
             editor.textChanged.connect(self._changed)
+            editor.typing_moved.connect(lambda e=editor: self._follow_typing(e))
             self.sections_layout.addWidget(label)
             self.sections_layout.addWidget(editor)
             self.editors[section.key] = editor
@@ -360,6 +413,7 @@ class NoteEditorWidget(QWidget):
         if self.note is None:
             return None
         dialog = AddendumDialog(self)
+        tag(dialog, "note.addendum", self.note.client_id, note=self.note.id)
         dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
         dialog.open()
         return dialog
@@ -377,6 +431,7 @@ class NoteEditorWidget(QWidget):
         if self.note is None:
             return None
         dialog = VoidDialog(self)
+        tag(dialog, "note.void", self.note.client_id, note=self.note.id)
         dialog.accepted.connect(lambda: self._void_now(dialog.reason()))
         dialog.open()
         return dialog

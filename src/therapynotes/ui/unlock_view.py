@@ -56,6 +56,7 @@ from therapynotes.ui.widgets import (
 
 KEYRING_PROBLEMS = (DeviceNotBound, KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 COLUMN_WIDTH = 45 * GRID
+MESSAGE_LINES = 3
 
 
 class UnlockView(QWidget):
@@ -94,6 +95,7 @@ class UnlockView(QWidget):
         self.passphrase.setPlaceholderText("Passphrase")
         self.code = code_field(column)
         self.message = message_label(column)
+        self._reserve_message_room()
         self.busy = busy_bar(column, name="Unlocking", keep_space=True)
         self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
         self.unlock_button.setDefault(True)
@@ -106,6 +108,15 @@ class UnlockView(QWidget):
         self.new_phone_button.setFlat(True)
         self.new_phone_button.setAccessibleName("Lost your phone? Set up a new one")
         return column
+
+    def _reserve_message_room(self) -> None:
+        """Room for a three-line message (wrong passphrase, wrong code, too many tries)
+        is kept while there is none, so the fields never move under the mouse."""
+        policy = self.message.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.message.setSizePolicy(policy)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setMinimumHeight(MESSAGE_LINES * self.message.fontMetrics().lineSpacing())
 
     def _build_layout(self, column: QWidget) -> None:
         logo = QLabel(column)

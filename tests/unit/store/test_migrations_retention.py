@@ -62,6 +62,6 @@ def test_failing_upgrade_leaves_schema_3(tmp_path: Path, clock: FakeClock) -> No
     clock.advance(30)
     session = svc.unlock(STRONG, pyotp.TOTP(secret).at(clock()))
     try:
-        assert migrations.current_version(session.conn) == migrations.latest_version()
+        assert migrations.current_version(session.conn) == migrations.latest_version() >= 4
     finally:
         session.lock("test finished")

@@ -1,6 +1,7 @@
 """The Diagnoses tab of a chart: add a diagnosis by ICD-10-CM name or code, mark one
 resolved on a day (shown as resolved in words), make one the primary diagnosis. Writes
-run on the database worker; the chart refreshes when they are saved."""
+run on the database worker; the chart refreshes when they are saved. Both dialogs keep
+what was chosen or typed through a lock (ui/form_drafts.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from therapynotes.domain.icd10 import IcdCode
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
 from therapynotes.services.records import RecordsService
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
 from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.table_model import (
@@ -121,6 +123,14 @@ class ResolveDialog(QDialog):
     def resolved_date(self) -> str:
         return str(self.date.date().toString("yyyy-MM-dd"))
 
+    def form_state(self) -> dict[str, Any]:
+        return {"date": self.resolved_date()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        chosen = QDate.fromString(str(state.get("date", "")), "yyyy-MM-dd")
+        if chosen.isValid():
+            self.date.setDate(chosen)
+
 
 class DiagnosisDialog(QDialog):
     """Find an ICD-10-CM code by name or code (DSM-5-TR names work too)."""
@@ -129,6 +139,7 @@ class DiagnosisDialog(QDialog):
         super().__init__(parent)
         self.records = records
         self._generation = 0
+        self._wanted = ""  # a code to choose once the results for a restored search arrive
         self.setWindowTitle("Add diagnosis")
         self.setMinimumSize(64 * GRID, 48 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=GRID)
@@ -172,7 +183,19 @@ class DiagnosisDialog(QDialog):
             item.setData(256, found.code)
             self.results.addItem(item)
         if self.results.count():
-            self.results.setCurrentRow(0)
+            wanted = [
+                row
+                for row in range(self.results.count())
+                if self.results.item(row).data(256) == self._wanted
+            ]
+            self.results.setCurrentRow(wanted[0] if wanted else 0)
+
+    def form_state(self) -> dict[str, Any]:
+        return {"query": self.query.text(), "code": self.code() or self._wanted}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self._wanted = str(state.get("code", ""))
+        self.query.setText(str(state.get("query", "")))
 
     def code(self) -> str:
         item = self.results.currentItem()
@@ -229,6 +252,11 @@ class DiagnosesTab(QWidget):
             self.table.selectRow(row)
         self._selection()
 
+    def select(self, diagnosis_id: DiagnosisId) -> None:
+        row = self.model.row_of(diagnosis_id)
+        if row >= 0:
+            self.table.selectRow(row)
+
     def selected(self) -> Diagnosis | None:
         """The chosen row (from the selection: during a keyboard move the current index
         still names the row before)."""
@@ -248,6 +276,7 @@ class DiagnosesTab(QWidget):
             return None
         client_id = self.chart.client.id
         dialog = DiagnosisDialog(self.records, self)
+        tag(dialog, "diagnosis.add", client_id)
 
         def save() -> None:
             code = dialog.code()
@@ -269,6 +298,7 @@ class DiagnosesTab(QWidget):
             return None
         today = date.fromtimestamp(self.records.clock())  # noqa: DTZ012 - the local day
         dialog = ResolveDialog(found, today, self)
+        tag(dialog, "diagnosis.resolve", found.client_id, diagnosis=found.id)
         dx_id = found.id
 
         def save() -> None:

@@ -5,6 +5,7 @@ template, the session it documents, or "Start from last note")."""
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,6 +24,7 @@ from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart, Note
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.ui.chart_tabs.sessions import ATTENDANCE_WORDS
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_editor import NoteEditorWidget
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -115,6 +117,20 @@ class NewNoteDialog(QDialog):
         box.accepted.connect(self.accept)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
+
+    def form_state(self) -> dict[str, Any]:
+        return {
+            "template": self.template.currentData(),
+            "session": self.session.currentData(),
+            "from_last": self.from_last.isChecked(),
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for combo, key in ((self.template, "template"), (self.session, "session")):
+            found = combo.findData(state.get(key))
+            if found >= 0:
+                combo.setCurrentIndex(found)
+        self.from_last.setChecked(bool(state.get("from_last")) and self.from_last.isEnabled())
 
 
 class NotesTab(QWidget):
@@ -223,6 +239,7 @@ class NotesTab(QWidget):
         if self.chart is None:
             return None
         dialog = NewNoteDialog(self.chart, self, session_id=session_id, intro=intro)
+        tag(dialog, "note.new", self.chart.client.id)
         dialog.accepted.connect(lambda: self._start(dialog))
         dialog.open()
         return dialog

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 from therapynotes.domain.models import Chart
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess, day, local_time
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
@@ -84,6 +85,7 @@ class OverviewTab(QWidget):
             return None
         client_id = self.chart.client.id
         dialog = ClientDialog(self.chart.client.fields, parent=self)
+        tag(dialog, "client.edit", client_id)
 
         def save() -> None:
             fields = dialog.fields()  # read here: the write runs on the database worker

@@ -1,10 +1,12 @@
 """The Treatment plan tab: its versions (kept unchanged; each save is a new version) and
 the "New plan version" dialog (a problem, its goal, a measurable objective with a target
-date, interventions, a review date)."""
+date, interventions, a review date), which keeps what was typed through a lock
+(`form_state`/`restore_state`, ui/form_drafts.py)."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, Goal, Objective, PlanContent, Problem, TreatmentPlan
 from therapynotes.ui.client_dialog import OptionalDateEdit
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.widgets import GRID, hbox, message_label, plain_buttons, vbox
 
@@ -77,6 +80,25 @@ class PlanDialog(QDialog):
                 self.objective.setText(goal.objectives[0].text)
                 self.target.set_iso(goal.objectives[0].target_date)
         self.review.set_iso(plan.content.review_date)
+
+    def form_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            name: getattr(self, name).text() for name in ("problem", "goal", "objective")
+        }
+        state.update(
+            target=self.target.iso(),
+            review=self.review.iso(),
+            interventions=self.interventions.toPlainText(),
+        )
+        return state
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for name in ("problem", "goal", "objective"):
+            getattr(self, name).setText(str(state.get(name, "")))
+        for edit, key in ((self.target, "target"), (self.review, "review")):
+            value = state.get(key)
+            edit.set_iso(str(value) if value else None)
+        self.interventions.setPlainText(str(state.get("interventions", "")))
 
     def _check(self) -> None:
         if not self.problem.text().strip():
@@ -172,6 +194,7 @@ class PlanTab(QWidget):
             return None
         client_id = self.client_id
         dialog = PlanDialog(self.plans[-1] if self.plans else None, self)
+        tag(dialog, "plan.new", client_id)
 
         def save() -> None:
             content = dialog.content()

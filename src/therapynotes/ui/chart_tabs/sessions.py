@@ -1,7 +1,10 @@
 """The session log of a chart: each session opens its note (or offers to start one), "Set
 attendance…" changes this client's attendance, and the "Log session" dialog (date,
 start/end, CPT service code, modality, attendance; couple, family and group sessions
-with several clients)."""
+with several clients). The end time follows the start and the service's length; an end
+before the start or a code that doesn't fit the length (CPT time rules, domain/codes.py)
+is shown next to its field and the dialog stays open. What was typed survives a lock
+(`form_state`/`restore_state`, ui/form_drafts.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtGui import QAction
@@ -19,6 +23,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
@@ -28,14 +33,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES
+from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES, duration_problem
 from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
 from therapynotes.ui.errors import show_error
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, body, hbox, ok_cancel, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, body, hbox, message_label, ok_cancel, plain_buttons, vbox
 
 MODALITY_WORDS = {Modality.IN_PERSON: "In person", Modality.VIDEO: "Video", Modality.PHONE: "Phone"}
 OPEN_NOTE = "Open note"
@@ -138,6 +144,7 @@ class SessionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.client_id = client_id
+        self._tried = False
         self.setWindowTitle("Log session")
         self.setMinimumWidth(60 * GRID)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -160,6 +167,10 @@ class SessionDialog(QDialog):
         for attendance, word in ATTENDANCE_WORDS.items():
             self.attendance.addItem(word, attendance)
         self.place = QLineEdit(self)
+        self.end_message = message_label(self)
+        self.end_message.setAccessibleName("End time problem")
+        self.code_message = message_label(self)
+        self.code_message.setAccessibleName("Service problem")
         self.others = QListWidget(self)
         self.others.setFixedHeight(16 * GRID)
         self.others.setSpacing(GRID // 4)
@@ -172,23 +183,114 @@ class SessionDialog(QDialog):
         for label, widget in (
             ("Date", self.date),
             ("Start", self.start),
-            ("End", self.end),
-            ("Service", self.code),
+            ("End", self._with_message(self.end, self.end_message)),
+            ("Service", self._with_message(self.code, self.code_message)),
             ("Modality", self.modality),
             ("Place", self.place),
             ("Attendance", self.attendance),
             ("Also present (couple, family, group)", self.others),
         ):
-            widget.setAccessibleName(label)
+            if not widget.accessibleName():
+                widget.setAccessibleName(label)
             form.addRow(label, widget)
+        self.end.setAccessibleName("End")
+        self.code.setAccessibleName("Service")
         layout.addLayout(form)
         box = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
         )
         plain_buttons(box)
-        box.accepted.connect(self.accept)
+        box.accepted.connect(self._check)
         box.rejected.connect(self.reject)
         layout.addWidget(box)
+        self.start.timeChanged.connect(self._follow)
+        self.code.currentIndexChanged.connect(self._follow)
+        for signal in (
+            self.end.timeChanged,
+            self.code.currentIndexChanged,
+            self.attendance.currentIndexChanged,
+        ):
+            signal.connect(self._recheck)
+
+    def _with_message(self, field: QWidget, message: QLabel) -> QWidget:
+        """The field with its error shown right under it."""
+        box = QWidget(self)
+        column = vbox(box, spacing=GRID // 2)
+        column.addWidget(field)
+        column.addWidget(message)
+        return box
+
+    def _follow(self) -> None:
+        """The end follows the start by the chosen service's length."""
+        found = CPT_BY_CODE.get(str(self.code.currentData()))
+        if found is not None and found.minutes:
+            self.end.setTime(self.start.time().addSecs(found.minutes * 60))
+
+    def problems(self) -> tuple[str, str]:
+        """(end time, service) problems; empty when the session can be saved."""
+        starts, ends = self.times()
+        if ends <= starts:
+            return "The session ends before it starts. Set an end time after the start.", ""
+        attended = Attendance(self.attendance.currentData()) is Attendance.ATTENDED
+        minutes = int((ends - starts).total_seconds() // 60)
+        code = str(self.code.currentData())
+        return "", duration_problem(code, minutes) if attended else ""
+
+    def _show_problems(self) -> bool:
+        end, code = self.problems()
+        for label, text in ((self.end_message, end), (self.code_message, code)):
+            label.setText(text)
+            label.setVisible(bool(text))
+        return bool(end or code)
+
+    def _recheck(self) -> None:
+        """After a first Save, problems show (and go) as the fields change."""
+        if self._tried:
+            self._show_problems()
+
+    def _check(self) -> None:
+        """Save only a session that makes sense; otherwise say why and stay open."""
+        self._tried = True
+        if not self._show_problems():
+            self.accept()
+        elif self.end_message.isVisible():
+            self.end.setFocus()
+        else:
+            self.code.setFocus()
+
+    def form_state(self) -> dict[str, Any]:
+        return {
+            "date": self.date.date().toString("yyyy-MM-dd"),
+            "start": self.start.time().toString("HH:mm"),
+            "end": self.end.time().toString("HH:mm"),
+            "code": str(self.code.currentData()),
+            "modality": str(self.modality.currentData()),
+            "attendance": str(self.attendance.currentData()),
+            "place": self.place.text(),
+            "others": [int(c) for c in self.participants()[1:]],
+        }
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for combo, key in ((self.code, "code"), (self.modality, "modality")):
+            found = combo.findData(str(state.get(key, "")))
+            if found >= 0:
+                combo.setCurrentIndex(found)
+        found = self.attendance.findData(str(state.get("attendance", "")))
+        if found >= 0:
+            self.attendance.setCurrentIndex(found)
+        day_ = QDate.fromString(str(state.get("date", "")), "yyyy-MM-dd")
+        if day_.isValid():
+            self.date.setDate(day_)
+        for edit, key in ((self.start, "start"), (self.end, "end")):  # end last: it follows
+            time = QTime.fromString(str(state.get(key, "")), "HH:mm")
+            if time.isValid():
+                edit.setTime(time)
+        self.place.setText(str(state.get("place", "")))
+        chosen = {int(c) for c in state.get("others", [])}
+        for row in range(self.others.count()):
+            item = self.others.item(row)
+            checked = int(item.data(Qt.ItemDataRole.UserRole)) in chosen
+            item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
 
     def participants(self) -> list[ClientId]:
         chosen = [self.client_id]
@@ -253,6 +355,14 @@ class AttendanceDialog(QDialog):
 
     def choice(self) -> Attendance:
         return next(a for a, b in self.buttons.items() if b.isChecked())
+
+    def form_state(self) -> dict[str, Any]:
+        return {"attendance": str(self.choice())}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        for attendance, button in self.buttons.items():
+            if str(attendance) == state.get("attendance"):
+                button.setChecked(True)
 
     def _sync(self) -> None:
         self.ok.setEnabled(self.choice() is not self.current)
@@ -348,6 +458,7 @@ class SessionsTab(QWidget):
         if entry is None or current is None:
             return None
         dialog = AttendanceDialog(entry, current, self)
+        tag(dialog, "session.attendance", self.client_id, session=entry.id)
         session_id = entry.id
         dialog.accepted.connect(lambda: self._save_attendance(session_id, dialog.choice()))
         dialog.open()
@@ -371,12 +482,27 @@ class SessionsTab(QWidget):
 
     def log_session(self) -> None:
         """The dialog opens once the client list (for "Also present") has come from the
-        database worker; the session is saved there too, with Log session disabled
-        until it is, and the chart refreshes when it is saved."""
+        database worker; the session is saved there too, with Log session disabled until
+        it is, and the chart refreshes when it is saved."""
+        self.open_log_dialog(None)
+
+    def open_log_dialog(self, then: Callable[[QDialog | None], None] | None) -> None:
+        """Log session, and `then` gets the dialog once it is open (None if it can't)."""
         self._log_busy(True)
-        self.records.op(self, lambda s: s.list_clients()).success(self._open_log_dialog).failure(
-            self._log_failed
-        ).run(database=True)
+
+        def failed(exc: BaseException) -> None:
+            self._log_failed(exc)
+            if then is not None:
+                then(None)
+
+        def opened(others: list[ClientSummary]) -> None:
+            dialog = self._open_log_dialog(others)
+            if then is not None:
+                then(dialog)
+
+        self.records.op(self, lambda s: s.list_clients()).success(opened).failure(failed).run(
+            database=True
+        )
 
     def _log_busy(self, busy: bool) -> None:
         self.log_button.setEnabled(not busy)
@@ -385,9 +511,10 @@ class SessionsTab(QWidget):
         self._log_busy(False)
         show_error(self, exc)
 
-    def _open_log_dialog(self, others: list[ClientSummary]) -> None:
+    def _open_log_dialog(self, others: list[ClientSummary]) -> SessionDialog:
         self._log_busy(False)
         dialog = SessionDialog(self.client_id, others, self)
+        tag(dialog, "session.log", self.client_id)
         self.log_dialog = dialog
 
         def save() -> None:
@@ -413,3 +540,4 @@ class SessionsTab(QWidget):
 
         dialog.accepted.connect(save)
         dialog.open()
+        return dialog

@@ -1,0 +1,254 @@
+"""Nothing typed into a dialog is lost to a lock.
+
+A dialog holding typed record text implements `form_state() -> dict` (JSON values) and
+`restore_state(dict)`; whoever opens it tags it with `tag(dialog, kind, client, **ids)`:
+which dialog, over which chart, and the ids its reopening needs (the note of an
+addendum, the session of an attendance change). At lock, before the database closes,
+the main window calls `keep_open_forms`: every open tagged dialog's state goes into the
+vault (the `form_drafts` table, services/form_drafts.py), never anywhere else. After
+unlock, `offer_back` reopens each over the same chart, filled with what was typed, and
+drops the kept draft once that dialog is saved or cancelled. Passphrase dialogs are never
+tagged: secrets are never kept.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QApplication, QDialog
+
+from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
+from therapynotes.store.form_drafts import FormDraft
+from therapynotes.ui.records_access import RecordsAccess
+
+if TYPE_CHECKING:
+    from therapynotes.ui.client_view import ClientChartView
+    from therapynotes.ui.record_navigation import RecordNavigation
+
+PLACE = "place"  # the ids a reopening needs
+FORM = "form"  # the dialog's own fields
+
+
+@dataclass(frozen=True)
+class FormTag:
+    kind: str
+    client_id: ClientId | None
+    place: dict[str, int] = field(default_factory=dict)
+
+
+def tag(dialog: QDialog, kind: str, client_id: ClientId | None, **place: int) -> None:
+    """Mark `dialog` as one a lock keeps (its class has form_state/restore_state)."""
+    dialog.form_tag = FormTag(kind, client_id, {k: int(v) for k, v in place.items()})  # type: ignore[attr-defined]
+
+
+def _open_tagged() -> list[tuple[QDialog, FormTag]]:
+    found = []
+    for widget in QApplication.topLevelWidgets():
+        form_tag = getattr(widget, "form_tag", None)
+        if isinstance(widget, QDialog) and widget.isVisible() and isinstance(form_tag, FormTag):
+            found.append((widget, form_tag))
+    return found
+
+
+def open_forms() -> list[FormDraft]:
+    """What every open tagged dialog holds."""
+    drafts = []
+    for dialog, form_tag in _open_tagged():
+        with contextlib.suppress(Exception):  # one odd dialog must not cost the others
+            state = dialog.form_state()  # type: ignore[attr-defined]
+            place = {PLACE: form_tag.place, FORM: state}
+            drafts.append(FormDraft(form_tag.kind, form_tag.client_id, place))
+    return drafts
+
+
+def keep_open_forms(records: RecordsAccess) -> None:
+    """At lock, before the dialogs close: what they hold into the vault. A dialog that was
+    itself filled from a kept draft replaces it; other kept drafts (not offered back yet)
+    stay."""
+    drafts = open_forms()
+    if not drafts:
+        return
+    in_use = {getattr(dialog, "form_draft_id", None) for dialog, _ in _open_tagged()}
+    kept = [
+        FormDraft(d.kind, d.client_id, d.fields)
+        for d in records.call(lambda s: s.form_drafts())
+        if d.id not in in_use
+    ]
+    records.call(lambda s: s.keep_form_drafts([*kept, *drafts]))
+
+
+# --- offering back ---------------------------------------------------------------------
+
+Fill = Callable[[QDialog | None], None]
+
+
+def offer_back(window: RecordNavigation, records: RecordsAccess) -> None:
+    """After unlock: every kept form back on screen, filled, over the same chart."""
+    try:
+        drafts = records.call(lambda s: s.form_drafts())
+    except Exception:  # noqa: BLE001 - an unlock must never fail over a kept form
+        return
+    for draft in drafts:
+        opener = OPENERS.get(draft.kind)
+        if opener is None:
+            continue
+        place = {str(k): int(v) for k, v in dict(draft.fields.get(PLACE, {})).items()}
+        form = dict(draft.fields.get(FORM, {}))
+        with contextlib.suppress(Exception):  # the draft stays for the next unlock
+            opener(window, draft, place, _filler(records, draft, form))
+
+
+def _filler(records: RecordsAccess, draft: FormDraft, form: dict[str, Any]) -> Fill:
+    draft_id = draft.id
+
+    def fill(dialog: QDialog | None) -> None:
+        if dialog is None or draft_id is None:
+            return  # could not reopen: the draft stays for the next unlock
+        dialog.restore_state(form)  # type: ignore[attr-defined]
+        dialog.form_draft_id = draft_id  # type: ignore[attr-defined]
+
+        def drop(_result: int) -> None:
+            with contextlib.suppress(Exception):  # a vault locking meanwhile keeps it
+                records.call(lambda s: s.drop_form_draft(draft_id))
+
+        dialog.finished.connect(drop)
+
+    return fill
+
+
+def _in_chart(
+    window: RecordNavigation, draft: FormDraft, action: Callable[[ClientChartView], None]
+) -> None:
+    if draft.client_id is None:
+        return
+    window.show_view("clients")
+    chart = window.clients_page().open_client(draft.client_id)
+    if chart is not None:
+        chart.when_loaded(lambda: _quietly(action, chart))
+
+
+def _quietly(action: Callable[[ClientChartView], None], chart: ClientChartView) -> None:
+    """A form that can't come back (its note or session gone) stays kept, unseen: never
+    an error box over the chart just unlocked."""
+    if chart.chart is not None:
+        with contextlib.suppress(Exception):
+            action(chart)
+
+
+def _add_client(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    window.show_view("clients")
+    fill(window.clients_page().list.add_client())
+
+
+def _edit_client(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.overview)
+        fill(chart.overview.edit())
+
+    _in_chart(window, d, action)
+
+
+def _log_session(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.sessions)
+        chart.sessions.open_log_dialog(fill)
+
+    _in_chart(window, d, action)
+
+
+def _attendance(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.sessions)
+        chart.sessions.select(SessionId(p.get("session", 0)))
+        fill(chart.sessions.set_attendance())
+
+    _in_chart(window, d, action)
+
+
+def _plan(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.plan)
+        fill(chart.plan.new_version())
+
+    _in_chart(window, d, action)
+
+
+def _diagnosis(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.diagnoses)
+        fill(chart.diagnoses.add())
+
+    _in_chart(window, d, action)
+
+
+def _resolve(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.diagnoses)
+        chart.diagnoses.select(DiagnosisId(p.get("diagnosis", 0)))
+        fill(chart.diagnoses.resolve())
+
+    _in_chart(window, d, action)
+
+
+def _new_note(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    def action(chart: ClientChartView) -> None:
+        chart.tabs.setCurrentWidget(chart.notes)
+        fill(chart.notes.new_note())
+
+    _in_chart(window, d, action)
+
+
+def _on_note(
+    open_dialog: Callable[[ClientChartView], QDialog | None],
+) -> Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]:
+    """Addendum and Void: the note opens first, then the dialog over it."""
+
+    def opener(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+        note_id = NoteId(p.get("note", 0))
+
+        def action(chart: ClientChartView) -> None:
+            chart.show_notes()
+            chart.notes.open_note(note_id)
+            editor = chart.notes.editor
+            fill(open_dialog(chart) if editor.note and editor.note.id == note_id else None)
+
+        _in_chart(window, d, action)
+
+    return opener
+
+
+def _records_request(
+    window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill
+) -> None:
+    _in_chart(window, d, lambda chart: fill(chart.records_request()))
+
+
+def _print(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    _in_chart(window, d, lambda chart: fill(chart.print_chart()))
+
+
+def _addendum(chart: ClientChartView) -> QDialog | None:
+    return chart.notes.editor.add_addendum()
+
+
+def _void(chart: ClientChartView) -> QDialog | None:
+    return chart.notes.editor.void()
+
+
+OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
+    "client.add": _add_client,
+    "client.edit": _edit_client,
+    "session.log": _log_session,
+    "session.attendance": _attendance,
+    "plan.new": _plan,
+    "diagnosis.add": _diagnosis,
+    "diagnosis.resolve": _resolve,
+    "note.new": _new_note,
+    "note.addendum": _on_note(_addendum),
+    "note.void": _on_note(_void),
+    "chart.pdf": _records_request,
+    "chart.print": _print,
+}
