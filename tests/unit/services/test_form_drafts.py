@@ -49,7 +49,7 @@ def test_a_purge_removes_the_clients_form_drafts(
             FormDraft("plan.new", other, {"problem": "stays"}),
         ]
     )
-    RetentionService(unlocked, clock=clock).purge(client)
+    RetentionService(unlocked, clock=clock).purge(client, before_retention_date="test: early purge")
     assert [d.client_id for d in records.form_drafts()] == [other]
     unlocked.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     hits = count_hits(unlocked.paths.db, unlocked.dek.reveal(), [CANARY.encode()])
