@@ -109,6 +109,7 @@ class ClientsPage(QWidget):
             self.splitter_memory.remember()
             self.splitter_memory.active = False
             self.chart = None
+            self.list.select(None)
 
     def _missing(self) -> None:
         self.close_chart()
@@ -162,6 +163,7 @@ class ClientsPage(QWidget):
         self.open_note(client_id, NoteId(int(note)) if note.isdigit() else None)
 
     def new_note(self) -> None:
+        self.list.settle()
         if self.chart is None:
             return
         chart = self.chart
