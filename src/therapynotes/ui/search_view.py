@@ -35,7 +35,20 @@ from therapynotes.ui.widgets import GRID, hbox, heading, vbox
 
 MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
 DEBOUNCE_MS = 200
+LIMIT = 50  # hits shown; beyond it the status says "first 50 of N"
 SOURCE_WORDS = {"client": "Client", "diagnosis": "Diagnosis"}
+
+
+def result_words(shown: int, total: int) -> str:
+    """'3 results.' / 'First 50 of 212 results.', and what to do with them."""
+    if not shown:
+        return "Nothing found. Try fewer words or another spelling."
+    if total > shown:
+        return (
+            f"First {shown} of {total} results, best first. Add words or filters to narrow "
+            "them. Double-click one to open it."
+        )
+    return f"{shown} result{'s' if shown != 1 else ''}. Double-click one to open it."
 
 
 def snippet_html(snippet: str, source: str) -> str:
@@ -229,31 +242,28 @@ class SearchView(QWidget):
         private = self.private.isChecked()
 
         def work(service):
-            return service.search(
-                text,
-                client_id=client,
-                since=since,
-                until=until,
-                kinds=(kind,) if kind else (),
-                include_psychotherapy=private,
-                marks=MARKS,
-            )
+            filters = {
+                "client_id": client,
+                "since": since,
+                "until": until,
+                "kinds": (kind,) if kind else (),
+                "include_psychotherapy": private,
+            }
+            hits = service.search(text, limit=LIMIT, marks=MARKS, **filters)
+            # Only a full page can hide more: then one count(*), no ranking or snippets.
+            total = service.count_search_hits(text, **filters) if len(hits) >= LIMIT else len(hits)
+            return hits, max(total, len(hits))
 
-        self.records.op(self, work).success(lambda hits: self._show(generation, hits)).run(
+        self.records.op(self, work).success(lambda found: self._show(generation, *found)).run(
             database=True
         )
 
-    def _show(self, generation: int, hits: list[SearchHit]) -> None:
+    def _show(self, generation: int, hits: list[SearchHit], total: int) -> None:
         if generation != self.generation:
             return  # a newer query is on its way
         self.model.set_rows(hits)
         fit_columns(self.table)
-        count = len(hits)
-        self.status.setText(
-            "Nothing found. Try fewer words or another spelling."
-            if not count
-            else f"{count} result{'s' if count != 1 else ''}. Double-click one to open it."
-        )
+        self.status.setText(result_words(len(hits), total))
 
     def _open(self, index: QModelIndex) -> None:
         hit = self.model.row_at(index)

@@ -3,6 +3,7 @@ stderr, never a traceback)."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import time
 import urllib.parse
@@ -11,8 +12,10 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.conftest import STRONG
-from therapynotes.cli import main
+from tests.conftest import STRONG, FakeClock
+from tests.support.records import add_client, unlock_new_vault
+from therapynotes.cli import main, records_cmds
+from therapynotes.services.records import RecordsService
 
 
 def run(
@@ -133,3 +136,20 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
         main(argv)
     assert caught.value.code == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_client_lines_show_the_name_the_app_shows(
+    vault_dir: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session = unlock_new_vault(vault_dir, clock)
+    records = RecordsService(session, clock=clock)
+    add_client(records, "Zoe Adams")
+    add_client(records, "Alexandra Rivera", preferred_name="Alex")
+    add_client(records, "alan Brook")
+    monkeypatch.setattr(records_cmds, "unlock", lambda _args: session)
+    assert records_cmds.cmd_clients(argparse.Namespace(all=True)) == 0
+    names = [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["alan Brook", "Alexandra Rivera (Alex)", "Zoe Adams"]  # sorted as shown
