@@ -26,12 +26,11 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.client_dialog import OptionalDateEdit
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import KIND_WORDS, PRIVATE_MARK, RecordsAccess, day
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, hbox, heading, vbox
+from therapynotes.ui.widgets import GRID, DateField, hbox, heading, vbox
 
 MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
 DEBOUNCE_MS = 200
@@ -166,8 +165,8 @@ class SearchView(QWidget):
         for kind, word in KIND_WORDS.items():
             if kind is not NoteKind.PSYCHOTHERAPY:
                 self.kind.addItem(word, kind)
-        self.since = OptionalDateEdit("From", self)
-        self.until = OptionalDateEdit("To", self)
+        self.since = DateField("From", self)
+        self.until = DateField("To", self)
         self.private = QCheckBox("Include psychotherapy notes", self)
         self.private.setAccessibleName("Include psychotherapy notes")
         for label, widget in (("Client", self.client), ("Kind", self.kind)):

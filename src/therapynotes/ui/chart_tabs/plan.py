@@ -21,9 +21,8 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, Goal, Objective, PlanContent, Problem, TreatmentPlan
-from therapynotes.ui.client_dialog import OptionalDateEdit
 from therapynotes.ui.records_access import RecordsAccess, day
-from therapynotes.ui.widgets import GRID, hbox, message_label, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, hbox, message_label, plain_buttons, vbox
 
 
 class PlanDialog(QDialog):
@@ -38,11 +37,11 @@ class PlanDialog(QDialog):
         self.problem = QLineEdit(self)
         self.goal = QLineEdit(self)
         self.objective = QLineEdit(self)
-        self.target = OptionalDateEdit("Target date", self)
+        self.target = DateField("Target date", self)
         self.interventions = QPlainTextEdit(self)
         self.interventions.setPlaceholderText("One per line")
         self.interventions.setFixedHeight(10 * GRID)
-        self.review = OptionalDateEdit("Review by", self)
+        self.review = DateField("Review by", self)
         for label, widget in (
             ("Problem", self.problem),
             ("Goal", self.goal),

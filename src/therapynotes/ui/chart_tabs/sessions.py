@@ -10,12 +10,11 @@ from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
 
-from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtCore import Qt, QTime, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -35,7 +34,7 @@ from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, body, hbox, ok_cancel, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, body, hbox, ok_cancel, plain_buttons, vbox
 
 MODALITY_WORDS = {Modality.IN_PERSON: "In person", Modality.VIDEO: "Video", Modality.PHONE: "Phone"}
 OPEN_NOTE = "Open note"
@@ -144,9 +143,7 @@ class SessionDialog(QDialog):
         form = QFormLayout()
         form.setHorizontalSpacing(2 * GRID)
         form.setVerticalSpacing(GRID)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
+        self.date = DateField("Date", self, optional=False)
         self.start = QTimeEdit(QTime(QTime.currentTime().hour(), 0), self)
         self.end = QTimeEdit(QTime(QTime.currentTime().hour(), 45), self)
         self.code = QComboBox(self)
