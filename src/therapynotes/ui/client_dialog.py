@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 
 from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.models import ClientFields
+from therapynotes.ui.clipboard import RecordPlainTextEdit, conceal_copies
 from therapynotes.ui.widgets import GRID, DateField, message_label, plain_buttons, vbox
 
 STATUS_WORDS = {
@@ -53,7 +53,7 @@ class ClientDialog(QDialog):
             self.status.addItem(word, status)
         form.addRow("Status", self.status)
         self.discharge_date = self._date(form, "Discharge date")
-        self.alerts = QPlainTextEdit(self)
+        self.alerts = RecordPlainTextEdit(self)
         self.alerts.setAccessibleName("Alerts")
         self.alerts.setPlaceholderText("For example risk flags. Shown at the top of the chart.")
         self.alerts.setFixedHeight(8 * GRID)
@@ -76,6 +76,7 @@ class ClientDialog(QDialog):
     def _line(self, form: QFormLayout, label: str) -> QLineEdit:
         field = QLineEdit(self)
         field.setAccessibleName(label)
+        conceal_copies(field)
         form.addRow(label, field)
         return field
 

@@ -26,6 +26,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -60,9 +61,10 @@ def comfortable(editor: QTextEdit) -> None:
     editor.textCursor().mergeBlockFormat(fmt)
 
 
-class SectionEditor(QTextEdit):
+class SectionEditor(ConcealedCopy, QTextEdit):
     """Plain text only (rich text is refused on paste). A QTextEdit rather than a
-    QPlainTextEdit because only its layout honours the 1.35 line height."""
+    QPlainTextEdit because only its layout honours the 1.35 line height. Copies (also
+    from a signed, read-only note) go through the secure clipboard (ui/clipboard.py)."""
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)

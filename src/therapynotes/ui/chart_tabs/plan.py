@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, Goal, Objective, PlanContent, Problem, TreatmentPlan
+from therapynotes.ui.clipboard import RecordPlainTextEdit, conceal_copies
 from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.widgets import GRID, DateField, hbox, message_label, plain_buttons, vbox
 
@@ -38,7 +38,7 @@ class PlanDialog(QDialog):
         self.goal = QLineEdit(self)
         self.objective = QLineEdit(self)
         self.target = DateField("Target date", self)
-        self.interventions = QPlainTextEdit(self)
+        self.interventions = RecordPlainTextEdit(self)
         self.interventions.setPlaceholderText("One per line")
         self.interventions.setFixedHeight(10 * GRID)
         self.review = DateField("Review by", self)
@@ -52,6 +52,7 @@ class PlanDialog(QDialog):
         ):
             widget.setAccessibleName(label)
             form.addRow(label, widget)
+        conceal_copies(self.problem, self.goal, self.objective)
         layout.addLayout(form)
         self.message = message_label(self)
         layout.addWidget(self.message)
@@ -137,7 +138,7 @@ class PlanTab(QWidget):
         self.versions = QListWidget(self)
         self.versions.setAccessibleName("Plan versions")
         self.versions.currentRowChanged.connect(self._show)
-        self.text = QPlainTextEdit(self)
+        self.text = RecordPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Treatment plan")
         self.splitter.addWidget(self.versions)
