@@ -12,7 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
-from therapynotes.domain.models import ClientFields
+from therapynotes.domain.enums import ClientStatus
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import ClientFields, ClientSummary
+from therapynotes.ui.chart_tabs.sessions import SessionDialog
 from therapynotes.ui.client_dialog import ClientDialog
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clipboard import CONCEALED_HINTS, is_ours
@@ -147,3 +150,18 @@ def test_addendum_text_copies_concealed(qtbot: QtBot) -> None:
     dialog.editor.setFocus()
     qtbot.keyClick(dialog.editor, Qt.Key.Key_C, CTRL)
     assert _concealed("Addendum words")
+
+
+def test_client_name_lists_in_dialogs_copy_concealed(qtbot: QtBot) -> None:
+    people = [
+        ClientSummary(ClientId(i), name, ClientStatus.ACTIVE, None, 0)
+        for i, name in ((1, "Ada Copy"), (2, "Alexandra Rivera (Alex)"))
+    ]
+    dialog = SessionDialog(client_id=ClientId(1), others=people)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.others.setCurrentRow(0)
+    dialog.others.setFocus()
+    QGuiApplication.clipboard().clear()
+    qtbot.keyClick(dialog.others, Qt.Key.Key_C, CTRL)
+    assert _concealed("Alexandra Rivera (Alex)")

@@ -137,6 +137,7 @@ class PlanTab(QWidget):
         self.splitter = QSplitter(self)
         self.versions = QListWidget(self)
         self.versions.setAccessibleName("Plan versions")
+        conceal_copies(self.versions)
         self.versions.currentRowChanged.connect(self._show)
         self.text = RecordPlainTextEdit(self)
         self.text.setReadOnly(True)

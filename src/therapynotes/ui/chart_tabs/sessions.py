@@ -31,6 +31,7 @@ from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES
 from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
+from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
@@ -160,6 +161,7 @@ class SessionDialog(QDialog):
         self.others = QListWidget(self)
         self.others.setFixedHeight(16 * GRID)
         self.others.setSpacing(GRID // 4)
+        conceal_copies(self.others)  # Ctrl+C copies a name
         for person in others:
             if person.id != client_id:
                 item = QListWidgetItem(person.display_name)
