@@ -44,8 +44,8 @@ def test_chart_header_names_the_client_with_age_and_date_of_birth(unlocked: Harn
     chart = settled(unlocked, page.open_client(client))  # type: ignore[arg-type]
     today = date.fromtimestamp(unlocked.clock())  # noqa: DTZ012 - the app's local day
     age = today.year - 1985 - ((today.month, today.day) < (3, 14))
-    assert chart.name.text() == "Alexandra Rivera (Alex), she/her"
-    assert chart.born.text() == f"{age} years · born 14 Mar 1985"
+    assert chart.name.text() == "Alexandra Rivera (Alex)"
+    assert chart.born.text() == f"she/her · {age} years · born 14 Mar 1985"
     assert unlocked.window.windowTitle() == APP_NAME  # never the client's name
 
 
@@ -84,3 +84,20 @@ def test_search_says_first_50_of_n(unlocked: Harness) -> None:
     view.run_search()
     unlocked.qtbot.waitUntil(lambda: view.model.rowCount() == LIMIT, timeout=WAIT)
     assert view.status.text().startswith(f"First {LIMIT} of {LIMIT + 7} results")
+
+
+def test_names_beside_an_open_chart_are_not_cut_short(unlocked: Harness) -> None:
+    unlocked.window.resize(1200, 700)
+    unlocked.window.show_view("clients")
+    page = clients(unlocked)
+    first = _add(unlocked, "Alexandra Rivera-Montgomery", "Alex")
+    _add(unlocked, "Alexander Stone-Whitfield", "Alex")
+    page.list.refresh()
+    unlocked.qtbot.waitUntil(lambda: page.list.model.rowCount() == 2, timeout=WAIT)
+    settled(unlocked, page.open_client(first))  # type: ignore[arg-type]
+    unlocked.qtbot.waitUntil(lambda: page.list.table.isColumnHidden(1), timeout=WAIT)
+    table = page.list.table
+    widest = max(
+        table.fontMetrics().horizontalAdvance(r.display_name) for r in page.list.model.rows
+    )
+    assert table.columnWidth(0) >= widest + 8

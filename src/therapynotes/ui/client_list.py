@@ -34,6 +34,7 @@ from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
 EMPTY_TEXT = "No clients yet. Add your first client."
+MAX_COMPACT = 48 * GRID
 FOLLOW_MS = 200  # arrowing past a client opens (and audits) no chart for it
 
 
@@ -142,6 +143,17 @@ class ClientListView(QWidget):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         self.refresh()
+
+    def compact_width(self) -> int:
+        """The width beside a chart at which every name shows whole (two "Alex"es must
+        not both end in "Alexand…"), within MAX_COMPACT."""
+        metrics = self.table.fontMetrics()
+        names = [metrics.horizontalAdvance(r.display_name) for r in self.model.rows]
+        due = self.table.horizontalHeader().sectionSize(
+            list(ClientColumn).index(ClientColumn.NOTES_DUE)
+        )
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        return min(max(names, default=0) + 3 * GRID + due + frame, MAX_COMPACT)
 
     def set_compact(self, compact: bool) -> None:
         """Beside an open chart only the name and notes due show (three panes)."""

@@ -98,7 +98,7 @@ class ClientChartView(QWidget):
         self.name = heading("", size_delta=4, parent=self)
         self.name.setAccessibleName("Client name")
         self.born = QLabel(self)
-        self.born.setAccessibleName("Age and date of birth")
+        self.born.setAccessibleName("Pronouns, age and date of birth")
         self.status = QLabel(self)
         self.status.setAccessibleName("Client status")
         self.records_button = QPushButton("Records request (PDF)…", self)
@@ -233,11 +233,9 @@ class ClientChartView(QWidget):
 
     def _show_header(self, chart: Chart) -> None:
         fields = chart.client.fields
-        name = chart.client.display_name
-        if fields.pronouns:
-            name += f", {fields.pronouns}"
-        self.name.setText(name)
-        self.born.setText(born_words(fields.date_of_birth, self.records.clock()))
+        self.name.setText(chart.client.display_name)
+        about = [fields.pronouns, born_words(fields.date_of_birth, self.records.clock())]
+        self.born.setText(" · ".join(part for part in about if part))
         self.status.setText(STATUS_WORDS[fields.status])
         self.alerts.setText(f"Alert: {fields.alerts}" if fields.alerts else "")
         self.alerts.setVisible(bool(fields.alerts))

@@ -71,8 +71,8 @@ class ClientsPage(QWidget):
         if self.chart is None:  # the list alone becomes three panes
             self.list.set_compact(True)
             if not self.splitter_memory.restore():
-                width = max(self.width() - COMPACT_LIST, COMPACT_LIST)
-                self.splitter.setSizes([COMPACT_LIST, width])
+                narrow = max(COMPACT_LIST, self.list.compact_width())
+                self.splitter.setSizes([narrow, max(self.width() - narrow, COMPACT_LIST)])
             self.splitter_memory.active = True
         self.chart = chart
         self.list.select(client_id)
