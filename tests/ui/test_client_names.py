@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
 from therapynotes import APP_NAME
 from therapynotes.domain.models import ClientFields
+from therapynotes.ui.clients_page import COMPACT_LIST
 from therapynotes.ui.search_view import LIMIT, SearchView
 
 WAIT = 20000
@@ -86,18 +89,27 @@ def test_search_says_first_50_of_n(unlocked: Harness) -> None:
     assert view.status.text().startswith(f"First {LIMIT} of {LIMIT + 7} results")
 
 
-def test_names_beside_an_open_chart_are_not_cut_short(unlocked: Harness) -> None:
-    unlocked.window.resize(1200, 700)
+@pytest.mark.parametrize("rows_first", [True, False])  # False: a chart reopened at unlock
+def test_names_beside_an_open_chart_are_not_cut_short(unlocked: Harness, rows_first: bool) -> None:
+    unlocked.window.resize(1400, 700)
     unlocked.window.show_view("clients")
     page = clients(unlocked)
     first = _add(unlocked, "Alexandra Rivera-Montgomery", "Alex")
     _add(unlocked, "Alexander Stone-Whitfield", "Alex")
     page.list.refresh()
-    unlocked.qtbot.waitUntil(lambda: page.list.model.rowCount() == 2, timeout=WAIT)
+    if rows_first:
+        unlocked.qtbot.waitUntil(lambda: page.list.model.rowCount() == 2, timeout=WAIT)
     settled(unlocked, page.open_client(first))  # type: ignore[arg-type]
-    unlocked.qtbot.waitUntil(lambda: page.list.table.isColumnHidden(1), timeout=WAIT)
+    unlocked.records_settled()
     table = page.list.table
+    assert table.isColumnHidden(1) and page.list.model.rowCount() == 2
     widest = max(
         table.fontMetrics().horizontalAdvance(r.display_name) for r in page.list.model.rows
     )
     assert table.columnWidth(0) >= widest + 8
+    # a width the therapist drags to is theirs: a later refresh leaves it
+    page._dragged(0, 1)
+    page.splitter.setSizes([COMPACT_LIST, 800])
+    page.list.refresh()
+    unlocked.records_settled()
+    assert page.splitter.sizes()[0] == COMPACT_LIST

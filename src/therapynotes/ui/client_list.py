@@ -91,6 +91,7 @@ class ClientFilterModel(QSortFilterProxyModel):
 
 class ClientListView(QWidget):
     client_chosen = Signal(int)
+    rows_shown = Signal()  # a refresh arrived
 
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -183,6 +184,7 @@ class ClientListView(QWidget):
             self.follow.start()
         elif self.current is not None:
             self.select(self.current)
+        self.rows_shown.emit()
 
     @contextmanager
     def _quietly(self) -> Iterator[None]:
