@@ -5,6 +5,9 @@ lock. The real application clipboard, offscreen."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QTextEdit
@@ -18,10 +21,25 @@ from therapynotes.domain.models import ClientFields, ClientSummary
 from therapynotes.ui.chart_tabs.sessions import SessionDialog
 from therapynotes.ui.client_dialog import ClientDialog
 from therapynotes.ui.client_view import ClientChartView
-from therapynotes.ui.clipboard import CONCEALED_HINTS, is_ours
+from therapynotes.ui.clipboard import (
+    CONCEALED_HINTS,
+    SecureClipboard,
+    clear_ours_from_clipboard,
+    is_ours,
+    put_on_clipboard,
+)
 from therapynotes.ui.note_dialogs import AddendumDialog
 
 WAIT = 20000
+
+
+@pytest.fixture(autouse=True)
+def _nothing_of_ours_left_on_the_clipboard() -> Iterator[None]:
+    """As the app does at quit (a PySide QMimeData left to Qt's exit crashes Python)."""
+    yield
+    clear_ours_from_clipboard()
+
+
 CTRL = Qt.KeyboardModifier.ControlModifier
 
 
@@ -165,3 +183,13 @@ def test_client_name_lists_in_dialogs_copy_concealed(qtbot: QtBot) -> None:
     QGuiApplication.clipboard().clear()
     qtbot.keyClick(dialog.others, Qt.Key.Key_C, CTRL)
     assert _concealed("Alexandra Rivera (Alex)")
+
+
+def test_quitting_clears_our_copies_and_leaves_others() -> None:
+    clip = SecureClipboard(clear_seconds=30)
+    put_on_clipboard("made by a copy in a note")
+    clip.clear_at_quit()
+    assert QGuiApplication.clipboard().text() == ""
+    QGuiApplication.clipboard().setText("copied in another program")
+    clip.clear_at_quit()
+    assert QGuiApplication.clipboard().text() == "copied in another program"

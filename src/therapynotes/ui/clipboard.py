@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QMimeData, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QClipboard, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
@@ -64,6 +64,14 @@ def put_on_clipboard(text: str) -> None:
         clipboard.setMimeData(concealed_mime(text), mode)
 
 
+def clear_ours_from_clipboard() -> None:
+    """Clear every clipboard mode still holding a copy made by this run."""
+    clipboard = QGuiApplication.clipboard()
+    for mode in _modes(clipboard):
+        if is_ours(clipboard.mimeData(mode)):
+            clipboard.clear(mode)
+
+
 def is_ours(mime: QMimeData | None) -> bool:
     return mime is not None and mime.hasFormat(MARKER) and mime.data(MARKER).data() == _RUN_TOKEN
 
@@ -80,6 +88,9 @@ class SecureClipboard(QObject):
         clipboard = self._clipboard()
         clipboard.dataChanged.connect(self._adopt_clipboard)
         clipboard.selectionChanged.connect(self._adopt_selection)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.clear_at_quit)
 
     @staticmethod
     def _clipboard() -> QClipboard:
@@ -111,6 +122,14 @@ class SecureClipboard(QObject):
     def holds_ours(self) -> bool:
         ours = self._ours.get(QClipboard.Mode.Clipboard)
         return ours is not None and _digest(self._clipboard().text()) == ours
+
+    @Slot()
+    def clear_at_quit(self) -> None:
+        """Whatever this run copied goes with it (the window's close clears it already;
+        this covers any other way out). PySide's QMimeData must not outlive Python
+        either: Qt deleting it after the interpreter has gone crashes the process."""
+        clear_ours_from_clipboard()
+        self._ours = {}
 
     def clear_if_ours(self) -> bool:
         """Clear what we copied (both clipboard and selection); True when cleared."""
