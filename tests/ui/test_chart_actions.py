@@ -369,7 +369,8 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
     home = h.window.pages["home"]
     assert isinstance(home, HomePage)
     index = _today_row(home, group)
-    assert index.data() == "Ada Home, Bo, Cy Home"  # the names the app shows everywhere
+    # the names the app shows everywhere: full name, preferred name in brackets
+    assert index.data() == "Ada Home, Robert Home (Bo), Cy Home"
     home.today_table.clicked.emit(index)
     home.today_table.activated.emit(index)  # the rest of a double-click: still one chooser
     choosers = _choosers(home)
@@ -377,7 +378,7 @@ def test_a_group_session_on_home_asks_whose_chart_to_open(unlocked: Harness) -> 
     chooser = choosers[0]
     assert chooser.windowTitle() == "Open a chart"
     names = [chooser.people.item(r).text() for r in range(chooser.people.count())]
-    assert names == ["Ada Home", "Bo", "Cy Home"]
+    assert names == ["Ada Home", "Robert Home (Bo)", "Cy Home"]
     assert h.window.current_view() == "home"  # nothing opens before the choice
     chooser.people.setCurrentRow(1)
     h.qtbot.keyClick(chooser, Qt.Key.Key_Return)  # Enter opens the chosen chart

@@ -164,6 +164,7 @@ def test_the_note_being_written_gets_the_most_room(unlocked: Harness) -> None:
     h = unlocked
     chart, _client, _note = open_chart_with_note(h)
     page = clients(h)
+    h.records_settled()  # the client list has its rows (it widens to whole names)
     QApplication.processEvents()
     client_list, (note_list, editor) = page.splitter.sizes()[0], chart.notes.splitter.sizes()
     assert editor > note_list and editor > client_list

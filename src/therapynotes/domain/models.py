@@ -41,7 +41,25 @@ class ClientFields:
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.legal_name
+        return display_name(self.legal_name, self.preferred_name)
+
+
+def display_name(legal_name: str, preferred_name: str = "") -> str:
+    """How a client is shown wherever two clients could be confused (lists, search hits,
+    filters, dialogs, the chart header, the CLI): the full legal name as written, with
+    the preferred name in brackets when it says something the legal name does not.
+    'Alexandra Rivera' + 'Alex' -> 'Alexandra Rivera (Alex)'; lists sort by this text."""
+    legal, preferred = " ".join(legal_name.split()), " ".join(preferred_name.split())
+    if not legal:
+        return preferred
+    if not preferred or f" {preferred.casefold()} " in f" {legal.casefold()} ":
+        return legal
+    return f"{legal} ({preferred})"
+
+
+def name_sort_key(name: str) -> tuple[str, str]:
+    """Sort by what is shown: ignoring case first, the exact text to break ties."""
+    return (name.casefold(), name)
 
 
 @dataclass(frozen=True)

@@ -319,6 +319,20 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                     results=count,
                 )
 
+    def count_search_hits(
+        self,
+        text: str,
+        *,
+        client_id: ClientId | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[NoteKind] = (),
+        include_psychotherapy: bool = False,
+    ) -> int:
+        """How many hits `search` finds with no limit (for "first 50 of N")."""
+        filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
+        return search.count(self.conn, text, filters)
+
     def client_history(self, client_id: ClientId) -> list[audit.AuditEntry]:
         """The audit rows about this client and their records (ids and kinds, no text)."""
         conn = self.conn

@@ -11,7 +11,13 @@ from typing import Any
 
 from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.models import Client, ClientFields, ClientSummary
+from therapynotes.domain.models import (
+    Client,
+    ClientFields,
+    ClientSummary,
+    display_name,
+    name_sort_key,
+)
 from therapynotes.store.connection import Connection
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ClientFields))
@@ -62,16 +68,16 @@ def exists(conn: Connection, client_id: ClientId) -> bool:
 
 
 def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[ClientSummary]:
-    """Every client (or the active ones) with the date of their last session and the
-    number of attended sessions ended before `due_cutoff` that have no signed note.
+    """Every client (or the active ones), sorted by display name, with the date of their
+    last session and the number of attended sessions ended before `due_cutoff` that have
+    no signed note.
 
     Two grouped passes over the session log instead of a subquery per client, so the
     list costs the same however long each chart is.
     """
     status_filter = "" if include_all else "WHERE status = 'active'"
     people = conn.execute(
-        "SELECT id, CASE WHEN preferred_name <> '' THEN preferred_name ELSE legal_name END,"  # noqa: S608
-        f" status FROM clients {status_filter} ORDER BY legal_name COLLATE NOCASE, id"  # noqa: S608
+        f"SELECT id, legal_name, preferred_name, status FROM clients {status_filter}"  # noqa: S608
     ).fetchall()
     last = dict(
         conn.execute(
@@ -91,13 +97,15 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
             (due_cutoff,),
         ).fetchall()
     )
-    return [
+    rows = [
         ClientSummary(
             ClientId(int(cid)),
-            str(name),
+            display_name(str(legal), str(preferred)),
             ClientStatus(status),
             last.get(cid),
             int(due.get(cid, 0)),
         )
-        for cid, name, status in people
+        for cid, legal, preferred, status in people
     ]
+    # Sorted by what the list shows (the display name), not by a column it hides.
+    return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))

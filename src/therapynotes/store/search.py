@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.ids import ClientId, NoteId
-from therapynotes.domain.models import SearchHit
+from therapynotes.domain.models import SearchHit, display_name
 from therapynotes.store.connection import Connection
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -47,14 +47,13 @@ class Filters:
         return bool(self.since or self.until or self.kinds)
 
 
-_DISPLAY = "CASE WHEN c.preferred_name <> '' THEN c.preferred_name ELSE c.legal_name END"
+# Both name columns: the hit shows domain.models.display_name, like every other list.
+_DISPLAY = "c.legal_name, c.preferred_name"
 
 
 # INDEXED BY: the planner would otherwise fetch each matching note's row (wide, encrypted
 # pages) to test the filters; the covering index holds every column filtered on here.
-def _note_hits(
-    conn: Connection, fts: str, query: str, f: Filters, limit: int
-) -> list[tuple[float, int, int, str, str, str]]:
+def _note_where(fts: str, query: str, f: Filters) -> tuple[str, list[object]]:
     where = [f"{fts} MATCH ?"]
     params: list[object] = [query]
     if f.client_id is not None:
@@ -70,11 +69,18 @@ def _note_hits(
     if kinds:
         where.append(f"n.kind IN ({', '.join('?' for _ in kinds)})")
         params.extend(kinds)
+    return " AND ".join(where), params
+
+
+def _note_hits(
+    conn: Connection, fts: str, query: str, f: Filters, limit: int
+) -> list[tuple[float, int, int, str, str, str, str]]:
+    where, params = _note_where(fts, query, f)
     sql = (
         f"SELECT {fts}.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
         f" FROM {fts} JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid"
         " JOIN clients c ON c.id = n.client_id"
-        f" WHERE {' AND '.join(where)} ORDER BY {fts}.rank LIMIT ?"
+        f" WHERE {where} ORDER BY {fts}.rank LIMIT ?"
     )
     return conn.execute(sql, (*params, limit)).fetchall()  # type: ignore[no-any-return]
 
@@ -87,10 +93,12 @@ def _snippet(conn: Connection, fts: str, query: str, rowid: int, marks: tuple[st
     return " ".join(str(row[0]).split()) if row else ""
 
 
+def _client_filter(query: str, f: Filters) -> tuple[str, list[object]]:
+    return ("", [query]) if f.client_id is None else (" AND c.id = ?", [query, f.client_id])
+
+
 def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[SearchHit]:
-    extra, params = (
-        ("", [query]) if f.client_id is None else (" AND c.id = ?", [query, f.client_id])
-    )
+    extra, params = _client_filter(query, f)
     people = conn.execute(
         f"SELECT clients_fts.rank, c.id, {_DISPLAY}, coalesce(c.intake_date, ''),"  # noqa: S608
         " highlight(clients_fts, 0, '[', ']') FROM clients_fts"
@@ -98,7 +106,10 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
         f" WHERE clients_fts MATCH ?{extra} ORDER BY clients_fts.rank LIMIT ?",  # noqa: S608
         (*params, limit),
     ).fetchall()
-    found = [SearchHit("client", ClientId(r[1]), r[2], r[3], "client", r[4], r[0]) for r in people]
+    found = [
+        SearchHit("client", ClientId(r[1]), display_name(r[2], r[3]), r[4], "client", r[5], r[0])
+        for r in people
+    ]
     dx = conn.execute(
         f"SELECT diagnoses_fts.rank, c.id, {_DISPLAY}, coalesce(d.onset_date, ''),"  # noqa: S608
         " d.code || ' ' || highlight(diagnoses_fts, 1, '[', ']') FROM diagnoses_fts"
@@ -107,7 +118,10 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
         (*params, limit),
     ).fetchall()
     found += [
-        SearchHit("diagnosis", ClientId(r[1]), r[2], r[3], "diagnosis", r[4], r[0]) for r in dx
+        SearchHit(
+            "diagnosis", ClientId(r[1]), display_name(r[2], r[3]), r[4], "diagnosis", r[5], r[0]
+        )
+        for r in dx
     ]
     return found
 
@@ -128,7 +142,10 @@ def search(
     indexes = ["notes_fts"] + (["psychotherapy_fts"] if filters.include_psychotherapy else [])
     ranked: list[tuple[float, str, tuple[int, int, str, str, str]]] = []
     for fts in indexes:
-        for rank, nid, cid, name, date, kind in _note_hits(conn, fts, query, filters, limit):
+        for rank, nid, cid, legal, preferred, date, kind in _note_hits(
+            conn, fts, query, filters, limit
+        ):
+            name = display_name(legal, preferred)
             ranked.append((float(rank), fts, (nid, cid, name, date, kind)))
     ranked.sort(key=lambda item: item[0])
     hits = [
@@ -148,3 +165,34 @@ def search(
         hits += _name_hits(conn, query, filters, limit)
         hits.sort(key=lambda h: h.rank)
     return hits[:limit]
+
+
+def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # noqa: B008
+    """How many hits `search` would find without its limit: count(*) over the same
+    matches (no ranking, no snippets), so "first 50 of N" stays cheap."""
+    query = to_fts_query(text)
+    if not query:
+        return 0
+    indexes = ["notes_fts"] + (["psychotherapy_fts"] if filters.include_psychotherapy else [])
+    total = 0
+    for fts in indexes:
+        where, params = _note_where(fts, query, filters)
+        total += conn.execute(
+            f"SELECT count(*) FROM {fts} JOIN notes n INDEXED BY notes_search"  # noqa: S608
+            f" ON n.id = {fts}.rowid WHERE {where}",
+            params,
+        ).fetchone()[0]
+    if not filters.notes_only:
+        extra, params = _client_filter(query, filters)
+        total += conn.execute(
+            "SELECT count(*) FROM clients_fts JOIN clients c ON c.id = clients_fts.rowid"  # noqa: S608
+            f" WHERE clients_fts MATCH ?{extra}",
+            params,
+        ).fetchone()[0]
+        total += conn.execute(
+            "SELECT count(*) FROM diagnoses_fts JOIN diagnoses d"  # noqa: S608
+            " ON d.id = diagnoses_fts.rowid JOIN clients c ON c.id = d.client_id"
+            f" WHERE diagnoses_fts MATCH ?{extra}",
+            params,
+        ).fetchone()[0]
+    return int(total)

@@ -26,7 +26,6 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -43,7 +42,7 @@ from therapynotes.ui.errors import show_error
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
 from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf, render_pdf_pages
-from therapynotes.ui.widgets import GRID, body, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, body, plain_buttons, vbox
 
 __all__ = [
     "ChartContext",
@@ -162,12 +161,8 @@ class ChartPdfDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self._limit_changed(False)
 
-    def _date_edit(self, name: str, value: QDate) -> QDateEdit:
-        edit = QDateEdit(value, self)
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
-        edit.setAccessibleName(name)
-        return edit
+    def _date_edit(self, name: str, value: QDate) -> DateField:
+        return DateField(name, self, value=value, optional=False)
 
     def _limit_changed(self, on: bool) -> None:
         self.date_from.setEnabled(on)

@@ -9,25 +9,23 @@ from typing import Any
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
-    QPlainTextEdit,
     QWidget,
 )
 
 from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.models import ClientFields
-from therapynotes.ui.widgets import GRID, message_label, plain_buttons, vbox
+from therapynotes.ui.clipboard import RecordPlainTextEdit, conceal_copies
+from therapynotes.ui.widgets import GRID, DateField, message_label, plain_buttons, vbox
 
 STATUS_WORDS = {
     ClientStatus.ACTIVE: "Active",
     ClientStatus.INACTIVE: "Inactive",
     ClientStatus.DISCHARGED: "Discharged",
 }
-NO_DATE = QDate(1900, 1, 1)
 LINE_FIELDS = (
     "legal_name",
     "preferred_name",
@@ -41,25 +39,7 @@ LINE_FIELDS = (
 )
 DATE_FIELDS = ("date_of_birth", "intake_date", "discharge_date")
 
-
-class OptionalDateEdit(QDateEdit):
-    """A date field that may be left empty (shown as 'Not set')."""
-
-    def __init__(self, name: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setAccessibleName(name)
-        self.setCalendarPopup(True)
-        self.setDisplayFormat("d MMM yyyy")
-        self.setMinimumDate(NO_DATE)
-        self.setSpecialValueText("Not set")
-        self.set_iso(None)
-
-    def set_iso(self, text: str | None) -> None:
-        self.setDate(QDate.fromString(text, "yyyy-MM-dd") if text else NO_DATE)
-
-    def iso(self) -> str | None:
-        value = self.date()
-        return None if value == NO_DATE else value.toString("yyyy-MM-dd")
+DOB_CALENDAR_YEARS_AGO = 35  # an empty date of birth's calendar opens about here
 
 
 class ClientDialog(QDialog):
@@ -75,7 +55,7 @@ class ClientDialog(QDialog):
         self.legal_name = self._line(form, "Legal name")
         self.preferred_name = self._line(form, "Preferred name")
         self.pronouns = self._line(form, "Pronouns")
-        self.date_of_birth = self._date(form, "Date of birth")
+        self.date_of_birth = self._date(form, "Date of birth", DOB_CALENDAR_YEARS_AGO)
         self.phone = self._line(form, "Phone")
         self.email = self._line(form, "Email")
         self.address = self._line(form, "Address")
@@ -89,7 +69,7 @@ class ClientDialog(QDialog):
             self.status.addItem(word, status)
         form.addRow("Status", self.status)
         self.discharge_date = self._date(form, "Discharge date")
-        self.alerts = QPlainTextEdit(self)
+        self.alerts = RecordPlainTextEdit(self)
         self.alerts.setAccessibleName("Alerts")
         self.alerts.setPlaceholderText("For example risk flags. Shown at the top of the chart.")
         self.alerts.setFixedHeight(8 * GRID)
@@ -112,11 +92,12 @@ class ClientDialog(QDialog):
     def _line(self, form: QFormLayout, label: str) -> QLineEdit:
         field = QLineEdit(self)
         field.setAccessibleName(label)
+        conceal_copies(field)
         form.addRow(label, field)
         return field
 
-    def _date(self, form: QFormLayout, label: str) -> OptionalDateEdit:
-        field = OptionalDateEdit(label, self)
+    def _date(self, form: QFormLayout, label: str, years_ago: int = 0) -> DateField:
+        field = DateField(label, self, empty_years_ago=years_ago)
         form.addRow(label, field)
         return field
 
@@ -169,10 +150,11 @@ class ClientDialog(QDialog):
 
     def _check(self) -> None:
         f = self.fields()
-        problem = ""
-        if not f.legal_name:
+        dates = (self.date_of_birth, self.intake_date, self.discharge_date)
+        problem = next((p for p in (d.problem() for d in dates) if p), "")
+        if not problem and not f.legal_name:
             problem = "Enter the client's legal name."
-        elif f.status is ClientStatus.DISCHARGED and not f.discharge_date:
+        elif not problem and f.status is ClientStatus.DISCHARGED and not f.discharge_date:
             problem = "A discharged client needs a discharge date."
         self.message.setText(problem)
         self.message.setVisible(bool(problem))

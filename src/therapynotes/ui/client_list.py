@@ -1,9 +1,16 @@
 """The client list: a table of clients (name, status, last session, notes due) with an
 active / discharged / all filter and search as you type, an "Add client" button and an
-empty state. Rows come from `RecordsService.list_clients`; the model holds summaries."""
+empty state. Rows come from `RecordsService.list_clients`; the model holds summaries.
+
+The highlight and the open chart never disagree: moving the highlight (arrow keys, Page
+Up/Down, typing a name in the list) opens that client's chart once it settles
+(`FOLLOW_MS`); highlight changes the list makes itself (showing the open client again,
+a filter hiding rows) open nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 
 from PySide6.QtCore import (
@@ -12,6 +19,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QStackedWidget, QWidget
@@ -27,6 +35,8 @@ from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
 EMPTY_TEXT = "No clients yet. Add your first client."
+MAX_COMPACT = 48 * GRID
+FOLLOW_MS = 200  # arrowing past a client opens (and audits) no chart for it
 
 
 class ClientColumn(Enum):
@@ -82,12 +92,18 @@ class ClientFilterModel(QSortFilterProxyModel):
 
 class ClientListView(QWidget):
     client_chosen = Signal(int)
+    rows_shown = Signal()  # a refresh arrived
 
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
         self.current: ClientId | None = None
         self._generation = 0
+        self._quiet = 0  # > 0 while the list moves the highlight itself
+        self.follow = QTimer(self)
+        self.follow.setSingleShot(True)
+        self.follow.setInterval(FOLLOW_MS)
+        self.follow.timeout.connect(self._follow_highlight)
         self.setAccessibleName("Client list")
         self.model = ClientListModel(self)
         self.proxy = ClientFilterModel(self)
@@ -97,7 +113,9 @@ class ClientListView(QWidget):
         self.filter = QComboBox(self)
         self.filter.setAccessibleName("Show clients")
         self.filter.addItems(ClientFilterModel.FILTERS)
-        self.filter.currentTextChanged.connect(self.proxy.set_status_filter)
+        self.filter.currentTextChanged.connect(
+            lambda word: self._refilter(lambda: self.proxy.set_status_filter(word))
+        )
         self.add_button = QPushButton(icon("clients"), "Add client…", self)
         self.add_button.setAccessibleName("Add client")
         self.add_button.clicked.connect(self.add_client)
@@ -109,13 +127,16 @@ class ClientListView(QWidget):
         self.search.setAccessibleName("Find a client")
         self.search.setClearButtonEnabled(True)
         self.search.addAction(icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        self.search.textChanged.connect(
+            lambda text: self._refilter(lambda: self.proxy.setFilterFixedString(text))
+        )
         layout.addWidget(self.search)
         self.stack = QStackedWidget(self)
         self.table = table_view(self.proxy, "Clients", self, stretch=0)
         self.table.setSortingEnabled(False)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)
+        self.table.selectionModel().currentRowChanged.connect(self._highlight_moved)
         self.empty = QLabel(EMPTY_TEXT, self)
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
@@ -124,6 +145,17 @@ class ClientListView(QWidget):
         self.stack.addWidget(self.empty)
         layout.addWidget(self.stack, 1)
         self.refresh()
+
+    def compact_width(self) -> int:
+        """The width beside a chart at which every name shows whole (two "Alex"es must
+        not both end in "Alexand…"), within MAX_COMPACT."""
+        metrics = self.table.fontMetrics()
+        names = [metrics.horizontalAdvance(r.display_name) for r in self.model.rows]
+        due = self.table.horizontalHeader().sectionSize(
+            list(ClientColumn).index(ClientColumn.NOTES_DUE)
+        )
+        frame = 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width()
+        return min(max(names, default=0) + 3 * GRID + due + frame, MAX_COMPACT)
 
     def set_compact(self, compact: bool) -> None:
         """Beside an open chart only the name and notes due show (three panes)."""
@@ -142,22 +174,75 @@ class ClientListView(QWidget):
     def _show(self, generation: int, rows: list[ClientSummary]) -> None:
         if generation != self._generation:
             return  # an older answer: a newer refresh is on its way
-        self.model.set_rows(rows)
+        # A highlight the therapist just moved (its chart not open yet) stays where it is.
+        settling = self._highlighted() if self.follow.isActive() else None
+        with self._quietly():
+            self.model.set_rows(rows)
         self.stack.setCurrentWidget(self.table if rows else self.empty)
         fit_columns(self.table)
-        if self.current is not None:
+        if settling is not None:
+            self._highlight(settling)
+            self.follow.start()
+        elif self.current is not None:
             self.select(self.current)
+        self.rows_shown.emit()
 
-    def select(self, client_id: ClientId) -> None:
+    @contextmanager
+    def _quietly(self) -> Iterator[None]:
+        self._quiet += 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def select(self, client_id: ClientId | None) -> None:
+        """Highlight the open client's row (or nothing: no chart, or its row is hidden
+        by the filter); never another client's."""
         self.current = client_id
-        row = self.model.index_of(client_id)
-        if row < 0:
-            return
-        proxy_index = self.proxy.mapFromSource(self.model.index(row, 0))
-        if proxy_index.isValid():
-            self.table.selectRow(proxy_index.row())
+        self.follow.stop()
+        self._highlight(client_id)
+
+    def _highlight(self, client_id: ClientId | None) -> None:
+        with self._quietly():
+            row = -1 if client_id is None else self.model.index_of(client_id)
+            proxy_index = (
+                self.proxy.mapFromSource(self.model.index(row, 0)) if row >= 0 else QModelIndex()
+            )
+            if proxy_index.isValid():
+                self.table.setCurrentIndex(proxy_index)
+                self.table.selectRow(proxy_index.row())
+            else:
+                self.table.selectionModel().clear()
+
+    def _refilter(self, apply: Callable[[], None]) -> None:
+        """A filter may hide the highlighted row; Qt would then highlight a neighbour.
+        Show the open client's row again instead (or none), opening nothing."""
+        with self._quietly():
+            apply()
+        self.select(self.current)
+
+    def _highlight_moved(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not self._quiet and current.isValid():
+            self.follow.start()
+
+    def _highlighted(self) -> ClientId | None:
+        row = self.model.row_at(self.proxy.mapToSource(self.table.currentIndex()))
+        return None if row is None else row.id
+
+    def _follow_highlight(self) -> None:
+        client_id = self._highlighted()
+        if client_id is not None and client_id != self.current:
+            self.client_chosen.emit(int(client_id))
+
+    def settle(self) -> None:
+        """Open the highlighted client now if the highlight is still settling (before an
+        action on "the open chart", such as New note)."""
+        if self.follow.isActive():
+            self.follow.stop()
+            self._follow_highlight()
 
     def _activated(self, index: QModelIndex) -> None:
+        self.follow.stop()
         row = self.model.row_at(self.proxy.mapToSource(index))
         if row is not None:
             self.client_chosen.emit(int(row.id))

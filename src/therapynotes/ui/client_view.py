@@ -1,4 +1,5 @@
-"""A client's chart: a header (name, status, alerts; never in the window title) with the
+"""A client's chart: a header (full name, age and date of birth, status, alerts; never in
+the window title) with the
 chart's actions, and tabs: Overview, Sessions, Notes, Treatment plan, Diagnoses,
 Attachments, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
 inside the chart refresh it without a new audit row."""
@@ -7,11 +8,21 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from datetime import date
 from types import ModuleType
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QDialog, QLabel, QMessageBox, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from therapynotes.domain.dates import age_on
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
@@ -24,11 +35,20 @@ from therapynotes.ui.chart_tabs.sessions import SessionsTab
 from therapynotes.ui.client_dialog import STATUS_WORDS
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.errors import show_error
-from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.records_access import RecordsAccess, day
 from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
 
 NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
 NO_NOTE_YET = "This session has no note for this client yet. Start one for it?"
+
+
+def born_words(date_of_birth: str | None, now: float) -> str:
+    """'41 years · born 14 Mar 1985' (today in the computer's time zone)."""
+    if not date_of_birth:
+        return ""
+    age = age_on(date_of_birth, date.fromtimestamp(now))  # noqa: DTZ012 - a local day
+    born = f"born {day(date_of_birth)}"
+    return born if age is None else f"{age} year{'s' if age != 1 else ''} · {born}"
 
 
 class ClientChartView(QWidget):
@@ -59,25 +79,7 @@ class ClientChartView(QWidget):
         self._fill_timer.timeout.connect(self._fill_next)
         self.setAccessibleName("Client chart")
         layout = vbox(self, spacing=GRID)
-        top = hbox()
-        self.name = heading("", size_delta=4, parent=self)
-        self.status = QLabel(self)
-        self.status.setAccessibleName("Client status")
-        self.records_button = QPushButton("Records request (PDF)…", self)
-        self.records_button.setAccessibleName("Records request")
-        self.records_button.clicked.connect(self.records_request)
-        self.print_button = QPushButton("Print chart…", self)
-        self.print_button.setAccessibleName("Print the chart")
-        self.print_button.clicked.connect(self.print_chart)
-        top.addWidget(self.name, 1)
-        top.addWidget(self.status)
-        top.addWidget(self.records_button)
-        top.addWidget(self.print_button)
-        layout.addLayout(top)
-        self.alerts = QLabel(self)
-        self.alerts.setAccessibleName("Alerts")
-        self.alerts.setWordWrap(True)
-        layout.addWidget(self.alerts)
+        self._build_header(layout)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName("Chart sections")
@@ -88,6 +90,35 @@ class ClientChartView(QWidget):
         self.diagnoses = DiagnosesTab(records, self)
         self.attachments = AttachmentsTab(records, client_id, self)
         self.history = HistoryTab(records, self)
+        self._add_tabs()
+        layout.addWidget(self.tabs, 1)
+
+    def _build_header(self, layout: QVBoxLayout) -> None:
+        top = hbox()
+        self.name = heading("", size_delta=4, parent=self)
+        self.name.setAccessibleName("Client name")
+        self.born = QLabel(self)
+        self.born.setAccessibleName("Pronouns, age and date of birth")
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Client status")
+        self.records_button = QPushButton("Records request (PDF)…", self)
+        self.records_button.setAccessibleName("Records request")
+        self.records_button.clicked.connect(self.records_request)
+        self.print_button = QPushButton("Print chart…", self)
+        self.print_button.setAccessibleName("Print the chart")
+        self.print_button.clicked.connect(self.print_chart)
+        top.addWidget(self.name, 1)
+        top.addWidget(self.born)
+        top.addWidget(self.status)
+        top.addWidget(self.records_button)
+        top.addWidget(self.print_button)
+        layout.addLayout(top)
+        self.alerts = QLabel(self)
+        self.alerts.setAccessibleName("Alerts")
+        self.alerts.setWordWrap(True)
+        layout.addWidget(self.alerts)
+
+    def _add_tabs(self) -> None:
         for title, tab in (
             ("Overview", self.overview),
             ("Sessions", self.sessions),
@@ -101,7 +132,6 @@ class ClientChartView(QWidget):
             if hasattr(tab, "changed"):
                 tab.changed.connect(self.refresh)
         self._connect_tabs()
-        layout.addWidget(self.tabs, 1)
 
     def _connect_tabs(self) -> None:
         self.notes.note_opened.connect(self.note_opened)
@@ -203,10 +233,9 @@ class ClientChartView(QWidget):
 
     def _show_header(self, chart: Chart) -> None:
         fields = chart.client.fields
-        name = chart.client.display_name
-        if fields.pronouns:
-            name += f" ({fields.pronouns})"
-        self.name.setText(name)
+        self.name.setText(chart.client.display_name)
+        about = [fields.pronouns, born_words(fields.date_of_birth, self.records.clock())]
+        self.born.setText(" · ".join(part for part in about if part))
         self.status.setText(STATUS_WORDS[fields.status])
         self.alerts.setText(f"Alert: {fields.alerts}" if fields.alerts else "")
         self.alerts.setVisible(bool(fields.alerts))
@@ -270,6 +299,7 @@ class ClientChartView(QWidget):
         self.overview.clear()
         self.plan.clear()
         self.name.clear()
+        self.born.clear()
         self.alerts.clear()
         self.alerts.setVisible(False)
         self._pending = []

@@ -18,6 +18,7 @@ from therapynotes.ui.splitters import RememberedSplitter
 from therapynotes.ui.widgets import GRID, vbox
 
 COMPACT_LIST = 28 * GRID
+MAX_LIST_SHARE = 0.3  # of the page, when the list widens to whole names
 
 
 class ClientsPage(QWidget):
@@ -51,6 +52,11 @@ class ClientsPage(QWidget):
         )
         self.splitter_memory.active = False
         layout.addWidget(self.splitter)
+        # Until the therapist drags it, the list beside a chart widens to whole names as
+        # they arrive (after unlock the chart opens before the list has its rows).
+        self._fit_names = False
+        self.splitter.splitterMoved.connect(self._dragged)
+        self.list.rows_shown.connect(self._fit_list)
         del session
         # A member timer, not QTimer.singleShot(0, self, self.prepare): PySide keeps a
         # callable given to singleShot alive when the page dies before it fires (a lock
@@ -70,14 +76,28 @@ class ClientsPage(QWidget):
         self.stack.setCurrentWidget(chart)
         if self.chart is None:  # the list alone becomes three panes
             self.list.set_compact(True)
-            if not self.splitter_memory.restore():
-                width = max(self.width() - COMPACT_LIST, COMPACT_LIST)
-                self.splitter.setSizes([COMPACT_LIST, width])
+            self._fit_names = not self.splitter_memory.restore()
+            if self._fit_names:
+                rest = max(self.width() - COMPACT_LIST, COMPACT_LIST)
+                self.splitter.setSizes([COMPACT_LIST, rest])
             self.splitter_memory.active = True
         self.chart = chart
+        self._fit_list()
         self.list.select(client_id)
         self.ctx.settings.set_place(self.vault_id, {"client": str(int(client_id))})
         return chart
+
+    def _dragged(self, _pos: int, _index: int) -> None:
+        self._fit_names = False
+
+    def _fit_list(self) -> None:
+        if self.chart is None or not self._fit_names:
+            return
+        sizes = self.splitter.sizes()
+        # Never at the cost of the note being written, which keeps the most room.
+        narrow = max(COMPACT_LIST, min(self.list.compact_width(), int(sum(sizes) * MAX_LIST_SHARE)))
+        if sizes[0] < narrow:
+            self.splitter.setSizes([narrow, max(sum(sizes) - narrow, COMPACT_LIST)])
 
     def _chart_view(self) -> ClientChartView:
         """The one chart view, built once and reused for every client."""
@@ -109,6 +129,7 @@ class ClientsPage(QWidget):
             self.splitter_memory.remember()
             self.splitter_memory.active = False
             self.chart = None
+            self.list.select(None)
 
     def _missing(self) -> None:
         self.close_chart()
@@ -162,6 +183,7 @@ class ClientsPage(QWidget):
         self.open_note(client_id, NoteId(int(note)) if note.isdigit() else None)
 
     def new_note(self) -> None:
+        self.list.settle()
         if self.chart is None:
             return
         chart = self.chart

@@ -15,6 +15,7 @@ from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import DueSession, ServiceEntry
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
+from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
@@ -89,6 +90,7 @@ class ParticipantDialog(QDialog):
         layout.addWidget(self.question)
         self.people = QListWidget(self)
         self.people.setAccessibleName("Clients in this session")
+        conceal_copies(self.people)  # Ctrl+C copies a name
         for person, name in zip(entry.participants, names, strict=True):
             item = QListWidgetItem(name or "Client")
             item.setData(Qt.ItemDataRole.UserRole, int(person.client_id))

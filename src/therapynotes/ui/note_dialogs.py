@@ -10,11 +10,11 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QPlainTextEdit,
     QPushButton,
     QWidget,
 )
 
+from therapynotes.ui.clipboard import RecordPlainTextEdit
 from therapynotes.ui.widgets import GRID, body, heading, plain_buttons, vbox
 
 
@@ -59,7 +59,7 @@ class AddendumDialog(_Confirm):
             "Sign addendum",
             parent,
         )
-        self.editor = QPlainTextEdit(self)
+        self.editor = RecordPlainTextEdit(self)
         self.editor.setAccessibleName("Addendum text")
         self.editor.setMinimumHeight(12 * GRID)
         self.layout_.addWidget(self.editor)
@@ -87,7 +87,7 @@ class VoidDialog(_Confirm):
             "Void note",
             parent,
         )
-        self.editor = QPlainTextEdit(self)
+        self.editor = RecordPlainTextEdit(self)
         self.editor.setAccessibleName("Reason for voiding")
         self.editor.setPlaceholderText("Reason, for example: written in the wrong chart")
         self.editor.setFixedHeight(8 * GRID)

@@ -34,6 +34,7 @@ from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
 from therapynotes.domain.templates import TEMPLATES
+from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
@@ -69,9 +70,10 @@ def comfortable(editor: QTextEdit) -> None:
     editor.textCursor().mergeBlockFormat(fmt)
 
 
-class SectionEditor(QTextEdit):
+class SectionEditor(ConcealedCopy, QTextEdit):
     """Plain text only (rich text is refused on paste). A QTextEdit rather than a
-    QPlainTextEdit because only its layout honours the 1.35 line height."""
+    QPlainTextEdit because only its layout honours the 1.35 line height. Copies (also
+    from a signed, read-only note) go through the secure clipboard (ui/clipboard.py)."""
 
     typing_moved = Signal()  # focus came in or the cursor moved: the page shows it
 

@@ -26,16 +26,28 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.client_dialog import OptionalDateEdit
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import KIND_WORDS, PRIVATE_MARK, RecordsAccess, day
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, hbox, heading, vbox
+from therapynotes.ui.widgets import GRID, DateField, hbox, heading, vbox
 
 MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
 DEBOUNCE_MS = 200
+LIMIT = 50  # hits shown; beyond it the status says "first 50 of N"
 SOURCE_WORDS = {"client": "Client", "diagnosis": "Diagnosis"}
+
+
+def result_words(shown: int, total: int) -> str:
+    """'3 results.' / 'First 50 of 212 results.', and what to do with them."""
+    if not shown:
+        return "Nothing found. Try fewer words or another spelling."
+    if total > shown:
+        return (
+            f"First {shown} of {total} results, best first. Add words or filters to narrow "
+            "them. Double-click one to open it."
+        )
+    return f"{shown} result{'s' if shown != 1 else ''}. Double-click one to open it."
 
 
 def snippet_html(snippet: str, source: str) -> str:
@@ -153,8 +165,8 @@ class SearchView(QWidget):
         for kind, word in KIND_WORDS.items():
             if kind is not NoteKind.PSYCHOTHERAPY:
                 self.kind.addItem(word, kind)
-        self.since = OptionalDateEdit("From", self)
-        self.until = OptionalDateEdit("To", self)
+        self.since = DateField("From", self)
+        self.until = DateField("To", self)
         self.private = QCheckBox("Include psychotherapy notes", self)
         self.private.setAccessibleName("Include psychotherapy notes")
         for label, widget in (("Client", self.client), ("Kind", self.kind)):
@@ -229,31 +241,28 @@ class SearchView(QWidget):
         private = self.private.isChecked()
 
         def work(service):
-            return service.search(
-                text,
-                client_id=client,
-                since=since,
-                until=until,
-                kinds=(kind,) if kind else (),
-                include_psychotherapy=private,
-                marks=MARKS,
-            )
+            filters = {
+                "client_id": client,
+                "since": since,
+                "until": until,
+                "kinds": (kind,) if kind else (),
+                "include_psychotherapy": private,
+            }
+            hits = service.search(text, limit=LIMIT, marks=MARKS, **filters)
+            # Only a full page can hide more: then one count(*), no ranking or snippets.
+            total = service.count_search_hits(text, **filters) if len(hits) >= LIMIT else len(hits)
+            return hits, max(total, len(hits))
 
-        self.records.op(self, work).success(lambda hits: self._show(generation, hits)).run(
+        self.records.op(self, work).success(lambda found: self._show(generation, *found)).run(
             database=True
         )
 
-    def _show(self, generation: int, hits: list[SearchHit]) -> None:
+    def _show(self, generation: int, hits: list[SearchHit], total: int) -> None:
         if generation != self.generation:
             return  # a newer query is on its way
         self.model.set_rows(hits)
         fit_columns(self.table)
-        count = len(hits)
-        self.status.setText(
-            "Nothing found. Try fewer words or another spelling."
-            if not count
-            else f"{count} result{'s' if count != 1 else ''}. Double-click one to open it."
-        )
+        self.status.setText(result_words(len(hits), total))
 
     def _open(self, index: QModelIndex) -> None:
         hit = self.model.row_at(index)

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.ui.clipboard import conceal_copies
+
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -118,6 +120,7 @@ def table_view(
     view.setCornerButtonEnabled(False)
     for child in view.findChildren(QAbstractButton):
         child.setAccessibleName("Select all rows")
+    conceal_copies(view)  # Ctrl+C copies the current cell: record text
     return view
 
 

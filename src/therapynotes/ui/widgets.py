@@ -1,10 +1,22 @@
-"""Small shared widgets and layout helpers (8-px grid)."""
+"""Small shared widgets and layout helpers (8-px grid), and the one date field."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
+from PySide6.QtGui import (
+    QFocusEvent,
+    QFont,
+    QFontDatabase,
+    QIcon,
+    QKeyEvent,
+    QMouseEvent,
+    QValidator,
+)
 from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QCalendarWidget,
+    QDateEdit,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -13,10 +25,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from therapynotes.domain.dates import parse_typed_date
 from therapynotes.security.passphrase import assess
 from therapynotes.services.setup_flow import PassphrasesDiffer
 
@@ -187,3 +201,162 @@ class NewPassphraseRows:
     def clear(self) -> None:
         self.new.clear()
         self.again.clear()
+
+
+NO_DATE = QDate(1900, 1, 1)  # an optional field's "Not set"
+DATE_FORMAT = "d MMM yyyy"
+DATE_HINT = "Type a date such as 14 Mar 1985 or 1985-03-14, or pick one from the calendar."
+
+
+def month_first() -> bool:
+    """Whether the computer's locale writes numeric dates month first (03/14/1985)."""
+    short = QLocale().dateFormat(QLocale.FormatType.ShortFormat).lower()
+    return short.find("m") < short.find("d")
+
+
+def locale_month_names() -> dict[str, int]:
+    locale = QLocale()
+    names: dict[str, int] = {}
+    for month in range(1, 13):
+        for fmt in (QLocale.FormatType.LongFormat, QLocale.FormatType.ShortFormat):
+            names[locale.monthName(month, fmt).lower().rstrip(".")] = month
+    return names
+
+
+class DateField(QDateEdit):
+    """Every date field of the app: shows '14 Mar 1985', takes a typed '14 Mar 1985',
+    '14 March 1985', '1985-03-14' or '03/14/1985' (day or month first as the computer's
+    locale writes dates), or a pick from its calendar. An `optional` field may be left
+    empty ('Not set'; emptying the text clears it). The calendar of an empty field opens
+    `empty_years_ago` years back (a date of birth: about 35), else on today, never on
+    January 1900. Text that is no date stays for correcting, with a hint, and `problem()`
+    names it for the dialog's message."""
+
+    def __init__(
+        self,
+        name: str,
+        parent: QWidget | None = None,
+        *,
+        value: QDate | None = None,
+        optional: bool = True,
+        empty_years_ago: int = 0,
+    ) -> None:
+        # Set before any setter: Qt calls validate() from inside them.
+        self.optional = optional
+        self.empty_years_ago = empty_years_ago
+        self._month_first = month_first()
+        self._month_names = locale_month_names()
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setCalendarPopup(True)
+        self.setDisplayFormat(DATE_FORMAT)
+        self.setToolTip(DATE_HINT)
+        # The date is read when typing ends (Enter, Tab, leaving the field): read as you
+        # type, "1985-03-1" would become 1 Mar 1985 before the 4 of the 14 arrives.
+        self.setKeyboardTracking(False)
+        if optional:
+            self.setMinimumDate(NO_DATE)
+            self.setSpecialValueText("Not set")
+        self.setDate(value if value is not None else NO_DATE if optional else QDate.currentDate())
+
+    # --- typed text ------------------------------------------------------------------
+
+    def _parse(self, text: str) -> QDate | None:
+        cleaned = text.strip()
+        if self.optional and cleaned in ("", self.specialValueText()):
+            return NO_DATE
+        found = parse_typed_date(
+            cleaned, month_first=self._month_first, month_names=self._month_names
+        )
+        if found is None:
+            return None
+        return QDate(found.year, found.month, found.day)
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        parsed = self._parse(text)
+        if parsed is None or not self.minimumDate() <= parsed <= self.maximumDate():
+            return (QValidator.State.Intermediate, text, pos)
+        return (QValidator.State.Acceptable, text, pos)
+
+    def dateTimeFromText(self, text: str) -> QDateTime:  # noqa: N802 - Qt API
+        parsed = self._parse(text)
+        return QDateTime(parsed if parsed is not None else self.date(), QTime(0, 0))
+
+    def fixup(self, text: str) -> str:
+        return text
+
+    def problem(self) -> str:
+        """A sentence about text that is not a date yet (empty when all is well)."""
+        text = self.lineEdit().text()
+        if self._parse(text) is not None or text == self.textFromDateTime(self.dateTime()):
+            return ""
+        return f"{self.accessibleName()}: that isn't a date. {DATE_HINT}"
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt API
+        problem = self.problem()
+        if problem:
+            # QAbstractSpinBox would put the last good date back over what was typed:
+            # keep the text, and say what is wrong with it.
+            text = self.lineEdit().text()
+            super().focusOutEvent(event)
+            self.lineEdit().setText(text)
+            self.setAccessibleDescription(problem)
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), problem, self)
+            return
+        self.setAccessibleDescription("")
+        super().focusOutEvent(event)
+
+    # --- ISO strings -----------------------------------------------------------------
+
+    def set_iso(self, text: str | None) -> None:
+        value = QDate.fromString(text[:10], "yyyy-MM-dd") if text else QDate()
+        self.setDate(value if value.isValid() else NO_DATE)
+
+    def iso(self) -> str | None:
+        value = self.date()
+        return None if self.optional and value == NO_DATE else value.toString("yyyy-MM-dd")
+
+    # --- the calendar ----------------------------------------------------------------
+
+    def empty_page(self) -> QDate:
+        today = QDate.currentDate()
+        return today.addYears(-self.empty_years_ago)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        super().mousePressEvent(event)  # a click on the arrow shows the calendar
+        self._calendar_shown()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        """Typed characters go into the text as typed: QDateEdit would take a space or a
+        slash as "next section" and edit its own fields, which is not how people type
+        dates. Enter, Tab and leaving the field read the date; arrows still step it."""
+        text, field = event.text(), self.lineEdit()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier
+        if plain and text.isprintable() and text:
+            if field.text() == self.specialValueText() and self.date() == NO_DATE:
+                field.clear()  # typing into "Not set" starts a date
+            field.insert(text)
+            return
+        if plain and event.key() == Qt.Key.Key_Backspace:
+            field.backspace()
+            return
+        if plain and event.key() == Qt.Key.Key_Delete:
+            field.del_()
+            return
+        super().keyPressEvent(event)
+        self._calendar_shown()
+
+    def _calendar_shown(self) -> None:
+        """Qt turns the calendar to the field's date, which for an empty field is 1900:
+        turn it to a sensible month instead. (Made by Qt on first use, not before.)"""
+        calendar = self.findChild(QCalendarWidget)
+        if calendar is None or not calendar.isVisible():
+            return
+        for control in calendar.findChildren(QAbstractButton) + calendar.findChildren(
+            QAbstractSpinBox
+        ):
+            if not control.accessibleName():
+                control.setAccessibleName(control.toolTip() or "Calendar")
+        if self.optional and self.date() == NO_DATE:
+            page = self.empty_page()
+            calendar.setCurrentPage(page.year(), page.month())

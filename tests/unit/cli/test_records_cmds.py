@@ -3,6 +3,7 @@ stderr, never a traceback)."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import time
@@ -12,8 +13,10 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.conftest import STRONG
-from therapynotes.cli import main
+from tests.conftest import STRONG, FakeClock
+from tests.support.records import add_client, unlock_new_vault
+from therapynotes.cli import main, records_cmds
+from therapynotes.services.records import RecordsService
 
 
 def run(
@@ -164,3 +167,20 @@ def test_cli_search_is_audited_like_opening_the_charts_it_shows(
         detail = json.loads(row[5])
         assert detail["via"] == "search" and detail["psychotherapy_notes"] is True
         assert detail["results"] >= 1 and "client" not in row[5]  # not the words searched
+
+
+def test_client_lines_show_the_name_the_app_shows(
+    vault_dir: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    session = unlock_new_vault(vault_dir, clock)
+    records = RecordsService(session, clock=clock)
+    add_client(records, "Zoe Adams")
+    add_client(records, "Alexandra Rivera", preferred_name="Alex")
+    add_client(records, "alan Brook")
+    monkeypatch.setattr(records_cmds, "unlock", lambda _args: session)
+    assert records_cmds.cmd_clients(argparse.Namespace(all=True)) == 0
+    names = [line.split("\t")[1] for line in capsys.readouterr().out.splitlines()]
+    assert names == ["alan Brook", "Alexandra Rivera (Alex)", "Zoe Adams"]  # sorted as shown

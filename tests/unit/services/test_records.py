@@ -44,7 +44,7 @@ def _audit_rows(records: RecordsService) -> list[audit.AuditEntry]:
 
 def test_client_create_update_and_audit_without_names(records: RecordsService) -> None:
     client = add_client(records, f"{CANARY} Legal", preferred_name=f"{CANARY}Pref")
-    assert records.get_client(client).display_name == f"{CANARY}Pref"
+    assert records.get_client(client).display_name == f"{CANARY} Legal ({CANARY}Pref)"
     fields = ClientFields(
         legal_name=f"{CANARY} Legal",
         status=ClientStatus.DISCHARGED,

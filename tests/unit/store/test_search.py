@@ -134,3 +134,30 @@ def test_any_typed_text_searches_without_error(
 ) -> None:
     hits = records.search(f"{text} insomnia", include_psychotherapy=True)
     assert [h.rank for h in hits] == sorted(h.rank for h in hits)
+
+
+def test_count_matches_search_without_its_limit(
+    records: RecordsService, corpus: dict[str, object], clock: FakeClock
+) -> None:
+    ada = corpus["ada"]
+    for i in range(7):
+        _signed(records, ada, f"Insomnia entry {i}")  # type: ignore[arg-type]
+    assert len(records.search("insomnia", limit=1000)) == 9
+    assert len(records.search("insomnia", limit=5)) == 5
+    assert records.count_search_hits("insomnia") == 9
+    assert records.count_search_hits("insomnia", include_psychotherapy=True) == 10
+    assert records.count_search_hits("insomnia", client_id=corpus["bob"]) == 1  # type: ignore[arg-type]
+    assert records.count_search_hits("canary") == len(records.search("canary"))  # a name hit
+    assert records.count_search_hits("insomnia", since="2999-01-01") == 0
+    assert records.count_search_hits("insomnia", kinds=[NoteKind.CONTACT]) == 0
+    records.add_diagnosis(ada, "F41.1")  # type: ignore[arg-type]
+    assert records.count_search_hits("generalized anxiety") == 1
+    assert records.count_search_hits("") == 0
+
+
+def test_hits_name_clients_by_full_and_preferred_name(records: RecordsService) -> None:
+    client = add_client(records, "Alexandra Rivera", preferred_name="Alex")
+    _signed(records, client, "Talked about the garden.")
+    names = {h.source: h.client_name for h in records.search("garden")}
+    assert names == {"note": "Alexandra Rivera (Alex)"}
+    assert {h.client_name for h in records.search("Alex")} == {"Alexandra Rivera (Alex)"}

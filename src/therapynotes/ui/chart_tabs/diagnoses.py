@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -38,7 +37,7 @@ from therapynotes.ui.table_model import (
     fit_columns,
     table_view,
 )
-from therapynotes.ui.widgets import GRID, body, hbox, ok_cancel, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, body, hbox, ok_cancel, plain_buttons, vbox
 
 
 class DiagnosisColumn(Enum):
@@ -95,10 +94,9 @@ class ResolveDialog(QDialog):
         layout.addWidget(self.diagnosis)
         form = QFormLayout()
         form.setHorizontalSpacing(2 * GRID)
-        self.date = QDateEdit(QDate(today.year, today.month, today.day), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
-        self.date.setAccessibleName("Resolved on")
+        self.date = DateField(
+            "Resolved on", self, value=QDate(today.year, today.month, today.day), optional=False
+        )
         self.date.setMaximumDate(self.date.date())
         if diagnosis.onset_date:
             onset = date.fromisoformat(diagnosis.onset_date)

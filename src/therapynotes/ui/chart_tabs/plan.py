@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QListWidget,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QWidget,
@@ -23,10 +22,10 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart, Goal, Objective, PlanContent, Problem, TreatmentPlan
-from therapynotes.ui.client_dialog import OptionalDateEdit
+from therapynotes.ui.clipboard import RecordPlainTextEdit, conceal_copies
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess, day
-from therapynotes.ui.widgets import GRID, hbox, message_label, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, hbox, message_label, plain_buttons, vbox
 
 
 class PlanDialog(QDialog):
@@ -41,11 +40,11 @@ class PlanDialog(QDialog):
         self.problem = QLineEdit(self)
         self.goal = QLineEdit(self)
         self.objective = QLineEdit(self)
-        self.target = OptionalDateEdit("Target date", self)
-        self.interventions = QPlainTextEdit(self)
+        self.target = DateField("Target date", self)
+        self.interventions = RecordPlainTextEdit(self)
         self.interventions.setPlaceholderText("One per line")
         self.interventions.setFixedHeight(10 * GRID)
-        self.review = OptionalDateEdit("Review by", self)
+        self.review = DateField("Review by", self)
         for label, widget in (
             ("Problem", self.problem),
             ("Goal", self.goal),
@@ -56,6 +55,7 @@ class PlanDialog(QDialog):
         ):
             widget.setAccessibleName(label)
             form.addRow(label, widget)
+        conceal_copies(self.problem, self.goal, self.objective)
         layout.addLayout(form)
         self.message = message_label(self)
         layout.addWidget(self.message)
@@ -159,8 +159,9 @@ class PlanTab(QWidget):
         self.splitter = QSplitter(self)
         self.versions = QListWidget(self)
         self.versions.setAccessibleName("Plan versions")
+        conceal_copies(self.versions)
         self.versions.currentRowChanged.connect(self._show)
-        self.text = QPlainTextEdit(self)
+        self.text = RecordPlainTextEdit(self)
         self.text.setReadOnly(True)
         self.text.setAccessibleName("Treatment plan")
         self.splitter.addWidget(self.versions)

@@ -19,7 +19,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -37,11 +36,21 @@ from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES, duration_problem
 from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
+from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
-from therapynotes.ui.widgets import GRID, body, hbox, message_label, ok_cancel, plain_buttons, vbox
+from therapynotes.ui.widgets import (
+    GRID,
+    DateField,
+    body,
+    hbox,
+    message_label,
+    ok_cancel,
+    plain_buttons,
+    vbox,
+)
 
 MODALITY_WORDS = {Modality.IN_PERSON: "In person", Modality.VIDEO: "Video", Modality.PHONE: "Phone"}
 OPEN_NOTE = "Open note"
@@ -151,9 +160,7 @@ class SessionDialog(QDialog):
         form = QFormLayout()
         form.setHorizontalSpacing(2 * GRID)
         form.setVerticalSpacing(GRID)
-        self.date = QDateEdit(QDate.currentDate(), self)
-        self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
+        self.date = DateField("Date", self, optional=False)
         self.start = QTimeEdit(QTime(QTime.currentTime().hour(), 0), self)
         self.end = QTimeEdit(QTime(QTime.currentTime().hour(), 45), self)
         self.code = QComboBox(self)
@@ -174,6 +181,7 @@ class SessionDialog(QDialog):
         self.others = QListWidget(self)
         self.others.setFixedHeight(16 * GRID)
         self.others.setSpacing(GRID // 4)
+        conceal_copies(self.others)  # Ctrl+C copies a name
         for person in others:
             if person.id != client_id:
                 item = QListWidgetItem(person.display_name)
