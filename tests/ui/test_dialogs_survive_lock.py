@@ -341,3 +341,16 @@ def test_records_request_comes_back_with_its_dates(unlocked: Harness) -> None:
     assert not back.psychotherapy.isChecked()
     back.reject()
     assert _kept(h) == 0
+
+
+def test_a_date_typed_but_not_yet_entered_comes_back(unlocked: Harness) -> None:
+    """Date fields take their text when typing ends (Enter, Tab): a lock in the middle of
+    typing a date of birth must still keep what was typed."""
+    h = unlocked
+    h.window.show_view("clients")
+    dialog = clients(h).list.add_client()
+    dialog.legal_name.setText("Cleo Marsh")
+    dialog.date_of_birth.lineEdit().setText("14 Mar 1985")  # typed, focus still there
+    _idle_lock_and_unlock(h)
+    back = _back(h, ClientDialog)
+    assert back.date_of_birth.iso() == "1985-03-14"

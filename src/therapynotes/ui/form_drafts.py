@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog
 
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.store.form_drafts import FormDraft
@@ -58,6 +58,9 @@ def open_forms() -> list[FormDraft]:
     drafts = []
     for dialog, form_tag in _open_tagged():
         with contextlib.suppress(Exception):  # one odd dialog must not cost the others
+            # Date and time fields take typed text only when typing ends: take it now.
+            for box in dialog.findChildren(QAbstractSpinBox):
+                box.interpretText()
             state = dialog.form_state()  # type: ignore[attr-defined]
             place = {PLACE: form_tag.place, FORM: state}
             drafts.append(FormDraft(form_tag.kind, form_tag.client_id, place))
