@@ -183,12 +183,17 @@ class SearchView(QWidget):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.run_search)
-        self.field.textChanged.connect(self.timer.start)
+        # Through _debounce, not timer.start directly: a signal's argument (an index, -1
+        # when the list is cleared; True) would become start(msec), the wrong interval.
+        self.field.textChanged.connect(self._debounce)
         for combo in (self.client, self.kind):
-            combo.currentIndexChanged.connect(self.timer.start)
+            combo.currentIndexChanged.connect(self._debounce)
         for edit in (self.since, self.until):
-            edit.dateChanged.connect(self.timer.start)
-        self.private.toggled.connect(self.timer.start)
+            edit.dateChanged.connect(self._debounce)
+        self.private.toggled.connect(self._debounce)
+
+    def _debounce(self, *_changed: object) -> None:
+        self.timer.start()
 
     def refresh_clients(self) -> None:
         """The client filter's list, kept current (clients are added while unlocked),
