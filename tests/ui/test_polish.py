@@ -3,11 +3,21 @@ time, the passphrase rule said once and kept current, the user guide in Help."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from pytestqt.logging import QtLoggingPlugin
 from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import Harness
+from tests.conftest import STRONG, FakeClock
+from tests.ui.conftest import Harness, make_ctx
+from therapynotes.errors import WeakPassphrase
+from therapynotes.security.passphrase import MIN_LENGTH, RULE
+from therapynotes.services.setup_flow import Mode, Step
+from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.search_view import DEBOUNCE_MS, SearchView
+from therapynotes.ui.settings_dialog import ChangePassphraseDialog
+from therapynotes.ui.setup_wizard import SetupWizardView
 
 
 def _search(h: Harness) -> SearchView:
@@ -33,3 +43,47 @@ def test_search_filters_and_lock_log_no_qt_warnings(
     assert unlocked.window.session is None
     messages = [r.message for r in qtlog.records]
     assert not [m for m in messages if "QTimer" in m or "negative" in m], messages
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
+
+
+def test_passphrase_rule_is_one_message_kept_current(
+    qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path
+) -> None:
+    """The meter said "12 or more characters" while the rule is 10; after Next refused a
+    weak passphrase, "too weak" stayed on screen once the passphrase had become strong."""
+    assert _numbers(RULE) == {str(MIN_LENGTH)}
+    assert not _numbers(WeakPassphrase().message)  # the reason comes from the rule
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    wizard = window.gate
+    assert isinstance(wizard, SetupWizardView)
+    wizard.choose(Mode.CREATE)
+    assert wizard.meter.label.text() == RULE
+    wizard.passphrase.setText("short")
+    assert RULE in wizard.meter.label.text()
+    wizard.confirm.setText("short")
+    wizard.next_button.click()
+    assert wizard.message.isVisible() and RULE in wizard.message.text()
+    assert wizard.flow.step is Step.PASSPHRASE
+    wizard.passphrase.setText(STRONG)
+    assert wizard.meter.acceptable
+    assert not wizard.message.isVisible() and "weak" not in wizard.message.text()
+
+
+def test_change_passphrase_refusal_clears_as_the_user_types(unlocked: Harness) -> None:
+    session = unlocked.window.session
+    assert session is not None
+    dialog = ChangePassphraseDialog(unlocked.ctx.vault, session, parent=unlocked.window)
+    dialog.show()
+    dialog.old.setText(STRONG)
+    dialog.new.setText(STRONG + " plus")
+    dialog.again.setText(STRONG)
+    dialog.submit()
+    assert dialog.message.isVisible()
+    dialog.again.setText(STRONG + " plus")
+    assert not dialog.message.isVisible()
+    dialog.close()

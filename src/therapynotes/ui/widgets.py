@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapynotes.security.passphrase import assess
+from therapynotes.security.passphrase import RULE, assess
 from therapynotes.services.setup_flow import PassphrasesDiffer
 
 GRID = 8
@@ -128,6 +128,17 @@ def hbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID
     return layout
 
 
+def hide_on_edit(message: QLabel, *fields: QLineEdit) -> None:
+    """Hide an inline message as soon as the user edits one of `fields`."""
+
+    def hide(_text: str) -> None:
+        message.clear()
+        message.setVisible(False)
+
+    for field in fields:
+        field.textChanged.connect(hide)
+
+
 class StrengthMeter(QWidget):
     """Bar + words: strength is never shown by colour alone."""
 
@@ -150,7 +161,7 @@ class StrengthMeter(QWidget):
     def update_for(self, passphrase: str) -> None:
         if not passphrase:
             self.bar.setValue(0)
-            self.label.setText("Use four or more unrelated words, or 12 or more characters.")
+            self.label.setText(RULE)
             self.acceptable = False
             return
         strength = assess(passphrase)
@@ -172,6 +183,11 @@ class NewPassphraseRows:
         self.again = password_field("New passphrase again", parent)
         self.meter = StrengthMeter(parent)
         self.new.textChanged.connect(self.meter.update_for)
+
+    def hides(self, message: QLabel) -> None:
+        """Typing in either field hides `message`: a refusal of the passphrase as it
+        was (too weak, the two differ) must not stay once it has changed."""
+        hide_on_edit(message, self.new, self.again)
 
     def add_to(self, form: QFormLayout) -> None:
         form.addRow("&New passphrase", self.new)
