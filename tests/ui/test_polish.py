@@ -87,3 +87,27 @@ def test_change_passphrase_refusal_clears_as_the_user_types(unlocked: Harness) -
     dialog.again.setText(STRONG + " plus")
     assert not dialog.message.isVisible()
     dialog.close()
+
+
+def test_help_opens_the_user_guide_inside_the_app(unlocked: Harness) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWidgets import QApplication
+
+    from therapynotes.ui.user_guide import USER_GUIDE, UserGuideDialog
+
+    repo = Path(__file__).resolve().parents[2]
+    assert USER_GUIDE.read_text(encoding="utf-8") == (repo / "docs" / "user-guide.md").read_text(
+        encoding="utf-8"
+    )  # shipped with the app, the same text as docs/
+    help_menu = next(a.menu() for a in unlocked.window.menuBar().actions() if a.text() == "&Help")
+    entry = next(a for a in help_menu.actions() if a.text() == "&User guide")
+    entry.trigger()
+    dialog = next(w for w in QApplication.topLevelWidgets() if isinstance(w, UserGuideDialog))
+    browser = dialog.browser
+    assert browser.toPlainText().startswith("TherapyNotes user guide")
+    assert "\n# " not in browser.toPlainText()  # shown as Markdown, not as source
+    browser.follow(QUrl("#lost-phone-the-6-digit-code"))  # the contents' links
+    assert browser.textCursor().block().text() == "Lost phone (the 6-digit code)"
+    browser.follow(QUrl("restore-guide.md"))
+    assert "restoring my records" in browser.toPlainText().splitlines()[0]
+    dialog.close()

@@ -168,6 +168,7 @@ class MainWindow(RecordNavigation, QMainWindow):
                 keys[view_id],
                 view_id,
             )
+        self.guide_action = self._action("&User guide", self.show_user_guide, "F1", "about")
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about, "", "about")
 
         bar = self.menuBar()
@@ -183,6 +184,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         for action in self.view_actions.values():
             view_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
         self.record_actions = [
             self.settings_action,
@@ -429,6 +431,11 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.clipboard.clear_if_ours()
         self.idle.stop()
         event.accept()
+
+    def show_user_guide(self) -> None:
+        from therapynotes.ui.user_guide import UserGuideDialog  # noqa: PLC0415 - on demand
+
+        UserGuideDialog(self).show()
 
     def show_about(self) -> None:
         box = QMessageBox(self)
