@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.formatting import QT_DATE, QT_ISO_DATE
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions, build_chart_document
 from therapynotes.services.documents import record_export
@@ -164,7 +165,7 @@ class ChartPdfDialog(QDialog):
     def _date_edit(self, name: str, value: QDate) -> QDateEdit:
         edit = QDateEdit(value, self)
         edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDisplayFormat(QT_DATE)
         edit.setAccessibleName(name)
         return edit
 
@@ -178,8 +179,8 @@ class ChartPdfDialog(QDialog):
 
     def options(self) -> ChartOptions:
         limited = self.limit.isChecked()
-        start = self.date_from.date().toString("yyyy-MM-dd") if limited else None
-        end = self.date_to.date().toString("yyyy-MM-dd") if limited else None
+        start = self.date_from.date().toString(QT_ISO_DATE) if limited else None
+        end = self.date_to.date().toString(QT_ISO_DATE) if limited else None
         if start and end and start > end:
             start, end = end, start
         return ChartOptions(start, end, self.psychotherapy.isChecked())

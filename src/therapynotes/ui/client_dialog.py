@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.enums import ClientStatus
+from therapynotes.domain.formatting import QT_DATE, QT_ISO_DATE
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.widgets import GRID, message_label, plain_buttons, vbox
 
@@ -34,17 +35,17 @@ class OptionalDateEdit(QDateEdit):
         super().__init__(parent)
         self.setAccessibleName(name)
         self.setCalendarPopup(True)
-        self.setDisplayFormat("d MMM yyyy")
+        self.setDisplayFormat(QT_DATE)
         self.setMinimumDate(NO_DATE)
         self.setSpecialValueText("Not set")
         self.set_iso(None)
 
     def set_iso(self, text: str | None) -> None:
-        self.setDate(QDate.fromString(text, "yyyy-MM-dd") if text else NO_DATE)
+        self.setDate(QDate.fromString(text, QT_ISO_DATE) if text else NO_DATE)
 
     def iso(self) -> str | None:
         value = self.date()
-        return None if value == NO_DATE else value.toString("yyyy-MM-dd")
+        return None if value == NO_DATE else value.toString(QT_ISO_DATE)
 
 
 class ClientDialog(QDialog):

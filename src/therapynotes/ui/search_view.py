@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.enums import NoteKind
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.client_dialog import OptionalDateEdit
@@ -257,7 +258,7 @@ class SearchView(QWidget):
         self.status.setText(
             "Nothing found. Try fewer words or another spelling."
             if not count
-            else f"{count} result{'s' if count != 1 else ''}. Double-click one to open it."
+            else f"{plural(count, 'result')}. Double-click one to open it."
         )
 
     def _open(self, index: QModelIndex) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.formatting import QT_DATE, QT_ISO_DATE
 from therapynotes.domain.icd10 import IcdCode
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
@@ -95,7 +96,7 @@ class ResolveDialog(QDialog):
         form.setHorizontalSpacing(2 * GRID)
         self.date = QDateEdit(QDate(today.year, today.month, today.day), self)
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
+        self.date.setDisplayFormat(QT_DATE)
         self.date.setAccessibleName("Resolved on")
         self.date.setMaximumDate(self.date.date())
         if diagnosis.onset_date:
@@ -119,7 +120,7 @@ class ResolveDialog(QDialog):
         layout.addWidget(box)
 
     def resolved_date(self) -> str:
-        return str(self.date.date().toString("yyyy-MM-dd"))
+        return str(self.date.date().toString(QT_ISO_DATE))
 
 
 class DiagnosisDialog(QDialog):

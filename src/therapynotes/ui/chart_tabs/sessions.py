@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES
 from therapynotes.domain.enums import Attendance, Modality, NoteState
+from therapynotes.domain.formatting import QT_DATE
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
 from therapynotes.ui.errors import show_error
@@ -146,7 +147,7 @@ class SessionDialog(QDialog):
         form.setVerticalSpacing(GRID)
         self.date = QDateEdit(QDate.currentDate(), self)
         self.date.setCalendarPopup(True)
-        self.date.setDisplayFormat("d MMM yyyy")
+        self.date.setDisplayFormat(QT_DATE)
         self.start = QTimeEdit(QTime(QTime.currentTime().hour(), 0), self)
         self.end = QTimeEdit(QTime(QTime.currentTime().hour(), 45), self)
         self.code = QComboBox(self)
