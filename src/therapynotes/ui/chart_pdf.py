@@ -43,7 +43,7 @@ from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.ops import Op
 from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf
-from therapynotes.ui.widgets import GRID, body, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, body, fit_form_labels, plain_buttons, vbox
 
 __all__ = [
     "ChartContext",
@@ -146,6 +146,7 @@ class ChartPdfDialog(QDialog):
         form.addRow("&From", self.date_from)
         form.addRow("&To", self.date_to)
         form.addRow("", self.psychotherapy)
+        fit_form_labels(form)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(
             body(

@@ -14,12 +14,12 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QShow
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -143,7 +143,10 @@ class SearchView(QWidget):
         self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
         self._finish(layout)
 
-    def _build_filters(self) -> QHBoxLayout:
+    def _build_filters(self) -> QVBoxLayout:
+        """Two rows (client and kind; the dates and psychotherapy notes), so at the
+        window's smallest size no filter is squeezed ("All client", "Include psy")."""
+        rows = vbox(spacing=GRID)
         filters = hbox()
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
@@ -161,13 +164,17 @@ class SearchView(QWidget):
         for label, widget in (("Client", self.client), ("Kind", self.kind)):
             filters.addWidget(QLabel(label, self))
             filters.addWidget(widget)
-        filters.addWidget(QLabel("From", self))
-        filters.addWidget(self.since)
-        filters.addWidget(QLabel("to", self))
-        filters.addWidget(self.until)
-        filters.addWidget(self.private)
         filters.addStretch(1)
-        return filters
+        dates = hbox()
+        dates.addWidget(QLabel("From", self))
+        dates.addWidget(self.since)
+        dates.addWidget(QLabel("to", self))
+        dates.addWidget(self.until)
+        dates.addWidget(self.private)
+        dates.addStretch(1)
+        rows.addLayout(filters)
+        rows.addLayout(dates)
+        return rows
 
     def _finish(self, layout) -> None:  # type: ignore[no-untyped-def]
         self.status.setAccessibleName("Search status")

@@ -128,6 +128,25 @@ def hbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID
     return layout
 
 
+def unkerned_width(label: QLabel) -> int:
+    """The width a label's text takes letter by letter. A mnemonic ("&To") is drawn as
+    its own run, which drops the kerning between the underlined letter and the next, so
+    the text is drawn wider than QLabel measured it and "To" showed as "Tc"."""
+    text = label.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    metrics = label.fontMetrics()
+    margins = label.contentsMargins()
+    return sum(metrics.horizontalAdvance(c) for c in text) + margins.left() + margins.right()
+
+
+def fit_form_labels(form: QFormLayout) -> None:
+    """Form labels at least as wide as their letters drawn one by one (see above)."""
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        label = item.widget() if item is not None else None
+        if isinstance(label, QLabel) and label.text():
+            label.setMinimumWidth(max(label.minimumWidth(), unkerned_width(label) + 1))
+
+
 def hide_on_edit(message: QLabel, *fields: QLineEdit) -> None:
     """Hide an inline message as soon as the user edits one of `fields`."""
 
