@@ -12,8 +12,10 @@ import pytest
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QFormLayout,
     QLabel,
+    QPushButton,
     QStyle,
     QStyleOptionComboBox,
     QTableView,
@@ -169,3 +171,32 @@ def test_records_request_labels_are_not_cut(unlocked: Harness) -> None:
         checked.append(text)
     assert checked == ["From", "To"]
     dialog.close()
+
+
+def _cut_buttons(root: QWidget) -> list[str]:
+    """Visible buttons and checkboxes narrower than their text, or reaching past the
+    window's edge."""
+    window = root.window()
+    cut = []
+    for button in root.findChildren(QPushButton) + root.findChildren(QCheckBox):
+        if not button.isVisible():
+            continue
+        corner = button.mapTo(window, button.rect().bottomRight())
+        if button.width() < button.sizeHint().width() or corner.x() > window.width():
+            cut.append(button.text())
+    return cut
+
+
+@pytest.mark.parametrize("which", list(SIZES))
+def test_chart_buttons_are_not_cut(unlocked: Harness, which: str) -> None:
+    chart = _chart(unlocked)
+    _size(unlocked, which)
+    notes = chart.notes
+    signed = next(r for r in notes.model.rows if r.state.value == "signed")
+    notes.open_note(signed.id)
+    QApplication.processEvents()
+    assert notes.editor.note is not None
+    assert _cut_buttons(chart) == []
+    chart.tabs.setCurrentWidget(chart.sessions)
+    QApplication.processEvents()
+    assert _cut_buttons(chart) == []

@@ -79,7 +79,9 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._draft_savers: weakref.WeakSet[DraftSaver] = weakref.WeakSet()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(100 * GRID, 70 * GRID)
+        # The smallest size at which the three panes (clients, note list, note) and the
+        # note's buttons show uncut (800x560 cut them; tests/ui/test_clipping.py).
+        self.setMinimumSize(128 * GRID, 80 * GRID)
 
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
