@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint unit keyring-tests screenshots bench trust package clean
+.PHONY: run test lint unit keyring-tests screenshots screenshots-smallest bench trust package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ clean:
 screenshots: $(STAMP)
 	scripts/with-secret-service xvfb-run -a -s "-screen 0 1600x1000x24" \
 		env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py --dark
+
+# The same at the window's smallest size (smallest-*.png), to look for clipped text.
+screenshots-smallest: $(STAMP)
+	scripts/with-secret-service xvfb-run -a -s "-screen 0 1600x1000x24" \
+		env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py --smallest --dark
 
 # The trust suite (issue 8): first at the CI size `make test` uses, then at full size
 # (hundreds of SIGKILLs, thousands of fuzz examples, 1,000 lock/unlock cycles). Writes

@@ -7,7 +7,8 @@ screens (client list, every chart tab, a diagnosis marked resolved, the note edi
 a draft and a signed note, search with results, the record dialogs), settings, the lock
 screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
-shots.
+shots. `--smallest` shoots the window at its minimum size (the smallest a therapist can
+make it) instead of 1280x800, into files named `smallest-*.png`, to look for clipped text.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.services import demo
 from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.chart_pdf import ChartPdfDialog
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
@@ -43,6 +45,14 @@ OUT = Path(
 )
 PASSPHRASE = "orange piano little sunset"
 SIZE = (1280, 800)
+SMALLEST = "--smallest" in sys.argv
+
+
+def size_window(window: QWidget) -> None:
+    if SMALLEST:
+        window.resize(window.minimumSize())
+    else:
+        window.resize(*SIZE)
 
 
 def settle(ms: int = 150) -> None:
@@ -169,9 +179,7 @@ def resolve_a_diagnosis(chart: ClientChartView, prefix: str) -> None:
     dialog = tab.resolve()
     if dialog is not None:
         dialog.accept()
-        wait_until(
-            lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0
-        )
+        wait_until(lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0)
 
 
 def record_shots(window: MainWindow, prefix: str) -> None:
@@ -206,7 +214,14 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     if plan_dialog is not None:
         shoot_dialog(plan_dialog, f"{prefix}dialog-plan-version")
     chart.tabs.setCurrentIndex(1)
-    shoot_dialog(chart.sessions.log_session(), f"{prefix}dialog-log-session")
+    chart.sessions.log_dialog = None
+    chart.sessions.log_session()  # opens once the client list came from the worker
+    wait_until(lambda: getattr(chart.sessions, "log_dialog", None) is not None)
+    shoot_dialog(chart.sessions.log_dialog, f"{prefix}dialog-log-session")
+    request = ChartPdfDialog(today=date.today(), action="Save as PDF…", parent=chart)
+    request.limit.setChecked(True)
+    request.show()
+    shoot_dialog(request, f"{prefix}dialog-records-request")
     chart.show_notes()
     signed = next(n for n in chart.notes.model.rows if n.state is NoteState.SIGNED)
     chart.notes.open_note(signed.id)
@@ -265,7 +280,7 @@ def restore_shots(app: QApplication, root: Path, prefix: str) -> None:
     window = build_window(
         vault_dir=root / "new-vault", config_dir=root / "new-config", listen_to_os=False
     )
-    window.resize(*SIZE)
+    size_window(window)
     window.show()
     settle(400)
     wizard = window.gate
@@ -302,7 +317,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         window = build_window(
             vault_dir=root / "vault", config_dir=root / "config", listen_to_os=False
         )
-        window.resize(*SIZE)
+        size_window(window)
         window.show()
         window.raise_()
         window.activateWindow()
@@ -323,10 +338,11 @@ def main() -> int:
     os.umask(0o077)
     OUT.mkdir(parents=True, exist_ok=True)
     app = make_application(sys.argv[:1])
-    session_run(app, "")
+    first = "smallest-" if SMALLEST else ""
+    session_run(app, first)
     if "--dark" in sys.argv:
         apply_palette(app, dark=True)
-        session_run(app, "dark-")
+        session_run(app, f"{first}dark-")
     return 0
 
 

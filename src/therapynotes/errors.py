@@ -121,8 +121,7 @@ class WrongRecoveryKey(TherapyNotesError):
 
 
 class WeakPassphrase(TherapyNotesError):
-    """That passphrase is too weak to protect client records. Use at least four unrelated
-    words or 12 or more characters."""
+    """That passphrase is too weak to protect client records."""  # the reason: the detail
 
 
 # --- the OS keyring --------------------------------------------------------------

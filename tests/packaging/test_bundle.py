@@ -42,6 +42,16 @@ def test_bundle_reports_its_version(bundle: Path) -> None:
     assert out.stdout.strip().startswith("therapynotes ")
 
 
+def test_bundle_ships_the_user_guide(bundle: Path) -> None:
+    """Help → User guide reads the guide from package data (symlinks to docs/ in the
+    source tree): the bundle holds real copies."""
+    guide = bundle.parent / "_internal" / "therapynotes" / "ui" / "resources" / "guide"
+    for name in ("user-guide.md", "restore-guide.md", "retention.md"):
+        shipped = guide / name
+        assert shipped.is_file() and not shipped.is_symlink(), name
+        assert shipped.read_bytes() == (REPO / "docs" / name).read_bytes()
+
+
 def test_bundle_creates_and_describes_a_vault(bundle: Path, tmp_path: Path) -> None:
     vault = tmp_path / "v"
     init = subprocess.run(

@@ -171,3 +171,30 @@ def test_suggested_names_are_never_paths(stored: str, suggested: str) -> None:
 
     meta = SimpleNamespace(filename=stored, id=7)
     assert safe_file_name(meta) == suggested  # type: ignore[arg-type]
+
+
+def test_every_demo_attachment_opens(qtbot: QtBot, owner: QWidget, records: RecordsService) -> None:
+    """Demo attachments are real PDFs and PNGs (they were random bytes: "damaged")."""
+    from datetime import date
+
+    from therapynotes.services.demo import DemoSpec, build
+
+    build(records.conn, DemoSpec(clients=12, seed=3), today=date(2026, 12, 4))
+    rows = records.conn.execute("SELECT id, media_type FROM attachments").fetchall()
+    assert {media for _id, media in rows} == {"application/pdf", "image/png"}
+    for att_id, media in rows:
+        dialog = _open(owner, records, AttachmentId(att_id))
+        if media == "image/png":
+            assert isinstance(dialog.viewer, QScrollArea)
+            label = dialog.viewer.widget()
+            assert isinstance(label, ScaledImage) and not label.pixmap().isNull()
+        else:
+            pdf = dialog.pdf
+            assert pdf is not None
+            qtbot.waitUntil(
+                lambda doc=pdf: doc.status() == QPdfDocument.Status.Ready,  # type: ignore[misc]
+                timeout=20000,
+            )
+            assert pdf.pageCount() == 1
+        assert not dialog.message.isVisible()
+        dialog.close()

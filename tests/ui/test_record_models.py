@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QMessageBox
 
@@ -62,8 +63,12 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     ):
         testers.append(QAbstractItemModelTester(model))
     labels = [chart.notes.model.index(r, 2).data() for r in range(chart.notes.model.rowCount())]
-    assert "Voided" in labels
-    assert any("Late entry" in x and "1 addendum" in x for x in labels)
+    assert "Voided" in labels and "Signed" in labels  # a word in the list ...
+    tips = [
+        chart.notes.model.index(r, 2).data(Qt.ItemDataRole.ToolTipRole)
+        for r in range(chart.notes.model.rowCount())
+    ]  # ... the whole state in the row's tooltip
+    assert any("Late entry" in x and "1 addendum" in x for x in tips)
     assert chart.notes.private_model.rowCount() == 1
     chart.notes.open_note(chart.notes.private_model.rows[0].id)
     assert chart.notes.editor.marker.isVisible() or chart.notes.editor.marker.isVisibleTo(

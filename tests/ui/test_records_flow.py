@@ -121,7 +121,8 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     window = h.window
     window.show_view("clients")
     page = clients(h)
-    assert page.list.stack.currentWidget() is page.list.empty
+    # The list arrives from the database worker: wait for it, don't assert before it loaded.
+    h.qtbot.waitUntil(lambda: page.list.stack.currentWidget() is page.list.empty, timeout=20000)
     assert page.list.empty.text() == "No clients yet. Add your first client."
     dialog = page.list.add_client()
     dialog.legal_name.setText(CANARY_NAME)
@@ -132,7 +133,7 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     assert page.chart is not None
     client_id = page.chart.client_id
     assert window.windowTitle() == APP_NAME
-    assert page.list.model.rowCount() == 1
+    h.qtbot.waitUntil(lambda: page.list.model.rowCount() == 1, timeout=20000)
 
     # A session, then a SOAP note for it (Ctrl+N path).
     service = page.records.service

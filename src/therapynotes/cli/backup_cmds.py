@@ -26,6 +26,7 @@ from therapynotes.cli.common import (
     vault_dir,
 )
 from therapynotes.cli.old_vault_cmds import remove_command
+from therapynotes.domain.formatting import plural
 from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services import old_vaults
 from therapynotes.services.backups import BackupService, list_backups, verify_backup
@@ -124,7 +125,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     total = sum(report.manifest.counts.values())
     print(
         f"ok: {shown(args.file.name)} verified (made {report.created_at:%Y-%m-%d %H:%M}Z, "
-        f"{total} rows in {len(report.manifest.counts)} tables)"
+        f"{plural(total, 'row')} in {plural(len(report.manifest.counts), 'table')})"
     )
     return ExitCode.OK
 

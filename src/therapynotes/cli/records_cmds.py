@@ -22,6 +22,7 @@ from therapynotes.cli.common import (
     unlock,
 )
 from therapynotes.cli.vault_cmds import create_vault, print_created
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.records import RecordsService
 
@@ -87,9 +88,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         session.lock("command finished")
     print(
-        f"demo: {counts.clients} clients, {counts.sessions} sessions, {counts.notes} notes, "
-        f"{counts.psychotherapy_notes} psychotherapy notes, {counts.attachments} attachments "
-        "(all synthetic)",
+        f"demo: {plural(counts.clients, 'client')}, {plural(counts.sessions, 'session')}, "
+        f"{plural(counts.notes, 'note')}, "
+        f"{plural(counts.psychotherapy_notes, 'psychotherapy note')}, "
+        f"{plural(counts.attachments, 'attachment')} (all synthetic)",
         file=sys.stderr,
     )
     return ExitCode.OK

@@ -17,6 +17,7 @@ from therapynotes.cli.common import (
     unlock,
     vault_dir,
 )
+from therapynotes.domain.formatting import plural
 from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
@@ -121,7 +122,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         session.lock("command finished")
     if problems:
         print(
-            f"therapynotes: the vault has {len(problems)} integrity problem(s). Restore it "
+            f"therapynotes: the vault has {plural(len(problems), 'integrity problem')}. Restore it "
             "from your most recent backup.",
             file=sys.stderr,
         )

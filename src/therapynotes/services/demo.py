@@ -21,6 +21,7 @@ from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
 from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
 from therapynotes.records_errors import DemoNeedsEmptyVault
+from therapynotes.services import demo_files
 from therapynotes.store import audit, plans
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
@@ -293,11 +294,35 @@ class _Builder:
         out: list[tuple[object, ...]] = []
         for att_id in range(1, max(1, clients * 2 // 3) + 1):
             name, media = rng.choice(ATTACHMENT_KINDS)
-            data = rng.randbytes(rng.randint(2_000, 60_000))
+            data = _attachment_bytes(name, rng)
             digest = hashlib.sha256(data).hexdigest()
             cid = rng.randint(1, clients)
             out.append((att_id, cid, name, media, len(data), digest, self.now, data))
         return out
+
+
+_TITLES = {
+    "informed-consent.pdf": "Informed consent to treatment",
+    "release-of-information.pdf": "Authorization to release information",
+    "intake-questionnaire.pdf": "Intake questionnaire",
+}
+
+
+def _attachment_bytes(name: str, rng: random.Random) -> bytes:
+    """A real small PDF or PNG (a viewer opens it), varied by the seeded generator."""
+    lines = tuple(round(rng.uniform(0.4, 1.0), 2) for _ in range(rng.randint(6, 14)))
+    if name.endswith(".png"):
+        return demo_files.png(320, 400, lines)
+    return demo_files.pdf(
+        _TITLES.get(name, "Demo document"),
+        (
+            "A synthetic form of the demo practice. It describes no real person.",
+            "",
+            *("_" * int(70 * n) for n in lines),
+            "",
+            "Signature: ______________________    Date: ____________",
+        ),
+    )
 
 
 _INSERTS = {

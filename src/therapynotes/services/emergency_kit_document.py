@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from therapynotes import APP_NAME
+from therapynotes.domain import formatting
 from therapynotes.services.documents import PrintDocument, esc
 
 _GROUPS_PER_ROW = 7
@@ -42,7 +43,7 @@ def kit_document(
     <h2>Recovery key</h2>
     <p style="font-size: 16pt; font-family: monospace; line-height: 150%;">{key}</p>
     <p>Vault id: <span style="font-family: monospace;">{esc(vault_id)}</span><br/>
-    Made on {esc(made_on.isoformat())}. If a newer kit is made, this key no longer opens
+    Made on {esc(formatting.day(made_on))}. If a newer kit is made, this key no longer opens
     the vault, but backups made before then still open with it: keep the kits that go
     with the backups you keep.</p>
     <h2>Where the backups are</h2>

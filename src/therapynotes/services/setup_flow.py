@@ -39,6 +39,8 @@ from typing import Protocol
 import pyotp
 import segno
 
+from therapynotes.domain import formatting
+from therapynotes.domain.formatting import plural
 from therapynotes.errors import (
     InputError,
     KeyringInsecure,
@@ -159,10 +161,10 @@ _KEYRING_WAY = {
 
 # Tables whose counts mean something to a therapist, in the words to show.
 PREVIEW_WORDS = (
-    ("clients", "clients"),
-    ("sessions", "sessions"),
-    ("notes", "notes"),
-    ("attachments", "attachments"),
+    ("clients", "client"),
+    ("sessions", "session"),
+    ("notes", "note"),
+    ("attachments", "attachment"),
 )
 
 
@@ -387,9 +389,9 @@ class SetupFlow:
         if self._prepared is None:
             raise StepNotAllowed(self.step.value)
         preview = self._prepared.preview
-        made = preview.created_at.astimezone().strftime("%d %b %Y at %H:%M")
+        made = formatting.day_time(preview.created_at)
         counts = preview.counts
-        held = [f"{counts[t]:,} {word}" for t, word in PREVIEW_WORDS if t in counts]
+        held = [plural(counts[t], word) for t, word in PREVIEW_WORDS if t in counts]
         lines = [f"Backup made on {made}."]
         lines.append(
             f"It holds {', '.join(held)}." if held else "It holds your vault and its history."

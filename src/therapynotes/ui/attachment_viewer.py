@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain import formatting
 from therapynotes.domain.ids import AttachmentId
 from therapynotes.domain.models import AttachmentMeta
 from therapynotes.records_errors import AttachmentNotFound
@@ -85,7 +86,9 @@ class AttachmentViewerDialog(QDialog):
         self.message = message_label(self)
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         layout.addWidget(
-            body(f"{meta.filename} · {meta.size:,} bytes · added {meta.added_at[:10]}")
+            body(
+                f"{meta.filename} · {meta.size:,} bytes · added {formatting.instant(meta.added_at)}"
+            )
         )
         self.viewer = self._make_viewer()
         layout.addWidget(self.viewer, 1)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
@@ -25,6 +24,7 @@ from therapynotes import APP_NAME
 from therapynotes.backup.errors import BackupCancelled
 from therapynotes.backup.schedule import BackupState, BackupWarning, Trigger
 from therapynotes.backup.writer import Written
+from therapynotes.domain import formatting
 from therapynotes.services.backups import BackupResult, BackupService, PendingRun
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.ops import Op
@@ -44,7 +44,7 @@ WARNING_WORDS = {
 
 def when(ts: float) -> str:
     """A date and time in the computer's own time zone, in words a person reads."""
-    return datetime.fromtimestamp(ts, UTC).astimezone().strftime("%d %b %Y %H:%M")
+    return formatting.timestamp(ts)
 
 
 class _Progress(QObject):

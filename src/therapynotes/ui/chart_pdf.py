@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.formatting import QT_ISO_DATE
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.chart_document import ChartOptions, build_chart_document
 from therapynotes.services.documents import record_export, save_file
@@ -42,7 +43,7 @@ from therapynotes.ui.errors import show_error
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
 from therapynotes.ui.pdf_render import page_layout, paint_document, render_pdf, render_pdf_pages
-from therapynotes.ui.widgets import GRID, DateField, body, plain_buttons, vbox
+from therapynotes.ui.widgets import GRID, DateField, body, fit_form_labels, plain_buttons, vbox
 
 __all__ = [
     "ChartContext",
@@ -145,6 +146,7 @@ class ChartPdfDialog(QDialog):
         form.addRow("&From", self.date_from)
         form.addRow("&To", self.date_to)
         form.addRow("", self.psychotherapy)
+        fit_form_labels(form)
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(
             body(
@@ -176,21 +178,21 @@ class ChartPdfDialog(QDialog):
         """The choices, for a lock to keep; including psychotherapy notes is asked again."""
         return {
             "limit": self.limit.isChecked(),
-            "from": self.date_from.date().toString("yyyy-MM-dd"),
-            "to": self.date_to.date().toString("yyyy-MM-dd"),
+            "from": self.date_from.date().toString(QT_ISO_DATE),
+            "to": self.date_to.date().toString(QT_ISO_DATE),
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
         self.limit.setChecked(bool(state.get("limit")))
         for edit, key in ((self.date_from, "from"), (self.date_to, "to")):
-            day = QDate.fromString(str(state.get(key, "")), "yyyy-MM-dd")
+            day = QDate.fromString(str(state.get(key, "")), QT_ISO_DATE)
             if day.isValid():
                 edit.setDate(day)
 
     def options(self) -> ChartOptions:
         limited = self.limit.isChecked()
-        start = self.date_from.date().toString("yyyy-MM-dd") if limited else None
-        end = self.date_to.date().toString("yyyy-MM-dd") if limited else None
+        start = self.date_from.date().toString(QT_ISO_DATE) if limited else None
+        end = self.date_to.date().toString(QT_ISO_DATE) if limited else None
         if start and end and start > end:
             start, end = end, start
         return ChartOptions(start, end, self.psychotherapy.isChecked())

@@ -142,7 +142,7 @@ class ClientDialog(QDialog):
         for name in DATE_FIELDS:
             value = state.get(name)
             getattr(self, name).set_iso(str(value) if value else None)
-        words = [str(s) for s in STATUS_WORDS]
+        words = [str(status) for status in STATUS_WORDS]
         status = str(state.get("status", ""))
         if status in words:
             self.status.setCurrentIndex(words.index(status))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.dates import age_on
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
@@ -48,7 +49,7 @@ def born_words(date_of_birth: str | None, now: float) -> str:
         return ""
     age = age_on(date_of_birth, date.fromtimestamp(now))  # noqa: DTZ012 - a local day
     born = f"born {day(date_of_birth)}"
-    return born if age is None else f"{age} year{'s' if age != 1 else ''} · {born}"
+    return born if age is None else f"{plural(age, 'year')} · {born}"
 
 
 class ClientChartView(QWidget):

@@ -11,6 +11,7 @@ from enum import Enum
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QWidget
 
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import DueSession, ServiceEntry
 from therapynotes.services.records import RecordsService
@@ -83,7 +84,7 @@ class ParticipantDialog(QDialog):
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         when = f"{local_clock(entry.starts_at)}–{local_clock(entry.ends_at)}"
         self.question = body(
-            f"{len(entry.participants)} clients took part in the session at {when}. "
+            f"{plural(len(entry.participants), 'client')} took part in the session at {when}. "
             "Whose chart do you want to open?",
             parent=self,
         )
@@ -189,8 +190,7 @@ class HomePage(QWidget):
         self.due_card.text.setText(
             "Nothing due. Notes you still need to write will show here."
             if not count
-            else f"{count} session{'s' if count != 1 else ''} without a signed note. "
-            "Click one to write it."
+            else f"{plural(count, 'session')} without a signed note. Click one to write it."
         )
         self.due_table.setVisible(bool(count))
         self.today_card.text.setText("No sessions today." if not today else f"{len(today)} today.")

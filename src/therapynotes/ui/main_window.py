@@ -82,7 +82,9 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._draft_savers: weakref.WeakSet[DraftSaver] = weakref.WeakSet()
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
-        self.setMinimumSize(100 * GRID, 70 * GRID)
+        # The smallest size at which the three panes (clients, note list, note) and the
+        # note's buttons show uncut (800x560 cut them; tests/ui/test_clipping.py).
+        self.setMinimumSize(128 * GRID, 80 * GRID)
 
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
@@ -171,6 +173,7 @@ class MainWindow(RecordNavigation, QMainWindow):
                 keys[view_id],
                 view_id,
             )
+        self.guide_action = self._action("&User guide", self.show_user_guide, "F1", "about")
         self.about_action = self._action(f"&About {APP_NAME}", self.show_about, "", "about")
 
         bar = self.menuBar()
@@ -186,6 +189,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         for action in self.view_actions.values():
             view_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.guide_action)
         help_menu.addAction(self.about_action)
         self.record_actions = [
             self.settings_action,
@@ -447,6 +451,11 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.clipboard.clear_if_ours()
         self.idle.stop()
         event.accept()
+
+    def show_user_guide(self) -> None:
+        from therapynotes.ui.user_guide import UserGuideDialog  # noqa: PLC0415 - on demand
+
+        UserGuideDialog(self).show()
 
     def show_about(self) -> None:
         box = QMessageBox(self)

@@ -8,7 +8,7 @@ drops every piece of note text it holds (editors, undo history, addenda).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFocusEvent,
     QFont,
@@ -95,11 +95,28 @@ class SectionEditor(ConcealedCopy, QTextEdit):
         self.typing_moved.emit()
 
     def _grow(self, *_args: object) -> None:
-        """Grow with the text, so the note scrolls as one page, not box by box."""
+        """Grow with the text, so the note scrolls as one page, not box by box; an empty
+        section is tall enough for its whole prompt, wrapped to the box's width."""
         line = self.fontMetrics().lineSpacing() * LINE_HEIGHT_PERCENT / 100
         text_height = max(MIN_LINES * line, self.document().size().height())
+        if self.document().isEmpty() and self.placeholderText():
+            text_height = max(text_height, self.placeholder_height())
         margins = self.contentsMargins().top() + self.contentsMargins().bottom()
         self.setFixedHeight(int(text_height + margins) + GRID // 2)
+
+    def placeholder_room(self) -> QRect:
+        """Where Qt draws the placeholder: the viewport less the document margin."""
+        margin = int(self.document().documentMargin())
+        return self.viewport().rect().adjusted(margin, margin, -margin, -margin)
+
+    def placeholder_height(self) -> int:
+        room = self.placeholder_room()
+        wrapped = self.fontMetrics().boundingRect(
+            QRect(0, 0, max(1, room.width()), 100_000),
+            int(Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+            self.placeholderText(),
+        )
+        return wrapped.height() + 2 * int(self.document().documentMargin())
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)

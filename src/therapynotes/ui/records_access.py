@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TypeVar
 
 from PySide6.QtCore import QObject
 
+from therapynotes.domain import formatting
 from therapynotes.domain.enums import NoteKind, NoteState
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.models import Note
-from therapynotes.domain.rules import parse_instant
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.ops import Op
@@ -57,23 +57,18 @@ class RecordsAccess:
 @functools.lru_cache(maxsize=4096)
 def local_time(instant: str) -> str:
     """'2026-03-14T15:05:00Z' → '14 Mar 2026 16:05' in the computer's time zone."""
-    moment = parse_instant(instant).replace(tzinfo=UTC).astimezone()
-    return f"{moment.day} {moment:%b %Y %H:%M}"
+    return formatting.instant(instant)
 
 
 @functools.lru_cache(maxsize=4096)
 def local_clock(instant: str) -> str:
-    moment = parse_instant(instant).replace(tzinfo=UTC).astimezone()
-    return f"{moment:%H:%M}"
+    return formatting.instant_clock(instant)
 
 
 @functools.lru_cache(maxsize=4096)
 def day(date: str | None) -> str:
-    """'2026-03-14' → '14 Mar 2026'; empty for no date."""
-    if not date:
-        return ""
-    moment = datetime.strptime(date[:10], "%Y-%m-%d")  # noqa: DTZ007 - a calendar date
-    return f"{moment.day} {moment:%b %Y}"
+    """'2026-03-14' → '14 Mar 2026'; empty for no date (domain/formatting.py)."""
+    return formatting.day(date)
 
 
 def clear_caches() -> None:
@@ -92,8 +87,7 @@ def note_state_label(note: Note) -> str:
     if note.late_entry:
         label += " · Late entry"
     if note.addenda:
-        count = len(note.addenda)
-        label += f" · {count} addend{'um' if count == 1 else 'a'}"
+        label += f" · {plural(len(note.addenda), 'addendum')}"
     return label
 
 

@@ -14,16 +14,17 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QShow
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QVBoxLayout,
     QWidget,
 )
 
 from therapynotes.domain.enums import NoteKind
+from therapynotes.domain.formatting import plural
 from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.context import AppContext
@@ -47,7 +48,7 @@ def result_words(shown: int, total: int) -> str:
             f"First {shown} of {total} results, best first. Add words or filters to narrow "
             "them. Double-click one to open it."
         )
-    return f"{shown} result{'s' if shown != 1 else ''}. Double-click one to open it."
+    return f"{plural(shown, 'result')}. Double-click one to open it."
 
 
 def snippet_html(snippet: str, source: str) -> str:
@@ -154,7 +155,10 @@ class SearchView(QWidget):
         self.status = QLabel("Type a name, a word or a phrase. Results appear as you type.", self)
         self._finish(layout)
 
-    def _build_filters(self) -> QHBoxLayout:
+    def _build_filters(self) -> QVBoxLayout:
+        """Two rows (client and kind; the dates and psychotherapy notes), so at the
+        window's smallest size no filter is squeezed ("All client", "Include psy")."""
+        rows = vbox(spacing=GRID)
         filters = hbox()
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
@@ -172,13 +176,17 @@ class SearchView(QWidget):
         for label, widget in (("Client", self.client), ("Kind", self.kind)):
             filters.addWidget(QLabel(label, self))
             filters.addWidget(widget)
-        filters.addWidget(QLabel("From", self))
-        filters.addWidget(self.since)
-        filters.addWidget(QLabel("to", self))
-        filters.addWidget(self.until)
-        filters.addWidget(self.private)
         filters.addStretch(1)
-        return filters
+        dates = hbox()
+        dates.addWidget(QLabel("From", self))
+        dates.addWidget(self.since)
+        dates.addWidget(QLabel("to", self))
+        dates.addWidget(self.until)
+        dates.addWidget(self.private)
+        dates.addStretch(1)
+        rows.addLayout(filters)
+        rows.addLayout(dates)
+        return rows
 
     def _finish(self, layout) -> None:  # type: ignore[no-untyped-def]
         self.status.setAccessibleName("Search status")
@@ -195,12 +203,17 @@ class SearchView(QWidget):
         self.timer.setSingleShot(True)
         self.timer.setInterval(DEBOUNCE_MS)
         self.timer.timeout.connect(self.run_search)
-        self.field.textChanged.connect(self.timer.start)
+        # Through _debounce, not timer.start directly: a signal's argument (an index, -1
+        # when the list is cleared; True) would become start(msec), the wrong interval.
+        self.field.textChanged.connect(self._debounce)
         for combo in (self.client, self.kind):
-            combo.currentIndexChanged.connect(self.timer.start)
+            combo.currentIndexChanged.connect(self._debounce)
         for edit in (self.since, self.until):
-            edit.dateChanged.connect(self.timer.start)
-        self.private.toggled.connect(self.timer.start)
+            edit.dateChanged.connect(self._debounce)
+        self.private.toggled.connect(self._debounce)
+
+    def _debounce(self, *_changed: object) -> None:
+        self.timer.start()
 
     def refresh_clients(self) -> None:
         """The client filter's list, kept current (clients are added while unlocked),

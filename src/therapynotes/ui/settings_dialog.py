@@ -257,6 +257,7 @@ class ChangePassphraseDialog(QDialog):
         self.rows = NewPassphraseRows(self)
         self.new, self.again = self.rows.new, self.rows.again
         self.message = message_label(self)
+        self.rows.hides(self.message)
         self.busy = busy_bar(self)
         self.buttons, self.ok = ok_cancel(self, "Change passphrase")
         form = QFormLayout()

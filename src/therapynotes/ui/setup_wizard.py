@@ -46,6 +46,7 @@ from therapynotes.ui.widgets import (
     code_field,
     hbox,
     heading,
+    hide_on_edit,
     message_label,
     mono_font,
     password_field,
@@ -324,6 +325,7 @@ class SetupWizardView(QWidget):
         self.confirm = password_field("Passphrase again", page)
         self.meter = StrengthMeter(page)
         self.passphrase.textChanged.connect(self.meter.update_for)
+        hide_on_edit(self.message, self.passphrase, self.confirm)
         self.passphrase.returnPressed.connect(self.confirm.setFocus)
         self.confirm.returnPressed.connect(self.go_next)
         self.create_keyring = PassphraseOnlyChoice(page)
@@ -468,6 +470,8 @@ class SetupWizardView(QWidget):
 
     def _page_restore(self, page: QWidget) -> None:
         self.restore_choose = RestoreChooseWidget(page)
+        choose = self.restore_choose
+        hide_on_edit(self.message, choose.secret, choose.new_passphrase, choose.confirm)
         vbox(page).addWidget(self.restore_choose)
 
     def _page_restore_preview(self, page: QWidget) -> None:

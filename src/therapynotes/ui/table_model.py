@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from PySide6.QtCore import (
     QAbstractItemModel,
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -94,8 +95,11 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
 def table_view(
     model: QAbstractItemModel, name: str, parent: Any = None, *, stretch: int = -1
 ) -> QTableView:
-    """A QTableView the way every list here looks: whole rows, no grid, last column
-    stretching, sortable only where a proxy sorts."""
+    """A QTableView the way every list here looks: whole rows, no grid, one column (the
+    last unless `stretch` names one) taking the room left, sortable only where a proxy
+    sorts. Columns are never squeezed below their text (fit_columns): the stretching
+    column fills the room but keeps its fitted width, and a table narrower than its
+    columns scrolls sideways instead of cutting "Signed" to "Signe…"."""
     view = QTableView(parent)
     view.setModel(model)
     view.setAccessibleName(name)
@@ -108,12 +112,12 @@ def table_view(
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setHighlightSections(False)
     header = view.horizontalHeader()
-    header.setStretchLastSection(stretch < 0)
+    header.setStretchLastSection(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     header.setResizeContentsPrecision(40)  # measure the first rows, not 300 notes
-    if stretch >= 0:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.setProperty(STRETCH, stretch if stretch >= 0 else model.columnCount() - 1)
+    _StretchFill(view)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
     view.horizontalHeader().setDefaultAlignment(
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
@@ -125,6 +129,52 @@ def table_view(
 
 
 FIT_SAMPLE_ROWS = 30
+STRETCH = "stretch_column"  # view property: the column that takes the room left
+FITTED = "stretch_fitted"  # view property: that column's fitted width
+PADDING = 16  # a cell's margins around its text (Fusion needs 6 px; room to spare)
+
+
+class _StretchFill(QObject):
+    """Keeps the stretching column at max(its fitted width, the room the others leave)
+    as the table is resized or a column is dragged wider or narrower."""
+
+    def __init__(self, view: QTableView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._busy = False
+        view.viewport().installEventFilter(self)
+        view.horizontalHeader().sectionResized.connect(self._resized)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        del watched  # only the viewport is watched
+        if event.type() == QEvent.Type.Resize:
+            fill(self.view)
+        return False
+
+    def _resized(self, column: int, _old: int, _new: int) -> None:
+        if column != self.view.property(STRETCH) and not self._busy:
+            self._busy = True
+            try:
+                fill(self.view)
+            finally:
+                self._busy = False
+
+
+def fill(view: QTableView) -> None:
+    """Give the stretching column the room the other columns leave (never less than its
+    fitted width)."""
+    column = view.property(STRETCH)
+    header = view.horizontalHeader()
+    if not isinstance(column, int) or not 0 <= column < header.count():
+        return
+    others = sum(
+        header.sectionSize(c)
+        for c in range(header.count())
+        if c != column and not header.isSectionHidden(c)
+    )
+    fitted = view.property(FITTED)
+    least = fitted if isinstance(fitted, int) else header.defaultSectionSize()
+    header.resizeSection(column, max(least, view.viewport().width() - others))
 
 
 def fit_columns(view: QTableView) -> None:
@@ -135,15 +185,19 @@ def fit_columns(view: QTableView) -> None:
     metrics = view.fontMetrics()
     header_metrics = header.fontMetrics()
     rows = min(model.rowCount(), FIT_SAMPLE_ROWS)
+    stretch = view.property(STRETCH)
     for column in range(header.count()):
-        if header.sectionResizeMode(column) is QHeaderView.ResizeMode.Stretch:
-            continue
         title = str(model.headerData(column, Qt.Orientation.Horizontal) or "")
-        width = header_metrics.horizontalAdvance(title) + 24
+        width = header_metrics.horizontalAdvance(title) + PADDING
         for row in range(rows):
             text = str(model.index(row, column).data() or "")
-            width = max(width, metrics.horizontalAdvance(text) + 24)
-        header.resizeSection(column, min(width, 60 * 8))
+            width = max(width, metrics.horizontalAdvance(text) + PADDING)
+        width = min(width, 60 * 8)
+        if column == stretch:
+            view.setProperty(FITTED, width)
+        else:
+            header.resizeSection(column, width)
+    fill(view)
 
 
 class TableOrEmpty(QStackedWidget):

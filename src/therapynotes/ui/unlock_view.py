@@ -297,6 +297,7 @@ class RecoveryDialog(QDialog):
         self.passphrase_only.setAccessibleName("Passphrase only")
         self.passphrase_only.setVisible(VaultService.keyring_problem() is not None)
         self.message = message_label(self)
+        self.rows.hides(self.message)
         self.busy = busy_bar(self)
         self.buttons, self.ok = ok_cancel(self, "Unlock")
 

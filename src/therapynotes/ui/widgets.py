@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.dates import parse_typed_date
-from therapynotes.security.passphrase import assess
+from therapynotes.domain.formatting import QT_DATE, QT_ISO_DATE
+from therapynotes.security.passphrase import RULE, assess
 from therapynotes.services.setup_flow import PassphrasesDiffer
 
 GRID = 8
@@ -142,6 +143,36 @@ def hbox(widget: QWidget | None = None, *, margins: int = 0, spacing: int = GRID
     return layout
 
 
+def unkerned_width(label: QLabel) -> int:
+    """The width a label's text takes letter by letter. A mnemonic ("&To") is drawn as
+    its own run, which drops the kerning between the underlined letter and the next, so
+    the text is drawn wider than QLabel measured it and "To" showed as "Tc"."""
+    text = label.text().replace("&&", "\0").replace("&", "").replace("\0", "&")
+    metrics = label.fontMetrics()
+    margins = label.contentsMargins()
+    return sum(metrics.horizontalAdvance(c) for c in text) + margins.left() + margins.right()
+
+
+def fit_form_labels(form: QFormLayout) -> None:
+    """Form labels at least as wide as their letters drawn one by one (see above)."""
+    for row in range(form.rowCount()):
+        item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        label = item.widget() if item is not None else None
+        if isinstance(label, QLabel) and label.text():
+            label.setMinimumWidth(max(label.minimumWidth(), unkerned_width(label) + 1))
+
+
+def hide_on_edit(message: QLabel, *fields: QLineEdit) -> None:
+    """Hide an inline message as soon as the user edits one of `fields`."""
+
+    def hide(_text: str) -> None:
+        message.clear()
+        message.setVisible(False)
+
+    for field in fields:
+        field.textChanged.connect(hide)
+
+
 class StrengthMeter(QWidget):
     """Bar + words: strength is never shown by colour alone."""
 
@@ -164,7 +195,7 @@ class StrengthMeter(QWidget):
     def update_for(self, passphrase: str) -> None:
         if not passphrase:
             self.bar.setValue(0)
-            self.label.setText("Use four or more unrelated words, or 12 or more characters.")
+            self.label.setText(RULE)
             self.acceptable = False
             return
         strength = assess(passphrase)
@@ -187,6 +218,11 @@ class NewPassphraseRows:
         self.meter = StrengthMeter(parent)
         self.new.textChanged.connect(self.meter.update_for)
 
+    def hides(self, message: QLabel) -> None:
+        """Typing in either field hides `message`: a refusal of the passphrase as it
+        was (too weak, the two differ) must not stay once it has changed."""
+        hide_on_edit(message, self.new, self.again)
+
     def add_to(self, form: QFormLayout) -> None:
         form.addRow("&New passphrase", self.new)
         form.addRow("", self.meter)
@@ -204,7 +240,7 @@ class NewPassphraseRows:
 
 
 NO_DATE = QDate(1900, 1, 1)  # an optional field's "Not set"
-DATE_FORMAT = "d MMM yyyy"
+DATE_FORMAT = QT_DATE  # the look of every date on screen (domain/formatting.py)
 DATE_HINT = "Type a date such as 14 Mar 1985 or 1985-03-14, or pick one from the calendar."
 
 
@@ -309,12 +345,12 @@ class DateField(QDateEdit):
     # --- ISO strings -----------------------------------------------------------------
 
     def set_iso(self, text: str | None) -> None:
-        value = QDate.fromString(text[:10], "yyyy-MM-dd") if text else QDate()
+        value = QDate.fromString(text[:10], QT_ISO_DATE) if text else QDate()
         self.setDate(value if value.isValid() else NO_DATE)
 
     def iso(self) -> str | None:
         value = self.date()
-        return None if self.optional and value == NO_DATE else value.toString("yyyy-MM-dd")
+        return None if self.optional and value == NO_DATE else value.toString(QT_ISO_DATE)
 
     # --- the calendar ----------------------------------------------------------------
 

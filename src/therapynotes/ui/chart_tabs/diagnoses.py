@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.formatting import QT_ISO_DATE
 from therapynotes.domain.icd10 import IcdCode
 from therapynotes.domain.ids import DiagnosisId
 from therapynotes.domain.models import Chart, Diagnosis
@@ -119,13 +120,13 @@ class ResolveDialog(QDialog):
         layout.addWidget(box)
 
     def resolved_date(self) -> str:
-        return str(self.date.date().toString("yyyy-MM-dd"))
+        return str(self.date.date().toString(QT_ISO_DATE))
 
     def form_state(self) -> dict[str, Any]:
         return {"date": self.resolved_date()}
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        chosen = QDate.fromString(str(state.get("date", "")), "yyyy-MM-dd")
+        chosen = QDate.fromString(str(state.get("date", "")), QT_ISO_DATE)
         if chosen.isValid():
             self.date.setDate(chosen)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart, Note
 from therapynotes.domain.templates import TEMPLATES
@@ -34,7 +35,13 @@ from therapynotes.ui.records_access import (
     day,
     note_state_label,
 )
-from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
+from therapynotes.ui.table_model import (
+    PADDING,
+    RowTableModel,
+    TableOrEmpty,
+    fit_columns,
+    table_view,
+)
 from therapynotes.ui.widgets import GRID, body, hbox, plain_buttons, vbox
 
 # The note list keeps about its narrowest useful width; the note being written gets the
@@ -48,6 +55,11 @@ class NoteColumn(Enum):
     STATE = "State"
 
 
+# The list says the state in a word; the whole label (signed when, late entry, addenda)
+# is in the row's tooltip and above the open note.
+STATE_WORDS = {NoteState.DRAFT: "Draft", NoteState.SIGNED: "Signed", NoteState.VOIDED: "Voided"}
+
+
 class NoteListModel(RowTableModel[Note]):
     columns = NoteColumn
 
@@ -56,10 +68,29 @@ class NoteListModel(RowTableModel[Note]):
             return day(row.service_date)
         if column is NoteColumn.KIND:
             return KIND_WORDS[row.kind]
-        return note_state_label(row)
+        return STATE_WORDS[row.state]
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        row = self.row_at(index)
+        if role == Qt.ItemDataRole.ToolTipRole and row is not None:
+            return f"{KIND_WORDS[row.kind]}, {day(row.service_date)}. {note_state_label(row)}"
+        return super().data(index, role)
 
     def index_of(self, note_id: int) -> int:
         return next((i for i, r in enumerate(self.rows) if r.id == note_id), -1)
+
+
+def note_list_width(widget: QWidget) -> int:
+    """Room for the longest date, note kind and state word and the scroll bar: the note
+    list's first width, so no column is cut at 1280x800."""
+    metrics = widget.fontMetrics()
+    texts = (("30 Sep 2026", "Date"), tuple(KIND_WORDS.values()), tuple(STATE_WORDS.values()))
+    columns = sum(max(metrics.horizontalAdvance(t) for t in group) + PADDING for group in texts)
+    style = widget.style()
+    frame = 2 * style.pixelMetric(style.PixelMetric.PM_DefaultFrameWidth)
+    return columns + style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + frame
 
 
 class NewNoteDialog(QDialog):
@@ -179,7 +210,7 @@ class NotesTab(QWidget):
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([NOTE_LIST_WIDTH, 100 * GRID])
+        self.splitter.setSizes([max(NOTE_LIST_WIDTH, note_list_width(self)), 100 * GRID])
         layout.addWidget(self.splitter)
 
     def show_chart(self, chart: Chart) -> None:

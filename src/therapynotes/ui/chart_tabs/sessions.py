@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.codes import CPT_BY_CODE, CPT_CODES, duration_problem
 from therapynotes.domain.enums import Attendance, Modality, NoteState
+from therapynotes.domain.formatting import QT_ISO_DATE
 from therapynotes.domain.ids import ClientId, SessionId
 from therapynotes.domain.models import Chart, ClientSummary, Note, ServiceEntry
 from therapynotes.ui.clipboard import conceal_copies
@@ -268,7 +269,7 @@ class SessionDialog(QDialog):
 
     def form_state(self) -> dict[str, Any]:
         return {
-            "date": self.date.date().toString("yyyy-MM-dd"),
+            "date": self.date.date().toString(QT_ISO_DATE),
             "start": self.start.time().toString("HH:mm"),
             "end": self.end.time().toString("HH:mm"),
             "code": str(self.code.currentData()),
@@ -286,7 +287,7 @@ class SessionDialog(QDialog):
         found = self.attendance.findData(str(state.get("attendance", "")))
         if found >= 0:
             self.attendance.setCurrentIndex(found)
-        day_ = QDate.fromString(str(state.get("date", "")), "yyyy-MM-dd")
+        day_ = QDate.fromString(str(state.get("date", "")), QT_ISO_DATE)
         if day_.isValid():
             self.date.setDate(day_)
         for edit, key in ((self.start, "start"), (self.end, "end")):  # end last: it follows

@@ -1,0 +1,58 @@
+"""How counts and dates read on screen and in the command line's summaries: one place,
+so every screen says "1 client" / "2 clients" and "4 Dec 2026" / "4 Dec 2026 15:02"
+alike. Pure functions (no Qt); the UI's date pickers use QT_DATE for the same look."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from therapynotes.domain.rules import parse_instant
+
+# The same day as `day()` writes it, for QDateEdit.setDisplayFormat.
+QT_DATE = "d MMM yyyy"
+# A calendar date passed to the services (not shown): QDate.toString(QT_ISO_DATE).
+QT_ISO_DATE = "yyyy-MM-dd"
+
+_IRREGULAR = {"addendum": "addenda", "diagnosis": "diagnoses"}
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 client', '2 clients', '0 clients', '1,200 notes'; `many` for irregular words
+    ('addendum' → 'addenda' is known)."""
+    if count == 1:
+        return f"1 {word}"
+    return f"{count:,} {many or _IRREGULAR.get(word) or word + 's'}"
+
+
+def day(value: str | date | None) -> str:
+    """'2026-03-14' (or a date) → '14 Mar 2026'; empty for no date."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return f"{moment.day} {moment:%b %Y}"
+
+
+def day_time(moment: datetime) -> str:
+    """An aware datetime → '14 Mar 2026 16:05' in the computer's time zone."""
+    local = moment.astimezone()
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def clock(moment: datetime) -> str:
+    """An aware datetime → '16:05' in the computer's time zone."""
+    return f"{moment.astimezone():%H:%M}"
+
+
+def instant(value: str) -> str:
+    """A stored UTC instant '2026-03-14T15:05:00Z' → '14 Mar 2026 16:05' local."""
+    return day_time(parse_instant(value).replace(tzinfo=UTC))
+
+
+def instant_clock(value: str) -> str:
+    """A stored UTC instant → '16:05' local."""
+    return clock(parse_instant(value).replace(tzinfo=UTC))
+
+
+def timestamp(seconds: float) -> str:
+    """A POSIX time → '14 Mar 2026 16:05' local."""
+    return day_time(datetime.fromtimestamp(seconds, UTC))
