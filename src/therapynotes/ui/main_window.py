@@ -223,7 +223,17 @@ class MainWindow(RecordNavigation, QMainWindow):
         settings = self.ctx.settings
         geometry = AppSettings.decode_blob(settings.window_geometry)
         if not (geometry and self.restoreGeometry(geometry)):
-            self.resize(140 * GRID, 90 * GRID)
+            self.resize(self._first_size())
+
+    def _first_size(self) -> QSize:
+        """1280x800 (where every list's columns fit and the note still gets the most
+        room), or less on a screen with less room, never under the minimum size."""
+        wanted = QSize(160 * GRID, 100 * GRID)
+        screen = self.screen()
+        room = screen.availableGeometry().size() if screen is not None else wanted
+        if room.width() >= self.minimumWidth() and room.height() >= self.minimumHeight():
+            wanted = wanted.boundedTo(room)
+        return wanted
 
     # --- locked side -----------------------------------------------------------------
 
