@@ -51,8 +51,8 @@ from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection
 
 CURRENCY = "billing.currency"
-RETENTION_YEARS = "billing_retention_years"
-DEFAULT_RETENTION_YEARS = 7
+RETENTION_YEARS = store.RETENTION_YEARS
+DEFAULT_RETENTION_YEARS = store.DEFAULT_RETENTION_YEARS
 MAX_REASON = 500
 MAX_REFERENCE = 200
 OVERDUE_DAYS = 30

@@ -9,6 +9,8 @@ from therapynotes.domain.billing import Allocation, Entry, EntryKind, Ledger, Pr
 from therapynotes.domain.ids import ClientId
 from therapynotes.store.connection import Connection
 
+RETENTION_YEARS = "billing_retention_years"
+DEFAULT_RETENTION_YEARS = 7
 _PRACTICE = "name, address, phone, tax_id, npi, place_of_service"
 _ENTRY = (
     "id, client_id, kind, entry_date, amount_cents, session_id, service_code, method,"
@@ -166,3 +168,9 @@ def old_balances(conn: Connection, *, before: str) -> list[tuple[ClientId, int]]
         (before,),
     ).fetchall()
     return [(ClientId(int(r[0])), int(r[1])) for r in rows]
+
+
+def last_entry_dates(conn: Connection) -> dict[ClientId, str]:
+    """Each client's latest ledger entry date (financial retention counts from it)."""
+    rows = conn.execute("SELECT client_id, max(entry_date) FROM ledger GROUP BY client_id")
+    return {ClientId(int(r[0])): str(r[1]) for r in rows}

@@ -5,6 +5,7 @@ that never edit an entry, the schema refusing edits, and the audit trail."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -196,3 +197,40 @@ def test_overdue_lists_clients_owing_on_charges_older_than_30_days(
     assert billing.overdue() == [(ada, 150_00)]
     billing.set_retention_years(10)
     assert billing.retention_years() == 10
+
+
+def test_purge_removes_the_clients_billing_and_waits_for_financial_retention(
+    billing: BillingService, records: RecordsService, clock: FakeClock
+) -> None:
+    from tests.support.billing import fill_billing
+    from therapynotes.retention_errors import RetentionDateNotReached
+    from therapynotes.services.retention import RetentionService
+
+    ada, bo = add_client(records), add_client(records, "Bo Stays")
+    fill_billing(billing.session, records, clock, ada)
+    session_on(records, bo, "2026-02-02")
+    billing.post_charges(bo)
+    retention = RetentionService(billing.session, clock=clock)
+    clinical = retention.status(bo).retention_date
+    # Financial records: 7 years from the last ledger entry by default, 12 when set so.
+    billing.set_retention_years(12)
+    # (the refund, entered today, is ada's last entry)
+    assert retention.status(ada).retention_date == date(2027 + 12, 1, 15)
+    assert retention.status(bo).retention_date > clinical
+    clock.advance(365 * 86400 * 11)
+    with pytest.raises(RetentionDateNotReached):
+        retention.purge(ada)
+    counts = retention.purge(ada, before_retention_date="client asked")
+    assert counts["ledger_entries"] > 5 and counts["fees"] == 1
+    conn = billing.conn
+    assert (
+        conn.execute("SELECT count(*) FROM ledger WHERE client_id = ?", (ada,)).fetchone()[0] == 0
+    )
+    assert (
+        conn.execute("SELECT count(*) FROM fee_schedule WHERE client_id = ?", (ada,)).fetchone()[0]
+        == 0
+    )
+    left = conn.execute("SELECT count(*) FROM allocations").fetchone()[0]
+    assert left == 0  # bo's charge is unpaid: no allocations of anyone's remain
+    assert billing.balance(bo) == 150_00
+    assert len(billing.fees()) == 3  # the practice's fee schedule stays
