@@ -161,6 +161,11 @@ class BillingService(RecordsBase):
     def fees(self, client_id: ClientId | None = None) -> list[store.Fee]:
         return store.fees(self.conn, client_id)
 
+    def fee_on(self, client_id: ClientId, code: str, day: str) -> int | None:
+        """The fee the client would be charged for `code` on `day` (None: no fee)."""
+        self.require_client(self.conn, client_id)
+        return store.fee_for(self.conn, fee_code(code), client_id, day)
+
     # --- the ledger -------------------------------------------------------------------
 
     def ledger(self, client_id: ClientId) -> Ledger:
