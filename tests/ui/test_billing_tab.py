@@ -20,6 +20,7 @@ from therapynotes.domain.models import ClientFields
 from therapynotes.services.billing import BillingService
 from therapynotes.store import audit
 from therapynotes.ui.billing.dialogs import PaymentDialog
+from therapynotes.ui.billing.settings_practice import PracticeSettingsGroup
 from therapynotes.ui.chart_tabs.billing import BillingTab, LedgerColumn
 from therapynotes.ui.client_view import ClientChartView
 
@@ -147,3 +148,33 @@ def test_a_payment_being_typed_survives_a_lock(unlocked: Harness) -> None:
                       timeout=20000)  # fmt: skip
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, PaymentDialog)
                 and w.isVisible()]  # fmt: skip
+
+
+def test_practice_details_in_settings(unlocked: Harness) -> None:
+    h = unlocked
+    session = h.window.session
+    assert session is not None
+    group = PracticeSettingsGroup(session)
+    h.qtbot.addWidget(group)
+    group.name.setText("Elm Counselling")
+    group.address.setPlainText("9 Elm Rd\nSpringfield, IL")
+    group.tax_id.setText("12-3456789")
+    group.npi.setText("1234567890")
+    group.save.click()
+    assert "NPI is not valid" in group.message.text()
+    group.npi.setText("1234567893")
+    group.place.setCurrentIndex(group.place.findData("10"))
+    group.years.setValue(10)
+    group.save.click()
+    h.qtbot.waitUntil(lambda: group.saved.text() == "Saved.", timeout=20000)
+    billing = BillingService(session)
+    with session.db_lock:
+        assert billing.practice() == Practice(
+            "Elm Counselling", "9 Elm Rd\nSpringfield, IL", "", "12-3456789", "1234567893", "10"
+        )
+        assert billing.retention_years() == 10
+    again = PracticeSettingsGroup(session)
+    h.qtbot.addWidget(again)
+    assert (again.name.text(), again.place.currentData(), again.years.value()) == (
+        "Elm Counselling", "10", 10
+    )  # fmt: skip
