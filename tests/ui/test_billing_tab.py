@@ -20,6 +20,7 @@ from therapynotes.domain.models import ClientFields
 from therapynotes.services.billing import BillingService
 from therapynotes.store import audit
 from therapynotes.ui.billing.dialogs import PaymentDialog
+from therapynotes.ui.billing.page import BillingPage, FeeColumn
 from therapynotes.ui.billing.settings_practice import PracticeSettingsGroup
 from therapynotes.ui.chart_tabs.billing import BillingTab, LedgerColumn
 from therapynotes.ui.client_view import ClientChartView
@@ -178,3 +179,33 @@ def test_practice_details_in_settings(unlocked: Harness) -> None:
     assert (again.name.text(), again.place.currentData(), again.years.value()) == (
         "Elm Counselling", "10", 10
     )  # fmt: skip
+
+
+def test_billing_page_sets_fees_and_home_lists_old_unpaid_balances(unlocked: Harness) -> None:
+    h = unlocked
+    chart, ada = _practice(h)
+    h.window.show_view("home")
+    home = h.window.pages["home"]
+    card = home.unpaid_card  # type: ignore[attr-defined]
+    h.qtbot.waitUntil(lambda: "Ada Billing $300.00" in card.text.text(), timeout=20000)
+
+    h.window.show_view("billing")
+    page = h.window.pages["billing"]
+    assert isinstance(page, BillingPage)
+    h.qtbot.waitUntil(lambda: page.unpaid_model.rowCount() == 1, timeout=20000)
+    assert page.fee_model.rowCount() == 1
+    dialog = page.set_fee()
+    dialog.code.setCurrentIndex(dialog.code.findData("no_show"))
+    dialog.amount.setText("1,000.001")
+    dialog.ok.click()
+    assert dialog.isVisible() and "two decimals" in dialog.message.text()
+    dialog.amount.setText("60")
+    dialog.client.setCurrentIndex(dialog.client.findData(int(ada)))
+    dialog.start.set_iso("2026-01-01")
+    dialog.ok.click()
+    h.qtbot.waitUntil(lambda: page.fee_model.rowCount() == 2, timeout=20000)
+    shown = [page.fee_model.display(r, c) for r in page.fee_model.rows for c in FeeColumn]
+    assert shown[4:] == ["No-show fee", "Ada Billing", "1 Jan 2026", "$60.00"]
+    # An unpaid balance opens the chart's Billing tab.
+    page.client_chosen.emit(int(ada))
+    h.qtbot.waitUntil(lambda: chart.tabs.currentWidget() is chart.billing, timeout=20000)

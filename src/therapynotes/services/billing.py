@@ -212,6 +212,19 @@ class BillingService(RecordsBase):
                 self._apply_credit(conn, client_id)
         return made
 
+    def post_all_charges(self) -> int:
+        """post_charges for every client with a session not charged yet (Home and the
+        Billing page call this, so balances follow the session log)."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT p.client_id FROM session_participants p"
+            " JOIN sessions s ON s.id = p.session_id"
+            " WHERE p.attendance <> 'cancelled' AND s.service_date <= ? AND NOT EXISTS"
+            " (SELECT 1 FROM ledger l WHERE l.session_id = p.session_id"
+            "  AND l.client_id = p.client_id AND l.kind = 'charge')",
+            (self.today(),),
+        ).fetchall()
+        return sum(self.post_charges(ClientId(int(r[0]))) for r in rows)
+
     def pay(
         self,
         client_id: ClientId,

@@ -274,7 +274,13 @@ def _write_off(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
     return chart.billing.write_off()
 
 
+def _fee(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    window.show_view("billing")
+    fill(window.pages["billing"].set_fee())  # type: ignore[attr-defined]
+
+
 BILLING_OPENERS = {
+    "billing.fee": _fee,
     "billing.payment": _in_billing(lambda chart, _p: chart.billing.take_payment()),
     "billing.write_off": _in_billing(_write_off),
     "billing.superbill": _in_billing(lambda chart, _p: chart.billing.superbill()),

@@ -234,3 +234,16 @@ def test_purge_removes_the_clients_billing_and_waits_for_financial_retention(
     assert left == 0  # bo's charge is unpaid: no allocations of anyone's remain
     assert billing.balance(bo) == 150_00
     assert len(billing.fees()) == 3  # the practice's fee schedule stays
+
+
+def test_post_all_charges_charges_every_client_once(
+    billing: BillingService, records: RecordsService
+) -> None:
+    ada, bo = add_client(records), add_client(records, "Bo Also")
+    billing.set_fee("90834", 100_00, effective_from="2026-01-01")
+    session_on(records, ada, "2026-01-05")
+    session_on(records, bo, "2026-01-06")
+    session_on(records, bo, "2026-01-07", attendance=Attendance.CANCELLED)
+    assert billing.post_all_charges() == 2
+    assert billing.post_all_charges() == 0
+    assert (billing.balance(ada), billing.balance(bo)) == (100_00, 100_00)

@@ -120,23 +120,23 @@ class BillingTab(QWidget):
         self.balance.setFont(font)
         top.addWidget(self.balance, 1)
         layout.addLayout(top)
-        row = hbox()
         self.buttons: dict[str, QPushButton] = {}
-        for text, slot in (
-            ("Take payment…", self.take_payment),
-            ("Write off…", self.write_off),
-            ("Receipt…", self.receipt),
-            ("Superbill…", self.superbill),
-            ("Statement…", self.statement),
-            ("Good Faith Estimate…", self.estimate),
-        ):
-            button = QPushButton(text, self)
-            button.setAccessibleName(text.rstrip("…"))
-            button.clicked.connect(slot)
-            row.addWidget(button)
-            self.buttons[text.rstrip("…")] = button
-        row.addStretch(1)
-        layout.addLayout(row)
+        # Two short rows rather than one long one: the chart's tabs must not widen it.
+        for group in (
+            (("Take payment…", self.take_payment), ("Write off…", self.write_off),
+             ("Receipt…", self.receipt)),
+            (("Superbill…", self.superbill), ("Statement…", self.statement),
+             ("Good Faith Estimate…", self.estimate)),
+        ):  # fmt: skip
+            row = hbox()
+            for text, slot in group:
+                button = QPushButton(text, self)
+                button.setAccessibleName(text.rstrip("…"))
+                button.clicked.connect(slot)
+                row.addWidget(button)
+                self.buttons[text.rstrip("…")] = button
+            row.addStretch(1)
+            layout.addLayout(row)
         self.table = table_view(self.model, "Ledger", self, stretch=1)
         self.table.selectionModel().selectionChanged.connect(self._selection)
         layout.addWidget(
