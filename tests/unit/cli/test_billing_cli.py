@@ -185,3 +185,30 @@ def test_no_note_text_reaches_any_billing_document(cli: Cli, tmp_path: Path) -> 
     code, out, err = cli("billing", "estimate", "1", "--code", "90791", "--sessions", "1",
                          "--pdf", str(tmp_path / "x.pdf"))  # fmt: skip
     assert code == 1 and "no fee" in err and not (tmp_path / "x.pdf").exists()
+
+
+def test_ledger_write_off_refund_and_reverse(cli: Cli) -> None:
+    _setup(cli)
+    cli("billing", "charges", "1")
+    code, out, err = cli("billing", "write-off", "1", "1", "--amount", "50", "--reason", "hardship")
+    assert code == 0, err
+    code, out, err = cli("billing", "adjust", "1", "2", "--amount", "-10", "--reason", "agreed")
+    assert code == 0, err
+    code, out, _ = cli("billing", "pay", "1", "--amount", "2000", "--method", "transfer")
+    payment = out.splitlines()[0].split("\t")[1]
+    assert out.splitlines()[-1] == "balance: -329.50"  # 1730.50 - 50 - 10 - 2000
+    code, out, err = cli("billing", "refund", "1", "--amount", "329.50", "--method", "cheque")
+    assert code == 0 and out.startswith("refund\t"), err
+    code, out, _ = cli("billing", "balance", "1")
+    assert out == "balance: 0.00\n"
+    code, out, err = cli("billing", "reverse", "1", payment, "--reason", "bounced")
+    assert code == 0, err
+    code, out, _ = cli("billing", "balance", "1")
+    assert out == "balance: 1670.50\n"
+    code, out, _ = cli("billing", "ledger", "1")
+    kinds = [line.split("\t")[2] for line in out.splitlines()]
+    assert kinds.count("reversal") == 2 and "refund" in kinds and "write_off" in kinds
+    code, _, err = cli("billing", "reverse", "1", payment, "--reason", "again")
+    assert code == 1 and "already been reversed" in err
+    code, out, err = cli("billing", "charges", "1")
+    assert [line.split("\t")[-1] for line in out.splitlines()] == ["open"] * 4
