@@ -208,7 +208,11 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     if plan_dialog is not None:
         shoot_dialog(plan_dialog, f"{prefix}dialog-plan-version")
     chart.tabs.setCurrentIndex(1)
-    shoot_dialog(chart.sessions.log_session(), f"{prefix}dialog-log-session")
+    opened: list[QWidget | None] = []  # log_session opens its dialog asynchronously
+    chart.sessions.open_log_dialog(opened.append)
+    wait_until(lambda: bool(opened))
+    if opened[0] is not None:
+        shoot_dialog(opened[0], f"{prefix}dialog-log-session")
     chart.show_notes()
     signed = next(n for n in chart.notes.model.rows if n.state is NoteState.SIGNED)
     chart.notes.open_note(signed.id)
@@ -268,7 +272,8 @@ def billing_shots(window: MainWindow, root: Path, prefix: str) -> None:
         period = opener()
         if period is None:
             continue
-        period.date_from.set_iso(f"{date.today().year - 1}-01-01")
+        if kind == "superbill":  # an estimate starts today, at today's fee
+            period.date_from.set_iso(f"{date.today().year - 1}-01-01")
         period.ok.click()
         wait_until(target.exists)
         wait_until(lambda: getattr(tab, "saved_box", None) is not None)

@@ -97,8 +97,8 @@ class PaymentDialog(_AmountDialog):
         form = self._setup(
             "Take payment",
             "Record payment",
-            f"{owed} The payment goes to the oldest unpaid sessions first; anything over "
-            "is kept as a credit.",
+            f"{owed.rstrip('.')}. The payment goes to the oldest unpaid sessions first; "
+            "anything over is kept as a credit.",
         )
         self.method = QComboBox(self)
         self.method.setAccessibleName("Payment method")
