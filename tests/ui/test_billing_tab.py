@@ -93,6 +93,19 @@ def test_billing_tab_charges_takes_a_payment_and_writes_off(unlocked: Harness) -
     h.qtbot.waitUntil(lambda: tab.balance.text() == "Nothing owed.", timeout=20000)
     assert _status(tab)[0] == ("2026-03-09", "paid")
 
+    # The cheque bounced: Correct… cancels the payment by a new entry, with a reason.
+    tab.select_entry(next(r.entry.id for r in tab.model.rows if r.entry.kind.value == "payment"))
+    assert tab.buttons["Correct"].isEnabled()
+    fix = tab.correct()
+    assert fix is not None
+    fix.ok.click()
+    assert fix.isVisible() and "reason" in fix.message.text()
+    fix.reason.setText("cheque bounced")
+    fix.ok.click()
+    h.qtbot.waitUntil(lambda: tab.balance.text() == "Balance due: $200.00", timeout=20000)
+    kinds = [r.entry.kind.value for r in tab.model.rows]
+    assert kinds.count("reversal") == 1 and len(kinds) == 5  # nothing edited or deleted
+
 
 def test_each_document_is_saved_where_asked(unlocked: Harness, tmp_path: Path) -> None:
     h = unlocked

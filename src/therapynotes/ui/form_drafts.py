@@ -279,7 +279,13 @@ def _fee(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill
     fill(window.pages["billing"].set_fee())  # type: ignore[attr-defined]
 
 
+def _correct(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
+    chart.billing.select_entry(p.get("entry", 0))
+    return chart.billing.correct()
+
+
 BILLING_OPENERS = {
+    "billing.correct": _in_billing(_correct),
     "billing.fee": _fee,
     "billing.payment": _in_billing(lambda chart, _p: chart.billing.take_payment()),
     "billing.write_off": _in_billing(_write_off),

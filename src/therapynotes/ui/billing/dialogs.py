@@ -258,3 +258,49 @@ class EstimateDialog(PeriodDialog):
         count = state.get("sessions")
         if isinstance(count, int):
             self.sessions.setValue(count)
+
+
+class CorrectDialog(QDialog):
+    """Correct (reverse) a ledger entry: the entry stays, a new one cancels it."""
+
+    def __init__(self, what: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Correct entry")
+        self.setMinimumWidth(56 * GRID)
+        layout = vbox(self, margins=3 * GRID, spacing=GRID)
+        layout.addWidget(
+            body(
+                f"{what}. Nothing in the ledger is deleted: a correction is a new entry "
+                "that cancels this one (a charge's write-offs and a payment's refunds are "
+                "cancelled with it). Log the session again or take the payment again if "
+                "it was right after all.",
+                parent=self,
+            )
+        )
+        form = QFormLayout()
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Reason")
+        self.reason.setPlaceholderText("for example: entered twice, cheque bounced")
+        self.reason.setMaxLength(500)
+        form.addRow("&Reason", self.reason)
+        layout.addLayout(form)
+        self.message = message_label(self)
+        layout.addWidget(self.message)
+        box, self.ok = ok_cancel(self, "Correct entry")
+        self.ok.setAccessibleName("Correct entry")
+        box.accepted.connect(self._check)
+        box.rejected.connect(self.reject)
+        layout.addWidget(box)
+
+    def _check(self) -> None:
+        if not self.reason.text().strip():
+            self.message.setText("Please give a reason.")
+            self.message.setVisible(True)
+            return
+        self.accept()
+
+    def form_state(self) -> dict[str, Any]:
+        return {"reason": self.reason.text()}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        self.reason.setText(str(state.get("reason", "")))

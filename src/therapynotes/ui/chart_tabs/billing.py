@@ -27,6 +27,7 @@ from therapynotes.services.documents import PrintDocument
 from therapynotes.ui.billing.access import BillingAccess
 from therapynotes.ui.billing.dialogs import (
     METHOD_WORDS,
+    CorrectDialog,
     EstimateDialog,
     PaymentDialog,
     PeriodDialog,
@@ -124,7 +125,7 @@ class BillingTab(QWidget):
         # Two short rows rather than one long one: the chart's tabs must not widen it.
         for group in (
             (("Take payment…", self.take_payment), ("Write off…", self.write_off),
-             ("Receipt…", self.receipt)),
+             ("Correct…", self.correct), ("Receipt…", self.receipt)),
             (("Superbill…", self.superbill), ("Statement…", self.statement),
              ("Good Faith Estimate…", self.estimate)),
         ):  # fmt: skip
@@ -205,6 +206,10 @@ class BillingTab(QWidget):
         payment = found is not None and found.entry.kind is EntryKind.PAYMENT
         self.buttons["Write off"].setEnabled(open_charge)
         self.buttons["Receipt"].setEnabled(payment)
+        correctable = (
+            found is not None and not found.reversed and found.entry.kind is not EntryKind.REVERSAL
+        )
+        self.buttons["Correct"].setEnabled(correctable)
 
     def _today(self) -> date:
         return date.fromtimestamp(self.billing.clock())  # noqa: DTZ012 - the local day
@@ -243,6 +248,25 @@ class BillingTab(QWidget):
             cents, reason = dialog.cents(), dialog.reason.text()
             self._write(lambda b: b.adjust(client_id, charge_id, cents, reason=reason,
                                            write_off=True))  # fmt: skip
+
+        dialog.accepted.connect(save)
+        dialog.open()
+        return dialog
+
+    def correct(self) -> CorrectDialog | None:
+        found = self.selected()
+        if self.client_id is None or found is None or found.reversed:
+            return None
+        client_id, entry_id = self.client_id, found.entry.id
+        what = f"{describe(found.entry)} on {day(found.entry.entry_date)}, " + format_money(
+            found.entry.amount, self.currency
+        )
+        dialog = CorrectDialog(what, self)
+        tag(dialog, "billing.correct", client_id, entry=entry_id)
+
+        def save() -> None:
+            reason = dialog.reason.text()
+            self._write(lambda b: b.reverse(client_id, entry_id, reason=reason))
 
         dialog.accepted.connect(save)
         dialog.open()
