@@ -208,11 +208,7 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     if plan_dialog is not None:
         shoot_dialog(plan_dialog, f"{prefix}dialog-plan-version")
     chart.tabs.setCurrentIndex(1)
-    opened: list[QWidget | None] = []  # log_session opens its dialog asynchronously
-    chart.sessions.open_log_dialog(opened.append)
-    wait_until(lambda: bool(opened))
-    if opened[0] is not None:
-        shoot_dialog(opened[0], f"{prefix}dialog-log-session")
+    shoot_dialog(chart.sessions.log_session(), f"{prefix}dialog-log-session")
     chart.show_notes()
     signed = next(n for n in chart.notes.model.rows if n.state is NoteState.SIGNED)
     chart.notes.open_note(signed.id)

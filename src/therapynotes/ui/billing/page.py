@@ -188,8 +188,8 @@ class BillingPage(QWidget):
         self.unpaid_card.text.setText(
             "No balance is older than 30 days."
             if not rows
-            else f"{len(rows)} client{'s' if len(rows) != 1 else ''} with sessions unpaid "
-            "after 30 days. Double-click to open their billing."
+            else f"Clients with sessions unpaid after 30 days: {len(rows):,}. Double-click "
+            "one to open their billing."
         )
         self.unpaid_table.setVisible(bool(rows))
         self.fee_model.set_rows([(f, who, currency) for f, who in fees])
