@@ -3,7 +3,8 @@
 Starts the app the way `therapynotes run` does, in a throwaway vault and config folder,
 walks the first-run wizard like a user, shoots the empty main window, the Backups page,
 fills the vault with a small demo practice (services/demo.py), then shoots the record
-screens (client list, every chart tab, a diagnosis marked resolved, the note editor with
+screens (client list, every chart tab, billing (page, tab, payment, superbill and
+Good Faith Estimate PDFs), a diagnosis marked resolved, the note editor with
 a draft and a signed note, search with results, the record dialogs), settings, the lock
 screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
@@ -14,6 +15,8 @@ make it) instead of 1280x800, into files named `smallest-*.png`, to look for cli
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +33,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.services import demo
 from therapynotes.services.setup_flow import Mode, Step
 from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.billing.page import BillingPage
 from therapynotes.ui.chart_pdf import ChartPdfDialog
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
@@ -198,7 +202,7 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     wait_until(lambda: chart.chart is not None and chart._loading == 0)
     shoot(window, f"{prefix}chart-overview")
     for index, name in enumerate(
-        ("overview", "sessions", "notes", "plan", "diagnoses", "attachments", "history")
+        ("overview", "sessions", "notes", "plan", "diagnoses", "attachments", "billing", "history")
     ):
         if index == 0:
             continue
@@ -251,6 +255,46 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     search.run_search()
     wait_until(lambda: search.model.rowCount() > 0)
     shoot(window, f"{prefix}search-results")
+
+
+def billing_shots(window: MainWindow, root: Path, prefix: str) -> None:
+    """The Billing page, a chart's Billing tab with the payment dialog, and the first
+    page of a superbill and of a Good Faith Estimate (rendered to PNG with poppler's
+    pdftoppm when it is installed)."""
+    window.show_view("billing")
+    page = window.pages["billing"]
+    assert isinstance(page, BillingPage)
+    wait_until(lambda: page.fee_model.rowCount() > 0)
+    shoot(window, f"{prefix}main-billing")
+    window._open_billing(2)  # the demo's client with an old unpaid balance
+    chart = window.clients_page().chart
+    assert chart is not None
+    wait_until(lambda: chart.billing.model.rowCount() > 0 and chart._loading == 0)
+    shoot(window, f"{prefix}chart-billing-unpaid")
+    dialog = chart.billing.take_payment()
+    if dialog is not None:
+        dialog.amount.setText("150.00")
+        shoot_dialog(dialog, f"{prefix}dialog-take-payment")
+    tool = shutil.which("pdftoppm")
+    if prefix or tool is None:
+        return  # the PDFs look the same in dark mode
+    tab = chart.billing
+    for kind, opener in (("superbill", tab.superbill), ("estimate", tab.estimate)):
+        target = root / f"{kind}.pdf"
+        tab.ask_save_path = lambda _kind, t=target: t  # type: ignore[method-assign]
+        period = opener()
+        if period is None:
+            continue
+        if kind == "superbill":  # an estimate starts today, at today's fee
+            period.date_from.set_iso(f"{date.today().year - 1}-01-01")
+        period.ok.click()
+        wait_until(target.exists)
+        wait_until(lambda: getattr(tab, "saved_box", None) is not None)
+        tab.saved_box.close()
+        out = OUT / f"pdf-{kind}"
+        subprocess.run([tool, "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile",  # noqa: S603
+                        str(target), str(out)], check=True)  # fmt: skip
+        print(f"saved {out}.png")
 
 
 def lock_shots(window: MainWindow, prefix: str) -> None:
@@ -327,6 +371,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         backup_shots(window, root / "usb", prefix)
         fill_demo(window)
         record_shots(window, prefix)
+        billing_shots(window, root, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

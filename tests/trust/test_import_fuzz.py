@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import STRONG, FakeClock
 from tests.support.backup_child import open_session
+from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.trust import figure, scaled
@@ -203,6 +204,7 @@ def base_export(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Path, Target
     other = add_client(records, "Group Member")
     client = fill_client(records, clock, CANARY, group_with=other, date_of_birth="2012-04-05")
     RetentionService(session, clock=clock).set_hold(client, held=True)
+    fill_billing(session, records, clock, client)  # the billing tables and practice too
     export = tmp_path / "export"
     PortableService(session, clock=clock).export_json(export)
     session.lock("setup", record=False)

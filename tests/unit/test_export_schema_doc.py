@@ -21,6 +21,7 @@ def test_schema_matches_the_format() -> None:
         "format_version",
         "settings",
         "profile",
+        "practice",
         *fmt.TABLES,
     }
     assert set(schema["properties"]["settings"]["properties"]) == fmt.SETTINGS
@@ -28,6 +29,10 @@ def test_schema_matches_the_format() -> None:
     assert profile["required"] == [f.name for f in fmt.PROFILE_FIELDS]
     assert list(profile["properties"]) == profile["required"]
     assert profile["additionalProperties"] is False
+    practice = schema["$defs"]["practice"]
+    assert practice["required"] == [f.name for f in fmt.PRACTICE_FIELDS]
+    assert list(practice["properties"]) == practice["required"]
+    assert practice["additionalProperties"] is False
     for table, (fields, _) in fmt.TABLES.items():
         definition = schema["$defs"][table]
         names = [f.name for f in fields]

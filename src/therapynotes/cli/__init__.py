@@ -21,6 +21,7 @@ from therapynotes.cli import (
     app_cmds,
     audit_cmds,
     backup_cmds,
+    billing_cmds,
     doctor_cmds,
     old_vault_cmds,
     pdf_cmds,
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     portable_cmds,
     pdf_cmds,
     retention_cmds,
+    billing_cmds,
     doctor_cmds,
     app_cmds,
 )

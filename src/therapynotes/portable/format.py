@@ -1,9 +1,13 @@
-"""The therapynotes-export JSON format, version 2: the one module that defines it.
+"""The therapynotes-export JSON format, version 3: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
 table of the clinical record, each element an object whose keys are exactly the table's
 columns (bodies held as JSON text in the vault are JSON values here).
+
+Version 3 added billing: `practice` (the practice's details, or null) and the tables
+`fee_schedule`, `ledger` and `allocations` (amounts in integer cents). Versions 1 and 2
+are read as having none of these.
 
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
 `addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
@@ -29,6 +33,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from therapynotes.domain.billing import Practice
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.domain.rules import canonical_json
 from therapynotes.errors import InputError
@@ -36,8 +41,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 2
-READS_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READS_VERSIONS = (1, 2, 3)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -67,7 +72,7 @@ SETTINGS = frozenset(
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "id", "int", "bool", "str", "date", "instant", "sections", "plan", "sha256"
+    kind: str  # id, int, cents, bool, str, date, instant, sections, plan, sha256
     optional: bool = False
     limit: int = SHORT
 
@@ -155,6 +160,72 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
 
+# --- billing (format 3) ---------------------------------------------------------------
+# Amounts are integer cents ("cents": signed, at most 99,999,999.99 either way). The
+# schema's CHECKs (store/migrations/m0008_billing.py) refuse kinds, methods and codes
+# outside their lists at import.
+MAX_CENTS = 99_999_999_99
+BILLING_TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
+    "fee_schedule": (
+        _fields(
+            "id:id", "code:str", "client_id:id?", "amount_cents:cents", "effective_from:date",
+            "created_at:instant",
+        ),
+        ("id",),
+    ),
+    "ledger": (
+        _fields(
+            "id:id", "client_id:id", "kind:str", "entry_date:date", "amount_cents:cents",
+            "session_id:id?", "service_code:str", "method:str", "reference:str", "reason:str",
+            "applies_to:id?", "created_at:instant",
+        ),
+        ("id",),
+    ),
+    "allocations": (
+        _fields("id:id", "payment_id:id", "charge_id:id", "amount_cents:cents"), ("id",)
+    ),
+}  # fmt: skip
+TABLES.update(BILLING_TABLES)
+SETTINGS = SETTINGS | {"billing.currency", "billing_retention_years"}
+PRACTICE_FIELDS = _fields(
+    "name:str", "address:str", "phone:str", "tax_id:str", "npi:str", "place_of_service:str"
+)
+
+
+def _check_cents(where: str, value: Any) -> None:
+    if type(value) is not int or not -MAX_CENTS <= value <= MAX_CENTS:
+        raise _refuse(where, "expected a whole number of cents (at most 99,999,999.99)")
+
+
+def _check_practice(practice: Any) -> None:
+    if practice is None:
+        return
+    if type(practice) is not dict:
+        raise _refuse("practice", "expected an object or null")
+    names = {f.name for f in PRACTICE_FIELDS}
+    if set(practice) != names:
+        missing = sorted(names - set(practice))
+        raise _refuse("practice", f"missing field {missing[0]!r}" if missing else "unknown field")
+    for field in PRACTICE_FIELDS:
+        _check_value(f"practice.{field.name}", field, practice[field.name])
+    try:
+        valid = Practice(**practice).validated()
+    except InputError:
+        raise _refuse("practice", "a name, and a valid tax id, NPI and place of service") from None
+    if asdict(valid) != practice:
+        raise _refuse("practice", "not in the form the app writes (extra spaces)")
+
+
+def _from_version_2(document: dict[str, Any]) -> None:
+    """A version-1 or -2 document in the current shape: no practice, no billing rows."""
+    if "practice" in document or any(t in document for t in BILLING_TABLES):
+        raise _refuse("file", "unknown key")
+    document["practice"] = None
+    for table in BILLING_TABLES:
+        document[table] = []
+    document["format_version"] = FORMAT_VERSION
+
+
 # The clinician profile (domain/profile.py), or null when none was set.
 PROFILE_FIELDS = _fields(
     "name:str", "credentials:str", "license_number:str", "license_state:str", "npi:str"
@@ -208,6 +279,8 @@ def _check_value(where: str, field: Field, value: Any) -> None:
     kind = field.kind
     if kind in {"id", "int"}:
         _check_number(where, kind, value)
+    elif kind == "cents":
+        _check_cents(where, value)
     elif kind == "bool":
         if type(value) is not bool:
             raise _refuse(where, "expected true or false")
@@ -386,15 +459,18 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
     if version not in READS_VERSIONS or type(version) is not int:
-        raise _refuse("format_version", "unknown version (this app reads versions 1 and 2)")
+        raise _refuse("format_version", "unknown version (this app reads versions 1 to 3)")
     if version == 1:
         _from_version_1(document)
-    expected = {"format", "format_version", "settings", "profile", *TABLES}
+    if version in (1, 2):
+        _from_version_2(document)
+    expected = {"format", "format_version", "settings", "profile", "practice", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))
         raise _refuse("file", f"missing key {missing[0]!r}" if missing else "unknown key")
     _check_settings(document["settings"])
     _check_profile(document["profile"])
+    _check_practice(document["practice"])
     for table in TABLES:
         _check_rows(table, document[table])
     return document

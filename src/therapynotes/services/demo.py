@@ -22,6 +22,7 @@ from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
 from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
 from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services import demo_files
+from therapynotes.services.demo_billing import build_billing
 from therapynotes.store import audit, plans
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
@@ -55,6 +56,7 @@ class DemoCounts:
     notes: int = 0
     psychotherapy_notes: int = 0
     attachments: int = 0
+    ledger_entries: int = 0
 
 
 class _Builder:
@@ -411,5 +413,9 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
                 "notes": counts.notes + counts.psychotherapy_notes,
                 "attachments": counts.attachments,
             },
+        )
+        # Billing (issue 15): fees, charges, payments, a sliding scale, an unpaid balance.
+        counts.ledger_entries = build_billing(
+            conn, today=today, start=builder.start, now=builder.now, seed=spec.seed
         )
     return counts

@@ -28,6 +28,7 @@ from typing import Any
 
 from therapynotes.atomic import TargetNotAFile, WriteRefused, staged_folder
 from therapynotes.domain import rules
+from therapynotes.domain.billing import Practice
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.errors import TherapyNotesError
 from therapynotes.portable import format as fmt
@@ -40,6 +41,7 @@ from therapynotes.portable_errors import (
 )
 from therapynotes.records_errors import AttachmentCorrupt
 from therapynotes.services.records_base import RecordsBase
+from therapynotes.store import billing as billing_store
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
@@ -125,6 +127,7 @@ class PortableService(RecordsBase):
             "format_version": fmt.FORMAT_VERSION,
             "settings": settings,
             "profile": None if profile is None else dataclasses.asdict(profile),
+            "practice": _practice(conn),
         }
         for table in fmt.TABLES:
             document[table] = _read_table(conn, table)
@@ -226,10 +229,18 @@ class PortableService(RecordsBase):
             if document["profile"] is not None:
                 profile = ClinicianProfile(**document["profile"])
                 profile_store.put(conn, profile, now=self.now())
+            if document["practice"] is not None:
+                billing_store.put_practice(conn, Practice(**document["practice"]), now=self.now())
             _insert_all(conn, document, blobs)
             counts = {table: len(document[table]) for table in fmt.TABLES}
             self.audit(conn, AuditKind.IMPORTED, "vault", format="json", **counts)
         return counts
+
+
+def _practice(conn: Connection) -> dict[str, Any] | None:
+    """The practice's details (billing, format 3), or None when none were set."""
+    practice = billing_store.get_practice(conn)
+    return None if practice is None else dataclasses.asdict(practice)
 
 
 def _check_signatures(document: dict[str, Any]) -> None:

@@ -12,11 +12,17 @@ Must not import PySide6.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus, retention_date
+from therapynotes.domain.retention import (
+    RecordRetentionPolicy,
+    RetentionStatus,
+    add_years,
+    retention_date,
+)
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import (
     InvalidRetentionPolicy,
@@ -25,6 +31,7 @@ from therapynotes.retention_errors import (
     RetentionDateNotReached,
 )
 from therapynotes.services.records_base import RecordsBase
+from therapynotes.store import billing as billing_store
 from therapynotes.store import record_settings
 from therapynotes.store import retention as store
 from therapynotes.store.audit import AuditKind
@@ -81,13 +88,15 @@ class RetentionService(RecordsBase):
     def statuses(self) -> list[RetentionStatus]:
         """Every client's retention status, by client id."""
         policy, held = self.policy(), store.holds(self.conn)
-        return [_status(d, policy, d.client_id in held) for d in store.client_dates(self.conn)]
+        found = [_status(d, policy, d.client_id in held) for d in store.client_dates(self.conn)]
+        return _with_financial(self.conn, found)
 
     def status(self, client_id: ClientId) -> RetentionStatus:
         found = store.client_dates(self.conn, client_id)
         if not found:
             raise ClientNotFound
-        return _status(found[0], self.policy(), client_id in store.holds(self.conn))
+        status = _status(found[0], self.policy(), client_id in store.holds(self.conn))
+        return _with_financial(self.conn, [status])[0]
 
     def due(self) -> list[RetentionStatus]:
         """Clients past their retention date and not on legal hold."""
@@ -145,6 +154,26 @@ class RetentionService(RecordsBase):
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
         return counts
+
+
+def _with_financial(conn: Connection, statuses: list[RetentionStatus]) -> list[RetentionStatus]:
+    """Financial records have their own retention period (billing_retention_years,
+    counted from the client's last ledger entry): a client is kept until both periods
+    have run."""
+    years = record_settings.get_int(
+        conn, billing_store.RETENTION_YEARS, billing_store.DEFAULT_RETENTION_YEARS
+    )
+    last = billing_store.last_entry_dates(conn)
+    kept = []
+    for s in statuses:
+        day = last.get(ClientId(s.client_id))
+        until = add_years(date.fromisoformat(day), years) if day else None
+        kept.append(
+            dataclasses.replace(s, retention_date=until)
+            if until and until > s.retention_date
+            else s
+        )
+    return kept
 
 
 def _early_reason(text: str | None) -> str | None:

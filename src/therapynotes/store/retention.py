@@ -100,6 +100,24 @@ _PARTS = (
         "SELECT count(*) FROM diagnoses WHERE client_id = :c",
         "DELETE FROM diagnoses WHERE client_id = :c",
     ),
+    # Billing (schema 8): allocations, then ledger entries, then the client's own fees.
+    (
+        "",
+        "",
+        "DELETE FROM allocations WHERE payment_id IN"
+        " (SELECT id FROM ledger WHERE client_id = :c) OR charge_id IN"
+        " (SELECT id FROM ledger WHERE client_id = :c)",
+    ),
+    (
+        "ledger_entries",
+        "SELECT count(*) FROM ledger WHERE client_id = :c",
+        "DELETE FROM ledger WHERE client_id = :c",
+    ),
+    (
+        "fees",
+        "SELECT count(*) FROM fee_schedule WHERE client_id = :c",
+        "DELETE FROM fee_schedule WHERE client_id = :c",
+    ),
     (
         "sessions",
         "SELECT count(*) FROM session_participants WHERE client_id = :c",

@@ -1,7 +1,7 @@
 """A client's chart: a header (full name, age and date of birth, status, alerts; never in
 the window title) with the
 chart's actions, and tabs: Overview, Sessions, Notes, Treatment plan, Diagnoses,
-Attachments, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
+Attachments, Billing, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
 inside the chart refresh it without a new audit row."""
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.billing import BillingTab
 from therapynotes.ui.chart_tabs.diagnoses import DiagnosesTab
 from therapynotes.ui.chart_tabs.notes import NotesTab
 from therapynotes.ui.chart_tabs.overview import HistoryTab, OverviewTab
@@ -90,6 +91,7 @@ class ClientChartView(QWidget):
         self.plan = PlanTab(records, self)
         self.diagnoses = DiagnosesTab(records, self)
         self.attachments = AttachmentsTab(records, client_id, self)
+        self.billing: BillingTab = BillingTab(records, self)
         self.history = HistoryTab(records, self)
         self._add_tabs()
         layout.addWidget(self.tabs, 1)
@@ -127,6 +129,7 @@ class ClientChartView(QWidget):
             ("Treatment plan", self.plan),
             ("Diagnoses", self.diagnoses),
             ("Attachments", self.attachments),
+            ("Billing", self.billing),
             ("History", self.history),
         ):
             self.tabs.addTab(tab, title)
@@ -242,9 +245,9 @@ class ClientChartView(QWidget):
         self.alerts.setVisible(bool(fields.alerts))
 
     def _tab_shown(self, index: int) -> None:
-        """Plan versions and history load when their tab is shown."""
+        """Plan versions, billing and history load when their tab is shown."""
         tab = self.tabs.widget(index)
-        if self.chart is not None and tab in (self.plan, self.history):
+        if self.chart is not None and tab in (self.plan, self.history, self.billing):
             tab.show_chart(self.chart)
 
     def show_notes(self, note_id: NoteId | None = None) -> None:
@@ -297,6 +300,7 @@ class ClientChartView(QWidget):
         for tab in (self.sessions, self.notes, self.diagnoses, self.attachments, self.history):
             tab.model.clear()
         self.notes.private_model.clear()
+        self.billing.clear()
         self.overview.clear()
         self.plan.clear()
         self.name.clear()

@@ -241,6 +241,63 @@ def _void(chart: ClientChartView) -> QDialog | None:
     return chart.notes.editor.void()
 
 
+# --- billing (ui/chart_tabs/billing.py) ---------------------------------------------------
+
+
+def _in_billing(
+    open_dialog: Callable[[ClientChartView, dict[str, int]], QDialog | None],
+) -> Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]:
+    """The chart's Billing tab first, its ledger loaded, then the dialog over it."""
+
+    def opener(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+        def action(chart: ClientChartView) -> None:
+            tab = chart.billing
+
+            def when_ready() -> None:
+                with contextlib.suppress(Exception):
+                    tab.loaded.disconnect(when_ready)
+                fill(open_dialog(chart, p))
+
+            shown = chart.tabs.currentWidget() is tab
+            if shown and tab.ledger is not None:
+                fill(open_dialog(chart, p))
+                return
+            tab.loaded.connect(when_ready)
+            chart.tabs.setCurrentWidget(tab)  # showing the tab loads it
+            if shown:
+                tab.reload()
+
+        _in_chart(window, d, action)
+
+    return opener
+
+
+def _write_off(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
+    chart.billing.select_entry(p.get("entry", 0))
+    return chart.billing.write_off()
+
+
+def _fee(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    window.show_view("billing")
+    fill(window.pages["billing"].set_fee())  # type: ignore[attr-defined]
+
+
+def _correct(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
+    chart.billing.select_entry(p.get("entry", 0))
+    return chart.billing.correct()
+
+
+BILLING_OPENERS = {
+    "billing.correct": _in_billing(_correct),
+    "billing.fee": _fee,
+    "billing.payment": _in_billing(lambda chart, _p: chart.billing.take_payment()),
+    "billing.write_off": _in_billing(_write_off),
+    "billing.superbill": _in_billing(lambda chart, _p: chart.billing.superbill()),
+    "billing.statement": _in_billing(lambda chart, _p: chart.billing.statement()),
+    "billing.estimate": _in_billing(lambda chart, _p: chart.billing.estimate()),
+}
+
+
 OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
     "client.add": _add_client,
     "client.edit": _edit_client,
@@ -254,4 +311,5 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     "note.void": _on_note(_void),
     "chart.pdf": _records_request,
     "chart.print": _print,
+    **BILLING_OPENERS,
 }

@@ -16,6 +16,7 @@ from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import DueSession, ServiceEntry
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
+from therapynotes.ui.billing.home_card import UnpaidCard
 from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
@@ -145,6 +146,8 @@ class HomePage(QWidget):
         self.today_table.clicked.connect(self._chosen_today)
         self.today_card.layout_.addWidget(self.today_table)
         layout.addWidget(self.today_card)
+        self.unpaid_card = UnpaidCard(records, self)  # billing (ui/billing/home_card.py)
+        layout.addWidget(self.unpaid_card)
         folder = ctx.settings.backup_folder
         text = (
             f"Backups go to {folder}."
@@ -161,6 +164,7 @@ class HomePage(QWidget):
         they arrive (a newer refresh wins over an older one still in flight)."""
         self._generation += 1
         generation = self._generation
+        self.unpaid_card.refresh()
         self.records.op(self, self._fetch).success(
             lambda found: self._show(generation, *found)
         ).run(database=True)
@@ -244,6 +248,7 @@ class HomePage(QWidget):
             self.due_chosen.emit(int(client_id), session_id)
 
     def clear(self) -> None:
+        self.unpaid_card.clear()
         self.due_model.clear()
         self.today_model.clear()
         if self._chooser is not None:

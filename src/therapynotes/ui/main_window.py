@@ -324,6 +324,8 @@ class MainWindow(RecordNavigation, QMainWindow):
             page.field.selectAll()
         if isinstance(page, HomePage):
             page.refresh()
+        if view_id == "billing":
+            page.refresh()  # type: ignore[attr-defined]
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view

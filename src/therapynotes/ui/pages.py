@@ -16,6 +16,7 @@ PAGE_TITLES = {
     "home": "Home",
     "clients": "Clients",
     "search": "Search",
+    "billing": "Billing",
     "backups": "Backups",
     "settings": "Settings",
 }

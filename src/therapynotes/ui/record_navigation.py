@@ -12,6 +12,7 @@ from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
 from therapynotes.settings import VIEW_IDS
 from therapynotes.ui.backup_view import BackupsView
+from therapynotes.ui.billing.page import BillingPage
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.records_access import RecordsAccess
@@ -64,6 +65,8 @@ class RecordNavigation(_Window):
                 )
                 panel.security_changed.connect(self.apply_security)
                 page = panel
+            elif view_id == "billing":
+                page = self._billing_page(records)
             elif view_id == "backups":
                 page = BackupsView(self.ctx, self.backups)
             else:
@@ -71,6 +74,19 @@ class RecordNavigation(_Window):
             page.setProperty("holdsRecords", True)
             self.pages[view_id] = page
             self.content.addWidget(page)
+
+    def _billing_page(self, records: RecordsAccess) -> QWidget:
+        """The Billing page (ui/billing/page.py); an unpaid balance opens the chart's
+        Billing tab."""
+        billing = BillingPage(records)
+        billing.client_chosen.connect(self._open_billing)
+        return billing
+
+    def _open_billing(self, client_id: int) -> None:
+        self.show_view("clients")
+        chart = self.clients_page().open_client(ClientId(client_id))
+        if chart is not None:
+            chart.when_loaded(lambda: chart.tabs.setCurrentWidget(chart.billing))
 
     def clients_page(self) -> ClientsPage:
         page = self.pages["clients"]

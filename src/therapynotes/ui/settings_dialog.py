@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QGroupBox,
+    QLayout,
     QMessageBox,
     QPushButton,
     QScrollArea,
@@ -37,6 +38,7 @@ from therapynotes.settings import (
     load_security,
 )
 from therapynotes.ui.backup_runner import BackupRunner
+from therapynotes.ui.billing.settings_practice import PracticeSettingsGroup
 from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
@@ -130,6 +132,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(locking)
         self.profile = ProfileSettingsGroup(self.session, self)
         layout.addWidget(self.profile)
+        self._add_practice(layout)
         self.records = RecordSettingsGroup(self.session, self)
         layout.addWidget(self.records)
         self.backups = BackupSettingsGroup(self.session, self)
@@ -142,6 +145,11 @@ class SettingsPanel(QWidget):
         self.idle.valueChanged.connect(self._save)
         self.minimize.toggled.connect(self._save)
         self.clipboard.valueChanged.connect(self._save)
+
+    def _add_practice(self, layout: QLayout) -> None:
+        """Practice and billing (ui/billing/settings_practice.py)."""
+        self.practice = PracticeSettingsGroup(self.session, self)
+        layout.addWidget(self.practice)
 
     def _security_group(self) -> QGroupBox:
         keys = QGroupBox("Security", self)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.vaults import code_for, make_vault
@@ -70,6 +71,7 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     records = RecordsService(session, clock=clock)
     keeper = add_client(records, CANARY + "Keeper")
     client = fill_client(records, clock, CANARY, group_with=keeper, date_of_birth="2015-01-02")
+    fill_billing(session, records, clock, client, marker=CANARY)  # ledger reasons, references
     records.open_chart(client, include_psychotherapy=True)
     # what the print path records once the system print dialog returns (tests/ui covers
     # that printing calls it)

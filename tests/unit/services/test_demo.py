@@ -85,3 +85,26 @@ def test_demo_notes_verify_like_signed_notes(records: RecordsService) -> None:
         )
     attachment_ids = [r[0] for r in records.conn.execute("SELECT id FROM attachments")]
     assert attachment_ids and all(records.read_attachment(a) for a in attachment_ids)
+
+
+def test_demo_practice_bills(records: RecordsService, clock: FakeClock) -> None:
+    """Fees with a change, partial payments, a sliding-scale client, an unpaid balance:
+    and the ledger balances to the cent by its own arithmetic."""
+    from therapynotes.services.billing import BillingService  # noqa: PLC0415
+
+    counts = build(records.conn, SPEC, today=TODAY)
+    billing = BillingService(records.session, clock=clock)
+    assert counts.ledger_entries > 100
+    assert billing.practice() is not None and billing.currency() == "USD"
+    codes = [(f.code, f.effective_from) for f in billing.fees()]
+    assert len([c for c in codes if c[0] == "90834"]) == 2  # a fee change
+    assert billing.fees(3)  # type: ignore[arg-type]  # the sliding-scale client
+    assert billing.post_all_charges() == 0  # every session already charged
+    statuses = set()
+    for cid in range(1, SPEC.clients + 1):
+        book = billing.ledger(cid)  # type: ignore[arg-type]
+        lines = book.charges()
+        statuses |= {c.status for c in lines}
+        assert book.balance == sum(c.open for c in lines) - sum(book.unapplied().values())
+    assert {"paid", "partly paid"} <= statuses
+    assert 2 in [c for c, _ in billing.overdue()]

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import FakeClock
+from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client, unlock_new_vault
 from therapynotes.portable import format as fmt
@@ -49,6 +50,7 @@ def exported(
     client = fill_client(records, clock, CANARY, group_with=other, date_of_birth="2012-04-05")
     RetentionService(unlocked, clock=clock).set_hold(client, held=True)
     records.set_late_entry_hours(48)
+    fill_billing(unlocked, records, clock, client)
     target = tmp_path / "export"
     PortableService(unlocked, clock=clock).export_json(target)
     return target

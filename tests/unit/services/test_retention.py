@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import FakeClock
+from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.pages import count_hits
 from tests.support.records import add_client, log_session_now
@@ -112,6 +113,7 @@ def test_purge_leaves_no_trace_in_any_page(
 ) -> None:
     other = add_client(records, "Keeper Person")
     client = fill_client(records, clock, CANARY, group_with=other)
+    fill_billing(unlocked, records, clock, client, marker=CANARY)
     conn = unlocked.conn
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     key = unlocked.dek.reveal()
@@ -127,7 +129,9 @@ def test_purge_leaves_no_trace_in_any_page(
         "notes": 4,
         "plan_versions": 2,
         "diagnoses": 1,
-        "sessions": 1,
+        "sessions": 1 + 4,
+        "ledger_entries": 4 + 3 + 1 + 1 + 1,  # charges, payments, write-off, reversal, refund
+        "fees": 1,
     }
     counts = retention.purge(client, before_retention_date="the client asked for it")
     assert counts == preview.counts

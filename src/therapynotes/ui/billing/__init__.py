@@ -1,0 +1,1 @@
+"""The Billing page, the chart's Billing tab and the billing documents' PDFs."""
