@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 2: the one module that defines it.
+"""The therapynotes-export JSON format, version 3: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -6,7 +6,8 @@ table of the clinical record, each element an object whose keys are exactly the 
 columns (bodies held as JSON text in the vault are JSON values here).
 
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
-`addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
+`addenda.signed_by`); version 3 the personal dictionary (`dictionary_words`, read as
+empty from older documents). Version 1 documents are still read: `decode` returns them in the
 current shape, with no profile and null signers (signed before signers were recorded).
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
@@ -36,8 +37,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 2
-READS_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READS_VERSIONS = (1, 2, 3)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -151,6 +152,12 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ("id",),
     ),
 }  # fmt: skip
+
+# Version 3: the personal dictionary of the spell checker (issue 19). Tables an older
+# document does not have are read as empty.
+TABLES["dictionary_words"] = (_fields("id:id", "word:str", "added_at:instant"), ("id",))
+SETTINGS = SETTINGS | {"spelling.language", "spelling.enabled"}
+ADDED_IN_3 = ("dictionary_words",)
 
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
@@ -365,6 +372,15 @@ def _from_version_1(document: dict[str, Any]) -> None:
     document["format_version"] = FORMAT_VERSION
 
 
+def _before_version_3(document: dict[str, Any]) -> None:
+    """A version-1 or -2 document has no personal dictionary."""
+    for table in ADDED_IN_3:
+        if table in document:
+            raise _refuse("file", "unknown key")
+        document[table] = []
+    document["format_version"] = FORMAT_VERSION
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """Parse and validate a document; ImportRefused on the first problem found. Older
     versions come back in the current shape (see the module docstring)."""
@@ -386,9 +402,11 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
     if version not in READS_VERSIONS or type(version) is not int:
-        raise _refuse("format_version", "unknown version (this app reads versions 1 and 2)")
+        raise _refuse("format_version", "unknown version (this app reads versions 1 to 3)")
     if version == 1:
         _from_version_1(document)
+    if version < 3:  # noqa: PLR2004 - the version that added these tables
+        _before_version_3(document)
     expected = {"format", "format_version", "settings", "profile", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))

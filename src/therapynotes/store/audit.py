@@ -51,6 +51,7 @@ class AuditKind(StrEnum):
     RESTORED = "restore"
     LEGAL_HOLD = "retention.hold"
     PURGED = "retention.purged"
+    DICTIONARY_CHANGED = "dictionary.changed"
 
 
 @dataclass(frozen=True)

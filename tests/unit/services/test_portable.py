@@ -26,6 +26,7 @@ from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
+from therapynotes.services.spelling import SpellingService
 from therapynotes.store import audit
 from therapynotes.store.connection import Connection
 
@@ -49,6 +50,7 @@ def exported(
     client = fill_client(records, clock, CANARY, group_with=other, date_of_birth="2012-04-05")
     RetentionService(unlocked, clock=clock).set_hold(client, held=True)
     records.set_late_entry_hours(48)
+    SpellingService(unlocked, clock=clock).add_word("Okonkwo")  # the personal dictionary
     target = tmp_path / "export"
     PortableService(unlocked, clock=clock).export_json(target)
     return target
