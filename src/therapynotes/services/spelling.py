@@ -115,6 +115,12 @@ class SpellChecker:
         self._ignored.add(word.casefold())
         self._known.clear()
 
+    def personal_words(self) -> frozenset[str]:
+        return frozenset(self._personal)
+
+    def ignored_words(self) -> frozenset[str]:
+        return frozenset(self._ignored)
+
     def learn(self, word: str) -> None:
         self._personal.add(word.casefold())
         self._known.clear()

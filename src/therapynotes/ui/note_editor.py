@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QFocusEvent,
     QFont,
     QPalette,
@@ -46,6 +47,8 @@ from therapynotes.ui.records_access import (
     local_time,
     note_state_label,
 )
+from therapynotes.ui.spelling.access import Spelling, spelling_for
+from therapynotes.ui.spelling.menu import attach, spelling_menu
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 
 AUTOSAVE_MS = 2000  # after the last keystroke
@@ -79,6 +82,7 @@ class SectionEditor(ConcealedCopy, QTextEdit):
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.spelling: Spelling | None = None
         self.setAcceptRichText(False)
         self.setAccessibleName(title)
         self.setAccessibleDescription(prompt)
@@ -106,6 +110,19 @@ class SectionEditor(ConcealedCopy, QTextEdit):
         self._grow()
         if self.hasFocus():  # grown with the text: where typing goes has moved
             self.typing_moved.emit()
+
+    def check_spelling(self, spelling: Spelling) -> None:
+        """Underline misspelt words; suggestions on the context menu (ui/spelling/)."""
+        self.spelling = spelling
+        self.highlighter = attach(self, spelling)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
+        if self.spelling is None:
+            super().contextMenuEvent(event)
+            return
+        menu = spelling_menu(self, self.spelling, event.pos())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def load(self, text: str) -> None:
         self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
@@ -271,6 +288,9 @@ class NoteEditorWidget(QWidget):
             editor = SectionEditor(section.title, section.prompt, self.page)
             editor.load(note.sections.get(section.key, ""))
             editor.setReadOnly(not draft)
+            spelling = spelling_for(self.records, self) if draft else None
+            if spelling is not None:
+                editor.check_spelling(spelling)
             if not draft:  # a signed note reads as a document, not as a form
                 editor.setFrameShape(QFrame.Shape.NoFrame)
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
