@@ -6,8 +6,9 @@ table of the clinical record, each element an object whose keys are exactly the 
 columns (bodies held as JSON text in the vault are JSON values here).
 
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
-`addenda.signed_by`); version 3 the personal dictionary (`dictionary_words`, read as
-empty from older documents). Version 1 documents are still read: `decode` returns them in the
+`addenda.signed_by`); version 3 the personal dictionary (`dictionary_words`) and the
+therapist's own templates (`note_templates`, `disabled_templates`), read as empty from
+older documents. Version 1 documents are still read: `decode` returns them in the
 current shape, with no profile and null signers (signed before signers were recorded).
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
@@ -155,9 +156,23 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
 
 # Version 3: the personal dictionary of the spell checker (issue 19). Tables an older
 # document does not have are read as empty.
+# Also the therapist's own templates (versions, kind "template": {"sections": [...]})
+# and the disabled list.
 TABLES["dictionary_words"] = (_fields("id:id", "word:str", "added_at:instant"), ("id",))
+TABLES["note_templates"] = (
+    _fields(
+        "id:id", "template_id:str", "version:int", "name:str", "kind:str", "body:template:long",
+        "created_at:instant",
+    ),
+    ("id",),
+)  # fmt: skip
+TABLES["disabled_templates"] = (
+    _fields("template_id:str", "disabled_at:instant"),
+    ("template_id",),
+)
 SETTINGS = SETTINGS | {"spelling.language", "spelling.enabled"}
-ADDED_IN_3 = ("dictionary_words",)
+ADDED_IN_3 = ("dictionary_words", "note_templates", "disabled_templates")
+_TEMPLATE_BODY = {"sections": [{"key": str, "title": str, "prompt": str, "required": bool}]}
 
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
@@ -168,7 +183,10 @@ PROFILE_FIELDS = _fields(
 )
 
 JSON_COLUMNS = frozenset(
-    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "plan"}
+    f"{t}.{f.name}"
+    for t, (fs, _) in TABLES.items()
+    for f in fs
+    if f.kind in {"sections", "plan", "template"}
 )
 BOOL_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
@@ -269,6 +287,8 @@ def _check_json(where: str, field: Field, value: Any) -> None:
         raise _refuse(where, "every section must be a string")
     if field.kind == "plan" and not _is_plan(value):
         raise _refuse(where, "not a treatment plan (problems, goals, objectives)")
+    if field.kind == "template" and not _is_shaped(value, _TEMPLATE_BODY):
+        raise _refuse(where, "not a template body (sections with key, title, prompt, required)")
     text = canonical_json(value)
     if len(text) > field.limit:
         raise _refuse(where, f"content longer than {field.limit} characters")

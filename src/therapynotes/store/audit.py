@@ -52,6 +52,7 @@ class AuditKind(StrEnum):
     LEGAL_HOLD = "retention.hold"
     PURGED = "retention.purged"
     DICTIONARY_CHANGED = "dictionary.changed"
+    TEMPLATE_CHANGED = "template.changed"
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,6 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
-from therapynotes.domain.templates import TEMPLATES
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
@@ -273,7 +272,7 @@ class NoteEditorWidget(QWidget):
             self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
-        template = TEMPLATES.get(note.template)
+        template = self.records.call(lambda s: s.template(note.template))
         draft = note.state is NoteState.DRAFT
         self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
         self.marker.setVisible(note.is_psychotherapy)

@@ -24,6 +24,7 @@ from therapynotes.services.restore import RestoreService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.rotation import KeyRotation
 from therapynotes.services.spelling import SpellingService
+from therapynotes.services.templates import TemplateService
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import SecuritySettings
 from therapynotes.store import audit
@@ -73,6 +74,7 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     client = fill_client(records, clock, CANARY, group_with=keeper, date_of_birth="2015-01-02")
     records.open_chart(client, include_psychotherapy=True)
     SpellingService(session, clock=clock).add_word(CANARY + "word")
+    TemplateService(session, clock=clock).duplicate("soap", CANARY + " template")
     # what the print path records once the system print dialog returns (tests/ui covers
     # that printing calls it)
     record_export(session, client, printed=True, psychotherapy=False)

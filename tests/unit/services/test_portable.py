@@ -27,6 +27,7 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
 from therapynotes.services.spelling import SpellingService
+from therapynotes.services.templates import TemplateService
 from therapynotes.store import audit
 from therapynotes.store.connection import Connection
 
@@ -51,6 +52,8 @@ def exported(
     RetentionService(unlocked, clock=clock).set_hold(client, held=True)
     records.set_late_entry_hours(48)
     SpellingService(unlocked, clock=clock).add_word("Okonkwo")  # the personal dictionary
+    own = TemplateService(unlocked, clock=clock).duplicate("soap", "My SOAP")  # own template
+    TemplateService(unlocked, clock=clock).set_disabled(own, disabled=True)
     target = tmp_path / "export"
     PortableService(unlocked, clock=clock).export_json(target)
     return target

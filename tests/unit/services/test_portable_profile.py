@@ -100,7 +100,8 @@ def _as_version_1(document: dict[str, Any]) -> None:
     """What an export written before profiles looked like."""
     document["format_version"] = 1
     del document["profile"]
-    del document["dictionary_words"]  # format 3
+    for table in fmt.ADDED_IN_3:
+        del document[table]
     for row in document["notes"]:
         del row["signed_by"], row["voided_by"]
     for row in document["addenda"]:

@@ -119,10 +119,11 @@ def test_an_older_export_has_an_empty_dictionary() -> None:
     raw = (
         b'{"format": "therapynotes-export", "format_version": 2, "settings": {}, '
         b'"profile": null, '
-        + b", ".join(f'"{t}": []'.encode() for t in fmt.TABLES if t != "dictionary_words")
+        + b", ".join(f'"{t}": []'.encode() for t in fmt.TABLES if t not in fmt.ADDED_IN_3)
         + b"}"
     )
-    assert fmt.decode(raw)["dictionary_words"] == []
+    document = fmt.decode(raw)
+    assert [document[t] for t in fmt.ADDED_IN_3] == [[], [], []]
     with pytest.raises(fmt.ImportRefused):
         fmt.decode(raw.replace(b'"clients"', b'"dictionary_words": [], "clients"'))
 
