@@ -238,6 +238,20 @@ def _void(chart: ClientChartView) -> QDialog | None:
     return chart.notes.editor.void()
 
 
+def _template_editor(
+    window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill
+) -> None:
+    """Settings → Templates, the editor over the version it was opened on (issue 19)."""
+    window.show_view("settings")
+    group = getattr(window.pages.get("settings"), "templates", None)
+    if group is None:
+        return
+    ref = f"own-{p['template']}@{p['version']}"
+    with group.session.db_lock:
+        template = group.service.get(ref)
+    fill(group.open_editor(template))
+
+
 OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
     "client.add": _add_client,
     "client.edit": _edit_client,
@@ -251,4 +265,5 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     "note.void": _on_note(_void),
     "chart.pdf": _records_request,
     "chart.print": _print,
+    "template.edit": _template_editor,
 }
