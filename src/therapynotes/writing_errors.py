@@ -25,3 +25,12 @@ class InvalidTemplate(InputError):
 
 class RequiredSectionEmpty(InputError):
     """A section this template requires for signing is empty. Fill it in, then sign."""
+
+
+class InvalidSnippet(InputError):
+    """A snippet needs a short name (lowercase letters, digits, - or _, up to 32) and some
+    text, up to 20,000 characters."""
+
+
+class SnippetExists(InputError):
+    """There is already a snippet with that name. Choose another name."""

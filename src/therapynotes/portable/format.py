@@ -7,9 +7,10 @@ columns (bodies held as JSON text in the vault are JSON values here).
 
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
 `addenda.signed_by`); version 3 the personal dictionary (`dictionary_words`) and the
-therapist's own templates (`note_templates`, `disabled_templates`), read as empty from
-older documents. Version 1 documents are still read: `decode` returns them in the
-current shape, with no profile and null signers (signed before signers were recorded).
+therapist's own templates (`note_templates`, `disabled_templates`) and text snippets
+(`snippets`), read as empty from older documents. Version 1 documents are still read:
+`decode` returns them in the current shape, with no profile and null signers (signed
+before signers were recorded).
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -170,8 +171,12 @@ TABLES["disabled_templates"] = (
     _fields("template_id:str", "disabled_at:instant"),
     ("template_id",),
 )
+TABLES["snippets"] = (
+    _fields("id:id", "trigger:str", "body:str:long", "created_at:instant", "updated_at:instant"),
+    ("id",),
+)
 SETTINGS = SETTINGS | {"spelling.language", "spelling.enabled"}
-ADDED_IN_3 = ("dictionary_words", "note_templates", "disabled_templates")
+ADDED_IN_3 = ("dictionary_words", "note_templates", "disabled_templates", "snippets")
 _TEMPLATE_BODY = {"sections": [{"key": str, "title": str, "prompt": str, "required": bool}]}
 
 # Columns a version-1 document does not have (null when it is read).

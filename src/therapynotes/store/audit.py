@@ -53,6 +53,7 @@ class AuditKind(StrEnum):
     PURGED = "retention.purged"
     DICTIONARY_CHANGED = "dictionary.changed"
     TEMPLATE_CHANGED = "template.changed"
+    SNIPPET_CHANGED = "snippet.changed"
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.domain.snippets import Snippet
 from therapynotes.errors import TherapyNotesError, TotpRejected, WrongPassphrase
 from therapynotes.services.backups import BackupService
 from therapynotes.services.documents import record_export
@@ -23,6 +24,7 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.restore import RestoreService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.rotation import KeyRotation
+from therapynotes.services.snippets import SnippetService
 from therapynotes.services.spelling import SpellingService
 from therapynotes.services.templates import TemplateService
 from therapynotes.services.vault import VaultService
@@ -75,6 +77,7 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     records.open_chart(client, include_psychotherapy=True)
     SpellingService(session, clock=clock).add_word(CANARY + "word")
     TemplateService(session, clock=clock).duplicate("soap", CANARY + " template")
+    SnippetService(session, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
     # what the print path records once the system print dialog returns (tests/ui covers
     # that printing calls it)
     record_export(session, client, printed=True, psychotherapy=False)

@@ -8,6 +8,8 @@
   note stores the version it was written with (`notes.template` = 'my-soap@2').
   `body` is {"sections": [{"key", "title", "prompt", "required"}, ...]}.
 - `disabled_templates`: built-in or own templates hidden from the New note menu.
+- `snippets`: the therapist's text snippets ("/mse" expands to its body, which may hold
+  `{{placeholders}}` to tab through).
 """
 
 from __future__ import annotations
@@ -51,5 +53,15 @@ def upgrade(conn: Connection) -> None:
         f"""CREATE TABLE disabled_templates (
             template_id TEXT PRIMARY KEY CHECK (length(template_id) BETWEEN 1 AND 64),
             disabled_at TEXT NOT NULL CHECK (disabled_at {_INSTANT})
+        ) STRICT"""
+    )
+    conn.execute(
+        f"""CREATE TABLE snippets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            trigger TEXT NOT NULL UNIQUE CHECK (length(trigger) BETWEEN 1 AND 32
+                AND trigger NOT GLOB '*[^a-z0-9_-]*'),
+            body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 20000),
+            created_at TEXT NOT NULL CHECK (created_at {_INSTANT}),
+            updated_at TEXT NOT NULL CHECK (updated_at {_INSTANT})
         ) STRICT"""
     )
