@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QContextMenuEvent,
     QFocusEvent,
     QFont,
     QPalette,
@@ -46,9 +45,10 @@ from therapynotes.ui.records_access import (
     local_time,
     note_state_label,
 )
-from therapynotes.ui.spelling.access import Spelling, spelling_for
-from therapynotes.ui.spelling.menu import attach, spelling_menu
+from therapynotes.ui.snippets.access import snippets_for
+from therapynotes.ui.spelling.access import spelling_for
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
+from therapynotes.ui.writing_aids import WritingAids
 
 AUTOSAVE_MS = 2000  # after the last keystroke
 AUTOSAVE_MAX_S = 5  # while typing without pause
@@ -72,7 +72,7 @@ def comfortable(editor: QTextEdit) -> None:
     editor.textCursor().mergeBlockFormat(fmt)
 
 
-class SectionEditor(ConcealedCopy, QTextEdit):
+class SectionEditor(ConcealedCopy, WritingAids, QTextEdit):
     """Plain text only (rich text is refused on paste). A QTextEdit rather than a
     QPlainTextEdit because only its layout honours the 1.35 line height. Copies (also
     from a signed, read-only note) go through the secure clipboard (ui/clipboard.py)."""
@@ -81,7 +81,6 @@ class SectionEditor(ConcealedCopy, QTextEdit):
 
     def __init__(self, title: str, prompt: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.spelling: Spelling | None = None
         self.setAcceptRichText(False)
         self.setAccessibleName(title)
         self.setAccessibleDescription(prompt)
@@ -109,19 +108,6 @@ class SectionEditor(ConcealedCopy, QTextEdit):
         self._grow()
         if self.hasFocus():  # grown with the text: where typing goes has moved
             self.typing_moved.emit()
-
-    def check_spelling(self, spelling: Spelling) -> None:
-        """Underline misspelt words; suggestions on the context menu (ui/spelling/)."""
-        self.spelling = spelling
-        self.highlighter = attach(self, spelling)
-
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
-        if self.spelling is None:
-            super().contextMenuEvent(event)
-            return
-        menu = spelling_menu(self, self.spelling, event.pos())
-        menu.exec(event.globalPos())
-        menu.deleteLater()
 
     def load(self, text: str) -> None:
         self.setUndoRedoEnabled(False)  # a loaded note starts with no undo history
@@ -290,6 +276,8 @@ class NoteEditorWidget(QWidget):
             spelling = spelling_for(self.records, self) if draft else None
             if spelling is not None:
                 editor.check_spelling(spelling)
+            if draft:
+                editor.use_snippets(snippets_for(self.records))
             if not draft:  # a signed note reads as a document, not as a form
                 editor.setFrameShape(QFrame.Shape.NoFrame)
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)

@@ -46,6 +46,7 @@ from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
+from therapynotes.ui.snippets.settings_group import SnippetSettingsGroup
 from therapynotes.ui.templates.settings_group import TemplateSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
@@ -137,6 +138,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.backups)
         self.templates = TemplateSettingsGroup(self.session, self)  # issue 19
         layout.addWidget(self.templates)
+        self.snippets = SnippetSettingsGroup(self.session, self)
+        layout.addWidget(self.snippets)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QMenu, QTextEdit
 
 from therapynotes.services.spelling import WORD
 from therapynotes.ui.spelling.access import Spelling
-from therapynotes.ui.spelling.highlighter import SpellHighlighter
 
 
 def language_name(code: str) -> str:
@@ -106,9 +105,3 @@ def _preferences(menu: QMenu, editor: QTextEdit, spelling: Spelling) -> None:
             )
         )
         menu.addAction(action)
-
-
-def attach(editor: QTextEdit, spelling: Spelling) -> SpellHighlighter:
-    """Underline as the therapist types (the editor's contextMenuEvent calls
-    `spelling_menu`)."""
-    return SpellHighlighter(editor.document(), spelling)
