@@ -21,7 +21,8 @@ from datetime import date
 from pathlib import Path
 
 import pyotp
-from PySide6.QtCore import QCoreApplication, QElapsedTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapynotes.app import apply_palette, build_window, make_application
@@ -35,6 +36,7 @@ from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
+from therapynotes.ui.spelling.menu import spelling_menu
 from therapynotes.ui.unlock_view import RecoveryDialog, UnlockView
 
 OUT = Path(
@@ -169,9 +171,7 @@ def resolve_a_diagnosis(chart: ClientChartView, prefix: str) -> None:
     dialog = tab.resolve()
     if dialog is not None:
         dialog.accept()
-        wait_until(
-            lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0
-        )
+        wait_until(lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0)
 
 
 def record_shots(window: MainWindow, prefix: str) -> None:
@@ -236,6 +236,57 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     search.run_search()
     wait_until(lambda: search.model.rowCount() > 0)
     shoot(window, f"{prefix}search-results")
+
+
+def shoot_screen(window: MainWindow, name: str) -> None:
+    """The window with its open popup (a menu is a window of its own)."""
+    settle(300)
+    frame = window.frameGeometry()
+    screen = QApplication.primaryScreen()
+    shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    shot.save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / f'{name}.png'}")
+
+
+def writing_shots(window: MainWindow, prefix: str) -> None:
+    """Issue 19: spell suggestions, the snippet type-ahead menu, the template editor."""
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    chart = page.open_client(page.list.model.rows[1].id)
+    assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    chart.show_notes()
+    chart.notes.start_note("own-1@1", None)
+    editor = chart.notes.editor.editors["subjective"]
+    wait_until(editor.isVisible)
+    editor.setFocus()
+    editor.insertPlainText(
+        "She was abel to use grounding twice this week after psychoeducation on emotional "
+        "dysregulation. Sertraline 50 mg, no side effects."
+    )
+    settle(300)
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index("abel") + 1)
+    point = editor.cursorRect(cursor).center()
+    assert editor.spelling is not None
+    menu = spelling_menu(editor, editor.spelling, point)
+    menu.popup(editor.viewport().mapToGlobal(point))
+    shoot_screen(window, f"{prefix}spelling-suggestions")
+    menu.close()
+    objective = chart.notes.editor.editors["objective"]
+    objective.setFocus()
+    QTest.keyClicks(objective, "/")
+    assert objective.expander is not None
+    wait_until(objective.expander.popup.isVisible)
+    shoot_screen(window, f"{prefix}snippet-menu")
+    QTest.keyClick(objective.expander.popup, Qt.Key.Key_Return)
+    shoot(window, f"{prefix}snippet-expanded")
+    window.show_view("settings")
+    settings = window.pages["settings"]
+    group = settings.templates  # type: ignore[attr-defined]
+    group.list.setCurrentRow(len(group.entries) - 1)
+    shoot_dialog(group.edit(), f"{prefix}template-editor")
 
 
 def lock_shots(window: MainWindow, prefix: str) -> None:
@@ -312,6 +363,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         backup_shots(window, root / "usb", prefix)
         fill_demo(window)
         record_shots(window, prefix)
+        writing_shots(window, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

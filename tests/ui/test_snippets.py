@@ -59,7 +59,7 @@ def test_type_ahead_expands_and_tab_walks_the_placeholders(unlocked: Harness) ->
         expander.completer.completionModel().index(i, 0).data()
         for i in range(expander.completer.completionCount())
     ]
-    assert shown == ["/mse"]
+    assert shown == ["/mse    Mood mood, affect affect. Denies SI/HI."]
     h.qtbot.keyClick(expander.popup, Qt.Key.Key_Return)
     assert editor.toPlainText() == "Seen today. Mood mood, affect affect. Denies SI/HI."
     assert editor.textCursor().selectedText() == "mood"

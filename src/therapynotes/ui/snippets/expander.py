@@ -19,6 +19,15 @@ from therapynotes.ui.snippets.access import Snippets
 TYPED = re.compile(r"(?:^|(?<=\s))/([a-z0-9_-]*)$", re.IGNORECASE)
 POPUP_KEYS = {Qt.Key.Key_Enter, Qt.Key.Key_Return, Qt.Key.Key_Escape, Qt.Key.Key_Tab}
 POPUP_KEYS.add(Qt.Key.Key_Backtab)
+PREVIEW = 48
+
+
+def _entry(snippet: Snippet) -> str:
+    """'/mse   Appearance appearance. Behaviour…' (what the menu shows)."""
+    preview = " ".join(expand(snippet.body).text.split())
+    if len(preview) > PREVIEW:
+        preview = preview[: PREVIEW - 1] + "…"
+    return f"/{snippet.trigger}    {preview}"
 
 
 class SnippetExpander(QObject):
@@ -41,7 +50,7 @@ class SnippetExpander(QObject):
         self._refill()
 
     def _refill(self) -> None:
-        self.model.setStringList([f"/{s.trigger}" for s in self.snippets.items])
+        self.model.setStringList([_entry(s) for s in self.snippets.items])
 
     def _typed(self) -> tuple[int, str] | None:
         """Where the "/name" just before the cursor starts, and the name."""
@@ -115,7 +124,7 @@ class SnippetExpander(QObject):
         self.completer.complete(rect)
 
     def choose(self, text: str) -> None:
-        snippet = self.snippets.find(text.lstrip("/"))
+        snippet = self.snippets.find(text.split(maxsplit=1)[0].lstrip("/"))
         if snippet is None:
             return
         typed = self._typed()
