@@ -1,6 +1,6 @@
 """Snippets: defined in Settings → Snippets, expanded in a note field from the
 type-ahead menu or Tab after "/name", placeholders filled in turn with Tab; the snippet
-dialog survives a lock."""
+dialog survives a lock. Also "Insert this section from last note"."""
 
 from __future__ import annotations
 
@@ -108,3 +108,27 @@ def test_a_bad_name_is_refused_and_the_dialog_survives_a_lock(unlocked: Harness)
     h.qtbot.waitUntil(lambda: reopened() is not None, timeout=20000)
     again = reopened()
     assert again is not None and again.text.toPlainText() == "Half typed text"
+
+
+def test_one_section_starts_from_the_last_note(unlocked: Harness) -> None:
+    h = unlocked
+    _field(h)  # a chart with a draft open
+    chart = clients(h).chart
+    assert chart is not None
+    notes = chart.notes.editor
+    notes.editors["subjective"].setPlainText("Sleeping better; exposure homework done.")
+    notes.save_draft()
+    assert notes.note is not None
+    signed = notes.records.call(lambda s: s.sign_note(notes.note.id))  # type: ignore[union-attr]
+    chart.notes.start_note("soap", None)
+    h.qtbot.waitUntil(lambda: notes.note is not None and notes.note.id != signed.id)
+    subjective = notes.editors["subjective"]
+    h.qtbot.waitUntil(subjective.isVisible, timeout=20000)
+    menu = subjective.context_menu(subjective.rect().center())
+    action = next(a for a in menu.actions() if a.text() == "Insert this section from last note")
+    assert action.isEnabled()
+    action.trigger()
+    assert subjective.toPlainText() == "Sleeping better; exposure homework done."
+    plan = notes.editors["plan"]
+    empty = plan.context_menu(plan.rect().center())
+    assert not next(a for a in empty.actions() if a.text().startswith("Insert this")).isEnabled()

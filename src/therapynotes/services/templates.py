@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from therapynotes.domain.enums import NoteKind
+from therapynotes.domain.models import Note
 from therapynotes.domain.rules import instant_from_timestamp
 from therapynotes.domain.templates import TEMPLATES, Section, Template, base_id
 from therapynotes.portable import template_file
 from therapynotes.records_errors import UnknownTemplate
 from therapynotes.services.session import VaultSession
-from therapynotes.store import audit, note_templates
+from therapynotes.store import audit, note_templates, notes
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
 from therapynotes.writing_errors import BuiltInTemplate, InvalidTemplate, TemplateRefused
@@ -74,6 +75,13 @@ def checked(template: Template) -> Template:
         Section(s.key, s.title.strip(), s.prompt.strip(), s.required) for s in template.sections
     )
     return replace(template, name=name, sections=sections)
+
+
+def last_sections(conn: Connection, note: Note) -> dict[str, str]:
+    """The sections of the client's last signed note of the same kind on or before this
+    one's date ("Start from last note" for one section); empty when there is none."""
+    last = notes.last_signed(conn, note.client_id, kind=note.kind, before_date=note.service_date)
+    return dict(last.sections) if last is not None and last.id != note.id else {}
 
 
 class TemplateService:

@@ -33,6 +33,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
+from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
@@ -278,6 +279,7 @@ class NoteEditorWidget(QWidget):
                 editor.check_spelling(spelling)
             if draft:
                 editor.use_snippets(snippets_for(self.records))
+                editor.last_note = lambda key=section.key: self._last_section(key)
             if not draft:  # a signed note reads as a document, not as a form
                 editor.setFrameShape(QFrame.Shape.NoFrame)
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
@@ -294,6 +296,13 @@ class NoteEditorWidget(QWidget):
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
+
+    def _last_section(self, key: str) -> str:
+        note = self.note
+        if note is None:
+            return ""
+        found = attempt(self, lambda: self.records.call(lambda s: last_sections(s.conn, note)))
+        return (found or {}).get(key, "")
 
     def _add_signatures(self, note: Note) -> None:
         """Signature, void and addenda lines. Those made before a clinician profile

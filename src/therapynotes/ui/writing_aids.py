@@ -1,12 +1,15 @@
 """What a note field does for the writer beyond plain editing: spell check (underline
-and the context menu, ui/spelling/) and snippets (ui/snippets/). A mixin for
+and the context menu, ui/spelling/), snippets (ui/snippets/) and "Insert this section
+from last note". A mixin for
 SectionEditor (ui/note_editor.py), placed before QTextEdit in its bases."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent
-from PySide6.QtWidgets import QTextEdit
+from PySide6.QtWidgets import QMenu, QTextEdit
 
 from therapynotes.ui.snippets.access import Snippets
 from therapynotes.ui.snippets.expander import SnippetExpander
@@ -19,6 +22,7 @@ class WritingAids(QTextEdit):
     spelling: Spelling | None = None
     highlighter: SpellHighlighter | None = None
     expander: SnippetExpander | None = None
+    last_note: Callable[[], str] | None = None  # this section of the last signed note
 
     def check_spelling(self, spelling: Spelling) -> None:
         """Underline misspelt words; suggestions on the context menu."""
@@ -28,11 +32,22 @@ class WritingAids(QTextEdit):
     def use_snippets(self, snippets: Snippets) -> None:
         self.expander = SnippetExpander(self, snippets)
 
+    def context_menu(self, pos: QPoint) -> QMenu:
+        """Spelling (when on) and the usual actions, then "Insert from last note"."""
+        if self.spelling is not None:
+            menu = spelling_menu(self, self.spelling, pos)
+        else:
+            menu = self.createStandardContextMenu(self.viewport().mapToGlobal(pos))
+        if self.last_note is not None and not self.isReadOnly():
+            text = self.last_note()
+            menu.addSeparator()
+            action = menu.addAction("Insert this section from last note")
+            action.setEnabled(bool(text.strip()))
+            action.triggered.connect(lambda: self.insertPlainText(text))
+        return menu
+
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 - Qt API
-        if self.spelling is None:
-            super().contextMenuEvent(event)
-            return
-        menu = spelling_menu(self, self.spelling, event.pos())
+        menu = self.context_menu(event.pos())
         menu.exec(event.globalPos())
         menu.deleteLater()
 
