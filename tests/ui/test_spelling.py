@@ -13,6 +13,7 @@ from therapynotes.domain.models import ClientFields
 from therapynotes.services.spelling import SpellingService
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.note_editor import SectionEditor
+from therapynotes.ui.settings_dialog import SettingsPanel
 from therapynotes.ui.spelling.menu import spelling_menu
 
 
@@ -133,3 +134,29 @@ def test_turning_spelling_off_removes_underlines_and_a_signed_note_has_none(
     shown = chart.notes.editor.editors["subjective"]
     assert shown.toPlainText() == "wrng" and _underlined(shown) == []
     assert shown.spelling is None
+
+
+def test_settings_remove_a_word_and_open_notes_flag_it_again(unlocked: Harness) -> None:
+    h = unlocked
+    chart = _chart(h)
+    chart.notes.start_note("soap", None)
+    editor = chart.notes.editor.editors["subjective"]
+    _type(h, editor, "Okonkwo called")
+    h.qtbot.waitUntil(lambda: _underlined(editor) == ["Okonkwo"], timeout=20000)
+    _action(_menu_at(editor, "Okonkwo"), "Add to dictionary").trigger()
+    h.records_settled()
+    assert _underlined(editor) == []
+
+    h.window.show_view("settings")
+    panel = h.window.pages["settings"]
+    assert isinstance(panel, SettingsPanel)
+    group = panel.spelling
+    group.load()
+    assert [group.words.item(i).text() for i in range(group.words.count())] == ["Okonkwo"]
+    group.words.setCurrentRow(0)
+    group.remove_word()
+    assert group.words.count() == 0
+    assert _underlined(editor) == ["Okonkwo"]  # the open note looked again
+    group.language.setCurrentIndex(group.language.findData("en_GB"))
+    assert SpellingService(h.window.session).language() == "en_GB"  # type: ignore[arg-type]
+    assert editor.spelling is not None and editor.spelling.checker.language == "en_GB"

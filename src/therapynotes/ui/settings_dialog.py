@@ -47,6 +47,7 @@ from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.snippets.settings_group import SnippetSettingsGroup
+from therapynotes.ui.spelling.settings_group import SpellingSettingsGroup
 from therapynotes.ui.templates.settings_group import TemplateSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
@@ -140,6 +141,8 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.templates)
         self.snippets = SnippetSettingsGroup(self.session, self)
         layout.addWidget(self.snippets)
+        self.spelling = SpellingSettingsGroup(self.session, self)
+        layout.addWidget(self.spelling)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -8,10 +8,26 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from therapynotes.errors import TherapyNotesError
 from therapynotes.services.spelling import SpellChecker, SpellingService, check_word, languages
 from therapynotes.ui.records_access import RecordsAccess, attempt
 
 _ATTRIBUTE = "_writing_spelling"
+
+
+class _Edits(QObject):
+    """Settings → Spelling changed the vault's words or preferences: checkers reload."""
+
+    saved = Signal()
+
+
+_edits: list[_Edits] = []
+
+
+def edits() -> _Edits:
+    if not _edits:
+        _edits.append(_Edits())
+    return _edits[0]
 
 
 class Spelling(QObject):
@@ -23,6 +39,21 @@ class Spelling(QObject):
         language, enabled, words = records.call(lambda s: _read(SpellingService(s.session)))
         self.enabled = enabled
         self.checker = SpellChecker(language, words)
+        edits().saved.connect(self.reload)
+
+    def reload(self) -> None:
+        try:
+            language, enabled, words = self.records.call(
+                lambda s: _read(SpellingService(s.session))
+            )
+        except TherapyNotesError:  # locked meanwhile: this object is going
+            return
+        ignored = self.checker.ignored_words()
+        self.checker = SpellChecker(language, words)
+        for word in ignored:
+            self.checker.ignore(word)
+        self.enabled = enabled
+        self.changed.emit()
 
     @property
     def active(self) -> bool:
