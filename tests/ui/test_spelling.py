@@ -14,6 +14,7 @@ from therapynotes.services.spelling import SpellingService
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.note_editor import SectionEditor
 from therapynotes.ui.settings_dialog import SettingsPanel
+from therapynotes.ui.spelling.access import spelling_for
 from therapynotes.ui.spelling.menu import spelling_menu
 
 
@@ -160,3 +161,35 @@ def test_settings_remove_a_word_and_open_notes_flag_it_again(unlocked: Harness) 
     group.language.setCurrentIndex(group.language.findData("en_GB"))
     assert SpellingService(h.window.session).language() == "en_GB"  # type: ignore[arg-type]
     assert editor.spelling is not None and editor.spelling.checker.language == "en_GB"
+
+
+def test_the_addendum_is_spell_checked_too(unlocked: Harness) -> None:
+    h = unlocked
+    chart = _chart(h)
+    chart.notes.start_note("freeform", None)
+    notes = chart.notes.editor
+    notes.editors["text"].setPlainText("Seen.")
+    notes.save_draft()
+    assert notes.note is not None
+    note_id = notes.note.id
+    notes.show_note(notes.records.call(lambda s: s.sign_note(note_id)))
+    dialog = notes.add_addendum()
+    assert dialog is not None
+    h.qtbot.waitUntil(dialog.editor.isVisible, timeout=20000)
+    h.qtbot.keyClicks(dialog.editor, "Client called to recieve the referal")
+    block = dialog.editor.document().begin()
+    wavy = QTextCharFormat.UnderlineStyle.SpellCheckUnderline
+    flagged = [
+        block.text()[r.start : r.start + r.length]
+        for r in block.layout().formats()
+        if r.format.underlineStyle() == wavy
+    ]
+    assert flagged == ["recieve", "referal"]
+    cursor = dialog.editor.textCursor()
+    cursor.setPosition(dialog.editor.toPlainText().index("referal") + 2)
+    point = dialog.editor.cursorRect(cursor).center()
+    spelling = spelling_for(notes.records)
+    assert spelling is not None
+    menu = spelling_menu(dialog.editor, spelling, point)  # type: ignore[arg-type]
+    assert "referral" in [a.text() for a in menu.actions()]
+    dialog.reject()

@@ -48,6 +48,7 @@ from therapynotes.ui.records_access import (
 )
 from therapynotes.ui.snippets.access import snippets_for
 from therapynotes.ui.spelling.access import spelling_for
+from therapynotes.ui.spelling.plain import check_spelling
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 from therapynotes.ui.writing_aids import WritingAids
 
@@ -432,6 +433,9 @@ class NoteEditorWidget(QWidget):
             return None
         dialog = AddendumDialog(self)
         tag(dialog, "note.addendum", self.note.client_id, note=self.note.id)
+        spelling = spelling_for(self.records, self)
+        if spelling is not None:
+            dialog.spelling = check_spelling(dialog.editor, spelling)  # type: ignore[attr-defined]
         dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
         dialog.open()
         return dialog
