@@ -33,6 +33,7 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
+from therapynotes.domain.templates import TEMPLATES
 from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
@@ -260,7 +261,9 @@ class NoteEditorWidget(QWidget):
             self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
-        template = self.records.call(lambda s: s.template(note.template))
+        template = TEMPLATES.get(note.template) or self.records.call(
+            lambda s: s.template(note.template)  # the therapist's own, by version
+        )
         draft = note.state is NoteState.DRAFT
         self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
         self.marker.setVisible(note.is_psychotherapy)
