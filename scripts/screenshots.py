@@ -4,8 +4,9 @@ Starts the app the way `therapynotes run` does, in a throwaway vault and config 
 walks the first-run wizard like a user, shoots the empty main window, the Backups page,
 fills the vault with a small demo practice (services/demo.py), then shoots the record
 screens (client list, every chart tab, a diagnosis marked resolved, the note editor with
-a draft and a signed note, search with results, the record dialogs), settings, the lock
-screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
+a draft and a signed note, search with results, the record dialogs), settings, the
+writing aids (spelling menu, snippet menu, Settings → Templates/Snippets/Spelling, the
+template editor), the lock screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots.
 """
@@ -23,7 +24,7 @@ from pathlib import Path
 import pyotp
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from therapynotes.app import apply_palette, build_window, make_application
 from therapynotes.domain.enums import NoteState
@@ -171,7 +172,9 @@ def resolve_a_diagnosis(chart: ClientChartView, prefix: str) -> None:
     dialog = tab.resolve()
     if dialog is not None:
         dialog.accept()
-        wait_until(lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0)
+        wait_until(
+            lambda: any(d.resolved_date for d in tab.model.rows) and chart._loading == 0
+        )
 
 
 def record_shots(window: MainWindow, prefix: str) -> None:
@@ -285,6 +288,10 @@ def writing_shots(window: MainWindow, prefix: str) -> None:
     window.show_view("settings")
     settings = window.pages["settings"]
     group = settings.templates  # type: ignore[attr-defined]
+    scroll = settings.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(settings.spelling, 0, 0)  # type: ignore[attr-defined]
+    shoot(window, f"{prefix}settings-writing")
     group.list.setCurrentRow(len(group.entries) - 1)
     shoot_dialog(group.edit(), f"{prefix}template-editor")
 

@@ -22,7 +22,7 @@ POPUP_KEYS.add(Qt.Key.Key_Backtab)
 PREVIEW = 48
 
 
-def _entry(snippet: Snippet) -> str:
+def entry_text(snippet: Snippet) -> str:
     """'/mse   Appearance appearance. Behaviour…' (what the menu shows)."""
     preview = " ".join(expand(snippet.body).text.split())
     if len(preview) > PREVIEW:
@@ -50,7 +50,7 @@ class SnippetExpander(QObject):
         self._refill()
 
     def _refill(self) -> None:
-        self.model.setStringList([_entry(s) for s in self.snippets.items])
+        self.model.setStringList([entry_text(s) for s in self.snippets.items])
 
     def _typed(self) -> tuple[int, str] | None:
         """Where the "/name" just before the cursor starts, and the name."""

@@ -24,6 +24,7 @@ from therapynotes.services.snippets import SnippetService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.snippets.access import edits
+from therapynotes.ui.snippets.expander import entry_text
 from therapynotes.ui.widgets import GRID, body, hbox, message_label, ok_cancel, vbox
 
 EXAMPLE = (
@@ -123,8 +124,7 @@ class SnippetSettingsGroup(QGroupBox):
             self.items = self.service.all()
         self.list.clear()
         for snippet in self.items:
-            first = snippet.body.splitlines()[0] if snippet.body else ""
-            self.list.addItem(f"/{snippet.trigger}  {first[:60]}")
+            self.list.addItem(entry_text(snippet))  # as the menu in a note shows it
 
     def save(self, snippet: Snippet) -> None:
         with self.session.db_lock:

@@ -34,6 +34,7 @@ class SpellingSettingsGroup(QGroupBox):
         self.enabled = QCheckBox("Check spelling as I type", self)
         self.language = QComboBox(self)
         self.language.setAccessibleName("Spelling language")
+        self.language.setMaximumWidth(40 * GRID)
         self.words = QListWidget(self)
         self.words.setAccessibleName("Personal dictionary")
         self.words.setMinimumHeight(12 * GRID)
