@@ -32,6 +32,7 @@ class SpellingSettingsGroup(QGroupBox):
         self.session = session
         self.service = SpellingService(session)
         self.enabled = QCheckBox("Check spelling as I type", self)
+        self.enabled.setAccessibleName("Check spelling as I type")
         self.language = QComboBox(self)
         self.language.setAccessibleName("Spelling language")
         self.language.setMaximumWidth(40 * GRID)
@@ -39,6 +40,7 @@ class SpellingSettingsGroup(QGroupBox):
         self.words.setAccessibleName("Personal dictionary")
         self.words.setMinimumHeight(12 * GRID)
         self.remove = QPushButton("Remove word", self)
+        self.remove.setAccessibleName("Remove word from your dictionary")
         self.message = message_label(self)
         form = QFormLayout()
         form.addRow("", self.enabled)

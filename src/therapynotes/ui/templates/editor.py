@@ -63,6 +63,7 @@ class TemplateEditorDialog(QDialog):
         self.prompt.setPlaceholderText("Shown in the empty section as a reminder")
         self.prompt.setFixedHeight(8 * GRID)
         self.required = QCheckBox("Required for signing", self)
+        self.required.setAccessibleName("Section required for signing")
         self.message = message_label(self)
         self._layout()
         self._fill_list(0)
