@@ -5,8 +5,10 @@ walks the first-run wizard like a user, shoots the empty main window, the Backup
 fills the vault with a small demo practice (services/demo.py), then shoots the record
 screens (client list, every chart tab, billing (page, tab, payment, superbill and
 Good Faith Estimate PDFs), a diagnosis marked resolved, the note editor with
-a draft and a signed note, search with results, the record dialogs), settings, the lock
-screen, and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
+a draft and a signed note, search with results, the record dialogs), settings, the
+writing aids (spelling menu, snippet menu, Settings → Templates/Snippets/Spelling, the
+template editor), the lock screen, and a second first run that restores the backup
+made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots. `--smallest` shoots the window at its minimum size (the smallest a therapist can
 make it) instead of 1280x800, into files named `smallest-*.png`, to look for clipped text.
@@ -25,8 +27,9 @@ from datetime import date
 from pathlib import Path
 
 import pyotp
-from PySide6.QtCore import QCoreApplication, QElapsedTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 
 from therapynotes.app import apply_palette, build_window, make_application
 from therapynotes.domain.enums import NoteState
@@ -41,6 +44,7 @@ from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
+from therapynotes.ui.spelling.menu import spelling_menu
 from therapynotes.ui.unlock_view import RecoveryDialog, UnlockView
 
 OUT = Path(
@@ -297,6 +301,61 @@ def billing_shots(window: MainWindow, root: Path, prefix: str) -> None:
         print(f"saved {out}.png")
 
 
+def shoot_screen(window: MainWindow, name: str) -> None:
+    """The window with its open popup (a menu is a window of its own)."""
+    settle(300)
+    frame = window.frameGeometry()
+    screen = QApplication.primaryScreen()
+    shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    shot.save(str(OUT / f"{name}.png"))
+    print(f"saved {OUT / f'{name}.png'}")
+
+
+def writing_shots(window: MainWindow, prefix: str) -> None:
+    """Issue 19: spell suggestions, the snippet type-ahead menu, the template editor."""
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    chart = page.open_client(page.list.model.rows[1].id)
+    assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    chart.show_notes()
+    chart.notes.start_note("own-1@1", None)
+    editor = chart.notes.editor.editors["subjective"]
+    wait_until(editor.isVisible)
+    editor.setFocus()
+    editor.insertPlainText(
+        "She was abel to use grounding twice this week after psychoeducation on emotional "
+        "dysregulation. Sertraline 50 mg, no side effects."
+    )
+    settle(300)
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.toPlainText().index("abel") + 1)
+    point = editor.cursorRect(cursor).center()
+    assert editor.spelling is not None
+    menu = spelling_menu(editor, editor.spelling, point)
+    menu.popup(editor.viewport().mapToGlobal(point))
+    shoot_screen(window, f"{prefix}spelling-suggestions")
+    menu.close()
+    objective = chart.notes.editor.editors["objective"]
+    objective.setFocus()
+    QTest.keyClicks(objective, "/")
+    assert objective.expander is not None
+    wait_until(objective.expander.popup.isVisible)
+    shoot_screen(window, f"{prefix}snippet-menu")
+    QTest.keyClick(objective.expander.popup, Qt.Key.Key_Return)
+    shoot(window, f"{prefix}snippet-expanded")
+    window.show_view("settings")
+    settings = window.pages["settings"]
+    group = settings.templates  # type: ignore[attr-defined]
+    scroll = settings.findChild(QScrollArea)
+    if scroll is not None:
+        scroll.ensureWidgetVisible(settings.spelling, 0, 0)  # type: ignore[attr-defined]
+    shoot(window, f"{prefix}settings-writing")
+    group.list.setCurrentRow(len(group.entries) - 1)
+    shoot_dialog(group.edit(), f"{prefix}template-editor")
+
+
 def lock_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
     wait_until(lambda: window.gate is not None and window.gate.isEnabled())
@@ -372,6 +431,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         fill_demo(window)
         record_shots(window, prefix)
         billing_shots(window, root, prefix)
+        writing_shots(window, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

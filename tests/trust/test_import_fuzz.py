@@ -33,12 +33,16 @@ from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.trust import figure, scaled
 from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.snippets import Snippet
 from therapynotes.errors import TherapyNotesError
 from therapynotes.portable import format as fmt
 from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
+from therapynotes.services.snippets import SnippetService
+from therapynotes.services.spelling import SpellingService
+from therapynotes.services.templates import TemplateService
 from therapynotes.services.vault import VaultService
 from therapynotes.store.connection import Connection
 
@@ -205,6 +209,10 @@ def base_export(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Path, Target
     client = fill_client(records, clock, CANARY, group_with=other, date_of_birth="2012-04-05")
     RetentionService(session, clock=clock).set_hold(client, held=True)
     fill_billing(session, records, clock, client)  # the billing tables and practice too
+    SpellingService(session, clock=clock).add_word("Okonkwo")  # the writing aids (format 4)
+    own = TemplateService(session, clock=clock).duplicate("soap", "Mine")
+    TemplateService(session, clock=clock).set_disabled(own, disabled=True)
+    SnippetService(session, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
     export = tmp_path / "export"
     PortableService(session, clock=clock).export_json(export)
     session.lock("setup", record=False)

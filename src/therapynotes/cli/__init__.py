@@ -30,6 +30,7 @@ from therapynotes.cli import (
     records_cmds,
     retention_cmds,
     rotate_cmds,
+    template_cmds,
     vault_cmds,
 )
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown
@@ -49,6 +50,7 @@ COMMAND_MODULES = (
     retention_cmds,
     billing_cmds,
     doctor_cmds,
+    template_cmds,  # issue 19
     app_cmds,
 )
 

@@ -15,6 +15,7 @@ class Section:
     key: str
     title: str
     prompt: str
+    required: bool = False  # must hold text before the note can be signed
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,16 @@ def template_to_dict(template: Template) -> dict[str, Any]:
         "name": template.name,
         "kind": template.kind.value,
         "sections": [
-            {"key": s.key, "title": s.title, "prompt": s.prompt} for s in template.sections
+            {"key": s.key, "title": s.title, "prompt": s.prompt, "required": s.required}
+            for s in template.sections
         ],
     }
 
 
 def template_from_dict(data: Mapping[str, Any]) -> Template:
     sections = tuple(
-        Section(str(s["key"]), str(s["title"]), str(s["prompt"])) for s in data["sections"]
+        Section(str(s["key"]), str(s["title"]), str(s["prompt"]), s.get("required") is True)
+        for s in data["sections"]
     )
     if not sections or len({s.key for s in sections}) != len(sections):
         raise ValueError("a template needs sections with distinct keys")
@@ -165,6 +168,17 @@ TEMPLATES: dict[str, Template] = {
     t.id: t for t in (SOAP, DAP, BIRP, GIRP, INTAKE, TREATMENT_PLAN, DISCHARGE, CONTACT, FREEFORM)
 }
 TEMPLATES[PSYCHOTHERAPY.id] = PSYCHOTHERAPY
+
+
+def versioned(template_id: str, version: int) -> str:
+    """What a note stores for a therapist's template: 'my-soap@2'. A note keeps the
+    version it was written with; built-in templates never change and keep their id."""
+    return f"{template_id}@{version}"
+
+
+def base_id(ref: str) -> str:
+    """'my-soap@2' -> 'my-soap'; a built-in id stays as it is."""
+    return ref.split("@", 1)[0]
 
 
 def section_text(sections: Mapping[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 3: the one module that defines it.
+"""The therapynotes-export JSON format, version 4: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -9,9 +9,14 @@ Version 3 added billing: `practice` (the practice's details, or null) and the ta
 `fee_schedule`, `ledger` and `allocations` (amounts in integer cents). Versions 1 and 2
 are read as having none of these.
 
+Version 4 added the personal dictionary (`dictionary_words`), the therapist's own
+templates (`note_templates`, `disabled_templates`) and text snippets (`snippets`), read
+as empty from older documents.
+
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
-`addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
-current shape, with no profile and null signers (signed before signers were recorded).
+`addenda.signed_by`). Version 1 documents are still read:
+`decode` returns them in the current shape, with no profile and null signers (signed
+before signers were recorded).
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -41,8 +46,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 3
-READS_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4
+READS_VERSIONS = (1, 2, 3, 4)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -157,6 +162,30 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 
+# Version 4: the personal dictionary of the spell checker (issue 19). Tables an older
+# document does not have are read as empty.
+# Also the therapist's own templates (versions, kind "template": {"sections": [...]})
+# and the disabled list.
+TABLES["dictionary_words"] = (_fields("id:id", "word:str", "added_at:instant"), ("id",))
+TABLES["note_templates"] = (
+    _fields(
+        "id:id", "template_id:str", "version:int", "name:str", "kind:str", "body:template:long",
+        "created_at:instant",
+    ),
+    ("id",),
+)  # fmt: skip
+TABLES["disabled_templates"] = (
+    _fields("template_id:str", "disabled_at:instant"),
+    ("template_id",),
+)
+TABLES["snippets"] = (
+    _fields("id:id", "trigger:str", "body:str:long", "created_at:instant", "updated_at:instant"),
+    ("id",),
+)
+SETTINGS = SETTINGS | {"spelling.language", "spelling.enabled"}
+ADDED_IN_4 = ("dictionary_words", "note_templates", "disabled_templates", "snippets")
+_TEMPLATE_BODY = {"sections": [{"key": str, "title": str, "prompt": str, "required": bool}]}
+
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
 
@@ -232,7 +261,10 @@ PROFILE_FIELDS = _fields(
 )
 
 JSON_COLUMNS = frozenset(
-    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "plan"}
+    f"{t}.{f.name}"
+    for t, (fs, _) in TABLES.items()
+    for f in fs
+    if f.kind in {"sections", "plan", "template"}
 )
 BOOL_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
@@ -335,6 +367,8 @@ def _check_json(where: str, field: Field, value: Any) -> None:
         raise _refuse(where, "every section must be a string")
     if field.kind == "plan" and not _is_plan(value):
         raise _refuse(where, "not a treatment plan (problems, goals, objectives)")
+    if field.kind == "template" and not _is_shaped(value, _TEMPLATE_BODY):
+        raise _refuse(where, "not a template body (sections with key, title, prompt, required)")
     text = canonical_json(value)
     if len(text) > field.limit:
         raise _refuse(where, f"content longer than {field.limit} characters")
@@ -438,6 +472,16 @@ def _from_version_1(document: dict[str, Any]) -> None:
     document["format_version"] = FORMAT_VERSION
 
 
+def _before_version_4(document: dict[str, Any]) -> None:
+    """A document before version 4 has no personal dictionary, own templates or
+    snippets."""
+    for table in ADDED_IN_4:
+        if table in document:
+            raise _refuse("file", "unknown key")
+        document[table] = []
+    document["format_version"] = FORMAT_VERSION
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """Parse and validate a document; ImportRefused on the first problem found. Older
     versions come back in the current shape (see the module docstring)."""
@@ -464,6 +508,8 @@ def decode(raw: bytes) -> dict[str, Any]:
         _from_version_1(document)
     if version in (1, 2):
         _from_version_2(document)
+    if version < 4:  # noqa: PLR2004 - the version that added the writing tables
+        _before_version_4(document)
     expected = {"format", "format_version", "settings", "profile", "practice", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))

@@ -269,7 +269,8 @@ def _note(note: Note) -> str:
     for key in order:
         value = note.sections[key]
         if value.strip():
-            out.append(f"<p><b>{esc(titles.get(key, key))}</b><br/>{text_block(value)}</p>")
+            title = titles.get(key) or key.replace("_", " ").capitalize()  # own template
+            out.append(f"<p><b>{esc(title)}</b><br/>{text_block(value)}</p>")
     out.append(
         _signature(note.signed_at, note.content_hash, note.signed_by, what="Electronically signed")
     )

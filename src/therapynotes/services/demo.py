@@ -19,11 +19,20 @@ from faker import Faker
 from therapynotes.domain import demo_text, rules
 from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
-from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
+from therapynotes.domain.snippets import Snippet
+from therapynotes.domain.templates import (
+    DISCHARGE,
+    INTAKE,
+    PSYCHOTHERAPY,
+    SOAP,
+    TEMPLATES,
+    Section,
+    Template,
+)
 from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services import demo_files
 from therapynotes.services.demo_billing import build_billing
-from therapynotes.store import audit, plans
+from therapynotes.store import audit, dictionary, note_templates, plans, snippets
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
 from therapynotes.store.notes import encode_body
@@ -402,6 +411,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
             "INSERT INTO attachment_blobs(attachment_id, data) VALUES (?, ?)",
             [(b[0], b[7]) for b in blobs],
         )
+        _writing_aids(conn, now=f"{today.isoformat()}T12:00:00Z")
         audit.append(
             conn,
             AuditKind.RECORD_CREATED,
@@ -419,3 +429,28 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
             conn, today=today, start=builder.start, now=builder.now, seed=spec.seed
         )
     return counts
+
+
+# --- the writing aids of the demo practice (issue 19) -----------------------------------
+
+DEMO_SNIPPETS = (
+    ("mse", "Appearance {{appearance}}. Behaviour {{behaviour}}. Speech {{speech}}. "
+     "Mood \u201c{{mood}}\u201d, affect {{affect}}. Thought process {{thought process}}. "
+     "Denies SI/HI. Insight and judgement {{insight}}."),
+    ("risk", "Denies SI, HI and self-harm; safety plan reviewed, protective factors: "
+     "{{protective factors}}."),
+    ("hw", "Homework: {{homework}}. Next session {{next session}}."),
+)  # fmt: skip
+DEMO_WORDS = ("Okonkwo", "Nakamura", "teletherapy")
+
+
+def _writing_aids(conn: Connection, *, now: str) -> None:
+    """Snippets, one of the therapist's own templates and a personal dictionary."""
+    for trigger, body in DEMO_SNIPPETS:
+        snippets.put(conn, Snippet(trigger, body), now=now)
+    risk = Section("risk", "Risk", "SI/HI, self-harm, safety plan.", True)
+    own = Template("", "Progress note (SOAP + risk)", SOAP.kind, (*SOAP.sections[:3], risk,
+                   SOAP.sections[3]))  # fmt: skip
+    note_templates.add_version(conn, "own-1", own, now=now)
+    for word in DEMO_WORDS:
+        dictionary.add(conn, word, now=now)

@@ -26,16 +26,18 @@ from therapynotes.records_errors import (
     VoidReasonRequired,
 )
 from therapynotes.services.records_base import RecordsBase
-from therapynotes.store import notes, profile, record_settings, sessions
+from therapynotes.store import note_templates, notes, profile, record_settings, sessions
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection
+from therapynotes.writing_errors import RequiredSectionEmpty
 
 
-def _template(template_id: str) -> Template:
-    try:
-        return TEMPLATES[template_id]
-    except KeyError:
-        raise UnknownTemplate from None
+def _template(template_id: str, conn: Connection) -> Template:
+    """A built-in template, or the stored version of an own one ('my-soap@2')."""
+    found = TEMPLATES.get(template_id) or note_templates.get(conn, template_id)
+    if found is None:
+        raise UnknownTemplate
+    return found
 
 
 def _subject(note_id: int) -> str:
@@ -54,7 +56,7 @@ class NoteCases(RecordsBase):
     ) -> NoteId:
         """A new draft from a template, filed in the client's chart (and, for a session
         note, under that session: each participant of a group session has their own)."""
-        template = _template(template_id)
+        template = _template(template_id, self.conn)
         filled = self._conform(template, sections or {})
         with self.write() as conn:
             self.require_client(conn, client_id)
@@ -114,6 +116,10 @@ class NoteCases(RecordsBase):
             raise SectionsMismatch
         return template.conform(sections)
 
+    def template(self, ref: str) -> Template | None:
+        """The template a note was written with (None when it is unknown here)."""
+        return TEMPLATES.get(ref) or note_templates.get(self.conn, ref)
+
     def get_note(self, note_id: NoteId) -> Note:
         note = notes.get(self.conn, note_id)
         if note is None:
@@ -134,7 +140,7 @@ class NoteCases(RecordsBase):
         autosaves do not flood it."""
         with self.write() as conn:
             note = self._draft(conn, note_id)
-            filled = self._conform(_template(note.template), sections)
+            filled = self._conform(_template(note.template, conn), sections)
             now = self.now()
             notes.update_draft(conn, note_id, filled, now=now)
             last = notes.last_revision(conn, note_id)
@@ -163,6 +169,11 @@ class NoteCases(RecordsBase):
             note = self._draft(conn, note_id)
             if not any(v.strip() for v in note.sections.values()):
                 raise NoteEmpty
+            template = _template(note.template, conn)
+            if any(
+                s.required and not note.sections.get(s.key, "").strip() for s in template.sections
+            ):
+                raise RequiredSectionEmpty
             signed_at = self.now()
             late = rules.is_late_entry(
                 occurred_at=note.occurred_at,

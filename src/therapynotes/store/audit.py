@@ -51,6 +51,9 @@ class AuditKind(StrEnum):
     RESTORED = "restore"
     LEGAL_HOLD = "retention.hold"
     PURGED = "retention.purged"
+    DICTIONARY_CHANGED = "dictionary.changed"
+    TEMPLATE_CHANGED = "template.changed"
+    SNIPPET_CHANGED = "snippet.changed"
 
 
 @dataclass(frozen=True)

@@ -298,6 +298,30 @@ BILLING_OPENERS = {
 }
 
 
+def _template_editor(
+    window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill
+) -> None:
+    """Settings → Templates, the editor over the version it was opened on (issue 19)."""
+    window.show_view("settings")
+    group = getattr(window.pages.get("settings"), "templates", None)
+    if group is None:
+        return
+    ref = f"own-{p['template']}@{p['version']}"
+    with group.session.db_lock:
+        template = group.service.get(ref)
+    fill(group.open_editor(template))
+
+
+def _snippet_editor(window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    """Settings → Snippets, the dialog over the snippet it was opened on (issue 19)."""
+    window.show_view("settings")
+    group = getattr(window.pages.get("settings"), "snippets", None)
+    if group is None:
+        return
+    found = next((s for s in group.items if s.id == p.get("snippet")), None)
+    fill(group.edit_snippet(found))
+
+
 OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
     "client.add": _add_client,
     "client.edit": _edit_client,
@@ -312,4 +336,6 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     "chart.pdf": _records_request,
     "chart.print": _print,
     **BILLING_OPENERS,
+    "template.edit": _template_editor,
+    "snippet.edit": _snippet_editor,
 }

@@ -34,6 +34,7 @@ from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
 from therapynotes.domain.templates import TEMPLATES
+from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
@@ -46,7 +47,11 @@ from therapynotes.ui.records_access import (
     local_time,
     note_state_label,
 )
+from therapynotes.ui.snippets.access import snippets_for
+from therapynotes.ui.spelling.access import spelling_for
+from therapynotes.ui.spelling.plain import check_spelling
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
+from therapynotes.ui.writing_aids import WritingAids
 
 AUTOSAVE_MS = 2000  # after the last keystroke
 AUTOSAVE_MAX_S = 5  # while typing without pause
@@ -70,7 +75,7 @@ def comfortable(editor: QTextEdit) -> None:
     editor.textCursor().mergeBlockFormat(fmt)
 
 
-class SectionEditor(ConcealedCopy, QTextEdit):
+class SectionEditor(ConcealedCopy, WritingAids, QTextEdit):
     """Plain text only (rich text is refused on paste). A QTextEdit rather than a
     QPlainTextEdit because only its layout honours the 1.35 line height. Copies (also
     from a signed, read-only note) go through the secure clipboard (ui/clipboard.py)."""
@@ -273,7 +278,9 @@ class NoteEditorWidget(QWidget):
             self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
-        template = TEMPLATES.get(note.template)
+        template = TEMPLATES.get(note.template) or self.records.call(
+            lambda s: s.template(note.template)  # the therapist's own, by version
+        )
         draft = note.state is NoteState.DRAFT
         self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
         self.marker.setVisible(note.is_psychotherapy)
@@ -288,6 +295,12 @@ class NoteEditorWidget(QWidget):
             editor = SectionEditor(section.title, section.prompt, self.page)
             editor.load(note.sections.get(section.key, ""))
             editor.setReadOnly(not draft)
+            spelling = spelling_for(self.records, self) if draft else None
+            if spelling is not None:
+                editor.check_spelling(spelling)
+            if draft:
+                editor.use_snippets(snippets_for(self.records))
+                editor.last_note = lambda key=section.key: self._last_section(key)
             if not draft:  # a signed note reads as a document, not as a form
                 editor.setFrameShape(QFrame.Shape.NoFrame)
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
@@ -304,6 +317,13 @@ class NoteEditorWidget(QWidget):
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
+
+    def _last_section(self, key: str) -> str:
+        note = self.note
+        if note is None:
+            return ""
+        found = attempt(self, lambda: self.records.call(lambda s: last_sections(s.conn, note)))
+        return (found or {}).get(key, "")
 
     def _add_signatures(self, note: Note) -> None:
         """Signature, void and addenda lines. Those made before a clinician profile
@@ -433,6 +453,9 @@ class NoteEditorWidget(QWidget):
             return None
         dialog = AddendumDialog(self)
         tag(dialog, "note.addendum", self.note.client_id, note=self.note.id)
+        spelling = spelling_for(self.records, self)
+        if spelling is not None:
+            dialog.spelling = check_spelling(dialog.editor, spelling)  # type: ignore[attr-defined]
         dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
         dialog.open()
         return dialog

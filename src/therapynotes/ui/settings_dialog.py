@@ -48,6 +48,9 @@ from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
+from therapynotes.ui.snippets.settings_group import SnippetSettingsGroup
+from therapynotes.ui.spelling.settings_group import SpellingSettingsGroup
+from therapynotes.ui.templates.settings_group import TemplateSettingsGroup
 from therapynotes.ui.widgets import (
     GRID,
     NewPassphraseRows,
@@ -137,6 +140,12 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.records)
         self.backups = BackupSettingsGroup(self.session, self)
         layout.addWidget(self.backups)
+        self.templates = TemplateSettingsGroup(self.session, self)  # issue 19
+        layout.addWidget(self.templates)
+        self.snippets = SnippetSettingsGroup(self.session, self)
+        layout.addWidget(self.snippets)
+        self.spelling = SpellingSettingsGroup(self.session, self)
+        layout.addWidget(self.spelling)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -15,6 +15,7 @@ from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.domain.snippets import Snippet
 from therapynotes.errors import TherapyNotesError, TotpRejected, WrongPassphrase
 from therapynotes.services.backups import BackupService
 from therapynotes.services.documents import record_export
@@ -24,6 +25,9 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.restore import RestoreService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.rotation import KeyRotation
+from therapynotes.services.snippets import SnippetService
+from therapynotes.services.spelling import SpellingService
+from therapynotes.services.templates import TemplateService
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import SecuritySettings
 from therapynotes.store import audit
@@ -73,6 +77,9 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     client = fill_client(records, clock, CANARY, group_with=keeper, date_of_birth="2015-01-02")
     fill_billing(session, records, clock, client, marker=CANARY)  # ledger reasons, references
     records.open_chart(client, include_psychotherapy=True)
+    SpellingService(session, clock=clock).add_word(CANARY + "word")
+    TemplateService(session, clock=clock).duplicate("soap", CANARY + " template")
+    SnippetService(session, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
     # what the print path records once the system print dialog returns (tests/ui covers
     # that printing calls it)
     record_export(session, client, printed=True, psychotherapy=False)

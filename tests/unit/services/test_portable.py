@@ -16,6 +16,7 @@ from tests.conftest import FakeClock
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client, unlock_new_vault
+from therapynotes.domain.snippets import Snippet
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
     ExportTargetInvalid,
@@ -27,6 +28,9 @@ from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
+from therapynotes.services.snippets import SnippetService
+from therapynotes.services.spelling import SpellingService
+from therapynotes.services.templates import TemplateService
 from therapynotes.store import audit
 from therapynotes.store.connection import Connection
 
@@ -51,6 +55,10 @@ def exported(
     RetentionService(unlocked, clock=clock).set_hold(client, held=True)
     records.set_late_entry_hours(48)
     fill_billing(unlocked, records, clock, client)
+    SpellingService(unlocked, clock=clock).add_word("Okonkwo")  # the personal dictionary
+    own = TemplateService(unlocked, clock=clock).duplicate("soap", "My SOAP")  # own template
+    TemplateService(unlocked, clock=clock).set_disabled(own, disabled=True)
+    SnippetService(unlocked, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
     target = tmp_path / "export"
     PortableService(unlocked, clock=clock).export_json(target)
     return target

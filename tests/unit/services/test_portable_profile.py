@@ -102,6 +102,8 @@ def _as_version_1(document: dict[str, Any]) -> None:
     del document["profile"]
     for key in ("practice", *fmt.BILLING_TABLES):  # billing came later still (format 3)
         del document[key]
+    for table in fmt.ADDED_IN_4:
+        del document[table]
     for row in document["notes"]:
         del row["signed_by"], row["voided_by"]
     for row in document["addenda"]:

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart, Note
-from therapynotes.domain.templates import TEMPLATES
+from therapynotes.domain.templates import TEMPLATES, Template
+from therapynotes.services.templates import TemplateService
 from therapynotes.ui.chart_tabs.sessions import ATTENDANCE_WORDS
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_editor import NoteEditorWidget
@@ -104,6 +105,7 @@ class NewNoteDialog(QDialog):
         *,
         session_id: SessionId | None = None,
         intro: str = "",
+        templates: list[Template] | None = None,  # the therapist's choice (Settings)
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New note")
@@ -117,7 +119,7 @@ class NewNoteDialog(QDialog):
         form.setHorizontalSpacing(2 * GRID)
         self.template = QComboBox(self)
         self.template.setAccessibleName("Template")
-        for template in TEMPLATES.values():
+        for template in TEMPLATES.values() if templates is None else templates:
             self.template.addItem(template.name, template.id)
         self.session = QComboBox(self)
         self.session.setAccessibleName("Session")
@@ -269,7 +271,10 @@ class NotesTab(QWidget):
     ) -> NewNoteDialog | None:
         if self.chart is None:
             return None
-        dialog = NewNoteDialog(self.chart, self, session_id=session_id, intro=intro)
+        choices = self.records.call(lambda s: TemplateService(s.session).choices())
+        dialog = NewNoteDialog(
+            self.chart, self, session_id=session_id, intro=intro, templates=choices
+        )
         tag(dialog, "note.new", self.chart.client.id)
         dialog.accepted.connect(lambda: self._start(dialog))
         dialog.open()
