@@ -22,6 +22,7 @@ from therapynotes.cli import (
     audit_cmds,
     backup_cmds,
     doctor_cmds,
+    measures_cmds,
     old_vault_cmds,
     pdf_cmds,
     portable_cmds,
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     portable_cmds,
     pdf_cmds,
     retention_cmds,
+    measures_cmds,
     doctor_cmds,
     app_cmds,
 )

@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 2: the one module that defines it.
+"""The therapynotes-export JSON format, version 3: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -8,6 +8,10 @@ columns (bodies held as JSON text in the vault are JSON values here).
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
 `addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
 current shape, with no profile and null signers (signed before signers were recorded).
+
+Version 3 added `measure_responses` (outcome measures, domain/measures.py): each row's
+answers are checked against its instrument's definition, and its total and risk flag
+must follow from them. Older documents are read with no measures.
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -29,6 +33,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from therapynotes.domain import measures
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.domain.rules import canonical_json
 from therapynotes.errors import InputError
@@ -36,8 +41,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 2
-READS_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READS_VERSIONS = (1, 2, 3)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -67,7 +72,8 @@ SETTINGS = frozenset(
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # "id", "int", "bool", "str", "date", "instant", "sections", "plan", "sha256"
+    kind: str  # "id", "int", "bool", "str", "date", "instant", "sections", "plan", "sha256",
+    # "answers" (a JSON array of whole numbers)
     optional: bool = False
     limit: int = SHORT
 
@@ -150,6 +156,17 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ),
         ("id",),
     ),
+    **{
+        # Version 3: outcome measures (see _check_measures).
+        "measure_responses": (
+            _fields(
+                "id:id", "client_id:id", "instrument:str", "given_on:date",
+                "answers:answers", "total:int", "risk:bool", "addressed_at:instant?",
+                "addressed_note:str:long?", "created_at:instant",
+            ),
+            ("id",),
+        ),
+    },
 }  # fmt: skip
 
 # Columns a version-1 document does not have (null when it is read).
@@ -161,7 +178,10 @@ PROFILE_FIELDS = _fields(
 )
 
 JSON_COLUMNS = frozenset(
-    f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind in {"sections", "plan"}
+    f"{t}.{f.name}"
+    for t, (fs, _) in TABLES.items()
+    for f in fs
+    if f.kind in {"sections", "plan", "answers"}
 )
 BOOL_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
@@ -221,8 +241,38 @@ def _check_value(where: str, field: Field, value: Any) -> None:
         _check_unicode(where, value)
         if kind == "sha256" and not SHA256.fullmatch(value):
             raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
+    elif kind == "answers":
+        _check_answer_list(where, value)
     else:
         _check_json(where, field, value)
+
+
+def _check_answer_list(where: str, value: Any) -> None:
+    if type(value) is not list or not all(type(a) is int for a in value):
+        raise _refuse(where, "expected an array of whole numbers")
+    if len(value) > 100:
+        raise _refuse(where, "more answers than any measure has")
+
+
+def _check_measures(rows: list[dict[str, Any]]) -> None:
+    """Each measure's answers fit its instrument, and its total and flag follow."""
+    for i, row in enumerate(rows):
+        where = f"measure_responses[{i}]"
+        definition = measures.INSTRUMENTS.get(row["instrument"])
+        if definition is None:
+            raise _refuse(f"{where}.instrument", "not a measure this app knows")
+        try:
+            scored = measures.score(definition, row["answers"])
+        except InputError:
+            raise _refuse(f"{where}.answers", "do not fit the measure's items and scale") from None
+        if scored.total != row["total"]:
+            raise _refuse(f"{where}.total", "is not the sum of the answers")
+        if bool(scored.risks) != row["risk"]:
+            raise _refuse(f"{where}.risk", "does not follow from the answers")
+        if (row["addressed_at"] is None) != (row["addressed_note"] is None) or (
+            row["addressed_at"] is not None and not row["risk"]
+        ):
+            raise _refuse(f"{where}.addressed_at", "set without a flag or a note")
 
 
 def _check_number(where: str, kind: str, value: Any) -> None:
@@ -365,6 +415,14 @@ def _from_version_1(document: dict[str, Any]) -> None:
     document["format_version"] = FORMAT_VERSION
 
 
+def _before_version_3(document: dict[str, Any]) -> None:
+    """A version 1 or 2 document has no outcome measures."""
+    if "measure_responses" in document:
+        raise _refuse("file", "unknown key")
+    document["measure_responses"] = []
+    document["format_version"] = FORMAT_VERSION
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """Parse and validate a document; ImportRefused on the first problem found. Older
     versions come back in the current shape (see the module docstring)."""
@@ -386,9 +444,11 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
     if version not in READS_VERSIONS or type(version) is not int:
-        raise _refuse("format_version", "unknown version (this app reads versions 1 and 2)")
+        raise _refuse("format_version", "unknown version (this app reads versions 1 to 3)")
     if version == 1:
         _from_version_1(document)
+    if version < 3:
+        _before_version_3(document)
     expected = {"format", "format_version", "settings", "profile", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))
@@ -397,4 +457,5 @@ def decode(raw: bytes) -> dict[str, Any]:
     _check_profile(document["profile"])
     for table in TABLES:
         _check_rows(table, document[table])
+    _check_measures(document["measure_responses"])
     return document

@@ -128,6 +128,7 @@ def test_purge_leaves_no_trace_in_any_page(
         "plan_versions": 2,
         "diagnoses": 1,
         "sessions": 1,
+        "measures": 2,
     }
     counts = retention.purge(client, before_retention_date="the client asked for it")
     assert counts == preview.counts
