@@ -22,6 +22,7 @@ from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
 from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
 from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services import demo_files
+from therapynotes.services import demo_measures
 from therapynotes.store import audit, plans
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
@@ -55,6 +56,7 @@ class DemoCounts:
     notes: int = 0
     psychotherapy_notes: int = 0
     attachments: int = 0
+    measures: int = 0
 
 
 class _Builder:
@@ -366,6 +368,16 @@ def _insert_notes(conn: Connection, rows: list[tuple[object, ...]]) -> None:
         conn.execute("DROP TABLE temp.demo_notes")
 
 
+def _measure_rows(builder: _Builder) -> list[tuple[object, ...]]:
+    """Outcome measures (services/demo_measures.py) on each client's attended days."""
+    days = {r[0]: date.fromisoformat(str(r[1])) for r in builder.rows["sessions"]}
+    visits: dict[int, list[date]] = {}
+    for session_id, cid, attendance in builder.rows["participants"]:
+        if attendance == "attended":
+            visits.setdefault(int(str(cid)), []).append(days[session_id])
+    return demo_measures.rows_for(builder.spec.seed, {c: sorted(d) for c, d in visits.items()})
+
+
 def is_empty(conn: Connection) -> bool:
     return int(conn.execute("SELECT count(*) FROM clients").fetchone()[0]) == 0
 
@@ -380,12 +392,14 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
     builder.groups(spec.clients)
     blobs = builder.attachments(spec.clients)
     rows = builder.rows
+    measure_rows = _measure_rows(builder)
     counts = DemoCounts(
         clients=spec.clients,
         sessions=len(rows["sessions"]),
         notes=sum(1 for r in rows["notes"] if r[3] != "psychotherapy"),
         psychotherapy_notes=sum(1 for r in rows["notes"] if r[3] == "psychotherapy"),
         attachments=len(blobs),
+        measures=len(measure_rows),
     )
     with transaction(conn):
         for table in ("clients", "diagnoses", "plans", "sessions", "participants"):
@@ -400,6 +414,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
             "INSERT INTO attachment_blobs(attachment_id, data) VALUES (?, ?)",
             [(b[0], b[7]) for b in blobs],
         )
+        conn.executemany(demo_measures.INSERT, measure_rows)
         audit.append(
             conn,
             AuditKind.RECORD_CREATED,
