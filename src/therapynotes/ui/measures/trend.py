@@ -15,6 +15,7 @@ Information is never carried by colour alone: bands are named at the right edge.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -163,7 +164,7 @@ def paint_trend(
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.fillRect(rect, colours.background)
     font = QFont(painter.font())
-    font.setPointSizeF(max(6.0, rect.height() / 30))
+    font.setPixelSize(max(11, round(rect.height() / 26)))  # screen pixels or PDF dots
     painter.setFont(font)
     metrics_h = painter.fontMetrics().height()
     for area, colour, label in band_areas(layout, definition, colours):
@@ -176,7 +177,7 @@ def paint_trend(
         )
     _axes(painter, layout, definition, colours, metrics_h)
     if definition.threshold is not None:
-        pen = QPen(colours.text, 1.2, Qt.PenStyle.DashLine)
+        pen = QPen(colours.text, max(1.2, metrics_h / 12), Qt.PenStyle.DashLine)
         painter.setPen(pen)
         y = layout.y(definition.threshold)
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
@@ -214,20 +215,22 @@ def _axes(
     for value in range(0, definition.max_total + 1, step):
         y = layout.y(value)
         painter.drawText(
-            QRectF(plot.left() - 40 - 4, y - text_h / 2, 40, text_h),
+            QRectF(plot.left() - 3.5 * text_h, y - text_h / 2, 3 * text_h, text_h),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
             str(value),
         )
     # month labels along the bottom
     day = date(layout.first.year, layout.first.month, 1)
-    months = (layout.last.year - layout.first.year) * 12 + layout.last.month - layout.first.month
-    every = max(1, months // 8 + 1)
+    # every month that fits: labels never run into each other
+    month_px = layout.plot.width() * 30.4 / max(1, (layout.last - layout.first).days)
+    label_px = painter.fontMetrics().horizontalAdvance("Sep 2026") * 1.3
+    every = max(1, math.ceil(label_px / max(1.0, month_px)))
     n = 0
     while day <= layout.last:
         if day >= layout.first and n % every == 0:
             x = layout.x(day)
             painter.drawText(
-                QRectF(x - 40, plot.bottom() + text_h * 0.9, 80, text_h),
+                QRectF(x - 4 * text_h, plot.bottom() + text_h * 0.9, 8 * text_h, text_h),
                 int(Qt.AlignmentFlag.AlignHCenter),
                 f"{day:%b %Y}",
             )
@@ -265,21 +268,21 @@ def _scores(
     path = QPainterPath(xy[0])
     for q in xy[1:]:
         path.lineTo(q)
-    painter.setPen(QPen(colours.line, 2.2))
+    painter.setPen(QPen(colours.line, max(2.0, text_h / 7)))
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(path)
     radius = max(3.0, text_h * 0.3)
     for i, (p, q) in enumerate(zip(points, xy, strict=True)):
-        painter.setPen(QPen(colours.line, 1.5))
+        painter.setPen(QPen(colours.line, max(1.5, text_h / 10)))
         painter.setBrush(colours.line)
         painter.drawEllipse(q, radius, radius)
         if i and defs.reliable_change(definition, points[i - 1].total, p.total):
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.setPen(QPen(colours.text, 1.5))
+            painter.setPen(QPen(colours.text, max(1.5, text_h / 10)))
             painter.drawEllipse(q, radius * 2.3, radius * 2.3)
         painter.setPen(colours.text)
         painter.drawText(
-            QRectF(q.x() - 30, q.y() - radius - text_h - 2, 60, text_h),
+            QRectF(q.x() - 3 * text_h, q.y() - radius - text_h - 2, 6 * text_h, text_h),
             int(Qt.AlignmentFlag.AlignHCenter),
             str(p.total),
         )
