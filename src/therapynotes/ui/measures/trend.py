@@ -108,7 +108,7 @@ def layout_for(
     plot = QRectF(
         rect.left() + unit * 2.6,
         rect.top() + unit * 1.6,
-        rect.width() - unit * 2.6 - unit * 7.5,
+        rect.width() - unit * 2.6 - unit * 6.0,
         rect.height() - unit * 1.6 - unit * 2.4,
     )
     return Layout(
@@ -164,7 +164,7 @@ def paint_trend(
     painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     painter.fillRect(rect, colours.background)
     font = QFont(painter.font())
-    font.setPixelSize(max(11, round(rect.height() / 26)))  # screen pixels or PDF dots
+    font.setPixelSize(max(11, round(rect.height() / 32)))  # screen pixels or PDF dots
     painter.setFont(font)
     metrics_h = painter.fontMetrics().height()
     for area, colour, label in band_areas(layout, definition, colours):
@@ -193,13 +193,14 @@ def paint_trend(
     bold.setBold(True)
     painter.setFont(bold)
     title = f"{definition.id} over time"
+    band = QRectF(plot.left(), rect.top(), rect.right() - plot.left(), plot.top() - rect.top())
+    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    painter.drawText(band, flags, title)
     if definition.reliable_change is not None:
-        title += f"  (ring: reliable change, {definition.reliable_change} points or more)"
-    painter.drawText(
-        QRectF(plot.left(), rect.top(), rect.width(), plot.top() - rect.top()),
-        int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-        title,
-    )
+        painter.setFont(font)
+        width = painter.fontMetrics().horizontalAdvance(title) * 1.15 + metrics_h
+        legend = f"ring: reliable change ({definition.reliable_change}+ points)"
+        painter.drawText(band.adjusted(width, 0, 0, 0), flags, legend)
     painter.restore()
     return layout
 
@@ -272,6 +273,7 @@ def _scores(
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawPath(path)
     radius = max(3.0, text_h * 0.3)
+    labelled_x = -1e9
     for i, (p, q) in enumerate(zip(points, xy, strict=True)):
         painter.setPen(QPen(colours.line, max(1.5, text_h / 10)))
         painter.setBrush(colours.line)
@@ -280,6 +282,10 @@ def _scores(
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(colours.text, max(1.5, text_h / 10)))
             painter.drawEllipse(q, radius * 2.3, radius * 2.3)
+        last = i == len(points) - 1
+        if q.x() - labelled_x < 2.2 * text_h and not last:
+            continue  # dense: every total stays in the table and the accessible text
+        labelled_x = q.x()
         painter.setPen(colours.text)
         painter.drawText(
             QRectF(q.x() - 3 * text_h, q.y() - radius - text_h - 2, 6 * text_h, text_h),
