@@ -234,3 +234,21 @@ def test_trend_chart_renders_bands_points_light_and_dark(qtbot) -> None:  # type
 
 def layout_for_pcl():  # type: ignore[no-untyped-def]
     return layout_for(QRectF(0, 0, 600, 300), defs.PCL5, [Point("2026-10-01", 40)], [])
+
+
+def test_a_failed_save_keeps_the_form_open_with_every_answer(unlocked: Harness) -> None:
+    from therapynotes.services.retention import RetentionService  # noqa: PLC0415
+
+    h = unlocked
+    chart, client = _chart(h)
+    form = chart.overview.measures.give("GAD-7")
+    assert form is not None
+    _answer(form, [3, 3, 3, 3, 3, 3, 3])
+    service = clients(h).records.service
+    RetentionService(service.session, clock=service.clock).purge(
+        client, before_retention_date="the chart was opened by mistake"
+    )
+    form.save_button.click()
+    h.qtbot.waitUntil(lambda: "No client has that id" in form.message.text(), timeout=20000)
+    assert form.isVisible() and form.answers() == [3] * 7 and form.save_button.isEnabled()
+    assert not _visible(ResultDialog)

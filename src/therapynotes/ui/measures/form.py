@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,6 +30,11 @@ FORM_POINT_SIZE = 14
 
 
 class MeasureForm(QDialog):
+    """`submitted` asks the opener to store the answers; it closes the form (accept) only
+    once they are stored, and a failure leaves it open with every answer (show_failure)."""
+
+    submitted = Signal()
+
     def __init__(self, definition: defs.Instrument, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.definition = definition
@@ -130,7 +135,15 @@ class MeasureForm(QDialog):
         if missing:  # the button is off until all are answered; a shortcut can't skip it
             self.message.setText(f"Item {missing[0]} has no answer yet.")
             return
-        self.accept()
+        self.save_button.setEnabled(False)
+        self.message.setText("Saving…")
+        self.submitted.emit()
+
+    def show_failure(self, text: str) -> None:
+        """The answers could not be stored: say so, keep them, let the therapist retry."""
+        self.message.setText(text)
+        self._update()
+        self.message.setText(text)
 
     # --- kept through a lock (ui/form_drafts.py) --------------------------------------
 

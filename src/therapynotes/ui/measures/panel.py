@@ -17,6 +17,7 @@ from therapynotes.domain import measures as defs
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import Chart
+from therapynotes.errors import TherapyNotesError
 from therapynotes.services.measures import Recorded, summary_line
 from therapynotes.store.measures import MeasureResponse
 from therapynotes.ui import form_drafts
@@ -29,6 +30,7 @@ from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 
 INSTRUMENT_IDS = tuple(defs.INSTRUMENTS)
+NOT_SAVED = "The answers could not be saved. They are still here: try Save answers again."
 
 
 def _call(fn: Callable[[str], object], value: str) -> Callable[[], None]:
@@ -61,9 +63,17 @@ def give_measure(
             done = measures.record(client_id, definition.id, answers)
             return done, measures.history(client_id, definition.id)
 
-        records.op(parent, work).success(lambda found: saved(*found)).run(database=True)
+        def stored(found: tuple[Recorded, list[MeasureResponse]]) -> None:
+            form.accept()
+            saved(*found)
 
-    form.accepted.connect(store)
+        def failed(exc: BaseException) -> None:
+            text = exc.message if isinstance(exc, TherapyNotesError) else NOT_SAVED
+            form.show_failure(text)
+
+        records.op(form, work).success(stored).failure(failed).run(database=True)
+
+    form.submitted.connect(store)
     form.open_full_screen()
     return form
 
