@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QPushButton,
-    QRadioButton,
     QScrollArea,
     QWidget,
 )
@@ -27,6 +26,11 @@ from therapynotes.domain import measures as defs
 from therapynotes.ui.widgets import GRID, body, hbox, heading, message_label, vbox
 
 FORM_POINT_SIZE = 14
+CHOICE_STYLE = (
+    "QPushButton { padding: 4px 8px; }"
+    " QPushButton:checked { background-color: palette(highlight);"
+    " color: palette(highlighted-text); }"
+)
 
 
 class MeasureForm(QDialog):
@@ -46,6 +50,7 @@ class MeasureForm(QDialog):
         outer = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         page = QWidget(scroll)
         layout = vbox(page, margins=2 * GRID, spacing=2 * GRID)
@@ -86,23 +91,24 @@ class MeasureForm(QDialog):
         grid = QGridLayout()
         grid.setHorizontalSpacing(2 * GRID)
         grid.setVerticalSpacing(2 * GRID)
-        for column, option in enumerate(definition.options):
-            head = QLabel(f"{option}\n({column})", page)
-            head.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            head.setWordWrap(True)
-            grid.addWidget(head, 0, column + 1)
         for row, item in enumerate(definition.items, start=1):
             text = QLabel(f"{row}. {item}", page)
             text.setWordWrap(True)
-            text.setMinimumWidth(40 * GRID)
+            text.setMinimumWidth(30 * GRID)
             grid.addWidget(text, row, 0)
             group = QButtonGroup(self)
             group.setExclusive(True)
             for value, option in enumerate(definition.options):
-                button = QRadioButton(page)
+                # A labelled button per answer rather than a small radio dot: the choice
+                # made reads at a glance (filled with the highlight colour), light or dark.
+                button = QPushButton(f"{option} ({value})", page)
+                button.setCheckable(True)
+                button.setAutoDefault(False)
+                button.setMinimumHeight(5 * GRID)
+                button.setStyleSheet(CHOICE_STYLE)
                 button.setAccessibleName(f"Item {row}: {option}")
                 group.addButton(button, value)
-                grid.addWidget(button, row, value + 1, Qt.AlignmentFlag.AlignCenter)
+                grid.addWidget(button, row, value + 1, Qt.AlignmentFlag.AlignVCenter)
             group.idClicked.connect(lambda _id: self._update())
             self.groups.append(group)
         grid.setColumnStretch(0, 1)
