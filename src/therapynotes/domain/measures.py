@@ -137,7 +137,7 @@ GAD7 = Instrument(
     options=_FREQUENCY,
     bands=(Band(0, "minimal"), Band(5, "mild"), Band(10, "moderate"), Band(15, "severe")),
     source=(
-        "Spitzer RL, Kroenke K, Williams JBW, Lowe B. A brief measure for assessing "
+        "Spitzer RL, Kroenke K, Williams JBW, L\u00f6we B. A brief measure for assessing "
         "generalized anxiety disorder: the GAD-7. Arch Intern Med. 2006;166(10):1092-1097."
     ),
     notice=_PHQ_NOTICE,
@@ -153,6 +153,8 @@ _EXPERIENCE = "the stressful experience"
 PCL5 = Instrument(
     id="PCL-5",
     name="PTSD Checklist for DSM-5 (PCL-5)",
+    # The paper form says "circle one of the numbers to the right to indicate how much";
+    # on screen there is nothing to circle, so that one phrase reads "indicate how much".
     stem=(
         "Below is a list of problems that people sometimes have in response to a very "
         "stressful experience. Please read each problem carefully and then indicate how "
@@ -195,7 +197,10 @@ PCL5 = Instrument(
         "Blevins CA, Weathers FW, Davis MT, Witte TK, Domino JL. J Trauma Stress. "
         "2015;28(6):489-498."
     ),
-    notice="PCL-5 (11 April 2018 version), National Center for PTSD. In the public domain.",
+    notice=(
+        "PCL-5: Weathers, Litz, Keane, Palmieri, Marx & Schnurr, National Center for PTSD. "
+        "In the public domain."
+    ),
     threshold=33,
     threshold_source=(
         "National Center for PTSD: a total of 31-33 or more suggests probable PTSD; 33 is "
