@@ -21,8 +21,7 @@ from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
 from therapynotes.domain.templates import DISCHARGE, INTAKE, PSYCHOTHERAPY, TEMPLATES, Template
 from therapynotes.records_errors import DemoNeedsEmptyVault
-from therapynotes.services import demo_files
-from therapynotes.services import demo_measures
+from therapynotes.services import demo_files, demo_measures
 from therapynotes.store import audit, plans
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction

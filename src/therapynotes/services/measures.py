@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from therapynotes.domain import formatting
 from therapynotes.domain import measures as defs
 from therapynotes.domain.ids import ClientId
 from therapynotes.records_errors import (
@@ -44,10 +45,9 @@ class OpenRisk:
 
 
 def short_date(day: str, *, year: bool = True) -> str:
-    """'2026-12-03' -> '3 Dec 2026' (or '3 Dec')."""
-    d = date.fromisoformat(day)
-    text = f"{d.day} {d.strftime('%b')}"
-    return f"{text} {d.year}" if year else text
+    """'2026-12-03' -> '3 Dec 2026' (or '3 Dec'), as every screen writes dates."""
+    text = formatting.day(day)
+    return text if year else text.rsplit(" ", 1)[0]
 
 
 def summary_line(history: Sequence[MeasureResponse], response: MeasureResponse) -> str:

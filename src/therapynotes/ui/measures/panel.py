@@ -152,7 +152,7 @@ class MeasuresPanel(QWidget):
         self.chart = chart
         self._token += 1
         token, client_id = self._token, chart.client.id
-        self.records.op(self, lambda s: measures_of(s).history(client_id)).success(
+        self.records.op(self, lambda svc: measures_of(svc).history(client_id)).success(
             lambda rows: self._loaded(token, rows)
         ).run(database=True)
 
@@ -237,9 +237,9 @@ class MeasuresPanel(QWidget):
 
         def save() -> None:
             text = dialog.text()
-            self.records.op(self, lambda s: measures_of(s).address_risk(response_id, text)).success(
-                lambda _r: self.changed.emit()
-            ).run(database=True)
+            self.records.op(
+                self, lambda svc: measures_of(svc).address_risk(response_id, text)
+            ).success(lambda _r: self.changed.emit()).run(database=True)
 
         dialog.accepted.connect(save)
         dialog.open()

@@ -24,6 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from therapynotes.domain import formatting
 from therapynotes.domain import measures as defs
 
 
@@ -98,7 +99,7 @@ def layout_for(
     rect: QRectF, definition: defs.Instrument, points: Sequence[Point], sessions: Sequence[str]
 ) -> Layout:
     days = [date.fromisoformat(p.given_on) for p in points] + [
-        date.fromisoformat(s) for s in sessions
+        date.fromisoformat(when) for when in sessions
     ]
     if not days:
         days = [date.today()]  # noqa: DTZ011 - only the axis of an empty chart
@@ -233,7 +234,7 @@ def _axes(
             painter.drawText(
                 QRectF(x - 4 * text_h, plot.bottom() + text_h * 0.9, 8 * text_h, text_h),
                 int(Qt.AlignmentFlag.AlignHCenter),
-                f"{day:%b %Y}",
+                formatting.month(day),
             )
         n += 1
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
@@ -245,8 +246,8 @@ def _sessions(
     plot = layout.plot
     painter.setPen(QPen(colours.text, 1))
     tick = max(3.0, text_h * 0.35)
-    for s in sessions:
-        x = layout.x(date.fromisoformat(s))
+    for when in sessions:
+        x = layout.x(date.fromisoformat(when))
         painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + tick))
 
 
