@@ -252,3 +252,28 @@ def test_a_failed_save_keeps_the_form_open_with_every_answer(unlocked: Harness) 
     h.qtbot.waitUntil(lambda: "No client has that id" in form.message.text(), timeout=20000)
     assert form.isVisible() and form.answers() == [3] * 7 and form.save_button.isEnabled()
     assert not _visible(ResultDialog)
+
+
+def test_measures_buttons_are_not_cut_at_the_smallest_window(unlocked: Harness) -> None:
+    from tests.ui.test_clipping import _cut_buttons  # noqa: PLC0415
+
+    h = unlocked
+    chart, client = _chart(h)
+    _measures(h).record(client, "PHQ-9", [1] * 9)
+    service = clients(h).records.service
+    note_id = service.start_note(client, "soap", sections={"subjective": "x"})
+    chart.refresh()
+    settled(h, chart)
+    h.window.resize(h.window.minimumSize())
+    QApplication.processEvents()
+    chart.tabs.setCurrentWidget(chart.overview)
+    panel = chart.overview.measures
+    h.qtbot.waitUntil(lambda: len(panel.risk_banners) == 1, timeout=20000)
+    QApplication.processEvents()
+    assert _cut_buttons(chart) == []
+    chart.show_notes(note_id)
+    editor = chart.notes.editor
+    h.qtbot.waitUntil(lambda: editor.note is not None and editor.note.id == note_id, timeout=20000)
+    QApplication.processEvents()
+    assert editor.measures.button.isVisible()
+    assert _cut_buttons(chart) == []
