@@ -7,7 +7,8 @@ screens (client list, every chart tab, billing (page, tab, payment, superbill an
 Good Faith Estimate PDFs), a diagnosis marked resolved, the note editor with
 a draft and a signed note, search with results, the record dialogs), settings, the
 writing aids (spelling menu, snippet menu, Settings → Templates/Snippets/Spelling, the
-template editor), the lock screen, and a second first run that restores the backup
+template editor), the outcome measures (Overview trend and safety banner, Home's
+banner, the questionnaire), the lock screen, and a second first run that restores the backup
 made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots. `--smallest` shoots the window at its minimum size (the smallest a therapist can
@@ -413,6 +414,56 @@ def restore_shots(app: QApplication, root: Path, prefix: str) -> None:
     app.processEvents()
 
 
+def measure_shots(window: MainWindow, prefix: str) -> None:
+    """Outcome measures: a client's Overview with the trend chart and an item-9 banner,
+    the banner on Home, the full-screen questionnaire part answered, and the result."""
+    from therapynotes.services.measures import MeasuresService  # noqa: PLC0415
+    from therapynotes.ui.measures.banner import measures_of  # noqa: PLC0415
+
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    records = page.records
+    rows = records.call(lambda s: s.list_clients(include_all=True))
+    histories = {r.id: records.call(lambda s, c=r.id: measures_of(s).history(c)) for r in rows}
+    client = max(histories, key=lambda c: len([m for m in histories[c] if m.instrument == "PHQ-9"]))
+    records.call(
+        lambda s: MeasuresService(s.session, clock=s.clock).record(
+            client, "PHQ-9", [1, 2, 1, 1, 1, 1, 0, 0, 1]
+        )
+    )
+    window.show_view("home")
+    home = window.pages["home"]
+    assert isinstance(home, HomePage)
+    wait_until(lambda: bool(home.risks.banners))
+    shoot(window, f"{prefix}main-home-safety-flag")
+    window.show_view("clients")
+    chart = page.open_client(client)
+    assert chart is not None
+    chart.refresh()
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    chart.tabs.setCurrentWidget(chart.overview)
+    panel = chart.overview.measures
+    wait_until(lambda: bool(panel.risk_banners))
+    shoot(window, f"{prefix}chart-measures")
+    address = panel.address(panel.history[-1].id)
+    if address is not None:
+        address.editor.setPlainText("Asked directly: passive thoughts, no plan or intent.")
+        shoot_dialog(address, f"{prefix}dialog-mark-addressed")
+        address.reject()
+    form = panel.give("PHQ-9")
+    if form is not None:
+        form.resize(*SIZE)
+        for group, value in zip(form.groups[:5], (2, 1, 2, 1, 1), strict=True):
+            group.button(value).setChecked(True)
+        form._update()
+        shoot_dialog(form, f"{prefix}measure-form")
+        form.reject()
+    panel.instrument.setCurrentText("GAD-7")
+    settle()
+    shoot(window, f"{prefix}chart-measures-gad7")
+
+
 def session_run(app: QApplication, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -432,6 +483,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         record_shots(window, prefix)
         billing_shots(window, root, prefix)
         writing_shots(window, prefix)
+        measure_shots(window, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

@@ -112,3 +112,26 @@ class AttachmentCorrupt(TherapyNotesError):
 
 class DemoNeedsEmptyVault(TherapyNotesError):
     """Demo data goes only into a new, empty vault. Nothing was changed."""
+
+
+# --- outcome measures (domain/measures.py, services/measures.py) ----------------------
+
+
+class UnknownInstrument(InputError):
+    """That measure is not known. The measures are PHQ-9, GAD-7 and PCL-5."""
+
+
+class InvalidAnswers(InputError):
+    """Every item needs one answer from its scale. Check the answers and try again."""
+
+
+class MeasureNotFound(RecordNotFound):
+    """That measure does not exist (it may have been removed). Refresh and try again."""
+
+
+class RiskAlreadyAddressed(TherapyNotesError):
+    """This safety flag has already been marked as addressed."""
+
+
+class RiskNoteEmpty(InputError):
+    """Write a short note of how the risk was addressed before clearing the flag."""

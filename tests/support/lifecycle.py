@@ -7,6 +7,7 @@ from tests.conftest import FakeClock
 from tests.support.records import log_session_now
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
+from therapynotes.services.measures import MeasuresService
 from therapynotes.services.records import RecordsService
 
 TEXT_FIELDS = (
@@ -75,4 +76,8 @@ def fill_client(
     records.sign_note(voided)
     records.add_addendum(voided, f"{canary}voidadd")
     records.void_note(voided, f"{canary}voidreason")
+    measures = MeasuresService(records.session, clock=records.clock)
+    measures.record(client, "GAD-7", [1, 2, 1, 0, 2, 1, 1])
+    flagged = measures.record(client, "PHQ-9", [2, 2, 1, 1, 0, 1, 1, 0, 1])
+    measures.address_risk(flagged.response.id, f"{canary}safety plan reviewed")
     return client

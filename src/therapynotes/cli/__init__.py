@@ -23,6 +23,7 @@ from therapynotes.cli import (
     backup_cmds,
     billing_cmds,
     doctor_cmds,
+    measures_cmds,
     old_vault_cmds,
     pdf_cmds,
     portable_cmds,
@@ -49,6 +50,7 @@ COMMAND_MODULES = (
     pdf_cmds,
     retention_cmds,
     billing_cmds,
+    measures_cmds,
     doctor_cmds,
     template_cmds,  # issue 19
     app_cmds,

@@ -9,8 +9,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from therapynotes.atomic import atomic_write_bytes
+from therapynotes.atomic import write_private_file
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown, unlock
+from therapynotes.domain.formatting import plural
 from therapynotes.records_errors import UnknownTemplate
 from therapynotes.services.templates import TemplateService
 
@@ -49,8 +50,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         state = ("built-in" if entry.builtin else "own") + (", disabled" if entry.disabled else "")
         count = len(t.sections)
         print(
-            f"{shown(t.id)}\t{shown(t.name)}\t{t.kind.value}\t"
-            f"{count} section{'s' if count != 1 else ''}\t{state}"
+            f"{shown(t.id)}\t{shown(t.name)}\t{t.kind.value}\t{plural(count, 'section')}\t{state}"
         )
     return ExitCode.OK
 
@@ -79,7 +79,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         ) from None
     finally:
         session.lock("command finished")
-    atomic_write_bytes(target, data)
+    write_private_file(target, data)  # never through a link; nothing left on failure
     print(f"exported template {shown(ref)} to {shown(target)}")
     return ExitCode.OK
 

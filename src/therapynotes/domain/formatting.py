@@ -32,6 +32,11 @@ def day(value: str | date | None) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
+def month(value: date) -> str:
+    """A month as a chart's axis names it: 'Mar 2026' (outcome-measure trends)."""
+    return f"{value:%b %Y}"
+
+
 def day_time(moment: datetime) -> str:
     """An aware datetime → '14 Mar 2026 16:05' in the computer's time zone."""
     local = moment.astimezone()

@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 4: the one module that defines it.
+"""The therapynotes-export JSON format, version 5: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -17,6 +17,10 @@ Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.void
 `addenda.signed_by`). Version 1 documents are still read:
 `decode` returns them in the current shape, with no profile and null signers (signed
 before signers were recorded).
+
+Version 5 added `measure_responses` (outcome measures, domain/measures.py): each row's
+answers are checked against its instrument's definition, and its total and risk flag
+must follow from them. Older documents are read with no measures.
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -38,6 +42,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from therapynotes.domain import measures
 from therapynotes.domain.billing import Practice
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.domain.rules import canonical_json
@@ -46,8 +51,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 4
-READS_VERSIONS = (1, 2, 3, 4)
+FORMAT_VERSION = 5
+READS_VERSIONS = (1, 2, 3, 4, 5)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -77,7 +82,8 @@ SETTINGS = frozenset(
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # id, int, cents, bool, str, date, instant, sections, plan, sha256
+    kind: str  # id, int, cents, bool, str, date, instant, sections, plan, sha256,
+    # template, answers (a JSON array of whole numbers)
     optional: bool = False
     limit: int = SHORT
 
@@ -160,6 +166,17 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ),
         ("id",),
     ),
+    **{
+        # Version 5: outcome measures (see _check_measures).
+        "measure_responses": (
+            _fields(
+                "id:id", "client_id:id", "instrument:str", "given_on:date",
+                "answers:answers", "total:int", "risk:bool", "addressed_at:instant?",
+                "addressed_note:str:long?", "created_at:instant",
+            ),
+            ("id",),
+        ),
+    },
 }  # fmt: skip
 
 # Version 4: the personal dictionary of the spell checker (issue 19). Tables an older
@@ -264,7 +281,7 @@ JSON_COLUMNS = frozenset(
     f"{t}.{f.name}"
     for t, (fs, _) in TABLES.items()
     for f in fs
-    if f.kind in {"sections", "plan", "template"}
+    if f.kind in {"sections", "plan", "template", "answers"}
 )
 BOOL_COLUMNS = frozenset(
     f"{t}.{f.name}" for t, (fs, _) in TABLES.items() for f in fs if f.kind == "bool"
@@ -319,15 +336,49 @@ def _check_value(where: str, field: Field, value: Any) -> None:
     elif kind in {"date", "instant"}:
         _check_when(where, kind, value)
     elif kind in {"str", "sha256"}:
-        if type(value) is not str:
-            raise _refuse(where, "expected a string")
-        if len(value) > field.limit:
-            raise _refuse(where, f"text longer than {field.limit} characters")
-        _check_unicode(where, value)
-        if kind == "sha256" and not SHA256.fullmatch(value):
-            raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
+        _check_text(where, field, value)
+    elif kind == "answers":
+        _check_answer_list(where, value)
     else:
         _check_json(where, field, value)
+
+
+def _check_text(where: str, field: Field, value: Any) -> None:
+    if type(value) is not str:
+        raise _refuse(where, "expected a string")
+    if len(value) > field.limit:
+        raise _refuse(where, f"text longer than {field.limit} characters")
+    _check_unicode(where, value)
+    if field.kind == "sha256" and not SHA256.fullmatch(value):
+        raise _refuse(where, "expected a SHA-256 digest (64 lowercase hex digits)")
+
+
+def _check_answer_list(where: str, value: Any) -> None:
+    if type(value) is not list or not all(type(a) is int for a in value):
+        raise _refuse(where, "expected an array of whole numbers")
+    if len(value) > 100:
+        raise _refuse(where, "more answers than any measure has")
+
+
+def _check_measures(rows: list[dict[str, Any]]) -> None:
+    """Each measure's answers fit its instrument, and its total and flag follow."""
+    for i, row in enumerate(rows):
+        where = f"measure_responses[{i}]"
+        definition = measures.INSTRUMENTS.get(row["instrument"])
+        if definition is None:
+            raise _refuse(f"{where}.instrument", "not a measure this app knows")
+        try:
+            scored = measures.score(definition, row["answers"])
+        except InputError:
+            raise _refuse(f"{where}.answers", "do not fit the measure's items and scale") from None
+        if scored.total != row["total"]:
+            raise _refuse(f"{where}.total", "is not the sum of the answers")
+        if bool(scored.risks) != row["risk"]:
+            raise _refuse(f"{where}.risk", "does not follow from the answers")
+        if (row["addressed_at"] is None) != (row["addressed_note"] is None) or (
+            row["addressed_at"] is not None and not row["risk"]
+        ):
+            raise _refuse(f"{where}.addressed_at", "set without a flag or a note")
 
 
 def _check_number(where: str, kind: str, value: Any) -> None:
@@ -479,7 +530,26 @@ def _before_version_4(document: dict[str, Any]) -> None:
         if table in document:
             raise _refuse("file", "unknown key")
         document[table] = []
+
+
+def _before_version_5(document: dict[str, Any]) -> None:
+    """A document before version 5 has no outcome measures."""
+    if "measure_responses" in document:
+        raise _refuse("file", "unknown key")
+    document["measure_responses"] = []
     document["format_version"] = FORMAT_VERSION
+
+
+def _upgrade(document: dict[str, Any], version: int) -> None:
+    """An older document in the current shape, one format step at a time."""
+    if version == 1:
+        _from_version_1(document)
+    if version in (1, 2):
+        _from_version_2(document)
+    if version < 4:  # noqa: PLR2004 - the version that added the writing tables
+        _before_version_4(document)
+    if version < 5:  # noqa: PLR2004 - the version that added outcome measures
+        _before_version_5(document)
 
 
 def decode(raw: bytes) -> dict[str, Any]:
@@ -503,13 +573,10 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
     if version not in READS_VERSIONS or type(version) is not int:
-        raise _refuse("format_version", "unknown version (this app reads versions 1 to 3)")
-    if version == 1:
-        _from_version_1(document)
-    if version in (1, 2):
-        _from_version_2(document)
-    if version < 4:  # noqa: PLR2004 - the version that added the writing tables
-        _before_version_4(document)
+        raise _refuse(
+            "format_version", f"unknown version (this app reads versions 1 to {FORMAT_VERSION})"
+        )
+    _upgrade(document, version)
     expected = {"format", "format_version", "settings", "profile", "practice", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))
@@ -519,4 +586,5 @@ def decode(raw: bytes) -> dict[str, Any]:
     _check_practice(document["practice"])
     for table in TABLES:
         _check_rows(table, document[table])
+    _check_measures(document["measure_responses"])
     return document

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from therapynotes.domain import measures as measure_defs
 from therapynotes.domain.codes import CPT_BY_CODE
 from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId
@@ -33,9 +34,9 @@ from therapynotes.domain.profile import signature_line
 from therapynotes.domain.rules import parse_instant
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.records_errors import ClientNotFound
-from therapynotes.services.documents import PrintDocument, esc, text_block
+from therapynotes.services.documents import PrintDocument, TrendFigure, esc, text_block
 from therapynotes.settings import read_setting
-from therapynotes.store import attachments, clients, diagnoses, notes, plans, sessions
+from therapynotes.store import attachments, clients, diagnoses, measures, notes, plans, sessions
 from therapynotes.store.connection import Connection
 
 PRACTICE_NAME_KEY = "practice.name"
@@ -93,7 +94,8 @@ def build_chart_document(
 ) -> PrintDocument:
     chart = load_chart(conn, client_id, options)
     practice = str(read_setting(conn, PRACTICE_NAME_KEY, "") or "")
-    return chart_document(chart, options, practice=practice, today=today)
+    document = chart_document(chart, options, practice=practice, today=today)
+    return with_measures(document, chart, measures.for_client(conn, client_id), options)
 
 
 def chart_document(
@@ -314,3 +316,70 @@ def _signature(
         f"{esc(signature_line(signed_by, when, what=what))}. "
         f"Content SHA-256: {esc(content_hash or '')}</p>"
     )
+
+
+# --- outcome measures (domain/measures.py) -------------------------------------------
+
+END_OF_RECORD = '<p style="color: #555555;">End of record.</p>'
+
+
+def with_measures(
+    document: PrintDocument,
+    chart: Chart,
+    given: Iterable[measures.MeasureResponse],
+    options: ChartOptions,
+) -> PrintDocument:
+    """The chart document with its outcome measures: a table of every measure given in
+    the period (each item's answer too), and one trend figure per instrument, drawn as
+    vector graphics after the text (PrintDocument.figures)."""
+    kept = [m for m in given if options.covers(m.given_on)]
+    if not kept:
+        return document
+    rows = []
+    for m in kept:
+        definition = measure_defs.instrument(m.instrument)
+        flag = ""
+        if m.risk:
+            flag = "item 9 above zero; addressed" if m.addressed_at else "item 9 above zero"
+        rows.append(
+            [
+                m.given_on,
+                m.instrument,
+                str(m.total),
+                measure_defs.band_or_threshold(definition, m.total),
+                " ".join(str(a) for a in m.answers),
+                flag,
+            ]
+        )
+    section = (
+        "<h2>Outcome measures</h2>"
+        + _table(
+            ("Given", "Measure", "Score", "Severity", "Answers (items 1 to n)", "Safety"), rows
+        )
+        + "<p style='font-size: 8pt;'>Trend figures follow the record. Sources: "
+        + esc(" ".join(measure_defs.instrument(i).source for i in _instruments(kept)))
+        + "</p>"
+    )
+    attended = tuple(
+        sorted(
+            {
+                s.service_date
+                for s in chart.sessions
+                if any(
+                    p.client_id == chart.client.id and p.attendance.value == "attended"
+                    for p in s.participants
+                )
+            }
+        )
+    )
+    figures = tuple(
+        TrendFigure(i, tuple((m.given_on, m.total) for m in kept if m.instrument == i), attended)
+        for i in _instruments(kept)
+    )
+    html = document.html.replace(END_OF_RECORD, section + END_OF_RECORD)
+    return PrintDocument(document.title, html, document.footer, figures=figures)
+
+
+def _instruments(kept: Iterable[measures.MeasureResponse]) -> list[str]:
+    found = {m.instrument for m in kept}
+    return [i for i in measure_defs.INSTRUMENTS if i in found]

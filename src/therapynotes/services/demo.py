@@ -30,7 +30,7 @@ from therapynotes.domain.templates import (
     Template,
 )
 from therapynotes.records_errors import DemoNeedsEmptyVault
-from therapynotes.services import demo_files
+from therapynotes.services import demo_files, demo_measures
 from therapynotes.services.demo_billing import build_billing
 from therapynotes.store import audit, dictionary, note_templates, plans, snippets
 from therapynotes.store.audit import AuditKind
@@ -66,6 +66,7 @@ class DemoCounts:
     psychotherapy_notes: int = 0
     attachments: int = 0
     ledger_entries: int = 0
+    measures: int = 0
 
 
 class _Builder:
@@ -377,6 +378,16 @@ def _insert_notes(conn: Connection, rows: list[tuple[object, ...]]) -> None:
         conn.execute("DROP TABLE temp.demo_notes")
 
 
+def _measure_rows(builder: _Builder) -> list[tuple[object, ...]]:
+    """Outcome measures (services/demo_measures.py) on each client's attended days."""
+    days = {r[0]: date.fromisoformat(str(r[1])) for r in builder.rows["sessions"]}
+    visits: dict[int, list[date]] = {}
+    for session_id, cid, attendance in builder.rows["participants"]:
+        if attendance == "attended":
+            visits.setdefault(int(str(cid)), []).append(days[session_id])
+    return demo_measures.rows_for(builder.spec.seed, {c: sorted(d) for c, d in visits.items()})
+
+
 def is_empty(conn: Connection) -> bool:
     return int(conn.execute("SELECT count(*) FROM clients").fetchone()[0]) == 0
 
@@ -391,12 +402,14 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
     builder.groups(spec.clients)
     blobs = builder.attachments(spec.clients)
     rows = builder.rows
+    measure_rows = _measure_rows(builder)
     counts = DemoCounts(
         clients=spec.clients,
         sessions=len(rows["sessions"]),
         notes=sum(1 for r in rows["notes"] if r[3] != "psychotherapy"),
         psychotherapy_notes=sum(1 for r in rows["notes"] if r[3] == "psychotherapy"),
         attachments=len(blobs),
+        measures=len(measure_rows),
     )
     with transaction(conn):
         for table in ("clients", "diagnoses", "plans", "sessions", "participants"):
@@ -412,6 +425,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
             [(b[0], b[7]) for b in blobs],
         )
         _writing_aids(conn, now=f"{today.isoformat()}T12:00:00Z")
+        conn.executemany(demo_measures.INSERT, measure_rows)
         audit.append(
             conn,
             AuditKind.RECORD_CREATED,

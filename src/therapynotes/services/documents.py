@@ -49,6 +49,17 @@ class PrintDocument:
     title: str
     html: str
     footer: str
+    # Figures drawn after the text as vector graphics (the chart PDF's measure trends).
+    figures: tuple[TrendFigure, ...] = ()
+
+
+@dataclass(frozen=True)
+class TrendFigure:
+    """One instrument's scores over time for a client (ui/measures/trend.py draws it)."""
+
+    instrument: str
+    points: tuple[tuple[str, int], ...]  # (YYYY-MM-DD, total), oldest first
+    sessions: tuple[str, ...] = ()  # days of attended sessions
 
 
 class DocumentKind(StrEnum):

@@ -108,7 +108,9 @@ class SpellChecker:
     def suggestions(self, word: str) -> list[str]:
         if self._engine is None:
             return []
-        return [str(s) for s in self._engine.suggest(word.replace("’", "'"))][:SUGGESTIONS]
+        return [str(suggestion) for suggestion in self._engine.suggest(word.replace("’", "'"))][
+            :SUGGESTIONS
+        ]
 
     def ignore(self, word: str) -> None:
         """Not flagged again until the vault locks (nothing is stored)."""

@@ -68,6 +68,11 @@ def release_hold(conn: Connection, client_id: ClientId) -> bool:
 _PARTS = (
     ("", "", "DELETE FROM form_drafts WHERE client_id = :c"),
     (
+        "measures",
+        "SELECT count(*) FROM measure_responses WHERE client_id = :c",
+        "DELETE FROM measure_responses WHERE client_id = :c",
+    ),
+    (
         "attachments",
         "SELECT count(*) FROM attachments WHERE client_id = :c",
         "DELETE FROM attachment_blobs WHERE attachment_id IN"

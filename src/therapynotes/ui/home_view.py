@@ -19,6 +19,7 @@ from therapynotes.services.session import VaultSession
 from therapynotes.ui.billing.home_card import UnpaidCard
 from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.context import AppContext
+from therapynotes.ui.measures.banner import HomeRisks, fetch_open_risks
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
@@ -118,6 +119,7 @@ class ParticipantDialog(QDialog):
 class HomePage(QWidget):
     view_id = "home"
     due_chosen = Signal(int, int)  # client id, session id
+    risk_chosen = Signal(int)  # client id: a safety flag's chart
 
     def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
         super().__init__()
@@ -129,6 +131,9 @@ class HomePage(QWidget):
         self.setAccessibleName("Home")
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Home", parent=self))
+        # Safety flags (ui/measures/banner.py): first on the page until addressed.
+        self.risks = HomeRisks(self.risk_chosen.emit, self)
+        layout.addWidget(self.risks)
         self.due_card = Card("Notes due", "", parent=self)
         self.due_model = DueModel(self)
         self.due_table = table_view(self.due_model, "Notes due", self.due_card, stretch=2)
@@ -167,6 +172,9 @@ class HomePage(QWidget):
         self.unpaid_card.refresh()
         self.records.op(self, self._fetch).success(
             lambda found: self._show(generation, *found)
+        ).run(database=True)
+        self.records.op(self, fetch_open_risks).success(
+            lambda risks: self.risks.show_risks(risks) if generation == self._generation else None
         ).run(database=True)
 
     def _show(
@@ -249,6 +257,7 @@ class HomePage(QWidget):
 
     def clear(self) -> None:
         self.unpaid_card.clear()
+        self.risks.clear()
         self.due_model.clear()
         self.today_model.clear()
         if self._chooser is not None:

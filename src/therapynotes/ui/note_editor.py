@@ -37,6 +37,7 @@ from therapynotes.domain.templates import TEMPLATES
 from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
+from therapynotes.ui.measures.note_menu import NoteMeasures
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -189,6 +190,7 @@ class NoteEditorWidget(QWidget):
         self.addendum_button = self._button("Add addendum…", self.add_addendum)
         self.void_button = self._button("Void note…", self.void)
         self.buttons.addStretch(1)
+        self.measures = NoteMeasures(self)  # Give a measure / insert a score (ui/measures)
         outer.addLayout(self.buttons)
         self.debounce = QTimer(self)
         self.debounce.setSingleShot(True)
@@ -230,6 +232,7 @@ class NoteEditorWidget(QWidget):
         self.marker.setVisible(False)
         for button in (self.sign_button, self.addendum_button, self.void_button):
             button.setVisible(False)
+        self.measures.show_for(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         """The page grew (a section grew with its text): follow the typing again once
@@ -314,6 +317,7 @@ class NoteEditorWidget(QWidget):
         self.sign_button.setVisible(draft)
         self.addendum_button.setVisible(note.state is NoteState.SIGNED)
         self.void_button.setVisible(note.state is NoteState.SIGNED)
+        self.measures.show_for(note)
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()

@@ -75,7 +75,8 @@ def paint_document(document: PrintDocument, device: QPagedPaintDevice) -> int:
     doc.setDocumentMargin(0)
     doc.setHtml(document.html)
     doc.setPageSize(QSizeF(area.width(), body_h))
-    pages = doc.pageCount()
+    text_pages = doc.pageCount()
+    pages = text_pages + figure_pages(document)
 
     painter = QPainter()
     if not painter.begin(device):
@@ -84,7 +85,12 @@ def paint_document(document: PrintDocument, device: QPagedPaintDevice) -> int:
         for index in range(pages):
             if index:
                 device.newPage()
-            _paint_page(painter, doc, index, body_h, area.width())
+            if index < text_pages:
+                _paint_page(painter, doc, index, body_h, area.width())
+            else:
+                _paint_figures(
+                    painter, document, index - text_pages, QRectF(0, 0, area.width(), body_h)
+                )
             _paint_footer(
                 painter,
                 footer_font,
@@ -106,6 +112,33 @@ def _paint_page(painter: QPainter, doc: QTextDocument, index: int, body_h: float
     painter.setClipRect(ctx.clip)
     doc.documentLayout().draw(painter, ctx)
     painter.restore()
+
+
+# --- figures after the text (the chart PDF's measure trends): vector, via QPainter ---
+
+FIGURES_PER_PAGE = 2
+
+
+def figure_pages(document: PrintDocument) -> int:
+    return -(-len(document.figures) // FIGURES_PER_PAGE)
+
+
+def _paint_figures(painter: QPainter, document: PrintDocument, page: int, band: QRectF) -> None:
+    from therapynotes.domain import measures as defs  # noqa: PLC0415 - only charts have figures
+    from therapynotes.ui.measures.trend import Colours, Point, paint_trend  # noqa: PLC0415
+
+    chosen = document.figures[page * FIGURES_PER_PAGE : (page + 1) * FIGURES_PER_PAGE]
+    height = band.height() / FIGURES_PER_PAGE
+    for n, figure in enumerate(chosen):
+        rect = QRectF(band.left(), band.top() + n * height, band.width(), height * 0.92)
+        paint_trend(
+            painter,
+            rect,
+            defs.instrument(figure.instrument),
+            [Point(day, total) for day, total in figure.points],
+            sessions=figure.sessions,
+            colours=Colours.paper(),
+        )
 
 
 def _paint_footer(painter: QPainter, font: QFont, band: QRectF, *, left: str, right: str) -> None:

@@ -52,6 +52,7 @@ class RecordNavigation(_Window):
             if view_id == "home":
                 home = HomePage(self.ctx, session, records)
                 home.due_chosen.connect(self._open_due)
+                home.risk_chosen.connect(self._open_overview)
                 page: QWidget = home
             elif view_id == "clients":
                 page = ClientsPage(self.ctx, session, records)
@@ -108,6 +109,13 @@ class RecordNavigation(_Window):
     def _open_found(self, client_id: int, note_id: int) -> None:
         self.show_view("clients")
         self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
+
+    def _open_overview(self, client_id: int) -> None:
+        """A safety flag on Home: the client's Overview, where it is addressed."""
+        self.show_view("clients")
+        chart = self.clients_page().open_client(ClientId(client_id))
+        if chart is not None:
+            chart.tabs.setCurrentWidget(chart.overview)
 
     def _open_due(self, client_id: int, session_id: int) -> None:
         self.show_view("clients")

@@ -108,3 +108,31 @@ def test_demo_practice_bills(records: RecordsService, clock: FakeClock) -> None:
         assert book.balance == sum(c.open for c in lines) - sum(book.unapplied().values())
     assert {"paid", "partly paid"} <= statuses
     assert 2 in [c for c, _ in billing.overdue()]
+
+
+def test_demo_measures_follow_courses_and_one_flag_is_addressed(records: RecordsService) -> None:
+    from therapynotes.domain import measures as defs  # noqa: PLC0415
+    from therapynotes.services.measures import MeasuresService  # noqa: PLC0415
+
+    counts = build(records.conn, SPEC, today=TODAY)
+    conn = records.conn
+    rows = conn.execute(
+        "SELECT client_id, instrument, answers, total, risk, addressed_at FROM measure_responses"
+        " ORDER BY client_id, instrument, given_on, id"
+    ).fetchall()
+    assert counts.measures == len(rows) > 30
+    assert {r[1] for r in rows} == {"PHQ-9", "GAD-7", "PCL-5"}
+    for _, instrument, answers, total, risk, _ in rows:
+        scored = defs.score(defs.instrument(instrument), json.loads(answers))
+        assert scored.total == total and bool(scored.risks) == bool(risk)
+    flagged = [r for r in rows if r[4]]
+    assert len(flagged) == 1 and flagged[0][5] is not None  # flagged and addressed
+    assert MeasuresService(records.session).open_risks() == []
+    by_course: dict[str, list[int]] = {}
+    for cid, instrument, _, total, _, _ in rows:
+        if instrument == "PHQ-9":
+            by_course.setdefault(f"{cid}", []).append(total)
+    firsts_lasts = [(t[0], t[-1]) for t in by_course.values()]
+    assert any(a - b >= 6 for a, b in firsts_lasts)  # improving
+    assert any(b - a >= 6 for a, b in firsts_lasts)  # worsening
+    assert any(abs(a - b) <= 3 for a, b in firsts_lasts)  # flat

@@ -104,6 +104,7 @@ def _as_version_1(document: dict[str, Any]) -> None:
         del document[key]
     for table in fmt.ADDED_IN_4:
         del document[table]
+    del document["measure_responses"]  # added in version 5
     for row in document["notes"]:
         del row["signed_by"], row["voided_by"]
     for row in document["addenda"]:

@@ -132,6 +132,7 @@ def test_purge_leaves_no_trace_in_any_page(
         "sessions": 1 + 4,
         "ledger_entries": 4 + 3 + 1 + 1 + 1,  # charges, payments, write-off, reversal, refund
         "fees": 1,
+        "measures": 2,
     }
     counts = retention.purge(client, before_retention_date="the client asked for it")
     assert counts == preview.counts

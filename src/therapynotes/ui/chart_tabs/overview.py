@@ -12,6 +12,7 @@ from therapynotes.domain.models import Chart
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.form_drafts import tag
+from therapynotes.ui.measures.panel import MeasuresPanel
 from therapynotes.ui.records_access import RecordsAccess, day, local_time
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
@@ -52,7 +53,16 @@ class OverviewTab(QWidget):
             value.setAccessibleName(title)
             form.addRow(title, value)
             self.values[key] = value
-        layout.addLayout(form)
+        # Outcome measures (ui/measures/): the details on the left, the measures beside them.
+        columns = hbox(spacing=4 * GRID)
+        left = vbox(spacing=GRID)
+        left.addLayout(form)
+        left.addStretch(1)
+        columns.addLayout(left, 2)
+        self.measures = MeasuresPanel(records, self)
+        self.measures.changed.connect(self.changed)
+        columns.addWidget(self.measures, 3)
+        layout.addLayout(columns, 8)
         row = hbox()
         self.edit_button = QPushButton("Edit details…", self)
         self.edit_button.setAccessibleName("Edit details")
@@ -74,11 +84,13 @@ class OverviewTab(QWidget):
             else:
                 text = value
             label.setText(text or "—")
+        self.measures.show_chart(chart)
 
     def clear(self) -> None:
         self.chart = None
         for label in self.values.values():
             label.clear()
+        self.measures.clear()
 
     def edit(self) -> ClientDialog | None:
         if self.chart is None:
@@ -111,7 +123,7 @@ HISTORY_WORDS = {
 
 
 # Field names an edit's audit row lists (never values), in the therapist's words.
-FIELD_WORDS = {"resolved_date": "resolved", "primary": "made primary"}
+FIELD_WORDS = {"resolved_date": "resolved", "primary": "made primary", "addressed": "addressed"}
 
 
 class HistoryColumn(Enum):

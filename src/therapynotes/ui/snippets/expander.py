@@ -50,7 +50,7 @@ class SnippetExpander(QObject):
         self._refill()
 
     def _refill(self) -> None:
-        self.model.setStringList([entry_text(s) for s in self.snippets.items])
+        self.model.setStringList([entry_text(snippet) for snippet in self.snippets.items])
 
     def _typed(self) -> tuple[int, str] | None:
         """Where the "/name" just before the cursor starts, and the name."""

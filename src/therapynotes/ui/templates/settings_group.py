@@ -11,9 +11,9 @@ from typing import TypeVar
 
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QListWidget, QPushButton, QWidget
 
-from therapynotes.atomic import atomic_write_bytes
+from therapynotes.atomic import write_private_file
 from therapynotes.domain.templates import Template, base_id
-from therapynotes.errors import TherapyNotesError
+from therapynotes.errors import StorageError, TherapyNotesError
 from therapynotes.services.session import VaultSession
 from therapynotes.services.templates import TemplateEntry, TemplateService
 from therapynotes.ui.errors import show_inline
@@ -151,9 +151,9 @@ class TemplateSettingsGroup(QGroupBox):
         data = self._call(lambda: self.service.export_bytes(entry.template.id))
         if data is not None:
             try:
-                atomic_write_bytes(target, data)
-            except OSError:
-                self.message.setText("The file could not be written. Choose another place.")
+                write_private_file(target, data)
+            except StorageError as exc:
+                self.message.setText(str(exc))
                 self.message.setVisible(True)
 
     def import_file(self, source: Path | None = None) -> str | None:
