@@ -3,11 +3,16 @@ and export tests."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.conftest import FakeClock
 from tests.support.records import log_session_now
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
+from therapynotes.domain.schedule import AppointmentStatus, Repeat
 from therapynotes.services.records import RecordsService
+from therapynotes.services.schedule import Booking, ScheduleService
 
 TEXT_FIELDS = (
     "preferred_name",
@@ -75,4 +80,23 @@ def fill_client(
     records.sign_note(voided)
     records.add_addendum(voided, f"{canary}voidadd")
     records.void_note(voided, f"{canary}voidreason")
+    _book_series(records, clock, client, canary)
     return client
+
+
+def _book_series(records: RecordsService, clock: FakeClock, client: ClientId, canary: str) -> None:
+    """The schedule: a weekly series with a memo and place, one occurrence marked."""
+    schedule = ScheduleService(records.session, clock=clock, zone=ZoneInfo("Europe/Berlin"))
+    ids = schedule.book(
+        Booking(
+            (client,),
+            datetime(2027, 3, 1, 9, 0),
+            50,
+            place=f"{canary}place",
+            memo=f"{canary}memo",
+            repeat=Repeat.WEEKLY,
+            count=3,
+        ),
+        allow_overlap=True,
+    )
+    schedule.set_status(ids[0], AppointmentStatus.NO_SHOW)

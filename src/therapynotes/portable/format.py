@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 2: the one module that defines it.
+"""The therapynotes-export JSON format, version 3: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -8,6 +8,8 @@ columns (bodies held as JSON text in the vault are JSON values here).
 Version 2 added `profile` and the signer columns (`notes.signed_by`, `notes.voided_by`,
 `addenda.signed_by`). Version 1 documents are still read: `decode` returns them in the
 current shape, with no profile and null signers (signed before signers were recorded).
+Version 3 added the schedule (`appointment_series`, `appointments`,
+`appointment_clients`); older documents are read with none.
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -36,8 +38,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 2
-READS_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READS_VERSIONS = (1, 2, 3)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -150,7 +152,26 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
         ),
         ("id",),
     ),
+    # The schedule (format 3): older documents have none; importing them makes each
+    # session an attended appointment, as the vault's migration does.
+    "appointment_series": (
+        _fields("id:id", "rrule:str", "tzid:str", "created_at:instant"), ("id",),
+    ),
+    "appointments": (
+        _fields(
+            "id:id", "series_id:id?", "starts_at:instant", "minutes:int", "service_code:str",
+            "modality:str", "place:str:long", "memo:str:long", "status:str", "cancelled_by:str",
+            "session_id:id?", "created_at:instant", "updated_at:instant",
+        ),
+        ("id",),
+    ),
+    "appointment_clients": (
+        _fields("appointment_id:id", "client_id:id"), ("appointment_id", "client_id"),
+    ),
 }  # fmt: skip
+
+# Tables a document older than format 3 does not have (empty when it is read).
+ADDED_IN_3 = ("appointment_series", "appointments", "appointment_clients")
 
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
@@ -365,6 +386,15 @@ def _from_version_1(document: dict[str, Any]) -> None:
     document["format_version"] = FORMAT_VERSION
 
 
+def _before_version_3(document: dict[str, Any]) -> None:
+    """A version 1 or 2 document in the current shape: no appointments yet."""
+    for table in ADDED_IN_3:
+        if table in document:
+            raise _refuse("file", "unknown key")
+        document[table] = []
+    document["format_version"] = FORMAT_VERSION
+
+
 def decode(raw: bytes) -> dict[str, Any]:
     """Parse and validate a document; ImportRefused on the first problem found. Older
     versions come back in the current shape (see the module docstring)."""
@@ -386,9 +416,11 @@ def decode(raw: bytes) -> dict[str, Any]:
         raise _refuse("format", f"not a {FORMAT} file")
     version = document.get("format_version")
     if version not in READS_VERSIONS or type(version) is not int:
-        raise _refuse("format_version", "unknown version (this app reads versions 1 and 2)")
+        raise _refuse("format_version", "unknown version (this app reads versions 1 to 3)")
     if version == 1:
         _from_version_1(document)
+    if version in (1, 2):
+        _before_version_3(document)
     expected = {"format", "format_version", "settings", "profile", *TABLES}
     if set(document) != expected:
         missing = sorted(expected - set(document))

@@ -43,6 +43,7 @@ from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
+from therapynotes.store.migrations import m0008_schedule
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -227,6 +228,8 @@ class PortableService(RecordsBase):
                 profile = ClinicianProfile(**document["profile"])
                 profile_store.put(conn, profile, now=self.now())
             _insert_all(conn, document, blobs)
+            # Documents older than the schedule (format 3): sessions become appointments.
+            m0008_schedule.backfill_sessions(conn, only_unlinked=True)
             counts = {table: len(document[table]) for table in fmt.TABLES}
             self.audit(conn, AuditKind.IMPORTED, "vault", format="json", **counts)
         return counts
