@@ -29,6 +29,7 @@ from therapynotes.cli import (
     records_cmds,
     retention_cmds,
     rotate_cmds,
+    schedule_cmds,
     vault_cmds,
 )
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     portable_cmds,
     pdf_cmds,
     retention_cmds,
+    schedule_cmds,
     doctor_cmds,
     app_cmds,
 )
