@@ -29,7 +29,7 @@ SETTINGS_FILE = "settings.json"
 # open chart per vault (`places`, was one `last_ids`); version 1 files are carried over.
 SETTINGS_VERSION = 2
 
-VIEW_IDS = ("home", "clients", "search", "backups", "settings")
+VIEW_IDS = ("home", "schedule", "clients", "search", "backups", "settings")
 # The splitters whose positions are remembered (ui/splitters.py); no other names are kept.
 SPLITTER_NAMES = ("sidebar", "clients", "notes", "plan")
 MAX_PLACES = 8  # vaults whose last open chart is remembered, most recent first

@@ -241,6 +241,29 @@ def _void(chart: ClientChartView) -> QDialog | None:
     return chart.notes.editor.void()
 
 
+def _schedule_page(window: RecordNavigation) -> Any:
+    window.show_view("schedule")
+    return window.pages.get("schedule")
+
+
+def _book(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    page = _schedule_page(window)
+    if page is not None:
+        page.when_loaded(lambda: fill(page.book()))
+
+
+def _move(window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    page = _schedule_page(window)
+    if page is None:
+        return
+
+    def action() -> None:
+        found = page.appointment(p.get("appointment", 0))
+        fill(page.reschedule(found) if found is not None else None)
+
+    page.when_loaded(action)
+
+
 OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
     "client.add": _add_client,
     "client.edit": _edit_client,
@@ -254,4 +277,6 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     "note.void": _on_note(_void),
     "chart.pdf": _records_request,
     "chart.print": _print,
+    "appointment.book": _book,
+    "appointment.move": _move,
 }

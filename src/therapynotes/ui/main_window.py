@@ -53,6 +53,7 @@ from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_TITLES
 from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.records_access import clear_caches
+from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.splitters import RememberedSplitter, remember_all
@@ -166,7 +167,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         )
         self.view_actions: dict[str, QAction] = {}
         keys = {"home": "Ctrl+1", "clients": "Ctrl+2", "search": "Ctrl+K", "backups": "Ctrl+4"}
-        for view_id in ("home", "clients", "search", "backups"):
+        keys["schedule"] = "Ctrl+3"  # the schedule (issue 13)
+        for view_id in ("home", "schedule", "clients", "search", "backups"):
             self.view_actions[view_id] = self._action(
                 PAGE_TITLES[view_id],
                 lambda _=False, v=view_id: self.show_view(v),
@@ -313,6 +315,8 @@ class MainWindow(RecordNavigation, QMainWindow):
             page.field.setFocus()
             page.field.selectAll()
         if isinstance(page, HomePage):
+            page.refresh()
+        if isinstance(page, SchedulePage):
             page.refresh()
 
     def current_view(self) -> str:

@@ -15,6 +15,7 @@ from therapynotes.ui.backup_view import BackupsView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.settings_dialog import SettingsPanel
 
@@ -52,6 +53,8 @@ class RecordNavigation(_Window):
                 home = HomePage(self.ctx, session, records)
                 home.due_chosen.connect(self._open_due)
                 page: QWidget = home
+            elif view_id == "schedule":
+                page = self._schedule_page(session, records)
             elif view_id == "clients":
                 page = ClientsPage(self.ctx, session, records)
             elif view_id == "search":
@@ -71,6 +74,17 @@ class RecordNavigation(_Window):
             page.setProperty("holdsRecords", True)
             self.pages[view_id] = page
             self.content.addWidget(page)
+
+    def _schedule_page(self, session: VaultSession, records: RecordsAccess) -> QWidget:
+        """The Schedule (issue 13): a block opens its chart, Write note its note."""
+        schedule = SchedulePage(self.ctx, session, records)
+        schedule.chart_requested.connect(self._open_client)
+        schedule.note_requested.connect(self._open_due)
+        return schedule
+
+    def _open_client(self, client_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_client(ClientId(client_id))
 
     def clients_page(self) -> ClientsPage:
         page = self.pages["clients"]

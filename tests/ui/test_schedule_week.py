@@ -1,0 +1,168 @@
+"""The Schedule page, driven like a therapist would: book a weekly series in the booking
+dialog, be warned of a double booking and book anyway, mark attendance on a block (the
+note becomes due), reschedule this and the following ones, move between weeks; the
+booking dialog's typing survives a lock."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from tests.ui.conftest import Harness
+from tests.ui.test_records_flow import clients
+from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import ClientFields
+from therapynotes.domain.schedule import AppointmentStatus
+from therapynotes.services.schedule import ScheduleService
+from therapynotes.ui.schedule.booking_dialog import BookingDialog, RescheduleDialog
+from therapynotes.ui.schedule.week_view import SchedulePage
+
+WAIT = 20000
+
+
+def _page(h: Harness) -> SchedulePage:
+    h.window.show_view("schedule")
+    page = h.window.pages["schedule"]
+    assert isinstance(page, SchedulePage)
+    h.qtbot.waitUntil(lambda: page.week is not None, timeout=WAIT)
+    return page
+
+
+def _schedule(h: Harness) -> ScheduleService:
+    return ScheduleService(h.window.session, clock=h.clock)  # type: ignore[arg-type]
+
+
+def _answer(h: Harness, button_text: str) -> None:
+    """Click `button_text` in the next message box that opens (they run modally)."""
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            for button in box.buttons():
+                if button.text() == button_text:
+                    button.click()
+                    return
+        QTimer.singleShot(50, look)
+
+    QTimer.singleShot(50, look)
+
+
+def _open_booking(h: Harness, page: SchedulePage) -> BookingDialog:
+    page.book_button.click()
+    found: list[BookingDialog] = []
+
+    def shown() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, BookingDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    h.qtbot.waitUntil(shown, timeout=WAIT)
+    return found[0]
+
+
+def _tick(dialog: BookingDialog, client: ClientId) -> None:
+    for row in range(dialog.clients.count()):
+        item = dialog.clients.item(row)
+        if int(item.data(Qt.ItemDataRole.UserRole)) == client:
+            item.setCheckState(Qt.CheckState.Checked)
+
+
+def test_book_warn_mark_and_reschedule_in_the_week_view(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Weekview"))
+    bo = records.create_client(ClientFields(legal_name="Bo Weekview"))
+    page = _page(h)
+    assert page.monday == date(2027, 1, 11)  # the fake clock's Friday, 15 Jan 2027
+    dialog = _open_booking(h, page)
+    _tick(dialog, ada)
+    dialog.date.setDate(QDate(2027, 1, 13))
+    dialog.start.setTime(QTime(10, 0))
+    dialog.repeat.setCurrentIndex(dialog.repeat.findData("weekly"))
+    dialog.count.setValue(3)
+    assert dialog.count.isVisible() and not dialog.until.isVisible()
+    dialog.ok.click()
+    h.qtbot.waitUntil(lambda: len(page.grid.blocks) == 1, timeout=WAIT)
+    block = page.grid.blocks[0]
+    assert "10:00 Ada Weekview" in block.text()
+    series = _schedule(h).for_client(ada)
+    assert len(series) == 3
+
+    # a double booking is said, and booked only when confirmed
+    dialog = _open_booking(h, page)
+    _tick(dialog, bo)
+    dialog.date.setDate(QDate(2027, 1, 13))
+    dialog.start.setTime(QTime(10, 30))
+    _answer(h, "Book anyway")
+    dialog.ok.click()
+    h.qtbot.waitUntil(lambda: len(page.grid.blocks) == 2, timeout=WAIT)
+    assert len(_schedule(h).for_client(bo)) == 1
+
+    # mark attended on the block: it becomes the session, its note due
+    page.grid.block(series[0].id).click()  # type: ignore[union-attr]
+    assert page.selected == series[0].id and page.buttons["attended"].isEnabled()
+    assert not page.buttons["note"].isEnabled()
+    page.buttons["attended"].click()
+    h.qtbot.waitUntil(
+        lambda: _schedule(h).get(series[0].id).status is AppointmentStatus.ATTENDED,
+        timeout=WAIT,
+    )
+    h.records_settled()
+    assert [d.client_id for d in records.notes_due(ada)] == [ada]
+    h.qtbot.waitUntil(lambda: "(Attended)" in page.grid.blocks[0].text(), timeout=WAIT)
+    assert page.buttons["note"].isEnabled() and not page.buttons["move"].isEnabled()
+
+    # next week: reschedule this and the following ones to 11:15
+    page.next.click()
+    h.qtbot.waitUntil(lambda: page.week is not None and page.week.monday == date(2027, 1, 18))
+    h.qtbot.waitUntil(lambda: len(page.grid.blocks) == 1, timeout=WAIT)
+    page.grid.blocks[0].click()
+    page.buttons["move"].click()
+    moving = [w for w in QApplication.topLevelWidgets() if isinstance(w, RescheduleDialog)]
+    assert moving and moving[-1].isVisible()
+    moving[-1].start.setTime(QTime(11, 15))
+    _answer(h, "This and following")
+    moving[-1].accept()
+    h.qtbot.waitUntil(lambda: "11:15" in page.grid.blocks[0].text(), timeout=WAIT)
+    times = [
+        a.local_start(_schedule(h).zone).strftime("%H:%M") for a in _schedule(h).for_client(ada)
+    ]
+    assert times == ["10:00", "11:15", "11:15"]
+
+    # keyboard: Alt+Left goes back a week
+    h.window.activateWindow()
+    h.qtbot.waitUntil(lambda: QApplication.activeWindow() is h.window)
+    h.qtbot.keyClick(page.agenda, Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier)
+    h.qtbot.waitUntil(lambda: page.week is not None and page.week.monday == date(2027, 1, 11))
+
+
+def test_what_was_typed_in_the_booking_dialog_survives_a_lock(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Locked"))
+    page = _page(h)
+    dialog = _open_booking(h, page)
+    _tick(dialog, ada)
+    dialog.memo.setPlainText("bring the intake forms")
+    dialog.start.setTime(QTime(14, 30))
+    h.window.lock("manual")
+    h.unlock_ok()
+    found: list[BookingDialog] = []
+
+    def back() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, BookingDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    h.qtbot.waitUntil(back, timeout=WAIT)
+    again = found[0]
+    assert again.memo.toPlainText() == "bring the intake forms"
+    assert again.start.time() == QTime(14, 30) and again.chosen() == (ada,)
