@@ -72,7 +72,7 @@ def _tick(dialog: BookingDialog, client: ClientId) -> None:
             item.setCheckState(Qt.CheckState.Checked)
 
 
-def test_book_warn_mark_and_reschedule_in_the_week_view(unlocked: Harness) -> None:
+def test_book_warn_mark_and_reschedule_in_the_week_view(unlocked: Harness) -> None:  # noqa: PLR0915
     h = unlocked
     records = clients(h).records.service
     ada = records.create_client(ClientFields(legal_name="Ada Weekview"))
