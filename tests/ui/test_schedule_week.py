@@ -5,18 +5,20 @@ booking dialog's typing survives a lock."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import Harness
-from tests.ui.test_records_flow import clients
+from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.domain.schedule import AppointmentStatus
-from therapynotes.services.schedule import ScheduleService
+from therapynotes.services.schedule import Booking, ScheduleService
+from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.schedule.booking_dialog import BookingDialog, RescheduleDialog
+from therapynotes.ui.schedule.chart_line import offer_to_cancel_future
 from therapynotes.ui.schedule.week_view import SchedulePage
 
 WAIT = 20000
@@ -166,3 +168,35 @@ def test_what_was_typed_in_the_booking_dialog_survives_a_lock(unlocked: Harness)
     again = found[0]
     assert again.memo.toPlainText() == "bring the intake forms"
     assert again.start.time() == QTime(14, 30) and again.chosen() == (ada,)
+
+
+def test_home_lists_today_and_the_chart_shows_the_next_appointment(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Today"))
+    bo = records.create_client(ClientFields(legal_name="Bo Today"))
+    schedule = _schedule(h)
+    now = datetime.fromtimestamp(h.clock(), UTC).astimezone(schedule.zone).replace(tzinfo=None)
+    (past,) = schedule.book(Booking((ada,), now - timedelta(hours=2), 50))
+    schedule.set_status(past, AppointmentStatus.ATTENDED)
+    schedule.book(Booking((bo,), now + timedelta(minutes=30), 50))
+    schedule.book(Booking((bo,), now + timedelta(days=7), 50))
+    h.window.show_view("home")
+    home = h.window.pages["home"]
+    assert isinstance(home, HomePage)
+    h.qtbot.waitUntil(lambda: len(home.today_schedule.lines) == 2, timeout=WAIT)
+    words = [line.words for line in home.today_schedule.lines]
+    assert "Ada Today" in words[0] and words[0].endswith("Note due")
+    assert "Bo Today" in words[1] and words[1].endswith("Scheduled")
+    home.today_schedule.list.itemClicked.emit(home.today_schedule.list.item(1))
+    chart = settled(h, clients(h).chart)
+    assert chart.client_id == bo
+    h.qtbot.waitUntil(lambda: chart.overview.schedule_line.text().startswith("Next:"))
+    assert "0 no-shows, 0 late cancels" in chart.overview.schedule_line.text()
+    # discharge: asked, then the future is cancelled
+    _answer(h, "Cancel them")
+    offer_to_cancel_future(chart.overview, clients(h).records, bo)
+    h.qtbot.waitUntil(
+        lambda: [a.status.value for a in _schedule(h).for_client(bo)] == ["cancelled"] * 2,
+        timeout=WAIT,
+    )

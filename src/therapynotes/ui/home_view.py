@@ -20,6 +20,7 @@ from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
+from therapynotes.ui.schedule.today_list import TodaySchedule
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, body, heading, ok_cancel, vbox
 
@@ -136,6 +137,8 @@ class HomePage(QWidget):
         self.due_table.clicked.connect(self._chosen)
         self.due_card.layout_.addWidget(self.due_table)
         layout.addWidget(self.due_card)
+        self.today_schedule = TodaySchedule(records, self)  # the schedule (issue 13)
+        layout.addWidget(self.today_schedule)
         self.today_card = Card("Today's sessions", "", parent=self)
         self.today_model = TodayModel(self)
         self.today_table = table_view(
@@ -161,6 +164,7 @@ class HomePage(QWidget):
         they arrive (a newer refresh wins over an older one still in flight)."""
         self._generation += 1
         generation = self._generation
+        self.today_schedule.refresh()
         self.records.op(self, self._fetch).success(
             lambda found: self._show(generation, *found)
         ).run(database=True)
@@ -244,6 +248,7 @@ class HomePage(QWidget):
             self.due_chosen.emit(int(client_id), session_id)
 
     def clear(self) -> None:
+        self.today_schedule.clear()
         self.due_model.clear()
         self.today_model.clear()
         if self._chooser is not None:

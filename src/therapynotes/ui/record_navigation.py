@@ -52,6 +52,8 @@ class RecordNavigation(_Window):
             if view_id == "home":
                 home = HomePage(self.ctx, session, records)
                 home.due_chosen.connect(self._open_due)
+                home.today_schedule.chart_requested.connect(self._open_client)
+                home.today_schedule.note_requested.connect(self._open_due)
                 page: QWidget = home
             elif view_id == "schedule":
                 page = self._schedule_page(session, records)
