@@ -14,6 +14,7 @@ from tests.support.records import add_client, log_session_now
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.schedule import AppointmentStatus, BadRepeat, BadScheduleInput, Repeat
 from therapynotes.schedule_errors import AlreadyHappened, DoubleBooked, SeriesStatus
+from therapynotes.services.demo import DemoSpec, build
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.schedule import Booking, ScheduleService
@@ -198,3 +199,22 @@ def test_purge_removes_the_clients_appointments_only(
     assert conn.execute("SELECT count(*) FROM appointment_series").fetchone()[0] == 0
     (left,) = schedule.for_client(b)
     assert left.id == joint and left.client_ids == (b,)
+
+
+def test_the_demo_practice_has_a_schedule(records: RecordsService, clock: FakeClock) -> None:
+    today = date(2027, 1, 13)  # a Wednesday
+    counts = build(records.conn, DemoSpec(clients=12, years=1, seed=5), today=today)
+    conn = records.conn
+    unlinked = conn.execute(
+        "SELECT count(*) FROM sessions s WHERE NOT EXISTS"
+        " (SELECT 1 FROM appointments a WHERE a.session_id = s.id)"
+    ).fetchone()[0]
+    assert unlinked == 0 and counts.appointments > counts.sessions
+    schedule = ScheduleService(records.session, clock=clock, zone=BERLIN)
+    ahead = schedule.between(today, today + timedelta(days=60))
+    statuses = {a.status for a in ahead}
+    assert AppointmentStatus.SCHEDULED in statuses and AppointmentStatus.CANCELLED in statuses
+    past = schedule.between(today - timedelta(days=400), today - timedelta(days=1))
+    assert {AppointmentStatus.NO_SHOW, AppointmentStatus.ATTENDED} <= {a.status for a in past}
+    starts = [a.starts_at for a in ahead if a.status is not AppointmentStatus.CANCELLED]
+    assert len(starts) == len(set(starts))  # one client a slot: no double booking
