@@ -60,6 +60,11 @@ class AppSettings:
     places: list[dict[str, str]] = field(default_factory=list)
     backup_folder: str = ""
     backup_reminder: bool = False
+    # The schedule (issue 13): the week view's working hours and the therapist's own
+    # reminder N minutes before an appointment (0: none). Numbers only.
+    work_starts: int = 8
+    work_ends: int = 19
+    reminder_minutes: int = 0
 
     @staticmethod
     def path(config_dir: Path | None = None) -> Path:

@@ -200,3 +200,25 @@ def test_home_lists_today_and_the_chart_shows_the_next_appointment(unlocked: Har
         lambda: [a.status.value for a in _schedule(h).for_client(bo)] == ["cancelled"] * 2,
         timeout=WAIT,
     )
+
+
+def test_reminders_name_the_client_only_while_unlocked(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Reminded"))
+    schedule = _schedule(h)
+    now = datetime.fromtimestamp(h.clock(), UTC).astimezone(schedule.zone).replace(tzinfo=None)
+    schedule.book(Booking((ada,), now + timedelta(minutes=10), 50))
+    schedule.book(Booking((ada,), now + timedelta(minutes=60), 50))
+    watcher = h.window.reminders
+    h.ctx.settings.reminder_minutes = 15
+    watcher.tick()
+    h.qtbot.waitUntil(lambda: len(watcher.shown) == 1, timeout=WAIT)
+    assert watcher.shown[0].startswith("Appointment with Ada Reminded at ")
+    h.window.lock("manual")
+    h.clock.advance(50 * 60)  # the second is now 10 minutes away, the app locked
+    watcher.tick()
+    assert len(watcher.shown) == 2
+    assert "Ada" not in watcher.shown[1] and watcher.shown[1].startswith("Appointment at ")
+    watcher.tick()
+    assert len(watcher.shown) == 2  # once each

@@ -53,6 +53,7 @@ from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_TITLES
 from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.records_access import clear_caches
+from therapynotes.ui.schedule.reminders import ReminderWatcher
 from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
@@ -99,6 +100,9 @@ class MainWindow(RecordNavigation, QMainWindow):
             folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
         )
         self.backups.state_changed.connect(self._show_backup_status)
+        self.reminders = ReminderWatcher(  # the schedule (issue 13): the therapist's own
+            self, minutes=lambda: ctx.settings.reminder_minutes, clock=ctx.clock
+        )
 
         self._build_shell()
         self._build_actions()
@@ -295,6 +299,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.clients_page().restore_place()
         self.show_view(last_view)
         offer_back(self, self.clients_page().records)
+        self.reminders.attach(self.clients_page().records)
         self.idle.start()
         warn_if_old(self, self.backups)
         self.unlocked.emit()
@@ -343,6 +348,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         if "clients" in self.pages:
             with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
                 keep_open_forms(self.clients_page().records)
+        self.reminders.attach(None)  # reminders while locked name nobody
         ours = QApplication.activeWindow()  # the app has the keyboard: keep it after the lock
         self._close_dialogs()
         self.clipboard.clear_if_ours()

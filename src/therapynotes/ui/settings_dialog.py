@@ -43,6 +43,7 @@ from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
+from therapynotes.ui.schedule.settings_group import ScheduleSettingsGroup
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
@@ -134,6 +135,9 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.records)
         self.backups = BackupSettingsGroup(self.session, self)
         layout.addWidget(self.backups)
+        if self.app_settings is not None:  # the schedule (issue 13)
+            self.schedule = ScheduleSettingsGroup(self.app_settings, self)
+            layout.addWidget(self.schedule)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

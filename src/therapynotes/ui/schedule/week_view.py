@@ -44,6 +44,7 @@ from therapynotes.ui.context import AppContext
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.schedule.booking_dialog import BookingDialog, RescheduleDialog
+from therapynotes.ui.schedule.settings_group import working_hours
 from therapynotes.ui.schedule.week_grid import STATUS_WORDS, WeekGrid
 from therapynotes.ui.widgets import GRID, body, hbox, heading, plain_buttons, vbox
 
@@ -183,7 +184,7 @@ class SchedulePage(QWidget):
             return  # an older answer: another week was asked for since
         self.week = week
         self.week_label.setText(week_words(week.monday))
-        self.grid.show_week(week.monday, week.rows, week.names, week.zone, WORKING_HOURS)
+        self.grid.show_week(week.monday, week.rows, week.names, week.zone, self._hours())
         self.agenda.blockSignals(True)
         self.agenda.clear()
         for a in week.rows:
@@ -198,6 +199,9 @@ class SchedulePage(QWidget):
         pending, self._pending = self._pending, []
         for action in pending:
             action()
+
+    def _hours(self) -> tuple[int, int]:
+        return working_hours(self.ctx.settings if self.ctx is not None else None)
 
     def when_loaded(self, action: Callable[[], None]) -> None:
         """Run `action` once a week is on screen (now, if one is)."""
