@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from therapynotes.domain import rules
@@ -66,6 +67,11 @@ class Booking:
     until: date | None = None
 
 
+class Person(NamedTuple):
+    id: ClientId
+    display_name: str
+
+
 def _instant(moment: datetime) -> str:
     return rules.format_instant(moment)
 
@@ -102,6 +108,18 @@ class ScheduleService(RecordsBase):
 
     def status_counts(self, client_id: ClientId) -> dict[str, int]:
         return appointments.counts_for_client(self.conn, client_id)
+
+    def names(self, client_ids: Sequence[int]) -> dict[int, str]:
+        """Display names of these clients (the week's blocks, the day list)."""
+        return appointments.client_names(self.conn, sorted(set(client_ids)))
+
+    def active_people(self) -> list[Person]:
+        """Active clients by name: whom the booking dialog offers."""
+        found = appointments.client_names(self.conn, active_only=True)
+        return [Person(ClientId(cid), name) for cid, name in found.items()]
+
+    def written_notes(self, session_ids: Sequence[int]) -> set[tuple[int, int]]:
+        return appointments.written_notes(self.conn, session_ids)
 
     def conflicts(
         self, starts: Sequence[datetime], minutes: int, *, ignore: Sequence[int] = ()

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from therapynotes.domain.ids import ClientId
+from therapynotes.domain.models import display_name
 from therapynotes.domain.schedule import Appointment, AppointmentStatus, CancelledBy
 from therapynotes.store.connection import Connection
 
@@ -246,3 +247,34 @@ def follow_session(conn: Connection, session_id: int, *, now: str) -> int:
         (appointment_id, session_id),
     )
     return appointment_id
+
+
+def client_names(
+    conn: Connection, ids: Sequence[int] | None = None, *, active_only: bool = False
+) -> dict[int, str]:
+    """Display names by client id: of these clients, or of every (active) client. Reads
+    only the name columns (the week view must not pay for the client list's counts)."""
+    sql = "SELECT id, legal_name, preferred_name FROM clients"
+    params: list[object] = []
+    if ids is not None:
+        if not ids:
+            return {}
+        sql += f" WHERE id IN ({', '.join('?' for _ in ids)})"  # noqa: S608 - marks only
+        params = list(ids)
+    elif active_only:
+        sql += " WHERE status = 'active'"
+    rows = conn.execute(sql + " ORDER BY legal_name, id", params).fetchall()
+    return {int(r[0]): display_name(str(r[1]), str(r[2])) for r in rows}
+
+
+def written_notes(conn: Connection, session_ids: Sequence[int]) -> set[tuple[int, int]]:
+    """(session, client) pairs of these sessions that have a signed record note."""
+    if not session_ids:
+        return set()
+    marks = ", ".join("?" for _ in session_ids)
+    rows = conn.execute(
+        "SELECT session_id, client_id FROM notes"  # noqa: S608 - marks only
+        f" WHERE session_id IN ({marks}) AND state = 'signed' AND kind <> 'psychotherapy'",
+        list(session_ids),
+    ).fetchall()
+    return {(int(r[0]), int(r[1])) for r in rows}

@@ -26,9 +26,8 @@ from PySide6.QtWidgets import (
 from therapynotes.domain.codes import CPT_CODES
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.models import ClientSummary
 from therapynotes.domain.schedule import Repeat
-from therapynotes.services.schedule import Booking
+from therapynotes.services.schedule import Booking, Person
 from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.widgets import GRID, DateField, message_label, ok_cancel, vbox
 
@@ -56,7 +55,7 @@ def _form() -> QFormLayout:
 class BookingDialog(QDialog):
     def __init__(  # noqa: PLR0915 - one form, built in reading order
         self,
-        people: list[ClientSummary],
+        people: list[Person],
         *,
         day: date,
         start: QTime | None = None,

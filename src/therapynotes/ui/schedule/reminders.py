@@ -40,7 +40,8 @@ def load_upcoming(service: RecordsService, now: datetime) -> list[Upcoming]:
     """On the database worker: the scheduled appointments of the next 24 hours."""
     schedule = schedule_of(service)
     rows = schedule.between(now.date() - timedelta(days=1), (now + LOOK_AHEAD).date())
-    names = {int(c.id): c.display_name for c in service.list_clients(include_all=True)}
+    rows = [a for a in rows if a.status is AppointmentStatus.SCHEDULED]
+    names = schedule.names([c for a in rows for c in a.client_ids])
     return [
         Upcoming(
             a.id,

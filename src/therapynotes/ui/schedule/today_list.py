@@ -34,15 +34,16 @@ def load_today(service: RecordsService) -> list[TodayLine]:
     rows = schedule.between(today, today)
     if not rows:
         return []
-    names = {int(c.id): c.display_name for c in service.list_clients(include_all=True)}
-    due = {int(d.session_id) for d in service.notes_due()}
+    names = schedule.names([c for a in rows for c in a.client_ids])
+    written = schedule.written_notes([a.session_id for a in rows if a.session_id is not None])
     lines = []
     for a in rows:
         who = ", ".join(names.get(c, "Client") for c in a.client_ids)
         state = STATUS_WORDS[a.status]
         if a.status is AppointmentStatus.ATTENDED and a.session_id is not None:
+            done = all((a.session_id, c) in written for c in a.client_ids)
             ended = a.end.strftime("%Y-%m-%dT%H:%M:%SZ") <= service.now()
-            state = "Note due" if a.session_id in due else "Note written" if ended else state
+            state = "Note written" if done else "Note due" if ended else state
         start = a.local_start(schedule.zone)
         lines.append(TodayLine(a, f"{start:%H:%M}  {who}  ·  {a.minutes} min  ·  {state}"))
     return lines

@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.domain.ids import ClientId
-from therapynotes.domain.models import ClientSummary
 from therapynotes.domain.schedule import (
     Appointment,
     AppointmentStatus,
@@ -37,7 +36,7 @@ from therapynotes.domain.schedule import (
 )
 from therapynotes.schedule_errors import DoubleBooked
 from therapynotes.services.records import RecordsService
-from therapynotes.services.schedule import Booking, ScheduleService
+from therapynotes.services.schedule import Booking, Person, ScheduleService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.clipboard import conceal_copies
 from therapynotes.ui.context import AppContext
@@ -56,7 +55,7 @@ class Week:
     monday: date
     rows: list[Appointment]
     names: dict[int, str]
-    people: list[ClientSummary]
+    people: list[Person]
     zone: ZoneInfo
 
 
@@ -67,10 +66,8 @@ def schedule_of(service: RecordsService) -> ScheduleService:
 def load_week(service: RecordsService, monday: date) -> Week:
     schedule = schedule_of(service)
     rows = schedule.between(monday, monday + timedelta(days=6))
-    people = service.list_clients(include_all=True)
-    names = {int(p.id): p.display_name for p in people}
-    active = [p for p in people if p.status.value == "active"]
-    return Week(monday, rows, names, active, schedule.zone)
+    names = schedule.names([c for a in rows for c in a.client_ids])
+    return Week(monday, rows, names, schedule.active_people(), schedule.zone)
 
 
 def week_words(monday: date) -> str:
