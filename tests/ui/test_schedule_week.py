@@ -91,7 +91,7 @@ def test_book_warn_mark_and_reschedule_in_the_week_view(unlocked: Harness) -> No
     dialog.ok.click()
     h.qtbot.waitUntil(lambda: len(page.grid.blocks) == 1, timeout=WAIT)
     block = page.grid.blocks[0]
-    assert "10:00 Ada Weekview" in block.text()
+    assert block.text() == "10:00\nAda Weekview"
     series = _schedule(h).for_client(ada)
     assert len(series) == 3
 

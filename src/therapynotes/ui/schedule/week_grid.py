@@ -36,12 +36,16 @@ class AppointmentBlock(QPushButton):
         self.appointment_id = appointment.id
         self.status = appointment.status
         self.setText(text)
-        self.setToolTip(text)
-        self.setAccessibleName(f"Appointment {text}")
+        self.setToolTip(text.replace("\n", " "))
+        self.setAccessibleName(f"Appointment {text.replace(chr(10), ' ')}")
         self.setCheckable(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setStyleSheet(
-            "QPushButton { text-align: left; padding: 2px 6px; border-radius: 4px; }"
+            "QPushButton { text-align: left; padding: 2px 6px; border-radius: 4px;"
+            " background: palette(button); border: 1px solid palette(mid);"
+            " border-left: 4px solid palette(highlight); }"
+            "QPushButton:checked { background: palette(highlight);"
+            " color: palette(highlighted-text); }"
         )
         if appointment.status is AppointmentStatus.CANCELLED:
             font = self.font()
@@ -97,10 +101,10 @@ class WeekGrid(QWidget):
         for a in rows:
             start = a.local_start(zone)
             who = ", ".join(names.get(c, "Client") for c in a.client_ids)
-            words = f"{start:%H:%M} {who}"
+            words = f"{start:%H:%M}"
             if a.status is not AppointmentStatus.SCHEDULED:
                 words += f" ({STATUS_WORDS[a.status]})"
-            block = AppointmentBlock(a, words, self)
+            block = AppointmentBlock(a, f"{words}\n{who}", self)
             block.chosen.connect(self.chosen)
             block.opened.connect(self.opened)
             day = (start.date() - monday).days

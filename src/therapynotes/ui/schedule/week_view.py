@@ -121,6 +121,9 @@ class SchedulePage(QWidget):
         side.addWidget(heading("This week", size_delta=1))
         self.agenda = QListWidget()
         self.agenda.setAccessibleName("Agenda")
+        self.agenda.setWordWrap(True)
+        self.agenda.setSpacing(GRID // 4)
+        self.agenda.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         conceal_copies(self.agenda)
         self.agenda.currentRowChanged.connect(self._agenda_row)
         self.agenda.itemActivated.connect(lambda item: self.open_chart(self._item_id(item)))
@@ -212,7 +215,7 @@ class SchedulePage(QWidget):
         start = a.local_start(self.week.zone)
         who = ", ".join(self.week.names.get(c, "Client") for c in a.client_ids)
         when = f"{start:%a} {start.day} {start:%H:%M}" if with_day else f"{start:%H:%M}"
-        return f"{when}  {who}  ·  {a.minutes} min  ·  {STATUS_WORDS[a.status]}"
+        return f"{when}  ·  {a.minutes} min  ·  {STATUS_WORDS[a.status]}\n{who}"
 
     def appointment(self, appointment_id: int | None) -> Appointment | None:
         if self.week is None or appointment_id is None:
