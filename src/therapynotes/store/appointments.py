@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import display_name
-from therapynotes.domain.schedule import Appointment, AppointmentStatus, CancelledBy
+from therapynotes.domain.schedule import Appointment, AppointmentStatus, CancelledBy, overlaps
 from therapynotes.store.connection import Connection
 
 _SELECT = (
@@ -220,15 +221,44 @@ _DERIVED_STATUS = """CASE
 END"""
 
 
+def _booked_for(conn: Connection, session_id: int) -> Appointment | None:
+    """The scheduled appointment a session logged after the fact took place as: the same
+    clients, overlapping its time (the earliest such)."""
+    row = conn.execute(
+        "SELECT starts_at, ends_at FROM sessions WHERE id = ?", (session_id,)
+    ).fetchone()
+    if row is None:
+        return None
+    people = sorted(
+        int(r[0])
+        for r in conn.execute(
+            "SELECT client_id FROM session_participants WHERE session_id = ?", (session_id,)
+        )
+    )
+    rows = conn.execute(
+        _SELECT + " WHERE a.status = 'scheduled' AND a.session_id IS NULL AND a.starts_at < ?"
+        " AND a.starts_at >= strftime('%Y-%m-%dT%H:%M:%SZ', ?, '-720 minutes')"
+        " ORDER BY a.starts_at, a.id",
+        (str(row[1]) if row[1] > row[0] else str(row[0]) + "~", str(row[0])),
+    ).fetchall()
+    start = datetime.strptime(str(row[0]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    end = datetime.strptime(str(row[1]), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    minutes = max(1, int((end - start).total_seconds() // 60))
+    for a in _load(conn, rows):
+        if sorted(a.client_ids) == people and overlaps(a.start, a.minutes, start, minutes):
+            return a
+    return None
+
+
 def follow_session(conn: Connection, session_id: int, *, now: str) -> int:
     """Keep the appointment of a session in step with it: a session logged after the
     fact becomes an attended appointment; an attendance changed in the Sessions tab
     changes the appointment's status. Returns the appointment's id."""
-    found = by_session(conn, session_id)
+    found = by_session(conn, session_id) or _booked_for(conn, session_id)
     if found is not None:
         conn.execute(
             f"UPDATE appointments SET status = {_DERIVED_STATUS}, cancelled_by = '',"  # noqa: S608
-            " updated_at = :now WHERE id = :a",
+            " session_id = :s, updated_at = :now WHERE id = :a",
             {"s": session_id, "now": now, "a": found.id},
         )
         return found.id

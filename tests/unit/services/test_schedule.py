@@ -218,3 +218,16 @@ def test_the_demo_practice_has_a_schedule(records: RecordsService, clock: FakeCl
     assert {AppointmentStatus.NO_SHOW, AppointmentStatus.ATTENDED} <= {a.status for a in past}
     starts = [a.starts_at for a in ahead if a.status is not AppointmentStatus.CANCELLED]
     assert len(starts) == len(set(starts))  # one client a slot: no double booking
+
+
+def test_a_session_logged_for_a_booked_appointment_is_that_appointment(
+    records: RecordsService, schedule: ScheduleService, clock: FakeClock
+) -> None:
+    cid = add_client(records)
+    end = datetime.fromtimestamp(clock(), UTC)
+    local = (end - timedelta(minutes=45)).astimezone(BERLIN).replace(tzinfo=None)
+    (booked,) = schedule.book(Booking((cid,), local, 45))
+    session_id = log_session_now(records, clock, cid)  # the therapist logs it instead
+    (only,) = schedule.for_client(cid)
+    assert only.id == booked and only.session_id == session_id
+    assert only.status is AppointmentStatus.ATTENDED
