@@ -222,3 +222,18 @@ def test_reminders_name_the_client_only_while_unlocked(unlocked: Harness) -> Non
     assert "Ada" not in watcher.shown[1] and watcher.shown[1].startswith("Appointment at ")
     watcher.tick()
     assert len(watcher.shown) == 2  # once each
+
+
+def test_settings_set_working_hours_and_reminders(unlocked: Harness) -> None:
+    h = unlocked
+    h.window.show_view("settings")
+    panel = h.window.pages["settings"]
+    group = panel.schedule  # type: ignore[attr-defined]
+    group.reminder.setValue(10)
+    group.starts.setValue(7)
+    group.ends.setValue(7)  # not before the start: one hour at least
+    assert (h.ctx.settings.reminder_minutes, h.ctx.settings.work_starts) == (10, 7)
+    assert h.ctx.settings.work_ends == 8 and group.ends.value() == 8
+    page = _page(h)
+    page.refresh()
+    h.qtbot.waitUntil(lambda: page.grid.first_hour == 7, timeout=WAIT)
