@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapynotes.domain.ids import ClientId
 from therapynotes.domain.schedule import (
     Appointment,
     AppointmentStatus,
@@ -393,13 +392,3 @@ class SchedulePage(QWidget):
         self.agenda.clear()
         self.grid.show_week(self.monday, [], {}, ZoneInfo("UTC"), WORKING_HOURS)
         self.detail.setText("")
-
-
-def open_book_for(page: SchedulePage, client_id: ClientId) -> None:
-    """From a chart: the booking dialog with that client ticked."""
-    dialog = page.book()
-    if dialog is not None:
-        for row in range(dialog.clients.count()):
-            item = dialog.clients.item(row)
-            if int(item.data(Qt.ItemDataRole.UserRole)) == client_id:
-                item.setCheckState(Qt.CheckState.Checked)
