@@ -237,3 +237,33 @@ def test_settings_set_working_hours_and_reminders(unlocked: Harness) -> None:
     page = _page(h)
     page.refresh()
     h.qtbot.waitUntil(lambda: page.grid.first_hour == 7, timeout=WAIT)
+
+
+def test_a_reschedule_in_another_week_survives_a_lock(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Moving"))
+    (later,) = _schedule(h).book(Booking((ada,), datetime(2027, 2, 3, 9, 0), 50))
+    page = _page(h)
+    page.next.click()
+    page.show_week_then(date(2027, 2, 1), lambda: None)
+    h.qtbot.waitUntil(lambda: page.week is not None and page.week.monday == date(2027, 2, 1))
+    dialog = page.reschedule(page.appointment(later))  # type: ignore[arg-type]
+    assert dialog is not None
+    dialog.start.setTime(QTime(13, 45))
+    h.window.lock("manual")
+    h.unlock_ok()
+    found: list[RescheduleDialog] = []
+
+    def back() -> bool:
+        found[:] = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, RescheduleDialog) and w.isVisible()
+        ]
+        return bool(found)
+
+    h.qtbot.waitUntil(back, timeout=WAIT)
+    page = h.window.pages["schedule"]  # type: ignore[assignment]
+    assert found[0].start.time() == QTime(13, 45)
+    assert page.week is not None and page.week.monday == date(2027, 2, 1)

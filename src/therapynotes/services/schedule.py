@@ -94,6 +94,10 @@ class ScheduleService(RecordsBase):
             raise AppointmentNotFound
         return found
 
+    def appointments_get(self, appointment_id: int) -> Appointment | None:
+        """The appointment, or None (no error) when it no longer exists."""
+        return appointments.get(self.conn, appointment_id)
+
     def between(self, first: date, last: date) -> list[Appointment]:
         """Appointments whose local start falls on the days first..last, earliest first."""
         start = to_instant(datetime.combine(first, time()), self.zone)

@@ -202,6 +202,12 @@ class SchedulePage(QWidget):
     def _hours(self) -> tuple[int, int]:
         return working_hours(self.ctx.settings if self.ctx is not None else None)
 
+    def show_week_then(self, monday: date, action: Callable[[], None]) -> None:
+        """Show the week of `monday`, then run `action` (a form offered back)."""
+        self.monday = monday
+        self._pending.append(action)
+        self.refresh()
+
     def when_loaded(self, action: Callable[[], None]) -> None:
         """Run `action` once a week is on screen (now, if one is)."""
         if self.week is not None:
