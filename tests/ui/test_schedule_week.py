@@ -267,3 +267,28 @@ def test_a_reschedule_in_another_week_survives_a_lock(unlocked: Harness) -> None
     page = h.window.pages["schedule"]  # type: ignore[assignment]
     assert found[0].start.time() == QTime(13, 45)
     assert page.week is not None and page.week.monday == date(2027, 2, 1)
+
+
+def test_enter_on_a_block_opens_the_chart_and_write_note_the_note(unlocked: Harness) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Ada Keyboard"))
+    schedule = _schedule(h)
+    (aid,) = schedule.book(Booking((ada,), datetime(2027, 1, 12, 9, 0), 50))
+    page = _page(h)
+    h.qtbot.waitUntil(lambda: page.grid.block(aid) is not None, timeout=WAIT)
+    block = page.grid.block(aid)
+    assert block is not None
+    h.qtbot.keyClick(block, Qt.Key.Key_Return)
+    chart = settled(h, clients(h).chart)
+    assert chart.client_id == ada and h.window.current_view() == "clients"
+    schedule.set_status(aid, AppointmentStatus.ATTENDED)
+    page = _page(h)
+    page.refresh()
+    h.qtbot.waitUntil(lambda: "(Attended)" in page.grid.blocks[0].text(), timeout=WAIT)
+    page.choose(aid)
+    page.buttons["note"].click()
+    h.qtbot.waitUntil(lambda: h.window.current_view() == "clients", timeout=WAIT)
+    h.qtbot.waitUntil(lambda: clients(h).chart is not None, timeout=WAIT)
+    chart = settled(h, clients(h).chart)
+    assert chart.client_id == ada
