@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.codes import CPT_CODES
 from therapynotes.domain.enums import Modality
+from therapynotes.domain.formatting import QT_ISO_DATE
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.schedule import Repeat
 from therapynotes.services.schedule import Booking, Person
@@ -200,7 +201,7 @@ class BookingDialog(QDialog):
     def form_state(self) -> dict[str, Any]:
         return {
             "clients": [int(c) for c in self.chosen()],
-            "date": self.date.date().toString("yyyy-MM-dd"),
+            "date": self.date.date().toString(QT_ISO_DATE),
             "start": self.start.time().toString("HH:mm"),
             "minutes": self.minutes.value(),
             "code": str(self.code.currentData()),
@@ -210,7 +211,7 @@ class BookingDialog(QDialog):
             "repeat": str(self.repeat.currentData()),
             "ends": str(self.ends.currentData()),
             "count": self.count.value(),
-            "until": self.until.date().toString("yyyy-MM-dd"),
+            "until": self.until.date().toString(QT_ISO_DATE),
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
@@ -220,7 +221,7 @@ class BookingDialog(QDialog):
             hit = int(item.data(Qt.ItemDataRole.UserRole)) in chosen
             item.setCheckState(Qt.CheckState.Checked if hit else Qt.CheckState.Unchecked)
         for field, key in ((self.date, "date"), (self.until, "until")):
-            value = QDate.fromString(str(state.get(key, "")), "yyyy-MM-dd")
+            value = QDate.fromString(str(state.get(key, "")), QT_ISO_DATE)
             if value.isValid():
                 field.setDate(value)
         time = QTime.fromString(str(state.get("start", "")), "HH:mm")
@@ -274,13 +275,13 @@ class RescheduleDialog(QDialog):
 
     def form_state(self) -> dict[str, Any]:
         return {
-            "date": self.date.date().toString("yyyy-MM-dd"),
+            "date": self.date.date().toString(QT_ISO_DATE),
             "start": self.start.time().toString("HH:mm"),
             "minutes": self.minutes.value(),
         }
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        value = QDate.fromString(str(state.get("date", "")), "yyyy-MM-dd")
+        value = QDate.fromString(str(state.get("date", "")), QT_ISO_DATE)
         if value.isValid():
             self.date.setDate(value)
         time = QTime.fromString(str(state.get("start", "")), "HH:mm")

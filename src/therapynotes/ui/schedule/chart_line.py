@@ -8,16 +8,13 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
+from therapynotes.domain.formatting import plural, weekday_day_time
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.schedule import AppointmentStatus
 from therapynotes.services.records import RecordsService
 from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.schedule.week_view import schedule_of
 from therapynotes.ui.widgets import plain_buttons
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -41,7 +38,7 @@ def load_chart_schedule(service: RecordsService, client_id: ClientId) -> ChartSc
     words = "None booked"
     if upcoming is not None:
         start = upcoming.local_start(schedule.zone)
-        words = f"{start:%a} {start.day} {start:%b %Y %H:%M}, {upcoming.minutes} min"
+        words = f"{weekday_day_time(start)}, {upcoming.minutes} min"
     return ChartSchedule(words, counts.get("no_show", 0), counts.get("late_cancel", 0), ahead)
 
 
@@ -76,8 +73,8 @@ def offer_to_cancel_future(parent: QWidget, records: RecordsAccess, client_id: C
         plain_buttons(box)
         box.exec()
         if box.clickedButton() is yes:
-            records.op(parent, lambda s: schedule_of(s).cancel_future_for_client(client_id)).run(
-                database=True
-            )
+            records.op(
+                parent, lambda svc: schedule_of(svc).cancel_future_for_client(client_id)
+            ).run(database=True)
 
     records.op(parent, lambda s: load_chart_schedule(s, client_id)).success(ask).run(database=True)

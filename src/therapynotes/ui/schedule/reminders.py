@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
+from therapynotes.domain.formatting import wall_clock
 from therapynotes.domain.schedule import AppointmentStatus
 from therapynotes.services.records import RecordsService
 from therapynotes.ui.icons import app_icon
@@ -46,7 +47,7 @@ def load_upcoming(service: RecordsService, now: datetime) -> list[Upcoming]:
         Upcoming(
             a.id,
             a.start,
-            a.local_start(schedule.zone).strftime("%H:%M"),
+            wall_clock(a.local_start(schedule.zone)),
             ", ".join(names.get(c, "") for c in a.client_ids),
         )
         for a in rows

@@ -11,6 +11,8 @@ from datetime import date
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from therapynotes.domain.formatting import wall_clock
+from therapynotes.domain.rules import format_instant
 from therapynotes.domain.schedule import Appointment, AppointmentStatus
 from therapynotes.services.records import RecordsService
 from therapynotes.ui.clipboard import conceal_copies
@@ -42,10 +44,10 @@ def load_today(service: RecordsService) -> list[TodayLine]:
         state = STATUS_WORDS[a.status]
         if a.status is AppointmentStatus.ATTENDED and a.session_id is not None:
             done = all((a.session_id, c) in written for c in a.client_ids)
-            ended = a.end.strftime("%Y-%m-%dT%H:%M:%SZ") <= service.now()
+            ended = format_instant(a.end) <= service.now()
             state = "Note written" if done else "Note due" if ended else state
         start = a.local_start(schedule.zone)
-        lines.append(TodayLine(a, f"{start:%H:%M}  {who}  ·  {a.minutes} min  ·  {state}"))
+        lines.append(TodayLine(a, f"{wall_clock(start)}  {who}  ·  {a.minutes} min  ·  {state}"))
     return lines
 
 

@@ -12,6 +12,7 @@ from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
+from therapynotes.domain.formatting import wall_clock, weekday
 from therapynotes.domain.schedule import Appointment, AppointmentStatus
 from therapynotes.ui.widgets import GRID
 
@@ -101,7 +102,7 @@ class WeekGrid(QWidget):
         for a in rows:
             start = a.local_start(zone)
             who = ", ".join(names.get(c, "Client") for c in a.client_ids)
-            words = f"{start:%H:%M}"
+            words = wall_clock(start)
             if a.status is not AppointmentStatus.SCHEDULED:
                 words += f" ({STATUS_WORDS[a.status]})"
             block = AppointmentBlock(a, f"{words}\n{who}", self)
@@ -174,7 +175,7 @@ class WeekGrid(QWidget):
             painter.drawText(
                 QRect(x, 0, int(width), HEADER),
                 Qt.AlignmentFlag.AlignCenter,
-                f"{current:%a} {current.day}",
+                weekday(current),
             )
         font = painter.font()
         font.setBold(False)

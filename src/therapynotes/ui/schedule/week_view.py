@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.domain.formatting import wall_clock, week_span, weekday_clock
 from therapynotes.domain.schedule import (
     Appointment,
     AppointmentStatus,
@@ -70,10 +71,7 @@ def load_week(service: RecordsService, monday: date) -> Week:
 
 
 def week_words(monday: date) -> str:
-    sunday = monday + timedelta(days=6)
-    if monday.month == sunday.month:
-        return f"{monday.day}–{sunday.day} {sunday:%b %Y}"
-    return f"{monday.day} {monday:%b} – {sunday.day} {sunday:%b %Y}"
+    return week_span(monday, monday + timedelta(days=6))
 
 
 class SchedulePage(QWidget):
@@ -219,7 +217,7 @@ class SchedulePage(QWidget):
         assert self.week is not None  # noqa: S101 - shown only with a week
         start = a.local_start(self.week.zone)
         who = ", ".join(self.week.names.get(c, "Client") for c in a.client_ids)
-        when = f"{start:%a} {start.day} {start:%H:%M}" if with_day else f"{start:%H:%M}"
+        when = weekday_clock(start) if with_day else wall_clock(start)
         return f"{when}  ·  {a.minutes} min  ·  {STATUS_WORDS[a.status]}\n{who}"
 
     def appointment(self, appointment_id: int | None) -> Appointment | None:
@@ -290,9 +288,9 @@ class SchedulePage(QWidget):
             self.chart_requested.emit(int(found.client_ids[0]))
 
     def _run(self, fn: Callable[[ScheduleService], object]) -> None:
-        self.records.op(self, lambda s: fn(schedule_of(s))).success(lambda _r: self.refresh()).run(
-            database=True
-        )
+        self.records.op(self, lambda svc: fn(schedule_of(svc))).success(
+            lambda _r: self.refresh()
+        ).run(database=True)
 
     def mark(self, found: Appointment, status: AppointmentStatus) -> None:
         self._run(lambda s: s.set_status(found.id, status))
@@ -388,7 +386,7 @@ class SchedulePage(QWidget):
             if box.clickedButton() is anyway:
                 self._run(make(True))
 
-        self.records.op(self, lambda s: make(False)(schedule_of(s))).success(
+        self.records.op(self, lambda svc: make(False)(schedule_of(svc))).success(
             lambda _r: self.refresh()
         ).failure(failed).run(database=True)
 
