@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import Harness
+from tests.ui.test_clipping import SIZES, _cut_buttons, _size
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
@@ -292,3 +294,20 @@ def test_enter_on_a_block_opens_the_chart_and_write_note_the_note(unlocked: Harn
     h.qtbot.waitUntil(lambda: clients(h).chart is not None, timeout=WAIT)
     chart = settled(h, clients(h).chart)
     assert chart.client_id == ada
+
+
+@pytest.mark.parametrize("which", list(SIZES))
+def test_the_schedule_pages_buttons_are_not_cut(unlocked: Harness, which: str) -> None:
+    h = unlocked
+    records = clients(h).records.service
+    ada = records.create_client(ClientFields(legal_name="Philippa Wetherington-Smythe"))
+    (aid,) = _schedule(h).book(Booking((ada,), datetime(2027, 1, 13, 9, 0), 50))
+    page = _page(h)
+    _size(h, which)
+    h.qtbot.waitUntil(lambda: page.grid.block(aid) is not None, timeout=WAIT)
+    page.choose(aid)
+    QApplication.processEvents()
+    blocks = {b.text() for b in page.grid.blocks}  # a block shows what fits; its tooltip all
+    assert [t for t in _cut_buttons(page) if t not in blocks] == []
+    block = page.grid.block(aid)
+    assert block is not None and block.toolTip() == "09:00 Philippa Wetherington-Smythe"
