@@ -43,6 +43,7 @@ from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.spelling.menu import spelling_menu
@@ -464,6 +465,26 @@ def measure_shots(window: MainWindow, prefix: str) -> None:
     shoot(window, f"{prefix}chart-measures-gad7")
 
 
+def schedule_shots(window: MainWindow, prefix: str) -> None:
+    """The Schedule (issue 13): the week with the demo's appointments, one chosen; the
+    booking dialog; Home with today's schedule (main-home, above, shows it too)."""
+    window.show_view("schedule")
+    page = window.pages["schedule"]
+    assert isinstance(page, SchedulePage)
+    wait_until(lambda: page.week is not None)
+    if page.grid.blocks:
+        page.grid.blocks[0].click()
+    shoot(window, f"{prefix}main-schedule")
+    dialog = page.book()
+    assert dialog is not None
+    dialog.repeat.setCurrentIndex(dialog.repeat.findData("weekly"))
+    settle()
+    shoot_dialog(dialog, f"{prefix}schedule-booking")
+    dialog.reject()
+    window.show_view("home")
+    shoot(window, f"{prefix}main-home-schedule")
+
+
 def session_run(app: QApplication, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -484,6 +505,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         billing_shots(window, root, prefix)
         writing_shots(window, prefix)
         measure_shots(window, prefix)
+        schedule_shots(window, prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

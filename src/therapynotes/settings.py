@@ -29,7 +29,7 @@ SETTINGS_FILE = "settings.json"
 # open chart per vault (`places`, was one `last_ids`); version 1 files are carried over.
 SETTINGS_VERSION = 2
 
-VIEW_IDS = ("home", "clients", "search", "billing", "backups", "settings")
+VIEW_IDS = ("home", "schedule", "clients", "search", "billing", "backups", "settings")
 # The splitters whose positions are remembered (ui/splitters.py); no other names are kept.
 SPLITTER_NAMES = ("sidebar", "clients", "notes", "plan")
 MAX_PLACES = 8  # vaults whose last open chart is remembered, most recent first
@@ -60,6 +60,11 @@ class AppSettings:
     places: list[dict[str, str]] = field(default_factory=list)
     backup_folder: str = ""
     backup_reminder: bool = False
+    # The schedule (issue 13): the week view's working hours and the therapist's own
+    # reminder N minutes before an appointment (0: none). Numbers only.
+    work_starts: int = 8
+    work_ends: int = 19
+    reminder_minutes: int = 0
 
     @staticmethod
     def path(config_dir: Path | None = None) -> Path:

@@ -3,12 +3,17 @@ and export tests."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from tests.conftest import FakeClock
 from tests.support.records import log_session_now
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
+from therapynotes.domain.schedule import AppointmentStatus, Repeat
 from therapynotes.services.measures import MeasuresService
 from therapynotes.services.records import RecordsService
+from therapynotes.services.schedule import Booking, ScheduleService
 
 TEXT_FIELDS = (
     "preferred_name",
@@ -80,4 +85,23 @@ def fill_client(
     measures.record(client, "GAD-7", [1, 2, 1, 0, 2, 1, 1])
     flagged = measures.record(client, "PHQ-9", [2, 2, 1, 1, 0, 1, 1, 0, 1])
     measures.address_risk(flagged.response.id, f"{canary}safety plan reviewed")
+    _book_series(records, clock, client, canary)
     return client
+
+
+def _book_series(records: RecordsService, clock: FakeClock, client: ClientId, canary: str) -> None:
+    """The schedule: a weekly series with a memo and place, one occurrence marked."""
+    schedule = ScheduleService(records.session, clock=clock, zone=ZoneInfo("Europe/Berlin"))
+    ids = schedule.book(
+        Booking(
+            (client,),
+            datetime(2027, 3, 1, 9, 0),
+            50,
+            place=f"{canary}place",
+            memo=f"{canary}memo",
+            repeat=Repeat.WEEKLY,
+            count=3,
+        ),
+        allow_overlap=True,
+    )
+    schedule.set_status(ids[0], AppointmentStatus.NO_SHOW)

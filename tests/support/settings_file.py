@@ -21,6 +21,9 @@ KEYS = {
     "places",
     "backup_folder",
     "backup_reminder",
+    "work_starts",  # the schedule's working hours and reminder: numbers only
+    "work_ends",
+    "reminder_minutes",
 }
 SPLITTER_STATE = b"\x00\x00\x00\xff"  # QSplitter.saveState()'s marker
 
@@ -30,6 +33,7 @@ def assert_geometry_and_ids_only(path: Path, secrets: list[str]) -> dict[str, An
     data = json.loads(text)
     assert set(data) == KEYS
     assert data["version"] == SETTINGS_VERSION
+    assert all(type(data[k]) is int for k in ("work_starts", "work_ends", "reminder_minutes"))
     blobs = [AppSettings.decode_blob(data["window_geometry"])]
     assert set(data["splitters"]) <= set(SPLITTER_NAMES)
     for blob in data["splitters"].values():

@@ -14,6 +14,7 @@ from tests.conftest import STRONG, FakeClock
 from tests.ui.conftest import Harness, make_ctx
 from therapynotes import APP_NAME
 from therapynotes.services.setup_flow import Step
+from therapynotes.settings import VIEW_IDS
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.unlock_view import UnlockView
@@ -104,7 +105,7 @@ def test_wizard_creates_vault_then_lock_and_unlock_return_to_same_page(
     qtbot.waitUntil(lambda: window.session is not None)
     assert window.current_view() == "clients"
     assert window.content.currentWidget() is window.pages["clients"]
-    assert window.sidebar.currentRow() == 1
+    assert window.sidebar.currentRow() == VIEW_IDS.index("clients")
 
 
 def _recorder(names: list[str], name: str):  # type: ignore[no-untyped-def]

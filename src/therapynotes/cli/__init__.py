@@ -31,6 +31,7 @@ from therapynotes.cli import (
     records_cmds,
     retention_cmds,
     rotate_cmds,
+    schedule_cmds,
     template_cmds,
     vault_cmds,
 )
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
     retention_cmds,
     billing_cmds,
     measures_cmds,
+    schedule_cmds,
     doctor_cmds,
     template_cmds,  # issue 19
     app_cmds,

@@ -61,3 +61,35 @@ def instant_clock(value: str) -> str:
 def timestamp(seconds: float) -> str:
     """A POSIX time → '14 Mar 2026 16:05' local."""
     return day_time(datetime.fromtimestamp(seconds, UTC))
+
+
+# --- the schedule (issue 13): wall-clock times shown in the zone they are given in ----
+
+
+def wall_clock(moment: datetime) -> str:
+    """An aware datetime → '16:05' in its own zone (the schedule's local times)."""
+    return f"{moment:%H:%M}"
+
+
+def weekday(value: date) -> str:
+    """'Mon 30': the week view's column heads."""
+    return f"{value:%a} {value.day}"
+
+
+def weekday_clock(moment: datetime) -> str:
+    """'Tue 1 08:00' in the moment's own zone: the agenda."""
+    return f"{weekday(moment.date())} {wall_clock(moment)}"
+
+
+def weekday_day_time(moment: datetime) -> str:
+    """'Wed 20 Jan 2027 10:00' in the moment's own zone: a chart's next appointment."""
+    return f"{moment:%a} {day(moment.date())} {wall_clock(moment)}"
+
+
+def week_span(monday: date, sunday: date) -> str:
+    """'30 Nov – 6 Dec 2026', or '11–17 Jan 2027' within one month."""
+    if (monday.year, monday.month) == (sunday.year, sunday.month):
+        return f"{monday.day}–{day(sunday)}"
+    if monday.year == sunday.year:
+        return f"{monday.day} {monday:%b} – {day(sunday)}"
+    return f"{day(monday)} – {day(sunday)}"

@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 5: the one module that defines it.
+"""The therapynotes-export JSON format, version 6: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -21,6 +21,9 @@ before signers were recorded).
 Version 5 added `measure_responses` (outcome measures, domain/measures.py): each row's
 answers are checked against its instrument's definition, and its total and risk flag
 must follow from them. Older documents are read with no measures.
+
+Version 6 added the schedule (`appointment_series`, `appointments`,
+`appointment_clients`); older documents are read with none.
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -51,8 +54,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 5
-READS_VERSIONS = (1, 2, 3, 4, 5)
+FORMAT_VERSION = 6
+READS_VERSIONS = (1, 2, 3, 4, 5, 6)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -177,6 +180,22 @@ TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
             ("id",),
         ),
     },
+    # The schedule (format 6): older documents have none; importing them makes each
+    # session an attended appointment, as the vault's migration does.
+    "appointment_series": (
+        _fields("id:id", "rrule:str", "tzid:str", "created_at:instant"), ("id",),
+    ),
+    "appointments": (
+        _fields(
+            "id:id", "series_id:id?", "starts_at:instant", "minutes:int", "service_code:str",
+            "modality:str", "place:str:long", "memo:str:long", "status:str", "cancelled_by:str",
+            "session_id:id?", "created_at:instant", "updated_at:instant",
+        ),
+        ("id",),
+    ),
+    "appointment_clients": (
+        _fields("appointment_id:id", "client_id:id"), ("appointment_id", "client_id"),
+    ),
 }  # fmt: skip
 
 # Version 4: the personal dictionary of the spell checker (issue 19). Tables an older
@@ -202,6 +221,9 @@ TABLES["snippets"] = (
 SETTINGS = SETTINGS | {"spelling.language", "spelling.enabled"}
 ADDED_IN_4 = ("dictionary_words", "note_templates", "disabled_templates", "snippets")
 _TEMPLATE_BODY = {"sections": [{"key": str, "title": str, "prompt": str, "required": bool}]}
+
+# Tables a document older than format 6 does not have (empty when it is read).
+ADDED_IN_6 = ("appointment_series", "appointments", "appointment_clients")
 
 # Columns a version-1 document does not have (null when it is read).
 ADDED_IN_2 = {"notes": ("signed_by", "voided_by"), "addenda": ("signed_by",)}
@@ -508,6 +530,17 @@ def _check_profile(profile: Any) -> None:
         raise _refuse("profile", "not in the form the app writes (extra spaces, lower case)")
 
 
+def added_after(version: int) -> tuple[str, ...]:
+    """The top-level keys a document of `version` does not have (read as empty/null)."""
+    added_in = {
+        3: ("practice", *BILLING_TABLES),
+        4: ADDED_IN_4,
+        5: ("measure_responses",),
+        6: ADDED_IN_6,
+    }
+    return tuple(key for v, keys in sorted(added_in.items()) if v > version for key in keys)
+
+
 def _from_version_1(document: dict[str, Any]) -> None:
     """A version-1 document in the current shape: no profile, null signers."""
     if "profile" in document:
@@ -537,6 +570,15 @@ def _before_version_5(document: dict[str, Any]) -> None:
     if "measure_responses" in document:
         raise _refuse("file", "unknown key")
     document["measure_responses"] = []
+
+
+def _before_version_6(document: dict[str, Any]) -> None:
+    """A document before version 6 has no appointments yet (the import makes each
+    session an attended appointment, as the vault's migration does)."""
+    for table in ADDED_IN_6:
+        if table in document:
+            raise _refuse("file", "unknown key")
+        document[table] = []
     document["format_version"] = FORMAT_VERSION
 
 
@@ -550,6 +592,8 @@ def _upgrade(document: dict[str, Any], version: int) -> None:
         _before_version_4(document)
     if version < 5:  # noqa: PLR2004 - the version that added outcome measures
         _before_version_5(document)
+    if version < 6:  # noqa: PLR2004 - the version that added the schedule
+        _before_version_6(document)
 
 
 def decode(raw: bytes) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from faker import Faker
 from therapynotes.domain import demo_text, rules
 from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
+from therapynotes.domain.schedule import expand, local_zone, week_start
 from therapynotes.domain.snippets import Snippet
 from therapynotes.domain.templates import (
     DISCHARGE,
@@ -35,6 +36,7 @@ from therapynotes.services.demo_billing import build_billing
 from therapynotes.store import audit, dictionary, note_templates, plans, snippets
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
+from therapynotes.store.migrations import m0011_schedule
 from therapynotes.store.notes import encode_body
 
 COMMON_DX = ("F41.1", "F32.1", "F43.10", "F43.23", "F33.1", "F40.10", "F41.0", "F34.1")
@@ -67,6 +69,7 @@ class DemoCounts:
     attachments: int = 0
     ledger_entries: int = 0
     measures: int = 0
+    appointments: int = 0
 
 
 class _Builder:
@@ -415,6 +418,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
         for table in ("clients", "diagnoses", "plans", "sessions", "participants"):
             conn.executemany(_INSERTS[table], rows[table])
         _insert_notes(conn, rows["notes"])
+        counts.appointments = book_demo_schedule(conn, builder, today)
         conn.executemany(
             "INSERT INTO attachments(id, client_id, filename, media_type, size, sha256,"
             " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -468,3 +472,56 @@ def _writing_aids(conn: Connection, *, now: str) -> None:
     note_templates.add_version(conn, "own-1", own, now=now)
     for word in DEMO_WORDS:
         dictionary.add(conn, word, now=now)
+
+
+# --- the schedule (issue 13) ---------------------------------------------------------
+
+DEMO_WEEKS_AHEAD = 6
+DEMO_HOURS = (8, 9, 10, 11, 13, 14, 15, 16, 17)
+
+
+def book_demo_schedule(conn: Connection, builder: _Builder, today: date) -> int:
+    """Every past session as an appointment (m0008's backfill), and the weeks ahead
+    booked: each active client a weekly slot (weekday and hour) for six weeks from this
+    week, a few cancelled by the client; today's slots show on Home. Returns how many
+    appointments there are."""
+    rng, now = builder.rng, builder.now
+    m0011_schedule.backfill_sessions(conn, only_unlinked=True)
+    zone = local_zone()
+    active = [int(str(r[0])) for r in builder.rows["clients"] if r[12] == "active"]
+    slots = [(d, h) for d in range(5) for h in DEMO_HOURS]
+    rng.shuffle(slots)
+    monday = week_start(today)
+    for cid, (weekday, hour) in zip(active, slots, strict=False):
+        first = datetime.combine(monday + timedelta(days=weekday), time(hour))
+        if first.date() < today:
+            first += timedelta(days=7)
+        cur = conn.execute(
+            "INSERT INTO appointment_series(rrule, tzid, created_at) VALUES (?, ?, ?)",
+            (f"FREQ=WEEKLY;COUNT={DEMO_WEEKS_AHEAD}", zone.key, now),
+        )
+        series_id = int(cur.lastrowid)
+        code = rng.choice(("90834", "90834", "90837"))
+        modality = rng.choice(("in_person", "in_person", "video"))
+        for start in expand(f"FREQ=WEEKLY;COUNT={DEMO_WEEKS_AHEAD}", first, zone):
+            cancelled = rng.random() < 0.06
+            cur = conn.execute(
+                "INSERT INTO appointments(series_id, starts_at, minutes, service_code, modality,"
+                " place, memo, status, cancelled_by, session_id, created_at, updated_at)"
+                " VALUES (?, ?, 50, ?, ?, '', '', ?, ?, NULL, ?, ?)",
+                (
+                    series_id,
+                    rules.format_instant(start),
+                    code,
+                    modality,
+                    "cancelled" if cancelled else "scheduled",
+                    "client" if cancelled else "",
+                    now,
+                    now,
+                ),
+            )
+            conn.execute(
+                "INSERT INTO appointment_clients(appointment_id, client_id) VALUES (?, ?)",
+                (int(cur.lastrowid), cid),
+            )
+    return int(conn.execute("SELECT count(*) FROM appointments").fetchone()[0])

@@ -45,6 +45,7 @@ from therapynotes.store import billing as billing_store
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
+from therapynotes.store.migrations import m0011_schedule
 
 PRIVATE_DIR = 0o700
 PRIVATE_FILE = 0o600
@@ -232,6 +233,8 @@ class PortableService(RecordsBase):
             if document["practice"] is not None:
                 billing_store.put_practice(conn, Practice(**document["practice"]), now=self.now())
             _insert_all(conn, document, blobs)
+            # Documents older than the schedule (format 6): sessions become appointments.
+            m0011_schedule.backfill_sessions(conn, only_unlinked=True)
             counts = {table: len(document[table]) for table in fmt.TABLES}
             self.audit(conn, AuditKind.IMPORTED, "vault", format="json", **counts)
         return counts

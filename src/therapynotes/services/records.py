@@ -44,6 +44,7 @@ from therapynotes.services.form_drafts import FormDraftCases
 from therapynotes.services.note_cases import NoteCases
 from therapynotes.services.records_diagnoses import DiagnosisCases
 from therapynotes.store import (
+    appointments,
     attachments,
     audit,
     clients,
@@ -184,6 +185,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                 participants=[Participant(cid, attendance) for cid in client_ids],
                 now=self.now(),
             )
+            appointments.follow_session(conn, session_id, now=self.now())  # the schedule
             self.audit(
                 conn,
                 AuditKind.RECORD_CREATED,
@@ -206,6 +208,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                 raise SessionNotFound
             if not sessions.set_attendance(conn, session_id, client_id, attendance):
                 raise NotInSession
+            appointments.follow_session(conn, session_id, now=self.now())  # the schedule
             self.audit(
                 conn,
                 AuditKind.RECORD_EDITED,

@@ -123,6 +123,11 @@ _PARTS = (
         "SELECT count(*) FROM fee_schedule WHERE client_id = :c",
         "DELETE FROM fee_schedule WHERE client_id = :c",
     ),
+    (  # the schedule (m0008): the client's place in each appointment
+        "appointments",
+        "SELECT count(*) FROM appointment_clients WHERE client_id = :c",
+        "DELETE FROM appointment_clients WHERE client_id = :c",
+    ),
     (
         "sessions",
         "SELECT count(*) FROM session_participants WHERE client_id = :c",
@@ -153,6 +158,7 @@ def purge_client(conn: Connection, client_id: ClientId) -> None:
     ]
     for _, _, statement in _PARTS:
         conn.execute(statement, {"c": client_id})
+    _purge_orphan_appointments(conn)
     # The client's sessions go too, except group sessions other clients took part in.
     conn.executemany(
         "DELETE FROM sessions WHERE id = ? AND NOT EXISTS"
@@ -160,6 +166,18 @@ def purge_client(conn: Connection, client_id: ClientId) -> None:
         session_ids,
     )
     conn.execute("DELETE FROM purge_authorisations WHERE client_id = ?", (client_id,))
+
+
+def _purge_orphan_appointments(conn: Connection) -> None:
+    """Appointments (and series) left with no client: the purged client's own ones."""
+    conn.execute(
+        "DELETE FROM appointments WHERE NOT EXISTS"
+        " (SELECT 1 FROM appointment_clients c WHERE c.appointment_id = appointments.id)"
+    )
+    conn.execute(
+        "DELETE FROM appointment_series WHERE NOT EXISTS"
+        " (SELECT 1 FROM appointments a WHERE a.series_id = appointment_series.id)"
+    )
 
 
 FTS_TABLES = ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts")

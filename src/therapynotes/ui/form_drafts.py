@@ -322,6 +322,45 @@ def _snippet_editor(window: RecordNavigation, _d: FormDraft, p: dict[str, int], 
     fill(group.edit_snippet(found))
 
 
+def _schedule_page(window: RecordNavigation) -> Any:
+    window.show_view("schedule")
+    return window.pages.get("schedule")
+
+
+def week_of_appointment(service: Any, appointment_id: int) -> Any:
+    """The Monday of the appointment's week, or None when it no longer exists."""
+    from therapynotes.domain.schedule import week_start  # noqa: PLC0415
+    from therapynotes.ui.schedule.week_view import schedule_of  # noqa: PLC0415
+
+    schedule = schedule_of(service)
+    found = schedule.appointments_get(appointment_id)
+    return None if found is None else week_start(found.local_start(schedule.zone).date())
+
+
+def _book(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    page = _schedule_page(window)
+    if page is not None:
+        page.when_loaded(lambda: fill(page.book()))
+
+
+def _move(window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    page = _schedule_page(window)
+    if page is None:
+        return
+
+    appointment_id = p.get("appointment", 0)
+
+    def action() -> None:
+        found = page.appointment(appointment_id)
+        fill(page.reschedule(found) if found is not None else None)
+
+    week = page.records.call(lambda s: week_of_appointment(s, appointment_id))
+    if week is None:
+        fill(None)  # gone: the kept form stays, unseen
+    else:
+        page.show_week_then(week, action)
+
+
 OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
     "client.add": _add_client,
     "client.edit": _edit_client,
@@ -338,4 +377,6 @@ OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill],
     **BILLING_OPENERS,
     "template.edit": _template_editor,
     "snippet.edit": _snippet_editor,
+    "appointment.book": _book,
+    "appointment.move": _move,
 }

@@ -22,6 +22,7 @@ from therapynotes.ui.context import AppContext
 from therapynotes.ui.measures.banner import HomeRisks, fetch_open_risks
 from therapynotes.ui.pages import Card
 from therapynotes.ui.records_access import RecordsAccess, day, local_clock
+from therapynotes.ui.schedule.today_list import TodaySchedule
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, body, heading, ok_cancel, vbox
 
@@ -142,6 +143,8 @@ class HomePage(QWidget):
         self.due_table.clicked.connect(self._chosen)
         self.due_card.layout_.addWidget(self.due_table)
         layout.addWidget(self.due_card)
+        self.today_schedule = TodaySchedule(records, self)  # the schedule (issue 13)
+        layout.addWidget(self.today_schedule)
         self.today_card = Card("Today's sessions", "", parent=self)
         self.today_model = TodayModel(self)
         self.today_table = table_view(
@@ -170,6 +173,7 @@ class HomePage(QWidget):
         self._generation += 1
         generation = self._generation
         self.unpaid_card.refresh()
+        self.today_schedule.refresh()
         self.records.op(self, self._fetch).success(
             lambda found: self._show(generation, *found)
         ).run(database=True)
@@ -258,6 +262,7 @@ class HomePage(QWidget):
     def clear(self) -> None:
         self.unpaid_card.clear()
         self.risks.clear()
+        self.today_schedule.clear()
         self.due_model.clear()
         self.today_model.clear()
         if self._chooser is not None:

@@ -53,6 +53,8 @@ from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_TITLES
 from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.records_access import clear_caches
+from therapynotes.ui.schedule.reminders import ReminderWatcher
+from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.splitters import RememberedSplitter, remember_all
@@ -98,6 +100,9 @@ class MainWindow(RecordNavigation, QMainWindow):
             folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
         )
         self.backups.state_changed.connect(self._show_backup_status)
+        self.reminders = ReminderWatcher(  # the schedule (issue 13): the therapist's own
+            self, minutes=lambda: ctx.settings.reminder_minutes, clock=ctx.clock
+        )
 
         self._build_shell()
         self._build_actions()
@@ -166,7 +171,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         )
         self.view_actions: dict[str, QAction] = {}
         keys = {"home": "Ctrl+1", "clients": "Ctrl+2", "search": "Ctrl+K", "backups": "Ctrl+4"}
-        for view_id in ("home", "clients", "search", "backups"):
+        keys["schedule"] = "Ctrl+3"  # the schedule (issue 13)
+        for view_id in ("home", "schedule", "clients", "search", "backups"):
             self.view_actions[view_id] = self._action(
                 PAGE_TITLES[view_id],
                 lambda _=False, v=view_id: self.show_view(v),
@@ -303,6 +309,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.clients_page().restore_place()
         self.show_view(last_view)
         offer_back(self, self.clients_page().records)
+        self.reminders.attach(self.clients_page().records)
         self.idle.start()
         warn_if_old(self, self.backups)
         self.unlocked.emit()
@@ -326,6 +333,8 @@ class MainWindow(RecordNavigation, QMainWindow):
             page.refresh()
         if view_id == "billing":
             page.refresh()  # type: ignore[attr-defined]
+        if isinstance(page, SchedulePage):
+            page.refresh()
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view
@@ -351,6 +360,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         if "clients" in self.pages:
             with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
                 keep_open_forms(self.clients_page().records)
+        self.reminders.attach(None)  # reminders while locked name nobody
         ours = QApplication.activeWindow()  # the app has the keyboard: keep it after the lock
         self._close_dialogs()
         self.clipboard.clear_if_ours()

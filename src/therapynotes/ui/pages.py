@@ -14,6 +14,7 @@ from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 
 PAGE_TITLES = {
     "home": "Home",
+    "schedule": "Schedule",
     "clients": "Clients",
     "search": "Search",
     "billing": "Billing",

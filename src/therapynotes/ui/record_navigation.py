@@ -16,6 +16,7 @@ from therapynotes.ui.billing.page import BillingPage
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.records_access import RecordsAccess
+from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.settings_dialog import SettingsPanel
 
@@ -53,7 +54,11 @@ class RecordNavigation(_Window):
                 home = HomePage(self.ctx, session, records)
                 home.due_chosen.connect(self._open_due)
                 home.risk_chosen.connect(self._open_overview)
+                home.today_schedule.chart_requested.connect(self._open_client)
+                home.today_schedule.note_requested.connect(self._open_due)
                 page: QWidget = home
+            elif view_id == "schedule":
+                page = self._schedule_page(session, records)
             elif view_id == "clients":
                 page = ClientsPage(self.ctx, session, records)
             elif view_id == "search":
@@ -88,6 +93,17 @@ class RecordNavigation(_Window):
         chart = self.clients_page().open_client(ClientId(client_id))
         if chart is not None:
             chart.when_loaded(lambda: chart.tabs.setCurrentWidget(chart.billing))
+
+    def _schedule_page(self, session: VaultSession, records: RecordsAccess) -> QWidget:
+        """The Schedule (issue 13): a block opens its chart, Write note its note."""
+        schedule = SchedulePage(self.ctx, session, records)
+        schedule.chart_requested.connect(self._open_client)
+        schedule.note_requested.connect(self._open_due)
+        return schedule
+
+    def _open_client(self, client_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_client(ClientId(client_id))
 
     def clients_page(self) -> ClientsPage:
         page = self.pages["clients"]

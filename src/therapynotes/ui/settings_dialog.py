@@ -45,6 +45,7 @@ from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
+from therapynotes.ui.schedule.settings_group import ScheduleSettingsGroup
 from therapynotes.ui.settings_backups import BackupSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
@@ -146,6 +147,9 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.snippets)
         self.spelling = SpellingSettingsGroup(self.session, self)
         layout.addWidget(self.spelling)
+        if self.app_settings is not None:  # the schedule (issue 13)
+            self.schedule = ScheduleSettingsGroup(self.app_settings, self)
+            layout.addWidget(self.schedule)
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)

@@ -129,8 +129,8 @@ def test_a_format_2_export_imports_with_no_measures(
 ) -> None:
     def as_version_2(d: dict[str, Any]) -> None:
         d["format_version"] = 2
-        for key in ("measure_responses", "practice", *fmt.BILLING_TABLES, *fmt.ADDED_IN_4):
-            del d[key]  # everything added after format 2
+        for key in fmt.added_after(2):
+            del d[key]
 
     _rewrite(exported, as_version_2)
     counts = PortableService(empty, clock=clock).import_json(exported)

@@ -100,11 +100,8 @@ def _as_version_1(document: dict[str, Any]) -> None:
     """What an export written before profiles looked like."""
     document["format_version"] = 1
     del document["profile"]
-    for key in ("practice", *fmt.BILLING_TABLES):  # billing came later still (format 3)
+    for key in fmt.added_after(1):  # billing, writing aids, measures, schedule came later
         del document[key]
-    for table in fmt.ADDED_IN_4:
-        del document[table]
-    del document["measure_responses"]  # added in version 5
     for row in document["notes"]:
         del row["signed_by"], row["voided_by"]
     for row in document["addenda"]:

@@ -119,11 +119,7 @@ def test_an_older_export_has_an_empty_dictionary() -> None:
     raw = (
         b'{"format": "therapynotes-export", "format_version": 2, "settings": {}, '
         b'"profile": null, '
-        + b", ".join(
-            f'"{t}": []'.encode()
-            for t in fmt.TABLES
-            if t not in (*fmt.ADDED_IN_4, *fmt.BILLING_TABLES, "measure_responses")  # later
-        )
+        + b", ".join(f'"{t}": []'.encode() for t in fmt.TABLES if t not in fmt.added_after(2))
         + b"}"
     )
     document = fmt.decode(raw)

@@ -8,12 +8,14 @@ from enum import Enum
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QPushButton, QWidget
 
-from therapynotes.domain.models import Chart
+from therapynotes.domain.enums import ClientStatus
+from therapynotes.domain.models import Chart, ClientFields
 from therapynotes.store.audit import AuditEntry
 from therapynotes.ui.client_dialog import STATUS_WORDS, ClientDialog
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.measures.panel import MeasuresPanel
 from therapynotes.ui.records_access import RecordsAccess, day, local_time
+from therapynotes.ui.schedule.chart_line import offer_to_cancel_future, show_schedule_line
 from therapynotes.ui.table_model import RowTableModel, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
@@ -53,6 +55,10 @@ class OverviewTab(QWidget):
             value.setAccessibleName(title)
             form.addRow(title, value)
             self.values[key] = value
+        self.schedule_line = QLabel(self)  # the schedule (issue 13)
+        self.schedule_line.setWordWrap(True)
+        self.schedule_line.setAccessibleName("Appointments")
+        form.addRow("Appointments", self.schedule_line)
         # Outcome measures (ui/measures/): the details on the left, the measures beside them.
         columns = hbox(spacing=4 * GRID)
         left = vbox(spacing=GRID)
@@ -85,6 +91,7 @@ class OverviewTab(QWidget):
                 text = value
             label.setText(text or "—")
         self.measures.show_chart(chart)
+        show_schedule_line(self, self.records, chart.client.id, self.schedule_line)
 
     def clear(self) -> None:
         self.chart = None
@@ -99,11 +106,21 @@ class OverviewTab(QWidget):
         dialog = ClientDialog(self.chart.client.fields, parent=self)
         tag(dialog, "client.edit", client_id)
 
+        was_discharged = self.chart.client.fields.status is ClientStatus.DISCHARGED
+
+        def saved() -> None:
+            self.changed.emit()
+            if fields_now[0].status is ClientStatus.DISCHARGED and not was_discharged:
+                offer_to_cancel_future(self, self.records, client_id)  # the schedule
+
+        fields_now: list[ClientFields] = []
+
         def save() -> None:
             fields = dialog.fields()  # read here: the write runs on the database worker
+            fields_now[:] = [fields]
             self.records.op(self, lambda s: s.update_client(client_id, fields)).busy(
                 lambda busy: self.edit_button.setEnabled(not busy)
-            ).success(lambda _none: self.changed.emit()).run(database=True)
+            ).success(lambda _none: saved()).run(database=True)
 
         dialog.accepted.connect(save)
         dialog.open()
