@@ -76,3 +76,30 @@ def test_tab_into_the_plan_section_scrolls_to_where_typing_goes(unlocked: Harnes
     h.qtbot.keyClick(plan, Qt.Key.Key_Backtab)
     h.qtbot.waitUntil(assessment.hasFocus)
     h.qtbot.waitUntil(lambda: typing_seen(assessment), timeout=20_000)
+
+
+def test_underlines_alone_do_not_make_the_note_unsaved(unlocked: Harness) -> None:
+    """A highlighter (the spell checker's underlines) re-colouring a saved section emits
+    textChanged without a keystroke: the note stays saved, and no autosave is started
+    (it made the endurance run wait two seconds per save, and wrote needless saves)."""
+    from PySide6.QtGui import QSyntaxHighlighter, QTextCharFormat  # noqa: PLC0415
+
+    class Underline(QSyntaxHighlighter):
+        def highlightBlock(self, text: str) -> None:  # noqa: N802 - Qt API
+            fmt = QTextCharFormat()
+            fmt.setFontUnderline(True)
+            self.setFormat(0, len(text), fmt)
+
+    h = unlocked
+    chart = _chart(h)
+    chart.notes.start_note("freeform", None)
+    editor = chart.notes.editor
+    section = next(iter(editor.editors.values()))
+    section.setPlainText("teh client said")
+    editor.save_draft()
+    assert not editor.dirty
+    highlighter = Underline(section.document())
+    highlighter.rehighlight()
+    assert not editor.dirty and not editor.debounce.isActive()
+    section.insertPlainText(" more")  # a real keystroke still counts
+    assert editor.dirty

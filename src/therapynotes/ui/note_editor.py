@@ -149,6 +149,7 @@ class NoteEditorWidget(QWidget):
         self.dirty = False
         self.dirty_since: float | None = None
         self.edits = 0
+        self._texts: dict[str, str] = {}  # each section's text as last seen
         # Bumped by every save; a queued background autosave older than the last save
         # is skipped (a list, so the worker reads it without touching this widget).
         self._save_seq = [0]
@@ -262,6 +263,7 @@ class NoteEditorWidget(QWidget):
         for editor in self.editors.values():
             editor.document().clear()
         self.editors = {}
+        self._texts = {}
         while self.sections_layout.count():
             item = self.sections_layout.takeAt(0)
             widget = item.widget() if item is not None else None
@@ -308,7 +310,8 @@ class NoteEditorWidget(QWidget):
                 editor.setFrameShape(QFrame.Shape.NoFrame)
                 editor.viewport().setBackgroundRole(QPalette.ColorRole.Window)
             label.setBuddy(editor)
-            editor.textChanged.connect(self._changed)
+            self._texts[section.key] = editor.toPlainText()
+            editor.textChanged.connect(lambda key=section.key: self._changed(key))
             editor.typing_moved.connect(lambda e=editor: self._follow_typing(e))
             self.sections_layout.addWidget(label)
             self.sections_layout.addWidget(editor)
@@ -357,9 +360,16 @@ class NoteEditorWidget(QWidget):
 
     # --- autosave --------------------------------------------------------------------
 
-    def _changed(self) -> None:
+    def _changed(self, key: str) -> None:
         if self.note is None or self.note.state is not NoteState.DRAFT:
             return
+        editor = self.editors.get(key)
+        if editor is None:
+            return
+        text = editor.toPlainText()
+        if self._texts.get(key) == text:
+            return  # only formats changed (the spell checker's underlines): nothing typed
+        self._texts[key] = text
         now = self.records.clock()
         if not self.dirty:
             self.dirty_since = now
