@@ -19,6 +19,7 @@ from therapynotes.domain.ids import ClientId
 from therapynotes.domain.retention import RecordRetentionPolicy, RetentionStatus, retention_date
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import (
+    HoldReasonInvalid,
     InvalidRetentionPolicy,
     LegalHoldActive,
     PurgeReasonMissing,
@@ -94,8 +95,14 @@ class RetentionService(RecordsBase):
         today = self.today()
         return [s for s in self.statuses() if s.is_due(today)]
 
-    def set_hold(self, client_id: ClientId, *, held: bool) -> bool:
-        """Place (or release) a legal hold; False when nothing changed."""
+    def set_hold(self, client_id: ClientId, *, held: bool, reason: str | None = None) -> bool:
+        """Place (or release) a legal hold; False when nothing changed. A `reason` (a few
+        words, never the client's name) goes into the hold's audit row."""
+        try:
+            why = _early_reason(reason)
+        except PurgeReasonMissing:
+            raise HoldReasonInvalid from None
+        extra = {"reason": why} if why else {}
         with self.write() as conn:
             self.require_client(conn, client_id)
             if held:
@@ -103,7 +110,7 @@ class RetentionService(RecordsBase):
             else:
                 changed = store.release_hold(conn, client_id)
             if changed:
-                self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held)
+                self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held, **extra)
         return changed
 
     def preview_purge(self, client_id: ClientId) -> PurgePreview:

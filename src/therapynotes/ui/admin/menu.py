@@ -1,0 +1,52 @@
+"""The "Records" menu of the main window: the record-keeping dialogs of ui/admin/.
+Each action opens its dialog over the open session (disabled while locked); a lock
+closes them with every other dialog."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog
+
+if TYPE_CHECKING:
+    from therapynotes.ui.main_window import MainWindow
+
+
+def _open(window: MainWindow, make: Callable[[], QDialog]) -> QDialog | None:
+    if window.session is None:
+        return None
+    dialog = make()
+    window.admin_dialog = dialog
+    dialog.open()
+    return dialog
+
+
+def open_retention(window: MainWindow) -> QDialog | None:
+    from therapynotes.ui.admin.retention_dialog import RetentionDialog  # noqa: PLC0415
+
+    session = window.session
+    return _open(window, lambda: RetentionDialog(session, clock=window.ctx.clock, parent=window))  # type: ignore[arg-type]
+
+
+ENTRIES: tuple[tuple[str, Callable[[MainWindow], QDialog | None]], ...] = (
+    ("Records &retention…", open_retention),
+)
+
+
+def install(window: MainWindow) -> dict[str, QAction]:
+    """Add the Records menu before Help; its actions join the window's record actions."""
+    bar = window.menuBar()
+    menus = [a for a in bar.actions() if a.menu() is not None]
+    menu = bar.addMenu("&Records")
+    if menus:  # keep Help last
+        bar.insertMenu(menus[-1], menu)
+    actions: dict[str, QAction] = {}
+    for text, opener in ENTRIES:
+        action = QAction(text, window)
+        action.triggered.connect(lambda _=False, o=opener: o(window))
+        menu.addAction(action)
+        actions[text.replace("&", "").rstrip("…")] = action
+        window.record_actions.append(action)
+    return actions
