@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
+from therapynotes.services.session import VaultSession
+
 if TYPE_CHECKING:
     from therapynotes.ui.main_window import MainWindow
 
 
-def _open(window: MainWindow, make: Callable[[], QDialog]) -> QDialog | None:
+def _open(window: MainWindow, make: Callable[[VaultSession], QDialog]) -> QDialog | None:
     if window.session is None:
         return None
-    dialog = make()
+    dialog = make(window.session)
     window.admin_dialog = dialog
     dialog.open()
     return dialog
@@ -26,12 +28,18 @@ def _open(window: MainWindow, make: Callable[[], QDialog]) -> QDialog | None:
 def open_retention(window: MainWindow) -> QDialog | None:
     from therapynotes.ui.admin.retention_dialog import RetentionDialog  # noqa: PLC0415
 
-    session = window.session
-    return _open(window, lambda: RetentionDialog(session, clock=window.ctx.clock, parent=window))  # type: ignore[arg-type]
+    return _open(window, lambda s: RetentionDialog(s, clock=window.ctx.clock, parent=window))
+
+
+def open_audit_trail(window: MainWindow) -> QDialog | None:
+    from therapynotes.ui.admin.audit_dialog import AuditTrailDialog  # noqa: PLC0415
+
+    return _open(window, lambda s: AuditTrailDialog(s, clock=window.ctx.clock, parent=window))
 
 
 ENTRIES: tuple[tuple[str, Callable[[MainWindow], QDialog | None]], ...] = (
     ("Records &retention…", open_retention),
+    ("&Audit trail…", open_audit_trail),
 )
 
 
