@@ -37,9 +37,16 @@ def open_audit_trail(window: MainWindow) -> QDialog | None:
     return _open(window, lambda s: AuditTrailDialog(s, clock=window.ctx.clock, parent=window))
 
 
+def open_export(window: MainWindow) -> QDialog | None:
+    from therapynotes.ui.admin.export_dialog import ExportDialog  # noqa: PLC0415
+
+    return _open(window, lambda s: ExportDialog(s, clock=window.ctx.clock, parent=window))
+
+
 ENTRIES: tuple[tuple[str, Callable[[MainWindow], QDialog | None]], ...] = (
     ("Records &retention…", open_retention),
     ("&Audit trail…", open_audit_trail),
+    ("&Export all records…", open_export),
 )
 
 
