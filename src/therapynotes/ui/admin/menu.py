@@ -43,10 +43,18 @@ def open_export(window: MainWindow) -> QDialog | None:
     return _open(window, lambda s: ExportDialog(s, clock=window.ctx.clock, parent=window))
 
 
+def open_old_vaults(window: MainWindow) -> QDialog | None:
+    from therapynotes.ui.admin.old_vaults_dialog import OldVaultsDialog  # noqa: PLC0415
+
+    root = window.ctx.vault.paths.root
+    return _open(window, lambda _s: OldVaultsDialog(root, parent=window))
+
+
 ENTRIES: tuple[tuple[str, Callable[[MainWindow], QDialog | None]], ...] = (
     ("Records &retention…", open_retention),
     ("&Audit trail…", open_audit_trail),
     ("&Export all records…", open_export),
+    ("&Old vaults…", open_old_vaults),
 )
 
 
