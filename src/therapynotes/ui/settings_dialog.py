@@ -134,6 +134,7 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.records)
         self.backups = BackupSettingsGroup(self.session, self)
         layout.addWidget(self.backups)
+        layout.addWidget(self._this_computer())
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -142,6 +143,13 @@ class SettingsPanel(QWidget):
         self.idle.valueChanged.connect(self._save)
         self.minimize.toggled.connect(self._save)
         self.clipboard.valueChanged.connect(self._save)
+
+    def _this_computer(self) -> QGroupBox:
+        """Issue 16: the device checks (ui/admin/this_computer.py)."""
+        from therapynotes.ui.admin.this_computer import ThisComputerGroup  # noqa: PLC0415
+
+        self.this_computer = ThisComputerGroup(self.vault.paths.root, self)
+        return self.this_computer
 
     def _security_group(self) -> QGroupBox:
         keys = QGroupBox("Security", self)
