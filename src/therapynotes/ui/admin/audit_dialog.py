@@ -97,7 +97,7 @@ class AuditTrailDialog(QDialog):
         dates.addStretch(1)
         form = QFormLayout()
         form.setSpacing(GRID)
-        form.addRow("&Days", dates)
+        form.addRow("Days", dates)
         form.addRow("&Kind", self.kind)
         form.addRow("&Client", self.client)
         for field in (self.since, self.until):

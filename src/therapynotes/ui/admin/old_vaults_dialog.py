@@ -81,6 +81,7 @@ class OldVaultsDialog(QDialog):
         layout.addWidget(self.table, 1)
         self.empty = body("There are no old vaults on this computer.", parent=self)
         layout.addWidget(self.empty)
+        layout.addStretch(1)
         self.busy = busy_bar(self, name="Working", keep_space=True)
         layout.addWidget(self.busy)
         self.message = message_label(self)

@@ -29,11 +29,11 @@ from therapynotes.ui.widgets import GRID, body, busy_bar, hbox, heading, message
 
 PART_WORDS = {
     "notes": ("note", "notes"),
-    "note_revisions": ("note revision", "note revisions"),
+    "draft_revisions": ("earlier draft", "earlier drafts"),
     "addenda": ("addendum", "addenda"),
     "attachments": ("attachment", "attachments"),
     "sessions": ("session", "sessions"),
-    "plans": ("treatment plan version", "treatment plan versions"),
+    "plan_versions": ("treatment plan version", "treatment plan versions"),
     "diagnoses": ("diagnosis", "diagnoses"),
 }
 
@@ -70,10 +70,11 @@ class PurgeDialog(QDialog):
         page = QWidget(self.stack)
         layout = vbox(page, spacing=GRID)
         layout.addWidget(heading(f"Destroy {self.row.name}'s whole record?", size_delta=2))
-        parts = ", ".join(count_words(k, n) for k, n in preview.counts.items())
+        parts = ", ".join(count_words(k, n) for k, n in preview.counts.items() if n)
+        also = f" and {parts}" if parts else ""
         layout.addWidget(
             body(
-                f"This permanently destroys the chart (details, contacts, alerts) and {parts}, "
+                f"This permanently destroys the chart (details, contacts, alerts){also}, "
                 "with every search entry for them. Group sessions stay for the other "
                 "clients. The audit trail keeps only a note that a record was destroyed.",
                 parent=page,

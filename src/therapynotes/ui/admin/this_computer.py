@@ -176,7 +176,7 @@ class DeviceWarningCard(Card):
                         widget.deleteLater()
         for check in checks:
             row = hbox()
-            row.addWidget(body(f"<b>{TITLES[check.name]}</b>: {check.advice}", parent=self), 1)
+            row.addWidget(body(f"{TITLES[check.name]}: {check.advice}", parent=self), 1)
             dismiss = QPushButton("Dismiss…", self)
             dismiss.setAccessibleName(f"Dismiss {TITLES[check.name]}")
             dismiss.clicked.connect(lambda _=False, c=check: self.ask_dismiss(c))
