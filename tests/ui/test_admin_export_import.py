@@ -75,15 +75,17 @@ def test_export_then_move_in_from_the_wizard(
     qtbot.waitUntil(lambda: wizard.message.isVisible() and not wizard._busy, timeout=WAIT)
     assert wizard.flow.step is Step.CHOOSE
     wizard.choose_import(exported)
-    qtbot.waitUntil(lambda: wizard.flow.step is Step.PASSPHRASE, timeout=WAIT)
+    qtbot.waitUntil(lambda: not wizard._busy and wizard.flow.step is Step.PASSPHRASE, timeout=WAIT)
     wizard.passphrase.setText(STRONG)
     wizard.confirm.setText(STRONG)
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.flow.step is Step.TOTP and not wizard._busy, timeout=WAIT)
+    qtbot.waitUntil(lambda: not wizard._busy, timeout=WAIT)
+    assert wizard.flow.step is Step.TOTP, wizard.message.text()
     secret = wizard.totp_key.text().replace(" ", "")
     wizard.code.setText(pyotp.TOTP(secret).at(clock()))
     wizard.next_button.click()
-    qtbot.waitUntil(lambda: wizard.flow.step is Step.RECOVERY_SHOW, timeout=WAIT)
+    qtbot.waitUntil(lambda: not wizard._busy, timeout=WAIT)  # the page is shown, not just the step
+    assert wizard.flow.step is Step.RECOVERY_SHOW, wizard.message.text()
     groups = [label.text() for label in wizard.group_labels]
     wizard.next_button.click()
     wizard.check_field.setText(groups[wizard.flow.check_group])

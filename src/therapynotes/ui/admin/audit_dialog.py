@@ -109,14 +109,17 @@ class AuditTrailDialog(QDialog):
     def _actions(self) -> QHBoxLayout:
         row = hbox()
         self.verify_button = QPushButton("Verify", self)
+        self.verify_button.setAccessibleName("Verify")
         self.verify_button.setToolTip("Check that no entry was changed or removed")
         self.verify_button.clicked.connect(self.verify)
         self.export_button = QPushButton("Export for an auditor…", self)
+        self.export_button.setAccessibleName("Export for an auditor")
         self.export_button.clicked.connect(self.choose_export)
         self.progress = QProgressBar(self)
         self.progress.setAccessibleName("Verify progress")
         self.progress.setVisible(False)
         self.close_button = QPushButton("Close", self)
+        self.close_button.setAccessibleName("Close")
         self.close_button.clicked.connect(self.reject)
         for widget in (self.verify_button, self.export_button, self.progress):
             row.addWidget(widget)
