@@ -151,6 +151,7 @@ class RetentionService(RecordsBase):
             store.fts_secure_delete(conn, on=False)
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
+        _note_purge(self.session, self.clock())
         return counts
 
 
@@ -170,3 +171,12 @@ def _rewrite_file(conn: Connection) -> None:
     """Rebuild the file without free pages, then fold the WAL back and truncate it."""
     conn.execute("VACUUM")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def _note_purge(session: object, seconds: float) -> None:
+    """Backups made before now hold the destroyed record (services/purge_ledger.py)."""
+    from therapynotes.services.purge_ledger import record_purge  # noqa: PLC0415
+
+    paths = getattr(session, "paths", None)
+    if paths is not None:
+        record_purge(paths.root, datetime.fromtimestamp(seconds, UTC))
