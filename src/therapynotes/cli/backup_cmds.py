@@ -54,6 +54,17 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_list)
 
     p = add_command(
+        sub, "rehearse", "recovery rehearsal: test-restore the newest backup with the recovery key"
+    )
+    p.add_argument("--from", dest="source", metavar="DIR", type=Path, required=True)
+    p.add_argument(
+        "--recovery-key-stdin",
+        action="store_true",
+        help="read passphrase, code and then the recovery key from stdin, one a line",
+    )
+    p.set_defaults(handler=cmd_rehearse)
+
+    p = add_command(
         inner, "forget-purged", "delete backups that still hold purged records (asks --confirm)"
     )
     p.add_argument("folder", metavar="DIR", type=Path)
@@ -231,3 +242,22 @@ def _say_kept(args: argparse.Namespace, name: str) -> None:
         f"it: {shown(remove_command(args, name))}",
         file=sys.stderr,
     )
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    """Unlock (passphrase, code), then the recovery key; the test restore happens in a
+    scratch folder inside the vault folder and is removed. Exit 1 when it fails."""
+    from therapynotes.services.rehearsal import RehearsalService  # noqa: PLC0415
+
+    reader = secret_reader(args, force_stdin=args.recovery_key_stdin)
+    session = unlock(args, reader)
+    try:
+        key = reader.read("Recovery key: ", what="the recovery key")
+        result = RehearsalService(session).rehearse(key, args.source)
+    finally:
+        session.lock("command finished")
+    print(
+        f"rehearsal passed: {shown(result.backup.name)} opened with the recovery key and "
+        f"restored in a test ({result.rows} rows); the test copy was removed"
+    )
+    return ExitCode.OK
