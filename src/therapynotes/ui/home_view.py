@@ -157,8 +157,11 @@ class HomePage(QWidget):
 
     def _add_device_card(self, ctx: AppContext, session: VaultSession, layout: QVBoxLayout) -> None:
         """Issue 16: a warning while a device check fails (ui/admin/this_computer.py)."""
+        from therapynotes.ui.admin.rehearsal_dialog import RehearsalCard  # noqa: PLC0415
         from therapynotes.ui.admin.this_computer import DeviceWarningCard  # noqa: PLC0415
 
+        self.rehearsal_card = RehearsalCard(session, clock=ctx.clock, parent=self)
+        layout.addWidget(self.rehearsal_card)
         self.device_card = DeviceWarningCard(session, ctx.vault.paths.root, parent=self)
         layout.addWidget(self.device_card)
 

@@ -50,11 +50,21 @@ def open_old_vaults(window: MainWindow) -> QDialog | None:
     return _open(window, lambda _s: OldVaultsDialog(root, parent=window))
 
 
+def open_rehearsal(window: MainWindow) -> QDialog | None:
+    from therapynotes.ui.admin.rehearsal_dialog import RehearsalDialog  # noqa: PLC0415
+
+    folder = window.ctx.settings.backup_folder or ""
+    return _open(
+        window, lambda s: RehearsalDialog(s, folder, clock=window.ctx.clock, parent=window)
+    )
+
+
 ENTRIES: tuple[tuple[str, Callable[[MainWindow], QDialog | None]], ...] = (
     ("Records &retention…", open_retention),
     ("&Audit trail…", open_audit_trail),
     ("&Export all records…", open_export),
     ("&Old vaults…", open_old_vaults),
+    ("Recovery re&hearsal…", open_rehearsal),
 )
 
 
