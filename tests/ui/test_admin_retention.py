@@ -172,3 +172,57 @@ def test_lock_closes_the_dialog(practice: tuple[Harness, ClientId, ClientId]) ->
     h.qtbot.waitUntil(lambda: h.window.session is None, timeout=WAIT)
     assert not dialog.isVisible()
     assert not h.window.admin_actions["Records retention"].isEnabled()
+
+
+def test_a_lock_keeps_the_reasons_typed(practice: tuple[Harness, ClientId, ClientId]) -> None:
+    """The hold's reason and an early purge's reason come back after a lock, over the
+    same client, kept only inside the vault meanwhile."""
+    h, old, recent = practice
+    dialog = _dialog(h)
+    dialog.select_client(old)
+    hold = dialog.ask_hold(held=True)
+    assert hold is not None
+    hold.reason_field.setText("Lockcanary subpoena")
+    h.window.lock("idle")
+    h.qtbot.waitUntil(lambda: h.window.session is None, timeout=WAIT)
+    files = b"".join(p.read_bytes() for p in h.ctx.vault.paths.root.iterdir() if p.is_file())
+    assert b"Lockcanary" not in files
+    h.unlock_ok()
+    h.qtbot.waitUntil(
+        lambda: (
+            isinstance(h.window.admin_dialog, RetentionDialog)
+            and h.window.admin_dialog.reason_dialog is not None
+            and h.window.admin_dialog.reason_dialog.isVisible()
+        ),
+        timeout=WAIT,
+    )
+    again = h.window.admin_dialog
+    assert isinstance(again, RetentionDialog) and again.reason_dialog is not None
+    assert again.reason_dialog.reason_field.text() == "Lockcanary subpoena"
+    assert again.reason_dialog.row.status.client_id == old and again.reason_dialog.held
+    again.reason_dialog.ok_button.click()
+    h.qtbot.waitUntil(
+        lambda: [r.state for r in again.rows if r.status.client_id == old] == ["On legal hold"],
+        timeout=WAIT,
+    )
+
+    again.select_client(recent)
+    again.ask_purge()
+    h.qtbot.waitUntil(lambda: again.purge_dialog is not None, timeout=WAIT)
+    assert again.purge_dialog is not None
+    again.purge_dialog.reason_field.setText("written request, kept")
+    h.window.lock("idle")
+    h.qtbot.waitUntil(lambda: h.window.session is None, timeout=WAIT)
+    h.unlock_ok()
+    h.qtbot.waitUntil(
+        lambda: (
+            isinstance(h.window.admin_dialog, RetentionDialog)
+            and h.window.admin_dialog.purge_dialog is not None
+            and h.window.admin_dialog.purge_dialog.isVisible()
+        ),
+        timeout=WAIT,
+    )
+    third = h.window.admin_dialog
+    assert isinstance(third, RetentionDialog) and third.purge_dialog is not None
+    assert third.purge_dialog.reason_field.text() == "written request, kept"
+    assert third.purge_dialog.row.status.client_id == recent

@@ -5,15 +5,19 @@ closes them with every other dialog."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
 from therapynotes.services.session import VaultSession
+from therapynotes.store.form_drafts import FormDraft
+from therapynotes.ui.admin.retention_dialog import HOLD_FORM, PURGE_FORM, RetentionDialog
+from therapynotes.ui.form_drafts import OPENERS, Fill
 
 if TYPE_CHECKING:
     from therapynotes.ui.main_window import MainWindow
+    from therapynotes.ui.record_navigation import RecordNavigation
 
 
 def _open(window: MainWindow, make: Callable[[VaultSession], QDialog]) -> QDialog | None:
@@ -75,6 +79,7 @@ def install(window: MainWindow) -> dict[str, QAction]:
     menu = bar.addMenu("&Records")
     if menus:  # keep Help last
         bar.insertMenu(menus[-1], menu)
+    register_forms()
     actions: dict[str, QAction] = {}
     for text, opener in ENTRIES:
         action = QAction(text, window)
@@ -83,3 +88,39 @@ def install(window: MainWindow) -> dict[str, QAction]:
         actions[text.replace("&", "").rstrip("…")] = action
         window.record_actions.append(action)
     return actions
+
+
+# --- kept forms (ui/form_drafts.py): a lock keeps the reason typed in a hold or purge ----
+
+
+def _reopen_in_retention(
+    window: RecordNavigation, draft: FormDraft, then: Callable[[RetentionDialog], None]
+) -> None:
+    dialog = open_retention(cast("MainWindow", window))
+    if not isinstance(dialog, RetentionDialog) or draft.client_id is None:
+        return
+    client = int(draft.client_id)
+
+    def when_every() -> None:
+        dialog.select_client(client)
+        if dialog.selected() is not None:
+            then(dialog)
+
+    def first_load() -> None:
+        dialog.after_load(when_every)
+        dialog.show_which.setCurrentIndex(1)  # every client: a held one is not "due"
+
+    dialog.after_load(first_load)
+
+
+def _hold_form(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+    _reopen_in_retention(window, d, lambda r: fill(r.ask_hold(held=bool(p.get("held", 1)))))
+
+
+def _purge_form(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    _reopen_in_retention(window, d, lambda r: r.ask_purge(fill))
+
+
+def register_forms() -> None:
+    OPENERS[HOLD_FORM] = _hold_form
+    OPENERS[PURGE_FORM] = _purge_form

@@ -150,6 +150,12 @@ class PurgeDialog(QDialog):
             return None
         return " ".join(self.reason_field.text().split())
 
+    def form_state(self) -> dict[str, object]:
+        return {"reason": self.reason_field.text()}
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        self.reason_field.setText(str(state.get("reason", "")))
+
     def go_on(self) -> None:
         if self.early and not self.reason():
             show_inline(self.first_message, PurgeReasonMissing())

@@ -32,11 +32,14 @@ from therapynotes.services.session import VaultSession
 from therapynotes.ui.admin.common import db_op, fill, selected_row, word_table
 from therapynotes.ui.admin.purge_dialog import PurgeDialog, Row
 from therapynotes.ui.errors import show_inline
+from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
 from therapynotes.ui.records_access import day
 from therapynotes.ui.widgets import GRID, body, busy_bar, hbox, heading, message_label, vbox
 
 Clock = Callable[[], float]
+HOLD_FORM = "retention.hold"  # kept forms (ui/form_drafts.py; reopened by ui/admin/menu.py)
+PURGE_FORM = "retention.purge"
 T = TypeVar("T")
 
 
@@ -69,6 +72,7 @@ class RetentionDialog(QDialog):
         self.today = date.today()
         self.reason_dialog: HoldReasonDialog | None = None
         self.purge_dialog: PurgeDialog | None = None
+        self._after_load: list[Callable[[], None]] = []  # a kept form's reopening
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Records retention", size_delta=3))
         self.rule = body("", parent=self)
@@ -117,7 +121,7 @@ class RetentionDialog(QDialog):
         buttons.addWidget(self.close_button)
         self.hold_button.clicked.connect(lambda: self.ask_hold(held=True))
         self.release_button.clicked.connect(lambda: self.ask_hold(held=False))
-        self.purge_button.clicked.connect(self.ask_purge)
+        self.purge_button.clicked.connect(lambda: self.ask_purge())  # noqa: PLW0108 - not `checked`
         return buttons
 
     # --- work on the database worker ------------------------------------------------
@@ -170,6 +174,13 @@ class RetentionDialog(QDialog):
             else "There are no clients yet."
         )
         self._selection_changed()
+        waiting, self._after_load = self._after_load, []
+        for then in waiting:
+            then()
+
+    def after_load(self, then: Callable[[], None]) -> None:
+        """Run `then` once the list has been shown (ui/admin/menu.py reopens kept forms)."""
+        self._after_load.append(then)
 
     def _fail(self, exc: BaseException) -> None:
         show_inline(self.message, exc)
@@ -191,13 +202,15 @@ class RetentionDialog(QDialog):
 
     # --- legal hold -----------------------------------------------------------------
 
-    def ask_hold(self, *, held: bool) -> None:
+    def ask_hold(self, *, held: bool) -> HoldReasonDialog | None:
         row = self.selected()
         if row is None:
-            return
+            return None
         self.reason_dialog = HoldReasonDialog(row, held=held, parent=self)
+        tag(self.reason_dialog, HOLD_FORM, ClientId(row.status.client_id), held=int(held))
         self.reason_dialog.accepted.connect(self._hold_answered)
         self.reason_dialog.open()
+        return self.reason_dialog
 
     def _hold_answered(self) -> None:
         dialog = self.reason_dialog
@@ -219,20 +232,25 @@ class RetentionDialog(QDialog):
 
     # --- purge ----------------------------------------------------------------------
 
-    def ask_purge(self) -> None:
+    def ask_purge(self, fill: Callable[[PurgeDialog], None] | None = None) -> None:
         row = self.selected()
         self.purge_dialog = None
         if row is None:
             return
         client = ClientId(row.status.client_id)
         self._op(lambda: self._service().preview_purge(client)).success(
-            lambda preview: self._open_purge(row, preview)
+            lambda preview: self._open_purge(row, preview, fill)
         ).failure(self._fail).run(database=True)
 
-    def _open_purge(self, row: Row, preview: PurgePreview) -> None:
+    def _open_purge(
+        self, row: Row, preview: PurgePreview, fill: Callable[[PurgeDialog], None] | None
+    ) -> None:
         self.purge_dialog = PurgeDialog(row, preview, today=self.today, parent=self)
+        tag(self.purge_dialog, PURGE_FORM, ClientId(row.status.client_id))
         self.purge_dialog.confirmed.connect(self._purge)
         self.purge_dialog.open()
+        if fill is not None:
+            fill(self.purge_dialog)
 
     def _purge(self) -> None:
         dialog = self.purge_dialog
@@ -306,6 +324,12 @@ class HoldReasonDialog(QDialog):
 
     def reason(self) -> str:
         return " ".join(self.reason_field.text().split())
+
+    def form_state(self) -> dict[str, object]:
+        return {"reason": self.reason_field.text()}
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        self.reason_field.setText(str(state.get("reason", "")))
 
     def submit(self) -> None:
         if not self.reason():
