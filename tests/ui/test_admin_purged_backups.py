@@ -37,6 +37,8 @@ def test_backups_page_marks_and_forgets_purged(unlocked: Harness, tmp_path: Path
     assert verified == [MARK, MARK]
     assert len(view.purged_card.plan) == 1  # the newest stays until a newer one exists
     assert "back up now first" in view.purged_card.text.text()
+    h.qtbot.waitUntil(lambda: view.purged_card.gone_by is not None, timeout=WAIT)
+    assert "the last is gone by" in view.purged_card.text.text()
     newest_before = max(view.model.rows, key=lambda r: r.created_at).path
     view.purged_card.ask()
     assert view.purged_card.confirm is not None

@@ -13,10 +13,11 @@ Must not import PySide6.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from therapynotes.atomic import atomic_write_bytes
+from therapynotes.backup.retention import Candidate, RetentionPolicy, select_keep
 from therapynotes.errors import StorageError
 from therapynotes.services.backups import Listing
 
@@ -75,6 +76,36 @@ def forget_plan(listings: list[Listing], last: datetime | None, vault_id: str) -
         return holding
     newest = max(holding, key=lambda b: (b.created_at, b.seq))
     return [b for b in holding if b is not newest]
+
+
+def gone_by(
+    listings: list[Listing],
+    last: datetime | None,
+    vault_id: str,
+    *,
+    today: date,
+    policy: RetentionPolicy | None = None,
+    horizon_days: int = 800,
+) -> date | None:
+    """The day normal backup rotation will have deleted the last backup holding a
+    destroyed record, if a backup is made every day from `today` on (None when none is
+    held, or not within the horizon)."""
+    policy = policy or RetentionPolicy()
+    ours = [b for b in listings if b.header_ok and b.vault_id == vault_id]
+    alive = {b.path for b in ours if holds_purged(b, last, vault_id)}
+    if not alive:
+        return None
+    candidates = [Candidate(b.path, b.created_at, b.seq) for b in ours]
+    for offset in range(horizon_days):
+        day = today + timedelta(days=offset)
+        when = datetime.combine(day, time(12), UTC)
+        candidates.append(Candidate(Path(f"future-{offset}"), when, 0))
+        kept = select_keep(candidates, policy)
+        candidates = [c for c in candidates if c.path in kept]
+        alive &= kept
+        if not alive:
+            return day
+    return None
 
 
 def forget(listings: list[Listing], last: datetime | None, vault_id: str) -> list[Path]:

@@ -275,7 +275,7 @@ class BackupsView(Page):
         session = self.runner.session
         root = session.paths.root if session else self.ctx.vault.paths.root
         self.purged_card = PurgedBackupsCard(
-            root, self.model.vault_id, refresh=self.refresh, parent=self
+            root, self.model.vault_id, session=session, refresh=self.refresh, parent=self
         )
         self.model.holding = self.purged_card.holding
         self.layout_.addWidget(self.purged_card)

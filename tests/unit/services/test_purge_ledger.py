@@ -90,3 +90,22 @@ def test_forget_plan_never_empties_the_folder(tmp_path: Path) -> None:
     assert purge_ledger.forget_plan(rows, None, "v") == []
     damaged = [*rows[:2], Listing(tmp_path / "x", purge + timedelta(days=1), 9, 1, "v", False)]
     assert purge_ledger.forget_plan(damaged, purge, "v") == rows[:1]  # damaged is no backup
+
+
+def test_gone_by_follows_the_rotation(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime, timedelta  # noqa: PLC0415
+
+    from therapynotes.backup.retention import RetentionPolicy  # noqa: PLC0415
+    from therapynotes.services.backups import Listing  # noqa: PLC0415
+
+    made = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a Monday
+    rows = [Listing(tmp_path / "b0", made, 0, 1, "v", True)]
+    purge = made + timedelta(hours=2)
+    today = date(2026, 1, 5)
+    # default rotation: 3 last, 7 daily, 4 weekly, 12 monthly; with a backup every day
+    # at noon, the 9:00 one is no longer its day's, week's or month's newest from the
+    # first noon backup on, so only "keep the last 3" holds it: until the third (7 Jan)
+    assert purge_ledger.gone_by(rows, purge, "v", today=today) == date(2026, 1, 7)
+    keep_all = RetentionPolicy(keep_last=1000)
+    assert purge_ledger.gone_by(rows, purge, "v", today=today, policy=keep_all) is None
+    assert purge_ledger.gone_by(rows, None, "v", today=today) is None

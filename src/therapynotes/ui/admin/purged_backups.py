@@ -6,13 +6,16 @@ UI thread."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import cast
 
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from therapynotes.services import purge_ledger
-from therapynotes.services.backups import Listing
+from therapynotes.services.backups import BackupService, Listing
+from therapynotes.services.session import VaultSession
+from therapynotes.ui.admin.common import db_op
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.ops import Op
 from therapynotes.ui.pages import Card
@@ -22,12 +25,20 @@ MARK = "Yes · holds destroyed records"
 
 class PurgedBackupsCard(Card):
     def __init__(
-        self, root: Path, vault_id: str, *, refresh: Callable[[], None], parent: QWidget
+        self,
+        root: Path,
+        vault_id: str,
+        *,
+        session: VaultSession | None,
+        refresh: Callable[[], None],
+        parent: QWidget,
     ) -> None:
         super().__init__(
             "Older backups hold destroyed records", "", action="Delete them now…", parent=parent
         )
         self.root, self.vault_id, self._refresh = root, vault_id, refresh
+        self.session = session
+        self.gone_by: date | None = None
         self.holding: set[Path] = set()
         self.plan: list[Listing] = []
         self.rows: list[Listing] = []
@@ -54,8 +65,27 @@ class PurgedBackupsCard(Card):
         else:
             text += "Normal backup rotation removes them in time, or delete them now."
         self.text.setText(text)
+        self.gone_by = None
+        if self.holding and self.session is not None:
+            self._estimate(self.session, rows, text)
         self.delete_button.setEnabled(bool(self.plan))
         self.setVisible(bool(self.holding))
+
+    def _estimate(self, session: VaultSession, rows: list[Listing], text: str) -> None:
+        """When rotation alone will have deleted the last of them (daily backups assumed)."""
+        last, vault_id = purge_ledger.last_purge(self.root), self.vault_id
+
+        def estimate() -> date | None:
+            policy = BackupService(session)._stored_retention()
+            return purge_ledger.gone_by(rows, last, vault_id, today=date.today(), policy=policy)
+
+        def show(day: date | None) -> None:
+            self.gone_by = day
+            if day is not None:
+                when = f"{day.day} {day:%b %Y}"
+                self.text.setText(f"{text} With a backup every day, the last is gone by {when}.")
+
+        db_op(self, session, estimate).success(show).run(database=True)
 
     def ask(self) -> None:
         n = len(self.plan)
