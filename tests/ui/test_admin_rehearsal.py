@@ -9,6 +9,7 @@ from pathlib import Path
 from tests.conftest import STRONG
 from tests.ui.conftest import Harness
 from therapynotes.services.backups import BackupService
+from therapynotes.services.rehearsal import RehearsalService
 from therapynotes.services.vault import VaultService
 from therapynotes.ui.admin import menu
 from therapynotes.ui.admin.rehearsal_dialog import RehearsalDialog
@@ -35,6 +36,11 @@ def test_rehearsal_from_the_window(unlocked: Harness, tmp_path: Path) -> None:
     before = {p.name: p.stat().st_mtime_ns for p in drive.iterdir()}
     dialog = menu.open_rehearsal(h.window)
     assert isinstance(dialog, RehearsalDialog)
+    h.qtbot.waitUntil(lambda: not dialog._loading_every, timeout=WAIT)
+    assert dialog.every.value() == 6
+    dialog.every.setValue(12)
+    h.records_settled()
+    assert RehearsalService(session, clock=h.clock).every_months() == 12
     dialog.key.setText(other.recovery_key)
     dialog.start.click()
     assert dialog.key.text() == ""  # never kept in the field

@@ -23,7 +23,14 @@ from therapynotes.store import record_settings
 from therapynotes.store.audit import AuditKind
 
 LAST_PASSED = "rehearsal.last_passed"  # UTC day of the last passed rehearsal
-EVERY_DAYS = 182  # about six months
+EVERY_MONTHS = "rehearsal.every_months"  # the therapist's setting; 0 = no reminder
+DEFAULT_MONTHS = 6
+MAX_MONTHS = 24
+DAYS_PER_MONTH = 30.44
+
+
+class RehearsalIntervalInvalid(InputError):
+    """Choose a rehearsal every 1 to 24 months, or 0 for no reminder. Nothing was changed."""
 
 
 class NoBackupToRehearse(InputError):
@@ -43,12 +50,28 @@ class RehearsalService(RecordsBase):
         found = row.fetchone()
         return str(found[0]) if found else None
 
+    def every_months(self) -> int:
+        months = record_settings.get_int(self.conn, EVERY_MONTHS, DEFAULT_MONTHS)
+        return months if 0 <= months <= MAX_MONTHS else DEFAULT_MONTHS
+
+    def set_every_months(self, months: int) -> None:
+        if not 0 <= months <= MAX_MONTHS:
+            raise RehearsalIntervalInvalid
+        with self.write() as conn:
+            record_settings.set_value(conn, EVERY_MONTHS, str(months))
+            self.audit(conn, AuditKind.SETTINGS_CHANGED, "settings", key=EVERY_MONTHS)
+
     def is_due(self) -> bool:
+        """A rehearsal is due when none passed yet, or the last is older than the
+        interval; never when the therapist turned the reminder off (0 months)."""
+        months = self.every_months()
+        if months == 0:
+            return False
         last = self.last_passed()
         if last is None:
             return True
         today = datetime.fromtimestamp(self.clock(), UTC).date()
-        return (today - datetime.fromisoformat(last).date()).days >= EVERY_DAYS
+        return (today - datetime.fromisoformat(last).date()).days >= months * DAYS_PER_MONTH
 
     def check_key(self, recovery_text: str) -> None:
         """WrongRecoveryKey unless the key opens this vault's recovery slot."""

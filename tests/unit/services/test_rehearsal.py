@@ -94,3 +94,27 @@ def test_rehearse_command(
         "--recovery-key-stdin", stdin=lines,
     )  # fmt: skip
     assert code == 0 and out.startswith("rehearsal passed:"), err
+
+
+def test_the_reminder_interval_is_a_setting(tmp_path: Path, clock: FakeClock) -> None:
+    from therapynotes.services.rehearsal import RehearsalIntervalInvalid  # noqa: PLC0415
+
+    svc, created = make_vault(tmp_path / "vault", clock)
+    session = svc.unlock(STRONG, code_for(created, clock()))
+    rehearsal = RehearsalService(session, clock=clock)
+    assert rehearsal.every_months() == 6 and rehearsal.is_due()  # never rehearsed
+    rehearsal.set_every_months(0)
+    assert not rehearsal.is_due()  # the reminder is off
+    rehearsal.set_every_months(12)
+    with session.db_lock:
+        session.conn.execute(
+            "INSERT INTO settings(key, value) VALUES ('rehearsal.last_passed', '2026-01-01')"
+        )
+    clock.now = 1_800_000_000.0  # 15 Jan 2027: a year and two weeks later
+    assert rehearsal.is_due()
+    rehearsal.set_every_months(24)
+    assert not rehearsal.is_due()
+    with pytest.raises(RehearsalIntervalInvalid):
+        rehearsal.set_every_months(25)
+    assert rehearsal.every_months() == 24
+    session.lock("test")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QPushButton, QSpinBox, QWidget
 
-from therapynotes.services.rehearsal import RehearsalResult, RehearsalService
+from therapynotes.services.rehearsal import MAX_MONTHS, RehearsalResult, RehearsalService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.admin.common import db_op
 from therapynotes.ui.errors import show_inline
@@ -54,6 +54,22 @@ class RehearsalDialog(QDialog):
         )
         where = f"Backup folder: {folder}" if folder else "Choose a backup folder first (Backups)."
         layout.addWidget(body(where, parent=self))
+        self.every = QSpinBox(self)
+        self.every.setRange(0, MAX_MONTHS)
+        self.every.setSpecialValueText("Never")
+        self.every.setSuffix(" months")
+        self.every.setAccessibleName("Remind me to rehearse every months")
+        self.every.setMinimumWidth(14 * GRID)
+        remind = hbox()
+        remind.addWidget(QLabel("Remind me on Home every", self))
+        remind.addWidget(self.every)
+        remind.addStretch(1)
+        layout.addLayout(remind)
+        self._loading_every = True
+        db_op(self, session, RehearsalService(session, clock=clock).every_months).success(
+            self._show_every
+        ).run(database=True)
+        self.every.valueChanged.connect(self._set_every)
         self.key = password_field("Recovery key", self)
         self.key.setPlaceholderText("Recovery key")
         layout.addWidget(self.key)
@@ -74,6 +90,18 @@ class RehearsalDialog(QDialog):
         row.addWidget(self.close_button)
         row.addWidget(self.start)
         layout.addLayout(row)
+
+    def _show_every(self, months: int) -> None:
+        self.every.setValue(months)
+        self._loading_every = False
+
+    def _set_every(self, months: int) -> None:
+        if self._loading_every:
+            return
+        service = RehearsalService(self.session, clock=self.clock)
+        db_op(self, self.session, lambda: service.set_every_months(months)).failure(
+            lambda exc: show_inline(self.message, exc)
+        ).run(database=True)
 
     def rehearse(self) -> None:
         key = self.key.text()
