@@ -332,6 +332,9 @@ def admin_shots(window: MainWindow, usb: Path, prefix: str) -> None:
     assert isinstance(old, OldVaultsDialog)
     wait_until(lambda: old.loaded)
     shoot_dialog(old, f"{prefix}dialog-old-vaults")
+    rehearsal = menu.open_rehearsal(window)
+    assert rehearsal is not None
+    shoot_dialog(rehearsal, f"{prefix}dialog-recovery-rehearsal")
 
 
 def session_run(app: QApplication, prefix: str) -> None:

@@ -45,8 +45,8 @@ class RehearsalDialog(QDialog):
         layout.addWidget(heading("Recovery rehearsal", size_delta=3))
         layout.addWidget(
             body(
-                "Twice a year, prove you could get your records back if this computer were "
-                "lost: type the recovery key from your Emergency Kit, and TherapyNotes opens "
+                "Every few months, prove you could get your records back if this computer "
+                "were lost: type the recovery key from your Emergency Kit, and TherapyNotes opens "
                 "your newest backup with it, restores it as a test, checks it and deletes "
                 "the test copy. Your records are not changed and the key is not kept.",
                 parent=self,
