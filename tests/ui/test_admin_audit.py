@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.pdf import pdf_text
 from tests.support.records import add_client
 from tests.ui.conftest import Harness
 from therapynotes.domain.ids import ClientId
@@ -95,3 +96,19 @@ def test_csv_for_an_auditor(
     assert [r[5] for r in rows if r[3] == "record.created"][0] == f"client:{a}"
     h.qtbot.waitUntil(lambda: bool(dialog.rows) and dialog.rows[0].kind == "export", timeout=WAIT)
     assert dialog.rows[0].detail["format"] == "csv"
+
+
+def test_pdf_for_an_auditor(
+    trail: tuple[Harness, AuditTrailDialog, ClientId], tmp_path: Path
+) -> None:
+    h, dialog, a = trail
+    target = tmp_path / "trail.pdf"
+    dialog.kind.setCurrentIndex(dialog.kind.findData("record.created"))
+    h.qtbot.waitUntil(lambda: len(dialog.rows) == 2, timeout=WAIT)
+    dialog.export_to(target)
+    h.qtbot.waitUntil(lambda: "written to trail.pdf" in dialog.message.text(), timeout=WAIT)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    text = pdf_text(target)
+    assert "Audit trail" in text and "2 entries" in text and f"client:{a}" in text
+    assert "Canaryname" not in text and "Other Person" not in text
+    assert "Record added" in text

@@ -20,6 +20,7 @@ from pathlib import Path
 from therapynotes.atomic import write_private_file
 from therapynotes.domain.ids import ClientId
 from therapynotes.errors import InputError
+from therapynotes.services.documents import PrintDocument, esc
 from therapynotes.services.records import RecordsService
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditEntry, AuditKind, ChainReport
@@ -128,14 +129,54 @@ def export_csv(records: RecordsService, wanted: TrailFilter, target: Path) -> in
     """Write the rows of the range to `target` (0600, atomically); returns how many."""
     rows = find(records, wanted)
     write_private_file(target, csv_text(rows).encode("utf-8"))  # a WriteRefused says why
+    record_export(records, wanted, len(rows), "csv")
+    return len(rows)
+
+
+def record_export(records: RecordsService, wanted: TrailFilter, rows: int, kind: str) -> None:
+    """The export of the trail is itself in the trail (format, row count, the days)."""
     with records.write() as conn:
         records.audit(
             conn,
             AuditKind.EXPORTED,
             "audit",
-            format="csv",
-            rows=len(rows),
+            format=kind,
+            rows=rows,
             since=wanted.since.isoformat() if wanted.since else "",
             until=wanted.until.isoformat() if wanted.until else "",
         )
-    return len(rows)
+
+
+def trail_document(
+    rows: list[AuditEntry], wanted: TrailFilter, practice: str = ""
+) -> PrintDocument:
+    """The same rows as the CSV, as a document for a PDF (ui/pdf_render.py)."""
+    days = (
+        f"{wanted.since.isoformat() if wanted.since else 'the beginning'} to "
+        f"{wanted.until.isoformat() if wanted.until else 'today'}"
+    )
+    cells = "".join(
+        "<tr>"
+        + "".join(
+            f"<td>{esc(v)}</td>"
+            for v in (
+                e.seq,
+                e.at[:19].replace("T", " "),
+                kind_words(e.kind),
+                e.subject,
+                json.dumps(e.detail, sort_keys=True) if e.detail else "",
+            )
+        )
+        + "</tr>"
+        for e in rows
+    )
+    head = "".join(
+        f"<th align='left'>{h}</th>" for h in ("#", "Time (UTC)", "Event", "Record", "Details")
+    )
+    html = (
+        f"<h2>Audit trail{' of ' + esc(practice) if practice else ''}</h2>"
+        f"<p>{len(rows)} entries, {esc(days)}. Records are named by number only; the "
+        "trail never holds what a record says.</p>"
+        f"<table cellspacing='0' cellpadding='3' border='1'><tr>{head}</tr>{cells}</table>"
+    )
+    return PrintDocument(title="Audit trail", html=html, footer="Audit trail")

@@ -1,6 +1,6 @@
 """The audit trail: every entry, filtered by date range, kind and client, with its
 details; "Verify" checks the chain with progress and says plainly what the answer means;
-"Export for an auditor…" writes the filtered range as CSV (ids, kinds and counts: the
+"Export for an auditor…" writes the filtered range as CSV or PDF (ids, kinds and counts: the
 trail never holds record text). All vault work runs on the database worker."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from therapynotes.services.session import VaultSession
 from therapynotes.store.audit import AuditEntry, ChainReport
 from therapynotes.ui.admin.common import db_op, fill, selected_row, word_table
 from therapynotes.ui.errors import show_inline
+from therapynotes.ui.pdf_render import render_pdf
 from therapynotes.ui.records_access import local_time
 from therapynotes.ui.widgets import GRID, DateField, body, hbox, heading, message_label, vbox
 
@@ -215,12 +216,19 @@ class AuditTrailDialog(QDialog):
 
     def choose_export(self) -> None:
         name, _ = QFileDialog.getSaveFileName(
-            self, "Export the audit trail", str(Path.home() / "audit-trail.csv"), "CSV (*.csv)"
+            self,
+            "Export the audit trail",
+            str(Path.home() / "audit-trail.csv"),
+            "CSV (*.csv);;PDF (*.pdf)",
         )
         if name:
             self.export_to(Path(name))
 
     def export_to(self, target: Path) -> None:
+        """CSV, or PDF when the name ends in .pdf."""
+        if target.suffix.lower() == ".pdf":
+            self._export_pdf(target)
+            return
         wanted = self.wanted()
 
         def write() -> int:
@@ -235,3 +243,33 @@ class AuditTrailDialog(QDialog):
             self.message.setVisible(True)
 
         db_op(self, self.session, write).success(done).failure(self._fail).run(database=True)
+
+    def _export_pdf(self, target: Path) -> None:
+        wanted = self.wanted()
+        records = self._records()
+
+        def render(rows: list[AuditEntry]) -> None:
+            try:  # laid out on the GUI thread (Qt's text layout), saved 0600 atomically
+                render_pdf(audit_trail.trail_document(rows, wanted), target)
+            except Exception as exc:  # noqa: BLE001 - shown inline
+                self._fail(exc)
+                return
+            db_op(
+                self,
+                self.session,
+                lambda: audit_trail.record_export(records, wanted, len(rows), "pdf"),
+            ).success(lambda _none: self._exported(len(rows), target)).failure(self._fail).run(
+                database=True
+            )
+
+        db_op(self, self.session, lambda: audit_trail.find(records, wanted)).success(
+            render
+        ).failure(self._fail).run(database=True)
+
+    def _exported(self, count: int, target: Path) -> None:
+        self.refresh()
+        self.message.setText(
+            f"{count} {'entry' if count == 1 else 'entries'} written to {target.name}. "
+            "The file names records by number only, never by client."
+        )
+        self.message.setVisible(True)
