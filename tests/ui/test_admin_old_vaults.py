@@ -51,3 +51,55 @@ def test_list_and_remove_an_old_vault(unlocked: Harness) -> None:
     assert dialog.empty.isVisible()
     assert keyring.get_password("therapynotes", entry) is None
     assert VaultService(root)._read_keys()[1].device_entry != entry
+
+
+def test_look_inside_an_old_vault_read_only(unlocked: Harness) -> None:
+    import hashlib  # noqa: PLC0415
+
+    import pyotp  # noqa: PLC0415
+
+    from tests.support.records import add_client  # noqa: PLC0415
+    from therapynotes.services.records import RecordsService  # noqa: PLC0415
+    from therapynotes.ui.admin.old_vault_look_dialog import LookDialog  # noqa: PLC0415
+
+    h = unlocked
+    root = h.ctx.vault.paths.root
+    aside = root.with_name(f"{root.name}.before-restore-20260301T101500")
+    old_svc = VaultService(aside, clock=h.clock)
+    created = old_svc.create(STRONG)
+    h.clock.advance(30)
+    old = old_svc.unlock(STRONG, pyotp.TOTP(created.totp_secret).at(h.clock()))
+    add_client(RecordsService(old, clock=h.clock), "Olga Oldvault")
+    old.lock("test")
+
+    def digest() -> str:
+        """The data file and its write-ahead log (where a write would land first)."""
+        wal = aside / "vault.db-wal"
+        data = (aside / "vault.db").read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        return hashlib.sha256(data).hexdigest()
+
+    before = digest()
+    dialog = menu.open_old_vaults(h.window)
+    assert isinstance(dialog, OldVaultsDialog)
+    h.qtbot.waitUntil(lambda: dialog.loaded, timeout=WAIT)
+    dialog.table.selectRow(0)
+    assert dialog.look_button.isEnabled()
+    dialog.ask_look()
+    look = dialog.look_dialog
+    assert isinstance(look, LookDialog)
+    look.passphrase.setText("not the passphrase at all")
+    h.clock.advance(30)
+    look.code.setText(pyotp.TOTP(created.totp_secret).at(h.clock()))
+    look.open_button.click()
+    h.qtbot.waitUntil(
+        lambda: look.message.isVisible() and look.open_button.isEnabled(), timeout=WAIT
+    )
+    assert look.found is None and look.passphrase.text() == ""
+    h.clock.advance(600)  # past the back-off a wrong passphrase starts
+    look.passphrase.setText(STRONG)
+    look.code.setText(pyotp.TOTP(created.totp_secret).at(h.clock()))
+    look.open_button.click()
+    h.qtbot.waitUntil(lambda: look.found is not None, timeout=WAIT)
+    assert [look.clients.item(i).text() for i in range(look.clients.count())] == ["Olga Oldvault"]
+    assert "1 client" in look.summary.text()
+    assert digest() == before  # read-only: the old vault's data file is unchanged

@@ -51,7 +51,7 @@ def open_old_vaults(window: MainWindow) -> QDialog | None:
     from therapynotes.ui.admin.old_vaults_dialog import OldVaultsDialog  # noqa: PLC0415
 
     root = window.ctx.vault.paths.root
-    return _open(window, lambda _s: OldVaultsDialog(root, parent=window))
+    return _open(window, lambda _s: OldVaultsDialog(root, clock=window.ctx.clock, parent=window))
 
 
 def open_rehearsal(window: MainWindow) -> QDialog | None:

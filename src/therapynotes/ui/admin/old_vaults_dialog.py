@@ -7,6 +7,8 @@ keyring and removing deletes a folder tree, so both run off the UI thread."""
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,8 +60,11 @@ def listing(root: Path) -> list[Listed]:
 class OldVaultsDialog(QDialog):
     HEADERS = ("Set aside", "Why", "Folder", "This computer's keyring")
 
-    def __init__(self, root: Path, *, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, root: Path, *, clock: Callable[[], float] = time.time, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self.clock = clock
         self.setWindowTitle("Old vaults")
         self.setAccessibleName("Old vaults")
         self.root = root
@@ -88,6 +93,11 @@ class OldVaultsDialog(QDialog):
         self.message.setAccessibleName("Old vaults message")
         layout.addWidget(self.message)
         row = hbox()
+        self.look_button = QPushButton("Look inside…", self)
+        self.look_button.setAccessibleName("Look inside the old vault")
+        self.look_button.setToolTip("Open it read-only with its own passphrase and code")
+        self.look_button.clicked.connect(self.ask_look)
+        row.addWidget(self.look_button)
         self.remove_button = QPushButton("Remove…", self)
         self.remove_button.setAccessibleName("Remove")
         self.remove_button.setAccessibleName("Remove old vault")
@@ -123,7 +133,18 @@ class OldVaultsDialog(QDialog):
         return None if index is None or index >= len(self.rows) else self.rows[index]
 
     def _selection_changed(self) -> None:
-        self.remove_button.setEnabled(self.selected() is not None)
+        chosen = self.selected()
+        self.remove_button.setEnabled(chosen is not None)
+        self.look_button.setEnabled(chosen is not None and chosen.old.keys == "ok")
+
+    def ask_look(self) -> None:
+        from therapynotes.ui.admin.old_vault_look_dialog import LookDialog  # noqa: PLC0415
+
+        chosen = self.selected()
+        if chosen is None:
+            return
+        self.look_dialog = LookDialog(self.root, chosen.old.name, clock=self.clock, parent=self)
+        self.look_dialog.open()
 
     def ask_remove(self) -> None:
         chosen = self.selected()
