@@ -485,6 +485,48 @@ def schedule_shots(window: MainWindow, prefix: str) -> None:
     shoot(window, f"{prefix}main-home-schedule")
 
 
+def admin_shots(window: MainWindow, usb: Path, prefix: str) -> None:
+    """Issue 16: the Records menu's dialogs over the demo practice."""
+    from therapynotes.ui.admin import menu  # noqa: PLC0415
+    from therapynotes.ui.admin.audit_dialog import AuditTrailDialog  # noqa: PLC0415
+    from therapynotes.ui.admin.export_dialog import ExportDialog  # noqa: PLC0415
+    from therapynotes.ui.admin.old_vaults_dialog import OldVaultsDialog  # noqa: PLC0415
+    from therapynotes.ui.admin.retention_dialog import RetentionDialog  # noqa: PLC0415
+
+    retention = menu.open_retention(window)
+    assert isinstance(retention, RetentionDialog)
+    retention.show_which.setCurrentIndex(1)
+    wait_until(lambda: bool(retention.rows))
+    retention.table.selectRow(0)
+    settle()
+    retention.grab().save(str(OUT / f"{prefix}dialog-retention.png"))
+    retention.ask_purge()
+    wait_until(lambda: retention.purge_dialog is not None)
+    purge = retention.purge_dialog
+    assert purge is not None
+    purge.understood.setChecked(True)
+    shoot_dialog(purge, f"{prefix}dialog-purge-1")
+    retention.close()
+    audit_trail = menu.open_audit_trail(window)
+    assert isinstance(audit_trail, AuditTrailDialog)
+    wait_until(lambda: bool(audit_trail.rows))
+    audit_trail.table.selectRow(0)
+    audit_trail.verify()
+    wait_until(lambda: audit_trail.report is not None)
+    shoot_dialog(audit_trail, f"{prefix}dialog-audit-trail")
+    export = menu.open_export(window)
+    assert isinstance(export, ExportDialog)
+    export.set_folder(usb)
+    shoot_dialog(export, f"{prefix}dialog-export")
+    old = menu.open_old_vaults(window)
+    assert isinstance(old, OldVaultsDialog)
+    wait_until(lambda: old.loaded)
+    shoot_dialog(old, f"{prefix}dialog-old-vaults")
+    rehearsal = menu.open_rehearsal(window)
+    assert rehearsal is not None
+    shoot_dialog(rehearsal, f"{prefix}dialog-recovery-rehearsal")
+
+
 def session_run(app: QApplication, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -506,6 +548,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         writing_shots(window, prefix)
         measure_shots(window, prefix)
         schedule_shots(window, prefix)
+        admin_shots(window, root / "usb", prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()

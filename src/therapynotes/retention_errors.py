@@ -26,3 +26,8 @@ class PurgeReasonMissing(InputError):
     """Purging before the retention date needs a reason of a few words (at most 500
     characters, without the client's name: it stays in the audit log). Nothing was
     removed."""
+
+
+class HoldReasonInvalid(InputError):
+    """A legal hold's reason must be a few words (at most 500 characters, without the
+    client's name: it stays in the audit log). Nothing was changed."""

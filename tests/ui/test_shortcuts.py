@@ -33,7 +33,7 @@ def test_ctrl_k_opens_search_with_the_field_focused(unlocked: Harness) -> None:
 def test_menus_and_shortcuts(unlocked: Harness) -> None:
     w = unlocked.window
     menus = [a.text() for a in w.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&View", "&Help"]
+    assert menus == ["&File", "&Edit", "&View", "&Records", "&Help"]
     assert w.lock_action.shortcut().toString() == "Ctrl+L"
     assert w.quit_action.shortcut().toString() == "Ctrl+Q"
     assert w.new_note_action.shortcut().toString() == "Ctrl+N"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,11 @@ from therapynotes.cli.common import (
 )
 from therapynotes.cli.old_vault_cmds import remove_command
 from therapynotes.domain.formatting import plural
-from therapynotes.errors import KEYRING_PROBLEMS
-from therapynotes.services import old_vaults
+from therapynotes.errors import KEYRING_PROBLEMS, TherapyNotesError
+from therapynotes.services import old_vaults, purge_ledger
 from therapynotes.services.backups import BackupService, list_backups, verify_backup
 from therapynotes.services.restore import Preview, RestoreService
+from therapynotes.services.vault import VaultService
 
 
 def _recovery_flag(parser: argparse.ArgumentParser, text: str) -> None:
@@ -51,6 +53,24 @@ def register(sub: Any) -> None:
     p = add_command(inner, "list", "list backup files in a folder (no unlock needed)")
     p.add_argument("folder", metavar="DIR", type=Path)
     p.set_defaults(handler=cmd_list)
+
+    p = add_command(
+        sub, "rehearse", "recovery rehearsal: test-restore the newest backup with the recovery key"
+    )
+    p.add_argument("--from", dest="source", metavar="DIR", type=Path, required=True)
+    p.add_argument(
+        "--recovery-key-stdin",
+        action="store_true",
+        help="read passphrase, code and then the recovery key from stdin, one a line",
+    )
+    p.set_defaults(handler=cmd_rehearse)
+
+    p = add_command(
+        inner, "forget-purged", "delete backups that still hold purged records (asks --confirm)"
+    )
+    p.add_argument("folder", metavar="DIR", type=Path)
+    p.add_argument("--confirm", action="store_true", help="really delete them")
+    p.set_defaults(handler=cmd_forget_purged)
 
     p = add_command(inner, "verify", "fully verify one backup file (exit 1 on any problem)")
     p.add_argument("file", metavar="FILE", type=Path)
@@ -95,10 +115,46 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():
         raise CliError(f"no such folder: {args.folder} (is the drive connected?)")
+    last, vault_id = _purge_state(args)
     for item in list_backups(args.folder):
         status = "verified-when-written" if item.header_ok else "DAMAGED-HEADER"
         when = item.created_at.strftime("%Y-%m-%d %H:%M:%SZ")
-        print(f"{when}  {item.size:>12}  {status:<21}  {shown(item.path.name)}")
+        mark = "  contains-purged" if purge_ledger.holds_purged(item, last, vault_id) else ""
+        print(f"{when}  {item.size:>12}  {status:<21}  {shown(item.path.name)}{mark}")
+    return ExitCode.OK
+
+
+def _purge_state(args: argparse.Namespace) -> tuple[datetime | None, str]:
+    """The newest purge of this vault and its id (no unlock: the keys file's header)."""
+    root = vault_dir(args)
+    last = purge_ledger.last_purge(root)
+    if last is None:
+        return None, ""
+    try:
+        return last, VaultService(root)._read_keys()[1].vault_id
+    except TherapyNotesError:
+        return None, ""
+
+
+def cmd_forget_purged(args: argparse.Namespace) -> int:
+    if not args.folder.is_dir():
+        raise CliError(f"no such folder: {args.folder} (is the drive connected?)")
+    last, vault_id = _purge_state(args)
+    listings = list_backups(args.folder)
+    plan = purge_ledger.forget_plan(listings, last, vault_id)
+    if not args.confirm:
+        for item in plan:
+            print(f"would delete: {shown(item.path.name)}")
+        kept = [b for b in listings if purge_ledger.holds_purged(b, last, vault_id)]
+        if len(kept) > len(plan):
+            print(
+                "kept: the newest backup still holds purged records, because no backup "
+                "made after the purge exists yet; make one (backup create) and run again"
+            )
+        print("nothing was deleted; run again with --confirm to delete")
+        return ExitCode.USAGE
+    for path in purge_ledger.forget(listings, last, vault_id):
+        print(f"deleted: {shown(path.name)}")
     return ExitCode.OK
 
 
@@ -187,3 +243,22 @@ def _say_kept(args: argparse.Namespace, name: str) -> None:
         f"it: {shown(remove_command(args, name))}",
         file=sys.stderr,
     )
+
+
+def cmd_rehearse(args: argparse.Namespace) -> int:
+    """Unlock (passphrase, code), then the recovery key; the test restore happens in a
+    scratch folder inside the vault folder and is removed. Exit 1 when it fails."""
+    from therapynotes.services.rehearsal import RehearsalService  # noqa: PLC0415
+
+    reader = secret_reader(args, force_stdin=args.recovery_key_stdin)
+    session = unlock(args, reader)
+    try:
+        key = reader.read("Recovery key: ", what="the recovery key")
+        result = RehearsalService(session).rehearse(key, args.source)
+    finally:
+        session.lock("command finished")
+    print(
+        f"rehearsal passed: {shown(result.backup.name)} opened with the recovery key and "
+        f"restored in a test ({result.rows} rows); the test copy was removed"
+    )
+    return ExitCode.OK

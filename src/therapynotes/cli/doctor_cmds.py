@@ -223,7 +223,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     results = findings(args)
     for f in results:
         print(f"{f.level:8} {f.topic:10} {shown(f.text)}")
+    _device_lines(vault_dir(args))
     if any(f.level == "unsafe" for f in results):
         print("therapynotes: something above is unsafe; follow its advice.", file=sys.stderr)
         return ExitCode.FAILED
     return ExitCode.OK
+
+
+def _device_lines(root: Path) -> None:
+    """The device checks (issue 16), one `STATUS<TAB>CHECK<TAB>advice` line each, for
+    the disk the vault folder is on (or would be). Advice only: the exit code stays the
+    app's own findings' (a computer can be unknown without being unsafe to run on)."""
+    from therapynotes.services.device.runner import run_checks  # noqa: PLC0415
+
+    where = root if root.exists() else root.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    for check in run_checks(where):
+        print(check.line())

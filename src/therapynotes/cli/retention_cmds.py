@@ -51,6 +51,9 @@ def register(sub: Any) -> None:
     p = _add(sub, "hold", "place a legal hold on a client's record (blocks purge)")
     p.add_argument("client", metavar="CLIENT_ID", type=_client_id)
     p.add_argument("--release", action="store_true", help="release the hold instead")
+    p.add_argument(
+        "--reason", help="why (kept in the audit log: do not name the client)", default=None
+    )
     p.set_defaults(handler=cmd_hold)
 
     p = _add(sub, "purge", "destroy a client's whole record (asks for --confirm)")
@@ -107,7 +110,9 @@ def cmd_settings(args: argparse.Namespace) -> int:
 def cmd_hold(args: argparse.Namespace) -> int:
     session = unlock(args)
     try:
-        changed = RetentionService(session).set_hold(args.client, held=not args.release)
+        changed = RetentionService(session).set_hold(
+            args.client, held=not args.release, reason=args.reason
+        )
     finally:
         session.lock("command finished")
     state = "released" if args.release else "placed"

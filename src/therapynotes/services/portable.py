@@ -110,6 +110,38 @@ def _read_regular(path: Path, *, limit: int, where: str) -> bytes:
         return handle.read(limit + 1)
 
 
+def read_export(source: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The validated document and its attachments by SHA-256; changes nothing."""
+    if source.is_symlink() or not source.is_dir():
+        raise ImportRefused("folder: not a folder")
+    raw = _read_regular(source / fmt.JSON_NAME, limit=fmt.MAX_DOCUMENT_BYTES, where=fmt.JSON_NAME)
+    document = fmt.decode(raw)
+    _check_signatures(document)
+    blobs: dict[str, bytes] = {}
+    folder = source / fmt.ATTACHMENTS_DIR
+    if document["attachments"] and (folder.is_symlink() or not folder.is_dir()):
+        raise ImportRefused(f"{fmt.ATTACHMENTS_DIR}: not a folder")
+    for i, meta in enumerate(document["attachments"]):
+        where = f"attachments[{i}]"
+        digest = meta["sha256"]
+        if digest not in blobs:
+            data = _read_regular(folder / digest, limit=meta["size"], where=where)
+            if hashlib.sha256(data).hexdigest() != digest:
+                raise ImportRefused(f"{where}: file does not match its SHA-256")
+            blobs[digest] = data
+        if len(blobs[digest]) != meta["size"]:
+            raise ImportRefused(f"{where}: size does not match the file")
+    return document, blobs
+
+
+def export_counts(source: Path) -> dict[str, int]:
+    """How many rows of each table an export folder holds, after checking all of it
+    (ImportRefused otherwise); needs no vault, so the first-run wizard can check the
+    folder before creating one."""
+    document, _blobs = read_export(source)
+    return {table: len(document[table]) for table in fmt.TABLES}
+
+
 class PortableService(RecordsBase):
     # --- export ----------------------------------------------------------------------
 
@@ -188,28 +220,7 @@ class PortableService(RecordsBase):
 
     def read_export(self, source: Path) -> tuple[dict[str, Any], dict[str, bytes]]:
         """The validated document and its attachments by SHA-256; changes nothing."""
-        if source.is_symlink() or not source.is_dir():
-            raise ImportRefused("folder: not a folder")
-        raw = _read_regular(
-            source / fmt.JSON_NAME, limit=fmt.MAX_DOCUMENT_BYTES, where=fmt.JSON_NAME
-        )
-        document = fmt.decode(raw)
-        _check_signatures(document)
-        blobs: dict[str, bytes] = {}
-        folder = source / fmt.ATTACHMENTS_DIR
-        if document["attachments"] and (folder.is_symlink() or not folder.is_dir()):
-            raise ImportRefused(f"{fmt.ATTACHMENTS_DIR}: not a folder")
-        for i, meta in enumerate(document["attachments"]):
-            where = f"attachments[{i}]"
-            digest = meta["sha256"]
-            if digest not in blobs:
-                data = _read_regular(folder / digest, limit=meta["size"], where=where)
-                if hashlib.sha256(data).hexdigest() != digest:
-                    raise ImportRefused(f"{where}: file does not match its SHA-256")
-                blobs[digest] = data
-            if len(blobs[digest]) != meta["size"]:
-                raise ImportRefused(f"{where}: size does not match the file")
-        return document, blobs
+        return read_export(source)
 
     def import_json(self, source: Path) -> dict[str, int]:
         """Import an export into this (empty) vault, all or nothing."""

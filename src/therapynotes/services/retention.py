@@ -25,6 +25,7 @@ from therapynotes.domain.retention import (
 )
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import (
+    HoldReasonInvalid,
     InvalidRetentionPolicy,
     LegalHoldActive,
     PurgeReasonMissing,
@@ -103,8 +104,14 @@ class RetentionService(RecordsBase):
         today = self.today()
         return [s for s in self.statuses() if s.is_due(today)]
 
-    def set_hold(self, client_id: ClientId, *, held: bool) -> bool:
-        """Place (or release) a legal hold; False when nothing changed."""
+    def set_hold(self, client_id: ClientId, *, held: bool, reason: str | None = None) -> bool:
+        """Place (or release) a legal hold; False when nothing changed. A `reason` (a few
+        words, never the client's name) goes into the hold's audit row."""
+        try:
+            why = _early_reason(reason)
+        except PurgeReasonMissing:
+            raise HoldReasonInvalid from None
+        extra = {"reason": why} if why else {}
         with self.write() as conn:
             self.require_client(conn, client_id)
             if held:
@@ -112,7 +119,7 @@ class RetentionService(RecordsBase):
             else:
                 changed = store.release_hold(conn, client_id)
             if changed:
-                self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held)
+                self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held, **extra)
         return changed
 
     def preview_purge(self, client_id: ClientId) -> PurgePreview:
@@ -153,6 +160,7 @@ class RetentionService(RecordsBase):
             store.fts_secure_delete(conn, on=False)
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
+        _note_purge(self.session, self.clock())
         return counts
 
 
@@ -192,3 +200,12 @@ def _rewrite_file(conn: Connection) -> None:
     """Rebuild the file without free pages, then fold the WAL back and truncate it."""
     conn.execute("VACUUM")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def _note_purge(session: object, seconds: float) -> None:
+    """Backups made before now hold the destroyed record (services/purge_ledger.py)."""
+    from therapynotes.services.purge_ledger import record_purge  # noqa: PLC0415
+
+    paths = getattr(session, "paths", None)
+    if paths is not None:
+        record_purge(paths.root, datetime.fromtimestamp(seconds, UTC))

@@ -51,6 +51,7 @@ from therapynotes.errors import (
 )
 from therapynotes.security import totp
 from therapynotes.security.passphrase import Strength, assess, require_acceptable
+from therapynotes.services.portable import PortableService, export_counts
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
 from therapynotes.services.vault_create import CreatedVault
@@ -206,6 +207,7 @@ class SetupFlow:
         self.session: VaultSession | None = None
         self._prepared: PreparedRestore | None = None
         self.result: SetupResult | None = None
+        self.import_from: Path | None = None  # "Move from another computer or app"
 
     # --- navigation ----------------------------------------------------------------
 
@@ -226,6 +228,7 @@ class SetupFlow:
     def choose(self, mode: Mode) -> None:
         self._expect(Step.CHOOSE)
         self.mode = mode
+        self.import_from = None
         self.step = Step.PASSPHRASE if mode is Mode.CREATE else Step.RESTORE
 
     # --- passphrase ----------------------------------------------------------------
@@ -418,6 +421,27 @@ class SetupFlow:
         if self._prepared is not None:
             self._prepared.close()
             self._prepared = None
+
+    # --- moving in from an export (issue 16) ------------------------------------------
+
+    def choose_import(self, folder: Path) -> dict[str, int]:
+        """Check a whole export folder (slow: it reads everything), then create a new
+        vault as usual; `import_export` fills it once it exists. Returns the counts."""
+        self._expect(Step.CHOOSE)
+        counts = export_counts(folder)
+        self.mode = Mode.CREATE
+        self.import_from = folder
+        self.step = Step.PASSPHRASE
+        return counts
+
+    def import_export(self) -> dict[str, int] | None:
+        """Import the chosen export into the new vault (slow); None when none was chosen."""
+        if self.import_from is None or self.session is None:
+            return None
+        with self.session.db_lock:
+            counts = PortableService(self.session, clock=self.clock).import_json(self.import_from)
+        self.import_from = None
+        return counts
 
     # --- end ------------------------------------------------------------------------
 

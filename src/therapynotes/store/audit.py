@@ -22,6 +22,7 @@ from typing import Any
 from therapynotes.store.connection import Connection
 
 GENESIS = "0" * 64
+PROGRESS_STEP = 500  # rows between progress reports of verify()
 DEFAULT_ACTOR = "owner"
 
 
@@ -145,8 +146,10 @@ class ChainReport:
     problem: str
 
 
-def verify(conn: Connection) -> ChainReport:
-    """Walk the chain; report the first row that does not follow from the one before."""
+def verify(conn: Connection, *, progress: Callable[[int, int], None] | None = None) -> ChainReport:
+    """Walk the chain; report the first row that does not follow from the one before.
+    `progress(done, total)` is called every PROGRESS_STEP rows and at the end."""
+    total = int(conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]) if progress else 0
     prev, expected_seq, count = GENESIS, 1, 0
     cursor = conn.execute(
         "SELECT seq, at, actor, kind, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq"
@@ -163,6 +166,10 @@ def verify(conn: Connection) -> ChainReport:
         if again != digest:
             return ChainReport(False, count, int(seq), "its contents were changed")
         prev, expected_seq = digest, expected_seq + 1
+        if progress is not None and count % PROGRESS_STEP == 0:
+            progress(count, total)
+    if progress is not None:
+        progress(count, max(total, count))
     head = conn.execute("SELECT value FROM vault_meta WHERE key = 'audit_head'").fetchone()
     want = f"{count}:{prev}" if count else None
     have = head[0] if head else None

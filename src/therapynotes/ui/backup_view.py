@@ -68,6 +68,7 @@ class BackupListModel(QAbstractTableModel):
         super().__init__(parent)
         self.vault_id = vault_id
         self.rows: list[Listing] = []
+        self.holding: set[Path] = set()  # backups holding a destroyed record (issue 16)
 
     def set_rows(self, rows: list[Listing]) -> None:
         self.beginResetModel()
@@ -84,6 +85,8 @@ class BackupListModel(QAbstractTableModel):
         # A file only gets a backup name after it has been read back and verified.
         if not row.header_ok:
             return "Damaged"
+        if row.path in self.holding:
+            return "Yes · holds destroyed records"
         return "Yes" if row.vault_id == self.vault_id else "From another vault"
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -136,6 +139,7 @@ class BackupsView(Page):
         for column in (Column.DATE, Column.SIZE):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
+        self._add_purged_card()
         self.empty = body("No backups in this folder yet.", parent=self)
         self.layout_.addWidget(self.empty)
         self.layout_.addWidget(self.table)
@@ -264,7 +268,21 @@ class BackupsView(Page):
             lambda _exc: self._show_rows([])
         ).run()
 
+    def _add_purged_card(self) -> None:
+        """Issue 16: backups still holding a destroyed record (ui/admin/purged_backups.py)."""
+        from therapynotes.ui.admin.purged_backups import PurgedBackupsCard  # noqa: PLC0415
+
+        session = self.runner.session
+        root = session.paths.root if session else self.ctx.vault.paths.root
+        self.purged_card = PurgedBackupsCard(
+            root, self.model.vault_id, session=session, refresh=self.refresh, parent=self
+        )
+        self.model.holding = self.purged_card.holding
+        self.layout_.addWidget(self.purged_card)
+
     def _show_rows(self, rows: list[Listing]) -> None:
+        self.purged_card.update_rows(rows)
+        self.model.holding = self.purged_card.holding
         self.model.set_rows(rows)
         self.empty.setVisible(not rows)
         self.table.setVisible(bool(rows))

@@ -9,7 +9,7 @@ from datetime import date
 from enum import Enum
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId
@@ -124,7 +124,6 @@ class HomePage(QWidget):
 
     def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
         super().__init__()
-        del session
         self.records = records
         self._chooser: ParticipantDialog | None = None
         self._generation = 0
@@ -164,8 +163,19 @@ class HomePage(QWidget):
         )
         self.backup_card = Card("Backups", text, parent=self)
         layout.addWidget(self.backup_card)
+        self._add_device_card(ctx, session, layout)
         layout.addStretch(1)
         self.refresh()
+
+    def _add_device_card(self, ctx: AppContext, session: VaultSession, layout: QVBoxLayout) -> None:
+        """Issue 16: a warning while a device check fails (ui/admin/this_computer.py)."""
+        from therapynotes.ui.admin.rehearsal_dialog import RehearsalCard  # noqa: PLC0415
+        from therapynotes.ui.admin.this_computer import DeviceWarningCard  # noqa: PLC0415
+
+        self.rehearsal_card = RehearsalCard(session, clock=ctx.clock, parent=self)
+        layout.addWidget(self.rehearsal_card)
+        self.device_card = DeviceWarningCard(session, ctx.vault.paths.root, parent=self)
+        layout.addWidget(self.device_card)
 
     def refresh(self) -> None:
         """The counts come from the database worker; the page shows the last ones until

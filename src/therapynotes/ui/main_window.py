@@ -202,6 +202,14 @@ class MainWindow(RecordNavigation, QMainWindow):
             self.new_note_action,
             *self.view_actions.values(),
         ]
+        self._build_admin_menu()
+
+    def _build_admin_menu(self) -> None:
+        """The Records menu (issue 16): retention, audit trail, export, old vaults."""
+        from therapynotes.ui.admin import menu as admin_menu  # noqa: PLC0415
+
+        self.admin_dialog: QDialog | None = None
+        self.admin_actions = admin_menu.install(self)
 
     def _build_status_bar(self) -> None:
         status = self.statusBar()

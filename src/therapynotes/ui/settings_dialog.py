@@ -150,6 +150,7 @@ class SettingsPanel(QWidget):
         if self.app_settings is not None:  # the schedule (issue 13)
             self.schedule = ScheduleSettingsGroup(self.app_settings, self)
             layout.addWidget(self.schedule)
+        layout.addWidget(self._this_computer())
         layout.addWidget(keys)
         layout.addWidget(self.message)
         layout.addStretch(1)
@@ -163,6 +164,13 @@ class SettingsPanel(QWidget):
         """Practice and billing (ui/billing/settings_practice.py)."""
         self.practice = PracticeSettingsGroup(self.session, self)
         layout.addWidget(self.practice)
+
+    def _this_computer(self) -> QGroupBox:
+        """Issue 16: the device checks (ui/admin/this_computer.py)."""
+        from therapynotes.ui.admin.this_computer import ThisComputerGroup  # noqa: PLC0415
+
+        self.this_computer = ThisComputerGroup(self.vault.paths.root, self)
+        return self.this_computer
 
     def _security_group(self) -> QGroupBox:
         keys = QGroupBox("Security", self)

@@ -28,6 +28,11 @@ from PySide6.QtWidgets import (
 from therapynotes import APP_NAME
 from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.setup_flow import Mode, SetupFlow, Step
+from therapynotes.ui.admin.move_in import (
+    import_then_finish,
+    move_in_button,
+    pick_export_folder,
+)
 from therapynotes.ui.emergency_kit import ask_kit_path, write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
@@ -147,7 +152,9 @@ class SetupWizardView(QWidget):
     def show_step(self) -> None:
         step = self.flow.step
         if step is Step.DONE:
-            if self.flow.result is not None:
+            if self.flow.import_from is not None and self.flow.session is not None:
+                self._import_then_finish()
+            elif self.flow.result is not None:
                 self.finished.emit(self.flow.result)
             return
         self.stack.setCurrentWidget(self.pages[step])
@@ -307,6 +314,7 @@ class SetupWizardView(QWidget):
         restore.setAccessibleName("Restore from a backup file")
         create.clicked.connect(lambda: self.choose(Mode.CREATE))
         restore.clicked.connect(lambda: self.choose(Mode.RESTORE))
+        self.move_in = move_in_button(page, self._pick_export)
         layout = vbox(page, spacing=2 * GRID)
         layout.addWidget(logo)
         layout.addWidget(heading(f"Welcome to {APP_NAME}"))
@@ -319,6 +327,7 @@ class SetupWizardView(QWidget):
         layout.addSpacing(GRID)
         layout.addWidget(create)
         layout.addWidget(restore)
+        layout.addWidget(self.move_in)
 
     def _page_passphrase(self, page: QWidget) -> None:
         self.passphrase = password_field("Passphrase", page)
@@ -496,6 +505,20 @@ class SetupWizardView(QWidget):
         emit = self._restore_progress.moved.emit
         self.restore_preview.on_progress("verify", 0, 0)
         self._slow(lambda: self.flow.restore(emit), None)
+
+    # --- moving in from an export (issue 16; ui/admin/move_in.py) ---------------------
+
+    def _pick_export(self) -> None:
+        folder = pick_export_folder(self)
+        if folder is not None:
+            self.choose_import(folder)
+
+    def choose_import(self, folder: Path) -> None:
+        """Check the export folder off the UI thread, then go on as "Create"."""
+        self._slow(lambda: self.flow.choose_import(folder), None)
+
+    def _import_then_finish(self) -> None:
+        import_then_finish(self)
 
 
 NEXT_TEXT = {

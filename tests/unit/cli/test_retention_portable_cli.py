@@ -185,3 +185,13 @@ def test_a_failed_export_says_so_in_one_line_and_leaves_nothing(
     code, out, _ = source("audit", "list")
     failed = [line for line in out.splitlines() if "\texport\tvault\t" in line]
     assert len(failed) == 1 and '"failed": "TargetNotAFile"' in failed[0]
+
+
+def test_hold_reason_goes_into_the_audit_log(source: Cli) -> None:
+    code, out, err = source("hold", "2", "--reason", "  subpoena   received ")
+    assert code == 0 and "placed" in out, err
+    code, out, _ = source("audit", "list")
+    [hold] = [line for line in out.splitlines() if "\tretention.hold\t" in line]
+    assert '"reason": "subpoena received"' in hold
+    code, _, err = source("hold", "2", "--release", "--reason", " ")
+    assert code == 1 and "reason" in err and len(err.splitlines()) == 1
