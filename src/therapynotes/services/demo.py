@@ -19,6 +19,7 @@ from faker import Faker
 from therapynotes.domain import demo_text, rules
 from therapynotes.domain.icd10 import lookup
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
+from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.domain.schedule import expand, local_zone, week_start
 from therapynotes.domain.snippets import Snippet
 from therapynotes.domain.templates import (
@@ -34,6 +35,7 @@ from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services import demo_files, demo_measures
 from therapynotes.services.demo_billing import build_billing
 from therapynotes.store import audit, dictionary, note_templates, plans, snippets
+from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, transaction
 from therapynotes.store.migrations import m0011_schedule
@@ -356,6 +358,16 @@ _INSERTS = {
 }
 
 
+# The demo practice's (fictional) clinician; the NPI is CMS's own check-digit example.
+DEMO_CLINICIAN = ClinicianProfile(
+    name="Dana Reyes",
+    credentials="PsyD",
+    license_number="PSY 12345",
+    license_state="CA",
+    npi="1234567893",
+)
+
+
 def _insert_notes(conn: Connection, rows: list[tuple[object, ...]]) -> None:
     """Through a temp staging table and one INSERT ... SELECT: FTS5 flushes its pending
     index at every statement's savepoint, so one statement per note (executemany) writes
@@ -373,9 +385,10 @@ def _insert_notes(conn: Connection, rows: list[tuple[object, ...]]) -> None:
         conn.execute(
             "INSERT INTO main.notes(id, client_id, session_id, kind, template, service_date,"
             " occurred_at, state, body, created_at, updated_at, signed_at, content_hash,"
-            " late_entry) SELECT id, client_id, session_id, kind, template, service_date,"
-            " occurred_at, 'signed', body, created_at, updated_at, signed_at, content_hash,"
-            " late_entry FROM temp.demo_notes ORDER BY id"
+            " late_entry, signed_by) SELECT id, client_id, session_id, kind, template,"
+            " service_date, occurred_at, 'signed', body, created_at, updated_at, signed_at,"
+            " content_hash, late_entry, ? FROM temp.demo_notes ORDER BY id",
+            (DEMO_CLINICIAN.signer,),
         )
     finally:
         conn.execute("DROP TABLE temp.demo_notes")
@@ -415,6 +428,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
         measures=len(measure_rows),
     )
     with transaction(conn):
+        profile_store.put(conn, DEMO_CLINICIAN, now=builder.now)  # the notes name her
         for table in ("clients", "diagnoses", "plans", "sessions", "participants"):
             conn.executemany(_INSERTS[table], rows[table])
         _insert_notes(conn, rows["notes"])

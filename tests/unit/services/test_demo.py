@@ -136,3 +136,13 @@ def test_demo_measures_follow_courses_and_one_flag_is_addressed(records: Records
     assert any(a - b >= 6 for a, b in firsts_lasts)  # improving
     assert any(b - a >= 6 for a, b in firsts_lasts)  # worsening
     assert any(abs(a - b) <= 3 for a, b in firsts_lasts)  # flat
+
+
+def test_demo_notes_name_the_demo_clinician(records: RecordsService) -> None:
+    """The demo practice has a clinician profile, and its signed notes name her as a note
+    signed with that profile does (the screenshots and a first look show the line)."""
+    build(records.conn, SPEC, today=TODAY)
+    signers = {r[0] for r in records.conn.execute("SELECT signed_by FROM notes")}
+    assert signers == {"Dana Reyes, PsyD, PSY 12345"}
+    name = records.conn.execute("SELECT name, npi FROM clinician_profile").fetchone()
+    assert tuple(name) == ("Dana Reyes", "1234567893")

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QWidget
 
+from therapynotes.domain import formatting
 from therapynotes.services import old_vaults
 from therapynotes.services.old_vaults import OldVault
 from therapynotes.ui.admin.common import fill, selected_row, word_table
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
-from therapynotes.ui.records_access import local_time
 from therapynotes.ui.widgets import GRID, body, busy_bar, hbox, heading, message_label, vbox
 
 _STAMP = re.compile(r"-(\d{8}T\d{6})$")
@@ -42,13 +42,16 @@ def set_aside_on(path: Path) -> str:
     """When the folder was set aside: from its name's stamp (UTC), else its own time."""
     match = _STAMP.search(path.name)
     if match:
-        moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+        stamp = match.group(1)  # 20261204T151500: a compact ISO 8601 instant (UTC)
+        moment = datetime.fromisoformat(
+            f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}T{stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
+        ).replace(tzinfo=UTC)
     else:
         try:
             moment = datetime.fromtimestamp(path.stat().st_mtime, UTC)
         except OSError:
             return ""
-    return local_time(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    return formatting.day_time(moment)
 
 
 def listing(root: Path) -> list[Listed]:

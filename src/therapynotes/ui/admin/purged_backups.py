@@ -12,6 +12,7 @@ from typing import cast
 
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
+from therapynotes.domain import formatting
 from therapynotes.services import purge_ledger
 from therapynotes.services.backups import BackupService, Listing
 from therapynotes.services.session import VaultSession
@@ -82,7 +83,7 @@ class PurgedBackupsCard(Card):
         def show(day: date | None) -> None:
             self.gone_by = day
             if day is not None:
-                when = f"{day.day} {day:%b %Y}"
+                when = formatting.day(day)
                 self.text.setText(f"{text} With a backup every day, the last is gone by {when}.")
 
         db_op(self, session, estimate).success(show).run(database=True)
