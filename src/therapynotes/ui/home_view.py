@@ -9,7 +9,15 @@ from datetime import date
 from enum import Enum
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtWidgets import QDialog, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QFrame,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId
@@ -129,7 +137,16 @@ class HomePage(QWidget):
         self._generation = 0
         self.setObjectName("Page_home")
         self.setAccessibleName("Home")
-        layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
+        # The cards scroll rather than squeeze when there are many (a safety flag, the
+        # schedule, unpaid balances, a device warning): squeezed, their text was cut.
+        scroll = QScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        vbox(self).addWidget(scroll)
+        content = QWidget(scroll)
+        layout = vbox(content, margins=3 * GRID, spacing=2 * GRID)
+        scroll.setWidget(content)
         layout.addWidget(heading("Home", parent=self))
         # Safety flags (ui/measures/banner.py): first on the page until addressed.
         self.risks = HomeRisks(self.risk_chosen.emit, self)
@@ -221,6 +238,9 @@ class HomePage(QWidget):
         self.due_table.setVisible(bool(count))
         self.today_card.text.setText("No sessions today." if not today else f"{len(today)} today.")
         self.today_table.setVisible(bool(today))
+        # Today's schedule (above) already says what the day holds: this card only shows
+        # once a session is logged for today.
+        self.today_card.setVisible(bool(today))
         for table in (self.due_table, self.today_table):
             fit_columns(table)
             rows = min(table.model().rowCount(), VISIBLE_ROWS)
