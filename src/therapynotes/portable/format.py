@@ -631,4 +631,14 @@ def decode(raw: bytes) -> dict[str, Any]:
     for table in TABLES:
         _check_rows(table, document[table])
     _check_measures(document["measure_responses"])
+    _check_appointments(document["appointments"], document["appointment_clients"])
     return document
+
+
+def _check_appointments(rows: list[dict[str, Any]], clients: list[dict[str, Any]]) -> None:
+    """Every appointment is someone's: the app never books one without a client, and a
+    purge removes those left with none (a file without them would not read back)."""
+    booked = {row["appointment_id"] for row in clients}
+    for i, row in enumerate(rows):
+        if row["id"] not in booked:
+            raise _refuse(f"appointments[{i}]", "has no client in appointment_clients")

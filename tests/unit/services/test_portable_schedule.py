@@ -90,3 +90,13 @@ def test_a_version_2_document_with_appointments_is_refused(exported: Path) -> No
     document["format_version"] = 2
     with pytest.raises(ImportRefused, match="file: unknown key"):
         fmt.decode(json.dumps(document).encode())
+
+
+def test_an_appointment_with_no_client_is_refused(exported: Path) -> None:
+    """Found by the import fuzz at full size: such a file imported, then the vault held
+    something else than the file (the app never books an appointment for nobody)."""
+    document = json.loads((exported / fmt.JSON_NAME).read_text("utf-8"))
+    assert document["appointments"]
+    document["appointment_clients"] = []
+    with pytest.raises(ImportRefused, match=r"appointments\[0\]: has no client"):
+        fmt.decode(json.dumps(document).encode())
