@@ -265,33 +265,31 @@ def _check_cents(where: str, value: Any) -> None:
         raise _refuse(where, "expected a whole number of cents (at most 99,999,999.99)")
 
 
+def _check_object(where: str, value: Any, fields: tuple[Field, ...]) -> bool:
+    """A top-level object or null (`profile`, `practice`): exactly its fields, each of
+    its kind. False for null."""
+    if value is None:
+        return False
+    if type(value) is not dict:
+        raise _refuse(where, "expected an object or null")
+    names = {f.name for f in fields}
+    if set(value) != names:
+        missing = sorted(names - set(value))
+        raise _refuse(where, f"missing field {missing[0]!r}" if missing else "unknown field")
+    for field in fields:
+        _check_value(f"{where}.{field.name}", field, value[field.name])
+    return True
+
+
 def _check_practice(practice: Any) -> None:
-    if practice is None:
+    if not _check_object("practice", practice, PRACTICE_FIELDS):
         return
-    if type(practice) is not dict:
-        raise _refuse("practice", "expected an object or null")
-    names = {f.name for f in PRACTICE_FIELDS}
-    if set(practice) != names:
-        missing = sorted(names - set(practice))
-        raise _refuse("practice", f"missing field {missing[0]!r}" if missing else "unknown field")
-    for field in PRACTICE_FIELDS:
-        _check_value(f"practice.{field.name}", field, practice[field.name])
     try:
         valid = Practice(**practice).validated()
     except InputError:
         raise _refuse("practice", "a name, and a valid tax id, NPI and place of service") from None
     if asdict(valid) != practice:
         raise _refuse("practice", "not in the form the app writes (extra spaces)")
-
-
-def _from_version_2(document: dict[str, Any]) -> None:
-    """A version-1 or -2 document in the current shape: no practice, no billing rows."""
-    if "practice" in document or any(t in document for t in BILLING_TABLES):
-        raise _refuse("file", "unknown key")
-    document["practice"] = None
-    for table in BILLING_TABLES:
-        document[table] = []
-    document["format_version"] = FORMAT_VERSION
 
 
 # The clinician profile (domain/profile.py), or null when none was set.
@@ -508,16 +506,8 @@ def _check_settings(settings: Any) -> None:
 
 
 def _check_profile(profile: Any) -> None:
-    if profile is None:
+    if not _check_object("profile", profile, PROFILE_FIELDS):
         return
-    if type(profile) is not dict:
-        raise _refuse("profile", "expected an object or null")
-    names = {f.name for f in PROFILE_FIELDS}
-    if set(profile) != names:
-        missing = sorted(names - set(profile))
-        raise _refuse("profile", f"missing field {missing[0]!r}" if missing else "unknown field")
-    for field in PROFILE_FIELDS:
-        _check_value(f"profile.{field.name}", field, profile[field.name])
     try:
         valid = ClinicianProfile(**profile).validated()
     except InvalidNpi:
@@ -556,44 +546,18 @@ def _from_version_1(document: dict[str, Any]) -> None:
     document["format_version"] = FORMAT_VERSION
 
 
-def _before_version_4(document: dict[str, Any]) -> None:
-    """A document before version 4 has no personal dictionary, own templates or
-    snippets."""
-    for table in ADDED_IN_4:
-        if table in document:
-            raise _refuse("file", "unknown key")
-        document[table] = []
-
-
-def _before_version_5(document: dict[str, Any]) -> None:
-    """A document before version 5 has no outcome measures."""
-    if "measure_responses" in document:
-        raise _refuse("file", "unknown key")
-    document["measure_responses"] = []
-
-
-def _before_version_6(document: dict[str, Any]) -> None:
-    """A document before version 6 has no appointments yet (the import makes each
-    session an attended appointment, as the vault's migration does)."""
-    for table in ADDED_IN_6:
-        if table in document:
-            raise _refuse("file", "unknown key")
-        document[table] = []
-    document["format_version"] = FORMAT_VERSION
-
-
 def _upgrade(document: dict[str, Any], version: int) -> None:
-    """An older document in the current shape, one format step at a time."""
+    """An older document in the current shape: what later formats added is read as
+    empty (no rows) or null (no practice); an older document that has it is refused.
+    Importing one from before the schedule makes each session an attended appointment,
+    as the vault's migration does (services/portable.py)."""
     if version == 1:
         _from_version_1(document)
-    if version in (1, 2):
-        _from_version_2(document)
-    if version < 4:  # noqa: PLR2004 - the version that added the writing tables
-        _before_version_4(document)
-    if version < 5:  # noqa: PLR2004 - the version that added outcome measures
-        _before_version_5(document)
-    if version < 6:  # noqa: PLR2004 - the version that added the schedule
-        _before_version_6(document)
+    for key in added_after(version):
+        if key in document:
+            raise _refuse("file", "unknown key")
+        document[key] = None if key == "practice" else []
+    document["format_version"] = FORMAT_VERSION
 
 
 def decode(raw: bytes) -> dict[str, Any]:
