@@ -32,8 +32,8 @@ client, holds by client), a final newline.
 `decode` validates strictly and refuses with ImportRefused naming the place in the
 file, never a value (except an impossible date, which is all digits and dashes, so
 safe to show: `clients[3].date_of_birth: 1951-02-30 is not a real date`). Dates and
-instants must be real calendar dates and times. Pure: no database, no files. Must not
-import PySide6.
+instants must be real calendar dates and times. Pure: no database, no files, and no Qt
+(PySide6 stays out of this module).
 """
 
 from __future__ import annotations

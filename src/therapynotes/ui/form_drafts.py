@@ -146,12 +146,48 @@ def _add_client(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fil
     fill(window.clients_page().list.add_client())
 
 
-def _edit_client(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.overview)
-        fill(chart.overview.edit())
+Opener = Callable[["RecordNavigation", FormDraft, dict[str, int], Fill], None]
 
-    _in_chart(window, d, action)
+
+def _in_tab(
+    tab: str, open_dialog: Callable[[ClientChartView, dict[str, int]], QDialog | None]
+) -> Opener:
+    """The chart over which the form was open, on its tab, then the dialog over it."""
+
+    def opener(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
+        def action(chart: ClientChartView) -> None:
+            chart.tabs.setCurrentWidget(getattr(chart, tab))
+            fill(open_dialog(chart, p))
+
+        _in_chart(window, d, action)
+
+    return opener
+
+
+def _attendance(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
+    chart.sessions.select(SessionId(p.get("session", 0)))
+    return chart.sessions.set_attendance()
+
+
+def _edit_client(chart: ClientChartView, _p: dict[str, int]) -> QDialog | None:
+    return chart.overview.edit()
+
+
+def _plan(chart: ClientChartView, _p: dict[str, int]) -> QDialog | None:
+    return chart.plan.new_version()
+
+
+def _diagnosis(chart: ClientChartView, _p: dict[str, int]) -> QDialog | None:
+    return chart.diagnoses.add()
+
+
+def _new_note(chart: ClientChartView, _p: dict[str, int]) -> QDialog | None:
+    return chart.notes.new_note()
+
+
+def _resolve(chart: ClientChartView, p: dict[str, int]) -> QDialog | None:
+    chart.diagnoses.select(DiagnosisId(p.get("diagnosis", 0)))
+    return chart.diagnoses.resolve()
 
 
 def _log_session(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
@@ -162,51 +198,9 @@ def _log_session(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fil
     _in_chart(window, d, action)
 
 
-def _attendance(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.sessions)
-        chart.sessions.select(SessionId(p.get("session", 0)))
-        fill(chart.sessions.set_attendance())
-
-    _in_chart(window, d, action)
-
-
-def _plan(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.plan)
-        fill(chart.plan.new_version())
-
-    _in_chart(window, d, action)
-
-
-def _diagnosis(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.diagnoses)
-        fill(chart.diagnoses.add())
-
-    _in_chart(window, d, action)
-
-
-def _resolve(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.diagnoses)
-        chart.diagnoses.select(DiagnosisId(p.get("diagnosis", 0)))
-        fill(chart.diagnoses.resolve())
-
-    _in_chart(window, d, action)
-
-
-def _new_note(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
-    def action(chart: ClientChartView) -> None:
-        chart.tabs.setCurrentWidget(chart.notes)
-        fill(chart.notes.new_note())
-
-    _in_chart(window, d, action)
-
-
 def _on_note(
     open_dialog: Callable[[ClientChartView], QDialog | None],
-) -> Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]:
+) -> Opener:
     """Addendum and Void: the note opens first, then the dialog over it."""
 
     def opener(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
@@ -246,7 +240,7 @@ def _void(chart: ClientChartView) -> QDialog | None:
 
 def _in_billing(
     open_dialog: Callable[[ClientChartView, dict[str, int]], QDialog | None],
-) -> Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]:
+) -> Opener:
     """The chart's Billing tab first, its ledger loaded, then the dialog over it."""
 
     def opener(window: RecordNavigation, d: FormDraft, p: dict[str, int], fill: Fill) -> None:
@@ -361,15 +355,15 @@ def _move(window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill
         page.show_week_then(week, action)
 
 
-OPENERS: dict[str, Callable[[RecordNavigation, FormDraft, dict[str, int], Fill], None]] = {
+OPENERS: dict[str, Opener] = {
     "client.add": _add_client,
-    "client.edit": _edit_client,
+    "client.edit": _in_tab("overview", _edit_client),
     "session.log": _log_session,
-    "session.attendance": _attendance,
-    "plan.new": _plan,
-    "diagnosis.add": _diagnosis,
-    "diagnosis.resolve": _resolve,
-    "note.new": _new_note,
+    "session.attendance": _in_tab("sessions", _attendance),
+    "plan.new": _in_tab("plan", _plan),
+    "diagnosis.add": _in_tab("diagnoses", _diagnosis),
+    "diagnosis.resolve": _in_tab("diagnoses", _resolve),
+    "note.new": _in_tab("notes", _new_note),
     "note.addendum": _on_note(_addendum),
     "note.void": _on_note(_void),
     "chart.pdf": _records_request,

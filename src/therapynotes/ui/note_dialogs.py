@@ -18,7 +18,9 @@ from therapynotes.ui.clipboard import RecordPlainTextEdit
 from therapynotes.ui.widgets import GRID, body, heading, plain_buttons, vbox
 
 
-class _Confirm(QDialog):
+class ConfirmDialog(QDialog):
+    """A titled question with one action and Cancel (sign, void, a measure's result)."""
+
     def __init__(self, title: str, text: str, action: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -39,7 +41,7 @@ class _Confirm(QDialog):
         self.layout_.addWidget(self.box)
 
 
-class SignDialog(_Confirm):
+class SignDialog(ConfirmDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             "Sign note",
@@ -51,17 +53,24 @@ class SignDialog(_Confirm):
         self.finish()
 
 
-class AddendumDialog(_Confirm):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(
-            "Add addendum",
-            "The addendum is signed now and added below the note. The note itself stays as it was.",
-            "Sign addendum",
-            parent,
-        )
+class TextConfirmDialog(ConfirmDialog):
+    """A confirmation that needs the therapist's own words (an addendum, how a safety flag
+    was addressed): the action waits for some text; a lock keeps what was typed."""
+
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        action: str,
+        parent: QWidget | None,
+        *,
+        field: str,
+        lines: int,
+    ) -> None:
+        super().__init__(title, text, action, parent)
         self.editor = RecordPlainTextEdit(self)
-        self.editor.setAccessibleName("Addendum text")
-        self.editor.setMinimumHeight(12 * GRID)
+        self.editor.setAccessibleName(field)
+        self.editor.setMinimumHeight(lines * GRID)
         self.layout_.addWidget(self.editor)
         self.ok.setEnabled(False)
         self.editor.textChanged.connect(lambda: self.ok.setEnabled(bool(self.text().strip())))
@@ -77,7 +86,19 @@ class AddendumDialog(_Confirm):
         self.editor.setPlainText(str(state.get("text", "")))
 
 
-class VoidDialog(_Confirm):
+class AddendumDialog(TextConfirmDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Add addendum",
+            "The addendum is signed now and added below the note. The note itself stays as it was.",
+            "Sign addendum",
+            parent,
+            field="Addendum text",
+            lines=12,
+        )
+
+
+class VoidDialog(ConfirmDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(
             "Void note",

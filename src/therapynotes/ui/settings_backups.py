@@ -3,8 +3,7 @@ that the last good backup is too old. Applied as soon as a value changes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QGroupBox, QSpinBox, QWidget
 
 from therapynotes.services.backups import (
     MAX_EVERY_HOURS,
@@ -14,7 +13,7 @@ from therapynotes.services.backups import (
 )
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_inline
-from therapynotes.ui.widgets import GRID, message_label, vbox
+from therapynotes.ui.widgets import GRID, message_label, settings_form, vbox
 
 
 class BackupSettingsGroup(QGroupBox):
@@ -35,10 +34,7 @@ class BackupSettingsGroup(QGroupBox):
         for spin in (self.every, self.warn):
             spin.setMinimumWidth(12 * GRID)
         self.message = message_label(self)
-        form = QFormLayout()
-        form.setSpacing(GRID)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form()
         form.addRow("While unlocked, back up &every", self.every)
         form.addRow("&Warn when the last good backup is older than", self.warn)
         layout = vbox(self, margins=2 * GRID, spacing=GRID)

@@ -63,6 +63,7 @@ from therapynotes.ui.widgets import (
     ok_cancel,
     password_field,
     plain_buttons,
+    settings_form,
     vbox,
 )
 
@@ -109,11 +110,7 @@ class SettingsPanel(QWidget):
 
     def _build_layout(self) -> None:
         locking = QGroupBox("Locking", self)
-        form = QFormLayout(locking)
-        form.setContentsMargins(2 * GRID, 2 * GRID, 2 * GRID, 2 * GRID)
-        form.setSpacing(GRID)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form(locking, margins=2 * GRID)
         for spin in (self.idle, self.clipboard):
             spin.setMinimumWidth(12 * GRID)
         form.addRow("Lock after &no use for", self.idle)

@@ -4,15 +4,20 @@ signatures already made keep the name they were signed with."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
 
 from therapynotes.domain.profile import MAX_FIELD, MAX_REGION, ClinicianProfile, signature_line
 from therapynotes.services.profile import ProfileService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
-from therapynotes.ui.widgets import GRID, body, hbox, message_label, vbox
+from therapynotes.ui.widgets import (
+    GRID,
+    body,
+    message_label,
+    saved_section,
+    settings_form,
+)
 
 _NO_PROFILE = "Signatures say \u201csigned by the treating clinician\u201d until you fill this in."
 
@@ -50,31 +55,25 @@ class ProfileSettingsGroup(QGroupBox):
         self.save.clicked.connect(self.submit)
 
     def _layout(self) -> None:
-        form = QFormLayout()
-        form.setSpacing(GRID)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form()
         form.addRow("&Name", self.name)
         form.addRow("&Credentials", self.credentials)
         form.addRow("&Licence number", self.license)
         form.addRow("Licence &state", self.state)
         form.addRow("&NPI", self.npi)
-        layout = vbox(self, margins=2 * GRID, spacing=GRID)
-        layout.addLayout(form)
-        layout.addWidget(self.preview)
-        layout.addWidget(
+        saved_section(
+            self,
+            form,
+            self.preview,
             body(
                 "Each signature keeps the name it was signed with: changing your profile "
                 "later does not change notes, addenda or voids already signed.",
                 parent=self,
-            )
+            ),
+            save=self.save,
+            saved=self.saved,
+            message=self.message,
         )
-        row = hbox()
-        row.addWidget(self.save)
-        row.addWidget(self.saved)
-        row.addStretch(1)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
 
     def load(self) -> None:
         with self.session.db_lock:  # the background worker may be using the connection

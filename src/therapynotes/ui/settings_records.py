@@ -4,9 +4,7 @@ the practice name is typed."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -24,7 +22,13 @@ from therapynotes.services.preferences import (
 )
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_inline
-from therapynotes.ui.widgets import GRID, body, hbox, message_label, vbox
+from therapynotes.ui.widgets import (
+    GRID,
+    body,
+    message_label,
+    saved_section,
+    settings_form,
+)
 
 
 def _spin(parent: QWidget, low: int, high: int, suffix: str, name: str) -> QSpinBox:
@@ -57,32 +61,26 @@ class RecordSettingsGroup(QGroupBox):
         self.save.clicked.connect(self.submit)
 
     def _layout(self) -> None:
-        form = QFormLayout()
-        form.setSpacing(GRID)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form()
         self.practice.setMinimumWidth(40 * GRID)
         form.addRow("&Practice name", self.practice)
         form.addRow("Label as &late entry when signed after", self.late)
         form.addRow("Keep records &for", self.years)
         form.addRow("Age of &majority", self.majority)
         form.addRow("Keep minors' records after they come of age for", self.minor_years)
-        layout = vbox(self, margins=2 * GRID, spacing=GRID)
-        layout.addLayout(form)
-        layout.addWidget(
+        saved_section(
+            self,
+            form,
             body(
                 "Records are due for destruction after the later of: the years above after "
                 "the last service, or the years above after a minor comes of age. Check your "
                 "state's rules; a legal hold always keeps a record.",
                 parent=self,
-            )
+            ),
+            save=self.save,
+            saved=self.saved,
+            message=self.message,
         )
-        row = hbox()
-        row.addWidget(self.save)
-        row.addWidget(self.saved)
-        row.addStretch(1)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
 
     def load(self) -> None:
         with self.session.db_lock:  # the background worker may be using the connection

@@ -5,10 +5,8 @@ kept. Saved with an explicit button, on the database worker."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -23,7 +21,13 @@ from therapynotes.services.billing import BillingService
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
-from therapynotes.ui.widgets import GRID, body, hbox, message_label, vbox
+from therapynotes.ui.widgets import (
+    GRID,
+    body,
+    message_label,
+    saved_section,
+    settings_form,
+)
 
 
 def _field(parent: QWidget, name: str, placeholder: str) -> QLineEdit:
@@ -65,10 +69,7 @@ class PracticeSettingsGroup(QGroupBox):
         self.load()
 
     def _layout(self) -> None:
-        form = QFormLayout()
-        form.setSpacing(GRID)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form()
         form.addRow("Practice &name", self.name)
         form.addRow("&Address", self.address)
         form.addRow("&Phone", self.phone)
@@ -76,23 +77,20 @@ class PracticeSettingsGroup(QGroupBox):
         form.addRow("Practice NP&I", self.npi)
         form.addRow("Usual place of ser&vice", self.place)
         form.addRow("Keep financial records &for", self.years)
-        layout = vbox(self, margins=2 * GRID, spacing=GRID)
-        layout.addLayout(form)
-        layout.addWidget(
+        saved_section(
+            self,
+            form,
             body(
                 "Your own name, credentials, licence and NPI come from the clinician profile "
                 "above. Video sessions are billed at the telehealth place of service with "
                 "modifier 95. Financial records are kept this long after a client's last "
                 "payment or charge, even when the clinical record could go sooner.",
                 parent=self,
-            )
+            ),
+            save=self.save,
+            saved=self.saved,
+            message=self.message,
         )
-        row = hbox()
-        row.addWidget(self.save)
-        row.addWidget(self.saved)
-        row.addStretch(1)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
 
     def load(self) -> None:
         with self.session.db_lock:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
@@ -15,8 +14,7 @@ from therapynotes.domain import measures as defs
 from therapynotes.services.measures import MeasuresService, OpenRisk
 from therapynotes.services.records import RecordsService
 from therapynotes.store.measures import MeasureResponse
-from therapynotes.ui.clipboard import RecordPlainTextEdit
-from therapynotes.ui.note_dialogs import _Confirm
+from therapynotes.ui.note_dialogs import TextConfirmDialog
 from therapynotes.ui.records_access import day
 from therapynotes.ui.widgets import GRID, hbox, vbox
 
@@ -69,7 +67,7 @@ class RiskBanner(QFrame):
         row.addWidget(self.button)
 
 
-class AddressDialog(_Confirm):
+class AddressDialog(TextConfirmDialog):
     """How the flag was addressed, in the therapist's words (kept through a lock)."""
 
     def __init__(self, response: MeasureResponse, parent: QWidget | None = None) -> None:
@@ -80,24 +78,10 @@ class AddressDialog(_Confirm):
             "reviewed). The note stays in the chart; the flag clears.",
             "Mark as addressed",
             parent,
+            field="How it was addressed",
+            lines=10,
         )
         self.response_id = response.id
-        self.editor = RecordPlainTextEdit(self)
-        self.editor.setAccessibleName("How it was addressed")
-        self.editor.setMinimumHeight(10 * GRID)
-        self.layout_.addWidget(self.editor)
-        self.ok.setEnabled(False)
-        self.editor.textChanged.connect(lambda: self.ok.setEnabled(bool(self.text().strip())))
-        self.finish()
-
-    def text(self) -> str:
-        return self.editor.toPlainText()
-
-    def form_state(self) -> dict[str, Any]:
-        return {"text": self.text()}
-
-    def restore_state(self, state: dict[str, Any]) -> None:
-        self.editor.setPlainText(str(state.get("text", "")))
 
 
 class HomeRisks(QWidget):

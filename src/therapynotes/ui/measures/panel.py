@@ -25,7 +25,7 @@ from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.measures.banner import AddressDialog, RiskBanner, measures_of, risk_words
 from therapynotes.ui.measures.form import MeasureForm
 from therapynotes.ui.measures.trend import Point, TrendChart
-from therapynotes.ui.note_dialogs import _Confirm
+from therapynotes.ui.note_dialogs import ConfirmDialog
 from therapynotes.ui.records_access import RecordsAccess
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 
@@ -78,7 +78,7 @@ def give_measure(
     return form
 
 
-class ResultDialog(_Confirm):
+class ResultDialog(ConfirmDialog):
     """The score as it landed in the chart; the safety flag at once when raised."""
 
     def __init__(

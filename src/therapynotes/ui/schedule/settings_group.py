@@ -4,20 +4,17 @@ client). Kept in the app's settings file: numbers only, never a name."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QGroupBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QGroupBox, QSpinBox, QWidget
 
 from therapynotes.settings import AppSettings
-from therapynotes.ui.widgets import GRID, body
+from therapynotes.ui.widgets import GRID, body, settings_form
 
 
 class ScheduleSettingsGroup(QGroupBox):
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__("Schedule", parent)
         self.settings = settings
-        form = QFormLayout(self)
-        form.setContentsMargins(2 * GRID, 2 * GRID, 2 * GRID, 2 * GRID)
-        form.setSpacing(GRID)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        form = settings_form(self, margins=2 * GRID)
         self.starts = self._spin(0, 23, settings.work_starts, ":00", "Working hours start")
         self.ends = self._spin(1, 24, settings.work_ends, ":00", "Working hours end")
         self.reminder = self._spin(0, 120, settings.reminder_minutes, " min", "Remind me before")
