@@ -1,8 +1,10 @@
-"""Device checks in the window (issue 16): Settings → This computer shows all four checks
+"""Device checks in the window (issue 16): Settings → This computer shows all the checks
 as run for real here; Home warns about a failing one (recorded outputs make one fail)
 until it is dismissed with a reason, which the vault keeps and the audit trail notes."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -30,12 +32,35 @@ def test_settings_shows_every_check(unlocked: Harness) -> None:
     assert {name.split(":")[0] for name in states} == {this_computer.TITLES[n] for n in CHECKS}
 
 
+def test_this_computer_checks_the_backup_folder_drive(unlocked: Harness, tmp_path: Path) -> None:
+    """The backup drive's check follows the folder chosen for backups: none set says so;
+    a folder set is looked up for real (findmnt/lsblk here)."""
+    panel = unlocked.window.pages["settings"]
+    assert isinstance(panel, SettingsPanel)
+    group = panel.this_computer
+
+    def backup_advice() -> str:
+        return next((c.advice for c in group.checks if c.name == "backup-drive-encryption"), "")
+
+    unlocked.ctx.settings.backup_folder = ""
+    group.refresh()
+    unlocked.qtbot.waitUntil(lambda: "no backup folder" in backup_advice(), timeout=WAIT)
+    unlocked.ctx.settings.backup_folder = str(tmp_path)
+    group.refresh()
+    unlocked.qtbot.waitUntil(
+        lambda: bool(backup_advice()) and "no backup folder" not in backup_advice(),
+        timeout=WAIT,
+    )
+    by = {c.name: c for c in group.checks}
+    assert by["app-version"].advice  # the app's own version age, whatever it is here
+
+
 def test_home_warns_until_dismissed_with_a_reason(
     unlocked: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bad = DeviceCheck("disk-encryption", Status.FAIL, "The disk is not encrypted.")
     fine = [DeviceCheck(n, Status.OK, "fine") for n in CHECKS[1:]]
-    monkeypatch.setattr(this_computer, "run_checks", lambda _root: [bad, *fine])
+    monkeypatch.setattr(this_computer, "run_checks", lambda _root, **_kw: [bad, *fine])
     h = unlocked
     h.window.lock("manual")
     h.unlock_ok()

@@ -233,11 +233,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 def _device_lines(root: Path) -> None:
     """The device checks (issue 16), one `STATUS<TAB>CHECK<TAB>advice` line each, for
     the disk the vault folder is on (or would be). Advice only: the exit code stays the
-    app's own findings' (a computer can be unknown without being unsafe to run on)."""
+    app's own findings' (a computer can be unknown without being unsafe to run on). The
+    backup drive is the one of the backup folder chosen in the app."""
     from therapynotes.services.device.runner import run_checks  # noqa: PLC0415
 
     where = root if root.exists() else root.parent
     while not where.exists() and where != where.parent:
         where = where.parent
-    for check in run_checks(where):
+    folder = AppSettings.load(default_config_dir()).backup_folder  # damaged file: defaults
+    for check in run_checks(where, backup_folder=folder):
         print(check.line())

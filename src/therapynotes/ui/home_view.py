@@ -191,7 +191,12 @@ class HomePage(QWidget):
 
         self.rehearsal_card = RehearsalCard(session, clock=ctx.clock, parent=self)
         layout.addWidget(self.rehearsal_card)
-        self.device_card = DeviceWarningCard(session, ctx.vault.paths.root, parent=self)
+        self.device_card = DeviceWarningCard(
+            session,
+            ctx.vault.paths.root,
+            parent=self,
+            backup_folder=lambda: ctx.settings.backup_folder,
+        )
         layout.addWidget(self.device_card)
 
     def refresh(self) -> None:

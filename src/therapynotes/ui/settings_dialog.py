@@ -166,7 +166,12 @@ class SettingsPanel(QWidget):
         """Issue 16: the device checks (ui/admin/this_computer.py)."""
         from therapynotes.ui.admin.this_computer import ThisComputerGroup  # noqa: PLC0415
 
-        self.this_computer = ThisComputerGroup(self.vault.paths.root, self)
+        settings = self.app_settings
+        self.this_computer = ThisComputerGroup(
+            self.vault.paths.root,
+            self,
+            backup_folder=lambda: settings.backup_folder if settings is not None else "",
+        )
         return self.this_computer
 
     def _security_group(self) -> QGroupBox:

@@ -13,13 +13,22 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
-CHECKS = ("disk-encryption", "screen-lock", "os-updates", "swap")
+CHECKS = (
+    "disk-encryption",
+    "screen-lock",
+    "os-updates",
+    "swap",
+    "app-version",
+    "backup-drive-encryption",
+)
 
 TITLES = {
     "disk-encryption": "Disk encryption",
     "screen-lock": "Screen lock",
     "os-updates": "System updates",
     "swap": "Swap (memory written to disk)",
+    "app-version": "This app's version",
+    "backup-drive-encryption": "Backup drive encryption",
 }
 
 # The OS's own setting, per platform, to open from "This computer".
@@ -30,6 +39,11 @@ SETTINGS_LINKS = {
     ("screen-lock", "win32"): "ms-settings:lockscreen",
     ("os-updates", "darwin"): "x-apple.systempreferences:com.apple.Software-Update-Settings",
     ("os-updates", "win32"): "ms-settings:windowsupdate",
+    (
+        "backup-drive-encryption",
+        "darwin",
+    ): "x-apple.systempreferences:com.apple.preference.security",
+    ("backup-drive-encryption", "win32"): "ms-settings:deviceencryption",
 }
 
 

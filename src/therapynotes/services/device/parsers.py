@@ -161,17 +161,19 @@ def screen_kde(autolock: str, timeout_minutes: str, lock_on_resume: str = "true"
 
 def screen_macos(sysadminctl: str, idle_seconds: str) -> DeviceCheck:
     """`sysadminctl -screenLock status` (on stderr: "screenLock delay is N seconds",
-    "… is immediate" or "screenLock is off") and `defaults -currentHost read
-    com.apple.screensaver idleTime` (seconds; 0 = never)."""
+    "… is immediate", "screenLock is off", or a delay of -1 seconds for off) and
+    `defaults -currentHost read com.apple.screensaver idleTime` (seconds; 0 = never)."""
     idle = idle_seconds.strip()
     if not idle.isdigit():
         return _unknown(_LOCK, "the screen saver's start time was not understood")
     if "screenLock is off" in sysadminctl:
         return _lock_answer(int(idle) / 60 or None, False)
-    match = re.search(r"screenLock delay is (immediate|(\d+) seconds)", sysadminctl)
+    match = re.search(r"screenLock delay is (immediate|(-?\d+)(?:\.\d+)? seconds)", sysadminctl)
     if match is None:
         return _unknown(_LOCK, "sysadminctl gave an answer that was not understood")
     delay = 0 if match.group(1) == "immediate" else int(match.group(2))
+    if delay < 0:  # "delay is -1 seconds" (or -1.000000): no password to wake
+        return _lock_answer(int(idle) / 60 or None, False)
     return _lock_answer(None if int(idle) == 0 else (int(idle) + delay) / 60, True)
 
 

@@ -4,6 +4,7 @@ checks report as "unknown". The answers hold no record data."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from therapynotes.services.device import backup_drive as bd
 from therapynotes.services.device import parsers as p
+from therapynotes.services.device.app_version import app_version_check, read_stamp
 from therapynotes.services.device.model import DeviceCheck, Status
 
 TIMEOUT_S = 10
@@ -41,11 +44,17 @@ def read_text(path: str) -> str | None:
         return None
 
 
+def _stamp(_name: str) -> str | None:
+    return read_stamp()
+
+
 @dataclass
 class Probe:
     run: Run = run_tool
     read: Read = read_text
     platform: str = sys.platform
+    stamp: Read = _stamp  # the package's build stamp (app_version.py)
+    exists: Callable[[str], bool] = os.path.exists
 
 
 def _or_unknown(name: str, text: str | None, what: str) -> DeviceCheck | None:
@@ -118,21 +127,82 @@ def windows(probe: Probe, today: date) -> list[DeviceCheck]:
     return [disk, lock, updates, swap]
 
 
+def _backup_drive_linux(probe: Probe, where: str) -> DeviceCheck:
+    found = probe.run(["findmnt", "-J", "-T", where, "-o", "SOURCE,TARGET,FSTYPE"])
+    if found is None:
+        return bd.unknown("findmnt is not available here")
+    source = bd.linux_source(found)
+    device = source[0] if source is not None and source[0].startswith("/dev/") else None
+    lsblk = probe.run(["lsblk", "-J", "-s", "-o", "NAME,TYPE,FSTYPE", device]) if device else None
+    return bd.backup_drive_linux(found, lsblk)
+
+
+def _backup_drive_macos(probe: Probe, where: str) -> DeviceCheck:
+    device = bd.macos_device(probe.run(["df", "-P", where]) or "")
+    if device is None:
+        return bd.unknown("the drive holding the backup folder was not found (a network share?)")
+    info = probe.run(["diskutil", "info", device])
+    return (
+        bd.backup_drive_macos(info)
+        if info is not None
+        else bd.unknown("diskutil is not available here")
+    )
+
+
+def _backup_drive_windows(probe: Probe, where: str) -> DeviceCheck:
+    letter = bd.drive_letter(where)
+    if letter is None:
+        return bd.network()
+    bde = probe.run(["manage-bde", "-status", letter])
+    return (
+        bd.backup_drive_windows(bde)
+        if bde is not None
+        else bd.unknown("manage-bde is not available here")
+    )
+
+
+def backup_drive(probe: Probe, folder: str | Path | None) -> DeviceCheck:
+    """The backup folder's own drive (backup_drive.py), with the tools of this platform."""
+    where = str(folder or "").strip()
+    if not where:
+        return bd.no_folder()
+    if not probe.exists(where):
+        return bd.not_connected()
+    if probe.platform == "win32":
+        return _backup_drive_windows(probe, where)
+    if probe.platform.startswith("linux"):
+        return _backup_drive_linux(probe, where)
+    if probe.platform == "darwin":
+        return _backup_drive_macos(probe, where)
+    return bd.unknown("this system is not one TherapyNotes knows how to check")
+
+
 def run_checks(
-    target: Path, *, today: date | None = None, probe: Probe | None = None
+    target: Path,
+    *,
+    backup_folder: str | Path | None = None,
+    today: date | None = None,
+    probe: Probe | None = None,
 ) -> list[DeviceCheck]:
-    """The four checks for the disk holding `target` (the vault folder), in CHECKS order."""
+    """Every check, in CHECKS order, for the disk holding `target` (the vault folder)
+    and the drive holding `backup_folder` (none set: that check is unknown)."""
     probe = probe or Probe()
     day = today or date.today()
     if probe.platform.startswith("linux"):
-        return linux(probe, target, day)
-    if probe.platform == "darwin":
-        return macos(probe, day)
-    if probe.platform == "win32":
-        return windows(probe, day)
+        system = linux(probe, target, day)
+    elif probe.platform == "darwin":
+        system = macos(probe, day)
+    elif probe.platform == "win32":
+        system = windows(probe, day)
+    else:
+        system = [
+            p._unknown(name, "this system is not one TherapyNotes knows how to check")
+            for name in ("disk-encryption", "screen-lock", "os-updates", "swap")
+        ]
     return [
-        p._unknown(name, "this system is not one TherapyNotes knows how to check")
-        for name in ("disk-encryption", "screen-lock", "os-updates", "swap")
+        *system,
+        app_version_check(probe.stamp("build-info.json"), day),
+        backup_drive(probe, backup_folder),
     ]
 
 

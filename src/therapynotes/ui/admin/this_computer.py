@@ -7,6 +7,7 @@ go through the database worker."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -48,10 +49,17 @@ def open_os_setting(name: str) -> bool:
 class ThisComputerGroup(QGroupBox):
     """Settings → This computer."""
 
-    def __init__(self, vault_root: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        vault_root: Path,
+        parent: QWidget | None = None,
+        *,
+        backup_folder: Callable[[], str] = lambda: "",
+    ) -> None:
         super().__init__("This computer", parent)
         self.setAccessibleName("This computer")
         self.vault_root = vault_root
+        self.backup_folder = backup_folder  # the drive of the backup folder is checked too
         self.checks: list[DeviceCheck] = []
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         layout.addWidget(
@@ -76,10 +84,11 @@ class ThisComputerGroup(QGroupBox):
 
     def refresh(self) -> None:
         self.again.setEnabled(False)
-        root = self.vault_root
-        Op(self, lambda: run_checks(root if root.exists() else root.parent)).success(
-            self._show
-        ).run()
+        root, folder = self.vault_root, self.backup_folder()
+        Op(
+            self,
+            lambda: run_checks(root if root.exists() else root.parent, backup_folder=folder),
+        ).success(self._show).run()
 
     def _show(self, checks: list[DeviceCheck]) -> None:
         self.checks = checks
@@ -142,9 +151,17 @@ class DismissDialog(QDialog):
 class DeviceWarningCard(Card):
     """Home: the checks that fail or warn and were not dismissed."""
 
-    def __init__(self, session: VaultSession, vault_root: Path, *, parent: QWidget) -> None:
+    def __init__(
+        self,
+        session: VaultSession,
+        vault_root: Path,
+        *,
+        parent: QWidget,
+        backup_folder: Callable[[], str] = lambda: "",
+    ) -> None:
         super().__init__("This computer needs attention", "", parent=parent)
         self.session, self.vault_root = session, vault_root
+        self.backup_folder = backup_folder
         self.shown: list[DeviceCheck] = []
         self.checked = False  # the checks have run and their answer is shown
         self.dialog: DismissDialog | None = None
@@ -157,10 +174,11 @@ class DeviceWarningCard(Card):
         return RecordsService(self.session)
 
     def refresh(self) -> None:
-        root = self.vault_root
-        Op(self, lambda: run_checks(root if root.exists() else root.parent)).success(
-            self._checked
-        ).run()
+        root, folder = self.vault_root, self.backup_folder()
+        Op(
+            self,
+            lambda: run_checks(root if root.exists() else root.parent, backup_folder=folder),
+        ).success(self._checked).run()
 
     def _checked(self, checks: list[DeviceCheck]) -> None:
         db_op(self, self.session, lambda: dismissals.dismissed(self._records())).success(
