@@ -204,7 +204,9 @@ def test_home_lists_today_and_the_chart_shows_the_next_appointment(unlocked: Har
     )
 
 
-def test_reminders_name_the_client_only_while_unlocked(unlocked: Harness) -> None:
+def test_reminders_never_name_the_client(unlocked: Harness) -> None:
+    """Notifications carry no record text (design ui.md), unlocked or locked: the system
+    shows them on its lock screen and keeps them in its list."""
     h = unlocked
     records = clients(h).records.service
     ada = records.create_client(ClientFields(legal_name="Ada Reminded"))
@@ -216,7 +218,11 @@ def test_reminders_name_the_client_only_while_unlocked(unlocked: Harness) -> Non
     h.ctx.settings.reminder_minutes = 15
     watcher.tick()
     h.qtbot.waitUntil(lambda: len(watcher.shown) == 1, timeout=WAIT)
-    assert watcher.shown[0].startswith("Appointment with Ada Reminded at ")
+    assert watcher.shown[0].startswith("Appointment at ") and "Ada" not in watcher.shown[0]
+    assert watcher.shown[0].endswith("(in 10 minutes)")
+    assert all("Ada" not in repr(u) for u in watcher.upcoming)  # not even kept in memory
+    watcher.open_schedule()  # a clicked reminder
+    assert h.window.current_view() == "schedule"
     h.window.lock("manual")
     h.clock.advance(50 * 60)  # the second is now 10 minutes away, the app locked
     watcher.tick()

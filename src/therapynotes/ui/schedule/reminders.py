@@ -3,16 +3,20 @@ Schedule; off by default), a desktop notification while the app runs. Nothing is
 sent to a client: there is no server.
 
 While the vault is unlocked the watcher reads the next day's appointments (on the
-database worker) and keeps their times and who they are for; at a lock it forgets the
-names (`forget_names`), keeping only the times, so a reminder shown while the app is
-locked says "Appointment at 10:00" and never who with. The notification goes through the
+database worker) and keeps their ids and times only, so a reminder can come while the app
+is locked. A reminder says "Appointment at 10:00 (in 10 minutes)" and never who with,
+locked or not (docs/design ui.md: notifications never carry record text): the system
+shows notifications on its own lock screen, keeps them in its notification list and
+mirrors them to screen sharing, none of which TherapyNotes can take back. Clicking it
+opens the Schedule, where the name is, behind the lock. No setting puts names back:
+initials are still identifying in a small practice. The notification goes through the
 system tray when there is one, else the window's status bar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QObject, QTimer
@@ -33,23 +37,15 @@ LOOK_AHEAD = timedelta(hours=24)
 class Upcoming:
     appointment_id: int
     start: datetime  # aware UTC
-    local_time: str  # HH:MM
-    who: str  # empty once the vault is locked
+    local_time: str  # HH:MM; never who with
 
 
 def load_upcoming(service: RecordsService, now: datetime) -> list[Upcoming]:
     """On the database worker: the scheduled appointments of the next 24 hours."""
     schedule = schedule_of(service)
     rows = schedule.between(now.date() - timedelta(days=1), (now + LOOK_AHEAD).date())
-    rows = [a for a in rows if a.status is AppointmentStatus.SCHEDULED]
-    names = schedule.names([c for a in rows for c in a.client_ids])
     return [
-        Upcoming(
-            a.id,
-            a.start,
-            wall_clock(a.local_start(schedule.zone)),
-            ", ".join(names.get(c, "") for c in a.client_ids),
-        )
+        Upcoming(a.id, a.start, wall_clock(a.local_start(schedule.zone)))
         for a in rows
         if a.status is AppointmentStatus.SCHEDULED and now <= a.start <= now + LOOK_AHEAD
     ]
@@ -78,15 +74,10 @@ class ReminderWatcher(QObject):
         self.timer.start()
 
     def attach(self, records: RecordsAccess | None) -> None:
-        """The vault opened (records) or locked (None: names are forgotten)."""
+        """The vault opened (records) or locked (None: the times already read stay)."""
         self.records = records
-        if records is None:
-            self.forget_names()
-        else:
+        if records is not None:
             self.reload()
-
-    def forget_names(self) -> None:
-        self.upcoming = [replace(u, who="") for u in self.upcoming]
 
     def reload(self) -> None:
         records = self.records
@@ -98,8 +89,6 @@ class ReminderWatcher(QObject):
         ).run(database=True)
 
     def _loaded(self, found: list[Upcoming]) -> None:
-        if self.records is None:
-            found = [replace(u, who="") for u in found]  # locked meanwhile
         self.upcoming = found
         self.remind_due()
 
@@ -119,15 +108,29 @@ class ReminderWatcher(QObject):
                 continue
             if now <= item.start <= now + timedelta(minutes=minutes):
                 self.reminded.add(item.appointment_id)
-                who = f" with {item.who}" if item.who and self.records is not None else ""
-                self.notify(f"Appointment{who} at {item.local_time}")
+                left = max(1, round((item.start - now).total_seconds() / 60))
+                self.notify(f"Appointment at {item.local_time} (in {minutes_words(left)})")
 
     def notify(self, text: str) -> None:
         self.shown.append(text)
         if QSystemTrayIcon.isSystemTrayAvailable():
             if self.tray is None:
                 self.tray = QSystemTrayIcon(app_icon(), self)
+                self.tray.messageClicked.connect(self.open_schedule)
                 self.tray.show()
             self.tray.showMessage("Reminder", text, QSystemTrayIcon.MessageIcon.Information)
         else:
             self.window.statusBar().showMessage(text, 60_000)
+
+    def open_schedule(self) -> None:
+        """A clicked reminder: the window, on the Schedule (behind the lock if locked)."""
+        self.window.showNormal()
+        self.window.raise_()
+        self.window.activateWindow()
+        show_view = getattr(self.window, "show_view", None)
+        if self.records is not None and show_view is not None:
+            show_view("schedule")
+
+
+def minutes_words(minutes: int) -> str:
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"

@@ -24,8 +24,9 @@ class ScheduleSettingsGroup(QGroupBox):
         form.addRow("Remind me before each appointment", self.reminder)
         form.addRow(
             body(
-                "Reminders are for you only, shown on this computer while the app runs; "
-                "while it is locked they show no client name. Nothing is sent to clients."
+                "Reminders are for you only, shown on this computer while the app runs. "
+                "They give the time, never who with: the system can show them on its lock "
+                "screen. Click one to open the Schedule. Nothing is sent to clients."
             )
         )
         for spin in (self.starts, self.ends, self.reminder):
