@@ -106,3 +106,16 @@ def unlocked(harness: Harness) -> Harness:
 def _drain_thread_pool():  # type: ignore[no-untyped-def]
     yield
     QThreadPool.globalInstance().waitForDone(5000)
+
+
+# --- Settings' one Save (issue 16: ui/settings_apply.py) -----------------------------------
+
+
+def save_settings(h: Harness) -> None:
+    """Press Settings' *Save changes* and wait until every changed section is saved."""
+    panel = h.window.pages["settings"]
+    forms = panel.forms  # type: ignore[attr-defined]
+    assert forms.dirty(), "nothing to save"
+    assert forms.save()
+    h.qtbot.waitUntil(lambda: not forms.saving, timeout=20000)
+    assert panel.save_bar.status.text() == "Saved."  # type: ignore[attr-defined]

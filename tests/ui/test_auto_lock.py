@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, save_settings
 from therapynotes.settings import SecuritySettings, load_security
 from therapynotes.ui.idle_watcher import IdleWatcher
 
@@ -79,6 +79,8 @@ def test_timeout_setting_is_applied_at_once(unlocked: Harness) -> None:
     window.show_view("settings")
     panel = window.pages["settings"]
     panel.idle.setValue(2)  # type: ignore[attr-defined]
+    assert window.idle.timeout_seconds != 120  # not before Save (issue 16)
+    save_settings(unlocked)
     assert window.idle.timeout_seconds == 120
     assert window.session is not None
     assert load_security(window.session.conn).idle_timeout_minutes == 2

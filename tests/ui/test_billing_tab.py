@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from tests.support.billing import session_on
 from tests.support.pdf import pdf_text
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_dialogs_survive_lock import _back, _idle_lock_and_unlock, _kept, _save
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.billing import Practice
@@ -168,19 +168,19 @@ def test_practice_details_in_settings(unlocked: Harness) -> None:
     h = unlocked
     session = h.window.session
     assert session is not None
-    group = PracticeSettingsGroup(session)
-    h.qtbot.addWidget(group)
+    h.window.show_view("settings")
+    group = h.window.pages["settings"].practice  # type: ignore[attr-defined]
+    forms = h.window.pages["settings"].forms  # type: ignore[attr-defined]
     group.name.setText("Elm Counselling")
     group.address.setPlainText("9 Elm Rd\nSpringfield, IL")
     group.tax_id.setText("12-3456789")
     group.npi.setText("1234567890")
-    group.save.click()
-    assert "NPI is not valid" in group.message.text()
+    assert not forms.save()  # refused, the message under the practice NPI
+    assert "NPI is not valid" in group.notes[group.npi].text()
     group.npi.setText("1234567893")
     group.place.setCurrentIndex(group.place.findData("10"))
     group.years.setValue(10)
-    group.save.click()
-    h.qtbot.waitUntil(lambda: group.saved.text() == "Saved.", timeout=20000)
+    save_settings(h)
     billing = BillingService(session)
     with session.db_lock:
         assert billing.practice() == Practice(

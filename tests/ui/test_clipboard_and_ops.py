@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from tests.ui.conftest import save_settings
 from therapynotes.errors import WrongPassphrase
 from therapynotes.ui.clipboard import CONCEALED_HINTS, SecureClipboard
 from therapynotes.ui.ops import Op, tracker
@@ -44,6 +45,7 @@ def test_clipboard_clear_time_comes_from_settings(unlocked) -> None:  # type: ig
     window = unlocked.window
     window.show_view("settings")
     window.pages["settings"].clipboard.setValue(45)
+    save_settings(unlocked)
     assert window.clipboard.clear_seconds == 45
 
 
@@ -109,7 +111,10 @@ def test_op_answer_dropped_when_the_asking_view_is_gone(qtbot: QtBot) -> None:
 @pytest.mark.parametrize("minutes", [1, 60])
 def test_idle_timeout_bounds(unlocked, minutes: int) -> None:  # type: ignore[no-untyped-def]
     panel = unlocked.window.pages["settings"]
+    panel.idle.setValue(minutes + (1 if minutes == 1 else -1))
     panel.idle.setValue(minutes)
+    if panel.forms.dirty():
+        save_settings(unlocked)
     assert unlocked.window.idle.timeout_seconds == minutes * 60
     panel.idle.setValue(minutes + (1 if minutes == 60 else -1))
     assert panel.idle.value() == minutes  # the spin box enforces 1-60

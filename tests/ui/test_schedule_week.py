@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt, QTime, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_clipping import SIZES, _cut_buttons, _size
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.ids import ClientId
@@ -239,9 +239,15 @@ def test_settings_set_working_hours_and_reminders(unlocked: Harness) -> None:
     group = panel.schedule  # type: ignore[attr-defined]
     group.reminder.setValue(10)
     group.starts.setValue(7)
-    group.ends.setValue(7)  # not before the start: one hour at least
+    group.ends.setValue(7)  # not after the start: refused next to the field
+    assert not panel.forms.save()  # type: ignore[attr-defined]
+    note = group.notes[group.ends]
+    assert note.isVisibleTo(group) and "end after they start" in note.text()
+    assert h.ctx.settings.reminder_minutes != 10  # nothing saved
+    group.ends.setValue(8)
+    save_settings(h)
     assert (h.ctx.settings.reminder_minutes, h.ctx.settings.work_starts) == (10, 7)
-    assert h.ctx.settings.work_ends == 8 and group.ends.value() == 8
+    assert h.ctx.settings.work_ends == 8
     page = _page(h)
     page.refresh()
     h.qtbot.waitUntil(lambda: page.grid.first_hour == 7, timeout=WAIT)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, STRONG2, FakeClock
-from tests.ui.conftest import Harness, make_ctx
+from tests.ui.conftest import Harness, make_ctx, save_settings
 from therapynotes.backup.errors import BackupNotFound
 from therapynotes.errors import WrongPassphrase
 from therapynotes.services.setup_flow import Mode, Step
@@ -151,8 +151,7 @@ def test_record_settings_are_saved_and_audited(unlocked: Harness) -> None:
     group.practice.setText("Riverside Counselling")
     group.late.setValue(48)
     group.years.setValue(10)
-    group.save.click()
-    assert group.saved.text() == "Saved."
+    save_settings(unlocked)
     session = unlocked.window.session
     assert session is not None
     saved = load_record_settings(session)
@@ -161,11 +160,10 @@ def test_record_settings_are_saved_and_audited(unlocked: Harness) -> None:
     rows = [e for e in audit.entries(session.conn) if e.kind == "settings.changed"]
     assert len(rows) >= 3
     assert all("Riverside" not in str(e.detail) for e in rows)  # names of settings only
-    group.save.click()
-    assert group.saved.text() == "No changes."
+    assert not _panel(unlocked).save_bar.save.isEnabled()  # nothing left to save
 
 
-def test_backup_schedule_applies_at_once(unlocked: Harness) -> None:
+def test_backup_schedule_is_saved_with_the_page(unlocked: Harness) -> None:
     from therapynotes.services.backups import BackupService
 
     group = _panel(unlocked).backups
@@ -175,6 +173,8 @@ def test_backup_schedule_applies_at_once(unlocked: Harness) -> None:
     assert service.schedule_policy.every_hours == 4
     group.every.setValue(12)
     group.warn.setValue(3)
+    assert service.schedule_policy.every_hours == 4  # not before Save (issue 16)
+    save_settings(unlocked)
     assert service.schedule_policy.every_hours == 12
     assert service.schedule_policy.warn_after_days == 3
 
@@ -260,15 +260,16 @@ def test_clinician_profile_is_saved_on_the_worker_and_audited(
     group.state.setText("ca")
     group.npi.setText("1234567890")
     assert "Dana Reyes, PsyD, PSY 12345" in group.preview.text()
-    group.save.click()
-    assert group.message.isVisibleTo(group) and "NPI is not valid" in group.message.text()
+    panel = _panel(unlocked)
+    assert not panel.forms.save()  # refused: the message is under the NPI field
+    note = group.notes[group.npi]
+    assert note.isVisibleTo(group) and "NPI is not valid" in note.text()
     assert savers == [] and ProfileService(session).get() is None
 
     group.npi.setText("1234567893")
-    group.save.click()
-    unlocked.qtbot.waitUntil(lambda: group.saved.text() == "Saved.", timeout=20000)
+    assert not note.isVisibleTo(group)  # an edit clears it
+    save_settings(unlocked)
     assert savers and threading.main_thread().ident not in savers
-    assert not group.message.isVisibleTo(group)
     saved = ProfileService(session).get()
     assert saved is not None and saved.license_state == "CA" and saved.npi == "1234567893"
     rows = [e for e in audit.entries(session.conn) if e.detail.get("area") == "profile"]
@@ -279,5 +280,4 @@ def test_clinician_profile_is_saved_on_the_worker_and_audited(
     note = records.sign_note(records.start_note(client, "freeform", sections={"text": "x"}))
     assert note.signed_by == "Dana Reyes, PsyD, PSY 12345"
 
-    group.save.click()
-    unlocked.qtbot.waitUntil(lambda: group.saved.text() == "No changes.", timeout=20000)
+    assert not panel.save_bar.save.isEnabled()  # nothing left to save

@@ -7,7 +7,7 @@ from __future__ import annotations
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QMenu
 
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.spelling import SpellingService
@@ -159,6 +159,8 @@ def test_settings_remove_a_word_and_open_notes_flag_it_again(unlocked: Harness) 
     assert group.words.count() == 0
     assert _underlined(editor) == ["Okonkwo"]  # the open note looked again
     group.language.setCurrentIndex(group.language.findData("en_GB"))
+    assert SpellingService(h.window.session).language() == "en_US"  # type: ignore[arg-type]
+    save_settings(h)  # Settings' one Save (issue 16)
     assert SpellingService(h.window.session).language() == "en_GB"  # type: ignore[arg-type]
     assert editor.spelling is not None and editor.spelling.checker.language == "en_GB"
 

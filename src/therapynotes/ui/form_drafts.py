@@ -14,11 +14,13 @@ tagged: secrets are never kept.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog
+import shiboken6
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog, QWidget
 
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.store.form_drafts import FormDraft
@@ -44,13 +46,34 @@ def tag(dialog: QDialog, kind: str, client_id: ClientId | None, **place: int) ->
     dialog.form_tag = FormTag(kind, client_id, {k: int(v) for k, v in place.items()})  # type: ignore[attr-defined]
 
 
+# Pages (not dialogs) holding typed values not saved yet: Settings (issue 16). A page
+# tagged here is kept while it says `has_unsaved()`; its `finished` signal drops the
+# draft once the changes are saved or discarded.
+_PAGES: weakref.WeakSet[QWidget] = weakref.WeakSet()
+
+
+def tag_page(page: QWidget, kind: str) -> None:
+    """Mark a page (form_state/restore_state/has_unsaved/finished) as one a lock keeps."""
+    page.form_tag = FormTag(kind, None)  # type: ignore[attr-defined]
+    _PAGES.add(page)
+
+
+def _open_pages() -> list[tuple[QDialog, FormTag]]:
+    found = []
+    for page in list(_PAGES):
+        with contextlib.suppress(RuntimeError):  # its C++ side already gone
+            if shiboken6.isValid(page) and page.has_unsaved():  # type: ignore[attr-defined]
+                found.append((page, page.form_tag))  # type: ignore[attr-defined]
+    return found  # type: ignore[return-value]
+
+
 def _open_tagged() -> list[tuple[QDialog, FormTag]]:
     found = []
     for widget in QApplication.topLevelWidgets():
         form_tag = getattr(widget, "form_tag", None)
         if isinstance(widget, QDialog) and widget.isVisible() and isinstance(form_tag, FormTag):
             found.append((widget, form_tag))
-    return found
+    return found + _open_pages()
 
 
 def open_forms() -> list[FormDraft]:
@@ -355,6 +378,12 @@ def _move(window: RecordNavigation, _d: FormDraft, p: dict[str, int], fill: Fill
         page.show_week_then(week, action)
 
 
+def _settings(window: RecordNavigation, _d: FormDraft, _p: dict[str, int], fill: Fill) -> None:
+    """Settings with the changes not saved at the lock back in its fields (issue 16)."""
+    window.show_view("settings")
+    fill(window.pages.get("settings"))  # type: ignore[arg-type]
+
+
 OPENERS: dict[str, Opener] = {
     "client.add": _add_client,
     "client.edit": _in_tab("overview", _edit_client),
@@ -373,4 +402,5 @@ OPENERS: dict[str, Opener] = {
     "snippet.edit": _snippet_editor,
     "appointment.book": _book,
     "appointment.move": _move,
+    "settings": _settings,
 }

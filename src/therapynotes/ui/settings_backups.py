@@ -1,9 +1,13 @@
 """The "Backups" part of Settings: how often to back up while unlocked, and when to warn
-that the last good backup is too old. Applied as soon as a value changes."""
+that the last good backup is too old. Saved with the page's *Save changes*
+(ui/settings_apply.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QSpinBox, QWidget
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QSpinBox, QWidget
 
 from therapynotes.services.backups import (
     MAX_EVERY_HOURS,
@@ -12,11 +16,13 @@ from therapynotes.services.backups import (
     stored_schedule,
 )
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.errors import show_inline
-from therapynotes.ui.widgets import GRID, message_label, settings_form, vbox
+from therapynotes.ui.settings_apply import SettingsSection
+from therapynotes.ui.widgets import GRID, settings_form
 
 
-class BackupSettingsGroup(QGroupBox):
+class BackupSettingsGroup(SettingsSection):
+    key = "backups"
+
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__("Backups", parent)
         self.session = session
@@ -33,22 +39,24 @@ class BackupSettingsGroup(QGroupBox):
         self.warn.setAccessibleName("Warn when the last backup is older than days")
         for spin in (self.every, self.warn):
             spin.setMinimumWidth(12 * GRID)
-        self.message = message_label(self)
         form = settings_form()
-        form.addRow("While unlocked, back up &every", self.every)
-        form.addRow("&Warn when the last good backup is older than", self.warn)
-        layout = vbox(self, margins=2 * GRID, spacing=GRID)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        self.every.valueChanged.connect(self.apply)
-        self.warn.valueChanged.connect(self.apply)
+        self.field(form, "While unlocked, back up &every", self.every)
+        self.field(form, "&Warn when the last good backup is older than", self.warn)
+        self.lay_out(form)
+        self.watch(self.every, self.warn)
 
-    def apply(self) -> None:
-        try:
-            save_schedule(
-                self.session, every_hours=self.every.value(), warn_after_days=self.warn.value()
-            )
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        show_inline(self.message, None)
+    def values(self) -> dict[str, Any]:
+        return {"every": self.every.value(), "warn": self.warn.value()}
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        self.every.setValue(int(values.get("every", self.every.value())))
+        self.warn.setValue(int(values.get("warn", self.warn.value())))
+
+    def work(self) -> Callable[[], object]:
+        session, every, warn = self.session, self.every.value(), self.warn.value()
+
+        def save() -> None:
+            with session.db_lock:
+                save_schedule(session, every_hours=every, warn_after_days=warn)
+
+        return save

@@ -3,14 +3,17 @@
 `SettingsPanel` is the Settings page of the main window; `SettingsDialog` shows the same
 panel from the menu. Security settings are stored inside the vault (settings.py), each
 change is written to the audit log, and `security_changed` tells the main window to
-apply them at once.
+apply them once saved. Every section of values is saved through one bar under the page
+(ui/settings_apply.py: *Save changes*, *Discard changes*, asked before leaving, kept at a
+lock).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,33 +23,26 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QWidget,
 )
 
-from therapynotes.services.preferences import save_security_settings
 from therapynotes.services.session import VaultSession
 from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
-from therapynotes.settings import (
-    CLIPBOARD_MAX_SECONDS,
-    CLIPBOARD_MIN_SECONDS,
-    IDLE_MAX_MINUTES,
-    IDLE_MIN_MINUTES,
-    AppSettings,
-    SecuritySettings,
-    load_security,
-)
+from therapynotes.settings import AppSettings, SecuritySettings
 from therapynotes.ui.backup_runner import BackupRunner
 from therapynotes.ui.billing.settings_practice import PracticeSettingsGroup
 from therapynotes.ui.emergency_kit import NewRecoveryKeyDialog
 from therapynotes.ui.errors import show_inline
+from therapynotes.ui.form_drafts import tag_page
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.rotate_key_dialog import RotateKeyDialog
 from therapynotes.ui.schedule.settings_group import ScheduleSettingsGroup
+from therapynotes.ui.settings_apply import SaveBar, SettingsForms, SettingsSection
 from therapynotes.ui.settings_backups import BackupSettingsGroup
+from therapynotes.ui.settings_locking import LockingSettingsGroup
 from therapynotes.ui.settings_profile import ProfileSettingsGroup
 from therapynotes.ui.settings_records import RecordSettingsGroup
 from therapynotes.ui.snippets.settings_group import SnippetSettingsGroup
@@ -63,13 +59,13 @@ from therapynotes.ui.widgets import (
     ok_cancel,
     password_field,
     plain_buttons,
-    settings_form,
     vbox,
 )
 
 
 class SettingsPanel(QWidget):
     security_changed = Signal(object)  # SecuritySettings
+    finished = Signal(int)  # unsaved changes gone (saved or discarded): a kept draft drops
 
     def __init__(
         self,
@@ -87,36 +83,15 @@ class SettingsPanel(QWidget):
         self.app_settings = app_settings  # where backups go, for the Emergency Kit
         self.backup_runner = backups  # to offer a fresh backup after the key changed
         self.key_dialog: NewRecoveryKeyDialog | None = None
-        current = load_security(session.conn)
-        self._build_fields(current)
-
-    def _build_fields(self, current: SecuritySettings) -> None:
-
-        self.idle = QSpinBox(self)
-        self.idle.setRange(IDLE_MIN_MINUTES, IDLE_MAX_MINUTES)
-        self.idle.setSuffix(" min")
-        self.idle.setValue(current.idle_timeout_minutes)
-        self.idle.setAccessibleName("Lock after minutes without use")
-        self.minimize = QCheckBox("Lock when the window is minimized", self)
-        self.minimize.setChecked(current.lock_on_minimize)
-        self.minimize.setAccessibleName("Lock when the window is minimized")
-        self.clipboard = QSpinBox(self)
-        self.clipboard.setRange(CLIPBOARD_MIN_SECONDS, CLIPBOARD_MAX_SECONDS)
-        self.clipboard.setSuffix(" s")
-        self.clipboard.setValue(current.clipboard_clear_seconds)
-        self.clipboard.setAccessibleName("Clear copied text after seconds")
-        self.message = message_label(self)
         self._build_layout()
 
     def _build_layout(self) -> None:
-        locking = QGroupBox("Locking", self)
-        form = settings_form(locking, margins=2 * GRID)
-        for spin in (self.idle, self.clipboard):
-            spin.setMinimumWidth(12 * GRID)
-        form.addRow("Lock after &no use for", self.idle)
-        form.addRow("", self.minimize)
-        form.addRow("Clear &copied text after", self.clipboard)
-
+        self.locking = LockingSettingsGroup(self.session, self)
+        self.locking.applied.connect(self.security_changed.emit)
+        # the fields, as the window and tests know them
+        self.idle, self.minimize = self.locking.idle, self.locking.minimize
+        self.clipboard = self.locking.clipboard
+        self.message = message_label(self)
         keys = self._security_group()
 
         # The sections scroll rather than squeeze when the window is short (a laptop
@@ -127,10 +102,11 @@ class SettingsPanel(QWidget):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        vbox(self).addWidget(scroll)
+        outer = vbox(self)
+        outer.addWidget(scroll, 1)
         layout = vbox(content, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Settings"))
-        layout.addWidget(locking)
+        layout.addWidget(self.locking)
         self.profile = ProfileSettingsGroup(self.session, self)
         layout.addWidget(self.profile)
         self._add_practice(layout)
@@ -152,10 +128,70 @@ class SettingsPanel(QWidget):
         layout.addWidget(self.message)
         layout.addStretch(1)
         scroll.setWidget(content)
+        self._add_save_bar(outer, scroll)
 
-        self.idle.valueChanged.connect(self._save)
-        self.minimize.toggled.connect(self._save)
-        self.clipboard.valueChanged.connect(self._save)
+    def _add_save_bar(self, outer: QLayout, scroll: QScrollArea) -> None:
+        """Issue 16: one Save for every section of values (ui/settings_apply.py)."""
+        self.save_bar = SaveBar(self)
+        outer.addWidget(self.save_bar)
+        sections = [
+            s
+            for s in (
+                self.locking,
+                self.profile,
+                getattr(self, "practice", None),
+                self.records,
+                self.backups,
+                self.spelling,
+                getattr(self, "schedule", None),
+            )
+            if isinstance(s, SettingsSection)
+        ]
+        self.forms = SettingsForms(
+            self, scroll, self.save_bar, sections, on_clean=lambda: self.finished.emit(0)
+        )
+        tag_page(self, "settings")
+
+    # --- unsaved changes (issue 16) ------------------------------------------------------
+
+    def has_unsaved(self) -> bool:
+        return bool(self.forms.dirty())
+
+    def form_state(self) -> dict[str, object]:
+        return self.forms.form_state()
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        self.forms.restore_state(state)
+
+    def may_leave(self, proceed: Callable[[], None]) -> bool:
+        """True when nothing is unsaved; else asks Save / Discard / stay, and calls
+        `proceed` once saved or discarded."""
+        if not self.has_unsaved():
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Unsaved changes")
+        box.setText("Save your changes to Settings before you leave?")
+        box.setInformativeText(self.save_bar.status.text())
+        buttons = QMessageBox.StandardButton
+        box.setStandardButtons(buttons.Save | buttons.Discard | buttons.Cancel)
+        box.button(buttons.Save).setText("Save changes")
+        box.button(buttons.Discard).setText("Discard changes")
+        box.button(buttons.Cancel).setText("Keep editing")
+        box.setDefaultButton(buttons.Save)
+        plain_buttons(box)
+        self.leave_box = box
+
+        def answered(button: int) -> None:
+            if button == buttons.Save:
+                self.forms.save(then=proceed)
+            elif button == buttons.Discard:
+                self.forms.discard()
+                proceed()
+
+        box.finished.connect(answered)
+        box.open()
+        return False
 
     def _add_practice(self, layout: QLayout) -> None:
         """Practice and billing (ui/billing/settings_practice.py)."""
@@ -228,22 +264,7 @@ class SettingsPanel(QWidget):
         ResetTotpDialog(self.vault, session=self.session, parent=self).open()
 
     def current(self) -> SecuritySettings:
-        return SecuritySettings(
-            idle_timeout_minutes=self.idle.value(),
-            lock_on_minimize=self.minimize.isChecked(),
-            clipboard_clear_seconds=self.clipboard.value(),
-        )
-
-    def _save(self) -> None:
-        settings = self.current()
-        try:
-            with self.session.db_lock:  # the background worker may be searching
-                save_security_settings(self.session, settings)
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        show_inline(self.message, None)
-        self.security_changed.emit(settings)
+        return self.locking.current()
 
     def change_passphrase(self) -> None:
         ChangePassphraseDialog(self.vault, self.session, parent=self).open()

@@ -1,23 +1,21 @@
 """The "Clinician profile" part of Settings: the name, credentials, licence and NPI that
-signatures name from now on. Saved with an explicit button, on the database worker;
-signatures already made keep the name they were signed with."""
+signatures name from now on. Saved with the page's *Save changes* (ui/settings_apply.py),
+on the database worker; signatures already made keep the name they were signed with."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGroupBox, QLabel, QLineEdit, QPushButton, QWidget
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit, QWidget
 
 from therapynotes.domain.profile import MAX_FIELD, MAX_REGION, ClinicianProfile, signature_line
+from therapynotes.errors import InputError
+from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 from therapynotes.services.profile import ProfileService
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.errors import show_inline
-from therapynotes.ui.ops import Op
-from therapynotes.ui.widgets import (
-    GRID,
-    body,
-    message_label,
-    saved_section,
-    settings_form,
-)
+from therapynotes.ui.settings_apply import Problem, SettingsSection
+from therapynotes.ui.widgets import GRID, body, settings_form
 
 _NO_PROFILE = "Signatures say \u201csigned by the treating clinician\u201d until you fill this in."
 
@@ -31,7 +29,9 @@ def _field(parent: QWidget, name: str, placeholder: str, limit: int = MAX_FIELD)
     return edit
 
 
-class ProfileSettingsGroup(QGroupBox):
+class ProfileSettingsGroup(SettingsSection):
+    key = "profile"
+
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__("Clinician profile", parent)
         self.session = session
@@ -44,25 +44,20 @@ class ProfileSettingsGroup(QGroupBox):
         self.npi = _field(self, "NPI", "Optional: 10 digits", 14)
         self.preview = body("", parent=self)
         self.preview.setAccessibleName("Signatures will read")
-        self.message = message_label(self)
-        self.saved = QLabel(self)
-        self.save = QPushButton("Save profile", self)
-        self.save.setAccessibleName("Save clinician profile")
         self._layout()
         self.load()
         for edit in (self.name, self.credentials, self.license):
             edit.textChanged.connect(self._show_preview)
-        self.save.clicked.connect(self.submit)
+        self.watch(self.name, self.credentials, self.license, self.state, self.npi)
 
     def _layout(self) -> None:
         form = settings_form()
-        form.addRow("&Name", self.name)
-        form.addRow("&Credentials", self.credentials)
-        form.addRow("&Licence number", self.license)
-        form.addRow("Licence &state", self.state)
-        form.addRow("&NPI", self.npi)
-        saved_section(
-            self,
+        self.field(form, "&Name", self.name)
+        self.field(form, "&Credentials", self.credentials)
+        self.field(form, "&Licence number", self.license)
+        self.field(form, "Licence &state", self.state)
+        self.field(form, "&NPI", self.npi)
+        self.lay_out(
             form,
             self.preview,
             body(
@@ -70,9 +65,6 @@ class ProfileSettingsGroup(QGroupBox):
                 "later does not change notes, addenda or voids already signed.",
                 parent=self,
             ),
-            save=self.save,
-            saved=self.saved,
-            message=self.message,
         )
 
     def load(self) -> None:
@@ -103,27 +95,45 @@ class ProfileSettingsGroup(QGroupBox):
         signer = " ".join(self.current().signer.split())
         self.preview.setText(f"Signatures will read: {signature_line(signer, 'date and time')}")
 
-    def submit(self) -> None:
-        try:
-            profile = self.current().validated()
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        session = self.session
+    # --- SettingsSection -------------------------------------------------------------
 
-        def work() -> list[str]:
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.name.text(),
+            "credentials": self.credentials.text(),
+            "license": self.license.text(),
+            "state": self.state.text(),
+            "npi": self.npi.text(),
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for key, edit in (
+            ("name", self.name),
+            ("credentials", self.credentials),
+            ("license", self.license),
+            ("state", self.state),
+            ("npi", self.npi),
+        ):
+            edit.setText(str(values.get(key, "")))
+
+    def problems(self) -> list[Problem]:
+        try:
+            self.current().validated()
+        except InvalidNpi as exc:
+            return [(self.npi, exc.message)]
+        except InvalidLicenseState as exc:
+            return [(self.state, exc.message)]
+        except InputError as exc:  # name, credentials or licence number missing or long
+            fields = (self.name, self.credentials, self.license)
+            bad = [f for f in fields if not f.text().strip() or len(f.text()) > MAX_FIELD]
+            return [(bad[0] if bad else self.name, exc.message)]
+        return []
+
+    def work(self) -> Callable[[], object]:
+        profile, session = self.current().validated(), self.session
+
+        def save() -> list[str]:
             with session.db_lock:
                 return ProfileService(session).set(profile)
 
-        Op(self, work).busy(self._set_busy).success(self._saved).failure(
-            lambda exc: show_inline(self.message, exc)
-        ).run(database=True)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.save.setEnabled(not busy)
-        if busy:
-            self.saved.setText("Saving…")
-
-    def _saved(self, changed: list[str]) -> None:
-        show_inline(self.message, None)
-        self.saved.setText("Saved." if changed else "No changes.")
+        return save

@@ -1,34 +1,26 @@
 """The "Records" part of Settings: practice name (records-request PDFs), when a signature
-counts as a late entry, and the retention rules. Saved with an explicit button, since
-the practice name is typed."""
+counts as a late entry, and the retention rules. Saved with the page's *Save changes*
+(ui/settings_apply.py)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLineEdit, QSpinBox, QWidget
 
 from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.errors import TherapyNotesError
 from therapynotes.services.preferences import (
     MAX_PRACTICE_NAME,
+    InvalidRecordSettings,
     RecordSettings,
     load_record_settings,
     save_record_settings,
 )
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.errors import show_inline
-from therapynotes.ui.widgets import (
-    GRID,
-    body,
-    message_label,
-    saved_section,
-    settings_form,
-)
+from therapynotes.ui.settings_apply import Problem, SettingsSection
+from therapynotes.ui.widgets import GRID, body, settings_form
 
 
 def _spin(parent: QWidget, low: int, high: int, suffix: str, name: str) -> QSpinBox:
@@ -40,7 +32,9 @@ def _spin(parent: QWidget, low: int, high: int, suffix: str, name: str) -> QSpin
     return spin
 
 
-class RecordSettingsGroup(QGroupBox):
+class RecordSettingsGroup(SettingsSection):
+    key = "records"
+
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__("Records", parent)
         self.session = session
@@ -52,24 +46,19 @@ class RecordSettingsGroup(QGroupBox):
         self.years = _spin(self, 1, 50, " years", "Keep records for years after last service")
         self.majority = _spin(self, 1, 30, "", "Age of majority")
         self.minor_years = _spin(self, 0, 50, " years", "Keep minors' records years after majority")
-        self.message = message_label(self)
-        self.saved = QLabel(self)
-        self.save = QPushButton("Save", self)
-        self.save.setAccessibleName("Save record settings")
         self._layout()
         self.load()
-        self.save.clicked.connect(self.submit)
+        self.watch(self.practice, self.late, self.years, self.majority, self.minor_years)
 
     def _layout(self) -> None:
         form = settings_form()
         self.practice.setMinimumWidth(40 * GRID)
-        form.addRow("&Practice name", self.practice)
-        form.addRow("Label as &late entry when signed after", self.late)
-        form.addRow("Keep records &for", self.years)
-        form.addRow("Age of &majority", self.majority)
-        form.addRow("Keep minors' records after they come of age for", self.minor_years)
-        saved_section(
-            self,
+        self.field(form, "&Practice name", self.practice)
+        self.field(form, "Label as &late entry when signed after", self.late)
+        self.field(form, "Keep records &for", self.years)
+        self.field(form, "Age of &majority", self.majority)
+        self.field(form, "Keep minors' records after they come of age for", self.minor_years)
+        self.lay_out(
             form,
             body(
                 "Records are due for destruction after the later of: the years above after "
@@ -77,9 +66,6 @@ class RecordSettingsGroup(QGroupBox):
                 "state's rules; a legal hold always keeps a record.",
                 parent=self,
             ),
-            save=self.save,
-            saved=self.saved,
-            message=self.message,
         )
 
     def load(self) -> None:
@@ -102,12 +88,41 @@ class RecordSettingsGroup(QGroupBox):
             ),
         )
 
-    def submit(self) -> None:
+    # --- SettingsSection -------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "practice": self.practice.text(),
+            "late": self.late.value(),
+            "years": self.years.value(),
+            "majority": self.majority.value(),
+            "minor_years": self.minor_years.value(),
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        self.practice.setText(str(values.get("practice", "")))
+        for key, spin in (
+            ("late", self.late),
+            ("years", self.years),
+            ("majority", self.majority),
+            ("minor_years", self.minor_years),
+        ):
+            spin.setValue(int(values.get(key, spin.value())))
+
+    def problems(self) -> list[Problem]:
         try:
-            with self.session.db_lock:
-                changed = save_record_settings(self.session, self.current())
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        show_inline(self.message, None)
-        self.saved.setText("Saved." if changed else "No changes.")
+            self.current().validated()
+        except InvalidRecordSettings as exc:
+            return [(self.practice, exc.message)]
+        except TherapyNotesError as exc:  # the retention rules
+            return [(self.years, exc.message)]
+        return []
+
+    def work(self) -> Callable[[], object]:
+        settings, session = self.current(), self.session
+
+        def save() -> list[str]:
+            with session.db_lock:
+                return save_record_settings(session, settings)
+
+        return save

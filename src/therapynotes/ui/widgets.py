@@ -153,28 +153,6 @@ def settings_form(parent: QWidget | None = None, *, margins: int = 0) -> QFormLa
     return form
 
 
-def saved_section(
-    owner: QWidget,
-    form: QFormLayout,
-    *below: QWidget,
-    save: QWidget,
-    saved: QWidget,
-    message: QWidget,
-) -> None:
-    """A Settings section saved with its own button: the form, what explains it, the
-    button with its 'Saved' note, and the message under them."""
-    layout = vbox(owner, margins=2 * GRID, spacing=GRID)
-    layout.addLayout(form)
-    for widget in below:
-        layout.addWidget(widget)
-    row = hbox()
-    row.addWidget(save)
-    row.addWidget(saved)
-    row.addStretch(1)
-    layout.addLayout(row)
-    layout.addWidget(message)
-
-
 def unkerned_width(label: QLabel) -> int:
     """The width a label's text takes letter by letter. A mnemonic ("&To") is drawn as
     its own run, which drops the kerning between the underlined letter and the next, so

@@ -1,33 +1,24 @@
 """The "Practice and billing" part of Settings: the practice's details that superbills,
 statements, receipts and Good Faith Estimates show (name, address, phone, tax id, the
 practice's own NPI, the usual place of service) and how long financial records are
-kept. Saved with an explicit button, on the database worker."""
+kept. Saved with the page's *Save changes* (ui/settings_apply.py), on the database
+worker."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QComboBox,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QWidget,
-)
+from collections.abc import Callable
+from typing import Any
 
+from PySide6.QtWidgets import QComboBox, QLineEdit, QPlainTextEdit, QSpinBox, QWidget
+
+from therapynotes.billing_errors import InvalidTaxId
 from therapynotes.domain.billing import MAX_FIELD, PLACES_OF_SERVICE, Practice
+from therapynotes.errors import TherapyNotesError
+from therapynotes.profile_errors import InvalidNpi
 from therapynotes.services.billing import BillingService
 from therapynotes.services.session import VaultSession
-from therapynotes.ui.errors import show_inline
-from therapynotes.ui.ops import Op
-from therapynotes.ui.widgets import (
-    GRID,
-    body,
-    message_label,
-    saved_section,
-    settings_form,
-)
+from therapynotes.ui.settings_apply import Problem, SettingsSection
+from therapynotes.ui.widgets import GRID, body, settings_form
 
 
 def _field(parent: QWidget, name: str, placeholder: str) -> QLineEdit:
@@ -39,7 +30,9 @@ def _field(parent: QWidget, name: str, placeholder: str) -> QLineEdit:
     return edit
 
 
-class PracticeSettingsGroup(QGroupBox):
+class PracticeSettingsGroup(SettingsSection):
+    key = "practice"
+
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__("Practice and billing", parent)
         self.session = session
@@ -60,25 +53,22 @@ class PracticeSettingsGroup(QGroupBox):
         self.years.setAccessibleName("Keep financial records for")
         self.years.setRange(1, 100)
         self.years.setSuffix(" years")
-        self.message = message_label(self)
-        self.saved = QLabel(self)
-        self.save = QPushButton("Save practice details", self)
-        self.save.setAccessibleName("Save practice details")
-        self.save.clicked.connect(self.submit)
         self._layout()
         self.load()
+        self.watch(
+            self.name, self.address, self.phone, self.tax_id, self.npi, self.place, self.years
+        )
 
     def _layout(self) -> None:
         form = settings_form()
-        form.addRow("Practice &name", self.name)
-        form.addRow("&Address", self.address)
-        form.addRow("&Phone", self.phone)
-        form.addRow("&Tax id", self.tax_id)
-        form.addRow("Practice NP&I", self.npi)
-        form.addRow("Usual place of ser&vice", self.place)
-        form.addRow("Keep financial records &for", self.years)
-        saved_section(
-            self,
+        self.field(form, "Practice &name", self.name)
+        self.field(form, "&Address", self.address)
+        self.field(form, "&Phone", self.phone)
+        self.field(form, "&Tax id", self.tax_id)
+        self.field(form, "Practice NP&I", self.npi)
+        self.field(form, "Usual place of ser&vice", self.place)
+        self.field(form, "Keep financial records &for", self.years)
+        self.lay_out(
             form,
             body(
                 "Your own name, credentials, licence and NPI come from the clinician profile "
@@ -87,9 +77,6 @@ class PracticeSettingsGroup(QGroupBox):
                 "payment or charge, even when the clinical record could go sooner.",
                 parent=self,
             ),
-            save=self.save,
-            saved=self.saved,
-            message=self.message,
         )
 
     def load(self) -> None:
@@ -115,15 +102,51 @@ class PracticeSettingsGroup(QGroupBox):
             place_of_service=str(self.place.currentData()),
         )
 
-    def submit(self) -> None:
-        try:
-            practice = self.current().validated()
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        session, years = self.session, self.years.value()
+    # --- SettingsSection -------------------------------------------------------------
 
-        def work() -> bool:
+    def values(self) -> dict[str, Any]:
+        return {
+            "name": self.name.text(),
+            "address": self.address.toPlainText(),
+            "phone": self.phone.text(),
+            "tax_id": self.tax_id.text(),
+            "npi": self.npi.text(),
+            "place": str(self.place.currentData()),
+            "years": self.years.value(),
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        for key, edit in (
+            ("name", self.name),
+            ("phone", self.phone),
+            ("tax_id", self.tax_id),
+            ("npi", self.npi),
+        ):
+            edit.setText(str(values.get(key, "")))
+        self.address.setPlainText(str(values.get("address", "")))
+        self.place.setCurrentIndex(max(0, self.place.findData(str(values.get("place", "11")))))
+        self.years.setValue(int(values.get("years", self.years.value())))
+
+    def problems(self) -> list[Problem]:
+        try:
+            self.current().validated()
+        except InvalidTaxId as exc:
+            return [(self.tax_id, exc.message)]
+        except InvalidNpi as exc:
+            return [(self.npi, exc.message)]
+        except TherapyNotesError as exc:  # the name, phone or address
+            name = " ".join(self.name.text().split())
+            if not name or len(name) > MAX_FIELD:
+                return [(self.name, exc.message)]
+            if len(" ".join(self.phone.text().split())) > MAX_FIELD:
+                return [(self.phone, exc.message)]
+            return [(self.address, exc.message)]
+        return []
+
+    def work(self) -> Callable[[], object]:
+        practice, session, years = self.current().validated(), self.session, self.years.value()
+
+        def save() -> bool:
             with session.db_lock:
                 billing = BillingService(session)
                 changed = bool(billing.set_practice(practice))
@@ -132,15 +155,4 @@ class PracticeSettingsGroup(QGroupBox):
                     changed = True
                 return changed
 
-        Op(self, work).busy(self._set_busy).success(self._saved).failure(
-            lambda exc: show_inline(self.message, exc)
-        ).run(database=True)
-
-    def _set_busy(self, busy: bool) -> None:
-        self.save.setEnabled(not busy)
-        if busy:
-            self.saved.setText("Saving…")
-
-    def _saved(self, changed: bool) -> None:
-        show_inline(self.message, None)
-        self.saved.setText("Saved." if changed else "No changes.")
+        return save

@@ -1,17 +1,19 @@
 """The "Spelling" part of Settings: check as I type, the language (the dictionaries
 installed on this computer), and the personal dictionary (the words added with "Add to
 dictionary", kept in the vault), where a word can be removed, e.g. a former client's
-name. Changes apply at once to open notes."""
+name. *Check spelling* and the language are saved with the page's *Save changes*
+(ui/settings_apply.py) and then apply to open notes; removing a word is an action done
+at once, as its button says."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
-    QGroupBox,
     QListWidget,
     QPushButton,
     QWidget,
@@ -21,12 +23,15 @@ from therapynotes.errors import TherapyNotesError
 from therapynotes.services.session import VaultSession
 from therapynotes.services.spelling import SpellingService, languages
 from therapynotes.ui.errors import show_inline
+from therapynotes.ui.settings_apply import SettingsSection
 from therapynotes.ui.spelling.access import edits
 from therapynotes.ui.spelling.menu import language_name
-from therapynotes.ui.widgets import GRID, hbox, message_label, vbox
+from therapynotes.ui.widgets import GRID, hbox, vbox
 
 
-class SpellingSettingsGroup(QGroupBox):
+class SpellingSettingsGroup(SettingsSection):
+    key = "spelling"
+
     def __init__(self, session: VaultSession, parent: QWidget | None = None) -> None:
         super().__init__("Spelling", parent)
         self.session = session
@@ -41,7 +46,6 @@ class SpellingSettingsGroup(QGroupBox):
         self.words.setMinimumHeight(12 * GRID)
         self.remove = QPushButton("Remove word", self)
         self.remove.setAccessibleName("Remove word from your dictionary")
-        self.message = message_label(self)
         form = QFormLayout()
         form.addRow("", self.enabled)
         form.addRow("&Language", self.language)
@@ -54,8 +58,7 @@ class SpellingSettingsGroup(QGroupBox):
         layout.addLayout(row)
         layout.addWidget(self.message)
         self.load()
-        self.enabled.toggled.connect(self.save)
-        self.language.currentIndexChanged.connect(self.save)
+        self.watch(self.enabled, self.language)
         self.remove.clicked.connect(self.remove_word)
 
     def load(self) -> None:
@@ -76,6 +79,9 @@ class SpellingSettingsGroup(QGroupBox):
         self.language.setCurrentIndex(max(0, self.language.findData(current)))
         for widget in (self.enabled, self.language):
             widget.blockSignals(False)
+        self._show_words(words)
+
+    def _show_words(self, words: list[str]) -> None:
         self.words.clear()
         self.words.addItems(words)
         self.remove.setEnabled(bool(words))
@@ -88,13 +94,36 @@ class SpellingSettingsGroup(QGroupBox):
             show_inline(self.message, exc)
             return
         show_inline(self.message, None)
-        self.load()
+        with self.session.db_lock:  # the word list only: unsaved choices above stay
+            self._show_words(self.service.words())
         edits().saved.emit()
 
-    def save(self, *_args: object) -> None:
-        language = str(self.language.currentData() or "en_US")
-        on = self.enabled.isChecked()
-        self._apply(lambda: self.service.set_preferences(language=language, enabled=on))
+    # --- SettingsSection -------------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "enabled": self.enabled.isChecked(),
+            "language": str(self.language.currentData() or "en_US"),
+        }
+
+    def set_values(self, values: dict[str, Any]) -> None:
+        self.enabled.setChecked(bool(values.get("enabled", self.enabled.isChecked())))
+        found = self.language.findData(str(values.get("language", "")))
+        if found >= 0:
+            self.language.setCurrentIndex(found)
+
+    def work(self) -> Callable[[], object]:
+        language, on = self.values()["language"], self.enabled.isChecked()
+        session, service = self.session, self.service
+
+        def save() -> None:
+            with session.db_lock:
+                service.set_preferences(language=language, enabled=on)
+
+        return save
+
+    def after_saved(self) -> None:
+        edits().saved.emit()  # open notes take the new choice
 
     def remove_word(self) -> None:
         item = self.words.currentItem()
