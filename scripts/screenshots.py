@@ -527,6 +527,40 @@ def admin_shots(window: MainWindow, usb: Path, prefix: str) -> None:
     shoot_dialog(rehearsal, f"{prefix}dialog-recovery-rehearsal")
 
 
+def settings_shots(window: MainWindow, usb: Path, prefix: str) -> None:
+    """Issue 16: Settings' one Save (unsaved changes, a value refused under its field)
+    and This computer, every check with the backup folder's drive."""
+    from PySide6.QtWidgets import QScrollArea  # noqa: PLC0415
+
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    scroll = panel.findChild(QScrollArea)
+    assert scroll is not None
+    scroll.verticalScrollBar().setValue(0)
+    panel.idle.setValue(panel.idle.value() + 5)  # type: ignore[attr-defined]
+    panel.records.practice.setText("Riverside Counselling")  # type: ignore[attr-defined]
+    settle()
+    shoot(window, f"{prefix}settings-unsaved")
+    profile = panel.profile  # type: ignore[attr-defined]
+    npi = profile.npi.text()
+    profile.npi.setText("1234567890")
+    panel.forms.save()  # type: ignore[attr-defined]
+    scroll.ensureWidgetVisible(profile.npi, 0, 120)
+    settle()
+    shoot(window, f"{prefix}settings-refused")
+    profile.npi.setText(npi)
+    panel.forms.discard()  # type: ignore[attr-defined]
+    window.ctx.settings.backup_folder = str(usb)
+    group = panel.this_computer  # type: ignore[attr-defined]
+    group.refresh()
+    wait_until(lambda: group.again.isEnabled() and len(group.checks) == 6)
+    scroll.ensureWidgetVisible(group, 0, 0)
+    scroll.verticalScrollBar().setValue(group.y() - 8)
+    settle()
+    shoot(window, f"{prefix}settings-this-computer")
+    window.show_view("home")
+
+
 def session_run(app: QApplication, prefix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -549,6 +583,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         measure_shots(window, prefix)
         schedule_shots(window, prefix)
         admin_shots(window, root / "usb", prefix)
+        settings_shots(window, root / "usb", prefix)
         lock_shots(window, prefix)
         window.close()
         window.deleteLater()
