@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QLabel,
     QLineEdit,
@@ -108,6 +109,11 @@ class SettingsSection(QGroupBox):
             self.message.setVisible(True)
             return
         note.setText(text)
+        # A wrapped label in a form's field column got the height of one line and
+        # clipped the rest: give it the width of its field and the height that needs.
+        width = max(widget.width(), widget.minimumWidth(), 40 * GRID)
+        note.setFixedWidth(width)
+        note.setMinimumHeight(note.heightForWidth(width))
         note.setVisible(True)
         widget.setAccessibleDescription(text)
 
@@ -165,7 +171,13 @@ class SaveBar(QWidget):
         self.save = QPushButton("Save changes", self)
         self.save.setAccessibleName("Save changes")
         self.save.setDefault(True)
-        row = hbox(self, margins=GRID)
+        line = QFrame(self)  # the bar is not part of the last section
+        line.setFrameShape(QFrame.Shape.HLine)
+        line.setFrameShadow(QFrame.Shadow.Sunken)
+        outer = vbox(self, spacing=0)
+        outer.addWidget(line)
+        row = hbox(margins=GRID)
+        outer.addLayout(row)
         row.addWidget(self.status, 1)
         row.addWidget(self.discard)
         row.addWidget(self.save)
