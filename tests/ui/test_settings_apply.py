@@ -194,3 +194,37 @@ def test_a_lock_keeps_half_typed_settings(unlocked: Harness, tmp_path: Path, how
     h.records_settled()
     assert load_record_settings(session).practice_name == f"Elm {CANARY}"
     assert records.call(lambda s: s.form_drafts()) == []  # the kept draft is gone once used
+
+
+def test_settings_and_a_dialog_both_come_back_without_a_question(unlocked: Harness) -> None:
+    """A lock with Settings changed and an Add client dialog open: after unlock the
+    dialog is back over Clients and Settings last, with its changes, and nothing asks
+    about leaving Settings on the way."""
+    from therapynotes.ui.client_dialog import ClientDialog  # noqa: PLC0415
+
+    h = unlocked
+    h.window.show_view("clients")
+    dialog = clients(h).list.add_client()
+    dialog.legal_name.setText("Bea Kept")
+    panel = _panel(h)
+    panel.records.late.setValue(33)
+    h.records_settled()
+    h.window.lock_action.trigger()
+    assert h.window.session is None
+    h.flush_deletes()
+    h.unlock_ok()
+
+    def back() -> list[ClientDialog]:
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ClientDialog) and w.isVisible()
+        ]
+
+    h.qtbot.waitUntil(lambda: len(back()) == 1, timeout=WAIT)
+    assert back()[0].legal_name.text() == "Bea Kept"
+    settings = h.window.pages["settings"]
+    assert isinstance(settings, SettingsPanel)
+    h.qtbot.waitUntil(lambda: settings.records.late.value() == 33, timeout=WAIT)
+    assert h.window.current_view() == "settings"
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]

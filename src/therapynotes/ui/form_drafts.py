@@ -117,7 +117,9 @@ def offer_back(window: RecordNavigation, records: RecordsAccess) -> None:
         drafts = records.call(lambda s: s.form_drafts())
     except Exception:  # noqa: BLE001 - an unlock must never fail over a kept form
         return
-    for draft in drafts:
+    # Settings last: reopening a dialog over a chart first shows that page, and leaving
+    # Settings with changes already put back would ask about them (issue 16).
+    for draft in sorted(drafts, key=lambda d: d.kind == "settings"):
         opener = OPENERS.get(draft.kind)
         if opener is None:
             continue
