@@ -56,6 +56,7 @@ from therapynotes.ui.records_access import clear_caches
 from therapynotes.ui.schedule.reminders import ReminderWatcher
 from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
+from therapynotes.ui.settings_apply import may_leave_settings
 from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.splitters import RememberedSplitter, remember_all
 from therapynotes.ui.unlock_view import UnlockView
@@ -330,7 +331,7 @@ class MainWindow(RecordNavigation, QMainWindow):
     def show_view(self, view_id: str) -> None:
         if self.session is None or view_id not in self.pages:
             return
-        if not self._may_leave_settings(view_id):
+        if not may_leave_settings(self, view_id):  # unsaved Settings ask first (issue 16)
             return
         self.sidebar.setCurrentRow(VIEW_IDS.index(view_id))
         page = self.pages[view_id]
@@ -345,19 +346,6 @@ class MainWindow(RecordNavigation, QMainWindow):
             page.refresh()  # type: ignore[attr-defined]
         if isinstance(page, SchedulePage):
             page.refresh()
-
-    def _may_leave_settings(self, view_id: str) -> bool:
-        """Issue 16: leaving Settings with unsaved changes asks first (Save, Discard or
-        Keep editing); the sidebar stays on Settings until answered."""
-        panel = self.pages.get("settings")
-        if view_id == "settings" or panel is None or self.content.currentWidget() is not panel:
-            return True
-        if panel.may_leave(lambda: self.show_view(view_id)):  # type: ignore[attr-defined]
-            return True
-        self.sidebar.blockSignals(True)
-        self.sidebar.setCurrentRow(VIEW_IDS.index("settings"))
-        self.sidebar.blockSignals(False)
-        return False
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.errors import TherapyNotesError
+from therapynotes.settings import VIEW_IDS
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import GRID, hbox, message_label, vbox
 
@@ -325,3 +326,18 @@ class SettingsForms:
                 section.set_values(values)
         self.last = ""
         self.update()
+
+
+def may_leave_settings(window: Any, view_id: str) -> bool:
+    """The main window is about to show `view_id`: from Settings with unsaved changes it
+    asks first (Save, Discard or Keep editing) and the sidebar stays on Settings until
+    answered; the answer then shows `view_id` itself."""
+    panel = window.pages.get("settings")
+    if view_id == "settings" or panel is None or window.content.currentWidget() is not panel:
+        return True
+    if panel.may_leave(lambda: window.show_view(view_id)):
+        return True
+    window.sidebar.blockSignals(True)
+    window.sidebar.setCurrentRow(VIEW_IDS.index("settings"))
+    window.sidebar.blockSignals(False)
+    return False
