@@ -69,6 +69,9 @@ def test_bundle_creates_and_describes_a_vault(bundle: Path, tmp_path: Path) -> N
     assert "sqlcipher" in doctor.stdout and "community" in doctor.stdout
     binding = f"PySide6 {metadata.version('PySide6-Essentials')} (shiboken6 "
     assert binding in doctor.stdout  # the bundle carries the metadata doctor reads
+    # the build stamped its date (packaging/therapynotes.spec): the app's age is known
+    assert "ok\tapp-version\tTherapyNotes " in doctor.stdout
+    assert " was built today." in doctor.stdout or " was built 1 day ago." in doctor.stdout
 
 
 def test_bundle_carries_the_qt_the_app_uses_and_no_more(bundle: Path) -> None:
