@@ -29,7 +29,10 @@ follows a real, public sample of the tool's output:
   Off"), as public parsers' tests record it.
 - windows-reg-desktop.txt: `reg query` prints the key, then `name    REG_TYPE    value`
   lines indented by four spaces, CRLF line ends.
-- windows-wmic-qfe.txt: wmic ends its lines with CR CR LF and pads columns with spaces.
+- windows-wmic-qfe.txt: wmic ends its lines with CR CR LF and pads columns with spaces;
+  the dates are M/D/YYYY (public scripts parse them with strptime "%m/%d/%Y"). Without
+  wmic (Windows 11 24H2 removes it by default) PowerShell's Get-HotFix is asked for
+  the newest date in a format runner.py chooses (yyyy-MM-dd).
 - windows-fsutil-paging.txt: "EncryptPagingFile = 0" (what public scripts match on;
   the text after the number is not relied upon, so none is recorded).
 """
@@ -134,6 +137,11 @@ def test_updates_on_every_platform() -> None:
     assert "9 days ago" in mac.advice
     win = p.updates_windows(rec("windows-wmic-qfe.txt"), TODAY)
     assert win.status is Status.OK and "20 days ago" in win.advice
+    ps = p.updates_windows_hotfix("2026-11-14\r\n", TODAY)
+    assert ps.status is Status.OK and "20 days ago" in ps.advice
+    assert p.updates_windows_hotfix("", TODAY).status is Status.UNKNOWN
+    no_wmic = _probe("win32", {"powershell -NoProfile": "2026-08-01\r\n"}, {})
+    assert run_checks(Path("C:/x"), today=TODAY, probe=no_wmic)[2].status is Status.FAIL
 
 
 # --- swap --------------------------------------------------------------------------------

@@ -234,6 +234,14 @@ def updates_macos(history: str, today: date) -> DeviceCheck:
     return _updates_answer(max(days, default=None), today, "the update history")
 
 
+def updates_windows_hotfix(newest: str, today: date) -> DeviceCheck:
+    """PowerShell's `Get-HotFix`, newest first, its date written `yyyy-MM-dd` (runner.py
+    asks for that format): for Windows without wmic (removed by default in 11 24H2)."""
+    found = re.findall(r"^\s*(\d{4}-\d{2}-\d{2})\s*$", newest, re.MULTILINE)
+    last = max((date.fromisoformat(d) for d in found), default=None)
+    return _updates_answer(last, today, "Windows Update's list")
+
+
 def updates_windows(qfe: str, today: date) -> DeviceCheck:
     """`wmic qfe get InstalledOn`: one `M/D/YYYY` a line under the header."""
     found = re.findall(r"^\s*(\d{1,2}/\d{1,2}/\d{4})\s*$", qfe, re.MULTILINE)

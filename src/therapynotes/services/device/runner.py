@@ -19,6 +19,11 @@ from therapynotes.services.device.app_version import app_version_check, read_sta
 from therapynotes.services.device.model import DeviceCheck, Status
 
 TIMEOUT_S = 10
+# Windows without wmic: the newest installed update's date, as yyyy-MM-dd.
+NEWEST = (
+    "Get-HotFix | Where-Object InstalledOn | Sort-Object InstalledOn -Descending | "
+    "Select-Object -First 1 | ForEach-Object { $_.InstalledOn.ToString('yyyy-MM-dd') }"
+)
 
 Run = Callable[[list[str]], str | None]
 Read = Callable[[str], str | None]
@@ -121,7 +126,15 @@ def windows(probe: Probe, today: date) -> list[DeviceCheck]:
     reg = probe.run(["reg", "query", r"HKCU\Control Panel\Desktop"])
     lock = _or_unknown("screen-lock", reg, "reg") or p.screen_windows(reg or "")
     qfe = probe.run(["wmic", "qfe", "get", "InstalledOn"])
-    updates = _or_unknown("os-updates", qfe, "wmic") or p.updates_windows(qfe or "", today)
+    hotfix = (
+        None if qfe is not None else probe.run(["powershell", "-NoProfile", "-Command", NEWEST])
+    )
+    if qfe is not None:
+        updates = p.updates_windows(qfe, today)
+    elif hotfix is not None:
+        updates = p.updates_windows_hotfix(hotfix, today)
+    else:
+        updates = p._unknown("os-updates", "neither wmic nor PowerShell is available here")
     fsutil = probe.run(["fsutil", "behavior", "query", "EncryptPagingFile"])
     swap = _or_unknown("swap", fsutil, "fsutil") or p.swap_windows(fsutil or "", disk)
     return [disk, lock, updates, swap]
