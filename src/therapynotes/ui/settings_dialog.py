@@ -365,3 +365,8 @@ class SettingsDialog(QDialog):
         layout = vbox(self, margins=GRID)
         layout.addWidget(panel)
         layout.addWidget(buttons)
+
+    def reject(self) -> None:
+        """Closing with unsaved changes asks first, as leaving the page does."""
+        if self.panel.may_leave(lambda: QDialog.reject(self)):
+            super().reject()
