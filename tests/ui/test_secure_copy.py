@@ -13,7 +13,7 @@ from PySide6.QtGui import QContextMenuEvent, QGuiApplication
 from PySide6.QtWidgets import QApplication, QMenu, QTextEdit
 from pytestqt.qtbot import QtBot
 
-from tests.ui.conftest import Harness
+from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_records_flow import clients, settled
 from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.ids import ClientId
@@ -88,6 +88,7 @@ def test_ctrl_c_in_a_note_is_concealed_and_cleared_on_lock(unlocked: Harness) ->
 
 def test_copied_note_text_is_cleared_after_the_set_time(unlocked: Harness) -> None:
     unlocked.window.pages["settings"].clipboard.setValue(5)  # type: ignore[attr-defined]
+    save_settings(unlocked)  # Settings' one Save (issue 16)
     assert unlocked.window.clipboard.clear_seconds == 5
     editor = _draft(unlocked, "Talked about the move")
     unlocked.qtbot.keyClick(editor, Qt.Key.Key_C, CTRL)
