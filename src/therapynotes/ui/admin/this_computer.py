@@ -61,6 +61,7 @@ class ThisComputerGroup(QGroupBox):
         self.vault_root = vault_root
         self.backup_folder = backup_folder  # the drive of the backup folder is checked too
         self.checks: list[DeviceCheck] = []
+        self.asked = 0  # runs started; only the newest one's answer is shown
         layout = vbox(self, margins=2 * GRID, spacing=GRID)
         layout.addWidget(
             body(
@@ -85,12 +86,16 @@ class ThisComputerGroup(QGroupBox):
     def refresh(self) -> None:
         self.again.setEnabled(False)
         root, folder = self.vault_root, self.backup_folder()
+        self.asked += 1
+        asked = self.asked
         Op(
             self,
             lambda: run_checks(root if root.exists() else root.parent, backup_folder=folder),
-        ).success(self._show).run()
+        ).success(lambda checks: self._show(checks) if asked == self.asked else None).run()
 
     def _show(self, checks: list[DeviceCheck]) -> None:
+        """The answer of the newest run only: an older one (the backup folder changed
+        meanwhile) finishing last must not show over it."""
         self.checks = checks
         self.again.setEnabled(True)
         while self.grid.count():
