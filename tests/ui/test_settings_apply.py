@@ -228,20 +228,3 @@ def test_settings_and_a_dialog_both_come_back_without_a_question(unlocked: Harne
     h.qtbot.waitUntil(lambda: settings.records.late.value() == 33, timeout=WAIT)
     assert h.window.current_view() == "settings"
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
-
-
-def test_the_settings_dialog_asks_before_closing_with_unsaved_changes(unlocked: Harness) -> None:
-    from therapynotes.ui.settings_dialog import SettingsDialog  # noqa: PLC0415
-
-    h = unlocked
-    session = h.window.session
-    assert session is not None
-    panel = SettingsPanel(h.ctx.vault, session, app_settings=h.ctx.settings)
-    dialog = SettingsDialog(panel, parent=h.window)
-    dialog.show()
-    panel.records.late.setValue(40)
-    dialog.reject()
-    assert dialog.isVisible()  # asked
-    _answer(h, panel, QMessageBox.StandardButton.Save)
-    h.qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
-    assert load_record_settings(session).late_entry_hours == 40

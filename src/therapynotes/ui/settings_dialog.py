@@ -15,7 +15,6 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGroupBox,
@@ -352,21 +351,3 @@ class ChangePassphraseDialog(QDialog):
         )
         plain_buttons(box)
         box.open()
-
-
-class SettingsDialog(QDialog):
-    def __init__(self, panel: SettingsPanel, *, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Settings")
-        self.panel = panel
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        plain_buttons(buttons)
-        buttons.rejected.connect(self.reject)
-        layout = vbox(self, margins=GRID)
-        layout.addWidget(panel)
-        layout.addWidget(buttons)
-
-    def reject(self) -> None:
-        """Closing with unsaved changes asks first, as leaving the page does."""
-        if self.panel.may_leave(lambda: QDialog.reject(self)):
-            super().reject()
