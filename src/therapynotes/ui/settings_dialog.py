@@ -1,7 +1,6 @@
 """Settings: locking, clipboard, passphrase, recovery key and encryption key.
 
-`SettingsPanel` is the Settings page of the main window; `SettingsDialog` shows the same
-panel from the menu. Security settings are stored inside the vault (settings.py), each
+`SettingsPanel` is the Settings page of the main window. Security settings are stored inside the vault (settings.py), each
 change is written to the audit log, and `security_changed` tells the main window to
 apply them once saved. Every section of values is saved through one bar under the page
 (ui/settings_apply.py: *Save changes*, *Discard changes*, asked before leaving, kept at a
