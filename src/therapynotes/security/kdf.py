@@ -18,8 +18,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from argon2.low_level import Type, hash_secret_raw
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from therapynotes.errors import KeysFileCorrupt
 from therapynotes.security.secret import Secret
@@ -105,6 +103,9 @@ def argon2id(passphrase: str, params: KdfParams) -> Secret:
 
 
 def hkdf(ikm: bytes, *, info: bytes, salt: bytes | None = None) -> Secret:
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - loaded when used
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415
+
     return Secret(HKDF(algorithm=hashes.SHA256(), length=KEY_LEN, salt=salt, info=info).derive(ikm))
 
 

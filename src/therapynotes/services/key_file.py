@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from therapynotes.atomic import atomic_write_bytes
 from therapynotes.errors import StorageError, VaultNotFound
 from therapynotes.paths import VaultPaths
-from therapynotes.security import device_key, kdf, keyslots, totp
+from therapynotes.security import kdf, keyslots, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.store import rotation_files
@@ -47,6 +47,8 @@ def replace_doc(doc: KeysDocument, **changes: object) -> KeysDocument:
 def device_secret(doc: KeysDocument) -> Secret:
     if doc.device_binding == BINDING_NONE:
         return Secret(b"")
+    from therapynotes.security import device_key  # noqa: PLC0415 - the keyring loads slowly
+
     return device_key.load(doc.device_entry)
 
 
@@ -54,6 +56,8 @@ def bind_device(vault_id: str, passphrase_only: bool) -> tuple[str, str, str, Se
     """(binding, backend name, keyring entry, D) for a new binding."""
     if passphrase_only:
         return BINDING_NONE, "none", "", Secret(b"")
+    from therapynotes.security import device_key  # noqa: PLC0415 - the keyring loads slowly
+
     entry = f"{vault_id}/{secrets.token_hex(8)}"
     backend = device_key.backend_name()
     return BINDING_KEYRING, backend, entry, device_key.store_new(entry)

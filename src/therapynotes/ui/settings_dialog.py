@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.errors import PassphrasesDiffer
 from therapynotes.services.preferences import save_security_settings
 from therapynotes.services.session import VaultSession
-from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import (
     CLIPBOARD_MAX_SECONDS,
