@@ -11,9 +11,10 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from datetime import UTC, datetime
+from pathlib import Path
 
 from therapynotes.atomic import atomic_write_bytes
-from therapynotes.errors import StorageError, VaultNotFound
+from therapynotes.errors import KeysFileCorrupt, StorageError, VaultNotFound
 from therapynotes.paths import VaultPaths
 from therapynotes.security import kdf, keyslots, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDocument
@@ -38,6 +39,24 @@ def read_keys(paths: VaultPaths) -> tuple[bytes, KeysDocument]:
 
 def write_keys(paths: VaultPaths, doc: KeysDocument, dek: Secret) -> None:
     atomic_write_bytes(paths.keys, keyslots.encode(doc, dek))
+
+
+def write_keys_verified(paths: VaultPaths, doc: KeysDocument, dek: Secret, kek: Secret) -> None:
+    """Replace vault.keys with `doc` only once the new file, read back from the disk,
+    opens with `kek` to this `dek` and passes its MAC; until then the old file (and its
+    slot) stays. A kill at any point leaves one whole file or the other."""
+
+    def opens(written: Path) -> None:
+        raw = written.read_bytes()
+        unwrapped = keyslots.open_local(keyslots.decode(raw), kek)
+        try:
+            if unwrapped != dek:
+                raise KeysFileCorrupt("the new key slot did not read back")
+            keyslots.verify_mac(raw, dek)
+        finally:
+            unwrapped.wipe()
+
+    atomic_write_bytes(paths.keys, keyslots.encode(doc, dek), check=opens)
 
 
 def replace_doc(doc: KeysDocument, **changes: object) -> KeysDocument:

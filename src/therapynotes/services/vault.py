@@ -145,7 +145,13 @@ class VaultService:
         return self._creation.create(passphrase, passphrase_only=passphrase_only)
 
     def unlock(self, passphrase: str, code: str) -> VaultSession:
-        return self._unlocker.unlock(passphrase, code)
+        """Unlock; then, if the key derivation ran well under its target, re-wrap the
+        passphrase slot with stronger parameters (KeyChanges.strengthen, issue 18)."""
+        session = self._unlocker.unlock(passphrase, code)
+        elapsed = self._unlocker.last_kdf_seconds
+        if elapsed is not None:
+            self._key_changes.strengthen(session, passphrase, elapsed)
+        return session
 
     def change_passphrase(self, session: VaultSession, old: str, new: str) -> None:
         self._key_changes.change_passphrase(session, old, new)
