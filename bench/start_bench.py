@@ -11,7 +11,9 @@ work puts on a shared machine falls on both sides alike:
 - `python -c pass` vs `python -m therapynotes --vault V status` (a passphrase-only vault:
   a keyring-bound one also asks the keyring whether this device is bound), spawn to exit.
 
-Each GUI sample also reports when its imports were done (the child prints a wall-clock
+Children run with bytecode caching on (PYTHONDONTWRITEBYTECODE removed), as an installed
+app and PySide6 itself do; the warm-up runs write it. Each GUI sample also reports when
+its imports were done (the child prints a wall-clock
 stamp), so the cost splits into imports and window + first paint.
 
 Targets: app <= 2x the bare window; status <= 150 ms more than `python -c pass`.
@@ -84,6 +86,9 @@ def _env(home: Path, platform: str, display: str | None) -> dict[str, str]:
     )
     if display:
         env["DISPLAY"] = display
+    # An installed app runs from compiled bytecode (pip writes it), as the bare script's
+    # PySide6 does: let the warm-up run write ours too, so no side compiles from source.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
