@@ -4,10 +4,10 @@ Two pairs, each sample a fresh process, run in turn A, B, A, B... so that the lo
 work puts on a shared machine falls on both sides alike:
 
 - a bare PySide6 QApplication + 1120x720 QWidget vs the app to its unlock screen (over an
-  existing vault), both timed from spawn to their first paint (the app prints
-  `therapynotes: first paint` under THERAPYNOTES_EXIT_WHEN_SHOWN=1, see app.FirstPaint;
-  the bare script prints the same at its first paint). With --xvfb the same pair runs
-  under an Xvfb server started here (platform xcb) as well as offscreen.
+  existing vault), both timed from spawn to their first paint (the same event filter,
+  installed on each QApplication, prints a marker at the first paint and quits). With
+  --xvfb the same pair runs under an Xvfb server started here (platform xcb) as well as
+  offscreen.
 - `python -c pass` vs `python -m therapynotes --vault V status` (a passphrase-only vault:
   a keyring-bound one also asks the keyring whether this device is bound), spawn to exit.
 
@@ -18,7 +18,10 @@ stamp), so the cost splits into imports and window + first paint.
 
 Targets: app <= 2x the bare window; status <= 150 ms more than `python -c pass`.
 
-Usage: python -m bench.start_bench [--samples N] [--xvfb]
+With --baseline REF (e.g. main), git REF's `src/` (extracted with git archive) runs as a
+third side of both pairs, in the same interleaved loop.
+
+Usage: python -m bench.start_bench [--samples N] [--xvfb] [--baseline main]
 """
 
 from __future__ import annotations
@@ -59,12 +62,28 @@ w.show()
 app.exec()
 """
 
-APP = """
+# The app's own `run()`, with the same first-paint filter as the bare script installed on
+# its QApplication (so an older version without app.FirstPaint is timed the same way).
+APP = f"""
 import sys, time
 from pathlib import Path
-from therapynotes.app import run
+from PySide6.QtCore import QEvent, QObject, QTimer
+from therapynotes import app as appmod
 print("imported", time.time(), flush=True)
-sys.exit(run(vault_dir=Path(sys.argv[1])))
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint:
+            print({MARKER!r}, flush=True)
+            QTimer.singleShot(0, appmod.QApplication.instance().quit)
+            appmod.QApplication.instance().removeEventFilter(self)
+        return False
+make = appmod.make_application
+def make_application(argv=None):
+    made = make(argv)
+    made.installEventFilter(FirstPaint(made))
+    return made
+appmod.make_application = make_application
+sys.exit(appmod.run(vault_dir=Path(sys.argv[1])))
 """
 
 MAKE_VAULT = """
@@ -81,7 +100,6 @@ def _env(home: Path, platform: str, display: str | None) -> dict[str, str]:
         HOME=str(home),
         XDG_CONFIG_HOME=str(home / "config"),
         XDG_DATA_HOME=str(home / "data"),
-        THERAPYNOTES_EXIT_WHEN_SHOWN="1",
         QT_QPA_PLATFORM=platform,
     )
     if display:
@@ -144,61 +162,94 @@ def ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
 
-def main() -> int:
+def baseline_src(ref: str, into: Path) -> Path:
+    """`src/` of git `ref` (e.g. main), extracted with git archive into `into`."""
+    repo = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(  # noqa: S603 - fixed git arguments and the user's ref
+        ["git", "-C", str(repo), "archive", ref, "src"],  # noqa: S607
+        check=True,
+        capture_output=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)  # noqa: S603,S607
+    return into / "src"
+
+
+def main() -> int:  # noqa: PLR0912, PLR0915 - one interleaved loop over every side
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--xvfb", action="store_true", help="also under Xvfb (platform xcb)")
+    parser.add_argument("--baseline", metavar="REF", help="also time git REF's app (e.g. main)")
     opts = parser.parse_args(sys.argv[1:])
     xvfb, display = start_xvfb() if opts.xvfb else (None, None)
     platforms = ["offscreen"] + (["xcb"] if display else [])
     py = sys.executable
     gui: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    cli: dict[str, list[float]] = {"pass": [], "status": []}
+    cli: dict[str, list[float]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp)
             vault = home / "vault"
             base = _env(home, "offscreen", None)
             subprocess.run([py, "-c", MAKE_VAULT, str(vault)], env=base, check=True)  # noqa: S603
-            envs = {p: _env(home, p, display if p == "xcb" else None) for p in platforms}
+            # side name -> (env per platform, PYTHONPATH override or None)
+            sources: dict[str, str | None] = {"app": None}
+            if opts.baseline:
+                sources[opts.baseline] = str(baseline_src(opts.baseline, home))
+            gui_sides = ["bare", *sources]
+
+            def env_for(platform: str, source: str | None) -> dict[str, str]:
+                env = _env(home, platform, display if platform == "xcb" else None)
+                if source is not None:
+                    env["PYTHONPATH"] = source
+                return env
+
+            def gui_run(side: str, platform: str) -> tuple[float, float]:
+                if side == "bare":
+                    return to_first_paint([py, "-c", BARE], env_for(platform, None))
+                args = [py, "-c", APP, str(vault)]
+                return to_first_paint(args, env_for(platform, sources[side]))
+
             status = [py, "-m", "therapynotes", "--vault", str(vault), "status"]
-            for p in platforms:  # warm the disk cache once for every side
-                to_first_paint([py, "-c", BARE], envs[p])
-                to_first_paint([py, "-c", APP, str(vault)], envs[p])
-            to_exit(status, base)
+            cli_sides = {"pass": ([py, "-c", "pass"], None)}
+            cli_sides.update({f"status ({k})": (status, v) for k, v in sources.items()})
+            for _ in range(2):  # warm the disk cache and write bytecode, every side
+                for platform in platforms:
+                    for side in gui_sides:
+                        gui_run(side, platform)
+                for args, source in cli_sides.values():
+                    to_exit(args, env_for("offscreen", source))
             for _ in range(opts.samples):
-                for p in platforms:
-                    gui.setdefault((p, "bare"), []).append(
-                        to_first_paint([py, "-c", BARE], envs[p])
-                    )
-                    gui.setdefault((p, "app"), []).append(
-                        to_first_paint([py, "-c", APP, str(vault)], envs[p])
-                    )
-                cli["pass"].append(to_exit([py, "-c", "pass"], base))
-                cli["status"].append(to_exit(status, base))
+                for platform in platforms:
+                    for side in gui_sides:
+                        gui.setdefault((platform, side), []).append(gui_run(side, platform))
+                for name, (args, source) in cli_sides.items():
+                    cli.setdefault(name, []).append(to_exit(args, env_for("offscreen", source)))
     finally:
         if xvfb is not None:
             xvfb.terminate()
             xvfb.wait()
     print(f"machine: {machine()}; samples: {opts.samples}, interleaved")
-    for p in platforms:
-        bare, app = gui[(p, "bare")], gui[(p, "app")]
-        b, a = ms([s for s, _ in bare]), ms([s for s, _ in app])
-        bi, ai = ms([i for _, i in bare]), ms([i for _, i in app])
+    for platform in platforms:
+        b = ms([s for s, _ in gui[(platform, "bare")]])
+        print(f"[{platform}] bare PySide6 window to first paint: median {b:.0f} ms")
+        for side in gui_sides[1:]:
+            samples = gui[(platform, side)]
+            a = ms([s for s, _ in samples])
+            imports = ms([i for _, i in samples])
+            verdict = "met" if a <= 2 * b else "NOT met"
+            print(
+                f"[{platform}] {side} to its unlock screen: median {a:.0f} ms (imports done at "
+                f"{imports:.0f} ms); {a / b:.2f}x bare; target <= 2x: {verdict}"
+            )
+    p_ms = ms(cli["pass"])
+    print(f"python -c pass: median {p_ms:.0f} ms")
+    for name in list(cli)[1:]:
+        s_ms = ms(cli[name])
+        verdict = "met" if s_ms - p_ms <= 150 else "NOT met"
         print(
-            f"[{p}] bare PySide6 window to first paint: median {b:.0f} ms "
-            f"(imports done at {bi:.0f} ms)"
+            f"therapynotes {name}: median {s_ms:.0f} ms, {s_ms - p_ms:.0f} ms more than pass; "
+            f"target <= 150 ms: {verdict}"
         )
-        print(
-            f"[{p}] therapynotes to its unlock screen:  median {a:.0f} ms "
-            f"(imports done at {ai:.0f} ms; max {max(s for s, _ in app) * 1000:.0f} ms)"
-        )
-        verdict = "met" if a <= 2 * b else "NOT met"
-        print(f"[{p}] ratio app/bare: {a / b:.2f}x; target <= 2x: {verdict}")
-    p_ms, s_ms = ms(cli["pass"]), ms(cli["status"])
-    print(f"python -c pass: median {p_ms:.0f} ms; therapynotes status: median {s_ms:.0f} ms")
-    verdict = "met" if s_ms - p_ms <= 150 else "NOT met"
-    print(f"status - pass: {s_ms - p_ms:.0f} ms; target <= 150 ms: {verdict}")
     return 0
 
 
