@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -34,7 +33,8 @@ def fsync_dir(folder: Path) -> None:
 
 def temp_name_for(target: Path) -> Path:
     """A hidden, unique temp name beside `target`; never looks like a finished file."""
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    # os.urandom, not the secrets module: 3 ms less before the lock screen (issue 18)
+    return target.with_name(f".{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
 @contextlib.contextmanager
@@ -326,7 +326,7 @@ def staged_folder(target: Path) -> Iterator[StagedFolder]:
     except OSError as exc:
         bad = exc.errno in (errno.ELOOP, errno.ENOTDIR)
         raise (TargetNotAFile() if bad else refusal(exc)) from None
-    name = f".{secrets.token_hex(8)}{STAGING_SUFFIX}"
+    name = f".{os.urandom(8).hex()}{STAGING_SUFFIX}"
     staging: StagedFolder | None = None
     mover: _Mover | None = None
     try:

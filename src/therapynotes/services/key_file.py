@@ -9,7 +9,7 @@ that.
 from __future__ import annotations
 
 import dataclasses
-import secrets
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,7 +77,7 @@ def bind_device(vault_id: str, passphrase_only: bool) -> tuple[str, str, str, Se
         return BINDING_NONE, "none", "", Secret(b"")
     from therapynotes.security import device_key  # noqa: PLC0415 - the keyring loads slowly
 
-    entry = f"{vault_id}/{secrets.token_hex(8)}"
+    entry = f"{vault_id}/{os.urandom(8).hex()}"
     backend = device_key.backend_name()
     return BINDING_KEYRING, backend, entry, device_key.store_new(entry)
 
