@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -147,7 +147,28 @@ def run(*, vault_dir: Path | None = None, argv: Sequence[str] | None = None) -> 
     window = build_window(vault_dir=vault_dir)
     close_on_signals(window)
     install_excepthook(window)
-    window.show()
     if os.environ.get("THERAPYNOTES_EXIT_WHEN_SHOWN") == "1":  # cold-start benchmark
-        QTimer.singleShot(0, app.quit)
+        app.installEventFilter(FirstPaint(app))
+    window.show()
     return int(app.exec())
+
+
+class FirstPaint(QObject):
+    """The cold-start benchmark's end point (bench/start_bench.py): at the first paint of
+    any widget, print FIRST_PAINT on stdout and quit. Installed only when
+    THERAPYNOTES_EXIT_WHEN_SHOWN=1; if nothing ever paints, it quits after 20 s."""
+
+    MARKER = "therapynotes: first paint"
+
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self.app = app
+        self.done = False
+        QTimer.singleShot(20_000, app.quit)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint and not self.done:
+            self.done = True
+            print(self.MARKER, flush=True)
+            QTimer.singleShot(0, self.app.quit)
+        return super().eventFilter(watched, event)

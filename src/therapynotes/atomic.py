@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,14 +33,22 @@ def fsync_dir(folder: Path) -> None:
 
 def temp_name_for(target: Path) -> Path:
     """A hidden, unique temp name beside `target`; never looks like a finished file."""
-    return target.with_name(f".{target.name}.{secrets.token_hex(4)}{TEMP_SUFFIX}")
+    # os.urandom, not the secrets module: 3 ms less before the lock screen (issue 18)
+    return target.with_name(f".{target.name}.{os.urandom(4).hex()}{TEMP_SUFFIX}")
 
 
 @contextlib.contextmanager
-def atomic_writer(target: Path, *, mode: int = PRIVATE_FILE_MODE) -> Iterator[BinaryIO]:
+def atomic_writer(
+    target: Path,
+    *,
+    mode: int = PRIVATE_FILE_MODE,
+    check: Callable[[Path], None] | None = None,
+) -> Iterator[BinaryIO]:
     """Yield a binary file; on clean exit it replaces `target` durably.
 
-    On any exception the temp file is removed and `target` is untouched.
+    `check`, if given, reads the written and fsynced temp file back before the rename;
+    if it raises, nothing is replaced. On any exception the temp file is removed and
+    `target` is untouched.
     """
     tmp = temp_name_for(target)
     try:
@@ -53,6 +60,8 @@ def atomic_writer(target: Path, *, mode: int = PRIVATE_FILE_MODE) -> Iterator[Bi
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        if check is not None:
+            check(tmp)
         os.replace(tmp, target)
         fsync_dir(target.parent)
     except BaseException as exc:
@@ -63,8 +72,14 @@ def atomic_writer(target: Path, *, mode: int = PRIVATE_FILE_MODE) -> Iterator[Bi
         raise
 
 
-def atomic_write_bytes(target: Path, data: bytes, *, mode: int = PRIVATE_FILE_MODE) -> None:
-    with atomic_writer(target, mode=mode) as fh:
+def atomic_write_bytes(
+    target: Path,
+    data: bytes,
+    *,
+    mode: int = PRIVATE_FILE_MODE,
+    check: Callable[[Path], None] | None = None,
+) -> None:
+    with atomic_writer(target, mode=mode, check=check) as fh:
         fh.write(data)
 
 
@@ -311,7 +326,7 @@ def staged_folder(target: Path) -> Iterator[StagedFolder]:
     except OSError as exc:
         bad = exc.errno in (errno.ELOOP, errno.ENOTDIR)
         raise (TargetNotAFile() if bad else refusal(exc)) from None
-    name = f".{secrets.token_hex(8)}{STAGING_SUFFIX}"
+    name = f".{os.urandom(8).hex()}{STAGING_SUFFIX}"
     staging: StagedFolder | None = None
     mover: _Mover | None = None
     try:

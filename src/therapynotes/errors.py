@@ -159,3 +159,7 @@ KEYRING_PROBLEMS = (KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 
 class InputError(TherapyNotesError):
     """That input is not valid."""
+
+
+class PassphrasesDiffer(InputError):
+    """The two passphrases are not the same. Type the passphrase again in both fields."""

@@ -12,54 +12,83 @@ Must not import PySide6 (the `run` command imports the app lazily).
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from therapynotes import __version__
-from therapynotes.cli import (
-    app_cmds,
-    audit_cmds,
-    backup_cmds,
-    billing_cmds,
-    doctor_cmds,
-    measures_cmds,
-    old_vault_cmds,
-    pdf_cmds,
-    portable_cmds,
-    profile_cmds,
-    records_cmds,
-    retention_cmds,
-    rotate_cmds,
-    schedule_cmds,
-    template_cmds,
-    vault_cmds,
-)
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown
 from therapynotes.errors import TherapyNotesError
 from therapynotes.process import harden_process
 
-COMMAND_MODULES = (
-    vault_cmds,
-    rotate_cmds,
-    records_cmds,
-    profile_cmds,
-    audit_cmds,
-    backup_cmds,
-    old_vault_cmds,
-    portable_cmds,
-    pdf_cmds,
-    retention_cmds,
-    billing_cmds,
-    measures_cmds,
-    schedule_cmds,
-    doctor_cmds,
-    template_cmds,  # issue 19
-    app_cmds,
+# The modules under therapynotes.cli that register commands, in help order. Only the one
+# that owns the command being run is imported (issue 18: a quick start); `-h`, a typo or
+# no command loads them all. pdf_cmds adds `export --pdf` to portable_cmds.
+COMMAND_MODULE_NAMES = (
+    "vault_cmds",
+    "rotate_cmds",
+    "records_cmds",
+    "profile_cmds",
+    "audit_cmds",
+    "backup_cmds",
+    "old_vault_cmds",
+    "portable_cmds",
+    "pdf_cmds",
+    "retention_cmds",
+    "billing_cmds",
+    "measures_cmds",
+    "schedule_cmds",
+    "doctor_cmds",
+    "template_cmds",  # issue 19
+    "app_cmds",
 )
 
+# Command name -> the modules that build it (tests/unit/cli/test_lazy_commands.py checks
+# this against what every module registers). A new command module adds its rows here.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        ("init", "status", "check", "passwd", "recover", "reset-totp"), ("vault_cmds",)
+    ),
+    "rotate-key": ("rotate_cmds",),
+    **dict.fromkeys(("clients", "demo", "search"), ("records_cmds",)),
+    "profile": ("profile_cmds",),
+    "audit": ("audit_cmds",),
+    **dict.fromkeys(("backup", "rehearse", "restore"), ("backup_cmds",)),
+    "old-vaults": ("old_vault_cmds",),
+    "export": ("portable_cmds", "pdf_cmds"),
+    "import": ("portable_cmds",),
+    **dict.fromkeys(("hold", "purge", "retention"), ("retention_cmds",)),
+    **dict.fromkeys(("billing", "practice"), ("billing_cmds",)),
+    "measures": ("measures_cmds",),
+    "appointments": ("schedule_cmds",),
+    "doctor": ("doctor_cmds",),
+    "templates": ("template_cmds",),
+    "run": ("app_cmds",),
+}
 
-def build_parser() -> argparse.ArgumentParser:
+
+def command_module(name: str) -> ModuleType:
+    return importlib.import_module(f"therapynotes.cli.{name}")
+
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` when it can be told without argparse (None for `-h`
+    before it, or anything unusual: then every module is loaded and argparse decides)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-h", "--help"):
+            return None
+        if arg.startswith("--") and "=" not in arg and len(arg) > 3 and "--vault".startswith(arg):
+            next(args, None)  # --vault DIR (argparse also accepts a prefix such as --vau)
+        elif not arg.startswith("-"):
+            return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; given `argv`, only with the command module(s) that `argv` needs."""
     parser = argparse.ArgumentParser(
         prog="therapynotes",
         description="Encrypted, local-first notes for solo psychotherapists.",
@@ -67,14 +96,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"therapynotes {__version__}")
     add_common_options(parser, top_level=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    wanted = command_in(argv) if argv is not None else None
+    names = COMMANDS[wanted] if wanted else COMMAND_MODULE_NAMES
+    for name in names:
+        command_module(name).register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     harden_process()  # private file modes, no core dumps (therapynotes/process.py)
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)

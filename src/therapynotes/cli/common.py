@@ -7,12 +7,14 @@ import getpass
 import sys
 from enum import IntEnum
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from therapynotes.errors import TherapyNotesError, VaultNotFound
 from therapynotes.paths import default_data_dir
-from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import VaultService
+
+if TYPE_CHECKING:  # imported when used: `status` and `-h` stay quick (issue 18)
+    from therapynotes.services.session import VaultSession
+    from therapynotes.services.vault import VaultService
 
 NO_DEVICE_BINDING_NOTE = (
     "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
@@ -93,8 +95,18 @@ def vault_dir(args: argparse.Namespace) -> Path:
     return args.vault if args.vault is not None else default_data_dir()
 
 
+def __getattr__(name: str) -> Any:
+    """`VaultService` loads when first used (issue 18); tests replace it here."""
+    if name == "VaultService":
+        from therapynotes.services.vault import VaultService  # noqa: PLC0415 - see above
+
+        return VaultService
+    raise AttributeError(name)
+
+
 def service(args: argparse.Namespace) -> VaultService:
-    return VaultService(vault_dir(args))
+    vault_service: type[VaultService] = getattr(sys.modules[__name__], "VaultService")  # noqa: B009
+    return vault_service(vault_dir(args))
 
 
 class SecretReader:

@@ -2,7 +2,7 @@
 
 `export` is one command with one mutually exclusive flag per export kind, looked up in
 EXPORT_KINDS. Another kind (e.g. `--pdf FILE` with `--client ID`) is added by calling
-`register_export_kind` at import time of its own CLI module (listed in COMMAND_MODULES),
+`register_export_kind` at import time of its own CLI module (listed in cli/__init__.py),
 without editing this one.
 """
 

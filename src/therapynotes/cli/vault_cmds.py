@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from therapynotes.cli.common import (
     NO_DEVICE_BINDING_NOTE,
@@ -17,11 +17,12 @@ from therapynotes.cli.common import (
     unlock,
     vault_dir,
 )
-from therapynotes.domain.formatting import plural
 from therapynotes.errors import KEYRING_PROBLEMS
-from therapynotes.services.session import VaultSession
-from therapynotes.services.vault import VaultService
-from therapynotes.services.vault_create import CreatedVault
+
+if TYPE_CHECKING:  # `status` loads none of these (issue 18)
+    from therapynotes.services.session import VaultSession
+    from therapynotes.services.vault import VaultService
+    from therapynotes.services.vault_create import CreatedVault
 
 
 def register(sub: Any) -> None:
@@ -121,6 +122,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     finally:
         session.lock("command finished")
     if problems:
+        from therapynotes.domain.formatting import plural  # noqa: PLC0415 - `status` stays quick
+
         print(
             f"therapynotes: the vault has {plural(len(problems), 'integrity problem')}. Restore it "
             "from your most recent backup.",

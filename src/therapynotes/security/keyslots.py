@@ -25,9 +25,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-
 from therapynotes.errors import KeysFileCorrupt, KeysFileTooNew, WrongPassphrase, WrongRecoveryKey
 from therapynotes.security.kdf import SALT_LEN, KdfParams, hkdf
 from therapynotes.security.secret import Secret
@@ -89,12 +86,21 @@ def _recovery_ad(vault_id: str, salt: bytes) -> bytes:
     )
 
 
+# The AEAD loads when a slot is first sealed or opened: reading the file (`status`, the
+# lock screen) does not need it (issue 18).
+
+
 def _seal(kek: Secret, dek: Secret, ad: bytes) -> tuple[bytes, bytes]:
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305  # noqa: PLC0415
+
     nonce = os.urandom(NONCE_LEN)
     return nonce, ChaCha20Poly1305(kek.reveal()).encrypt(nonce, dek.reveal(), ad)
 
 
 def _open(kek: Secret, nonce: bytes, ciphertext: bytes, ad: bytes) -> Secret | None:
+    from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - see _seal
+    from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305  # noqa: PLC0415
+
     try:
         dek = ChaCha20Poly1305(kek.reveal()).decrypt(nonce, ciphertext, ad)
     except InvalidTag:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 from therapynotes.errors import WeakPassphrase
 
 MIN_LENGTH = 10
@@ -39,6 +37,8 @@ def assess(passphrase: str, *, user_inputs: tuple[str, ...] = ()) -> Strength:
         return Strength(0, f"Use at most {MAX_LENGTH} characters.", acceptable=False)
     if not passphrase:  # zxcvbn fails on an empty string
         return Strength(0, RULE, acceptable=False)
+    from zxcvbn import zxcvbn  # noqa: PLC0415 - 20 ms to load: not before the lock screen
+
     result = zxcvbn(passphrase[:_ZXCVBN_PREFIX], user_inputs=list(user_inputs))
     score = int(result["score"])
     fb = result.get("feedback") or {}

@@ -17,8 +17,7 @@ import hmac
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import pyotp
+from types import ModuleType
 
 from therapynotes import APP_NAME
 from therapynotes.errors import TotpClockOff, TotpRejected, TotpReplayed
@@ -38,18 +37,25 @@ CLOCK_OFF_OFFSETS = sorted(
 Clock = Callable[[], float]
 
 
+def _pyotp() -> ModuleType:
+    """pyotp, loaded at the first code (20 ms: not before the lock screen; issue 18)."""
+    import pyotp  # noqa: PLC0415
+
+    return pyotp
+
+
 def new_secret() -> str:
     """A fresh base32 secret of 160 bits."""
-    return str(pyotp.random_base32())
+    return str(_pyotp().random_base32())
 
 
 def provisioning_uri(secret: str, *, account: str = "vault") -> str:
     """The otpauth:// URI an authenticator app scans (as a QR code) or imports."""
-    return str(pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=APP_NAME))
+    return str(_pyotp().TOTP(secret).provisioning_uri(name=account, issuer_name=APP_NAME))
 
 
 def code_at_step(secret: str, step: int) -> str:
-    return str(pyotp.TOTP(secret).generate_otp(step))
+    return str(_pyotp().TOTP(secret).generate_otp(step))
 
 
 def normalize_code(code: str) -> str | None:
@@ -102,7 +108,7 @@ class TotpCheck:
         raise TotpRejected
 
     def _matches_far_off(self, code: str, now_step: int) -> bool:
-        totp = pyotp.TOTP(self.secret)
+        totp = _pyotp().TOTP(self.secret)
         for offset in CLOCK_OFF_OFFSETS:
             for step in (now_step - offset, now_step + offset):
                 if hmac.compare_digest(str(totp.generate_otp(step)), code):

@@ -1,5 +1,6 @@
 """Key changes: a new passphrase, recovery (re-binding this device), a new recovery key,
-and a new second-step (TOTP) enrolment.
+a new second-step (TOTP) enrolment, and a stronger key derivation for the passphrase
+slot after an unlock that ran well under its time target (issue 18).
 
 Only the key slots change; the database is not re-encrypted (that is services/rotation.py).
 The order of every multi-step change is chosen so that a crash at any point leaves the
@@ -10,9 +11,10 @@ old entry is deleted only afterwards.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
-from therapynotes.errors import KeysFileCorrupt
+from therapynotes.errors import KeysFileCorrupt, TherapyNotesError
 from therapynotes.paths import VaultPaths
 from therapynotes.security import device_key, kdf, keyslots, recovery, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, KeysDocument
@@ -26,6 +28,7 @@ from therapynotes.services.key_file import (
     replace_doc,
     seal_local,
     write_keys,
+    write_keys_verified,
 )
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
@@ -79,6 +82,52 @@ class KeyChanges:
         master.wipe()
         session.doc = new_doc
         session.record(AuditKind.PASSPHRASE_CHANGED)
+
+    def strengthen(self, session: VaultSession, passphrase: str, elapsed: float) -> bool:
+        """After an unlock whose key derivation took `elapsed` seconds: if that ran well
+        under the target (kdf.stronger), re-wrap the passphrase slot with stronger
+        parameters, quietly. vault.keys is replaced only once the new file reads back and
+        opens (key_file.write_keys_verified), so a kill or a full disk at any point leaves
+        a vault that opens with the same passphrase; a failure here never fails the
+        unlock. Audited with the old and new parameters. True if the slot was re-wrapped.
+        """
+        doc = session.doc
+        params = kdf.stronger(doc.local.kdf, elapsed)
+        if params is None:
+            return False
+        device = master = kek = None
+        try:
+            device = device_secret(doc)
+            master = kdf.argon2id(passphrase, params)
+            kek = kdf.kek_local(master, device.reveal())
+            local = keyslots.seal_local(
+                dek=session.dek,
+                kek=kek,
+                kdf=params,
+                vault_id=doc.vault_id,
+                binding=doc.device_binding,
+            )
+            new_doc = replace_doc(doc, local=local)
+            write_keys_verified(self.paths, new_doc, session.dek, kek)
+            kek_backup = kdf.kek_backup(master)
+        except TherapyNotesError:
+            return False  # the old slot is still in place: the next fast unlock tries again
+        finally:
+            for secret in (device, master, kek):
+                if secret is not None:
+                    secret.wipe()
+        session.kek_backup.wipe()
+        session.kek_backup = kek_backup
+        session.doc = new_doc
+        old = doc.local.kdf
+        with contextlib.suppress(TherapyNotesError):  # a full disk: the unlock still stands
+            session.record(
+                AuditKind.KDF_STRENGTHENED,
+                was=f"m={old.m_kib} KiB t={old.t} p={old.p}",
+                now=f"m={params.m_kib} KiB t={params.t} p={params.p}",
+                unlock_ms=round(elapsed * 1000),
+            )
+        return True
 
     def recover(
         self, recovery_text: str, new_passphrase: str, *, passphrase_only: bool = False

@@ -9,13 +9,14 @@ that.
 from __future__ import annotations
 
 import dataclasses
-import secrets
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 from therapynotes.atomic import atomic_write_bytes
-from therapynotes.errors import StorageError, VaultNotFound
+from therapynotes.errors import KeysFileCorrupt, StorageError, VaultNotFound
 from therapynotes.paths import VaultPaths
-from therapynotes.security import device_key, kdf, keyslots, totp
+from therapynotes.security import kdf, keyslots, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.store import rotation_files
@@ -40,6 +41,24 @@ def write_keys(paths: VaultPaths, doc: KeysDocument, dek: Secret) -> None:
     atomic_write_bytes(paths.keys, keyslots.encode(doc, dek))
 
 
+def write_keys_verified(paths: VaultPaths, doc: KeysDocument, dek: Secret, kek: Secret) -> None:
+    """Replace vault.keys with `doc` only once the new file, read back from the disk,
+    opens with `kek` to this `dek` and passes its MAC; until then the old file (and its
+    slot) stays. A kill at any point leaves one whole file or the other."""
+
+    def opens(written: Path) -> None:
+        raw = written.read_bytes()
+        unwrapped = keyslots.open_local(keyslots.decode(raw), kek)
+        try:
+            if unwrapped != dek:
+                raise KeysFileCorrupt("the new key slot did not read back")
+            keyslots.verify_mac(raw, dek)
+        finally:
+            unwrapped.wipe()
+
+    atomic_write_bytes(paths.keys, keyslots.encode(doc, dek), check=opens)
+
+
 def replace_doc(doc: KeysDocument, **changes: object) -> KeysDocument:
     return dataclasses.replace(doc, **changes)  # type: ignore[arg-type]
 
@@ -47,6 +66,8 @@ def replace_doc(doc: KeysDocument, **changes: object) -> KeysDocument:
 def device_secret(doc: KeysDocument) -> Secret:
     if doc.device_binding == BINDING_NONE:
         return Secret(b"")
+    from therapynotes.security import device_key  # noqa: PLC0415 - the keyring loads slowly
+
     return device_key.load(doc.device_entry)
 
 
@@ -54,7 +75,9 @@ def bind_device(vault_id: str, passphrase_only: bool) -> tuple[str, str, str, Se
     """(binding, backend name, keyring entry, D) for a new binding."""
     if passphrase_only:
         return BINDING_NONE, "none", "", Secret(b"")
-    entry = f"{vault_id}/{secrets.token_hex(8)}"
+    from therapynotes.security import device_key  # noqa: PLC0415 - the keyring loads slowly
+
+    entry = f"{vault_id}/{os.urandom(8).hex()}"
     backend = device_key.backend_name()
     return BINDING_KEYRING, backend, entry, device_key.store_new(entry)
 

@@ -41,11 +41,12 @@ import segno
 
 from therapynotes.domain import formatting
 from therapynotes.domain.formatting import plural
-from therapynotes.errors import (
+from therapynotes.errors import (  # PassphrasesDiffer: here since issue 18, still named here
     InputError,
     KeyringInsecure,
     KeyringIsLocked,
     KeyringUnavailable,
+    PassphrasesDiffer,
     TherapyNotesError,
     TotpRejected,
 )
@@ -72,10 +73,6 @@ class Step(StrEnum):
 class Mode(StrEnum):
     CREATE = "create"
     RESTORE = "restore"
-
-
-class PassphrasesDiffer(InputError):
-    """The two passphrases are not the same. Type the passphrase again in both fields."""
 
 
 class RecoveryGroupWrong(InputError):

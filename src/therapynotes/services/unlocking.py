@@ -7,6 +7,7 @@ session until all factors passed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -40,6 +41,9 @@ class Unlocker:
         self.paths = paths
         self.clock = clock
         self.attempts = attempts
+        # How long the last passphrase derivation took (services/key_changes.strengthen).
+        self.kdf_timer: kdf.Timer = time.perf_counter
+        self.last_kdf_seconds: float | None = None
 
     def unlock(self, passphrase: str, code: str) -> VaultSession:
         """Passphrase (+ device secret) unwraps the DEK; then the TOTP code is checked.
@@ -80,7 +84,9 @@ class Unlocker:
     def unwrap_local(self, raw: bytes, doc: KeysDocument, passphrase: str) -> tuple[Secret, Secret]:
         """(DEK, KEK_backup) from the passphrase and device secret; wipes what it derives."""
         device = device_secret(doc)
-        master = kdf.argon2id(passphrase, doc.local.kdf)
+        master, self.last_kdf_seconds = kdf.timed_argon2id(
+            passphrase, doc.local.kdf, self.kdf_timer
+        )
         kek = kdf.kek_local(master, device.reveal())
         device.wipe()
         try:

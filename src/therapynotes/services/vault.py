@@ -13,7 +13,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from therapynotes.atomic import atomic_write_bytes
 from therapynotes.errors import (
@@ -24,16 +26,21 @@ from therapynotes.errors import (
     TherapyNotesError,
 )
 from therapynotes.paths import VaultPaths
-from therapynotes.security import device_key, kdf, keyslots, totp
+from therapynotes.security import keyslots, totp
 from therapynotes.security.attempts import AttemptLog
 from therapynotes.security.keyslots import BINDING_NONE, KeysDocument
-from therapynotes.security.secret import Secret
-from therapynotes.services.key_changes import CreatedTotp, KeyChanges
 from therapynotes.services.key_file import device_secret, read_keys
-from therapynotes.services.session import VaultSession
-from therapynotes.services.unlocking import Unlocker
-from therapynotes.services.vault_create import CreatedVault, VaultCreation
 from therapynotes.store.instance_lock import InstanceLock
+
+if TYPE_CHECKING:
+    # Imported when first used (issue 18): `therapynotes status` and the lock screen
+    # need neither the keyring nor the use cases below until they are used.
+    from therapynotes.security.kdf import KdfParams
+    from therapynotes.security.secret import Secret
+    from therapynotes.services.key_changes import CreatedTotp, KeyChanges
+    from therapynotes.services.session import VaultSession
+    from therapynotes.services.unlocking import Unlocker
+    from therapynotes.services.vault_create import CreatedVault, VaultCreation
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,7 @@ class VaultStatus:
     device_binding: str
     keyring_backend: str
     device_bound: str  # "yes", "no", "not used (passphrase-only)" or a keyring problem
-    kdf: kdf.KdfParams
+    kdf: KdfParams
 
 
 class VaultService:
@@ -53,9 +60,24 @@ class VaultService:
         self.paths = VaultPaths(root)
         self.clock = clock
         self.attempts = AttemptLog(self.paths.attempts, clock)
-        self._creation = VaultCreation(self.paths, clock, self.attempts)
-        self._unlocker = Unlocker(self.paths, clock, self.attempts)
-        self._key_changes = KeyChanges(self.paths, clock, self._unlocker)
+
+    @cached_property
+    def _creation(self) -> VaultCreation:
+        from therapynotes.services.vault_create import VaultCreation  # noqa: PLC0415
+
+        return VaultCreation(self.paths, self.clock, self.attempts)
+
+    @cached_property
+    def _unlocker(self) -> Unlocker:
+        from therapynotes.services.unlocking import Unlocker  # noqa: PLC0415
+
+        return Unlocker(self.paths, self.clock, self.attempts)
+
+    @cached_property
+    def _key_changes(self) -> KeyChanges:
+        from therapynotes.services.key_changes import KeyChanges  # noqa: PLC0415
+
+        return KeyChanges(self.paths, self.clock, self._unlocker)
 
     # --- reading without unlocking ----------------------------------------------
 
@@ -75,7 +97,7 @@ class VaultService:
             bound = "not used (passphrase-only vault)"
         else:
             try:
-                device_key.load(doc.device_entry).wipe()
+                device_secret(doc).wipe()
                 bound = "yes"
             except TherapyNotesError as exc:
                 bound = f"no: {type(exc).__name__}"
@@ -123,7 +145,13 @@ class VaultService:
         return self._creation.create(passphrase, passphrase_only=passphrase_only)
 
     def unlock(self, passphrase: str, code: str) -> VaultSession:
-        return self._unlocker.unlock(passphrase, code)
+        """Unlock; then, if the key derivation ran well under its target, re-wrap the
+        passphrase slot with stronger parameters (KeyChanges.strengthen, issue 18)."""
+        session = self._unlocker.unlock(passphrase, code)
+        elapsed = self._unlocker.last_kdf_seconds
+        if elapsed is not None:
+            self._key_changes.strengthen(session, passphrase, elapsed)
+        return session
 
     def change_passphrase(self, session: VaultSession, old: str, new: str) -> None:
         self._key_changes.change_passphrase(session, old, new)
@@ -149,6 +177,8 @@ class VaultService:
     @staticmethod
     def keyring_problem() -> TherapyNotesError | None:
         """The keyring error a new binding would hit now, or None when it would work."""
+        from therapynotes.security import device_key  # noqa: PLC0415 - the keyring is slow to load
+
         try:
             device_key.backend_name()
         except (KeyringUnavailable, KeyringIsLocked, KeyringInsecure) as exc:

@@ -36,6 +36,7 @@ class AuditKind(StrEnum):
     RECOVERY_KEY_REPLACED = "key.recovery_key_replaced"
     TOTP_RESET = "key.totp_reset"
     DATA_KEY_ROTATED = "key.data_key_rotated"
+    KDF_STRENGTHENED = "key.kdf_strengthened"  # issue 18: a re-wrap after a fast unlock
     SETTINGS_CHANGED = "settings.changed"
     CHART_VIEWED = "chart.viewed"
     RECORD_CREATED = "record.created"

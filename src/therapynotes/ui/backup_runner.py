@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -23,12 +24,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from therapynotes import APP_NAME
 from therapynotes.backup.errors import BackupCancelled
 from therapynotes.backup.schedule import BackupState, BackupWarning, Trigger
-from therapynotes.backup.writer import Written
 from therapynotes.domain import formatting
-from therapynotes.services.backups import BackupResult, BackupService, PendingRun
-from therapynotes.services.session import VaultSession
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import plain_buttons
+
+if TYPE_CHECKING:  # the runner exists before the first unlock: these load at it (issue 18)
+    from therapynotes.backup.writer import Written
+    from therapynotes.services.backups import BackupResult, BackupService, PendingRun
+    from therapynotes.services.session import VaultSession
 
 TICK_MS = 60_000
 
@@ -88,6 +91,8 @@ class BackupRunner(QObject):
 
     def attach(self, session: VaultSession) -> None:
         self.session = session
+        from therapynotes.services.backups import BackupService  # noqa: PLC0415 - see imports
+
         self.service = BackupService(session, clock=self.clock)
         self.timer.start()
         self.state_changed.emit()

@@ -1,4 +1,8 @@
-"""What the composition root hands to the main window (no Qt here, but ui-only)."""
+"""What the composition root hands to the main window (no Qt here, but ui-only).
+
+Imports nothing the lock screen does not need (issue 18): the setup flow and the restore
+engine load when first used.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,25 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from therapynotes.services.restore import open_for_setup
-from therapynotes.services.setup_flow import RestoreFromFile, SetupFlow
-from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings
+
+if TYPE_CHECKING:
+    from therapynotes.services.setup_flow import (
+        PreparedRestore,
+        RestoreFromFile,
+        RestoreRequest,
+        SetupFlow,
+    )
+    from therapynotes.services.vault import VaultService
+
+
+def open_for_setup(request: RestoreRequest) -> PreparedRestore:
+    """services/restore.open_for_setup, loaded when the wizard first restores a file."""
+    from therapynotes.services import restore  # noqa: PLC0415 - see the module docstring
+
+    return restore.open_for_setup(request)
 
 
 @dataclass
@@ -24,6 +42,8 @@ class AppContext:
     listen_to_os: bool = True
 
     def new_setup_flow(self) -> SetupFlow:
+        from therapynotes.services.setup_flow import SetupFlow  # noqa: PLC0415 - see above
+
         return SetupFlow(self.vault, clock=self.clock, restore_from_file=self.restore_from_file)
 
     def save_settings(self) -> None:

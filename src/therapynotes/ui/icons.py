@@ -2,7 +2,9 @@
 
 The SVGs draw with `currentColor`; we substitute the palette's text colour, so icons
 follow light and dark mode, then render crisp pixmaps with QSvgRenderer (no image-format
-plugin needed).
+plugin needed), each at the size and mode it is first shown in (an icon engine that
+renders on demand: the lock screen no longer renders 150 pixmaps before its first
+paint; issue 18).
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QGuiApplication, QIcon, QPainter, QPalette, QPixmap
+from PySide6.QtCore import QByteArray, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QApplication, QStyleOption
 
 RESOURCES = Path(__file__).resolve().parent / "resources"
 ICON_DIR = RESOURCES / "icons"
@@ -48,26 +51,62 @@ def icon(name: str, colour: str | None = None) -> QIcon:
     )
 
 
+class SvgIconEngine(QIconEngine):
+    """One SVG per icon mode, rendered when a size is first asked for, then kept. A mode
+    without its own SVG uses the Normal one (Disabled and Active styled by the style, as
+    Qt does for pixmap icons)."""
+
+    def __init__(self, svgs: dict[QIcon.Mode, bytes], sizes: tuple[int, ...]) -> None:
+        super().__init__()
+        self.svgs = svgs
+        self.sizes = sizes
+        self.rendered: dict[tuple[int, int, float], QPixmap] = {}
+
+    def clone(self) -> QIconEngine:
+        return SvgIconEngine(self.svgs, self.sizes)
+
+    def availableSizes(  # noqa: N802 - Qt API
+        self,
+        _mode: QIcon.Mode = QIcon.Mode.Normal,
+        _state: QIcon.State = QIcon.State.Off,
+    ) -> list[QSize]:
+        return [QSize(size, size) for size in self.sizes]
+
+    def pixmap(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(  # noqa: N802 - Qt API
+        self, size: QSize, mode: QIcon.Mode, _state: QIcon.State, scale: float
+    ) -> QPixmap:
+        side = max(1, min(size.width(), size.height()))
+        own = mode in self.svgs
+        key = (side, list(QIcon.Mode).index(mode) if own else 0, scale)
+        found = self.rendered.get(key)
+        if found is None:
+            found = render_svg(self.svgs[mode if own else QIcon.Mode.Normal], side, scale)
+            self.rendered[key] = found
+        if own or mode == QIcon.Mode.Normal or QApplication.instance() is None:
+            return found
+        return QApplication.style().generatedIconPixmap(mode, found, QStyleOption())
+
+    def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
+        ratio = painter.device().devicePixelRatioF() if painter.device() else 1.0
+        painter.drawPixmap(rect, self.scaledPixmap(rect.size(), mode, state, ratio))
+
+
 @cache
 def _icon(name: str, colour: str, selected: str) -> QIcon:
     raw = (ICON_DIR / f"{name}.svg").read_bytes()
-    screen = QGuiApplication.primaryScreen()
-    ratio = max(screen.devicePixelRatio() if screen else 1.0, 1.0)
-    result = QIcon()
-    for mode, tint in ((QIcon.Mode.Normal, colour), (QIcon.Mode.Selected, selected)):
-        svg = raw.replace(b"currentColor", tint.encode())
-        for size in SIZES:
-            result.addPixmap(render_svg(svg, size, ratio), mode)
-    return result
+    svgs = {
+        QIcon.Mode.Normal: raw.replace(b"currentColor", colour.encode()),
+        QIcon.Mode.Selected: raw.replace(b"currentColor", selected.encode()),
+    }
+    return QIcon(SvgIconEngine(svgs, SIZES))
 
 
 @cache
 def app_icon() -> QIcon:
-    svg = APP_ICON.read_bytes()
-    result = QIcon()
-    for size in APP_SIZES:
-        result.addPixmap(render_svg(svg, size))
-    return result
+    return QIcon(SvgIconEngine({QIcon.Mode.Normal: APP_ICON.read_bytes()}, APP_SIZES))
 
 
 def clear_cache() -> None:

@@ -11,13 +11,17 @@ focused (also once a backup the lock waited for has ended). The last view, the o
 chart's ids (never names) and the splitter positions are kept in the bootstrap settings,
 so unlocking returns to the same place.
 The window title is always the app's name.
+
+Before the lock screen shows, only what it needs is imported (issue 18: a quick start);
+the pages, the wizard and the form-draft keeping load when first used.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sys
 import weakref
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
@@ -38,29 +42,24 @@ from PySide6.QtWidgets import (
 from therapynotes import APP_NAME, __version__
 from therapynotes.backup.schedule import Trigger
 from therapynotes.errors import TherapyNotesError
-from therapynotes.services.session import VaultSession
-from therapynotes.services.setup_flow import SetupResult
 from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
-from therapynotes.ui.form_drafts import keep_open_forms, offer_back
-from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_TITLES
 from therapynotes.ui.record_navigation import RecordNavigation
-from therapynotes.ui.records_access import clear_caches
 from therapynotes.ui.schedule.reminders import ReminderWatcher
-from therapynotes.ui.schedule.week_view import SchedulePage
-from therapynotes.ui.search_view import SearchView
-from therapynotes.ui.settings_apply import may_leave_settings
-from therapynotes.ui.setup_wizard import SetupWizardView
 from therapynotes.ui.splitters import RememberedSplitter, remember_all
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
+
+if TYPE_CHECKING:
+    from therapynotes.services.session import VaultSession
+    from therapynotes.services.setup_flow import SetupResult
 
 SIDEBAR_WIDTH = 22 * GRID
 
@@ -286,6 +285,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         )
 
     def show_setup(self) -> None:
+        from therapynotes.ui.setup_wizard import SetupWizardView  # noqa: PLC0415 - issue 18
+
         view = SetupWizardView(self.ctx.new_setup_flow())
         view.finished.connect(self._on_setup_finished)
         self._replace_gate(view)
@@ -317,6 +318,10 @@ class MainWindow(RecordNavigation, QMainWindow):
         last_view = self.ctx.settings.last_view
         self.clients_page().restore_place()
         self.show_view(last_view)
+        from therapynotes.ui.admin.menu import register_forms  # noqa: PLC0415 - issue 18
+        from therapynotes.ui.form_drafts import offer_back  # noqa: PLC0415
+
+        register_forms()  # the Records menu's kept forms (a hold or purge reason)
         offer_back(self, self.clients_page().records)
         self.reminders.attach(self.clients_page().records)
         self.idle.start()
@@ -331,6 +336,12 @@ class MainWindow(RecordNavigation, QMainWindow):
     def show_view(self, view_id: str) -> None:
         if self.session is None or view_id not in self.pages:
             return
+        # Loaded with the pages at unlock (ui/record_navigation.py).
+        from therapynotes.ui.home_view import HomePage  # noqa: PLC0415
+        from therapynotes.ui.schedule.week_view import SchedulePage  # noqa: PLC0415
+        from therapynotes.ui.search_view import SearchView  # noqa: PLC0415
+        from therapynotes.ui.settings_apply import may_leave_settings  # noqa: PLC0415
+
         if not may_leave_settings(self, view_id):  # unsaved Settings ask first (issue 16)
             return
         self.sidebar.setCurrentRow(VIEW_IDS.index(view_id))
@@ -369,6 +380,8 @@ class MainWindow(RecordNavigation, QMainWindow):
             with contextlib.suppress(Exception):  # a failed draft save must not stop a lock
                 saver.save_draft()
         if "clients" in self.pages:
+            from therapynotes.ui.form_drafts import keep_open_forms  # noqa: PLC0415 - issue 18
+
             with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
                 keep_open_forms(self.clients_page().records)
         self.reminders.attach(None)  # reminders while locked name nobody
@@ -403,6 +416,8 @@ class MainWindow(RecordNavigation, QMainWindow):
                 widget.deleteLater()
 
     def _destroy_pages(self) -> None:
+        from therapynotes.ui.records_access import clear_caches  # noqa: PLC0415 - issue 18
+
         self.central.setCurrentWidget(self.shell)
         for page in self.pages.values():
             clear = getattr(page, "clear", None)
@@ -474,7 +489,8 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_window_state()
-        if isinstance(self.gate, SetupWizardView):
+        wizard = sys.modules.get("therapynotes.ui.setup_wizard")  # loaded if it was shown
+        if wizard is not None and isinstance(self.gate, wizard.SetupWizardView):
             self.gate.flow.abandon()  # a vault opened by the wizard is locked, not left open
         self.lock("quit")
         if self.backups.busy:  # a last backup first; the window closes when it ends

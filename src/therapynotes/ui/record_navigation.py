@@ -1,6 +1,10 @@
 """The main window's record side: building the pages after unlock (they hold record
 data and die at lock) and moving between them (Ctrl+N, a note due on Home, a search
-result). A mixin of MainWindow (ui/main_window.py), which owns locking."""
+result). A mixin of MainWindow (ui/main_window.py), which owns locking.
+
+The pages' modules load at the first unlock, not before the lock screen shows (issue 18:
+a quick start).
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
-from therapynotes.services.session import VaultSession
 from therapynotes.settings import VIEW_IDS
-from therapynotes.ui.backup_view import BackupsView
-from therapynotes.ui.billing.page import BillingPage
-from therapynotes.ui.clients_page import ClientsPage
-from therapynotes.ui.home_view import HomePage
-from therapynotes.ui.records_access import RecordsAccess
-from therapynotes.ui.schedule.week_view import SchedulePage
-from therapynotes.ui.search_view import SearchView
-from therapynotes.ui.settings_dialog import SettingsPanel
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow, QStackedWidget
 
+    from therapynotes.services.session import VaultSession
     from therapynotes.settings import SecuritySettings
     from therapynotes.ui.backup_runner import BackupRunner
+    from therapynotes.ui.clients_page import ClientsPage
     from therapynotes.ui.context import AppContext
+    from therapynotes.ui.records_access import RecordsAccess
 
     _Window = QMainWindow
 else:
@@ -48,6 +46,14 @@ class RecordNavigation(_Window):
         def apply_security(self, security: SecuritySettings) -> None: ...
 
     def _build_pages(self, session: VaultSession) -> None:
+        # noqa-marked imports: loaded at the first unlock (see the module docstring)
+        from therapynotes.ui.backup_view import BackupsView  # noqa: PLC0415
+        from therapynotes.ui.clients_page import ClientsPage  # noqa: PLC0415
+        from therapynotes.ui.home_view import HomePage  # noqa: PLC0415
+        from therapynotes.ui.records_access import RecordsAccess  # noqa: PLC0415
+        from therapynotes.ui.search_view import SearchView  # noqa: PLC0415
+        from therapynotes.ui.settings_dialog import SettingsPanel  # noqa: PLC0415
+
         records = RecordsAccess(session, clock=self.ctx.clock)
         for view_id in VIEW_IDS:
             if view_id == "home":
@@ -84,6 +90,8 @@ class RecordNavigation(_Window):
     def _billing_page(self, records: RecordsAccess) -> QWidget:
         """The Billing page (ui/billing/page.py); an unpaid balance opens the chart's
         Billing tab."""
+        from therapynotes.ui.billing.page import BillingPage  # noqa: PLC0415 - at unlock
+
         billing = BillingPage(records)
         billing.client_chosen.connect(self._open_billing)
         return billing
@@ -96,6 +104,8 @@ class RecordNavigation(_Window):
 
     def _schedule_page(self, session: VaultSession, records: RecordsAccess) -> QWidget:
         """The Schedule (issue 13): a block opens its chart, Write note its note."""
+        from therapynotes.ui.schedule.week_view import SchedulePage  # noqa: PLC0415 - at unlock
+
         schedule = SchedulePage(self.ctx, session, records)
         schedule.chart_requested.connect(self._open_client)
         schedule.note_requested.connect(self._open_due)
@@ -106,6 +116,8 @@ class RecordNavigation(_Window):
         self.clients_page().open_client(ClientId(client_id))
 
     def clients_page(self) -> ClientsPage:
+        from therapynotes.ui.clients_page import ClientsPage  # noqa: PLC0415 - at unlock
+
         page = self.pages["clients"]
         assert isinstance(page, ClientsPage)  # noqa: S101 - built by _build_pages
         return page

@@ -1,10 +1,10 @@
 """Settings: locking, clipboard, passphrase, recovery key and encryption key.
 
-`SettingsPanel` is the Settings page of the main window. Security settings are stored inside the vault (settings.py), each
-change is written to the audit log, and `security_changed` tells the main window to
-apply them once saved. Every section of values is saved through one bar under the page
-(ui/settings_apply.py: *Save changes*, *Discard changes*, asked before leaving, kept at a
-lock).
+`SettingsPanel` is the Settings page of the main window. Security settings are stored
+inside the vault (settings.py), each change is written to the audit log, and
+`security_changed` tells the main window to apply them once saved. Every section of
+values is saved through one bar under the page (ui/settings_apply.py: *Save changes*,
+*Discard changes*, asked before leaving, kept at a lock).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapynotes.errors import PassphrasesDiffer
 from therapynotes.services.session import VaultSession
-from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings, SecuritySettings
 from therapynotes.ui.backup_runner import BackupRunner

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,16 +30,14 @@ from therapynotes.errors import (
     KeyringInsecure,
     KeyringIsLocked,
     KeyringUnavailable,
+    PassphrasesDiffer,
     TooManyAttempts,
     WrongPassphrase,
 )
-from therapynotes.services.session import VaultSession
-from therapynotes.services.setup_flow import PassphrasesDiffer
 from therapynotes.services.vault import VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
-from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.widgets import (
     GRID,
     NewPassphraseRows,
@@ -53,6 +52,9 @@ from therapynotes.ui.widgets import (
     password_field,
     vbox,
 )
+
+if TYPE_CHECKING:
+    from therapynotes.services.session import VaultSession
 
 KEYRING_PROBLEMS = (DeviceNotBound, KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 COLUMN_WIDTH = 45 * GRID
@@ -265,6 +267,8 @@ class UnlockView(QWidget):
     # --- recovery --------------------------------------------------------------------
 
     def open_new_phone(self) -> None:
+        from therapynotes.ui.reset_totp_dialog import ResetTotpDialog  # noqa: PLC0415 - issue 18
+
         ResetTotpDialog(self.vault, parent=self).open()
 
     def open_recovery(self) -> None:

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.dates import parse_typed_date
 from therapynotes.domain.formatting import QT_DATE, QT_ISO_DATE
+from therapynotes.errors import PassphrasesDiffer
 from therapynotes.security.passphrase import RULE, assess
-from therapynotes.services.setup_flow import PassphrasesDiffer
 
 GRID = 8
 STRENGTH_WORDS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.support import cheap_kdf
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
@@ -17,6 +18,7 @@ from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.domain.snippets import Snippet
 from therapynotes.errors import TherapyNotesError, TotpRejected, WrongPassphrase
+from therapynotes.security import kdf
 from therapynotes.services.backups import BackupService
 from therapynotes.services.documents import record_export
 from therapynotes.services.portable import PortableService
@@ -103,6 +105,9 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     with pytest.raises(TherapyNotesError):
         backups.verify(broken)
 
+    with pytest.MonkeyPatch.context() as patch:  # a fast unlock's re-wrap (issue 18)
+        patch.setattr(kdf, "_test_profile", (cheap_kdf.CHEAP_M_KIB, 8, cheap_kdf.CHEAP_P))
+        assert svc._key_changes.strengthen(session, STRONG, 1e-5)
     svc.change_passphrase(session, STRONG, STRONG2)
     KeyRotation(svc).rotate(session, STRONG2, recovery_text=created.recovery_key)
     recovery_text = svc.new_recovery_key(session)

@@ -1,6 +1,10 @@
 """The "Records" menu of the main window: the record-keeping dialogs of ui/admin/.
 Each action opens its dialog over the open session (disabled while locked); a lock
-closes them with every other dialog."""
+closes them with every other dialog.
+
+The menu is built before the lock screen shows, so its dialogs (and what they import)
+load when opened; the kept forms are registered at unlock (issue 18).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,11 @@ from typing import TYPE_CHECKING, cast
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
-from therapynotes.services.session import VaultSession
-from therapynotes.store.form_drafts import FormDraft
-from therapynotes.ui.admin.retention_dialog import HOLD_FORM, PURGE_FORM, RetentionDialog
-from therapynotes.ui.form_drafts import OPENERS, Fill
-
 if TYPE_CHECKING:
+    from therapynotes.services.session import VaultSession
+    from therapynotes.store.form_drafts import FormDraft
+    from therapynotes.ui.admin.retention_dialog import RetentionDialog
+    from therapynotes.ui.form_drafts import Fill
     from therapynotes.ui.main_window import MainWindow
     from therapynotes.ui.record_navigation import RecordNavigation
 
@@ -79,7 +82,6 @@ def install(window: MainWindow) -> dict[str, QAction]:
     menu = bar.addMenu("&Records")
     if menus:  # keep Help last
         bar.insertMenu(menus[-1], menu)
-    register_forms()
     actions: dict[str, QAction] = {}
     for text, opener in ENTRIES:
         action = QAction(text, window)
@@ -96,6 +98,8 @@ def install(window: MainWindow) -> dict[str, QAction]:
 def _reopen_in_retention(
     window: RecordNavigation, draft: FormDraft, then: Callable[[RetentionDialog], None]
 ) -> None:
+    from therapynotes.ui.admin.retention_dialog import RetentionDialog  # noqa: PLC0415
+
     dialog = open_retention(cast("MainWindow", window))
     if not isinstance(dialog, RetentionDialog) or draft.client_id is None:
         return
@@ -122,5 +126,9 @@ def _purge_form(window: RecordNavigation, d: FormDraft, _p: dict[str, int], fill
 
 
 def register_forms() -> None:
+    """At unlock, before ui/form_drafts.offer_back looks for the openers."""
+    from therapynotes.ui.admin.retention_dialog import HOLD_FORM, PURGE_FORM  # noqa: PLC0415
+    from therapynotes.ui.form_drafts import OPENERS  # noqa: PLC0415
+
     OPENERS[HOLD_FORM] = _hold_form
     OPENERS[PURGE_FORM] = _purge_form

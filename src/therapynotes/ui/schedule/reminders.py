@@ -18,16 +18,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QMainWindow, QSystemTrayIcon
 
 from therapynotes.domain.formatting import wall_clock
-from therapynotes.domain.schedule import AppointmentStatus
-from therapynotes.services.records import RecordsService
 from therapynotes.ui.icons import app_icon
-from therapynotes.ui.records_access import RecordsAccess
-from therapynotes.ui.schedule.week_view import schedule_of
+
+if TYPE_CHECKING:  # the watcher exists before the first unlock: the rest loads at it
+    from therapynotes.services.records import RecordsService
+    from therapynotes.ui.records_access import RecordsAccess
 
 CHECK_MS = 30_000
 LOOK_AHEAD = timedelta(hours=24)
@@ -42,6 +43,9 @@ class Upcoming:
 
 def load_upcoming(service: RecordsService, now: datetime) -> list[Upcoming]:
     """On the database worker: the scheduled appointments of the next 24 hours."""
+    from therapynotes.domain.schedule import AppointmentStatus  # noqa: PLC0415 - issue 18
+    from therapynotes.ui.schedule.week_view import schedule_of  # noqa: PLC0415
+
     schedule = schedule_of(service)
     rows = schedule.between(now.date() - timedelta(days=1), (now + LOOK_AHEAD).date())
     return [
