@@ -35,6 +35,7 @@ from therapynotes.store.connection import Connection
 _PART = re.compile(r'"([^"]*)"(\*?)|(\w+(?:[-.\'’/]\w+)*)(\*?)', re.UNICODE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CODE_WITHOUT_DOT = re.compile(r"[A-Za-z]\d{2}[0-9A-Za-z]{1,4}")
+PAGE = 50  # hits the search view shows at first, and adds with each "Show more"
 MIN_PREFIX = 2  # the last word typed is a prefix from two characters on ("a" is a word)
 RANK_WINDOW = 500  # notes ranked by bm25 for a page of 50: the newest matching ones
 
