@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from therapynotes.domain.enums import NoteKind
-from therapynotes.domain.icd10 import normalise as normalise_code
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.domain.models import SearchHit, display_name
 from therapynotes.store.connection import Connection
@@ -47,17 +46,34 @@ class Order(StrEnum):
 
 @dataclass(frozen=True)
 class Query:
-    """What was typed, as FTS5 reads it (`fts`, "" when nothing searchable was typed)
-    and as plain words (`words`, lower case; for highlighting in the note)."""
+    """What was typed, as FTS5 reads it: `fts` with the words as typed ("" when nothing
+    searchable was typed) and `prefixed` with the last word as a prefix (None when it
+    cannot be one); and as plain lower-case `words` (for highlighting in the note)."""
 
     fts: str
     words: tuple[str, ...]
+    prefixed: str | None = None
+
+
+def _fts(items: list[tuple[list[str], bool, bool]]) -> str:
+    parts = []
+    for words, prefix, quoted in items:
+        part = '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        if not quoted and len(words) == 1 and _CODE_WITHOUT_DOT.fullmatch(words[0]):
+            # Imported here: store.search loads with every command; the ICD module need not.
+            from therapynotes.domain.icd10 import normalise as normalise_code  # noqa: PLC0415
+
+            dotted = " ".join(_WORD.findall(normalise_code(words[0])))
+            part = f'({part} OR "{dotted}"{"*" if prefix else ""})'
+        parts.append(part)
+    return " ".join(parts)
 
 
 def parse(text: str) -> Query:
-    """User text -> an FTS5 query of quoted words and phrases that must all match.
+    """User text -> FTS5 queries of quoted words and phrases that must all match.
     Every token is quoted, so FTS5 operators typed by the user are plain words; a bare
-    upper-case AND is dropped (every word must match anyway)."""
+    upper-case AND is dropped (every word must match anyway). A word ending in `*` is a
+    prefix; so is the last word (`prefixed`) when the words as typed find nothing."""
     items: list[tuple[list[str], bool, bool]] = []  # words, prefix, quoted
     for match in _PART.finditer(text):
         phrase, phrase_star, word, word_star = match.groups()
@@ -67,22 +83,28 @@ def parse(text: str) -> Query:
                 items.append((words, bool(phrase_star), True))
         elif word != "AND":
             items.append((_WORD.findall(word), bool(word_star), False))
-    if items and not items[-1][2] and len(items[-1][0][-1]) >= MIN_PREFIX:
-        items[-1] = (items[-1][0], True, False)  # the word being typed
-    parts = []
-    for words, prefix, quoted in items:
-        part = '"' + " ".join(words) + '"' + ("*" if prefix else "")
-        if not quoted and len(words) == 1 and _CODE_WITHOUT_DOT.fullmatch(words[0]):
-            dotted = " ".join(_WORD.findall(normalise_code(words[0])))
-            part = f'({part} OR "{dotted}"{"*" if prefix else ""})'
-        parts.append(part)
     typed = tuple(dict.fromkeys(w.lower() for ws, _, _ in items for w in ws))
-    return Query(" ".join(parts), typed)
+    prefixed = None
+    last = items[-1] if items else None
+    if last is not None and not last[1] and not last[2] and len(last[0][-1]) >= MIN_PREFIX:
+        prefixed = _fts([*items[:-1], (last[0], True, False)])  # the word being typed
+    return Query(_fts(items), typed, prefixed)
 
 
 def to_fts_query(text: str) -> str:
-    """User text -> an FTS5 query (see `parse`)."""
+    """User text -> the FTS5 query of the words as typed (see `parse`)."""
     return parse(text).fts
+
+
+def _resolve(conn: Connection, query: Query, filters: Filters) -> tuple[str, int]:
+    """The FTS5 query to run and its count: the words as typed, or, when they find
+    nothing, with the last word as a prefix ("insom" finds insomnia). A prefix costs
+    FTS5 a merge of every matching term's postings in each statement, so a complete word
+    ("sleep", which the stemmer already matches to "sleeping") is not made one."""
+    total = _count(conn, query.fts, filters)
+    if total == 0 and query.prefixed:
+        return query.prefixed, _count(conn, query.prefixed, filters)
+    return query.fts, total
 
 
 @dataclass(frozen=True)
@@ -247,43 +269,43 @@ def page(
     query = parse(text)
     if not query.fts:
         return Page([], 0, query.words)
-    total = _count(conn, query.fts, filters)
+    fts, total = _resolve(conn, query, filters)
     if total == 0:
         return Page([], 0, query.words)
     window = max(window, 10 * limit)
     found: list[tuple[str, _NoteRow]] = []
     windowed = False
-    for fts in filters.indexes:
+    for index in filters.indexes:
         if order is Order.NEWEST:
-            rows = _newest_notes(conn, fts, query.fts, filters, limit)
+            rows = _newest_notes(conn, index, fts, filters, limit)
         else:
-            rows, cut = _best_notes(conn, fts, query.fts, filters, limit=limit, window=window)
+            rows, cut = _best_notes(conn, index, fts, filters, limit=limit, window=window)
             windowed = windowed or cut
-        found += [(fts, row) for row in rows]
+        found += [(index, row) for row in rows]
     if order is Order.NEWEST:
         found.sort(key=lambda item: (item[1][5], item[1][1]), reverse=True)
     else:
         found.sort(key=lambda item: item[1][0])
     found = found[:limit]
     snippets = {
-        fts: _snippets(conn, fts, query.fts, [r[1] for f, r in found if f == fts], marks)
-        for fts in filters.indexes
+        index: _snippets(conn, index, fts, [r[1] for i, r in found if i == index], marks)
+        for index in filters.indexes
     }
     hits = [
         SearchHit(
-            "psychotherapy" if fts == "psychotherapy_fts" else "note",
+            "psychotherapy" if index == "psychotherapy_fts" else "note",
             ClientId(cid),
             display_name(legal, preferred),
             date,
             kind,
-            snippets[fts].get(nid, ""),
+            snippets[index].get(nid, ""),
             float(rank),
             NoteId(nid),
         )
-        for fts, (rank, nid, cid, legal, preferred, date, kind) in found
+        for index, (rank, nid, cid, legal, preferred, date, kind) in found
     ]
     if not filters.notes_only:
-        hits += _name_hits(conn, query.fts, filters, limit)
+        hits += _name_hits(conn, fts, filters, limit)
         if order is Order.NEWEST:
             hits.sort(key=lambda h: h.date, reverse=True)
         else:
@@ -335,5 +357,5 @@ def _count(conn: Connection, query: str, filters: Filters) -> int:
 def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # noqa: B008
     """How many hits `search` would find without its limit: count(*) over the same
     matches (no ranking, no snippets), so "first 50 of N" stays cheap."""
-    query = parse(text).fts
-    return _count(conn, query, filters) if query else 0
+    query = parse(text)
+    return _resolve(conn, query, filters)[1] if query.fts else 0

@@ -78,6 +78,8 @@ def type_ahead(combo: QComboBox) -> None:
     completer.setFilterMode(Qt.MatchFlag.MatchContains)
     completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
     completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    edit.setAccessibleName(combo.accessibleName())
+    edit.setPlaceholderText("Type part of a name")
 
     def settle() -> None:
         found = combo.findText(edit.text(), Qt.MatchFlag.MatchFixedString)

@@ -34,6 +34,20 @@ def test_the_word_being_typed_and_a_starred_word_match_as_prefixes(
     assert [h.note_id for h in records.search('"most nights" insom')] == [insomnia]
 
 
+def test_a_complete_word_is_not_made_a_prefix(records: RecordsService) -> None:
+    """The last word is a prefix only when the words as typed find nothing: "plan"
+    finds plans and planning (the stemmer), not planets; "plane" (no such word in the
+    notes) finds planets."""
+    ada = add_client(records, "Ada Canary")
+    plans = _note(records, ada, "Plans for the week; planning helps.")
+    planets = _note(records, ada, "Drew planets with her son.")
+    assert [h.note_id for h in records.search("plan")] == [plans]
+    assert records.count_search_hits("plan") == 1
+    assert [h.note_id for h in records.search("plane")] == [planets]
+    assert records.count_search_hits("plane") == 1
+    assert {h.note_id for h in records.search("plan*")} == {plans, planets}
+
+
 def test_diagnoses_by_words_of_the_description_and_by_code(records: RecordsService) -> None:
     ada, bob, cy = (add_client(records, n) for n in ("Ada Canary", "Bob Stone", "Cy Reed"))
     records.add_diagnosis(ada, "F32.1")
@@ -137,6 +151,10 @@ def test_syntax_is_read_literally(records: RecordsService) -> None:
     assert [h.note_id for h in records.search("PHQ-9")] == [note]
     assert parse("a AND b").fts == '"a" "b"'
     assert parse('x" OR "y').fts == '"x" "OR" "y"'  # a quoted OR is a word
-    assert parse("f321").fts == '("f321"* OR "F32 1"*)'
+    assert parse("f321").fts == '("f321" OR "F32 1")'
+    assert parse("f321").prefixed == '("f321"* OR "F32 1"*)'
+    assert parse('"panic attack" sle').prefixed == '"panic attack" "sle"*'
+    assert parse('sleep "panic attack"').prefixed is None  # a phrase is never made a prefix
+    assert parse("sleep a").prefixed is None  # nor a single letter
     assert parse("self-harm x").fts == '"self harm" "x"'
     assert parse("Anx* Sleep").words == ("anx", "sleep")
