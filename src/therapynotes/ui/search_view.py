@@ -53,7 +53,7 @@ def result_words(shown: int, total: int, *, order: Order = Order.BEST, ranked: i
     if total > shown:
         how = "newest first"
         if order is Order.BEST:
-            how = f"best first among the newest {ranked:,}" if ranked else "best first"
+            how = f"best first among the newest {ranked:,} notes" if ranked else "best first"
         return (
             f"First {shown} of {total:,} results, {how}. Show more, sort by date, or add "
             "words or filters to narrow them. Double-click one to open it."
