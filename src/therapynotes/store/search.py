@@ -171,12 +171,18 @@ def _note_select(fts: str, order: str, where: str) -> str:
     )
 
 
+def _about_notes(f: Filters) -> bool:
+    """Whether a filter needs the notes table (every FTS row is a note of a client)."""
+    return f.client_id is not None or f.notes_only
+
+
 def _window_start(conn: Connection, fts: str, query: str, f: Filters, window: int) -> int | None:
     """The rowid of the `window`-th newest matching note, or None if there are fewer."""
     where, params = _note_where(fts, query, f)
+    join = f" JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid" if _about_notes(f) else ""
     row = conn.execute(
-        f"SELECT {fts}.rowid FROM {fts} JOIN notes n INDEXED BY notes_search"  # noqa: S608
-        f" ON n.id = {fts}.rowid WHERE {where} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
+        f"SELECT {fts}.rowid FROM {fts}{join}"  # noqa: S608
+        f" WHERE {where} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
         (*params, window - 1),
     ).fetchone()
     return None if row is None else int(row[0])
@@ -186,13 +192,23 @@ def _best_notes(
     conn: Connection, fts: str, query: str, f: Filters, *, limit: int, window: int
 ) -> tuple[list[_NoteRow], bool]:
     """The best `limit` of the newest `window` matches (bm25), and whether that window
-    left older matches out."""
+    left older matches out. Without note filters FTS5 ranks on its own (its rank sorter)
+    and only the `limit` best are joined to their notes and clients."""
     where, params = _note_where(fts, query, f)
     start = _window_start(conn, fts, query, f, window)
     if start is not None:
         where += f" AND {fts}.rowid >= ?"
         params.append(start)
-    sql = _note_select(fts, f"{fts}.rank", where)
+    if _about_notes(f):
+        sql = _note_select(fts, f"{fts}.rank", where)
+    else:
+        sql = (
+            f"SELECT best.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
+            f" FROM (SELECT rowid AS id, rank FROM {fts} WHERE {where}"
+            f" ORDER BY rank LIMIT ?) AS best"
+            " JOIN notes n INDEXED BY notes_search ON n.id = best.id"
+            " JOIN clients c ON c.id = n.client_id ORDER BY best.rank"
+        )
     return conn.execute(sql, (*params, limit)).fetchall(), start is not None
 
 
