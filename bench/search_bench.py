@@ -37,6 +37,7 @@ from therapynotes.store import connection, search
 from therapynotes.store.search import PAGE, RANK_WINDOW, parse
 
 PASSPHRASE = "orange piano little sunset"
+EXTRA_PRAGMAS: list[str] = []  # --cache-mib: applied to both sides after the app's own
 # Words of the demo notes, common and rare; prefixes as typed; diagnoses; names; syntax.
 QUERIES = [
     "anxious",
@@ -66,6 +67,8 @@ def build_vault(root: Path, size: str) -> VaultSession:
     session = svc.unlock(PASSPHRASE, pyotp.TOTP(created.totp_secret).now())
     demo.build(session.conn, SIZES[size], today=TODAY)
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    for pragma in EXTRA_PRAGMAS:
+        session.conn.execute(pragma).fetchall()
     return session
 
 
@@ -77,7 +80,7 @@ def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, i
     for row in document["addenda"]:
         addenda.setdefault(row["note_id"], []).append(row["body"])
     conn = sqlite3.connect(db, isolation_level=None)
-    for pragma in connection.PRAGMAS:
+    for pragma in (*connection.PRAGMAS, *EXTRA_PRAGMAS):
         if "cipher" not in pragma:
             conn.execute(pragma).fetchall()
     conn.execute(
@@ -228,6 +231,8 @@ def report(
     app, base, naive, phases = runs
     rounds, built, exported, indexed = setup
     print(f"\nsearch bench, size {size}: {machine()}")
+    pragmas = ", ".join((*connection.PRAGMAS, *EXTRA_PRAGMAS))
+    print(f"pragmas (both sides, cipher ones apart): {pragmas}")
     print(
         f"SQLCipher {versions[0]} (SQLite {versions[1]}), stdlib sqlite3 {sqlite3.sqlite_version}"
         f"; vault built in {built:.0f} s; export + plain table of {indexed} notes in "
@@ -263,7 +268,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", choices=[*sorted(SIZES), "all"], default="all")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--dir", type=Path, help="where to build the vaults (default: a temp dir)")
+    parser.add_argument(
+        "--cache-mib",
+        type=int,
+        default=0,
+        help="adds PRAGMA cache_size of this many MiB to the app's pragmas, for both sides "
+        "(default: the app's pragmas as they are); shows what the page cache is worth",
+    )
     args = parser.parse_args(argv)
+    if args.cache_mib:
+        EXTRA_PRAGMAS.append(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
     for size in ("stress", "stress2x") if args.size == "all" else (args.size,):
         run_size(size, args.rounds, args.dir)
     return 0
