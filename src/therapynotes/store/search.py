@@ -7,14 +7,15 @@ their own index and are read only when the caller asks for them.
 Cost grows with the results shown, not with the practice (issue 18): a page is one
 count(*) over the matches (no ranking, no snippets), then bm25 ranks only the newest
 `window` matching notes (found by rowid, which FTS5 walks backwards cheaply), and
-snippets are made for the hits shown only. Sorting by date reads the matches' dates from
-a covering index and never ranks.
+snippets are made for the hits shown only. What still grows with the matches is FTS5's
+own: the count, and bm25's document frequencies. Sorting by date reads every match's
+date from a covering index (no ranking, no note rows).
 
 What a user types is never an FTS5 expression: `parse` turns it into quoted words and
 phrases, so quotes, stray `*`, `-`, `AND`, `OR`, `NEAR` or brackets cannot raise a syntax
-error. The last word typed matches as a prefix ("insom" finds insomnia), as does any word
-ending in `*` ("anx*"); an ICD-10 code typed without its dot ("f321") also matches
-"F32.1".
+error. When the words as typed find nothing, the last one matches as a prefix ("insom"
+finds insomnia); a word ending in `*` always does ("anx*"); an ICD-10 code typed without
+its dot ("f321") also matches "F32.1".
 """
 
 from __future__ import annotations
