@@ -19,6 +19,8 @@ from therapynotes.services import demo
 SIZES = {
     "reference": demo.DemoSpec(clients=300, years=10, seed=1, long_term_sessions=335),
     "stress": demo.DemoSpec(clients=1500, years=10, seed=1, long_term_sessions=335),
+    # Twice the stress practice (issue 18: search must stay flat as the practice grows).
+    "stress2x": demo.DemoSpec(clients=3000, years=10, seed=1, long_term_sessions=335),
 }
 TODAY = date(2027, 1, 10)
 

@@ -263,6 +263,28 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     shoot(window, f"{prefix}search-results")
 
 
+def search_shots(window: MainWindow, prefix: str) -> None:
+    """Search (issue 18): a word being typed ("anx") with "First 50 of N" and Show
+    more, a diagnosis found by words of its description, and a hit opened in its chart,
+    scrolled to the words found and highlighted."""
+    window.show_view("search")
+    search = window.pages["search"]
+    assert isinstance(search, SearchView)
+    for text, name in (("depress", "search-diagnosis"), ("anx", "search-first-50")):
+        search.model.clear()
+        search.field.setText(text)
+        search.run_search()
+        wait_until(lambda: search.model.rowCount() > 0)
+        shoot(window, f"{prefix}{name}")
+    row = next(i for i, hit in enumerate(search.model.rows) if hit.note_id is not None)
+    search.table.doubleClicked.emit(search.model.index(row, 3))
+    chart = window.clients_page().chart
+    assert chart is not None
+    wait_until(lambda: chart.notes.editor.finder.found > 0)
+    settle(400)
+    shoot(window, f"{prefix}search-hit-opened")
+
+
 def billing_shots(window: MainWindow, root: Path, prefix: str) -> None:
     """The Billing page, a chart's Billing tab with the payment dialog, and the first
     page of a superbill and of a Good Faith Estimate (rendered to PNG with poppler's
@@ -578,6 +600,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         backup_shots(window, root / "usb", prefix)
         fill_demo(window)
         record_shots(window, prefix)
+        search_shots(window, prefix)
         billing_shots(window, root, prefix)
         writing_shots(window, prefix)
         measure_shots(window, prefix)

@@ -25,6 +25,7 @@ from therapynotes.cli.vault_cmds import create_vault, print_created
 from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId
 from therapynotes.services.records import RecordsService
+from therapynotes.store.search import Order
 
 
 def _positive(text: str) -> int:
@@ -68,6 +69,12 @@ def register(sub: Any) -> None:
         help="also search psychotherapy (process) notes, which are left out by default",
     )
     p.add_argument("--limit", type=_positive, default=50, help="at most this many results (50)")
+    p.add_argument(
+        "--sort",
+        choices=("best", "newest"),
+        default="best",
+        help="best matches first (among the newest matches; the default) or newest first",
+    )
     p.set_defaults(handler=cmd_search)
 
 
@@ -123,13 +130,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         client = ClientId(args.client) if args.client else None
         if client is not None:
             records.get_client(client)  # an unknown id is an error, not an empty result
-        hits = records.search(
+        hits = records.search_page(
             args.query,
             client_id=client,
             since=args.since,
             include_psychotherapy=args.include_psychotherapy,
             limit=args.limit,
-        )
+            order=Order(args.sort),
+        ).hits
         # What is printed is record text: audited like the app's chart views (issue 12).
         records.record_search_shown(hits, include_psychotherapy=args.include_psychotherapy)
     finally:

@@ -56,6 +56,7 @@ from therapynotes.store import (
     sessions,
 )
 from therapynotes.store.audit import AuditKind
+from therapynotes.store.search import Order, Page
 
 
 def _check_client(fields: ClientFields) -> None:
@@ -299,6 +300,24 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     ) -> list[SearchHit]:
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.search(self.conn, text, filters, limit=limit, marks=marks)
+
+    def search_page(
+        self,
+        text: str,
+        *,
+        client_id: ClientId | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kinds: Sequence[NoteKind] = (),
+        include_psychotherapy: bool = False,
+        limit: int = 50,
+        order: Order = Order.BEST,
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> Page:
+        """What the search view shows: the first `limit` hits (best first among the
+        newest matches, or newest first) and how many there are in all."""
+        filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
+        return search.page(self.conn, text, filters, limit=limit, order=order, marks=marks)
 
     def record_search_shown(
         self, hits: Sequence[SearchHit], *, include_psychotherapy: bool

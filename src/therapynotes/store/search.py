@@ -1,9 +1,21 @@
 """Full-text search (FTS5, inside the encrypted database) over notes, client names and
-diagnoses, ranked by bm25 with highlighted snippets.
+diagnoses, with highlighted snippets.
 
 The indexes are kept in step by triggers (m0003_records). Psychotherapy notes live in
-their own index and are read only when the caller asks for them. Snippets are made in a
-second step for the hits that are returned, not for every match.
+their own index and are read only when the caller asks for them.
+
+Cost grows with the results shown, not with the practice (issue 18): a page is one
+count(*) over the matches (no ranking, no snippets), then bm25 ranks only the newest
+`window` matching notes (found by rowid, which FTS5 walks backwards cheaply), and
+snippets are made for the hits shown only. What still grows with the matches is FTS5's
+own: the count, and bm25's document frequencies. Sorting by date reads every match's
+date from a covering index (no ranking, no note rows).
+
+What a user types is never an FTS5 expression: `parse` turns it into quoted words and
+phrases, so quotes, stray `*`, `-`, `AND`, `OR`, `NEAR` or brackets cannot raise a syntax
+error. When the words as typed find nothing, the last one matches as a prefix ("insom"
+finds insomnia); a word ending in `*` always does ("anx*"); an ICD-10 code typed without
+its dot ("f321") also matches "F32.1".
 """
 
 from __future__ import annotations
@@ -11,27 +23,89 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.domain.models import SearchHit, display_name
 from therapynotes.store.connection import Connection
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
-_PHRASE = re.compile(r'"([^"]*)"')
+# A quoted phrase (with an optional `*` after it), or a word: letters and digits joined by
+# - . ' ’ / ("self-harm", "F32.1", "PHQ-9", "don't" are one phrase each).
+_PART = re.compile(r'"([^"]*)"(\*?)|(\w+(?:[-.\'’/]\w+)*)(\*?)', re.UNICODE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CODE_WITHOUT_DOT = re.compile(r"[A-Za-z]\d{2}[0-9A-Za-z]{1,4}")
+PAGE = 50  # hits the search view shows at first, and adds with each "Show more"
+MIN_PREFIX = 2  # the last word typed is a prefix from two characters on ("a" is a word)
+RANK_WINDOW = 500  # notes ranked by bm25 for a page of 50: the newest matching ones
+
+
+class Order(StrEnum):
+    BEST = "best"  # bm25 among the newest matches
+    NEWEST = "newest"  # by date, newest first
+
+
+@dataclass(frozen=True)
+class Query:
+    """What was typed, as FTS5 reads it: `fts` with the words as typed ("" when nothing
+    searchable was typed) and `prefixed` with the last word as a prefix (None when it
+    cannot be one); and as plain lower-case `words` (for highlighting in the note)."""
+
+    fts: str
+    words: tuple[str, ...]
+    prefixed: str | None = None
+
+
+def _fts(items: list[tuple[list[str], bool, bool]]) -> str:
+    parts = []
+    for words, prefix, quoted in items:
+        part = '"' + " ".join(words) + '"' + ("*" if prefix else "")
+        if not quoted and len(words) == 1 and _CODE_WITHOUT_DOT.fullmatch(words[0]):
+            # Imported here: store.search loads with every command; the ICD module need not.
+            from therapynotes.domain.icd10 import normalise as normalise_code  # noqa: PLC0415
+
+            dotted = " ".join(_WORD.findall(normalise_code(words[0])))
+            part = f'({part} OR "{dotted}"{"*" if prefix else ""})'
+        parts.append(part)
+    return " ".join(parts)
+
+
+def parse(text: str) -> Query:
+    """User text -> FTS5 queries of quoted words and phrases that must all match.
+    Every token is quoted, so FTS5 operators typed by the user are plain words; a bare
+    upper-case AND is dropped (every word must match anyway). A word ending in `*` is a
+    prefix; so is the last word (`prefixed`) when the words as typed find nothing."""
+    items: list[tuple[list[str], bool, bool]] = []  # words, prefix, quoted
+    for match in _PART.finditer(text):
+        phrase, phrase_star, word, word_star = match.groups()
+        if phrase is not None:
+            words = _WORD.findall(phrase)
+            if words:
+                items.append((words, bool(phrase_star), True))
+        elif word != "AND":
+            items.append((_WORD.findall(word), bool(word_star), False))
+    typed = tuple(dict.fromkeys(w.lower() for ws, _, _ in items for w in ws))
+    prefixed = None
+    last = items[-1] if items else None
+    if last is not None and not last[1] and not last[2] and len(last[0][-1]) >= MIN_PREFIX:
+        prefixed = _fts([*items[:-1], (last[0], True, False)])  # the word being typed
+    return Query(_fts(items), typed, prefixed)
 
 
 def to_fts_query(text: str) -> str:
-    """User text -> an FTS5 query: quoted phrases stay phrases, other words must all
-    match. Every token is quoted, so FTS5 operators typed by the user are plain words."""
-    parts: list[str] = []
-    for phrase in _PHRASE.findall(text):
-        words = _TOKEN.findall(phrase)
-        if words:
-            parts.append('"' + " ".join(words) + '"')
-    rest = _PHRASE.sub(" ", text)
-    parts.extend(f'"{w}"' for w in _TOKEN.findall(rest))
-    return " ".join(parts)
+    """User text -> the FTS5 query of the words as typed (see `parse`)."""
+    return parse(text).fts
+
+
+def _resolve(conn: Connection, query: Query, filters: Filters) -> tuple[str, int]:
+    """The FTS5 query to run and its count: the words as typed, or, when they find
+    nothing, with the last word as a prefix ("insom" finds insomnia). A prefix costs
+    FTS5 a merge of every matching term's postings in each statement, so a complete word
+    ("sleep", which the stemmer already matches to "sleeping") is not made one."""
+    total = _count(conn, query.fts, filters)
+    if total == 0 and query.prefixed:
+        return query.prefixed, _count(conn, query.prefixed, filters)
+    return query.fts, total
 
 
 @dataclass(frozen=True)
@@ -45,6 +119,21 @@ class Filters:
     @property
     def notes_only(self) -> bool:
         return bool(self.since or self.until or self.kinds)
+
+    @property
+    def indexes(self) -> list[str]:
+        return ["notes_fts"] + (["psychotherapy_fts"] if self.include_psychotherapy else [])
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results: the hits shown, how many there are in all, and how many of
+    the newest matching notes were ranked (None: all of them were)."""
+
+    hits: list[SearchHit]
+    total: int
+    words: tuple[str, ...]
+    ranked: int | None = None
 
 
 # Both name columns: the hit shows domain.models.display_name, like every other list.
@@ -72,25 +161,78 @@ def _note_where(fts: str, query: str, f: Filters) -> tuple[str, list[object]]:
     return " AND ".join(where), params
 
 
-def _note_hits(
-    conn: Connection, fts: str, query: str, f: Filters, limit: int
-) -> list[tuple[float, int, int, str, str, str, str]]:
-    where, params = _note_where(fts, query, f)
-    sql = (
+_NoteRow = tuple[float, int, int, str, str, str, str]
+
+
+def _note_select(fts: str, order: str, where: str) -> str:
+    return (
         f"SELECT {fts}.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
         f" FROM {fts} JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid"
-        " JOIN clients c ON c.id = n.client_id"
-        f" WHERE {where} ORDER BY {fts}.rank LIMIT ?"
+        f" JOIN clients c ON c.id = n.client_id WHERE {where} ORDER BY {order} LIMIT ?"
     )
-    return conn.execute(sql, (*params, limit)).fetchall()  # type: ignore[no-any-return]
 
 
-def _snippet(conn: Connection, fts: str, query: str, rowid: int, marks: tuple[str, str]) -> str:
+def _about_notes(f: Filters) -> bool:
+    """Whether a filter needs the notes table (every FTS row is a note of a client)."""
+    return f.client_id is not None or f.notes_only
+
+
+def _window_start(conn: Connection, fts: str, query: str, f: Filters, window: int) -> int | None:
+    """The rowid of the `window`-th newest matching note, or None if there are fewer."""
+    where, params = _note_where(fts, query, f)
+    join = f" JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid" if _about_notes(f) else ""
     row = conn.execute(
-        f"SELECT snippet({fts}, -1, ?, ?, '…', 16) FROM {fts} WHERE {fts} MATCH ? AND rowid = ?",  # noqa: S608
-        (marks[0], marks[1], query, rowid),
+        f"SELECT {fts}.rowid FROM {fts}{join}"  # noqa: S608
+        f" WHERE {where} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET ?",
+        (*params, window - 1),
     ).fetchone()
-    return " ".join(str(row[0]).split()) if row else ""
+    return None if row is None else int(row[0])
+
+
+def _best_notes(
+    conn: Connection, fts: str, query: str, f: Filters, *, limit: int, window: int
+) -> tuple[list[_NoteRow], bool]:
+    """The best `limit` of the newest `window` matches (bm25), and whether that window
+    left older matches out. Without note filters FTS5 ranks on its own (its rank sorter)
+    and only the `limit` best are joined to their notes and clients."""
+    where, params = _note_where(fts, query, f)
+    start = _window_start(conn, fts, query, f, window)
+    if start is not None:
+        where += f" AND {fts}.rowid >= ?"
+        params.append(start)
+    if _about_notes(f):
+        sql = _note_select(fts, f"{fts}.rank", where)
+    else:
+        sql = (
+            f"SELECT best.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
+            f" FROM (SELECT rowid AS id, rank FROM {fts} WHERE {where}"
+            f" ORDER BY rank LIMIT ?) AS best"
+            " JOIN notes n INDEXED BY notes_search ON n.id = best.id"
+            " JOIN clients c ON c.id = n.client_id ORDER BY best.rank"
+        )
+    return conn.execute(sql, (*params, limit)).fetchall(), start is not None
+
+
+def _newest_notes(conn: Connection, fts: str, query: str, f: Filters, limit: int) -> list[_NoteRow]:
+    where, params = _note_where(fts, query, f)
+    sql = _note_select(fts, "n.service_date DESC, n.id DESC", where)
+    rows: list[_NoteRow] = conn.execute(sql, (*params, limit)).fetchall()
+    return rows
+
+
+def _snippets(
+    conn: Connection, fts: str, query: str, rowids: list[int], marks: tuple[str, str]
+) -> dict[int, str]:
+    """Snippets of the hits shown, in one pass over the rowid range they span."""
+    if not rowids:
+        return {}
+    rows = conn.execute(
+        f"SELECT rowid, snippet({fts}, -1, ?, ?, '…', 16) FROM {fts}"  # noqa: S608
+        f" WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?"
+        f" AND +rowid IN ({', '.join('?' for _ in rowids)})",
+        (marks[0], marks[1], query, min(rowids), max(rowids), *rowids),
+    ).fetchall()
+    return {int(r[0]): " ".join(str(r[1]).split()) for r in rows}
 
 
 def _client_filter(query: str, f: Filters) -> tuple[str, list[object]]:
@@ -112,7 +254,8 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
     ]
     dx = conn.execute(
         f"SELECT diagnoses_fts.rank, c.id, {_DISPLAY}, coalesce(d.onset_date, ''),"  # noqa: S608
-        " d.code || ' ' || highlight(diagnoses_fts, 1, '[', ']') FROM diagnoses_fts"
+        " highlight(diagnoses_fts, 0, '[', ']') || ' ' || highlight(diagnoses_fts, 1, '[', ']')"
+        " FROM diagnoses_fts"
         " JOIN diagnoses d ON d.id = diagnoses_fts.rowid JOIN clients c ON c.id = d.client_id"
         f" WHERE diagnoses_fts MATCH ?{extra} ORDER BY diagnoses_fts.rank LIMIT ?",  # noqa: S608
         (*params, limit),
@@ -126,6 +269,67 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
     return found
 
 
+def page(
+    conn: Connection,
+    text: str,
+    filters: Filters = Filters(),  # noqa: B008 - frozen dataclass, safe as a default
+    *,
+    limit: int = 50,
+    order: Order = Order.BEST,
+    marks: tuple[str, str] = ("[", "]"),
+    window: int = RANK_WINDOW,
+) -> Page:
+    """The first `limit` hits and how many there are. BEST: bm25 among the newest
+    max(`window`, 10 x `limit`) matching notes of each index (a larger page ranks a
+    larger window); NEWEST: by date. Client and diagnosis hits (few) are all ranked, and
+    left out when the filters are about notes (dates, note kinds)."""
+    query = parse(text)
+    if not query.fts:
+        return Page([], 0, query.words)
+    fts, total = _resolve(conn, query, filters)
+    if total == 0:
+        return Page([], 0, query.words)
+    window = max(window, 10 * limit)
+    found: list[tuple[str, _NoteRow]] = []
+    windowed = False
+    for index in filters.indexes:
+        if order is Order.NEWEST:
+            rows = _newest_notes(conn, index, fts, filters, limit)
+        else:
+            rows, cut = _best_notes(conn, index, fts, filters, limit=limit, window=window)
+            windowed = windowed or cut
+        found += [(index, row) for row in rows]
+    if order is Order.NEWEST:
+        found.sort(key=lambda item: (item[1][5], item[1][1]), reverse=True)
+    else:
+        found.sort(key=lambda item: item[1][0])
+    found = found[:limit]
+    snippets = {
+        index: _snippets(conn, index, fts, [r[1] for i, r in found if i == index], marks)
+        for index in filters.indexes
+    }
+    hits = [
+        SearchHit(
+            "psychotherapy" if index == "psychotherapy_fts" else "note",
+            ClientId(cid),
+            display_name(legal, preferred),
+            date,
+            kind,
+            snippets[index].get(nid, ""),
+            float(rank),
+            NoteId(nid),
+        )
+        for index, (rank, nid, cid, legal, preferred, date, kind) in found
+    ]
+    if not filters.notes_only:
+        hits += _name_hits(conn, fts, filters, limit)
+        if order is Order.NEWEST:
+            hits.sort(key=lambda h: h.date, reverse=True)
+        else:
+            hits.sort(key=lambda h: h.rank)
+    return Page(hits[:limit], total, query.words, window if windowed else None)
+
+
 def search(
     conn: Connection,
     text: str,
@@ -134,48 +338,17 @@ def search(
     limit: int = 50,
     marks: tuple[str, str] = ("[", "]"),
 ) -> list[SearchHit]:
-    """Best `limit` hits, best first. Client and diagnosis hits are left out when the
-    filters are about notes (dates, note kinds)."""
-    query = to_fts_query(text)
-    if not query:
-        return []
-    indexes = ["notes_fts"] + (["psychotherapy_fts"] if filters.include_psychotherapy else [])
-    ranked: list[tuple[float, str, tuple[int, int, str, str, str]]] = []
-    for fts in indexes:
-        for rank, nid, cid, legal, preferred, date, kind in _note_hits(
-            conn, fts, query, filters, limit
-        ):
-            name = display_name(legal, preferred)
-            ranked.append((float(rank), fts, (nid, cid, name, date, kind)))
-    ranked.sort(key=lambda item: item[0])
-    hits = [
-        SearchHit(
-            "psychotherapy" if fts == "psychotherapy_fts" else "note",
-            ClientId(cid),
-            name,
-            date,
-            kind,
-            _snippet(conn, fts, query, nid, marks),
-            rank,
-            NoteId(nid),
-        )
-        for rank, fts, (nid, cid, name, date, kind) in ranked[:limit]
-    ]
-    if not filters.notes_only:
-        hits += _name_hits(conn, query, filters, limit)
-        hits.sort(key=lambda h: h.rank)
-    return hits[:limit]
+    """Best `limit` hits, best first (see `page`)."""
+    return page(conn, text, filters, limit=limit, marks=marks).hits
 
 
-def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # noqa: B008
-    """How many hits `search` would find without its limit: count(*) over the same
-    matches (no ranking, no snippets), so "first 50 of N" stays cheap."""
-    query = to_fts_query(text)
-    if not query:
-        return 0
-    indexes = ["notes_fts"] + (["psychotherapy_fts"] if filters.include_psychotherapy else [])
+def _count(conn: Connection, query: str, filters: Filters) -> int:
     total = 0
-    for fts in indexes:
+    for fts in filters.indexes:
+        if filters.client_id is None and not filters.notes_only:
+            sql = f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?"  # noqa: S608
+            total += conn.execute(sql, (query,)).fetchone()[0]
+            continue
         where, params = _note_where(fts, query, filters)
         total += conn.execute(
             f"SELECT count(*) FROM {fts} JOIN notes n INDEXED BY notes_search"  # noqa: S608
@@ -196,3 +369,10 @@ def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # 
             params,
         ).fetchone()[0]
     return int(total)
+
+
+def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # noqa: B008
+    """How many hits `search` would find without its limit: count(*) over the same
+    matches (no ranking, no snippets), so "first 50 of N" stays cheap."""
+    query = parse(text)
+    return _resolve(conn, query, filters)[1] if query.fts else 0

@@ -146,6 +146,13 @@ class ClientsPage(QWidget):
         if chart is not None:
             chart.show_notes(note_id)
 
+    def find_in_note(self, client_id: ClientId, note_id: NoteId, words: list[str]) -> None:
+        """The next time this note is shown in the chart, scroll to `words` and highlight
+        them (a search hit being opened)."""
+        chart = self.open_client(client_id)
+        if chart is not None:
+            chart.notes.editor.find_on_show(note_id, words)
+
     def open_session_note(self, client_id: ClientId, session_id: SessionId) -> None:
         """A session's note (from Home): open it, or start one from the last note."""
         chart = self.open_client(client_id)

@@ -37,6 +37,7 @@ from therapynotes.domain.templates import TEMPLATES
 from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
 from therapynotes.ui.form_drafts import tag
+from therapynotes.ui.found_in_note import FoundInNote
 from therapynotes.ui.measures.note_menu import NoteMeasures
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
@@ -209,6 +210,7 @@ class NoteEditorWidget(QWidget):
         self.follow.setInterval(0)
         self.follow.timeout.connect(self._show_typing)
         self.page.installEventFilter(self)
+        self.finder = FoundInNote(self)  # a search hit opened here: its words highlighted
         self.clear()
 
     def _button(self, text: str, slot) -> QPushButton:  # type: ignore[no-untyped-def]
@@ -234,6 +236,7 @@ class NoteEditorWidget(QWidget):
         for button in (self.sign_button, self.addendum_button, self.void_button):
             button.setVisible(False)
         self.measures.show_for(None)
+        self.finder.note_shown(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         """The page grew (a section grew with its text): follow the typing again once
@@ -324,6 +327,11 @@ class NoteEditorWidget(QWidget):
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
+        self.finder.note_shown(note)
+
+    def find_on_show(self, note_id: NoteId, words: list[str]) -> None:
+        """When note `note_id` is shown next, scroll to `words` and highlight them."""
+        self.finder.expect(note_id, words)
 
     def _last_section(self, key: str) -> str:
         note = self.note

@@ -134,9 +134,13 @@ class RecordNavigation(_Window):
         self.show_view("clients")
         page.new_note()
 
-    def _open_found(self, client_id: int, note_id: int) -> None:
+    def _open_found(self, client_id: int, note_id: int, words: list[str]) -> None:
+        """A search hit: its note, scrolled to the words found and highlighted."""
         self.show_view("clients")
-        self.clients_page().open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
+        page = self.clients_page()
+        if note_id:
+            page.find_in_note(ClientId(client_id), NoteId(note_id), words)
+        page.open_note(ClientId(client_id), NoteId(note_id) if note_id else None)
 
     def _open_overview(self, client_id: int) -> None:
         """A safety flag on Home: the client's Overview, where it is addressed."""

@@ -1,7 +1,8 @@
 """Search (Ctrl+K): notes, client names and diagnoses, ranked, with highlighted snippets;
-filters for client, date range, note kind and (only when asked) psychotherapy notes.
+filters for client (a type-ahead), date range, note kind and (only when asked)
+psychotherapy notes; best match or newest first; "First 50 of N" with Show more.
 Queries run on ops' single database worker; a newer query makes older answers stale.
-Double-click (or Enter) opens the note in its chart."""
+Double-click (or Enter) opens the note in its chart, scrolled to the words found."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QShow
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QCompleter,
     QLabel,
     QLineEdit,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -27,6 +30,8 @@ from therapynotes.domain.enums import NoteKind
 from therapynotes.domain.formatting import plural
 from therapynotes.domain.models import ClientSummary, SearchHit
 from therapynotes.services.session import VaultSession
+from therapynotes.store.search import PAGE, Order
+from therapynotes.store.search import Page as SearchPage
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import icon
 from therapynotes.ui.records_access import KIND_WORDS, PRIVATE_MARK, RecordsAccess, day
@@ -35,20 +40,54 @@ from therapynotes.ui.widgets import GRID, DateField, hbox, heading, vbox
 
 MARKS = ("\x02", "\x03")  # control characters nobody types: safe to find after escaping
 DEBOUNCE_MS = 200
-LIMIT = 50  # hits shown; beyond it the status says "first 50 of N"
+LIMIT = PAGE  # hits shown at first and added by Show more; beyond them "first 50 of N"
 SOURCE_WORDS = {"client": "Client", "diagnosis": "Diagnosis"}
+ORDERS = (("Best match", Order.BEST), ("Newest first", Order.NEWEST))
 
 
-def result_words(shown: int, total: int) -> str:
-    """'3 results.' / 'First 50 of 212 results.', and what to do with them."""
+def result_words(shown: int, total: int, *, order: Order = Order.BEST, ranked: int = 0) -> str:
+    """'3 results.' / 'First 50 of 212 results, best first.', and what to do with them.
+    `ranked`: how many of the newest matching notes were ranked, when not all were."""
     if not shown:
-        return "Nothing found. Try fewer words or another spelling."
+        return "Nothing found. Try fewer words, the start of a word, or another spelling."
     if total > shown:
+        how = "newest first"
+        if order is Order.BEST:
+            how = f"best first among the newest {ranked:,} notes" if ranked else "best first"
         return (
-            f"First {shown} of {total} results, best first. Add words or filters to narrow "
-            "them. Double-click one to open it."
+            f"First {shown} of {total:,} results, {how}. Show more, sort by date, or add "
+            "words or filters to narrow them. Double-click one to open it."
         )
     return f"{plural(shown, 'result')}. Double-click one to open it."
+
+
+def found_words(hit: SearchHit, typed: tuple[str, ...]) -> list[str]:
+    """What to highlight in the opened note: the words the snippet marked (as they are
+    written there), then the words typed."""
+    marked = [part.split(MARKS[1])[0] for part in hit.snippet.split(MARKS[0])[1:]]
+    return list(dict.fromkeys(w.strip() for w in [*marked, *typed] if w.strip()))
+
+
+def type_ahead(combo: QComboBox) -> None:
+    """An editable combo whose typed text filters its items (any part of a name, any
+    case); what was typed but chosen nowhere goes back to the chosen item."""
+    combo.setEditable(True)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    completer, edit = combo.completer(), combo.lineEdit()
+    assert completer is not None and edit is not None  # noqa: S101 - made by setEditable
+    completer.setFilterMode(Qt.MatchFlag.MatchContains)
+    completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+    completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    edit.setAccessibleName(combo.accessibleName())
+    edit.setPlaceholderText("Type part of a name")
+
+    def settle() -> None:
+        found = combo.findText(edit.text(), Qt.MatchFlag.MatchFixedString)
+        if found >= 0:
+            combo.setCurrentIndex(found)
+        edit.setText(combo.itemText(combo.currentIndex()))
+
+    edit.editingFinished.connect(settle)
 
 
 def snippet_html(snippet: str, source: str) -> str:
@@ -133,7 +172,7 @@ class SnippetDelegate(QStyledItemDelegate):
 
 class SearchView(QWidget):
     view_id = "search"
-    open_requested = QtSignal(int, int)  # client id, note id (0 = none)
+    open_requested = QtSignal(int, int, object)  # client id, note id (0 = none), words found
 
     def __init__(self, ctx: AppContext, session: VaultSession, records: RecordsAccess) -> None:
         super().__init__()
@@ -141,6 +180,8 @@ class SearchView(QWidget):
         self.records = records
         self.generation = 0
         self._clients_generation = 0
+        self.limit = LIMIT
+        self.words: tuple[str, ...] = ()
         self.setObjectName("Page_search")
         self.setAccessibleName("Search")
         layout = vbox(self, margins=3 * GRID, spacing=2 * GRID)
@@ -162,6 +203,8 @@ class SearchView(QWidget):
         filters = hbox()
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
+        type_ahead(self.client)
+        self.client.setMinimumContentsLength(18)
         self.refresh_clients()
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Note kind")
@@ -173,7 +216,11 @@ class SearchView(QWidget):
         self.until = DateField("To", self)
         self.private = QCheckBox("Include psychotherapy notes", self)
         self.private.setAccessibleName("Include psychotherapy notes")
-        for label, widget in (("Client", self.client), ("Kind", self.kind)):
+        self.order = QComboBox(self)
+        self.order.setAccessibleName("Sort")
+        for words, order in ORDERS:
+            self.order.addItem(words, order)
+        for label, widget in (("Client", self.client), ("Kind", self.kind), ("Sort", self.order)):
             filters.addWidget(QLabel(label, self))
             filters.addWidget(widget)
         filters.addStretch(1)
@@ -198,6 +245,14 @@ class SearchView(QWidget):
         self.table.doubleClicked.connect(self._open)
         self.table.activated.connect(self._open)
         layout.addWidget(self.table, 1)
+        self.more = QPushButton(f"Show {LIMIT} more", self)
+        self.more.setAccessibleName("Show more results")
+        self.more.setVisible(False)
+        self.more.clicked.connect(self.show_more)
+        more_row = hbox()
+        more_row.addWidget(self.more)
+        more_row.addStretch(1)
+        layout.addLayout(more_row)
         self.setFocusProxy(self.field)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
@@ -206,14 +261,21 @@ class SearchView(QWidget):
         # Through _debounce, not timer.start directly: a signal's argument (an index, -1
         # when the list is cleared; True) would become start(msec), the wrong interval.
         self.field.textChanged.connect(self._debounce)
-        for combo in (self.client, self.kind):
+        for combo in (self.client, self.kind, self.order):
             combo.currentIndexChanged.connect(self._debounce)
         for edit in (self.since, self.until):
             edit.dateChanged.connect(self._debounce)
         self.private.toggled.connect(self._debounce)
 
     def _debounce(self, *_changed: object) -> None:
+        self.limit = LIMIT  # another query or filter: its first page
         self.timer.start()
+
+    def show_more(self) -> None:
+        """The next page's worth, added below (the query runs again with a larger page:
+        ranking stays one ordering, and its cost grows with what is shown)."""
+        self.limit += LIMIT
+        self.run_search()
 
     def refresh_clients(self) -> None:
         """The client filter's list, kept current (clients are added while unlocked),
@@ -235,6 +297,9 @@ class SearchView(QWidget):
             self.client.addItem(person.display_name, int(person.id))
         self.client.setCurrentIndex(max(0, self.client.findData(chosen)))
         self.client.blockSignals(False)
+        completer = self.client.completer()
+        if completer is not None:  # the model changed under it: filter the new names
+            completer.setModel(self.client.model())
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
         self.refresh_clients()
@@ -246,8 +311,11 @@ class SearchView(QWidget):
         generation = self.generation
         if not text:
             self.model.clear()
+            self.more.setVisible(False)
             self.status.setText("Type a name, a word or a phrase. Results appear as you type.")
             return
+        limit = self.limit
+        order = Order(self.order.currentData() or Order.BEST)
         client = self.client.currentData()
         kind = self.kind.currentData()
         since, until = self.since.iso(), self.until.iso()
@@ -261,29 +329,40 @@ class SearchView(QWidget):
                 "kinds": (kind,) if kind else (),
                 "include_psychotherapy": private,
             }
-            hits = service.search(text, limit=LIMIT, marks=MARKS, **filters)
-            # Only a full page can hide more: then one count(*), no ranking or snippets.
-            total = service.count_search_hits(text, **filters) if len(hits) >= LIMIT else len(hits)
-            return hits, max(total, len(hits))
+            # The one call bench.search_probe times (store/search.py page: a count, bm25
+            # among the newest matches, snippets for the hits shown).
+            return service.search_page(text, limit=limit, order=order, marks=MARKS, **filters)
 
-        self.records.op(self, work).success(lambda found: self._show(generation, *found)).run(
+        self.records.op(self, work).success(lambda found: self._show(generation, found)).run(
             database=True
         )
 
-    def _show(self, generation: int, hits: list[SearchHit], total: int) -> None:
+    def _show(self, generation: int, found: SearchPage) -> None:
         if generation != self.generation:
             return  # a newer query is on its way
-        self.model.set_rows(hits)
+        before = self.model.rowCount() if self.limit > LIMIT else 0
+        self.words = found.words
+        self.model.set_rows(found.hits)
         fit_columns(self.table)
-        self.status.setText(result_words(len(hits), total))
+        if 0 < before < len(found.hits):  # Show more: the first new one comes into view
+            self.table.scrollTo(self.model.index(before, 0))
+        total = max(found.total, len(found.hits))
+        order = Order(self.order.currentData() or Order.BEST)
+        self.status.setText(
+            result_words(len(found.hits), total, order=order, ranked=found.ranked or 0)
+        )
+        self.more.setVisible(total > len(found.hits))
 
     def _open(self, index: QModelIndex) -> None:
         hit = self.model.row_at(index)
         if hit is not None:
-            self.open_requested.emit(int(hit.client_id), int(hit.note_id or 0))
+            words = found_words(hit, self.words)
+            self.open_requested.emit(int(hit.client_id), int(hit.note_id or 0), words)
 
     def clear(self) -> None:
         self.generation += 1
         self.model.clear()
+        self.words = ()
+        self.more.setVisible(False)
         self.field.clear()
         self.client.clear()

@@ -123,11 +123,39 @@ def test_error_paths_exit_codes_without_traceback(
         assert phrase in err and "Traceback" not in err and err.count("\n") == 1
 
 
+def test_search_sorts_newest_first_and_finds_the_word_being_typed(
+    demo_vault: tuple[Path, pyotp.TOTP],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 18 extends `search` (its four tab-separated fields unchanged): --sort newest,
+    and a last word that is only the start of one ("exposu") is found as a prefix."""
+    vault, totp = demo_vault
+    base = ["--vault", str(vault), "--passphrase-stdin", "search"]
+    found: dict[str, list[list[str]]] = {}
+    # demo used the previous step's code: now, then the next step (each code once)
+    for step, (name, extra) in enumerate((("newest", ["--sort", "newest"]), ("prefix", []))):
+        query = "exposure" if name == "newest" else "exposu"
+        code, out, err = run(
+            [*base, query, "--limit", "20", *extra],
+            f"{STRONG}\n{totp.at(time.time() + 30 * step)}\n",
+            monkeypatch,
+            capsys,
+        )
+        assert code == 0, err
+        found[name] = [line.split("\t") for line in out.splitlines()]
+    days = [row[1] for row in found["newest"]]
+    assert len(days) == 20 and days == sorted(days, reverse=True)
+    assert all(len(row) == 4 for rows in found.values() for row in rows)
+    assert found["prefix"] and all("[exposu" in row[3].lower() for row in found["prefix"])
+
+
 @pytest.mark.parametrize(
     "argv",
     [
         ["search", "x", "--since", "2027-13-01"],
         ["search", "x", "--client", "abc"],
+        ["search", "x", "--sort", "oldest"],
         ["demo", "--clients", "0"],
         ["clients", "--bogus"],
     ],

@@ -1,0 +1,287 @@
+"""Search benchmark (issue 18): the app's search, exactly as the search view calls it
+(bench.search_probe), against a plain sqlite3 FTS5 table holding the same notes, built
+from the vault's JSON export in the same run; interleaved query by query (A, B, A, B...).
+
+    python -m bench.search_bench [--size stress|stress2x|all] [--rounds 10] [--dir DIR]
+
+The vault is the demo practice of bench/common.py in a real SQLCipher vault
+(passphrase-only, the app's pragmas). The plain table is stdlib sqlite3 with the same
+tokenizer, the same FTS5 expression (store.search.parse) and the same bounded work per
+query: a count, the newest-matches window, bm25 within it, 50 snippets in one pass. A
+second baseline ranks every match (ORDER BY rank LIMIT 50, a snippet per hit), which is
+what the app did before issue 18; it is printed for comparison only. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pyotp
+
+from bench.common import SIZES, TODAY, machine
+from bench.records_bench import pct
+from bench.search_probe import probe
+from therapynotes.portable import format as fmt
+from therapynotes.services import demo
+from therapynotes.services.portable import PortableService
+from therapynotes.services.records import RecordsService
+from therapynotes.services.session import VaultSession
+from therapynotes.services.vault import VaultService
+from therapynotes.store import connection, search
+from therapynotes.store.search import PAGE, RANK_WINDOW, parse
+
+PASSPHRASE = "orange piano little sunset"
+EXTRA_PRAGMAS: list[str] = []  # --cache-mib: applied to both sides after the app's own
+# Words of the demo notes, common and rare; prefixes as typed; diagnoses; names; syntax.
+QUERIES = [
+    "anxious",
+    "sleep",
+    "insom",
+    "anx*",
+    "client",
+    "exposure hierarchy",
+    '"safety plan"',
+    "panic commute",
+    "grief loss",
+    "caregiving parent",
+    "PHQ-9",
+    "breathing exercise daily",
+    "perfectionism",
+    "depress",
+    "F41.1",
+    "smith",
+    "chain analysis",
+    'avoid* AND "work',
+]
+
+
+def build_vault(root: Path, size: str) -> VaultSession:
+    svc = VaultService(root)
+    created = svc.create(PASSPHRASE, passphrase_only=True)
+    session = svc.unlock(PASSPHRASE, pyotp.TOTP(created.totp_secret).now())
+    demo.build(session.conn, SIZES[size], today=TODAY)
+    session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    for pragma in EXTRA_PRAGMAS:
+        session.conn.execute(pragma).fetchall()
+    return session
+
+
+def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, int]:
+    """A plain FTS5 table of the record's notes (not voided, not psychotherapy notes: what
+    notes_fts holds), text as the app indexes it: sections, then addenda."""
+    document = json.loads((export_dir / fmt.JSON_NAME).read_text(encoding="utf-8"))
+    addenda: dict[int, list[str]] = {}
+    for row in document["addenda"]:
+        addenda.setdefault(row["note_id"], []).append(row["body"])
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in (*connection.PRAGMAS, *EXTRA_PRAGMAS):
+        if "cipher" not in pragma:
+            conn.execute(pragma).fetchall()
+    conn.execute(
+        "CREATE VIRTUAL TABLE notes USING fts5(body, addenda,"
+        " tokenize = 'porter unicode61 remove_diacritics 2')"
+    )
+    rows = [
+        (n["id"], "\n".join(n["body"].values()), "\n".join(addenda.get(n["id"], [])))
+        for n in document["notes"]
+        if n["state"] != "voided" and n["kind"] != "psychotherapy"
+    ]
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO notes(rowid, body, addenda) VALUES (?, ?, ?)", rows)
+    conn.execute("COMMIT")
+    return conn, len(rows)
+
+
+def plain_bounded(conn: sqlite3.Connection, text: str) -> tuple[int, int]:
+    """The app's work per query on the plain table: count, window, bm25, snippets."""
+    query = parse(text).fts
+    if not query:
+        return 0, 0
+    total = conn.execute("SELECT count(*) FROM notes WHERE notes MATCH ?", (query,)).fetchone()[0]
+    start = conn.execute(
+        "SELECT rowid FROM notes WHERE notes MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+        (query, max(RANK_WINDOW, 10 * PAGE) - 1),  # the window store.search.page uses
+    ).fetchone()
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM notes WHERE notes MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?",
+            (query, start[0] if start else 0, PAGE),
+        )
+    ]
+    if ids:
+        conn.execute(
+            "SELECT rowid, snippet(notes, -1, '[', ']', '…', 16) FROM notes WHERE notes MATCH ?"  # noqa: S608
+            f" AND rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' for _ in ids)})",  # noqa: S608
+            (query, min(ids), max(ids), *ids),
+        ).fetchall()
+    return total, len(ids)
+
+
+def plain_rank_all(conn: sqlite3.Connection, text: str) -> int:
+    """Before issue 18: bm25 over every match, then a snippet per hit shown."""
+    query = parse(text).fts
+    if not query:
+        return 0
+    ids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT rowid FROM notes WHERE notes MATCH ? ORDER BY rank LIMIT ?", (query, PAGE)
+        )
+    ]
+    for rowid in ids:
+        conn.execute(
+            "SELECT snippet(notes, -1, '[', ']', '…', 16) FROM notes"
+            " WHERE notes MATCH ? AND rowid = ?",
+            (query, rowid),
+        ).fetchone()
+    return len(ids)
+
+
+def app_phases(conn: Any, text: str) -> dict[str, float]:
+    """Where one BEST page's time goes in the vault, phase by phase (store.search.page's
+    steps, called one by one; for the report, not a second implementation)."""
+    query, filters = parse(text).fts, search.Filters()
+    out: dict[str, float] = {}
+    if not query:
+        return out
+    out["count"] = _ms(lambda: search._count(conn, query, filters))
+    window = max(RANK_WINDOW, 10 * PAGE)
+    out["window"] = _ms(lambda: search._window_start(conn, "notes_fts", query, filters, window))
+    rows: list[Any] = []
+    out["bm25"] = _ms(
+        lambda: rows.extend(
+            search._best_notes(conn, "notes_fts", query, filters, limit=PAGE, window=window)[0]
+        )
+    )
+    out["bm25"] -= out["window"]  # _best_notes finds the window start itself
+    ids = [r[1] for r in rows]
+    out["snippets"] = _ms(lambda: search._snippets(conn, "notes_fts", query, ids, ("[", "]")))
+    out["names"] = _ms(lambda: search._name_hits(conn, query, filters, PAGE))
+    return out
+
+
+def _ms(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def run_size(size: str, rounds: int, where: Path | None) -> None:
+    with tempfile.TemporaryDirectory(dir=where) as tmp:
+        root = Path(tmp)
+        started = time.perf_counter()
+        session = build_vault(root / "vault", size)
+        built = time.perf_counter() - started
+        try:
+            records = RecordsService(session)
+            started = time.perf_counter()
+            PortableService(session).export_json(root / "export")
+            plain, indexed = plain_from_export(root / "export", root / "plain.db")
+            exported = time.perf_counter() - started
+            app: dict[str, list[float]] = {q: [] for q in QUERIES}
+            base: dict[str, list[float]] = {q: [] for q in QUERIES}
+            naive: dict[str, list[float]] = {q: [] for q in QUERIES}
+            totals: dict[str, tuple[int, int, int]] = {}
+            for query in QUERIES:  # warm both page caches once per query
+                _, total, shown = next(probe(records, [query]))
+                plain_total, _ = plain_bounded(plain, query)
+                plain_rank_all(plain, query)
+                totals[query] = (total, shown, plain_total)
+            for _ in range(rounds):
+                for query in QUERIES:  # interleaved: A, B, A, B...
+                    app[query].append(next(probe(records, [query]))[0])
+                    base[query].append(_ms(lambda q=query: plain_bounded(plain, q)))
+                    naive[query].append(_ms(lambda q=query: plain_rank_all(plain, q)))
+            phases: dict[str, list[float]] = {}
+            for _ in range(3):
+                for query in QUERIES:
+                    for phase, ms in app_phases(session.conn, query).items():
+                        phases.setdefault(phase, []).append(ms)
+            version = session.conn.execute("SELECT sqlite_version()").fetchone()[0]
+            cipher = connection.cipher_version(session.conn)
+        finally:
+            session.lock("bench finished")
+        plain.close()
+    report(
+        size,
+        (rounds, built, exported, indexed),
+        totals,
+        (app, base, naive, phases),
+        (cipher, version),
+    )
+
+
+Runs = dict[str, list[float]]
+
+
+def report(
+    size: str,
+    setup: tuple[int, float, float, int],
+    totals: dict[str, tuple[int, int, int]],
+    runs: tuple[Runs, Runs, Runs, Runs],
+    versions: tuple[str, str],
+) -> None:
+    app, base, naive, phases = runs
+    rounds, built, exported, indexed = setup
+    print(f"\nsearch bench, size {size}: {machine()}")
+    pragmas = ", ".join((*connection.PRAGMAS, *EXTRA_PRAGMAS))
+    print(f"pragmas (both sides, cipher ones apart): {pragmas}")
+    print(
+        f"SQLCipher {versions[0]} (SQLite {versions[1]}), stdlib sqlite3 {sqlite3.sqlite_version}"
+        f"; vault built in {built:.0f} s; export + plain table of {indexed} notes in "
+        f"{exported:.0f} s; {len(QUERIES)} queries x {rounds} rounds, interleaved"
+    )
+    print(f"{'query':<28}{'matches':>8}{'shown':>6}{'app p50':>9}{'plain p50':>10}{'ratio':>7}")
+    for query in QUERIES:
+        total, shown, plain_total = totals[query]
+        a, b = pct(app[query], 0.5), pct(base[query], 0.5)
+        same = "" if plain_total == total else f"  (plain table: {plain_total} matches)"
+        print(f"{query:<28}{total:>8}{shown:>6}{a:>9.2f}{b:>10.2f}{a / b:>7.2f}{same}")
+    every_app = [ms for q in QUERIES for ms in app[q]]
+    every_base = [ms for q in QUERIES for ms in base[q]]
+    every_naive = [ms for q in QUERIES for ms in naive[q]]
+    print(f"{'all queries':<28}{'app':>10}{'plain':>10}{'ratio':>7}  target")
+    for name, q in (("p50 (ms)", 0.5), ("p95 (ms)", 0.95)):
+        a, b = pct(every_app, q), pct(every_base, q)
+        target = "< 30 ms, ratio <= 1.5" if q == 0.95 else "-"
+        print(f"{name:<28}{a:>10.2f}{b:>10.2f}{a / b:>7.2f}  {target}")
+    print(
+        f"for comparison, plain table ranking every match (the app before issue 18): "
+        f"p50 {pct(every_naive, 0.5):.2f} ms, p95 {pct(every_naive, 0.95):.2f} ms"
+    )
+    print(
+        "app phases, p50 / p95 ms over the queries x 3 (count, newest-window start, bm25 in "
+        "the window, 50 snippets, names and diagnoses): "
+        + ", ".join(f"{k} {pct(v, 0.5):.2f} / {pct(v, 0.95):.2f}" for k, v in phases.items())
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search_bench")
+    parser.add_argument("--size", choices=[*sorted(SIZES), "all"], default="all")
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--dir", type=Path, help="where to build the vaults (default: a temp dir)")
+    parser.add_argument(
+        "--cache-mib",
+        type=int,
+        default=0,
+        help="adds PRAGMA cache_size of this many MiB to the app's pragmas, for both sides "
+        "(default: the app's pragmas as they are); shows what the page cache is worth",
+    )
+    args = parser.parse_args(argv)
+    if args.cache_mib:
+        EXTRA_PRAGMAS.append(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
+    for size in ("stress", "stress2x") if args.size == "all" else (args.size,):
+        run_size(size, args.rounds, args.dir)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
