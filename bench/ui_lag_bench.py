@@ -4,11 +4,16 @@ A QTimer fires every 10 ms and records how late each tick is; the real main wind
 (unlocked over a demo practice of about 12,000 notes, client 1 with about 300) then
 opens the 300-note chart and its notes, runs a search mix through the search view,
 types into a draft for a while with autosave on, then refreshes the client list, shows
-Home, and adds a diagnosis, a session and a 20 MB attachment to the chart. Prints max
+Home, adds a diagnosis, a session and a 20 MB attachment to the chart, opens that
+attachment and saves a copy of it, and signs and then voids the typed note. Prints max
 and p99 lateness per phase. Target: the UI thread never blocks more than 50 ms. Not a
 test: nothing asserts.
 
+The QApplication is the app's own (therapynotes.app.make_application: style, palette and
+the GIL switch interval); `--switch-interval S` overrides that interval, to measure it.
+
 Usage: .venv/bin/python -m bench.ui_lag_bench [--size small|reference] [--type-seconds N]
+       [--switch-interval S]
 """
 
 from __future__ import annotations
@@ -25,14 +30,16 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QDialog  # noqa: E402
 
 from bench.common import machine, use_bench_keyring  # noqa: E402
 from bench.records_bench import SIZES, TODAY  # noqa: E402
+from therapynotes.app import make_application  # noqa: E402
 from therapynotes.domain.ids import ClientId  # noqa: E402
 from therapynotes.services import demo  # noqa: E402
 from therapynotes.services.vault import VaultService  # noqa: E402
 from therapynotes.settings import AppSettings  # noqa: E402
+from therapynotes.ui.chart_tabs import attachments as attachments_tab  # noqa: E402
 from therapynotes.ui.chart_tabs.sessions import SessionDialog  # noqa: E402
 from therapynotes.ui.client_view import ClientChartView  # noqa: E402
 from therapynotes.ui.clients_page import ClientsPage  # noqa: E402
@@ -144,6 +151,7 @@ def run(window: MainWindow, type_seconds: float) -> None:
     probe.start()
     spin(50)
     chart.notes.open_note(chart.notes.model.rows[0].id)
+    wait_for(lambda: tracker.running() == 0)  # read on the database worker
     spin(200)
     report("open a signed note", probe.stop())
 
@@ -160,7 +168,7 @@ def run(window: MainWindow, type_seconds: float) -> None:
 
     window.show_view("clients")
     chart.notes.start_note("soap", None)
-    wait_for(lambda: chart._loading == 0)
+    wait_for(lambda: chart._loading == 0 and tracker.running() == 0)
     editor = chart.notes.editor
     target = next(iter(editor.editors.values()))
     target.setFocus()
@@ -239,17 +247,86 @@ def record_actions(
         chart.attachments.add_path(big)
         wait_for(lambda: chart.attachments.model.rowCount() > before)
         settle(probe, f"add a {ATTACHMENT_MB} MB attachment")
+        attachment_actions(chart, Path(tmp))
+    note_actions(chart, probe)
+
+
+def _viewers(chart: ClientChartView) -> list[QDialog]:
+    return [d for d in chart.attachments.findChildren(QDialog) if d.isVisible()]
+
+
+class _ChosenPath:
+    """Stands in for the file dialog: the copy goes to a path chosen here."""
+
+    path = ""
+
+    @classmethod
+    def getSaveFileName(cls, *_args: object) -> tuple[str, str]:  # noqa: N802 - Qt's name
+        return cls.path, ""
+
+
+def attachment_actions(chart: ClientChartView, folder: Path) -> None:
+    """Open the 20 MB attachment in the app, then save a copy of it out."""
+    probe = LagProbe()
+    tab = chart.attachments
+    row = max(range(tab.model.rowCount()), key=lambda r: tab.model.rows[r].size)
+    tab.table.selectRow(row)
+    spin(100)
+    probe.start()
+    tab.open_selected()
+    wait_for(lambda: bool(_viewers(chart)))
+    settle(probe, f"open the {ATTACHMENT_MB} MB attachment")
+    for viewer in _viewers(chart):
+        viewer.close()
+    spin(100)
+    _ChosenPath.path = str(folder / "copy.pdf")
+    real, attachments_tab.QFileDialog = attachments_tab.QFileDialog, _ChosenPath  # type: ignore[misc]
+    try:
+        probe.start()
+        tab.save_copy()
+        wait_for((folder / "copy.pdf").exists)
+        settle(probe, f"save a copy of the {ATTACHMENT_MB} MB attachment")
+    finally:
+        attachments_tab.QFileDialog = real  # type: ignore[misc]
+
+
+def note_actions(chart: ClientChartView, probe: LagProbe) -> None:
+    """Sign the note typed earlier (its text saved first), then void it."""
+    chart.tabs.setCurrentWidget(chart.notes)
+    spin(100)
+    editor = chart.notes.editor
+    note = editor.note
+    assert note is not None
+    probe.start()
+    sign = editor.sign()
+    assert sign is not None
+    sign.accept()
+    wait_for(lambda: editor.note is not None and editor.note.state.value == "signed")
+    settle(probe, "sign a note")
+    spin(100)
+    probe.start()
+    void = editor.void()
+    assert void is not None
+    void.editor.setPlainText("written in the wrong chart")
+    void.understood.setChecked(True)
+    void.ok.click()
+    wait_for(lambda: editor.note is not None and editor.note.state.value == "voided")
+    settle(probe, "void a note")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", choices=["small", "reference"], default="reference")
     parser.add_argument("--type-seconds", type=float, default=10.0)
+    parser.add_argument("--switch-interval", type=float, default=None)
     args = parser.parse_args()
     use_bench_keyring()
     print(machine())
     spec = SIZES_HERE.get(args.size) or SIZES[args.size]
-    app = QApplication.instance() or QApplication([])
+    app = make_application()
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
+    print(f"GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
     with tempfile.TemporaryDirectory() as tmp:
         window = build_window(Path(tmp), spec)
         run(window, args.type_seconds)

@@ -87,7 +87,22 @@ def apply_palette(app: QApplication, *, dark: bool | None = None) -> None:
     icons.clear_cache()
 
 
+# How long a thread may keep the GIL while another thread waits for it (issue 18).
+# CPython's 5 ms default let a worker busy in Python (the old ICD-10 scan) hold the UI
+# thread back for 5 ms at each of the many points where the UI thread needs the GIL: "add
+# diagnosis" stalled the event loop 85-299 ms, and 23-26 ms with 0.5 ms. With the scan
+# gone (domain/icd10.py), bench.ui_lag_bench measured SWITCH_INTERVAL_MEASURED below; 1 ms
+# keeps a future slip of the same kind short at no cost we could measure.
+SWITCH_INTERVAL_S = 0.001
+
+
+def share_the_gil() -> None:
+    """At app start: a worker thread in Python never keeps the UI waiting long."""
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+
+
 def make_application(argv: Sequence[str] | None = None) -> QApplication:
+    share_the_gil()
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing

@@ -18,6 +18,7 @@ from tests.conftest import STRONG, FakeClock
 from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.vault import VaultService
@@ -88,6 +89,7 @@ def open_chart_with_note(h: Harness) -> tuple[ClientChartView, ClientId, int]:
     chart = settled(h, page.open_client(client_id))
     chart.show_notes()
     note_id = chart.notes.start_note("freeform", None)
+    worker_done()
     assert note_id is not None
     next(iter(chart.notes.editor.editors.values())).setPlainText(f"About {CANARY_TEXT}")
     chart.notes.editor.save_draft()

@@ -157,6 +157,10 @@ class ClientsPage(QWidget):
         if chart.chart is None:
             return
         found = chart.chart.session_note(session_id)
+        started = chart.notes.started.get(session_id)
+        if found is None and started is not None:
+            chart.show_notes(started)  # started by a double-click's first click, opening
+            return
         editing = chart.notes.editor.note
         if (
             found is None
