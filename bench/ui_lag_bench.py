@@ -19,9 +19,11 @@ Usage: .venv/bin/python -m bench.ui_lag_bench [--size small|reference] [--type-s
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -66,6 +68,32 @@ def _schedstat() -> tuple[int, int]:
         return 0, 0
 
 
+class GcWatch:
+    """The longest cyclic garbage collection on the UI thread (Python runs one on the
+    thread that happens to allocate, often the UI thread)."""
+
+    def __init__(self) -> None:
+        self.ui_thread = threading.get_ident()
+        self.started = 0.0
+        self.longest = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, _info: dict[str, int]) -> None:
+        if threading.get_ident() != self.ui_thread:
+            return
+        if phase == "start":
+            self.started = time.perf_counter()
+        elif self.started:
+            self.longest = max(self.longest, (time.perf_counter() - self.started) * 1000)
+
+    def take(self) -> float:
+        longest, self.longest = self.longest, 0.0
+        return longest
+
+
+GC = GcWatch()
+
+
 class LagProbe:
     """Lateness of a 10-ms timer: how long the event loop was kept from it. For the
     worst gap between two ticks it also says where the UI thread's time went: running
@@ -88,6 +116,7 @@ class LagProbe:
         self.last = 0
         self.stat = _schedstat()
         self.split = (0.0, 0.0, 0.0, 0.0)
+        GC.take()
         self.timer.start()
 
     def _tick(self) -> None:
@@ -103,12 +132,12 @@ class LagProbe:
         self.last = now
         self.stat = stat
 
-    def stop(self) -> tuple[float, float, int, tuple[float, float, float, float]]:
+    def stop(self) -> tuple[float, float, int, tuple[float, float, float, float, float]]:
         self._tick()  # a block at the very end counts too
         self.timer.stop()
         ordered = sorted(self.samples)
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        return ordered[-1], p99, len(ordered), self.split
+        return ordered[-1], p99, len(ordered), (*self.split, GC.take())
 
 
 def spin(ms: int) -> None:
@@ -152,12 +181,15 @@ def build_window(root: Path, spec: demo.DemoSpec) -> MainWindow:
     return window
 
 
-def report(name: str, result: tuple[float, float, int, tuple[float, float, float, float]]) -> None:
-    worst, p99, n, (gap, ran, queued, asleep) = result
+def report(
+    name: str, result: tuple[float, float, int, tuple[float, float, float, float, float]]
+) -> None:
+    worst, p99, n, (gap, ran, queued, asleep, collected) = result
     verdict = "ok" if worst <= 50 else "OVER 50 ms"
     print(
         f"{name:<36} max {worst:4.0f} ms  p99 {p99:4.0f} ms  ({n:4} ticks)  {verdict:<10}"
         f"  worst gap {gap:4.0f} = ran {ran:3.0f} + CPU wait {queued:3.0f} + asleep {asleep:3.0f}"
+        f"  (longest GC on the UI thread {collected:3.0f})"
     )
 
 
