@@ -62,7 +62,8 @@ def _chart(h: Harness) -> ClientChartView:
     page.list.refresh()
     chart = settled(h, page.open_client(client))
     chart.show_notes()
-    chart.notes.private_toggle.setChecked(True)
+    chart.notes.private_toggle.setChecked(True)  # the private list loads on the worker
+    worker_done()
     QApplication.processEvents()
     return chart
 

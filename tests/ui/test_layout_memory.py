@@ -88,9 +88,10 @@ def open_chart_with_note(h: Harness) -> tuple[ClientChartView, ClientId, int]:
     page.list.refresh()
     chart = settled(h, page.open_client(client_id))
     chart.show_notes()
-    note_id = chart.notes.start_note("freeform", None)
+    chart.notes.start_note("freeform", None)  # saved, then opened, on the worker
     worker_done()
-    assert note_id is not None
+    assert chart.notes.editor.note is not None
+    note_id = chart.notes.editor.note.id
     next(iter(chart.notes.editor.editors.values())).setPlainText(f"About {CANARY_TEXT}")
     chart.notes.editor.save_draft()
     return chart, client_id, int(note_id)

@@ -95,6 +95,26 @@ def test_opening_a_note_reads_on_the_worker(
         assert log.seen[name] and not log.on_ui_thread(name), name
 
 
+def test_starting_a_note_writes_on_the_worker_then_opens_it(
+    unlocked: Harness, log: ThreadLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = unlocked
+    client, chart, draft, _signed = _notes(h)
+    editor = _open(chart, draft)  # (a draft reads the spelling and snippet lists once)
+    service = _records(h).service
+    _spy(monkeypatch, log, service, "start_note")
+    log.seen.clear()
+    with worker_held(h):
+        chart.notes.start_note("soap", None)  # returns at once: the worker is busy
+        assert editor.note is not None and editor.note.id == draft
+    worker_done()
+    assert editor.note is not None and editor.note.template == "soap"
+    assert editor.note.client_id == client and editor.note.state is NoteState.DRAFT
+    assert editor.note.id in {n.id for n in service.open_chart(client).notes}
+    for name in ("start_note", "db_lock"):
+        assert log.seen[name] and not log.on_ui_thread(name), name
+
+
 def test_a_slow_answer_for_an_earlier_choice_never_replaces_the_current_one(
     unlocked: Harness,
 ) -> None:

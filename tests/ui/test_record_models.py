@@ -54,6 +54,7 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     chart.notes.private_toggle.setChecked(True)
     chart.tabs.setCurrentWidget(chart.history)
     unlocked.qtbot.waitUntil(lambda: chart.history.model.rowCount() > 0)
+    worker_done()  # the private list too
     for model in (
         chart.sessions.model,
         chart.notes.model,

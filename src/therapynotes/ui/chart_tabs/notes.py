@@ -25,15 +25,16 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart, Note
 from therapynotes.domain.templates import TEMPLATES, Template
+from therapynotes.services.records import RecordsService
 from therapynotes.services.templates import TemplateService
 from therapynotes.ui.chart_tabs.sessions import ATTENDANCE_WORDS
+from therapynotes.ui.errors import show_error
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_editor import NoteEditorWidget
 from therapynotes.ui.records_access import (
     KIND_WORDS,
     PRIVATE_MARK,
     RecordsAccess,
-    attempt,
     day,
     note_state_label,
 )
@@ -49,6 +50,9 @@ from therapynotes.ui.widgets import GRID, body, hbox, plain_buttons, vbox
 # The note list keeps about its narrowest useful width; the note being written gets the
 # rest, and all of any extra room (ui.md: it gets the most room).
 NOTE_LIST_WIDTH = 32 * GRID
+
+
+STARTING = NoteId(0)  # in NotesTab.started: the note is being started on the worker
 
 
 class NoteColumn(Enum):
@@ -219,7 +223,8 @@ class NotesTab(QWidget):
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart
-        self.started.clear()  # the chart itself has them now
+        # the chart itself has the notes started before; keep those still being started
+        self.started = {k: v for k, v in self.started.items() if v == STARTING}
         self.model.set_rows([n for n in chart.notes if not n.is_psychotherapy])
         fit_columns(self.table)
         if self.private_toggle.isChecked():
@@ -311,23 +316,27 @@ class NotesTab(QWidget):
 
     def start_note(
         self, template: str, session_id: SessionId | None, *, from_last: bool = False
-    ) -> NoteId | None:
+    ) -> None:
+        """Start the note on the database worker, then open it. A session's note counts
+        as started from the click on (`started`), so a double-click starts one."""
         client_id = self.client_id
-        if from_last and session_id is not None:
-            sid = session_id
-            note_id = attempt(
-                self, lambda: self.records.call(lambda s: s.start_from_last_note(client_id, sid))
-            )
-        else:
-            note_id = attempt(
-                self,
-                lambda: self.records.call(
-                    lambda s: s.start_note(client_id, template, session_id=session_id)
-                ),
-            )
-        if note_id is not None:
-            if session_id is not None:  # until the chart's refresh shows it (Home's
-                self.started[session_id] = note_id  # double-click must not start two)
+
+        def work(service: RecordsService) -> NoteId:
+            if from_last and session_id is not None:
+                return service.start_from_last_note(client_id, session_id)
+            return service.start_note(client_id, template, session_id=session_id)
+
+        def done(note_id: NoteId) -> None:
+            if session_id is not None:  # until the chart's refresh shows it
+                self.started[session_id] = note_id
             self.changed.emit()
             self.open_note(note_id)
-        return note_id
+
+        def failed(exc: BaseException) -> None:
+            if session_id is not None and self.started.get(session_id) == STARTING:
+                del self.started[session_id]
+            show_error(self, exc)
+
+        if session_id is not None:
+            self.started[session_id] = STARTING
+        self.records.op(self, work).success(done).failure(failed).run(database=True)
