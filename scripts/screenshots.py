@@ -43,6 +43,7 @@ from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.clients_page import ClientsPage
 from therapynotes.ui.home_view import HomePage
 from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.ops import tracker
 from therapynotes.ui.schedule.week_view import SchedulePage
 from therapynotes.ui.search_view import SearchView
 from therapynotes.ui.setup_wizard import SetupWizardView
@@ -234,7 +235,10 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     shoot_dialog(request, f"{prefix}dialog-records-request")
     chart.show_notes()
     signed = next(n for n in chart.notes.model.rows if n.state is NoteState.SIGNED)
-    chart.notes.open_note(signed.id)
+    chart.notes.open_note(signed.id)  # read on the database worker
+    wait_until(
+        lambda: chart.notes.editor.note is not None and chart.notes.editor.note.id == signed.id
+    )
     shoot(window, f"{prefix}note-signed")
     void = chart.notes.editor.void()
     if void is not None:
@@ -247,6 +251,7 @@ def record_shots(window: MainWindow, prefix: str) -> None:
     chart = page.chart
     assert chart is not None
     wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    wait_until(lambda: chart.notes.editor.note is not None and tracker.running() == 0)
     first = next(iter(chart.notes.editor.editors.values()))
     first.append("Client reports a calmer week.")
     chart.notes.editor.save_draft()
@@ -344,7 +349,8 @@ def writing_shots(window: MainWindow, prefix: str) -> None:
     assert chart is not None
     wait_until(lambda: chart.chart is not None and chart._loading == 0)
     chart.show_notes()
-    chart.notes.start_note("own-1@1", None)
+    chart.notes.start_note("own-1@1", None)  # saved, then opened, on the database worker
+    wait_until(lambda: "subjective" in chart.notes.editor.editors)
     editor = chart.notes.editor.editors["subjective"]
     wait_until(editor.isVisible)
     editor.setFocus()

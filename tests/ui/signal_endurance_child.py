@@ -1,7 +1,7 @@
 """Child for test_signal_endurance (issue 20): the real main window, offscreen, over a
 real vault, driven through thousands of database operations on the worker (chart
-openings, draft saves, Home and client-list refreshes) with lock/unlock cycles between
-them, all in this one process. Then it quits the way the app does and exits.
+and note openings, draft saves, Home and client-list refreshes) with lock/unlock cycles
+between them, all in this one process. Then it quits the way the app does and exits.
 
 argv: folder (vault, config and home go inside), iterations, iterations per lock cycle.
 Prints one line `RESULT {json}` before quitting: the operations run, the cycles, and
@@ -117,7 +117,7 @@ class Driver:
             )
             self.drafts[client] = note
 
-    # --- one iteration: four operations on the database worker ------------------------
+    # --- one iteration: five operations on the database worker ------------------------
 
     def iteration(self, i: int) -> None:
         client = list(self.drafts)[i % CLIENTS]
@@ -127,6 +127,7 @@ class Driver:
         wait(lambda: chart.chart is not None and chart._loading == 0 and idle(), "the chart")
         chart.show_notes(self.drafts[client])
         editor = chart.notes.editor
+        wait(lambda: editor.note is not None and idle(), "the note")  # read on the worker
         assert editor.note is not None and editor.note.id == self.drafts[client]
         next(iter(editor.editors.values())).setPlainText(f"iteration {i} " + "word " * 40)
         assert editor.dirty
@@ -137,7 +138,7 @@ class Driver:
         self.home.refresh()  # 3
         self.clients.list.refresh()  # 4
         wait(idle, "the refreshes")
-        self.ops += 4
+        self.ops += 5
 
 
 def main() -> None:

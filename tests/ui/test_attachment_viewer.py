@@ -14,11 +14,12 @@ import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtWidgets import QLabel, QScrollArea, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import FakeClock
 from tests.support.records import add_client, unlock_new_vault
+from tests.ui.waits import worker_done
 from therapynotes.domain.ids import AttachmentId
 from therapynotes.services.documents import PrintDocument
 from therapynotes.services.records import RecordsService
@@ -57,10 +58,13 @@ def owner(qtbot: QtBot) -> QWidget:
 
 
 def _open(owner: QWidget, records: RecordsService, att: AttachmentId) -> AttachmentViewerDialog:
+    """The bytes are read on the database worker; the window opens when they arrive."""
     parent = QWidget(owner)
-    dialog = open_attachment(parent, SessionContext(records.session), att)
-    assert isinstance(dialog, AttachmentViewerDialog)
-    return dialog
+    opened: list[AttachmentViewerDialog] = []
+    open_attachment(parent, SessionContext(records.session), att, opened.append)
+    worker_done()
+    assert len(opened) == 1 and isinstance(opened[0], AttachmentViewerDialog)
+    return opened[0]
 
 
 def test_image_shown_scaled_from_memory(
@@ -128,13 +132,16 @@ def test_save_a_copy_only_on_request(
     dialog = _open(owner, records, att)
     assert dialog.suggested_name() == "scan.png"
     target = tmp_path / "copy.png"
-    dialog.save_copy(target)
+    dialog.save_copy(target)  # on the database worker
+    worker_done()
+    assert "Saved a copy as copy.png" in dialog.message.text()
     assert target.read_bytes() == data
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     last = audit.entries(records.conn)[-1]
     assert (last.kind, last.subject) == ("export", f"client:{client}")
     assert last.detail == {"kind": "attachment", "psychotherapy": False, "attachment": att}
     dialog.save_copy(tmp_path / "missing" / "copy.png")
+    worker_done()
     assert "could not be saved" in dialog.message.text()
     # a link at the chosen name is refused, never written through
     victim = tmp_path / "victim.txt"
@@ -142,6 +149,7 @@ def test_save_a_copy_only_on_request(
     (tmp_path / "linked.png").symlink_to(victim)
     rows = len(audit.entries(records.conn))
     dialog.save_copy(tmp_path / "linked.png")
+    worker_done()
     assert "could not be saved" in dialog.message.text()
     assert "link" in dialog.message.text()
     assert victim.read_bytes() == b"keep me" and (tmp_path / "linked.png").is_symlink()
@@ -151,7 +159,12 @@ def test_save_a_copy_only_on_request(
 def test_missing_attachment_shows_an_error(qtbot: QtBot, records: RecordsService) -> None:
     parent = QWidget()
     qtbot.addWidget(parent)
-    assert open_attachment(parent, SessionContext(records.session), AttachmentId(999)) is None
+    opened: list[AttachmentViewerDialog] = []
+    open_attachment(parent, SessionContext(records.session), AttachmentId(999), opened.append)
+    worker_done()
+    assert opened == []
+    boxes = [b for b in parent.findChildren(QMessageBox) if b.isVisible()]
+    assert len(boxes) == 1 and boxes[0].text()
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes import APP_NAME
 from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
@@ -136,6 +137,7 @@ def test_enter_on_a_session_without_a_note_offers_to_start_one(unlocked: Harness
     dialog = _new_note_dialog()
     dialog.template.setCurrentIndex(dialog.template.findData("birp"))
     dialog.accept()
+    worker_done()
     assert chart.tabs.currentWidget() is chart.notes
     note = chart.notes.editor.note
     assert note is not None and note.session_id == p.single and note.client_id == p.ada

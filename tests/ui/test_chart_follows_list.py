@@ -11,6 +11,7 @@ from PySide6.QtTest import QTest
 from tests.ui.conftest import Harness
 from tests.ui.test_off_ui_thread import worker_held
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.store import audit
@@ -104,6 +105,7 @@ def test_moving_the_highlight_saves_the_draft_first(unlocked: Harness) -> None:
     chart = page.chart
     assert chart is not None
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = chart.notes.editor
     assert editor.note is not None
     note_id = editor.note.id

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.chart_pdf import ChartPdfDialog
@@ -61,7 +62,8 @@ def _chart(h: Harness) -> ClientChartView:
     page.list.refresh()
     chart = settled(h, page.open_client(client))
     chart.show_notes()
-    chart.notes.private_toggle.setChecked(True)
+    chart.notes.private_toggle.setChecked(True)  # the private list loads on the worker
+    worker_done()
     QApplication.processEvents()
     return chart
 
@@ -110,6 +112,7 @@ def test_an_empty_note_shows_its_whole_prompts(unlocked: Harness, which: str) ->
         if row.state.value != "draft":
             continue
         notes.open_note(row.id)
+        worker_done()
         QApplication.processEvents()
         for section in notes.editor.editors.values():
             if section.toPlainText():
@@ -194,6 +197,7 @@ def test_chart_buttons_are_not_cut(unlocked: Harness, which: str) -> None:
     notes = chart.notes
     signed = next(r for r in notes.model.rows if r.state.value == "signed")
     notes.open_note(signed.id)
+    worker_done()
     QApplication.processEvents()
     assert notes.editor.note is not None
     assert _cut_buttons(chart) == []

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.enums import Attendance, Modality, NoteState
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
 from therapynotes.domain.models import ClientFields, PlanContent, Problem
@@ -215,6 +216,7 @@ def test_add_addendum_comes_back_over_the_same_note(unlocked: Harness, tmp_path:
     h = unlocked
     c = _chart(h)
     c.view.show_notes(c.note)
+    worker_done()
     h.qtbot.waitUntil(lambda: c.view.notes.editor.note is not None)
     dialog = c.view.notes.editor.add_addendum()
     assert dialog is not None
@@ -236,6 +238,7 @@ def test_void_comes_back_with_reason_and_confirmation(unlocked: Harness) -> None
     h = unlocked
     c = _chart(h)
     c.view.show_notes(c.note)
+    worker_done()
     h.qtbot.waitUntil(lambda: c.view.notes.editor.note is not None)
     dialog = c.view.notes.editor.void()
     assert dialog is not None

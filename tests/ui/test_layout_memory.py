@@ -18,6 +18,7 @@ from tests.conftest import STRONG, FakeClock
 from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.vault import VaultService
@@ -87,8 +88,10 @@ def open_chart_with_note(h: Harness) -> tuple[ClientChartView, ClientId, int]:
     page.list.refresh()
     chart = settled(h, page.open_client(client_id))
     chart.show_notes()
-    note_id = chart.notes.start_note("freeform", None)
-    assert note_id is not None
+    chart.notes.start_note("freeform", None)  # saved, then opened, on the worker
+    worker_done()
+    assert chart.notes.editor.note is not None
+    note_id = chart.notes.editor.note.id
     next(iter(chart.notes.editor.editors.values())).setPlainText(f"About {CANARY_TEXT}")
     chart.notes.editor.save_draft()
     return chart, client_id, int(note_id)

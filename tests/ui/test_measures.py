@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain import measures as defs
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
@@ -163,6 +164,7 @@ def test_insert_a_score_into_the_note_in_one_click(unlocked: Harness) -> None:
     chart.refresh()
     settled(h, chart)
     chart.show_notes(note_id)
+    worker_done()
     editor = chart.notes.editor
     h.qtbot.waitUntil(lambda: editor.note is not None and editor.note.id == note_id, timeout=20000)
     assert editor.measures.button.isVisible() or not editor.isVisible()
@@ -272,6 +274,7 @@ def test_measures_buttons_are_not_cut_at_the_smallest_window(unlocked: Harness) 
     QApplication.processEvents()
     assert _cut_buttons(chart) == []
     chart.show_notes(note_id)
+    worker_done()
     editor = chart.notes.editor
     h.qtbot.waitUntil(lambda: editor.note is not None and editor.note.id == note_id, timeout=20000)
     QApplication.processEvents()

@@ -8,6 +8,7 @@ from PySide6.QtGui import QTextCursor
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.note_editor import SectionEditor
@@ -26,6 +27,7 @@ def test_saved_ago_does_not_carry_over_to_a_new_note(unlocked: Harness) -> None:
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = chart.notes.editor
     next(iter(editor.editors.values())).setPlainText("first note")
     editor.save_draft()
@@ -33,6 +35,7 @@ def test_saved_ago_does_not_carry_over_to_a_new_note(unlocked: Harness) -> None:
     editor._tick()
     assert editor.saved.text() == "Saved 1 min ago"
     chart.notes.start_note("soap", None)  # a new note, seconds old
+    worker_done()
     editor._tick()
     assert editor.saved.text() == "Draft: saves as you type"
     next(iter(editor.editors.values())).setPlainText("second note")
@@ -51,6 +54,7 @@ def test_tab_into_the_plan_section_scrolls_to_where_typing_goes(unlocked: Harnes
     h.window.activateWindow()
     h.qtbot.waitUntil(h.window.isActiveWindow)
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor
     long_text = "\n".join(f"line {i}" for i in range(40))
     for key in ("subjective", "objective", "plan"):
@@ -93,6 +97,7 @@ def test_underlines_alone_do_not_make_the_note_unsaved(unlocked: Harness) -> Non
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = chart.notes.editor
     section = next(iter(editor.editors.values()))
     section.setPlainText("teh client said")

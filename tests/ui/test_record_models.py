@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.search_view import SearchView, snippet_html
@@ -53,6 +54,7 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     chart.notes.private_toggle.setChecked(True)
     chart.tabs.setCurrentWidget(chart.history)
     unlocked.qtbot.waitUntil(lambda: chart.history.model.rowCount() > 0)
+    worker_done()  # the private list too
     for model in (
         chart.sessions.model,
         chart.notes.model,
@@ -71,6 +73,7 @@ def test_models_pass_the_tester_and_group_session_shows_in_both_charts(
     assert any("Late entry" in x and "1 addendum" in x for x in tips)
     assert chart.notes.private_model.rowCount() == 1
     chart.notes.open_note(chart.notes.private_model.rows[0].id)
+    worker_done()
     assert chart.notes.editor.marker.isVisible() or chart.notes.editor.marker.isVisibleTo(
         chart.notes.editor
     )
@@ -108,6 +111,7 @@ def test_void_needs_a_reason_and_a_second_step(unlocked: Harness) -> None:
     service.sign_note(note)
     chart = settled(unlocked, page.open_client(a))
     chart.show_notes(note)
+    worker_done()
     unlocked.qtbot.waitUntil(lambda: chart.notes.editor.note is not None)
     dialog = chart.notes.editor.void()
     assert dialog is not None and not dialog.ok.isEnabled()
@@ -116,6 +120,7 @@ def test_void_needs_a_reason_and_a_second_step(unlocked: Harness) -> None:
     dialog.understood.setChecked(True)
     assert dialog.ok.isEnabled()
     dialog.ok.click()
+    worker_done()
     assert chart.notes.editor.state.text() == "Voided"
     assert service.get_note(note).void_reason == "written in the wrong chart"
 
@@ -156,9 +161,11 @@ def test_an_image_attachment_opens_in_the_app(unlocked: Harness, tmp_path) -> No
     chart.attachments.add_path(path)
     unlocked.qtbot.waitUntil(lambda: chart.attachments.model.rowCount() == 1)
     chart.attachments.table.selectRow(0)
-    dialog = chart.attachments.open_selected()
-    assert dialog is not None and dialog.windowTitle() == "Attachment"  # never the file name
-    dialog.close()
+    chart.attachments.open_selected()  # read on the database worker, then shown
+    worker_done()
+    dialogs = [d for d in chart.attachments.findChildren(QDialog) if d.isVisible()]
+    assert len(dialogs) == 1 and dialogs[0].windowTitle() == "Attachment"  # never the name
+    dialogs[0].close()
 
 
 def test_a_note_due_on_home_opens_a_draft_for_that_session(unlocked: Harness) -> None:
@@ -303,6 +310,7 @@ def test_the_note_view_names_the_signer_as_they_were(unlocked: Harness) -> None:
 
     def lines(note_id: int) -> list[str]:
         chart.show_notes(note_id)
+        worker_done()
         unlocked.qtbot.waitUntil(
             lambda: editor.note is not None and editor.note.id == note_id, timeout=20000
         )

@@ -17,6 +17,7 @@ from tests.conftest import FakeClock
 from tests.support.settings_file import assert_geometry_and_ids_only
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_first_run_and_lock import _run_wizard
+from tests.ui.waits import worker_done
 from therapynotes import APP_NAME
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId
@@ -151,6 +152,7 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     new = page.chart.notes
     dialog2 = next(w for w in QApplication.topLevelWidgets() if w.windowTitle() == "New note")
     dialog2.accept()
+    worker_done()
     editor = new.editor
     assert editor.note is not None and editor.note.session_id is not None
     note_id = editor.note.id
@@ -170,6 +172,7 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     sign = editor.sign()
     assert sign is not None
     sign.accept()
+    worker_done()
     assert editor.note is not None and editor.note.state.value == "signed"
     assert editor.state.text().startswith("Signed ")
     assert all(e.isReadOnly() for e in editor.editors.values())
@@ -179,6 +182,7 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     assert addendum is not None
     addendum.editor.setPlainText("Corrected the date of the work event.")
     addendum.accept()
+    worker_done()
     assert "1 addendum" in editor.state.text()
 
     # Search finds the note, highlighted.
@@ -233,6 +237,7 @@ def test_lock_saves_the_open_draft_first(unlocked: Harness) -> None:
     page.list.refresh()
     chart = settled(h, page.open_client(client_id))
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = chart.notes.editor
     assert editor.note is not None
     note_id = editor.note.id

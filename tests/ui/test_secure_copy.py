@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.enums import ClientStatus
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields, ClientSummary
@@ -65,6 +66,7 @@ def _chart(h: Harness) -> ClientChartView:
 def _draft(h: Harness, text: str) -> QTextEdit:
     chart = _chart(h)
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = next(iter(chart.notes.editor.editors.values()))
     editor.setPlainText(text)
     editor.selectAll()
@@ -113,6 +115,7 @@ def test_a_signed_read_only_note_copies_through_the_secure_clipboard(unlocked: H
     notes = clients(unlocked).chart.notes  # type: ignore[union-attr]
     notes.editor.save_draft()
     notes.editor._sign_now()
+    worker_done()
     signed = next(iter(notes.editor.editors.values()))
     assert signed is not editor and signed.isReadOnly()
     signed.selectAll()

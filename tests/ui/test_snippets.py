@@ -9,6 +9,7 @@ from PySide6.QtGui import QTextCursor
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.models import ClientFields
 from therapynotes.ui.note_editor import SectionEditor
 from therapynotes.ui.settings_dialog import SettingsPanel
@@ -39,6 +40,7 @@ def _field(h: Harness) -> SectionEditor:
     chart = settled(h, page.open_client(client))
     chart.show_notes()
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor.editors["objective"]
     h.qtbot.waitUntil(editor.isVisible, timeout=20000)
     editor.setFocus()
@@ -121,6 +123,7 @@ def test_one_section_starts_from_the_last_note(unlocked: Harness) -> None:
     assert notes.note is not None
     signed = notes.records.call(lambda s: s.sign_note(notes.note.id))  # type: ignore[union-attr]
     chart.notes.start_note("soap", None)
+    worker_done()
     h.qtbot.waitUntil(lambda: notes.note is not None and notes.note.id != signed.id)
     subjective = notes.editors["subjective"]
     h.qtbot.waitUntil(subjective.isVisible, timeout=20000)

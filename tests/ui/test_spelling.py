@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMenu
 
 from tests.ui.conftest import Harness, save_settings
 from tests.ui.test_records_flow import clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.spelling import SpellingService
 from therapynotes.ui.client_view import ClientChartView
@@ -64,6 +65,7 @@ def test_misspelt_word_is_underlined_and_a_suggestion_replaces_it(unlocked: Harn
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor.editors["subjective"]
     _type(h, editor, "Client reports psychoeducation helped; unable to recieve feedback")
     h.qtbot.waitUntil(lambda: _underlined(editor) == ["recieve"], timeout=20000)
@@ -82,6 +84,7 @@ def test_add_to_dictionary_survives_lock_and_unlock(unlocked: Harness) -> None:
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor.editors["subjective"]
     _type(h, editor, "Seen with Okonkwo and zqxbrand today")
     h.qtbot.waitUntil(lambda: _underlined(editor) == ["Okonkwo", "zqxbrand"], timeout=20000)
@@ -96,6 +99,7 @@ def test_add_to_dictionary_survives_lock_and_unlock(unlocked: Harness) -> None:
     h.records_settled()
     chart = _chart(h)
     chart.notes.start_note("dap", None)
+    worker_done()
     editor = next(iter(chart.notes.editor.editors.values()))
     _type(h, editor, "Okonkwo and zqxbrand again")
     # the added word is still right; the ignored one is flagged again after the lock
@@ -108,6 +112,7 @@ def test_turning_spelling_off_removes_underlines_and_a_signed_note_has_none(
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor.editors["subjective"]
     _type(h, editor, "wrng")
     h.qtbot.waitUntil(lambda: _underlined(editor) == ["wrng"], timeout=20000)
@@ -141,6 +146,7 @@ def test_settings_remove_a_word_and_open_notes_flag_it_again(unlocked: Harness) 
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("soap", None)
+    worker_done()
     editor = chart.notes.editor.editors["subjective"]
     _type(h, editor, "Okonkwo called")
     h.qtbot.waitUntil(lambda: _underlined(editor) == ["Okonkwo"], timeout=20000)
@@ -169,6 +175,7 @@ def test_the_addendum_is_spell_checked_too(unlocked: Harness) -> None:
     h = unlocked
     chart = _chart(h)
     chart.notes.start_note("freeform", None)
+    worker_done()
     notes = chart.notes.editor
     notes.editors["text"].setPlainText("Seen.")
     notes.save_draft()

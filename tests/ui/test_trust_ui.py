@@ -37,6 +37,7 @@ from tests.support.trust import figure, rss_mib, scaled
 from tests.ui.conftest import Harness, make_ctx
 from tests.ui.test_first_run_and_lock import _run_wizard
 from tests.ui.test_records_flow import _wait_db, clients, settled
+from tests.ui.waits import worker_done
 from therapynotes.services.chart_document import ChartOptions
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault_create import CreatedVault
@@ -89,6 +90,7 @@ def note_editor_autosave_and_sign(harness: Harness, run: UiRun) -> None:
     """A note typed in the editor, saved by autosave (the debounce firing), then signed."""
     chart = settled(harness, clients(harness).chart)
     chart.notes.start_note("freeform", None)
+    worker_done()
     editor = chart.notes.editor
     assert editor.note is not None
     text = next(iter(editor.editors.values()))
@@ -100,6 +102,7 @@ def note_editor_autosave_and_sign(harness: Harness, run: UiRun) -> None:
     sign = editor.sign()
     assert sign is not None
     sign.accept()
+    worker_done()
     assert editor.note is not None and editor.note.state.value == "signed"
     _wait_db(harness)
 

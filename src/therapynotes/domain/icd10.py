@@ -1,13 +1,34 @@
-"""ICD-10-CM codes and descriptions from the simple-icd-10-cm package (the official CMS
-code list shipped as package data, so lookups work offline). DSM-5-TR diagnoses carry
-ICD-10-CM codes, so a therapist finds a diagnosis by its DSM name or by code."""
+"""ICD-10-CM codes and descriptions: the official CMS code list as shipped by the
+simple-icd-10-cm package, precomputed into icd10cm.sqlite.xz next to this module
+(scripts/make_icd10_data.py), so lookups work offline. DSM-5-TR diagnoses carry
+ICD-10-CM codes, so a therapist finds a diagnosis by its DSM name or by code.
+
+Why SQLite and not Python (issue 18): parsing the package's XML took ~1.4 s and a pure-
+Python scan of the ~74,000 billable codes per keystroke held the GIL, which stalled the
+UI thread 85-300 ms while a worker searched. Loading the list is now decompression and
+SQLite's own deserialisation, and each search is one SQLite query: C code that releases
+the GIL while it runs. The answers are the same as the Python scan's, in the same order
+(tests/unit/domain/test_icd10.py compares them with the package itself).
+"""
 
 from __future__ import annotations
 
 import functools
-import warnings
+import importlib.resources
+import lzma
+import sqlite3
+import threading
 from dataclasses import dataclass
-from types import ModuleType
+
+DATA_FILE = "icd10cm.sqlite.xz"
+
+# Lowest to highest: a chapter F (mental and behavioural) code first, then a description
+# that starts with the whole query, then the shorter description, then the list's order.
+_BY_NAME = """
+SELECT code, description FROM leaf WHERE {matches}
+ORDER BY substr(code, 1, 1) != 'F', substr(lower(description), 1, length(?)) != ?,
+         length(description), ord
+LIMIT ?"""
 
 
 @dataclass(frozen=True)
@@ -16,17 +37,28 @@ class IcdCode:
     description: str
 
 
-@functools.cache
-def _icd() -> ModuleType:
-    """Imported on first use: the package parses its code list at import (~0.1 s), which
-    commands that never touch diagnoses should not pay."""
-    with warnings.catch_warnings():
-        # The package still uses importlib.resources' legacy calls; not our warning to show.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import simple_icd_10_cm  # noqa: PLC0415 - deferred on purpose (see docstring)
+class _CodeList:
+    """One in-memory SQLite copy of the list, shared by every thread (the dialog's
+    searches run on the thread pool); a lock keeps its connection to one at a time."""
 
-    module: ModuleType = simple_icd_10_cm
-    return module
+    def __init__(self) -> None:
+        packed = importlib.resources.files(__package__).joinpath(DATA_FILE).read_bytes()
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.deserialize(lzma.decompress(packed))
+        self._conn.execute("CREATE INDEX leaf_code ON leaf (code)")
+        self._conn.execute("PRAGMA query_only = ON")
+        self._lock = threading.Lock()
+
+    def rows(self, sql: str, params: tuple[object, ...]) -> list[IcdCode]:
+        with self._lock:
+            return [IcdCode(code, text) for code, text in self._conn.execute(sql, params)]
+
+
+@functools.cache
+def _codes() -> _CodeList:
+    """Loaded on first use (~0.07 s, nearly all of it outside the GIL), which commands
+    that never touch diagnoses should not pay."""
+    return _CodeList()
 
 
 def normalise(code: str) -> str:
@@ -37,49 +69,44 @@ def normalise(code: str) -> str:
 
 def lookup(code: str) -> IcdCode | None:
     """The billable (leaf) code, or None if `code` is not one."""
-    icd = _icd()
     dotted = normalise(code)
-    if not dotted or not icd.is_valid_item(dotted) or not icd.is_leaf(dotted):
+    if not dotted:
         return None
-    return IcdCode(dotted, str(icd.get_description(dotted)))
+    found = _codes().rows("SELECT code, description FROM leaf WHERE code = ?", (dotted,))
+    return found[0] if found else None
 
 
-@functools.cache
-def _leaves() -> tuple[IcdCode, ...]:
-    icd = _icd()
-    return tuple(
-        IcdCode(c, str(icd.get_description(c)))
-        for c in icd.get_all_codes(with_dots=True)
-        if icd.is_leaf(c)
+def _by_code(prefix: str, limit: int) -> list[IcdCode]:
+    """Codes starting with `prefix`, in the list's order. Codes are ASCII, so every code
+    with the prefix sorts below prefix + U+10FFFF (SQLite compares text bytewise)."""
+    return _codes().rows(
+        "SELECT code, description FROM leaf WHERE code >= ? AND code < ? ORDER BY ord LIMIT ?",
+        (prefix, prefix + "\U0010ffff", limit),
     )
+
+
+def _by_name(text: str, words: list[str], limit: int) -> list[IcdCode]:
+    """Codes whose description contains every word (anywhere, as the old scan did)."""
+    matches = " AND ".join(["instr(lower(description), ?) > 0"] * len(words))
+    folded = text.lower()
+    return _codes().rows(_BY_NAME.format(matches=matches), (*words, folded, folded, limit))
 
 
 def find(query: str, *, limit: int = 20) -> list[IcdCode]:
     """Codes whose code starts with `query`, then codes whose description contains every
     word of it; mental and behavioural (chapter F) codes first, as therapists mostly
-    need those."""
+    need those. At most `limit` codes, each once."""
     text = query.strip()
-    if not text:
+    if not text or limit <= 0:
         return []
     exact = lookup(text)
-    prefix = normalise(text)
-    words = text.lower().split()
-    by_code = [c for c in _leaves() if c.code.startswith(prefix)]
-    by_name = [c for c in _leaves() if all(w in c.description.lower() for w in words)]
+    # The exact code is also the first by code, so limit + 1 by code give `limit` codes,
+    # and at most limit + 1 of the codes by name can be among those already taken.
+    by_code = _by_code(normalise(text), limit + 1)
+    by_name = _by_name(text, text.lower().split(), 2 * limit + 1)
     seen: set[str] = set()
     ranked: list[IcdCode] = []
-    for c in (
-        ([exact] if exact else [])
-        + by_code
-        + sorted(
-            by_name,
-            key=lambda c: (
-                not c.code.startswith("F"),
-                not c.description.lower().startswith(text.lower()),
-                len(c.description),
-            ),
-        )
-    ):
+    for c in ([exact] if exact else []) + by_code + by_name:
         if c.code not in seen:
             seen.add(c.code)
             ranked.append(c)

@@ -3,12 +3,15 @@ from pyside6-pdf). The bytes come from the service (checked against their SHA-25
 stay in memory (a QBuffer); nothing is written to disk unless the therapist asks for
 "Save a copy…", which writes only the chosen file (atomically, 0600) and is audit-logged.
 
-The chart view calls `open_attachment(parent, context, attachment_id)`. The dialog is a
-child of that view, so a lock (which destroys the view) closes it and frees the bytes.
+The chart view calls `open_attachment(parent, context, attachment_id)`: the bytes are read
+on the database worker (ui/ops.py) and the dialog opens when they arrive; a copy is saved
+(and audited) on the worker too. The dialog is a child of that view, so a lock (which
+destroys the view) closes it and frees the bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
@@ -34,8 +37,9 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.store import attachments
 from therapynotes.ui.chart_pdf import ChartContext
-from therapynotes.ui.errors import show_error, show_inline
+from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
+from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import GRID, body, hbox, message_label, plain_buttons, vbox
 
 PDF_TYPES = ("application/pdf",)
@@ -156,14 +160,17 @@ class AttachmentViewerDialog(QDialog):
             self.save_copy(Path(path))
 
     def save_copy(self, path: Path) -> None:
-        """Write the attachment's bytes to `path` (the therapist chose it) and audit it."""
-        try:
-            save_attachment_copy(self.session, self.meta, self._data, path)
-        except Exception as exc:  # noqa: BLE001 - shown inline
-            show_inline(self.message, exc)
-            return
-        self.message.setText(f"Saved a copy as {path.name}. It is not encrypted.")
-        self.message.setVisible(True)
+        """Write the attachment's bytes to `path` (the therapist chose it) and audit it,
+        on the database worker; the outcome is shown under the attachment."""
+        session, meta, data = self.session, self.meta, self._data
+
+        def saved(_none: object) -> None:
+            self.message.setText(f"Saved a copy as {path.name}. It is not encrypted.")
+            self.message.setVisible(True)
+
+        Op(self, lambda: save_attachment_copy(session, meta, data, path)).success(saved).failure(
+            lambda exc: show_inline(self.message, exc)
+        ).run(database=True)
 
 
 def safe_file_name(meta: AttachmentMeta) -> str:
@@ -200,14 +207,21 @@ def load_attachment(
 
 
 def open_attachment(
-    parent: QWidget, context: ChartContext, attachment_id: AttachmentId
-) -> AttachmentViewerDialog | None:
-    """Show the attachment in a window; errors (missing, corrupt) as a message."""
-    try:
-        meta, data = load_attachment(context.session, attachment_id)
-    except Exception as exc:  # noqa: BLE001 - every failure is shown
-        show_error(parent, exc)
-        return None
-    dialog = AttachmentViewerDialog(meta, data, session=context.session, parent=parent)
-    dialog.open()
-    return dialog
+    parent: QWidget,
+    context: ChartContext,
+    attachment_id: AttachmentId,
+    then: Callable[[AttachmentViewerDialog], None] | None = None,
+) -> None:
+    """Show the attachment in a window once the worker has read (and checked) its bytes;
+    errors (missing, corrupt) as a message. `then` gets the window when it opens."""
+    session = context.session
+
+    def show(found: tuple[AttachmentMeta, bytes]) -> None:
+        meta, data = found
+        dialog = AttachmentViewerDialog(meta, data, session=session, parent=parent)
+        dialog.open()
+        if then is not None:
+            then(dialog)
+
+    # a failure is shown over `parent` (ops' default)
+    Op(parent, lambda: load_attachment(session, attachment_id)).success(show).run(database=True)

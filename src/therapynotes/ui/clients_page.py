@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.services.session import VaultSession
+from therapynotes.ui.chart_tabs.notes import STARTING
 from therapynotes.ui.client_list import ClientListView
 from therapynotes.ui.client_view import ClientChartView
 from therapynotes.ui.context import AppContext
@@ -164,6 +165,11 @@ class ClientsPage(QWidget):
         if chart.chart is None:
             return
         found = chart.chart.session_note(session_id)
+        started = chart.notes.started.get(session_id)
+        if found is None and started is not None:  # by a double-click's first click
+            if started != STARTING:  # (while STARTING, it opens itself when saved)
+                chart.show_notes(started)
+            return
         editing = chart.notes.editor.note
         if (
             found is None

@@ -233,9 +233,13 @@ def _on_note(
 
         def action(chart: ClientChartView) -> None:
             chart.show_notes()
-            chart.notes.open_note(note_id)
-            editor = chart.notes.editor
-            fill(open_dialog(chart) if editor.note and editor.note.id == note_id else None)
+
+            def opened(note: object) -> None:  # the note is read on the database worker
+                editor = chart.notes.editor
+                shown = note is not None and editor.note and editor.note.id == note_id
+                fill(open_dialog(chart) if shown else None)
+
+            chart.notes.open_note(note_id, opened)
 
         _in_chart(window, d, action)
 

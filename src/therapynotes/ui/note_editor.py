@@ -1,6 +1,7 @@
 """The note being written: template sections as labelled plain-text editors, autosave
 (debounced, through `save_draft`, with a visible "Saved 2 s ago"), Sign, Add addendum and
-Void. A psychotherapy note carries the "Psychotherapy note: private" marker.
+Void (those four run on the database worker: ui/note_actions.py). A psychotherapy note
+carries the "Psychotherapy note: private" marker.
 
 Registered with the main window as a draft saver, so a lock saves it first. `clear()`
 drops every piece of note text it holds (editors, undo history, addenda).
@@ -33,12 +34,12 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.models import Note
 from therapynotes.domain.profile import signature_line
-from therapynotes.domain.templates import TEMPLATES
+from therapynotes.domain.templates import TEMPLATES, Template
 from therapynotes.services.templates import last_sections
 from therapynotes.ui.clipboard import ConcealedCopy
-from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.found_in_note import FoundInNote
 from therapynotes.ui.measures.note_menu import NoteMeasures
+from therapynotes.ui.note_actions import NoteActions, Then
 from therapynotes.ui.note_dialogs import AddendumDialog, SignDialog, VoidDialog
 from therapynotes.ui.records_access import (
     KIND_WORDS,
@@ -51,7 +52,6 @@ from therapynotes.ui.records_access import (
 )
 from therapynotes.ui.snippets.access import snippets_for
 from therapynotes.ui.spelling.access import spelling_for
-from therapynotes.ui.spelling.plain import check_spelling
 from therapynotes.ui.widgets import GRID, body, hbox, heading, vbox
 from therapynotes.ui.writing_aids import WritingAids
 
@@ -145,6 +145,7 @@ class NoteEditorWidget(QWidget):
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
+        self.requests = NoteActions(self)  # open, sign, addendum, void: on the worker
         self.note: Note | None = None
         self.editors: dict[str, SectionEditor] = {}
         self.dirty = False
@@ -274,21 +275,15 @@ class NoteEditorWidget(QWidget):
                 widget.hide()  # gone from sight now, deleted on the next loop turn
                 widget.deleteLater()
 
-    def open_note(self, note_id: NoteId) -> None:
-        self.save_draft()
-        note = attempt(self, lambda: self.records.call(lambda s: s.get_note(note_id)))
-        if note is not None:
-            self.show_note(note)
-
-    def show_note(self, note: Note) -> None:
+    def show_note(self, note: Note, template: Template | None = None) -> None:
+        """`template`: the note's own (ui/note_actions.py `loaded` reads it with the note
+        on the worker); without it, a built-in template."""
+        template = template or TEMPLATES.get(note.template)
         self._clear_sections()
         if self.note is None or self.note.id != note.id:
             self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
-        template = TEMPLATES.get(note.template) or self.records.call(
-            lambda s: s.template(note.template)  # the therapist's own, by version
-        )
         draft = note.state is NoteState.DRAFT
         self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
         self.marker.setVisible(note.is_psychotherapy)
@@ -450,63 +445,22 @@ class NoteEditorWidget(QWidget):
             when = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
             self.saved.setText(f"Saved {when} ago")
 
-    # --- sign, addendum, void --------------------------------------------------------
+    # --- open, sign, addendum, void: on the database worker (ui/note_actions.py) ------
+
+    def open_note(self, note_id: NoteId, then: Then | None = None) -> None:
+        self.requests.open_note(note_id, then or (lambda _note: None))
+
+    def close_note(self) -> None:
+        self.requests.close_note()
 
     def sign(self) -> SignDialog | None:
-        if self.note is None:
-            return None
-        self.save_draft()
-        dialog = SignDialog(self)
-        dialog.accepted.connect(self._sign_now)
-        dialog.open()
-        return dialog
+        return self.requests.sign()
 
     def _sign_now(self) -> None:
-        note = self.note
-        if note is None:
-            return
-        signed = attempt(self, lambda: self.records.call(lambda s: s.sign_note(note.id)))
-        if signed is not None:
-            self.show_note(signed)
-            self.note_changed.emit(int(signed.id))
+        self.requests.sign_now()
 
     def add_addendum(self) -> AddendumDialog | None:
-        if self.note is None:
-            return None
-        dialog = AddendumDialog(self)
-        tag(dialog, "note.addendum", self.note.client_id, note=self.note.id)
-        spelling = spelling_for(self.records, self)
-        if spelling is not None:
-            dialog.spelling = check_spelling(dialog.editor, spelling)  # type: ignore[attr-defined]
-        dialog.accepted.connect(lambda: self._addendum_now(dialog.text()))
-        dialog.open()
-        return dialog
-
-    def _addendum_now(self, text: str) -> None:
-        note = self.note
-        if note is None:
-            return
-        done = attempt(self, lambda: self.records.call(lambda s: s.add_addendum(note.id, text)))
-        if done is not None:
-            self.open_note(note.id)
-            self.note_changed.emit(int(note.id))
+        return self.requests.add_addendum()
 
     def void(self) -> VoidDialog | None:
-        if self.note is None:
-            return None
-        dialog = VoidDialog(self)
-        tag(dialog, "note.void", self.note.client_id, note=self.note.id)
-        dialog.accepted.connect(lambda: self._void_now(dialog.reason()))
-        dialog.open()
-        return dialog
-
-    def _void_now(self, reason: str) -> None:
-        note = self.note
-        if note is None:
-            return
-        done = attempt(
-            self, lambda: self.records.call(lambda s: s.void_note(note.id, reason)) or True
-        )
-        if done:
-            self.open_note(note.id)
-            self.note_changed.emit(int(note.id))
+        return self.requests.void()

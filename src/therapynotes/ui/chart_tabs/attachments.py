@@ -8,7 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
@@ -139,16 +139,16 @@ class AttachmentsTab(QWidget):
     def _context(self) -> SessionContext:
         return SessionContext(self.records.service.session, self.records.clock)
 
-    def open_selected(self) -> QDialog | None:
-        """Images and PDFs open in the app (ui/attachment_viewer.py); other kinds can only
-        be saved out, on explicit request."""
+    def open_selected(self) -> None:
+        """Images and PDFs open in the app (ui/attachment_viewer.py) once the database
+        worker has read them; other kinds can only be saved out, on explicit request."""
         meta = self.selected()
         if meta is None:
-            return None
+            return
         if not meta.media_type.startswith("image/") and meta.media_type != "application/pdf":
             self.save_copy()
-            return None
-        return open_attachment(self, self._context(), meta.id)
+            return
+        open_attachment(self, self._context(), meta.id)
 
     def save_copy(self) -> None:
         meta = self.selected()
@@ -158,9 +158,10 @@ class AttachmentsTab(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Save a copy outside the vault", suggested)
         if not path:
             return
-        session = self.records.service.session
-        try:
-            _full, data = load_attachment(session, meta.id)
-            save_attachment_copy(session, _full, data, Path(path))
-        except Exception as exc:  # noqa: BLE001 - every failure is shown
-            show_error(self, exc)
+        session, attachment_id, target = self.records.service.session, meta.id, Path(path)
+
+        def save() -> None:  # on the database worker: read, check, write, audit
+            full, data = load_attachment(session, attachment_id)
+            save_attachment_copy(session, full, data, target)
+
+        Op(self, save).run(database=True)  # a failure is shown (ops' default)

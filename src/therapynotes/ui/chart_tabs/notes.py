@@ -4,6 +4,7 @@ template, the session it documents, or "Start from last note")."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -24,15 +25,16 @@ from therapynotes.domain.enums import NoteState
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart, Note
 from therapynotes.domain.templates import TEMPLATES, Template
+from therapynotes.services.records import RecordsService
 from therapynotes.services.templates import TemplateService
 from therapynotes.ui.chart_tabs.sessions import ATTENDANCE_WORDS
+from therapynotes.ui.errors import show_error
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.note_editor import NoteEditorWidget
 from therapynotes.ui.records_access import (
     KIND_WORDS,
     PRIVATE_MARK,
     RecordsAccess,
-    attempt,
     day,
     note_state_label,
 )
@@ -48,6 +50,9 @@ from therapynotes.ui.widgets import GRID, body, hbox, plain_buttons, vbox
 # The note list keeps about its narrowest useful width; the note being written gets the
 # rest, and all of any extra room (ui.md: it gets the most room).
 NOTE_LIST_WIDTH = 32 * GRID
+
+
+STARTING = NoteId(0)  # in NotesTab.started: the note is being started on the worker
 
 
 class NoteColumn(Enum):
@@ -208,6 +213,7 @@ class NotesTab(QWidget):
             widget.setVisible(False)
             lists.addWidget(widget, 1 if widget is self.private_table else 0)
         self.editor = NoteEditorWidget(records, self)
+        self.started: dict[SessionId, NoteId] = {}  # a session's note started just now
         self.editor.note_changed.connect(lambda _id: self.changed.emit())
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.editor)
@@ -217,6 +223,8 @@ class NotesTab(QWidget):
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart
+        # the chart itself has the notes started before; keep those still being started
+        self.started = {k: v for k, v in self.started.items() if v == STARTING}
         self.model.set_rows([n for n in chart.notes if not n.is_psychotherapy])
         fit_columns(self.table)
         if self.private_toggle.isChecked():
@@ -233,38 +241,57 @@ class NotesTab(QWidget):
             self._load_private()
         else:
             if self.editor.note is not None and self.editor.note.is_psychotherapy:
-                self.editor.save_draft()
-                self.editor.clear()
+                self.editor.close_note()
             self.private_model.clear()
 
     def _load_private(self) -> None:
-        chart = self.records.call(
-            lambda s: s.open_chart(self.client_id, include_psychotherapy=True)
+        """On the database worker; the open psychotherapy note's row is chosen when the
+        list arrives (unless the list was hidden again meanwhile)."""
+        client_id = self.client_id
+
+        def show(chart: Chart) -> None:
+            if not self.private_toggle.isChecked():
+                return
+            self.private_model.set_rows([n for n in chart.notes if n.is_psychotherapy])
+            fit_columns(self.private_table)
+            self._select_open_note()
+
+        self.records.op(
+            self, lambda s: s.open_chart(client_id, include_psychotherapy=True)
+        ).success(show).run(database=True)
+
+    def _select_open_note(self) -> None:
+        note = self.editor.note
+        if note is None:
+            return
+        model, table = (
+            (self.private_model, self.private_table)
+            if note.is_psychotherapy
+            else (self.model, self.table)
         )
-        self.private_model.set_rows([n for n in chart.notes if n.is_psychotherapy])
-        fit_columns(self.private_table)
+        row = model.index_of(note.id)
+        if row >= 0:
+            table.selectRow(row)
 
     def _open_from(self, model: NoteListModel, index: QModelIndex) -> None:
         note = model.row_at(index)
         if note is not None:
             self.open_note(note.id)
 
-    def open_note(self, note_id: NoteId) -> None:
-        self.editor.open_note(note_id)
-        note = self.editor.note
-        if note is None:
-            return
-        if note.is_psychotherapy and not self.private_toggle.isChecked():
-            self.private_toggle.setChecked(True)
-        model, table = (
-            (self.private_model, self.private_table)
-            if note.is_psychotherapy
-            else (self.model, self.table)
-        )
-        row = model.index_of(note_id)
-        if row >= 0:
-            table.selectRow(row)
-        self.note_opened.emit(int(note_id))
+    def open_note(self, note_id: NoteId, then: Callable[[Note | None], None] | None = None) -> None:
+        """The editor reads the note on the database worker; `then` gets it once shown
+        (None if it was not: missing, or another note was chosen meanwhile)."""
+
+        def opened(note: Note | None) -> None:
+            if note is not None:
+                if note.is_psychotherapy and not self.private_toggle.isChecked():
+                    self.private_toggle.setChecked(True)  # its row is chosen on arrival
+                self._select_open_note()
+                self.note_opened.emit(int(note.id))
+            if then is not None:
+                then(note)
+
+        self.editor.open_note(note_id, opened)
 
     def new_note(
         self, *, session_id: SessionId | None = None, intro: str = ""
@@ -289,21 +316,27 @@ class NotesTab(QWidget):
 
     def start_note(
         self, template: str, session_id: SessionId | None, *, from_last: bool = False
-    ) -> NoteId | None:
+    ) -> None:
+        """Start the note on the database worker, then open it. A session's note counts
+        as started from the click on (`started`), so a double-click starts one."""
         client_id = self.client_id
-        if from_last and session_id is not None:
-            sid = session_id
-            note_id = attempt(
-                self, lambda: self.records.call(lambda s: s.start_from_last_note(client_id, sid))
-            )
-        else:
-            note_id = attempt(
-                self,
-                lambda: self.records.call(
-                    lambda s: s.start_note(client_id, template, session_id=session_id)
-                ),
-            )
-        if note_id is not None:
+
+        def work(service: RecordsService) -> NoteId:
+            if from_last and session_id is not None:
+                return service.start_from_last_note(client_id, session_id)
+            return service.start_note(client_id, template, session_id=session_id)
+
+        def done(note_id: NoteId) -> None:
+            if session_id is not None:  # until the chart's refresh shows it
+                self.started[session_id] = note_id
             self.changed.emit()
             self.open_note(note_id)
-        return note_id
+
+        def failed(exc: BaseException) -> None:
+            if session_id is not None and self.started.get(session_id) == STARTING:
+                del self.started[session_id]
+            show_error(self, exc)
+
+        if session_id is not None:
+            self.started[session_id] = STARTING
+        self.records.op(self, work).success(done).failure(failed).run(database=True)
