@@ -1,8 +1,9 @@
 """Opening, previewing, decrypting and fully verifying `.tnbackup` files.
 
 A file is trusted only after: header checksum, key-slot AEAD, header HMAC, every chunk's
-tag and the final-chunk flag, the manifest's snapshot length and SHA-256, and SQLCipher's
-own page checks on the decrypted snapshot (which stays SQLCipher-encrypted on disk).
+tag and the final-chunk flag, the manifest's snapshot length (and, in format 1 files, its
+SHA-256), and SQLCipher's own page checks on the decrypted snapshot (which stays
+SQLCipher-encrypted on disk).
 
 Must not import PySide6 or services.
 """
@@ -149,6 +150,10 @@ def _checked_manifest(opened: OpenedBackup, manifest: Manifest) -> Manifest:
         raise BackupCorrupt("manifest does not match the header")
     if manifest.schema_version != header.schema_version:
         raise BackupCorrupt("manifest does not match the header")
+    if manifest.format != header.version:
+        raise BackupCorrupt("manifest does not match the header")
+    if header.version == 1 and manifest.snapshot_sha256 is None:
+        raise BackupCorrupt("manifest field missing")
     return manifest
 
 
@@ -163,10 +168,12 @@ def decrypt_snapshot(
     """Decrypt the whole payload; the snapshot (still SQLCipher-encrypted) goes to `dest`,
     created 0600 (fsynced unless `durable` is False, for a copy that is only checked and
     deleted), or nowhere when `dest` is None (the writer's read-back,
-    which needs only the proof). Checks every chunk, the final flag, the length and the
-    SHA-256, reading from the drive rather than the page cache (see _drop_cached)."""
+    which needs only the proof). Checks every chunk, the final flag, the length and (in
+    format 1 files) the SHA-256, reading from the drive rather than the page cache (see
+    _drop_cached). Format 2 has no hash: the chunk tags, keyed per file and bound to
+    their position and to the final flag, already prove every byte is the one written."""
     parser = PayloadParser()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if opened.header.version == 1 else None
     total = max(os.path.getsize(opened.path), 1)
     with contextlib.ExitStack() as stack:
         out: BinaryIO | None = None
@@ -180,7 +187,8 @@ def decrypt_snapshot(
                 raise BackupCancelled
             data = parser.feed(plain)
             if data:
-                digest.update(data)
+                if digest is not None:
+                    digest.update(data)
                 if out is not None:
                     out.write(data)
             progress("verify", fh.tell(), total)
@@ -189,7 +197,7 @@ def decrypt_snapshot(
             if durable:
                 os.fsync(out.fileno())
     manifest = _checked_manifest(opened, parser.finish())
-    if digest.hexdigest() != manifest.snapshot_sha256:
+    if digest is not None and digest.hexdigest() != manifest.snapshot_sha256:
         raise BackupCorrupt("snapshot checksum mismatch")
     return manifest
 
