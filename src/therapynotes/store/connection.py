@@ -23,13 +23,23 @@ except ImportError:  # pragma: no cover - exercised by the refuses-plain-sqlite 
 
 Connection = Any  # sqlcipher3.dbapi2.Connection (the package ships no type hints)
 
+# Checkpoints off the commit path. SQLite's default (1,000 pages) runs a checkpoint
+# inside whichever COMMIT crosses it; with synchronous = FULL that COMMIT also waits for
+# the main file's fsync, so an autosave now and then took 74-112 ms instead of a few.
+# The app checkpoints when it is idle (VaultSession.checkpoint, from ui/idle_checkpoint.py
+# on the database worker), and every close checkpoints (close_db: at lock, quit and the
+# end of each CLI command). This high mark only bounds the WAL through long busy
+# stretches with no idle moment (an import, a purge): 16,384 pages = 64 MiB.
+AUTOCHECKPOINT_PAGES = 16384
+
 PRAGMAS = (
     "PRAGMA secure_delete = ON",
     "PRAGMA temp_store = MEMORY",
     "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = FULL",
+    "PRAGMA synchronous = FULL",  # a save that returned is on the disk: never lowered
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
+    f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
 )
 
 
@@ -110,6 +120,15 @@ def disk_full(folder: Path) -> bool:
     except (OSError, AttributeError):  # no statvfs on Windows
         return False
     return stat.f_bavail * stat.f_frsize < FULL_MARGIN_BYTES
+
+
+def checkpoint(conn: Connection) -> int:
+    """A PASSIVE checkpoint: copy what the WAL holds into the main file without waiting
+    for any other connection (so it never blocks), fsynced (synchronous = FULL). The
+    next write then starts the WAL over from its beginning. Returns the number of WAL
+    frames now in the main file (0 when there was nothing to do)."""
+    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(row[2]) if row and int(row[2]) > 0 else 0
 
 
 def close_db(conn: Connection | None) -> None:
