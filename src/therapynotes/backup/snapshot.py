@@ -180,7 +180,7 @@ def schema_version(conn: Connection) -> int:
 
 def page_check(path: Path, dek: Secret) -> None:
     """cipher_integrity_check: every page's HMAC, on a connection of its own (so the
-    writer can run it beside the hashing and encryption of the same file)."""
+    writer can run it beside the counting and encryption of the same file)."""
     conn: Any = open_keyed(path, dek)
     try:
         problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
