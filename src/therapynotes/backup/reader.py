@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from therapynotes.backup import direct_read, snapshot
 from therapynotes.backup import format as fmt
-from therapynotes.backup import snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
     BackupCorrupt,
@@ -36,6 +36,9 @@ from therapynotes.security.secret import Secret
 
 READ_BLOCK = 1024 * 1024
 SCRATCH_PREFIX = ".backup-work-"
+# Read payloads with O_DIRECT where the system allows it (direct_read.py); the bench
+# turns it off to price reading from the cache.
+DIRECT_READS = True
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
@@ -73,6 +76,23 @@ def _drop_cached(fh: BinaryIO) -> None:
     if hasattr(os, "posix_fadvise"):
         with contextlib.suppress(OSError):
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+@contextlib.contextmanager
+def _open_from_drive(path: Path) -> Iterator[BinaryIO]:
+    """The file, opened so that reads come from the drive: dropped from the page cache,
+    then read with O_DIRECT where possible (direct_read.py), else the ordinary way."""
+    with _open_file(path) as fh:
+        _drop_cached(fh)
+        try:
+            direct = direct_read.open_direct(path) if DIRECT_READS else None
+        except OSError as exc:
+            raise from_os_error(exc) from exc
+        if direct is None:
+            yield fh
+            return
+        with direct:
+            yield direct
 
 
 def read_header(path: Path) -> fmt.Header:
@@ -170,7 +190,7 @@ def decrypt_snapshot(
     deleted), or nowhere when `dest` is None (the writer's read-back,
     which needs only the proof). Checks every chunk, the final flag, the length and (in
     format 1 files) the SHA-256, reading from the drive rather than the page cache (see
-    _drop_cached). Format 2 has no hash: the chunk tags, keyed per file and bound to
+    _open_from_drive). Format 2 has no hash: the chunk tags, keyed per file and bound to
     their position and to the final flag, already prove every byte is the one written."""
     parser = PayloadParser()
     digest = hashlib.sha256() if opened.header.version == 1 else None
@@ -180,8 +200,7 @@ def decrypt_snapshot(
         if dest is not None:
             fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             out = stack.enter_context(os.fdopen(fd, "wb"))
-        fh = stack.enter_context(_open_file(opened.path))
-        _drop_cached(fh)
+        fh = stack.enter_context(_open_from_drive(opened.path))
         for plain in _plaintext(opened, fh):
             if cancel():
                 raise BackupCancelled
