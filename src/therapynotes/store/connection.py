@@ -123,12 +123,20 @@ def disk_full(folder: Path) -> bool:
 
 
 def checkpoint(conn: Connection) -> int:
-    """A PASSIVE checkpoint: copy what the WAL holds into the main file without waiting
-    for any other connection (so it never blocks), fsynced (synchronous = FULL). The
-    next write then starts the WAL over from its beginning. Returns the number of WAL
-    frames now in the main file (0 when there was nothing to do)."""
-    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return int(row[2]) if row and int(row[2]) > 0 else 0
+    """Fold the WAL into the main file without waiting for any other connection: a
+    PASSIVE checkpoint (fsynced: synchronous = FULL), then, when it folded everything,
+    a TRUNCATE one with no busy wait, which empties the WAL file so that no old page
+    versions linger in it (secure_delete is on; they are encrypted, but need not stay).
+    Returns the number of WAL frames folded (0 when there was nothing to do)."""
+    busy, log, done = (int(v) for v in conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    if busy == 0 and log > 0 and done == log:
+        wait = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        try:
+            conn.execute("PRAGMA busy_timeout = 0").fetchall()
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # busy: left as is
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {wait}").fetchall()
+    return max(done, 0)
 
 
 def close_db(conn: Connection | None) -> None:
