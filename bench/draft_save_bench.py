@@ -1,14 +1,15 @@
 """Draft-save latency before and after moving WAL checkpoints off the commit path
 (issue 18), side by side in one run.
 
-    python -m bench.draft_save_bench [--size reference|stress] [--rounds 40] [--burst 25]
+    python -m bench.draft_save_bench [--size reference|stress] [--rounds 80] [--burst 25]
                                      [--dir /var/tmp]
 
 The practice of bench/common.py is built once, checkpointed and copied, so both sides
 start from the same bytes: "before" is a connection with SQLite's default
 auto-checkpoint (1,000 pages: a commit that crosses it checkpoints, with synchronous =
-FULL); "after" has the app's pragmas (store/connection.py: the mark raised to a bound
-only) and one idle checkpoint after each burst of typing, as ui/idle_checkpoint.py does
+FULL; no WAL size limit); "after" has the app's pragmas (store/connection.py: the mark
+raised to a bound only, the WAL cut back to 4 MiB when it starts over) and one idle
+checkpoint after each burst of typing, as ui/idle_checkpoint.py does
 (timed apart: it is off the save path). Rounds interleave: a burst of autosaves on
 "before", then one on "after", and so on. Each autosave appends a word to a long
 progress note, as the note editor does (RecordsService.save_draft). Not a test.
@@ -51,9 +52,13 @@ def build(path: Path, key: Secret, size: str) -> None:
     connection.close_db(conn)
 
 
-def open_side(path: Path, key: Secret, mark: int) -> tuple[Any, RecordsService, NoteId]:
+def open_side(path: Path, key: Secret, *, before: bool) -> tuple[Any, RecordsService, NoteId]:
+    """A connection with the app's pragmas; `before` puts back SQLite's defaults for the
+    two that issue 18 changed (auto-checkpoint mark, no WAL size limit)."""
     conn = connection.open_db(path, key)
-    conn.execute(f"PRAGMA wal_autocheckpoint = {mark}").fetchall()
+    if before:
+        conn.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_DEFAULT_MARK}").fetchall()
+        conn.execute("PRAGMA journal_size_limit = -1").fetchall()
     records = RecordsService(_Session(conn))  # type: ignore[arg-type]
     end = datetime.combine(TODAY, datetime.min.time(), UTC)
     session = records.log_session(
@@ -110,7 +115,7 @@ class Typist:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.draft_save_bench")
     parser.add_argument("--size", choices=sorted(SIZES), default="reference")
-    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=80)
     parser.add_argument("--burst", type=int, default=25, help="autosaves between pauses")
     parser.add_argument("--dir", type=Path, default=None, help="where to work (a real disk)")
     args = parser.parse_args(argv)
@@ -122,12 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         build(work / "before.db", key, args.size)
         shutil.copyfile(work / "before.db", work / "after.db")
         print(f"practice built in {time.perf_counter() - started:.1f} s in {work}")
-        before_conn, before_rec, before_note = open_side(
-            work / "before.db", key, SQLITE_DEFAULT_MARK
-        )
-        after_conn, after_rec, after_note = open_side(
-            work / "after.db", key, connection.AUTOCHECKPOINT_PAGES
-        )
+        before_conn, before_rec, before_note = open_side(work / "before.db", key, before=True)
+        after_conn, after_rec, after_note = open_side(work / "after.db", key, before=False)
         before = Typist(before_conn, before_rec, before_note)
         after = Typist(after_conn, after_rec, after_note)
         idle_ms: list[float] = []

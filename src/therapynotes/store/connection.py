@@ -31,6 +31,11 @@ Connection = Any  # sqlcipher3.dbapi2.Connection (the package ships no type hint
 # end of each CLI command). This high mark only bounds the WAL through long busy
 # stretches with no idle moment (an import, a purge): 16,384 pages = 64 MiB.
 AUTOCHECKPOINT_PAGES = 16384
+# When a commit starts the WAL over after a checkpoint, SQLite cuts the file back to
+# this size, so a busy stretch does not leave a large WAL (of old, encrypted page
+# versions) behind; the space kept is overwritten in place, which commits faster than
+# growing an emptied file (a TRUNCATE at every idle checkpoint made saves ~15 % slower).
+JOURNAL_LIMIT_BYTES = 4 * 1024 * 1024
 
 PRAGMAS = (
     "PRAGMA secure_delete = ON",
@@ -40,6 +45,7 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
     f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}",
+    f"PRAGMA journal_size_limit = {JOURNAL_LIMIT_BYTES}",
 )
 
 
@@ -123,20 +129,13 @@ def disk_full(folder: Path) -> bool:
 
 
 def checkpoint(conn: Connection) -> int:
-    """Fold the WAL into the main file without waiting for any other connection: a
-    PASSIVE checkpoint (fsynced: synchronous = FULL), then, when it folded everything,
-    a TRUNCATE one with no busy wait, which empties the WAL file so that no old page
-    versions linger in it (secure_delete is on; they are encrypted, but need not stay).
-    Returns the number of WAL frames folded (0 when there was nothing to do)."""
-    busy, log, done = (int(v) for v in conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
-    if busy == 0 and log > 0 and done == log:
-        wait = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
-        try:
-            conn.execute("PRAGMA busy_timeout = 0").fetchall()
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # busy: left as is
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {wait}").fetchall()
-    return max(done, 0)
+    """A PASSIVE checkpoint: fold what the WAL holds into the main file without waiting
+    for any other connection (so it never blocks), fsynced (synchronous = FULL). The
+    next commit starts the WAL over from its beginning, overwriting it in place, and
+    cuts the file back to JOURNAL_LIMIT_BYTES. Returns the number of WAL frames folded
+    (0 when there was nothing to do)."""
+    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return max(int(row[2]), 0) if row else 0
 
 
 def close_db(conn: Connection | None) -> None:

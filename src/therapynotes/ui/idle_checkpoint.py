@@ -3,8 +3,8 @@
 Commits no longer run SQLite's auto-checkpoint at 1,000 pages (store/connection.py):
 with synchronous = FULL that made an autosave now and then wait 74-112 ms for the main
 file's fsync. Instead, once nobody has touched the keyboard or mouse for `IDLE_MS`,
-one checkpoint that never waits for another connection (store/connection.checkpoint:
-fold, then empty the WAL file) runs on the database worker (ui/ops.py), behind any save
+one PASSIVE checkpoint, which never waits for another connection
+(store/connection.checkpoint), runs on the database worker (ui/ops.py), behind any save
 still queued there, and never on the UI thread. One per quiet spell: the next input re-arms
 it. Locking and quitting checkpoint too (close_db), and so does every CLI command.
 """
