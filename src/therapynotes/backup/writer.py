@@ -4,13 +4,13 @@ Order: snapshot (keyed, in a private temp folder inside the vault folder) →
 cipher_integrity_check on a second thread, while row counts and the schema version go
 into the manifest → encrypt into a hidden `.NAME.xxxx.partial` in the target folder →
 fsync file → read it back from the drive (reader.decrypt_snapshot drops it from the
-page cache first): every chunk authenticates, the final flag is there, the manifest is
-the one written and the snapshot has its length → wait for the page check → rename →
-fsync folder. (docs/backup-format.md, "Verification", says why checking the snapshot
-before encryption proves the same as checking a decrypted copy after, and why format 2
-needs no SHA-256 of the snapshot.) A crash, a cancel or a failing drive at any point
-leaves either no new file or only a hidden temp file that `list` never shows; earlier
-backups are never opened for writing.
+page cache and reads it with O_DIRECT where it can): every chunk authenticates, the
+final flag is there, the manifest is the one written and the snapshot has its length →
+wait for the page check → rename → fsync folder. (docs/backup-format.md,
+"Verification", says why checking the snapshot before encryption proves the same as
+checking a decrypted copy after, and why format 2 needs no SHA-256 of the snapshot.)
+A crash, a cancel or a failing drive at any point leaves either no new file or only a
+hidden temp file that `list` never shows; earlier backups are never opened for writing.
 
 Progress phases, in order: snapshot, check (counts), encrypt, fsync, verify, check
 (waiting for the page check); bench/backup_bench.py times each.
