@@ -11,17 +11,25 @@ to the same folder the backups go to. Both contenders write through a warm page 
 the backup's read-back first drops its file from the cache (docs/backup-format.md), so
 it reads what the disk holds. Restore includes Argon2id runs; the KDF-free part is
 printed too.
+
+Each run interleaves: the plain copy, a backup (timed phase by phase: snapshot, row
+counts, encrypt+write, fsync, read-back verify, the wait for the page check, and the
+page check itself on its thread), one whose read-back may come from the cache, and one
+that adds back format 1's two SHA-256 passes (issue 18 removed them), so the saving is
+measured in the same run, not against an older one.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import hashlib
 import os
 import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyotp
@@ -65,25 +73,66 @@ def plain_copy(src: Path, dest_dir: Path) -> float:
     return elapsed
 
 
+# The writer's progress phases in order (writer.py's docstring), as printed here.
+PHASE_NAMES = {
+    "snapshot": "snapshot",
+    "check": "row counts",
+    "encrypt": "encrypt+write",
+    "fsync": "fsync",
+    "verify": "read-back verify",
+    "check#2": "wait for page check",
+}
+
+
 class PhaseClock:
-    """A progress callback that adds up wall time per phase (snapshot, check, encrypt,
-    verify) of the writer's main thread; the page check runs beside it."""
+    """A progress callback that adds up wall time per phase of the writer's main thread
+    (a phase seen again after another one is counted apart: "check#2" is the wait for
+    the page check at the end); the page check itself runs beside them and is timed
+    by `timed_page_check`."""
 
     def __init__(self) -> None:
         self.totals: dict[str, float] = {}
         self._phase = ""
+        self._seen: list[str] = []
         self._since = time.perf_counter()
 
     def __call__(self, phase: str, _done: int, _total: int) -> None:
-        if phase != self._phase:
+        if phase != (self._seen[-1] if self._seen else ""):
             self.stop()
-            self._phase = phase
+            self._seen.append(phase)
+            n = self._seen.count(phase)
+            self._phase = phase if n == 1 else f"{phase}#{n}"
 
     def stop(self) -> None:
         now = time.perf_counter()
         if self._phase:
             self.totals[self._phase] = self.totals.get(self._phase, 0.0) + now - self._since
         self._since = now
+
+
+class timed_page_check:  # noqa: N801 - used like a function, as a context manager
+    """Times snapshot.page_check (cipher_integrity_check on the writer's second thread)
+    by wrapping it for the length of one run: bench-only accounting."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._real = snapshot.page_check
+
+    def __enter__(self) -> timed_page_check:
+        real = self._real
+
+        def wrapped(path: Path, dek: Secret) -> None:
+            started = time.perf_counter()
+            try:
+                real(path, dek)
+            finally:
+                self.seconds = time.perf_counter() - started
+
+        snapshot.page_check = wrapped  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        snapshot.page_check = self._real  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -115,21 +164,23 @@ def run(work: Path, size: str, runs: int) -> None:
     drive = work / "drive"
     drive.mkdir()
     service = BackupService(session)
-    copies, creates, cached, files = [], [], [], []
-    phases: dict[str, float] = {}
+    copies, creates, cached, files, hashed = [], [], [], [], []
+    phases: list[dict[str, float]] = []
     for _ in range(runs):
         copies.append(plain_copy(db, drive))
         clock = PhaseClock()
-        started = time.perf_counter()
-        result = service.run(drive, progress=clock)
-        creates.append(time.perf_counter() - started)
+        with timed_page_check() as check:
+            started = time.perf_counter()
+            result = service.run(drive, progress=clock)
+            creates.append(time.perf_counter() - started)
         clock.stop()
-        phases = clock.totals
+        phases.append({**clock.totals, "page check (2nd thread)": check.seconds})
         files.append(result.path)
         cached.append(timed(lambda: _run_reading_from_cache(service, drive)))
+        hashed.append(timed(lambda: _run_with_format_1_hashing(service, drive)))
     backup = files[-1]
     copy_s, create_s = statistics.median(copies), statistics.median(creates)
-    cached_s = statistics.median(cached)
+    cached_s, hashed_s = statistics.median(cached), statistics.median(hashed)
     size_b = backup.stat().st_size
     print(f"backup file: {size_b / 2**20:.1f} MiB ({size_b / db_size:.3f}x the vault file)")
     print(
@@ -141,21 +192,74 @@ def run(work: Path, size: str, runs: int) -> None:
     print(f"  same, read-back from the cache: {cached_s:7.3f} s  "
           f"{db_size / cached_s / 2**20:7.0f} MiB/s   ratio {cached_s / copy_s:5.2f}x "
           "(what dropping the cache costs)")  # fmt: skip
-    print("  last run by phase: " + ", ".join(f"{k} {v:.3f} s" for k, v in phases.items()))
+    print(f"  same, with format 1's two SHA-256 passes: {hashed_s:7.3f} s   "
+          f"ratio {hashed_s / copy_s:5.2f}x (before issue 18)")  # fmt: skip
+    print_phases(phases, copy_s)
     components(session, backup, work, copy_s)
     session.lock("bench", record=False)
     bench_restore(work, backup, drive, runs)
 
 
-def _run_reading_from_cache(service: BackupService, drive: Path) -> None:
-    """One run whose read-back may be served from the page cache (as before the writer
-    dropped its file from it): bench-only, to price that drop side by side."""
-    real = reader._drop_cached
-    reader._drop_cached = lambda _fh: None  # type: ignore[assignment]
+def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
+    """Median of each phase over the runs, in seconds and as multiples of the copy."""
+    print("  create + verify by phase (median of the runs; x plain copy):")
+    names = {**PHASE_NAMES, "page check (2nd thread)": "page check (on the 2nd thread)"}
+    for key, name in names.items():
+        values = [p.get(key, 0.0) for p in phases]
+        med = statistics.median(values)
+        print(f"    {name:<34} {med:7.3f} s  {med / copy_s:6.2f}x")
+    others = [k for p in phases for k in p if k not in names]
+    if others:
+        print(f"    (other phases seen: {sorted(set(others))})")
+
+
+def _run_with_format_1_hashing(service: BackupService, drive: Path) -> None:
+    """One run that also does what format 1 did and format 2 dropped: a SHA-256 pass over
+    the snapshot before encrypting it, and one over the decrypted bytes on read-back
+    (bench-only wrapping, to price the change side by side in the same run)."""
+    real_contents, real_feed = snapshot.contents, reader.PayloadParser.feed
+    digest = hashlib.sha256()
+
+    def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int, tuple[int, str]]:
+        _sha256(path)
+        return real_contents(path, dek)
+
+    def feed(self: reader.PayloadParser, plain: bytes) -> bytes:
+        data = real_feed(self, plain)
+        digest.update(data)
+        return data
+
+    snapshot.contents = contents  # type: ignore[assignment]
+    reader.PayloadParser.feed = feed  # type: ignore[method-assign]
     try:
         service.run(drive)
     finally:
+        snapshot.contents = real_contents  # type: ignore[assignment]
+        reader.PayloadParser.feed = real_feed  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _reads_from_cache() -> Iterator[None]:
+    """Read-backs that may be served from the page cache: no drop, no O_DIRECT
+    (bench-only, to price reading from the drive side by side)."""
+    real = reader._drop_cached
+    reader._drop_cached = lambda _fh: None  # type: ignore[assignment]
+    reader.DIRECT_READS = False
+    try:
+        yield
+    finally:
         reader._drop_cached = real  # type: ignore[assignment]
+        reader.DIRECT_READS = True
+
+
+def _run_reading_from_cache(service: BackupService, drive: Path) -> None:
+    with _reads_from_cache():
+        service.run(drive)
+
+
+def _decrypt_from_cache(opened: reader.OpenedBackup) -> None:
+    with _reads_from_cache():
+        reader.decrypt_snapshot(opened, None)
 
 
 def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -> None:
@@ -182,22 +286,13 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
         lambda: conn.execute("PRAGMA integrity_check").fetchall()
     )
     conn.close()
-    parts["SHA-256 of the snapshot"] = timed(lambda: writer._snapshot_digest(snap))
+    parts["(format 1 only, twice) SHA-256 of the snapshot"] = timed(lambda: _sha256(snap))
     parts["encrypt + write + fsync"] = timed(lambda: _encrypt_file(snap, work / "c2.bin"))
     opened = reader.open_backup(backup, passphrase=PASSPHRASE)
-    parts["read back from the page cache (decrypt + SHA)"] = timed(
+    parts["read back from the page cache (decrypt)"] = timed(lambda: _decrypt_from_cache(opened))
+    parts["read back from the disk (as the writer does)"] = timed(
         lambda: reader.decrypt_snapshot(opened, None)
     )
-
-    def from_disk() -> None:
-        fd = os.open(backup, os.O_RDONLY)
-        try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-        finally:
-            os.close(fd)
-        reader.decrypt_snapshot(opened, None)
-
-    parts["read back from the disk (as the writer does)"] = timed(from_disk)
     opened.close()
     print("  components alone (x plain copy):")
     for name, seconds in parts.items():
@@ -206,6 +301,15 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
         parts["snapshot: raw copy under the write lock"] + parts["PRAGMA cipher_integrity_check"]
     )
     print(f"  floor with the page check kept (snapshot, then the check): {floor / copy_s:.2f}x")
+
+
+def _sha256(path: Path) -> str:
+    """What format 1 did twice per backup (before encrypting and on read-back)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(writer.READ_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _encrypt_file(src: Path, dest: Path) -> None:

@@ -34,7 +34,10 @@ from therapynotes.security.keyslots import RecoverySlot
 from therapynotes.security.secret import Secret
 
 MAGIC = b"TNBACKUP"
-FORMAT_VERSION = 1
+# 2: the manifest no longer carries the snapshot's SHA-256 (the chunk tags and the
+# final-chunk flag authenticate it end to end); the header is laid out as in 1.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({1, 2})
 HEADER_MAX = 1024
 KEY_LEN = 32
 NONCE_LEN = 12
@@ -61,6 +64,7 @@ _KDF = struct.Struct(">III")  # Argon2id m (KiB), t, p
 class Header:
     """A parsed header. Fields are not trusted until `verify_mac` passed."""
 
+    version: int  # the format version of the file (READABLE_VERSIONS)
     vault_id: str
     created_at: int
     seq: int
@@ -256,7 +260,7 @@ def read_header(fh: BinaryIO) -> Header:
     if len(prefix) != _PREFIX.size:
         raise BackupCorrupt("file ends inside the header")
     _, version, body_len = _PREFIX.unpack(prefix)
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise BackupTooNew if version > FORMAT_VERSION else BackupCorrupt("unknown format")
     if body_len > HEADER_MAX - _PREFIX.size - 2 * DIGEST_LEN:
         raise BackupCorrupt("header too large")
@@ -266,7 +270,7 @@ def read_header(fh: BinaryIO) -> Header:
     signed = prefix + body
     if not hmac.compare_digest(hashlib.sha256(signed).digest(), digest):
         raise BackupCorrupt("header checksum mismatch")
-    return _parse_body(body, signed, mac)
+    return _parse_body(version, body, signed, mac)
 
 
 def parse_header(raw: bytes) -> Header:
@@ -274,7 +278,7 @@ def parse_header(raw: bytes) -> Header:
     return read_header(io.BytesIO(raw))
 
 
-def _parse_body(body: bytes, signed: bytes, mac: bytes) -> Header:
+def _parse_body(version: int, body: bytes, signed: bytes, mac: bytes) -> Header:
     cur = _Cursor(body)
     vault_id = cur.text(VAULT_ID_MAX)
     created_at, seq, schema_version = _FIXED.unpack(cur.take(_FIXED.size))
@@ -294,6 +298,7 @@ def _parse_body(body: bytes, signed: bytes, mac: bytes) -> Header:
     if cur.pos != len(body):
         raise BackupCorrupt("unexpected bytes in the header")
     return Header(
+        version=version,
         vault_id=vault_id,
         created_at=created_at,
         seq=seq,

@@ -1,9 +1,10 @@
 """The payload plaintext: u32 manifest length ‖ manifest JSON ‖ SQLCipher snapshot.
 
 The manifest carries what restoring needs and what verification checks: the DEK that
-opens the snapshot, the snapshot's length and SHA-256, the schema version and row counts
-per table, and (since issue 12) the audit log's head in the snapshot, so a later
-`audit verify --backup` can prove the live log still extends it. Files without
+opens the snapshot, the snapshot's length (and, in format 1 files only, its SHA-256:
+format 2 relies on the chunk tags, which already authenticate every byte), the schema
+version and row counts per table, and (since issue 12) the audit log's head in the
+snapshot, so a later `audit verify --backup` can prove the live log still extends it. Files without
 `audit_head` stay readable: the field is then None. It only ever exists inside the
 encrypted payload.
 
@@ -31,20 +32,24 @@ class Manifest:
     schema_version: int
     dek: bytes
     snapshot_length: int
-    snapshot_sha256: str
+    # Format 1 only; None in format 2 files (docs/backup-format.md, "Payload plaintext").
+    snapshot_sha256: str | None
     counts: dict[str, int]
     # (seq, hash) of the snapshot's last audit row; (0, 64 zeros) for an empty log;
     # None in files written before the field existed.
     audit_head: tuple[int, str] | None = None
 
     def encode(self) -> bytes:
+        snap: dict[str, Any] = {"length": self.snapshot_length}
+        if self.snapshot_sha256 is not None:
+            snap["sha256"] = self.snapshot_sha256
         doc = {
             "format": self.format,
             "vault_id": self.vault_id,
             "created_at": self.created_at,
             "schema_version": self.schema_version,
             "dek": self.dek.hex(),
-            "snapshot": {"length": self.snapshot_length, "sha256": self.snapshot_sha256},
+            "snapshot": snap,
             "counts": self.counts,
         }
         if self.audit_head is not None:
@@ -79,13 +84,13 @@ def decode_manifest(raw: bytes) -> Manifest:
     if not all(type(k) is str and type(v) is int and v >= 0 for k, v in counts.items()):
         raise BackupCorrupt("manifest counts unreadable")
     dek_hex = _typed(doc, "dek", str)
-    sha = _typed(snap, "sha256", str)
+    sha = _typed(snap, "sha256", str) if "sha256" in snap else None
     length = _typed(snap, "length", int)
     try:
         dek = bytes.fromhex(dek_hex)
     except ValueError as exc:
         raise BackupCorrupt("manifest key unreadable") from exc
-    if len(dek) != KEY_LEN or len(sha) != 64 or length < 0:
+    if len(dek) != KEY_LEN or (sha is not None and len(sha) != 64) or length < 0:
         raise BackupCorrupt("manifest fields out of range")
     return Manifest(
         audit_head=_audit_head(doc),

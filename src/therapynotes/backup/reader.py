@@ -1,8 +1,9 @@
 """Opening, previewing, decrypting and fully verifying `.tnbackup` files.
 
 A file is trusted only after: header checksum, key-slot AEAD, header HMAC, every chunk's
-tag and the final-chunk flag, the manifest's snapshot length and SHA-256, and SQLCipher's
-own page checks on the decrypted snapshot (which stays SQLCipher-encrypted on disk).
+tag and the final-chunk flag, the manifest's snapshot length (and, in format 1 files, its
+SHA-256), and SQLCipher's own page checks on the decrypted snapshot (which stays
+SQLCipher-encrypted on disk).
 
 Must not import PySide6 or services.
 """
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from therapynotes.backup import direct_read, snapshot
 from therapynotes.backup import format as fmt
-from therapynotes.backup import snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
     BackupCorrupt,
@@ -35,6 +36,9 @@ from therapynotes.security.secret import Secret
 
 READ_BLOCK = 1024 * 1024
 SCRATCH_PREFIX = ".backup-work-"
+# Read payloads with O_DIRECT where the system allows it (direct_read.py); the bench
+# turns it off to price reading from the cache.
+DIRECT_READS = True
 
 
 def _no_progress(_phase: str, _done: int, _total: int) -> None:
@@ -72,6 +76,23 @@ def _drop_cached(fh: BinaryIO) -> None:
     if hasattr(os, "posix_fadvise"):
         with contextlib.suppress(OSError):
             os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+@contextlib.contextmanager
+def _open_from_drive(path: Path) -> Iterator[BinaryIO]:
+    """The file, opened so that reads come from the drive: dropped from the page cache,
+    then read with O_DIRECT where possible (direct_read.py), else the ordinary way."""
+    with _open_file(path) as fh:
+        _drop_cached(fh)
+        try:
+            direct = direct_read.open_direct(path) if DIRECT_READS else None
+        except OSError as exc:
+            raise from_os_error(exc) from exc
+        if direct is None:
+            yield fh
+            return
+        with direct:
+            yield direct
 
 
 def read_header(path: Path) -> fmt.Header:
@@ -149,6 +170,10 @@ def _checked_manifest(opened: OpenedBackup, manifest: Manifest) -> Manifest:
         raise BackupCorrupt("manifest does not match the header")
     if manifest.schema_version != header.schema_version:
         raise BackupCorrupt("manifest does not match the header")
+    if manifest.format != header.version:
+        raise BackupCorrupt("manifest does not match the header")
+    if header.version == 1 and manifest.snapshot_sha256 is None:
+        raise BackupCorrupt("manifest field missing")
     return manifest
 
 
@@ -163,24 +188,26 @@ def decrypt_snapshot(
     """Decrypt the whole payload; the snapshot (still SQLCipher-encrypted) goes to `dest`,
     created 0600 (fsynced unless `durable` is False, for a copy that is only checked and
     deleted), or nowhere when `dest` is None (the writer's read-back,
-    which needs only the proof). Checks every chunk, the final flag, the length and the
-    SHA-256, reading from the drive rather than the page cache (see _drop_cached)."""
+    which needs only the proof). Checks every chunk, the final flag, the length and (in
+    format 1 files) the SHA-256, reading from the drive rather than the page cache (see
+    _open_from_drive). Format 2 has no hash: the chunk tags, keyed per file and bound to
+    their position and to the final flag, already prove every byte is the one written."""
     parser = PayloadParser()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256() if opened.header.version == 1 else None
     total = max(os.path.getsize(opened.path), 1)
     with contextlib.ExitStack() as stack:
         out: BinaryIO | None = None
         if dest is not None:
             fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
             out = stack.enter_context(os.fdopen(fd, "wb"))
-        fh = stack.enter_context(_open_file(opened.path))
-        _drop_cached(fh)
+        fh = stack.enter_context(_open_from_drive(opened.path))
         for plain in _plaintext(opened, fh):
             if cancel():
                 raise BackupCancelled
             data = parser.feed(plain)
             if data:
-                digest.update(data)
+                if digest is not None:
+                    digest.update(data)
                 if out is not None:
                     out.write(data)
             progress("verify", fh.tell(), total)
@@ -189,7 +216,7 @@ def decrypt_snapshot(
             if durable:
                 os.fsync(out.fileno())
     manifest = _checked_manifest(opened, parser.finish())
-    if digest.hexdigest() != manifest.snapshot_sha256:
+    if digest is not None and digest.hexdigest() != manifest.snapshot_sha256:
         raise BackupCorrupt("snapshot checksum mismatch")
     return manifest
 

@@ -24,6 +24,7 @@ Must not import PySide6 or services.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -38,11 +39,6 @@ COPY_BLOCK = 4 * 1024 * 1024
 
 Progress = Callable[[str, int, int], None]
 Cancel = Callable[[], bool]
-
-
-def _create_private(path: Path) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-    os.close(fd)
 
 
 def open_keyed(path: Path, dek: Secret) -> Connection:
@@ -65,18 +61,49 @@ def open_keyed(path: Path, dek: Secret) -> Connection:
     return conn
 
 
+# copy_file_range errors that mean "not here" (old kernel, file system without it):
+# the copy goes on with read/write from the same offsets.
+_NO_KERNEL_COPY = frozenset({errno.ENOSYS, errno.EXDEV, errno.EINVAL, errno.EOPNOTSUPP})
+
+
+def _copy_block(fin: int, fout: int, kernel: list[bool]) -> int:
+    """Copy up to COPY_BLOCK bytes from the current offset of `fin` to `fout`: in the
+    kernel where it can (no trip through Python buffers, as a plain file copy does),
+    else by read and write. `kernel` is a one-item flag, cleared at the first refusal."""
+    if kernel[0]:
+        try:
+            return os.copy_file_range(fin, fout, COPY_BLOCK)
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+            kernel[0] = False
+    block = os.read(fin, COPY_BLOCK)
+    view, written = memoryview(block), 0
+    while written < len(view):
+        written += os.write(fout, view[written:])
+    return len(block)
+
+
 def _copy_into(
     src: Path, dest: Path, *, done: int, total: int, progress: Progress, cancel: Cancel
 ) -> int:
-    _create_private(dest)
-    with open(src, "rb") as fin, open(dest, "r+b") as fout:
-        while block := fin.read(COPY_BLOCK):
-            if cancel():
-                raise BackupCancelled
-            fout.write(block)
-            done += len(block)
-            progress("snapshot", done, total)
-    return done
+    fin = os.open(src, os.O_RDONLY)
+    try:
+        fout = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+        try:
+            kernel = [hasattr(os, "copy_file_range")]
+            while True:
+                if cancel():
+                    raise BackupCancelled
+                n = _copy_block(fin, fout, kernel)
+                if n == 0:
+                    return done
+                done += n
+                progress("snapshot", done, total)
+        finally:
+            os.close(fout)
+    finally:
+        os.close(fin)
 
 
 def take(vault_db: Path, dest: Path, dek: Secret, *, progress: Progress, cancel: Cancel) -> None:
@@ -153,7 +180,7 @@ def schema_version(conn: Connection) -> int:
 
 def page_check(path: Path, dek: Secret) -> None:
     """cipher_integrity_check: every page's HMAC, on a connection of its own (so the
-    writer can run it beside the hashing and encryption of the same file)."""
+    writer can run it beside the counting and encryption of the same file)."""
     conn: Any = open_keyed(path, dek)
     try:
         problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
@@ -166,11 +193,11 @@ def page_check(path: Path, dek: Secret) -> None:
         raise BackupCorrupt(f"{len(problems)} encrypted page(s) failed their check")
 
 
-def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int]:
-    """Row counts and schema version, for the manifest."""
+def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int, tuple[int, str]]:
+    """Row counts, schema version and audit head, for the manifest (one connection)."""
     conn: Any = open_keyed(path, dek)
     try:
-        return table_counts(conn), schema_version(conn)
+        return table_counts(conn), schema_version(conn), _audit_head(conn)
     except driver().DatabaseError as exc:
         raise BackupCorrupt("snapshot unreadable") from exc
     finally:
@@ -178,16 +205,9 @@ def contents(path: Path, dek: Secret) -> tuple[dict[str, int], int]:
             conn.close()
 
 
-def audit_head(path: Path, dek: Secret) -> tuple[int, str]:
+def _audit_head(conn: Connection) -> tuple[int, str]:
     """(seq, hash) of the snapshot's last audit row, (0, 64 zeros) for an empty log."""
-    conn: Any = open_keyed(path, dek)
-    try:
-        row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
-    except driver().DatabaseError as exc:
-        raise BackupCorrupt("snapshot unreadable") from exc
-    finally:
-        with contextlib.suppress(Exception):
-            conn.close()
+    row = conn.execute("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
     return (0, "0" * 64) if row is None else (int(row[0]), str(row[1]))
 
 

@@ -1,15 +1,19 @@
 """Writing one `.tnbackup` file durably, then proving it restores.
 
 Order: snapshot (keyed, in a private temp folder inside the vault folder) →
-cipher_integrity_check, row counts and SHA-256 of the snapshot into the manifest →
-encrypt into a hidden `.NAME.xxxx.partial` in the target folder → fsync file → read it
-back from the drive (reader.decrypt_snapshot drops it from the page cache first): every
-chunk authenticates, the final flag is there, the manifest is the one written and the
-decrypted snapshot's SHA-256 is the one the checked snapshot had →
-rename → fsync folder. (docs/backup-format.md, "Verification", says why checking the
-snapshot before encryption proves the same as checking a decrypted copy after.) A
-crash, a cancel or a failing drive at any point leaves either no new file or only a
+cipher_integrity_check on a second thread, while row counts and the schema version go
+into the manifest → encrypt into a hidden `.NAME.xxxx.partial` in the target folder →
+fsync file → read it back from the drive (reader.decrypt_snapshot drops it from the
+page cache and reads it with O_DIRECT where it can): every chunk authenticates, the
+final flag is there, the manifest is the one written and the snapshot has its length →
+wait for the page check → rename → fsync folder. (docs/backup-format.md,
+"Verification", says why checking the snapshot before encryption proves the same as
+checking a decrypted copy after, and why format 2 needs no SHA-256 of the snapshot.)
+A crash, a cancel or a failing drive at any point leaves either no new file or only a
 hidden temp file that `list` never shows; earlier backups are never opened for writing.
+
+Progress phases, in order: snapshot, check (counts), encrypt, fsync, verify, check
+(waiting for the page check); bench/backup_bench.py times each.
 
 Must not import PySide6 or services.
 """
@@ -17,7 +21,6 @@ Must not import PySide6 or services.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import shutil
@@ -87,29 +90,21 @@ class Written:
     manifest: Manifest
 
 
-def _snapshot_digest(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(READ_BLOCK):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
-
-
 def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
-    counts, schema = snapshot.contents(db, src.dek)
-    size, sha = _snapshot_digest(db)
+    """No hash of the snapshot (format 2): the encryption's chunk tags bind every byte
+    the read-back decrypts to the bytes encrypted, which are the bytes of `db` that the
+    page check reads (docs/backup-format.md, "Verification after writing")."""
+    counts, schema, head = snapshot.contents(db, src.dek)
     return Manifest(
         format=fmt.FORMAT_VERSION,
         vault_id=src.vault_id,
         created_at=created_at,
         schema_version=schema,
         dek=src.dek.reveal(),
-        snapshot_length=size,
-        snapshot_sha256=sha,
+        snapshot_length=db.stat().st_size,
+        snapshot_sha256=None,
         counts=counts,
-        audit_head=snapshot.audit_head(db, src.dek),
+        audit_head=head,
     )
 
 
@@ -134,6 +129,7 @@ def _encrypt_to(
             progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
         stream.finish()
         out.flush()
+        progress("fsync", 0, 1)
         os.fsync(out.fileno())
 
 
@@ -174,7 +170,7 @@ def write(
             snapshot.take(src.vault_db, db, src.dek, progress=progress, cancel=cancel)
             progress("check", 0, 1)
             # The page check (the costliest step, C code without the GIL) runs on the
-            # second core beside hashing, encrypting and reading back; the file is
+            # second core beside counting, encrypting and reading back; the file is
             # renamed into place only after it has passed.
             pages_ok = pool.submit(snapshot.page_check, db, src.dek)
             manifest = _manifest(src, db, created_at)
@@ -231,6 +227,7 @@ def _place(
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)
+        progress("check", 0, 1)
         pages_ok.result()  # raises BackupCorrupt when a page failed
         if cancel():
             raise BackupCancelled

@@ -19,7 +19,7 @@ from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import Connection, close_db, transaction
+from therapynotes.store.connection import Connection, checkpoint, close_db, transaction
 from therapynotes.store.instance_lock import InstanceLock
 
 
@@ -83,6 +83,16 @@ class VaultSession:
             self.dek.wipe()
             self.kek_backup.wipe()
             self.instance_lock.release()
+
+    def checkpoint(self) -> int:
+        """Fold the WAL into the main file while nothing else is being written (the UI
+        calls this on its database worker after a quiet spell; store/connection.py says
+        why commits no longer do it). Never blocks on another connection; 0 when locked
+        or when there was nothing to fold."""
+        with self.db_lock:
+            if self._conn is None or self._conn.in_transaction:
+                return 0
+            return checkpoint(self._conn)
 
     # --- for a data-key rotation (services/rotation.py), with db_lock held -------------
 

@@ -47,6 +47,7 @@ from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_ol
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
+from therapynotes.ui.idle_checkpoint import IdleCheckpointer
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
@@ -91,6 +92,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
         self.idle.countdown.connect(self._show_countdown)
+        self.checkpointer = IdleCheckpointer(parent=self)  # WAL folded when quiet (issue 18)
         self.os_lock = OsLockListener(self)
         self.os_lock.lock_requested.connect(self.lock)
         if ctx.listen_to_os:
@@ -325,6 +327,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         offer_back(self, self.clients_page().records)
         self.reminders.attach(self.clients_page().records)
         self.idle.start()
+        self.checkpointer.attach(session)
         warn_if_old(self, self.backups)
         self.unlocked.emit()
 
@@ -389,6 +392,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._close_dialogs()
         self.clipboard.clear_if_ours()
         self.idle.stop()
+        self.checkpointer.attach(None)  # the lock's close_db checkpoints instead
         finish_for_lock()  # work in flight may still be using the database
         self._remember_layout()  # before the pages holding splitters go
         self._destroy_pages()

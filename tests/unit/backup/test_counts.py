@@ -25,7 +25,7 @@ def _snapshot(vault: Vault, tmp_path: Path) -> Path:
 
 def test_counts_cover_record_tables_not_the_search_index(vault: Vault, tmp_path: Path) -> None:
     db = _snapshot(vault, tmp_path)
-    counts, _schema = snapshot.contents(db, vault.session.dek)
+    counts, _schema, _head = snapshot.contents(db, vault.session.dek)
     assert counts["t_notes"] == 5
     assert {"clients", "notes", "audit_log"} <= set(counts)
     # notes_fts is virtual, notes_fts_data & co. are its shadow tables: a derived index.
@@ -57,7 +57,7 @@ def test_counts_that_do_not_match_the_snapshot_fail(
     vault: Vault, tmp_path: Path, edit: str
 ) -> None:
     db = _snapshot(vault, tmp_path)
-    counts, _schema = snapshot.contents(db, vault.session.dek)
+    counts, _schema, _head = snapshot.contents(db, vault.session.dek)
     if edit == "wrong count":
         counts["t_notes"] += 1
     elif edit == "missing table":

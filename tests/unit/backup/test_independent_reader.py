@@ -27,7 +27,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def parse(data: bytes) -> tuple[dict[str, object], int]:
     magic, version, body_len = struct.unpack(">8sHH", data[:12])
-    assert magic == b"TNBACKUP" and version == 1 and body_len <= 948
+    assert magic == b"TNBACKUP" and version in (1, 2) and body_len <= 948
     body, pos = data[12 : 12 + body_len], 0
     signed = data[: 12 + body_len]
     assert hashlib.sha256(signed).digest() == data[12 + body_len : 12 + body_len + 32]
@@ -38,6 +38,7 @@ def parse(data: bytes) -> tuple[dict[str, object], int]:
         return body[pos - n : pos]
 
     h: dict[str, object] = {"signed": signed, "mac": data[12 + body_len + 32 : 12 + body_len + 64]}
+    h["version"] = version
     h["vault_id"] = take(take(1)[0]).decode()
     h["created_at"], h["seq"], h["schema"] = struct.unpack(">QQI", take(20))
     h["app"] = take(take(1)[0]).decode()
@@ -94,8 +95,11 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
     (mlen,) = struct.unpack(">I", plain[:4])
     manifest = json.loads(plain[4 : 4 + mlen])
     snap = bytes(plain[4 + mlen :])
-    assert len(snap) == manifest["snapshot"]["length"]
-    assert hashlib.sha256(snap).hexdigest() == manifest["snapshot"]["sha256"]
+    assert len(snap) == manifest["snapshot"]["length"] and manifest["format"] == h["version"]
+    if h["version"] == 1:  # format 2 has no hash: the chunk tags are the proof
+        assert hashlib.sha256(snap).hexdigest() == manifest["snapshot"]["sha256"]
+    else:
+        assert "sha256" not in manifest["snapshot"]
     out.write_bytes(snap)
     conn = sqlcipher.connect(str(out))
     conn.execute(f"PRAGMA key = \"x'{manifest['dek']}'\"")
@@ -112,3 +116,13 @@ def test_independent_reader(vault: Vault, drive: Path, tmp_path: Path) -> None:
     m1 = read(path, fk_from_passphrase(h, STRONG), h, start, tmp_path / "a.db")
     m2 = read(path, fk_from_recovery(h, vault.created.recovery_key), h, start, tmp_path / "b.db")
     assert m1 == m2 and m1["vault_id"] == vault.session.vault_id
+
+
+def test_independent_reader_reads_the_format_1_fixture(tmp_path: Path) -> None:
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "backup"
+    meta = json.loads((fixtures / "v1-schema2.json").read_text())
+    path = fixtures / "v1-schema2.tnbackup"
+    h, start = parse(path.read_bytes())
+    assert h["version"] == 1
+    manifest = read(path, fk_from_passphrase(h, meta["passphrase"]), h, start, tmp_path / "a.db")
+    assert manifest["counts"] == meta["counts"]

@@ -3,10 +3,14 @@ checkpointing on other threads (docs/backup-format.md, "Taking the snapshot").""
 
 from __future__ import annotations
 
+import errno
+import os
 import threading
 from pathlib import Path
 
-from tests.unit.backup.conftest import Vault
+import pytest
+
+from tests.unit.backup.conftest import Vault, fill
 from therapynotes.backup import reader, snapshot
 from therapynotes.security.secret import Secret
 from therapynotes.store.connection import open_db, transaction
@@ -74,3 +78,31 @@ def test_backup_holds_commits_still_in_the_wal(vault: Vault, drive: Path) -> Non
     finally:
         opened.close()
     assert manifest.counts["only_in_wal"] == 1
+
+
+def test_snapshot_without_a_kernel_copy_is_the_same(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where copy_file_range is refused (an old kernel, another file system), the copy
+    goes on by read and write from the same offsets, and gives the same bytes."""
+    fill(vault.session, 300_000)
+    vault.session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    db, dek = vault.session.paths.db, vault.session.dek
+    snapshot.take(db, tmp_path / "kernel.db", dek, progress=_quiet, cancel=lambda: False)
+    calls: list[int] = []
+
+    def refused(*_args: object) -> int:
+        calls.append(1)
+        raise OSError(errno.EXDEV, "cross-device")
+
+    monkeypatch.setattr(os, "copy_file_range", refused)
+    snapshot.take(db, tmp_path / "plain.db", dek, progress=_quiet, cancel=lambda: False)
+    assert calls  # refused (once per file), then copied by read and write
+    kernel, plain = (tmp_path / "kernel.db").read_bytes(), (tmp_path / "plain.db").read_bytes()
+    # Page 1 differs: leaving WAL mode rewrites it, under a fresh random IV.
+    assert len(plain) == len(kernel) > 300_000 and plain[4096:] == kernel[4096:]
+    snapshot.check(tmp_path / "plain.db", dek, snapshot.contents(tmp_path / "kernel.db", dek)[0])
+
+
+def _quiet(_phase: str, _done: int, _total: int) -> None:
+    return None

@@ -242,3 +242,34 @@ def test_downgrade_within_caps_fails_the_slot(backup: tuple[Path, bytes], tmp_pa
     m, t, p = struct.unpack(">III", data[off : off + 12])
     bad = data[:off] + struct.pack(">III", m, t, p + 1) + data[off + 12 :]
     assert _reject(tmp_path, _with_checksum(bad, size)) is BackupWrongKey
+
+
+def test_format_2_relabelled_as_format_1_fails_authentication(
+    backup: tuple[Path, bytes], tmp_path: Path
+) -> None:
+    """Format 2 dropped the snapshot hash; claiming format 1 (whose reader would look for
+    one) must not get past the header MAC, which covers the version field."""
+    _, data = backup
+    assert struct.unpack(">H", data[8:10]) == (fmt.FORMAT_VERSION,) == (2,)
+    size, _ = _layout(data)
+    bad = bytearray(data)
+    bad[8:10] = struct.pack(">H", 1)
+    assert _reject(tmp_path, _with_checksum(bytes(bad), size)) is BackupCorrupt
+
+
+def test_format_2_manifest_has_no_hash_and_tags_still_catch_every_chunk(
+    backup: tuple[Path, bytes], vault: Vault, tmp_path: Path
+) -> None:
+    path, data = backup
+    opened = reader.open_with_dek(path, vault.session.dek)
+    try:
+        manifest = reader.read_manifest(opened)
+    finally:
+        opened.close()
+    assert manifest.format == 2 and manifest.snapshot_sha256 is None
+    assert b'"sha256"' not in manifest.encode()
+    _, starts = _layout(data)
+    for start in starts:  # one flipped byte in the middle of each chunk, hash or not
+        bad = bytearray(data)
+        bad[min(start + fmt.CHUNK // 2, len(data) - 1)] ^= 0x80
+        assert _reject(tmp_path, bytes(bad)) is BackupCorrupt

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.vaults import STRONG, code_for, make_vault
 from tests.unit.cli.test_vault_cli import run
-from therapynotes.backup import reader
+from therapynotes.backup import reader, snapshot
 from therapynotes.backup.errors import BackupCorrupt
 from therapynotes.backup.manifest import Manifest, decode_manifest
 from therapynotes.services.backups import BackupService
@@ -158,7 +158,10 @@ def test_a_backup_from_before_the_field_says_so_plainly(
 ) -> None:
     svc, created = make_vault(vault_dir, clock)
     with pytest.MonkeyPatch.context() as older_writer:
-        older_writer.setattr("therapynotes.backup.writer.snapshot.audit_head", lambda *_a: None)
+        contents = snapshot.contents  # counts, schema version, audit head: drop the head
+        older_writer.setattr(
+            "therapynotes.backup.writer.snapshot.contents", lambda *a: (*contents(*a)[:2], None)
+        )
         path = _backup(svc, created, clock, tmp_path / "drive")
     code, out, err = _audit_verify(monkeypatch, capsys, svc, created, clock, "--backup", str(path))
     assert code == 1
