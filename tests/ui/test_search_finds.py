@@ -135,6 +135,9 @@ def test_opening_a_hit_scrolls_to_the_words_and_highlights_them(unlocked: Harnes
     assert editor.finder.pending is None
     # Another note opened by hand is not highlighted.
     other = _signed(unlocked, ada, "The zeppelin once more.")
-    page.chart.notes.open_note(other)  # type: ignore[arg-type]
+    page.chart.notes.open_note(other)  # type: ignore[arg-type]  (opens on the worker)
+    unlocked.qtbot.waitUntil(
+        lambda: editor.note is not None and int(editor.note.id) == other, timeout=WAIT
+    )
     assert editor.finder.found == 0
     assert all(not e.extraSelections() for e in editor.editors.values())
