@@ -88,7 +88,7 @@ def command_in(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; given `argv`, only with the command module(s) that `argv` needs."""
+    """The parser; given `argv`, loading only the modules of the commands `argv` names."""
     parser = argparse.ArgumentParser(
         prog="therapynotes",
         description="Encrypted, local-first notes for solo psychotherapists.",
