@@ -285,6 +285,8 @@ def test_opening_and_saving_an_attachment_run_on_the_worker(
     for module in (attachment_viewer, attachments_tab):
         for name in ("load_attachment", "save_attachment_copy"):
             monkeypatch.setattr(module, name, log.wrap(name, getattr(module, name)))
+    decode = log.wrap("prepare", attachment_viewer.prepare)  # the image, decoded off it too
+    monkeypatch.setattr(attachment_viewer, "prepare", decode)
     log.seen.clear()
 
     def viewers() -> list[QDialog]:
@@ -310,7 +312,7 @@ def test_opening_and_saving_an_attachment_run_on_the_worker(
         assert not target.exists()
     worker_done()
     assert target.read_bytes() == data
-    for name in ("load_attachment", "save_attachment_copy"):
+    for name in ("load_attachment", "prepare", "save_attachment_copy"):
         assert log.seen[name] and not log.on_ui_thread(name), name
 
 
