@@ -3,6 +3,9 @@
 A migration is a module `mNNNN_name.py` in this package defining `VERSION = NNNN` and
 `upgrade(conn)`. `PRAGMA user_version` records the schema version; it is set inside the
 same transaction as the migration, so a crash leaves either the old or the new schema.
+A migration may also define `prepare(conn)`, run first in a transaction of its own and
+safe to run again (m0012 copies into the attached clinical.db there: a transaction
+spanning two WAL files is not atomic across them).
 Released migrations never change: fixtures of every released schema live in
 tests/fixtures/.
 """
@@ -24,6 +27,7 @@ class Migration:
     version: int
     name: str
     upgrade: Callable[[Connection], None]
+    prepare: Callable[[Connection], None] | None = None
 
 
 def discover(package: ModuleType | None = None) -> list[Migration]:
@@ -33,7 +37,11 @@ def discover(package: ModuleType | None = None) -> list[Migration]:
         if not (info.name.startswith("m") and info.name[1:5].isdigit()):
             continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        found.append(Migration(int(module.VERSION), info.name, module.upgrade))
+        found.append(
+            Migration(
+                int(module.VERSION), info.name, module.upgrade, getattr(module, "prepare", None)
+            )
+        )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if versions != list(range(1, len(versions) + 1)):
@@ -60,6 +68,9 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list
     for step in steps:
         if step.version <= have:
             continue
+        if step.prepare is not None:
+            with transaction(conn):
+                step.prepare(conn)
         with transaction(conn):
             step.upgrade(conn)
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
