@@ -36,7 +36,9 @@ def count_hits(path: Path, key: bytes, needles: list[bytes]) -> dict[bytes, int]
     hits = dict.fromkeys(needles, 0)
     files = [(path, key)]
     if len(key) == 64:
-        files = [(path, key[:32]), (path.with_name("clinical.db"), key[32:])]
+        from therapynotes.store.connection import clinical_path  # noqa: PLC0415
+
+        files = [(path, key[:32]), (clinical_path(path), key[32:])]
     for file, file_key in files:
         for page in decrypted_pages(file, file_key):
             for needle in needles:

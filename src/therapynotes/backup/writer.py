@@ -78,6 +78,13 @@ class Source:
     vault_recovery: RecoverySlot
     vault_root: Path
     app_version: str
+    # Issue 17: shared ‖ clinical keys (vault.db and clinical.db); None: `dek` opens the
+    # one database file of a vault from before the split.
+    data_keys: Secret | None = None
+
+    @property
+    def open_keys(self) -> Secret:
+        return self.data_keys if self.data_keys is not None else self.dek
 
 
 @dataclass(frozen=True)
@@ -87,20 +94,29 @@ class Written:
     manifest: Manifest
 
 
-def _snapshot_digest(path: Path) -> tuple[int, str]:
+def _snapshot_files(src: Source, db: Path) -> list[Path]:
+    """The snapshot's files, in payload order: vault.db's copy, then clinical.db's."""
+    return [db, snapshot.clinical_path(db)] if src.data_keys is not None else [db]
+
+
+def _snapshot_digest(paths: list[Path]) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
-    with open(path, "rb") as fh:
-        while block := fh.read(READ_BLOCK):
-            digest.update(block)
-            size += len(block)
+    for path in paths:
+        with open(path, "rb") as fh:
+            while block := fh.read(READ_BLOCK):
+                digest.update(block)
+                size += len(block)
     return size, digest.hexdigest()
 
 
 def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
-    counts, schema = snapshot.contents(db, src.dek)
-    size, sha = _snapshot_digest(db)
+    counts, schema = snapshot.contents(db, src.open_keys)
+    files = _snapshot_files(src, db)
+    size, sha = _snapshot_digest(files)
     return Manifest(
+        data_keys=None if src.data_keys is None else src.data_keys.reveal(),
+        clinical_length=files[1].stat().st_size if len(files) > 1 else 0,
         format=fmt.FORMAT_VERSION,
         vault_id=src.vault_id,
         created_at=created_at,
@@ -109,7 +125,7 @@ def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
         snapshot_length=size,
         snapshot_sha256=sha,
         counts=counts,
-        audit_head=snapshot.audit_head(db, src.dek),
+        audit_head=snapshot.audit_head(db, src.open_keys),
     )
 
 
@@ -123,15 +139,18 @@ def _encrypt_to(
     progress: Progress,
     cancel: Cancel,
 ) -> None:
-    with open(fd, "wb", closefd=True) as out, open(db, "rb") as snap:
+    files = [db, snapshot.clinical_path(db)] if manifest.data_keys is not None else [db]
+    with open(fd, "wb", closefd=True) as out:
         out.write(header)
         stream = fmt.StreamWriter(out, key)
         stream.write(manifest.encode())
-        while block := snap.read(READ_BLOCK):
-            if cancel():
-                raise BackupCancelled
-            stream.write(block)
-            progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
+        for path in files:
+            with open(path, "rb") as snap:
+                while block := snap.read(READ_BLOCK):
+                    if cancel():
+                        raise BackupCancelled
+                    stream.write(block)
+                    progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
         stream.finish()
         out.flush()
         os.fsync(out.fileno())
@@ -171,12 +190,12 @@ def write(
     with reader.scratch_dir(src.vault_root) as work, ThreadPoolExecutor(1) as pool:
         db = work / "snapshot.db"
         try:
-            snapshot.take(src.vault_db, db, src.dek, progress=progress, cancel=cancel)
+            snapshot.take(src.vault_db, db, src.open_keys, progress=progress, cancel=cancel)
             progress("check", 0, 1)
             # The page check (the costliest step, C code without the GIL) runs on the
             # second core beside hashing, encrypting and reading back; the file is
             # renamed into place only after it has passed.
-            pages_ok = pool.submit(snapshot.page_check, db, src.dek)
+            pages_ok = pool.submit(snapshot.page_check, db, src.open_keys)
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
             raise StorageError(type(exc).__name__) from exc

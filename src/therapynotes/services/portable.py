@@ -42,6 +42,7 @@ from therapynotes.portable_errors import (
 from therapynotes.records_errors import AttachmentCorrupt
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import billing as billing_store
+from therapynotes.store import clinical_refs
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import Connection, driver, transaction
@@ -305,6 +306,7 @@ def _insert_rows(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     db = driver()
     for i, row in enumerate(rows):
         try:
+            clinical_refs.check(conn, table, row)  # no foreign keys across files (issue 17)
             conn.execute(sql, tuple(_db_value(table, c, row[c]) for c in columns))
         except db.IntegrityError:
             raise ImportRefused(

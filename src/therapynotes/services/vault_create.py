@@ -49,8 +49,11 @@ class VaultCreation:
         """A crashed `create` can leave a data file without vault.keys; keep it aside."""
         stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%S")
         for path in (
-            *(Path(f"{db}{side}") for db in (self.paths.db, self.paths.clinical)
-              for side in ("", "-wal", "-shm")),
+            *(
+                Path(f"{db}{side}")
+                for db in (self.paths.db, self.paths.clinical)
+                for side in ("", "-wal", "-shm")
+            ),
         ):
             if path.exists():
                 path.rename(path.with_name(f"{path.name}.orphaned-{stamp}"))

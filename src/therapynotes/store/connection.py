@@ -60,8 +60,9 @@ _SCHEMA_PRAGMAS = ("secure_delete", "journal_mode", "synchronous")
 
 
 def clinical_path(db: Path) -> Path:
-    """The clinical database that goes with the database file `db`."""
-    return db.with_name(CLINICAL_FILE)
+    """The clinical database that goes with the database file `db`: clinical.db beside
+    a vault's vault.db; `<name>.clinical` beside any other file (a snapshot, a copy)."""
+    return db.with_name(CLINICAL_FILE if db.name == "vault.db" else f"{db.name}.clinical")
 
 
 def has_clinical(conn: Connection) -> bool:
@@ -159,7 +160,7 @@ def _attach_clinical(conn: Connection, path: Path, key: bytes, *, create: bool) 
             raise VaultCorrupt("the clinical data file is missing")
         _touch_private(path)
     _keyed(conn, f"ATTACH DATABASE ? AS {CLINICAL_SCHEMA} KEY \"x'{{}}'\"", key, str(path))
-    conn.execute(f"SELECT count(*) FROM {CLINICAL_SCHEMA}.sqlite_master").fetchone()
+    conn.execute("SELECT count(*) FROM clinical.sqlite_master").fetchone()
 
 
 # Below this much free space, a failed write is taken to be a full disk.

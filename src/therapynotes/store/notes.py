@@ -13,7 +13,8 @@ from therapynotes.domain.enums import NoteKind, NoteState
 from therapynotes.domain.ids import AddendumId, ClientId, NoteId, SessionId
 from therapynotes.domain.models import Addendum, Note, NoteHeader
 from therapynotes.domain.rules import canonical_json
-from therapynotes.store.connection import Connection, driver
+from therapynotes.store import clinical_refs
+from therapynotes.store.connection import Connection
 
 _COLUMNS = (
     "id, client_id, session_id, kind, template, service_date, occurred_at, state, body,"
@@ -57,19 +58,12 @@ def insert_draft(
     return NoteId(int(cur.lastrowid))
 
 
-def _require_owner_rows(conn: Connection, client_id: ClientId, session_id: SessionId | None) -> None:
+def _require_owner_rows(
+    conn: Connection, client_id: ClientId, session_id: SessionId | None
+) -> None:
     """What the foreign keys to `clients` and `session_participants` checked before the
-    notes moved to clinical.db (schema 12; SQLite has no keys across files): the client
-    exists, and a session's note is filed under one of its participants."""
-    if session_id is None:
-        found = conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone()
-    else:
-        found = conn.execute(
-            "SELECT 1 FROM session_participants WHERE session_id = ? AND client_id = ?",
-            (session_id, client_id),
-        ).fetchone()
-    if found is None:
-        raise driver().IntegrityError("FOREIGN KEY constraint failed")
+    notes moved to clinical.db (schema 12; SQLite has no keys across files)."""
+    clinical_refs.check(conn, "notes", {"client_id": client_id, "session_id": session_id})
 
 
 def update_draft(

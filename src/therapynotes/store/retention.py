@@ -209,9 +209,7 @@ MAIN_FTS_TABLES = ("clients_fts",)
 FTS_TABLES = (*CLINICAL_FTS_TABLES, *MAIN_FTS_TABLES)
 
 
-def fts_secure_delete(
-    conn: Connection, *, on: bool, tables: tuple[str, ...] = FTS_TABLES
-) -> None:
+def fts_secure_delete(conn: Connection, *, on: bool, tables: tuple[str, ...] = FTS_TABLES) -> None:
     """FTS5 secure-delete: a delete removes the row's tokens from the index pages at once
     instead of leaving them in old segments. Costly on every write, so only a purge turns
     it on, inside its own transaction."""

@@ -96,12 +96,22 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
     snap = bytes(plain[4 + mlen :])
     assert len(snap) == manifest["snapshot"]["length"]
     assert hashlib.sha256(snap).hexdigest() == manifest["snapshot"]["sha256"]
-    out.write_bytes(snap)
+    # Format 2 (issue 17): vault.db's copy, then clinical.db's; each with its own key.
+    clinical_len = manifest["clinical"]["length"]
+    keys = manifest["data_keys"]
+    out.write_bytes(snap[: len(snap) - clinical_len])
+    clinical = out.with_name(out.name + ".clinical")
+    clinical.write_bytes(snap[len(snap) - clinical_len :])
     conn = sqlcipher.connect(str(out))
-    conn.execute(f"PRAGMA key = \"x'{manifest['dek']}'\"")
+    conn.execute(f"PRAGMA key = \"x'{keys[:64]}'\"")
+    conn.execute(f"ATTACH DATABASE ? AS clinical KEY \"x'{keys[64:]}'\"", (str(clinical),))
     assert conn.execute("PRAGMA cipher_integrity_check").fetchall() == []
+    assert conn.execute("PRAGMA clinical.cipher_integrity_check").fetchall() == []
     for table, count in manifest["counts"].items():
-        assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count  # noqa: S608
+        schema, _, name = table.rpartition(".")
+        query = f'SELECT count(*) FROM {schema or "main"}."{name}"'  # noqa: S608
+        assert conn.execute(query).fetchone()[0] == count
+    assert conn.execute("SELECT count(*) FROM clinical.notes").fetchone()[0] >= 0
     conn.close()
     return manifest  # type: ignore[no-any-return]
 

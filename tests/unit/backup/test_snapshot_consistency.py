@@ -36,19 +36,23 @@ def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
     session = vault.session
     session.conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
     stop = threading.Event()
-    thread = threading.Thread(target=_writer, args=(session.paths.db, session.dek, stop))
+    thread = threading.Thread(target=_writer, args=(session.paths.db, session.data_keys(), stop))
     thread.start()
     counts = []
     try:
         for i in range(12):
             dest = tmp_path / f"snap-{i}.db"
             snapshot.take(
-                session.paths.db, dest, session.dek, progress=lambda *_: None, cancel=lambda: False
+                session.paths.db,
+                dest,
+                session.data_keys(),
+                progress=lambda *_: None,
+                cancel=lambda: False,
             )
             assert not Path(f"{dest}-wal").exists()
-            snapshot.page_check(dest, session.dek)
-            snapshot.check(dest, session.dek)  # integrity_check too
-            conn = snapshot.open_keyed(dest, session.dek)
+            snapshot.page_check(dest, session.data_keys())
+            snapshot.check(dest, session.data_keys())  # integrity_check too
+            conn = snapshot.open_keyed(dest, session.data_keys())
             (count,) = conn.execute("SELECT count(*) FROM t_pairs").fetchone()
             conn.close()
             assert count % 2 == 0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import pytest
-
-from therapynotes.domain.enums import NoteKind
-from therapynotes.store import notes as notes_store
 import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
+from therapynotes.domain.enums import NoteKind
 from therapynotes.services.records import RecordsService
+from therapynotes.store import notes as notes_store
 
 Refused = sqlcipher.IntegrityError
 
