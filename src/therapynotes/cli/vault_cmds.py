@@ -22,6 +22,7 @@ from therapynotes.errors import KEYRING_PROBLEMS
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
 from therapynotes.services.vault_create import CreatedVault
+from therapynotes.store.connection import has_clinical
 
 
 def register(sub: Any) -> None:
@@ -107,7 +108,12 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def integrity_problems(session: VaultSession) -> list[str]:
     conn = session.conn
-    problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    schemas = ["main", *(["clinical"] if has_clinical(conn) else [])]  # issue 17: both files
+    problems = [
+        str(r[0])
+        for schema in schemas
+        for r in conn.execute(f"PRAGMA {schema}.cipher_integrity_check").fetchall()
+    ]
     rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if rows != ["ok"]:
         problems.extend(rows)

@@ -232,3 +232,33 @@ def transaction(conn: Connection) -> Any:
         if storage is None:
             raise
         raise storage from exc
+
+
+def _journal_mode(conn: Connection, mode: str) -> None:
+    for schema in ("main", CLINICAL_SCHEMA):
+        got = conn.execute(f"PRAGMA {schema}.journal_mode = {mode}").fetchone()
+        if not got or str(got[0]).lower() != mode.lower():
+            raise StorageError(f"journal mode of {schema} stayed {got[0] if got else '?'}")
+
+
+@contextlib.contextmanager
+def atomic_transaction(conn: Connection) -> Any:
+    """A transaction that is all or nothing across vault.db AND clinical.db (issue 17).
+
+    In WAL mode SQLite commits each attached file atomically but not the two together
+    (a crash between the two commits keeps one). For the rare write that must never be
+    half there (an import), both files switch to a rollback journal for its duration:
+    SQLite's super-journal then makes the commit atomic across them. Switching out of
+    WAL needs the files to itself (no other connection: the caller holds the session's
+    lock); the vault is back in WAL mode afterwards, also after a failure. Without an
+    attached clinical.db this is `transaction`."""
+    if not has_clinical(conn):
+        with transaction(conn):
+            yield conn
+        return
+    try:
+        _journal_mode(conn, "DELETE")
+        with transaction(conn):
+            yield conn
+    finally:
+        _journal_mode(conn, "WAL")

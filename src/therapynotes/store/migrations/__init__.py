@@ -69,10 +69,15 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list
         if step.version <= have:
             continue
         if step.prepare is not None:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # room for the copy
             with transaction(conn):
                 step.prepare(conn)
         with transaction(conn):
             step.upgrade(conn)
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
         applied.append(step.version)
+        if step.prepare is not None:
+            # Fold the copy and the drops into the files now: the WALs of a two-file
+            # migration would otherwise hold a second copy of the vault until the lock.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return applied
