@@ -23,6 +23,9 @@ def _writer(db: Path, dek: Secret, stop: threading.Event) -> None:
             with transaction(conn):
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
+                # Issue 17: the same transaction writes clinical.db too; the snapshot
+                # locks both files, so it holds both halves of a commit or neither.
+                conn.execute("INSERT INTO clinical.t_twin(b) VALUES (randomblob(3000))")
             n += 1
             if n % 7 == 0:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -35,6 +38,7 @@ def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
 ) -> None:
     session = vault.session
     session.conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
+    session.conn.execute("CREATE TABLE clinical.t_twin (id INTEGER PRIMARY KEY, b BLOB)")
     stop = threading.Event()
     thread = threading.Thread(target=_writer, args=(session.paths.db, session.data_keys(), stop))
     thread.start()
@@ -54,8 +58,10 @@ def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
             snapshot.check(dest, session.data_keys())  # integrity_check too
             conn = snapshot.open_keyed(dest, session.data_keys())
             (count,) = conn.execute("SELECT count(*) FROM t_pairs").fetchone()
+            (twins,) = conn.execute("SELECT count(*) FROM clinical.t_twin").fetchone()
             conn.close()
             assert count % 2 == 0
+            assert twins * 2 == count
             counts.append(count)
     finally:
         stop.set()

@@ -198,3 +198,60 @@ def test_a_missing_clinical_file_is_damage_not_an_empty_record(
     with pytest.raises(VaultCorrupt):
         svc.unlock(STRONG, "000000")
     assert not svc.paths.clinical.exists()  # never silently recreated empty
+
+
+def test_a_purge_cut_between_its_two_files_leaves_nothing_dangling(
+    passphrase_only: tuple[VaultService, VaultSession],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The purge deletes the clinical record first (its own transaction), then the rest;
+    a crash between the two leaves a client with no clinical rows, never clinical rows
+    without their client, and purging again finishes."""
+    from therapynotes.services.retention import RetentionService  # noqa: PLC0415
+    from therapynotes.store import retention as retention_store  # noqa: PLC0415
+
+    svc, session = passphrase_only
+    _fill(session, clock)
+    conn = session.conn
+    client = conn.execute("SELECT id FROM clients").fetchone()[0]
+    retention = RetentionService(session, clock=clock)
+
+    def power_cut(*_args: object) -> None:
+        raise OSError("power cut")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(retention_store, "purge_client", power_cut)
+        with pytest.raises(OSError):
+            retention.purge(client, before_retention_date="asked for it")
+    assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 1
+    for table in ("notes", "addenda", "note_revisions", "attachments", "treatment_plans"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0  # noqa: S608
+    assert conn.execute("SELECT count(*) FROM clinical.purge_authorisations").fetchone() == (0,)
+    retention.purge(client, before_retention_date="asked for it")
+    assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    session.lock("test")
+
+
+def test_a_damaged_clinical_page_fails_the_snapshot_check(
+    passphrase_only: tuple[VaultService, VaultSession], clock: FakeClock, tmp_path: Path
+) -> None:
+    from therapynotes.backup import snapshot  # noqa: PLC0415
+    from therapynotes.backup.errors import BackupCorrupt  # noqa: PLC0415
+
+    _, session = passphrase_only
+    _fill(session, clock)
+    dest = tmp_path / "snap.db"
+    keys = session.data_keys()
+    snapshot.take(session.paths.db, dest, keys, progress=lambda *_: None, cancel=lambda: False)
+    snapshot.check(dest, keys)  # sound
+    clinical = snapshot.clinical_path(dest)
+    raw = bytearray(clinical.read_bytes())
+    raw[4096 * 2 + 100] ^= 0x01  # one bit of the third page of clinical.db's copy
+    clinical.write_bytes(bytes(raw))
+    with pytest.raises(BackupCorrupt, match="page"):  # clinical.cipher_integrity_check
+        snapshot.page_check(dest, keys)
+    with pytest.raises(BackupCorrupt):
+        snapshot.check(dest, keys)
+    session.lock("test")
