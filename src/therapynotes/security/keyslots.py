@@ -171,6 +171,18 @@ def data_keys(doc: KeysDocument, root: Secret) -> Secret:
     return bundle
 
 
+def shared_is_root(doc: KeysDocument, root: Secret) -> bool:
+    """Whether the shared key is R itself (a format-1 file, or one upgraded from format 1
+    and not rotated since): then whoever holds the shared key holds R, so a slot that
+    must not reach clinical content (an assistant's, issue 17 phase B) needs a data-key
+    rotation first."""
+    bundle = data_keys(doc, root)
+    try:
+        return bundle.reveal()[:SHARED_LEN] == root.reveal()
+    finally:
+        bundle.wipe()
+
+
 def shared_key(bundle: Secret) -> Secret:
     """The key of vault.db, from a bundle (or a format-1 key)."""
     return Secret(bundle.reveal()[:SHARED_LEN])

@@ -255,3 +255,55 @@ def test_a_damaged_clinical_page_fails_the_snapshot_check(
     with pytest.raises(BackupCorrupt):
         snapshot.check(dest, keys)
     session.lock("test")
+
+
+@pytest.mark.parametrize("cut", ["after the old copy", "after the new file"])
+def test_a_cut_format_1_upgrade_opens_next_time(
+    cut: str, tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key-file upgrade writes vault.keys.format1, then the new vault.keys (atomic),
+    then reopens; cut at either point, the next unlock finishes the job, nothing lost."""
+    from therapynotes.services import unlocking  # noqa: PLC0415
+
+    root = tmp_path / "vault"
+    shutil.copytree(FIXTURES / "vault-schema-4", root)
+    secret = (root / "totp-secret.txt").read_text().strip()
+    svc = VaultService(root, clock=clock)
+    real = unlocking.atomic_write_bytes
+    writes: list[Path] = []
+
+    def cut_write(path: Path, data: bytes) -> None:
+        writes.append(path)
+        if cut == "after the old copy" and path.name == "vault.keys":
+            raise OSError("power cut")
+        real(path, data)
+        if cut == "after the new file" and path.name == "vault.keys":
+            raise OSError("power cut")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(unlocking, "atomic_write_bytes", cut_write)
+        with pytest.raises(OSError):
+            svc.unlock(STRONG, pyotp.TOTP(secret).at(clock()))
+    assert (root / "vault.keys.format1").exists()
+    expected = 1 if cut == "after the old copy" else keyslots.FORMAT_VERSION
+    assert keyslots.decode((root / "vault.keys").read_bytes()).format == expected
+    clock.advance(30)
+    session = svc.unlock(STRONG, pyotp.TOTP(secret).at(clock()))
+    try:
+        assert session.conn.execute("SELECT count(*) FROM clinical.notes").fetchone() == (2,)
+        assert session.doc.format == keyslots.FORMAT_VERSION
+        assert keyslots.shared_is_root(session.doc, session.dek)  # upgraded, not rotated
+    finally:
+        session.lock("test")
+    assert not (root / "vault.keys.format1").exists()
+
+
+def test_a_new_vault_has_three_independent_keys(
+    passphrase_only: tuple[VaultService, VaultSession],
+) -> None:
+    _, session = passphrase_only
+    try:
+        assert session.doc.format == keyslots.FORMAT_VERSION
+        assert not keyslots.shared_is_root(session.doc, session.dek)
+    finally:
+        session.lock("test")
