@@ -75,6 +75,10 @@ def test_pragmas_are_in_force(conn) -> None:
     assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     assert conn.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    # Issue 17: clinical.db, attached, has the same per-file settings.
+    assert conn.execute("PRAGMA clinical.journal_mode").fetchone() == ("wal",)
+    assert conn.execute("PRAGMA clinical.secure_delete").fetchone() == (1,)
+    assert conn.execute("PRAGMA clinical.synchronous").fetchone() == (2,)
 
 
 def test_sqlcipher_says_nothing_on_stderr_for_a_wrong_key(
