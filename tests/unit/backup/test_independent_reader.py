@@ -27,7 +27,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def parse(data: bytes) -> tuple[dict[str, object], int]:
     magic, version, body_len = struct.unpack(">8sHH", data[:12])
-    assert magic == b"TNBACKUP" and version in (1, 2) and body_len <= 948
+    assert magic == b"TNBACKUP" and version in (1, 2, 3) and body_len <= 948
     body, pos = data[12 : 12 + body_len], 0
     signed = data[: 12 + body_len]
     assert hashlib.sha256(signed).digest() == data[12 + body_len : 12 + body_len + 32]
@@ -96,16 +96,31 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
     manifest = json.loads(plain[4 : 4 + mlen])
     snap = bytes(plain[4 + mlen :])
     assert len(snap) == manifest["snapshot"]["length"] and manifest["format"] == h["version"]
-    if h["version"] == 1:  # format 2 has no hash: the chunk tags are the proof
+    if h["version"] == 1:  # formats 2 and 3 have no hash: the chunk tags are the proof
         assert hashlib.sha256(snap).hexdigest() == manifest["snapshot"]["sha256"]
     else:
         assert "sha256" not in manifest["snapshot"]
-    out.write_bytes(snap)
+    # Format 3 (issue 17): vault.db's copy, then clinical.db's; each with its own key.
+    # Older files hold one database under `dek`.
+    two = "data_keys" in manifest
+    assert two == (h["version"] >= 3)
+    keys = manifest["data_keys"] if two else manifest["dek"]
+    clinical_len = manifest["clinical"]["length"] if two else 0
+    out.write_bytes(snap[: len(snap) - clinical_len])
+    clinical = out.with_name(out.name + ".clinical")
+    clinical.write_bytes(snap[len(snap) - clinical_len :])
     conn = sqlcipher.connect(str(out))
-    conn.execute(f"PRAGMA key = \"x'{manifest['dek']}'\"")
+    conn.execute(f"PRAGMA key = \"x'{keys[:64]}'\"")
+    if two:
+        conn.execute(f"ATTACH DATABASE ? AS clinical KEY \"x'{keys[64:]}'\"", (str(clinical),))
+        assert conn.execute("PRAGMA clinical.cipher_integrity_check").fetchall() == []
     assert conn.execute("PRAGMA cipher_integrity_check").fetchall() == []
     for table, count in manifest["counts"].items():
-        assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count  # noqa: S608
+        schema, _, name = table.rpartition(".")
+        query = f'SELECT count(*) FROM {schema or "main"}."{name}"'  # noqa: S608
+        assert conn.execute(query).fetchone()[0] == count
+    if two:
+        assert conn.execute("SELECT count(*) FROM clinical.notes").fetchone()[0] >= 0
     conn.close()
     return manifest  # type: ignore[no-any-return]
 

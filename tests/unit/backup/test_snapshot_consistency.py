@@ -27,6 +27,9 @@ def _writer(db: Path, dek: Secret, stop: threading.Event) -> None:
             with transaction(conn):
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
+                # Issue 17: the same transaction writes clinical.db too; the snapshot
+                # locks both files, so it holds both halves of a commit or neither.
+                conn.execute("INSERT INTO clinical.t_twin(b) VALUES (randomblob(3000))")
             n += 1
             if n % 7 == 0:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -39,23 +42,30 @@ def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
 ) -> None:
     session = vault.session
     session.conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
+    session.conn.execute("CREATE TABLE clinical.t_twin (id INTEGER PRIMARY KEY, b BLOB)")
     stop = threading.Event()
-    thread = threading.Thread(target=_writer, args=(session.paths.db, session.dek, stop))
+    thread = threading.Thread(target=_writer, args=(session.paths.db, session.data_keys(), stop))
     thread.start()
     counts = []
     try:
         for i in range(12):
             dest = tmp_path / f"snap-{i}.db"
             snapshot.take(
-                session.paths.db, dest, session.dek, progress=lambda *_: None, cancel=lambda: False
+                session.paths.db,
+                dest,
+                session.data_keys(),
+                progress=lambda *_: None,
+                cancel=lambda: False,
             )
             assert not Path(f"{dest}-wal").exists()
-            snapshot.page_check(dest, session.dek)
-            snapshot.check(dest, session.dek)  # integrity_check too
-            conn = snapshot.open_keyed(dest, session.dek)
+            snapshot.page_check(dest, session.data_keys())
+            snapshot.check(dest, session.data_keys())  # integrity_check too
+            conn = snapshot.open_keyed(dest, session.data_keys())
             (count,) = conn.execute("SELECT count(*) FROM t_pairs").fetchone()
+            (twins,) = conn.execute("SELECT count(*) FROM clinical.t_twin").fetchone()
             conn.close()
             assert count % 2 == 0
+            assert twins * 2 == count
             counts.append(count)
     finally:
         stop.set()

@@ -12,10 +12,12 @@ from datetime import date
 import pytest
 from bench.client_list_bench import scan_summaries
 
+from therapynotes.security.secret import Secret
 from therapynotes.services import demo
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
-from therapynotes.store import clients, migrations
+from therapynotes.store import client_activity as ca
+from therapynotes.store import clients, connection, migrations
 from therapynotes.store.connection import driver, transaction
 
 TODAY = date(2027, 1, 10)
@@ -170,3 +172,61 @@ def test_the_migration_fills_the_table_from_an_existing_log(practice: VaultSessi
         )
     assert conn.execute("SELECT * FROM client_activity ORDER BY client_id").fetchall() == expected
     assert migrations.current_version(conn) == migrations.latest_version()
+
+
+def test_the_kept_table_lives_in_clinical_db_and_vault_db_holds_none_of_it(
+    practice: VaultSession,
+) -> None:
+    """Issue 17: the due counts are derived from notes, so they live in clinical.db; only
+    a counter of session-log changes (no content) stays in vault.db."""
+    conn = practice.conn
+    where = {
+        str(r[0])
+        for schema in ("main", "clinical")
+        for r in conn.execute(
+            f"SELECT '{schema}' FROM {schema}.sqlite_master WHERE name = 'client_activity'"  # noqa: S608
+        )
+    }
+    assert where == {"clinical"}
+    assert _one(conn, "SELECT count(*) FROM clinical.client_activity") > 20
+    seq = conn.execute("SELECT value FROM main.vault_meta WHERE key = ?", (ca.SEQ_KEY,))
+    assert int(seq.fetchone()[0]) == _one(conn, "SELECT seq FROM clinical.client_activity_state")
+
+
+def test_changes_made_without_the_clinical_file_are_caught_up_at_the_next_open(
+    practice: VaultSession,
+) -> None:
+    """A connection with vault.db alone (a later phase's assistant) changes the session
+    log: the counters differ, and the next full open rebuilds the table in full."""
+    conn = practice.conn
+    shared = Secret(practice.data_keys().reveal()[:32])
+    alone = connection.open_db(practice.paths.db, shared)
+    try:
+        rng = random.Random(17)
+        for _ in range(5):
+            client = int(alone.execute("SELECT id FROM clients ORDER BY random()").fetchone()[0])
+            with transaction(alone):
+                _future_session(alone, client, rng)
+                alone.execute(
+                    "UPDATE session_participants SET attendance = 'no_show'"
+                    " WHERE client_id = ? AND attendance = 'attended'",
+                    (client,),
+                )
+    finally:
+        connection.close_db(alone)
+    with pytest.raises(AssertionError):
+        assert_same(conn)  # stale: the TEMP triggers never saw those writes
+    assert ca.ensure_current(conn)  # what migrations.migrate runs at each unlock
+    assert_same(conn)
+    assert not ca.ensure_current(conn)  # counters equal again: nothing to do
+
+
+def test_a_crash_between_the_two_commits_is_caught_up(practice: VaultSession) -> None:
+    """SQLite commits vault.db before clinical.db: losing clinical.db's half of a session
+    change leaves the counters unequal, and the table is rebuilt at the next open."""
+    conn = practice.conn
+    with transaction(conn):  # as if clinical.db's commit were lost: its half undone
+        conn.execute("UPDATE clinical.client_activity SET unsigned = unsigned + 3")
+        conn.execute("UPDATE clinical.client_activity_state SET seq = seq - 1")
+    assert migrations.migrate(conn) == []
+    assert_same(conn)
