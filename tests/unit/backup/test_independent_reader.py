@@ -11,6 +11,7 @@ import struct
 import unicodedata
 from pathlib import Path
 
+import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
@@ -140,4 +141,17 @@ def test_independent_reader_reads_the_format_1_fixture(tmp_path: Path) -> None:
     h, start = parse(path.read_bytes())
     assert h["version"] == 1
     manifest = read(path, fk_from_passphrase(h, meta["passphrase"]), h, start, tmp_path / "a.db")
+    assert manifest["counts"] == meta["counts"]
+
+
+@pytest.mark.parametrize(("name", "version"), [("v2-schema11", 2), ("v3-schema13", 3)])
+def test_independent_reader_reads_the_later_fixtures(
+    tmp_path: Path, name: str, version: int
+) -> None:
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "backup"
+    meta = json.loads((fixtures / f"{name}.json").read_text())
+    path = fixtures / f"{name}.tnbackup"
+    h, start = parse(path.read_bytes())
+    assert h["version"] == version
+    manifest = read(path, fk_from_recovery(h, meta["recovery_key"]), h, start, tmp_path / "a.db")
     assert manifest["counts"] == meta["counts"]

@@ -97,7 +97,7 @@ def test_snapshot_without_a_kernel_copy_is_the_same(
     goes on by read and write from the same offsets, and gives the same bytes."""
     fill(vault.session, 300_000)
     vault.session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    db, dek = vault.session.paths.db, vault.session.dek
+    db, dek = vault.session.paths.db, vault.session.data_keys()
     snapshot.take(db, tmp_path / "kernel.db", dek, progress=_quiet, cancel=lambda: False)
     calls: list[int] = []
 
@@ -108,9 +108,21 @@ def test_snapshot_without_a_kernel_copy_is_the_same(
     monkeypatch.setattr(os, "copy_file_range", refused)
     snapshot.take(db, tmp_path / "plain.db", dek, progress=_quiet, cancel=lambda: False)
     assert calls  # refused (once per file), then copied by read and write
-    kernel, plain = (tmp_path / "kernel.db").read_bytes(), (tmp_path / "plain.db").read_bytes()
-    # Page 1 differs: leaving WAL mode rewrites it, under a fresh random IV.
-    assert len(plain) == len(kernel) > 300_000 and plain[4096:] == kernel[4096:]
+    for name in ("kernel.db", "plain.db"):  # issue 17: vault.db's copy and clinical.db's
+        assert snapshot.clinical_path(tmp_path / name).stat().st_size > 0
+    sizes = []
+    for k_path, p_path in [
+        (tmp_path / "kernel.db", tmp_path / "plain.db"),
+        (
+            snapshot.clinical_path(tmp_path / "kernel.db"),
+            snapshot.clinical_path(tmp_path / "plain.db"),
+        ),
+    ]:
+        kernel, plain = k_path.read_bytes(), p_path.read_bytes()
+        # Page 1 differs: leaving WAL mode rewrites it, under a fresh random IV.
+        assert len(plain) == len(kernel) and plain[4096:] == kernel[4096:]
+        sizes.append(len(plain))
+    assert sum(sizes) > 300_000
     snapshot.check(tmp_path / "plain.db", dek, snapshot.contents(tmp_path / "kernel.db", dek)[0])
 
 
