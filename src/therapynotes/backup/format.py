@@ -34,7 +34,10 @@ from therapynotes.security.keyslots import RecoverySlot
 from therapynotes.security.secret import Secret
 
 MAGIC = b"TNBACKUP"
-FORMAT_VERSION = 1
+# 2 (issue 17): the payload holds vault.db and clinical.db (manifest `data_keys`,
+# `clinical`); the header is laid out as in 1. Every released version stays readable.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 HEADER_MAX = 1024
 KEY_LEN = 32
 NONCE_LEN = 12
@@ -256,7 +259,7 @@ def read_header(fh: BinaryIO) -> Header:
     if len(prefix) != _PREFIX.size:
         raise BackupCorrupt("file ends inside the header")
     _, version, body_len = _PREFIX.unpack(prefix)
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise BackupTooNew if version > FORMAT_VERSION else BackupCorrupt("unknown format")
     if body_len > HEADER_MAX - _PREFIX.size - 2 * DIGEST_LEN:
         raise BackupCorrupt("header too large")

@@ -39,6 +39,9 @@ def test_frozen_backup_opens_and_restores(name: str, tmp_path: Path) -> None:
         assert migrations.current_version(session.conn) == migrations.latest_version()
         rows = session.conn.execute("SELECT count(*) FROM t_notes").fetchone()[0]
         assert rows == meta["counts"]["t_notes"]
+        if "clinical.t_clinical" in meta["counts"]:  # format 2: clinical.db came back too
+            clinical = session.conn.execute("SELECT count(*) FROM clinical.t_clinical")
+            assert clinical.fetchone()[0] == meta["counts"]["clinical.t_clinical"]
     finally:
         session.lock("test", record=False)
 

@@ -27,7 +27,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def parse(data: bytes) -> tuple[dict[str, object], int]:
     magic, version, body_len = struct.unpack(">8sHH", data[:12])
-    assert magic == b"TNBACKUP" and version == 1 and body_len <= 948
+    assert magic == b"TNBACKUP" and version == 2 and body_len <= 948
     body, pos = data[12 : 12 + body_len], 0
     signed = data[: 12 + body_len]
     assert hashlib.sha256(signed).digest() == data[12 + body_len : 12 + body_len + 32]
