@@ -36,6 +36,7 @@ class AuditKind(StrEnum):
     RECOVERY_KEY_REPLACED = "key.recovery_key_replaced"
     TOTP_RESET = "key.totp_reset"
     DATA_KEY_ROTATED = "key.data_key_rotated"
+    CLINICAL_KEY_ADDED = "key.clinical_key_added"  # issue 17: a format-1 vault's split
     SETTINGS_CHANGED = "settings.changed"
     CHART_VIEWED = "chart.viewed"
     RECORD_CREATED = "record.created"
