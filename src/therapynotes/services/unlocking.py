@@ -221,9 +221,13 @@ class Unlocker:
     def prepare_schema(self, session: VaultSession) -> None:
         """After every factor passed: give a format-1 vault its clinical key (issue 17),
         then run the schema migrations (m0013 moves the clinical tables under it)."""
-        if session.doc.data_keys is None:
+        upgraded = session.doc.data_keys is None
+        if upgraded:
             split_keys(session)
         migrations.migrate(session.conn)
+        if upgraded:  # after the migrations: a schema-1 vault has no audit log before
+            with transaction(session.conn):
+                audit.append(session.conn, AuditKind.CLINICAL_KEY_ADDED, detail={"format": 2})
         with contextlib.suppress(OSError):
             keys_before_split(self.paths).unlink()
 

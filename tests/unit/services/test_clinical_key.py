@@ -24,6 +24,8 @@ from therapynotes.services.session import VaultSession
 from therapynotes.services.snippets import SnippetService
 from therapynotes.services.spelling import SpellingService
 from therapynotes.services.vault import VaultService
+from therapynotes.store import audit
+from therapynotes.store.audit import AuditKind
 from therapynotes.store.form_drafts import FormDraft
 
 CLINICAL = "Zqclinicalcanary"
@@ -157,6 +159,9 @@ def test_a_format_1_vault_gets_its_clinical_key_at_first_unlock(
     svc = VaultService(root, clock=clock)
     session = svc.unlock(STRONG, pyotp.TOTP(secret).at(clock()))
     try:
+        kinds = [e.kind for e in audit.entries(session.conn)]
+        assert kinds[-2:] == [AuditKind.CLINICAL_KEY_ADDED, AuditKind.UNLOCK_OK]
+        assert audit.verify(session.conn).ok
         notes = session.conn.execute("SELECT count(*) FROM clinical.notes").fetchone()[0]
         main_tables = {r[0] for r in session.conn.execute("SELECT name FROM main.sqlite_master")}
     finally:
