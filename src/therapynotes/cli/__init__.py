@@ -88,7 +88,7 @@ def command_in(argv: Sequence[str]) -> str | None:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; given `argv`, only with the command module(s) that `argv` needs."""
+    """The parser; given `argv`, only with the command modules that `argv` needs."""
     parser = argparse.ArgumentParser(
         prog="therapynotes",
         description="Encrypted, local-first notes for solo psychotherapists.",

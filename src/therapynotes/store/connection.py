@@ -212,9 +212,13 @@ def checkpoint(conn: Connection) -> int:
     for any other connection (so it never blocks), fsynced (synchronous = FULL). The
     next commit starts the WAL over from its beginning, overwriting it in place, and
     cuts the file back to JOURNAL_LIMIT_BYTES. Returns the number of WAL frames folded
-    (0 when there was nothing to do)."""
-    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return max(int(row[2]), 0) if row else 0
+    (0 when there was nothing to do), over vault.db and clinical.db (issue 17: each has
+    its own WAL, and SQLite reports no total when asked for all schemas at once)."""
+    folded = 0
+    for schema in ("main", *([CLINICAL_SCHEMA] if has_clinical(conn) else [])):
+        row = conn.execute(f"PRAGMA {schema}.wal_checkpoint(PASSIVE)").fetchone()
+        folded += max(int(row[2]), 0) if row else 0
+    return folded
 
 
 def close_db(conn: Connection | None) -> None:
