@@ -122,8 +122,9 @@ def kept_here(conn: Connection) -> bool:
 def install(conn: Connection) -> None:
     """Create the TEMP view and triggers on this connection (idempotent); nothing on a
     connection without the kept table in clinical.db (before the split, or vault.db
-    alone)."""
-    if not kept_here(conn):
+    alone), and nothing on a read-only (query_only) one, which changes nothing. Run it
+    after any `PRAGMA temp_store`: setting that deletes every TEMP object."""
+    if not kept_here(conn) or conn.execute("PRAGMA query_only").fetchone()[0]:
         return
     conn.execute(TEMP_VIEW)
     for statement in TEMP_TRIGGERS:

@@ -134,14 +134,14 @@ def open_db(
             _attach_clinical(conn, clinical_path(path), raw[SHARED_LEN:], create=create)
         scrub_immutable(raw)
         del raw
-        # TEMP triggers across the two files (issues 17/18), before the pragmas: a
-        # read-only (query_only) connection can no longer create them.
-        client_activity.install(conn)
         for pragma in pragmas:
             conn.execute(pragma).fetchall()
             name = pragma.removeprefix("PRAGMA ").split(" ")[0]
             if name in _SCHEMA_PRAGMAS and has_clinical(conn):
                 conn.execute(pragma.replace("PRAGMA ", f"PRAGMA {CLINICAL_SCHEMA}.", 1)).fetchall()
+        # TEMP triggers across the two files (issues 17/18), after the pragmas: setting
+        # temp_store deletes every TEMP object.
+        client_activity.install(conn)
     except db.DatabaseError as exc:
         conn.close()
         # A disk that is full or failing is not a damaged file: "restore from backup"
