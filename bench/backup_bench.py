@@ -265,7 +265,7 @@ def _decrypt_from_cache(opened: reader.OpenedBackup) -> None:
 def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -> None:
     """Each part of create + verify alone, as multiples of the plain copy: where the time
     goes, and the floor (the page check, which the writer cannot split)."""
-    db, dek = work / "vault" / "vault.db", session.dek
+    db, dek = work / "vault" / "vault.db", session.data_keys()  # both files (issue 17)
     snap = work / "c1.db"
     parts: dict[str, float] = {}
     parts["snapshot: raw copy under the write lock"] = timed(

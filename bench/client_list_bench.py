@@ -33,7 +33,7 @@ from therapynotes.security.secret import Secret
 from therapynotes.services import demo
 from therapynotes.store import clients, connection, migrations
 
-KEY = Secret(b"k" * 32)
+KEY = Secret(b"k" * 32 + b"c" * 32)  # shared ‖ clinical key: vault.db + clinical.db (issue 17)
 CUTOFF = "2027-01-10T09:00:00Z"
 OLD_DEFAULT_CACHE = "PRAGMA cache_size = -8000"  # SQLCipher's default: 8,000 KiB
 

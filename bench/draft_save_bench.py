@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"draft-save bench, size {args.size}: {machine()}")
     work = Path(tempfile.mkdtemp(prefix="tn-draft-", dir=args.dir))
-    key = Secret(os.urandom(32))
+    key = Secret(os.urandom(64))  # shared ‖ clinical key: vault.db + clinical.db (issue 17)
     try:
         started = time.perf_counter()
         build(work / "before.db", key, args.size)

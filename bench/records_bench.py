@@ -30,6 +30,7 @@ from therapynotes.security.secret import Secret
 from therapynotes.services import demo
 from therapynotes.services.records import RecordsService
 from therapynotes.store import connection, migrations
+from therapynotes.store.migrations import m0013_clinical_split
 
 QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("anxious", {}),
@@ -61,7 +62,7 @@ class _Session:
 
 
 def open_sqlcipher(path: Path) -> Any:
-    conn = connection.open_db(path, Secret(os.urandom(32)), create=True)
+    conn = connection.open_db(path, Secret(os.urandom(64)), create=True)  # both files
     migrations.migrate(conn)
     return conn
 
@@ -88,7 +89,9 @@ def open_sqlite(path: Path) -> Any:
     for pragma in connection.PRAGMAS:
         if "cipher" not in pragma:
             conn.execute(pragma).fetchall()
-    migrations.migrate(_WithoutFtsSecureDelete(conn))
+    # Plain SQLite has one file: the schema before the clinical split (issue 17).
+    one_file = [m for m in migrations.discover() if m.version < m0013_clinical_split.VERSION]
+    migrations.migrate(_WithoutFtsSecureDelete(conn), one_file)
     return conn
 
 

@@ -44,6 +44,11 @@ class VaultPaths:
         return self.root / "vault.db"
 
     @property
+    def clinical(self) -> Path:
+        """The clinical database (issue 17), keyed with the clinical key."""
+        return self.root / "clinical.db"
+
+    @property
     def keys(self) -> Path:
         return self.root / "vault.keys"
 

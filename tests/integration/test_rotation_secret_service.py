@@ -11,6 +11,7 @@ import keyring
 import keyring.core
 import pytest
 
+from tests.support.pages import data_keys
 from tests.support.records import add_client
 from tests.support.rotation import contents, opens_with_key
 from tests.support.vaults import STRONG, STRONG2, code_for
@@ -40,7 +41,7 @@ def test_rotate_with_gnome_keyring(vault_dir: Path, clock) -> None:
     session = svc.unlock(STRONG, code_for(created, clock()))
     add_client(RecordsService(session, clock=clock), "Keyring Client")
     before = contents(session)
-    old = session.dek.reveal()
+    old = data_keys(session)  # both data keys (issue 17)
     KeyRotation(svc).rotate(session, STRONG, recovery_text=created.recovery_key)
     session.lock()
 

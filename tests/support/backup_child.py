@@ -25,7 +25,7 @@ def open_session(root: Path, passphrase: str) -> VaultSession:
     dek = keyslots.open_local(doc, kdf.kek_local(master, b""))
     lock = InstanceLock(svc.paths.lock)
     lock.acquire()
-    conn = open_db(svc.paths.db, dek)
+    conn = open_db(svc.paths.db, keyslots.data_keys(doc, dek))  # both databases
     return VaultSession(svc.paths, doc, dek, kdf.kek_backup(master), lock, conn)
 
 

@@ -27,7 +27,7 @@ def main() -> None:
     note, marker = NoteId(int(sys.argv[3])), sys.argv[4]
     session = open_session(root, passphrase)
     records = RecordsService(session)
-    wal = Path(f"{session.paths.db}-wal")
+    wal = Path(f"{session.paths.clinical}-wal")  # drafts live in clinical.db (issue 17)
     rng = random.Random(5)  # noqa: S311 - test text, not crypto
     words = [f"w{rng.randrange(10**6)}" for _ in range(50_000)]
     n = 0

@@ -17,7 +17,7 @@ import pyotp
 from tests.conftest import STRONG
 from tests.support.canary import scan
 from tests.support.lifecycle import fill_client
-from tests.support.pages import count_hits
+from tests.support.pages import count_hits, data_keys
 from tests.support.trust import FeatureRun, feature
 from therapynotes.domain.enums import Attendance, Modality
 from therapynotes.domain.models import ClientFields, Goal, Objective, PlanContent, Problem
@@ -223,7 +223,7 @@ def purge(run: FeatureRun) -> None:
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     needles = [prefix.encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be")]
     needles.append(prefix.lower().encode())
-    key = session.dek.reveal()
+    key = data_keys(session)
     assert count_hits(session.paths.db, key, needles)[needles[0]] > 10  # the reader sees it
     counts = RetentionService(session, clock=run.clock).purge(
         client, before_retention_date="the client asked for it"

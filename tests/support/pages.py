@@ -31,8 +31,27 @@ def decrypted_pages(path: Path, key: bytes) -> Iterator[bytes]:
 
 
 def count_hits(path: Path, key: bytes, needles: list[bytes]) -> dict[bytes, int]:
+    """Hits in `path`; given both data keys (64 bytes, issue 17), in vault.db and in the
+    clinical.db beside it, each decrypted with its own key."""
     hits = dict.fromkeys(needles, 0)
-    for page in decrypted_pages(path, key):
-        for needle in needles:
-            hits[needle] += page.count(needle)
+    files = [(path, key)]
+    if len(key) == 64:
+        from therapynotes.store.connection import clinical_path  # noqa: PLC0415
+
+        files = [(path, key[:32]), (clinical_path(path), key[32:])]
+    for file, file_key in files:
+        for page in decrypted_pages(file, file_key):
+            for needle in needles:
+                hits[needle] += page.count(needle)
     return hits
+
+
+def data_keys(session: object) -> bytes:
+    """Both data keys of an unlocked session (shared ‖ clinical)."""
+    from therapynotes.security import keyslots  # noqa: PLC0415
+
+    bundle = keyslots.data_keys(session.doc, session.dek)  # type: ignore[attr-defined]
+    try:
+        return bundle.reveal()
+    finally:
+        bundle.wipe()

@@ -12,7 +12,7 @@ from therapynotes.security.secret import Secret
 from therapynotes.services.portable import PortableService
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
-from therapynotes.store.connection import close_db, open_db
+from therapynotes.store.connection import clinical_path, close_db, open_db
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,31 @@ def contents(session: VaultSession) -> Contents:
     return Contents(hashlib.sha256(fmt.encode(document)).hexdigest(), blobs.hexdigest(), rows)
 
 
-def opens_with_key(db: Path, dek: bytes) -> bool:
-    """Whether `dek` opens the SQLCipher file `db` (the page HMACs decide)."""
+def _opens(db: Path, key: bytes) -> bool:
     try:
-        conn = open_db(db, Secret(dek), pragmas=())
+        conn = open_db(db, Secret(key), pragmas=())
     except Exception:  # noqa: BLE001 - any failure to open means "no"
         return False
     close_db(conn)
     return True
+
+
+def _parts(db: Path, keys: bytes) -> list[tuple[Path, bytes]]:
+    if len(keys) == 64:  # both data keys (issue 17): each file with its own
+        return [(db, keys[:32]), (clinical_path(db), keys[32:])]
+    return [(db, keys)]
+
+
+def opens_with_key(db: Path, keys: bytes) -> bool:
+    """Whether `keys` open ANY of the vault's files: vault.db with a 32-byte key; with
+    both data keys (64 bytes), vault.db with the first half or clinical.db beside it
+    with the second (the page HMACs decide)."""
+    return any(_opens(path, key) for path, key in _parts(db, keys))
+
+
+def opens_fully(db: Path, keys: bytes) -> bool:
+    """Whether `keys` open every file of the vault (each with its own key)."""
+    return all(_opens(path, key) for path, key in _parts(db, keys))
 
 
 def leftovers(root: Path) -> list[str]:

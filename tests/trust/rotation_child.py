@@ -81,7 +81,12 @@ def open_session(svc: VaultService, passphrase: str) -> VaultSession:
     lock = InstanceLock(svc.paths.lock)
     lock.acquire()
     return VaultSession(
-        svc.paths, doc, dek, kdf.kek_backup(master), lock, open_db(svc.paths.db, dek)
+        svc.paths,
+        doc,
+        dek,
+        kdf.kek_backup(master),
+        lock,
+        open_db(svc.paths.db, keyslots.data_keys(doc, dek)),
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import FakeClock
 from tests.support.disk import tmpfs
+from tests.support.pages import data_keys
 from tests.support.records import add_client
 from tests.support.rotation import contents, leftovers, opens_with_key
 from tests.support.trust import figure
@@ -48,6 +49,7 @@ def test_disk_full_during_rotation(small_fs: Path, clock: FakeClock) -> None:
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     before = contents(session)
     old_dek = session.dek.reveal()
+    old_keys = data_keys(session)
     size = svc.paths.db.stat().st_size
     filler = small_fs / "other-files"
     filler.write_bytes(b"\0" * max(0, _free(small_fs) - size // 2))  # room for half a copy
@@ -65,7 +67,7 @@ def test_disk_full_during_rotation(small_fs: Path, clock: FakeClock) -> None:
     middle = contents(session)
     result = KeyRotation(svc).rotate(session, STRONG, recovery_text=created.recovery_key)
     session.lock()
-    assert not opens_with_key(svc.paths.db, old_dek)
+    assert not opens_with_key(svc.paths.db, old_keys)
     clock.advance(30)
     reopened = svc.unlock(STRONG, code_for(created, clock()))
     assert contents(reopened).holds(middle)

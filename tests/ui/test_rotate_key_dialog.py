@@ -11,6 +11,7 @@ import shiboken6
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from tests.conftest import STRONG, STRONG2
+from tests.support.pages import data_keys
 from tests.support.rotation import opens_with_key
 from tests.ui.conftest import Harness
 from therapynotes.errors import StorageError, WrongPassphrase, WrongRecoveryKey
@@ -55,6 +56,7 @@ def test_keeping_the_recovery_key(unlocked: Harness) -> None:
     assert "brand-new key" in _texts(dialog)
     keys = h.ctx.vault.paths.keys.read_bytes()
     old = session.dek.reveal()
+    old_keys = data_keys(session)
 
     dialog.passphrase.setText(STRONG2)
     dialog.key.setText(h.created.recovery_key)
@@ -80,7 +82,7 @@ def test_keeping_the_recovery_key(unlocked: Harness) -> None:
     dialog.accept()
 
     h.window.lock()
-    assert not opens_with_key(h.ctx.vault.paths.db, old)
+    assert not opens_with_key(h.ctx.vault.paths.db, old_keys)
     h.unlock_ok()
 
 
@@ -166,7 +168,7 @@ def test_unfinished_switch_locks_and_the_next_unlock_finishes_it(unlocked: Harne
     h = unlocked
     assert h.created is not None
     dialog, session = _open(h)
-    old = session.dek.reveal()
+    old_keys = data_keys(session)
     dialog.passphrase.setText(STRONG)
     dialog.key.setText(h.created.recovery_key)
     dialog.ok.click()
@@ -183,4 +185,4 @@ def test_unfinished_switch_locks_and_the_next_unlock_finishes_it(unlocked: Harne
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
     assert any("open it again" in b.text() for b in boxes if shiboken6.isValid(b))
     h.unlock_ok()  # the open-time rule finishes the switch
-    assert not opens_with_key(h.ctx.vault.paths.db, old)
+    assert not opens_with_key(h.ctx.vault.paths.db, old_keys)

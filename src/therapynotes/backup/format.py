@@ -36,8 +36,10 @@ from therapynotes.security.secret import Secret
 MAGIC = b"TNBACKUP"
 # 2: the manifest no longer carries the snapshot's SHA-256 (the chunk tags and the
 # final-chunk flag authenticate it end to end); the header is laid out as in 1.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = frozenset({1, 2})
+# 3 (issue 17): as 2, and the payload holds vault.db and clinical.db (manifest
+# `data_keys`, `clinical.length`). Every released version stays readable.
+FORMAT_VERSION = 3
+READABLE_VERSIONS = frozenset({1, 2, 3})
 HEADER_MAX = 1024
 KEY_LEN = 32
 NONCE_LEN = 12

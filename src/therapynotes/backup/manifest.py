@@ -8,6 +8,11 @@ snapshot, so a later `audit verify --backup` can prove the live log still extend
 `audit_head` stay readable: the field is then None. It only ever exists inside the
 encrypted payload.
 
+Two data keys (issue 17): the snapshot bytes are vault.db's copy followed by
+clinical.db's (`clinical.length` bytes, 0 or absent in older files), the manifest's
+`dek` is the root key R the key slots wrap, and `data_keys` (absent in older files,
+whose one key opened the one file) the shared ‖ clinical keys that open the two copies.
+
 Must not import PySide6, services or store.
 """
 
@@ -21,6 +26,7 @@ from typing import Any
 from therapynotes.backup.errors import BackupCorrupt
 
 KEY_LEN = 32
+DATA_KEYS_LEN = 64
 MANIFEST_MAX = 1024 * 1024
 
 
@@ -38,6 +44,19 @@ class Manifest:
     # (seq, hash) of the snapshot's last audit row; (0, 64 zeros) for an empty log;
     # None in files written before the field existed.
     audit_head: tuple[int, str] | None = None
+    # Issue 17: how many of the snapshot's bytes are clinical.db's (at the end), and
+    # the two data keys. 0 and None in files written before.
+    clinical_length: int = 0
+    data_keys: bytes | None = None
+
+    @property
+    def open_keys(self) -> bytes:
+        """What opens the snapshot: both data keys, or the one key of an older file."""
+        return self.data_keys if self.data_keys is not None else self.dek
+
+    @property
+    def main_length(self) -> int:
+        return self.snapshot_length - self.clinical_length
 
     def encode(self) -> bytes:
         snap: dict[str, Any] = {"length": self.snapshot_length}
@@ -54,6 +73,9 @@ class Manifest:
         }
         if self.audit_head is not None:
             doc["audit_head"] = {"seq": self.audit_head[0], "hash": self.audit_head[1]}
+        if self.data_keys is not None:
+            doc["data_keys"] = self.data_keys.hex()
+            doc["clinical"] = {"length": self.clinical_length}
         raw = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode("ascii")
         return struct.pack(">I", len(raw)) + raw
 
@@ -92,7 +114,19 @@ def decode_manifest(raw: bytes) -> Manifest:
         raise BackupCorrupt("manifest key unreadable") from exc
     if len(dek) != KEY_LEN or (sha is not None and len(sha) != 64) or length < 0:
         raise BackupCorrupt("manifest fields out of range")
+    data_keys: bytes | None = None
+    clinical_length = 0
+    if isinstance(doc, dict) and "data_keys" in doc:
+        try:
+            data_keys = bytes.fromhex(_typed(doc, "data_keys", str))
+        except ValueError as exc:
+            raise BackupCorrupt("manifest key unreadable") from exc
+        clinical_length = _typed(_typed(doc, "clinical", dict), "length", int)
+        if len(data_keys) != DATA_KEYS_LEN or not 0 <= clinical_length <= length:
+            raise BackupCorrupt("manifest fields out of range")
     return Manifest(
+        data_keys=data_keys,
+        clinical_length=clinical_length,
         audit_head=_audit_head(doc),
         format=_typed(doc, "format", int),
         vault_id=_typed(doc, "vault_id", str),

@@ -190,16 +190,14 @@ def decrypt_snapshot(
     deleted), or nowhere when `dest` is None (the writer's read-back,
     which needs only the proof). Checks every chunk, the final flag, the length and (in
     format 1 files) the SHA-256, reading from the drive rather than the page cache (see
-    _open_from_drive). Format 2 has no hash: the chunk tags, keyed per file and bound to
-    their position and to the final flag, already prove every byte is the one written."""
+    _open_from_drive). Formats 2 and 3 have no hash: the chunk tags, keyed per file and
+    bound to their position and to the final flag, already prove every byte is the one
+    written."""
     parser = PayloadParser()
     digest = hashlib.sha256() if opened.header.version == 1 else None
     total = max(os.path.getsize(opened.path), 1)
     with contextlib.ExitStack() as stack:
-        out: BinaryIO | None = None
-        if dest is not None:
-            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-            out = stack.enter_context(os.fdopen(fd, "wb"))
+        sink = _SnapshotSink(stack, dest)
         fh = stack.enter_context(_open_from_drive(opened.path))
         for plain in _plaintext(opened, fh):
             if cancel():
@@ -208,17 +206,51 @@ def decrypt_snapshot(
             if data:
                 if digest is not None:
                     digest.update(data)
-                if out is not None:
-                    out.write(data)
+                sink.write(data, parser.manifest)
             progress("verify", fh.tell(), total)
-        if out is not None:
-            out.flush()
-            if durable:
-                os.fsync(out.fileno())
+        sink.finish(parser.manifest, durable=durable)
     manifest = _checked_manifest(opened, parser.finish())
     if digest is not None and digest.hexdigest() != manifest.snapshot_sha256:
         raise BackupCorrupt("snapshot checksum mismatch")
     return manifest
+
+
+class _SnapshotSink:
+    """Where the decrypted snapshot goes: vault.db's copy to `dest`, the clinical.db
+    copy after it (issue 17: `manifest.clinical_length` bytes) to its clinical path."""
+
+    def __init__(self, stack: contextlib.ExitStack[bool | None], dest: Path | None) -> None:
+        self.stack, self.dest = stack, dest
+        self.outs: list[BinaryIO] = []
+        self.written = 0
+
+    def _out(self, dest: Path, index: int) -> BinaryIO:
+        while len(self.outs) <= index:
+            path = dest if not self.outs else snapshot.clinical_path(dest)
+            self.outs.append(self.stack.enter_context(_create(path)))
+        return self.outs[index]
+
+    def write(self, data: bytes, manifest: Manifest | None) -> None:
+        if self.dest is not None:
+            split = max(0, (manifest.main_length if manifest else 0) - self.written)
+            if data[:split]:
+                self._out(self.dest, 0).write(data[:split])
+            if data[split:]:
+                self._out(self.dest, 1).write(data[split:])
+        self.written += len(data)
+
+    def finish(self, manifest: Manifest | None, *, durable: bool) -> None:
+        if self.dest is not None and manifest is not None:
+            self._out(self.dest, 1 if manifest.data_keys is not None else 0)
+        for out in self.outs:
+            out.flush()
+            if durable:
+                os.fsync(out.fileno())
+
+
+def _create(path: Path) -> BinaryIO:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    return os.fdopen(fd, "wb")
 
 
 @contextlib.contextmanager
@@ -248,7 +280,7 @@ def verify(
     with scratch_dir(scratch_parent) as work:
         db = work / "verify.db"
         manifest = decrypt_snapshot(opened, db, progress=progress, cancel=cancel, durable=False)
-        dek = Secret(manifest.dek)
+        dek = Secret(manifest.open_keys)
         try:
             snapshot.check(db, dek, manifest.counts, structure=structure)
         finally:

@@ -18,6 +18,12 @@ which made it 7-12 times a plain copy). Why the copy is consistent:
 - The checkpoint on the copy then writes those pages into the copy's main file, and
   `cipher_integrity_check` (run by the writer on the result) checks every page's HMAC.
 
+Two data keys (issue 17): given both keys (64 bytes), the snapshot is of vault.db and
+of clinical.db beside it, copied under one write lock (BEGIN IMMEDIATE on a connection
+with clinical.db attached locks both files), and opened again as a pair:
+`clinical_path(snapshot)` holds the clinical copy. Row counts name the clinical tables
+`clinical.<table>` (both files have a `purge_authorisations`).
+
 Must not import PySide6 or services.
 """
 
@@ -33,25 +39,47 @@ from typing import Any
 from therapynotes.backup.errors import BackupCancelled, BackupCorrupt
 from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret
-from therapynotes.store.connection import Connection, cipher_version, driver
+from therapynotes.store.connection import (
+    BUNDLE_LEN,
+    CLINICAL_SCHEMA,
+    SHARED_LEN,
+    Connection,
+    cipher_version,
+    clinical_path,
+    driver,
+    has_clinical,
+)
 
 COPY_BLOCK = 4 * 1024 * 1024
+
+__all__ = ["clinical_path", "open_keyed", "take"]
 
 Progress = Callable[[str, int, int], None]
 Cancel = Callable[[], bool]
 
 
 def open_keyed(path: Path, dek: Secret) -> Connection:
-    """A keyed connection to a snapshot file; refuses plain SQLite and wrong keys."""
+    """A keyed connection to a snapshot file (with both keys: and to the clinical file
+    beside it, attached); refuses plain SQLite and wrong keys."""
     db = driver()
     conn = db.connect(str(path), isolation_level=None, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f"PRAGMA key = \"x'{dek.reveal().hex()}'\"")
+        raw = dek.reveal()
+        conn.execute(f"PRAGMA key = \"x'{raw[:SHARED_LEN].hex()}'\"")
         if not cipher_version(conn):
             raise BackupCorrupt("encryption library missing")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if len(raw) == BUNDLE_LEN:
+            clinical = clinical_path(path)
+            if not clinical.exists():
+                raise BackupCorrupt("the clinical part of the snapshot is missing")
+            conn.execute(
+                f"ATTACH DATABASE ? AS {CLINICAL_SCHEMA} KEY \"x'{raw[SHARED_LEN:].hex()}'\"",
+                (str(clinical),),
+            )
+            conn.execute("SELECT count(*) FROM clinical.sqlite_master").fetchone()
     except db.DatabaseError as exc:
         conn.close()
         raise BackupCorrupt("snapshot does not open with its key") from exc
@@ -109,25 +137,23 @@ def _copy_into(
 def take(vault_db: Path, dest: Path, dek: Secret, *, progress: Progress, cancel: Cancel) -> None:
     """Copy the vault `vault_db` into a new keyed file `dest` (created 0600), consistent
     as of one commit (see the module docstring), with no `-wal` left beside it."""
-    wal = Path(f"{vault_db}-wal")
+    pairs = [(vault_db, dest)]
+    if len(dek) == BUNDLE_LEN:
+        pairs.append((clinical_path(vault_db), clinical_path(dest)))
     lock = open_keyed(vault_db, dek)
     try:
         lock.execute("PRAGMA busy_timeout = 10000")
-        # The write lock: no commit can land, and the -wal can be neither restarted nor
-        # truncated, until the ROLLBACK below.
+        # The write lock (on both files): no commit can land, and no -wal can be
+        # restarted or truncated, until the ROLLBACK below.
         lock.execute("BEGIN IMMEDIATE")
         try:
-            total = vault_db.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-            done = _copy_into(vault_db, dest, done=0, total=total, progress=progress, cancel=cancel)
-            if wal.exists():
-                _copy_into(
-                    wal,
-                    Path(f"{dest}-wal"),
-                    done=done,
-                    total=total,
-                    progress=progress,
-                    cancel=cancel,
-                )
+            files = [(Path(f"{src}{side}"), Path(f"{to}{side}"))
+                     for src, to in pairs for side in ("", "-wal")]  # fmt: skip
+            files = [(src, to) for src, to in files if src.exists()]
+            total = sum(src.stat().st_size for src, _ in files)
+            done = 0
+            for src, to in files:
+                done = _copy_into(src, to, done=done, total=total, progress=progress, cancel=cancel)
         finally:
             lock.execute("ROLLBACK")
     except driver().DatabaseError as exc:
@@ -140,21 +166,42 @@ def take(vault_db: Path, dest: Path, dek: Secret, *, progress: Progress, cancel:
     try:
         copy.execute("PRAGMA synchronous = OFF")
         copy.execute("PRAGMA journal_mode = DELETE").fetchall()
+        if has_clinical(copy):
+            copy.execute(f"PRAGMA {CLINICAL_SCHEMA}.synchronous = OFF")
+            copy.execute(f"PRAGMA {CLINICAL_SCHEMA}.journal_mode = DELETE").fetchall()
     except driver().DatabaseError as exc:
         raise BackupCorrupt("the vault copy does not open") from exc
     finally:
         copy.close()
 
 
+def _schemas(conn: Connection) -> list[tuple[str, str]]:
+    """(schema, prefix of its table names in counts)."""
+    found = [("main", "")]
+    if has_clinical(conn):
+        found.append((CLINICAL_SCHEMA, f"{CLINICAL_SCHEMA}."))
+    return found
+
+
 def record_tables(conn: Connection) -> list[str]:
-    """The ordinary tables of the main schema: not SQLite's own, not virtual (FTS5) and
-    not a virtual table's shadow tables, whose rows are a derived index that restore's
-    integrity checks cover and whose counting cost more than the rest of the vault."""
+    """The ordinary tables of the main schema (and of clinical.db, as `clinical.<name>`):
+    not SQLite's own, not virtual (FTS5) and not a virtual table's shadow tables, whose
+    rows are a derived index that restore's integrity checks cover and whose counting
+    cost more than the rest of the vault."""
     return sorted(
-        str(r[1])
-        for r in conn.execute("PRAGMA main.table_list")
+        prefix + str(r[1])
+        for schema, prefix in _schemas(conn)
+        for r in conn.execute(f"PRAGMA {schema}.table_list")
         if r[2] == "table" and not str(r[1]).startswith("sqlite_")
     )
+
+
+def _quoted(name: str) -> str:
+    schema, _, table = (
+        name.rpartition(".") if name.startswith(f"{CLINICAL_SCHEMA}.") else ("", "", name)
+    )
+    quoted = '"' + table.replace('"', '""') + '"'
+    return f"{schema}.{quoted}" if schema else f"main.{quoted}"
 
 
 def table_counts(conn: Connection, names: list[str] | None = None) -> dict[str, int]:
@@ -162,12 +209,16 @@ def table_counts(conn: Connection, names: list[str] | None = None) -> dict[str, 
     against the schema, never user input); a name not in the snapshot raises
     BackupCorrupt."""
     present = {
-        str(r[0]) for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        prefix + str(r[0])
+        for schema, prefix in _schemas(conn)
+        for r in conn.execute(
+            f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'"  # noqa: S608
+        )
     }
     wanted = record_tables(conn) if names is None else sorted(names)
     if not set(wanted) <= present:
         raise BackupCorrupt("snapshot lacks a table its manifest counts")
-    quoted = {name: '"' + name.replace('"', '""') + '"' for name in wanted}
+    quoted = {name: _quoted(name) for name in wanted}
     return {
         name: int(conn.execute(f"SELECT count(*) FROM {q}").fetchone()[0])  # noqa: S608
         for name, q in quoted.items()
@@ -178,12 +229,20 @@ def schema_version(conn: Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _page_problems(conn: Connection) -> list[str]:
+    return [
+        str(r[0])
+        for schema, _ in _schemas(conn)
+        for r in conn.execute(f"PRAGMA {schema}.cipher_integrity_check")
+    ]
+
+
 def page_check(path: Path, dek: Secret) -> None:
     """cipher_integrity_check: every page's HMAC, on a connection of its own (so the
     writer can run it beside the counting and encryption of the same file)."""
     conn: Any = open_keyed(path, dek)
     try:
-        problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+        problems = _page_problems(conn)
     except driver().DatabaseError as exc:
         raise BackupCorrupt("snapshot unreadable") from exc
     finally:
@@ -230,7 +289,7 @@ def check(
     integrity_check (a second full pass, about as costly again), then row counts."""
     conn: Any = open_keyed(path, dek)
     try:
-        problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check")]
+        problems = _page_problems(conn)
         if problems:
             raise BackupCorrupt(f"{len(problems)} encrypted page(s) failed their check")
         rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")] if structure else []

@@ -8,7 +8,7 @@ page cache and reads it with O_DIRECT where it can): every chunk authenticates, 
 final flag is there, the manifest is the one written and the snapshot has its length →
 wait for the page check → rename → fsync folder. (docs/backup-format.md,
 "Verification", says why checking the snapshot before encryption proves the same as
-checking a decrypted copy after, and why format 2 needs no SHA-256 of the snapshot.)
+checking a decrypted copy after, and why formats 2 and 3 need no SHA-256 of the snapshot.)
 A crash, a cancel or a failing drive at any point leaves either no new file or only a
 hidden temp file that `list` never shows; earlier backups are never opened for writing.
 
@@ -81,6 +81,13 @@ class Source:
     vault_recovery: RecoverySlot
     vault_root: Path
     app_version: str
+    # Issue 17: shared ‖ clinical keys (vault.db and clinical.db); None: `dek` opens the
+    # one database file of a vault from before the split.
+    data_keys: Secret | None = None
+
+    @property
+    def open_keys(self) -> Secret:
+        return self.data_keys if self.data_keys is not None else self.dek
 
 
 @dataclass(frozen=True)
@@ -90,18 +97,27 @@ class Written:
     manifest: Manifest
 
 
+def _snapshot_files(src: Source, db: Path) -> list[Path]:
+    """The snapshot's files, in payload order: vault.db's copy, then clinical.db's."""
+    return [db, snapshot.clinical_path(db)] if src.data_keys is not None else [db]
+
+
 def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
-    """No hash of the snapshot (format 2): the encryption's chunk tags bind every byte
-    the read-back decrypts to the bytes encrypted, which are the bytes of `db` that the
-    page check reads (docs/backup-format.md, "Verification after writing")."""
-    counts, schema, head = snapshot.contents(db, src.dek)
+    """No hash of the snapshot (formats 2 and 3): the encryption's chunk tags bind every
+    byte the read-back decrypts to the bytes encrypted, which are the bytes of the
+    snapshot files that the page check reads (docs/backup-format.md, "Verification after
+    writing")."""
+    counts, schema, head = snapshot.contents(db, src.open_keys)
+    files = _snapshot_files(src, db)
     return Manifest(
+        data_keys=None if src.data_keys is None else src.data_keys.reveal(),
+        clinical_length=files[1].stat().st_size if len(files) > 1 else 0,
         format=fmt.FORMAT_VERSION,
         vault_id=src.vault_id,
         created_at=created_at,
         schema_version=schema,
         dek=src.dek.reveal(),
-        snapshot_length=db.stat().st_size,
+        snapshot_length=sum(path.stat().st_size for path in files),
         snapshot_sha256=None,
         counts=counts,
         audit_head=head,
@@ -118,15 +134,18 @@ def _encrypt_to(
     progress: Progress,
     cancel: Cancel,
 ) -> None:
-    with open(fd, "wb", closefd=True) as out, open(db, "rb") as snap:
+    files = [db, snapshot.clinical_path(db)] if manifest.data_keys is not None else [db]
+    with open(fd, "wb", closefd=True) as out:
         out.write(header)
         stream = fmt.StreamWriter(out, key)
         stream.write(manifest.encode())
-        while block := snap.read(READ_BLOCK):
-            if cancel():
-                raise BackupCancelled
-            stream.write(block)
-            progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
+        for path in files:
+            with open(path, "rb") as snap:
+                while block := snap.read(READ_BLOCK):
+                    if cancel():
+                        raise BackupCancelled
+                    stream.write(block)
+                    progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
         stream.finish()
         out.flush()
         progress("fsync", 0, 1)
@@ -167,12 +186,12 @@ def write(
     with reader.scratch_dir(src.vault_root) as work, ThreadPoolExecutor(1) as pool:
         db = work / "snapshot.db"
         try:
-            snapshot.take(src.vault_db, db, src.dek, progress=progress, cancel=cancel)
+            snapshot.take(src.vault_db, db, src.open_keys, progress=progress, cancel=cancel)
             progress("check", 0, 1)
             # The page check (the costliest step, C code without the GIL) runs on the
             # second core beside counting, encrypting and reading back; the file is
             # renamed into place only after it has passed.
-            pages_ok = pool.submit(snapshot.page_check, db, src.dek)
+            pages_ok = pool.submit(snapshot.page_check, db, src.open_keys)
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
             raise StorageError(type(exc).__name__) from exc

@@ -107,8 +107,15 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def integrity_problems(session: VaultSession) -> list[str]:
+    from therapynotes.store.connection import has_clinical  # noqa: PLC0415 - `status` stays quick
+
     conn = session.conn
-    problems = [str(r[0]) for r in conn.execute("PRAGMA cipher_integrity_check").fetchall()]
+    schemas = ["main", *(["clinical"] if has_clinical(conn) else [])]  # issue 17: both files
+    problems = [
+        str(r[0])
+        for schema in schemas
+        for r in conn.execute(f"PRAGMA {schema}.cipher_integrity_check").fetchall()
+    ]
     rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check").fetchall()]
     if rows != ["ok"]:
         problems.extend(rows)

@@ -1,11 +1,20 @@
-"""The vault.keys file: vault identity and AEAD key slots that wrap the data key (DEK).
+"""The vault.keys file: vault identity, AEAD key slots that wrap the root key, and the
+data keys (issue 17) wrapped under it.
 
 Layout (UTF-8 text, four lines, documented in docs/formats.md):
 
-    therapynotes-keys/1
+    therapynotes-keys/2        (format 1: the same, without "data_keys")
     {compact JSON body}
     sha256 <hex of the first two lines, newlines included>
-    mac <hex HMAC-SHA256(HKDF(DEK, "therapynotes/keys-mac/v1"), same bytes)>
+    mac <hex HMAC-SHA256(HKDF(shared key, "therapynotes/keys-mac/v1"), same bytes)>
+
+Keys (docs/security.md "Two data keys"): the slots wrap a 32-byte root key R (in
+format 1, R is the one data key that keys vault.db). Format 2 adds `data_keys`:
+ChaCha20-Poly1305(HKDF(R, "therapynotes/data-keys/v1"), shared key ‖ clinical key), the
+shared key keying vault.db and the clinical key keying clinical.db. A vault upgraded from
+format 1 keeps R as its shared key (vault.db is not re-encrypted); a new vault, and every
+vault after a data-key rotation, has three independent random keys. The "DEK" handed
+around the services is R; `data_keys` gives the bundle that opens the databases.
 
 The checksum catches accidental damage before any key derivation (a clear "damaged"
 message instead of "wrong passphrase"); the MAC, checked once the DEK is unwrapped,
@@ -29,12 +38,20 @@ from therapynotes.errors import KeysFileCorrupt, KeysFileTooNew, WrongPassphrase
 from therapynotes.security.kdf import SALT_LEN, KdfParams, hkdf
 from therapynotes.security.secret import Secret
 
-MAGIC = "therapynotes-keys/1"
-FORMAT_VERSION = 1
+MAGIC_PREFIX = "therapynotes-keys/"
+MAGIC = "therapynotes-keys/2"
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
+# The slots' associated data names format 1 in both file formats: an upgrade from format 1
+# adds `data_keys` and leaves the slots byte for byte.
+SLOT_FORMAT = 1
 MAX_FILE_BYTES = 64 * 1024
 NONCE_LEN = 12
 DEK_LEN = 32
+SHARED_LEN = 32
+BUNDLE_LEN = 64  # shared key ‖ clinical key
 INFO_KEYS_MAC = b"therapynotes/keys-mac/v1"
+INFO_DATA_KEYS = b"therapynotes/data-keys/v1"
 BINDING_KEYRING = "keyring"
 BINDING_NONE = "none"
 
@@ -58,6 +75,14 @@ class RecoverySlot:
 
 
 @dataclass(frozen=True)
+class DataKeysSlot:
+    """The shared and clinical keys, wrapped with HKDF(R, "therapynotes/data-keys/v1")."""
+
+    nonce: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
 class KeysDocument:
     vault_id: str
     created_at: str
@@ -67,11 +92,17 @@ class KeysDocument:
     device_entry: str  # keyring user name holding D ("" when BINDING_NONE)
     local: LocalSlot
     recovery: RecoverySlot
+    # None in a format-1 file (one data key, R itself, keys vault.db).
+    data_keys: DataKeysSlot | None = None
+
+    @property
+    def format(self) -> int:
+        return 1 if self.data_keys is None else FORMAT_VERSION
 
 
 def _local_ad(doc_vault_id: str, binding: str, kdf: KdfParams) -> bytes:
     return b"therapynotes/slot;type=local;format=%d;%s;vault=%s;binding=%s" % (
-        FORMAT_VERSION,
+        SLOT_FORMAT,
         kdf.associated_data(),
         doc_vault_id.encode(),
         binding.encode(),
@@ -80,7 +111,7 @@ def _local_ad(doc_vault_id: str, binding: str, kdf: KdfParams) -> bytes:
 
 def _recovery_ad(vault_id: str, salt: bytes) -> bytes:
     return b"therapynotes/slot;type=recovery;format=%d;salt=%s;vault=%s" % (
-        FORMAT_VERSION,
+        SLOT_FORMAT,
         salt.hex().encode(),
         vault_id.encode(),
     )
@@ -97,7 +128,9 @@ def _seal(kek: Secret, dek: Secret, ad: bytes) -> tuple[bytes, bytes]:
     return nonce, ChaCha20Poly1305(kek.reveal()).encrypt(nonce, dek.reveal(), ad)
 
 
-def _open(kek: Secret, nonce: bytes, ciphertext: bytes, ad: bytes) -> Secret | None:
+def _open(
+    kek: Secret, nonce: bytes, ciphertext: bytes, ad: bytes, length: int = DEK_LEN
+) -> Secret | None:
     from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - see _seal
     from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305  # noqa: PLC0415
 
@@ -105,7 +138,66 @@ def _open(kek: Secret, nonce: bytes, ciphertext: bytes, ad: bytes) -> Secret | N
         dek = ChaCha20Poly1305(kek.reveal()).decrypt(nonce, ciphertext, ad)
     except InvalidTag:
         return None
-    return Secret(dek) if len(dek) == DEK_LEN else None
+    return Secret(dek) if len(dek) == length else None
+
+
+def _data_keys_ad(vault_id: str) -> bytes:
+    return b"therapynotes/data-keys;format=%d;vault=%s" % (FORMAT_VERSION, vault_id.encode())
+
+
+def new_bundle() -> Secret:
+    """A fresh shared key ‖ clinical key."""
+    return Secret(os.urandom(BUNDLE_LEN))
+
+
+def seal_data_keys(*, root: Secret, bundle: Secret, vault_id: str) -> DataKeysSlot:
+    if len(bundle) != BUNDLE_LEN:
+        raise ValueError("a data-key bundle is 64 bytes")
+    kek = hkdf(root.reveal(), info=INFO_DATA_KEYS)
+    try:
+        nonce, ct = _seal(kek, bundle, _data_keys_ad(vault_id))
+    finally:
+        kek.wipe()
+    return DataKeysSlot(nonce=nonce, ciphertext=ct)
+
+
+def data_keys(doc: KeysDocument, root: Secret) -> Secret:
+    """The keys that open the databases: shared ‖ clinical (64 bytes) for format 2; for a
+    format-1 document, R itself (32 bytes: one database, not yet split)."""
+    if doc.data_keys is None:
+        return Secret(root.reveal())
+    kek = hkdf(root.reveal(), info=INFO_DATA_KEYS)
+    try:
+        slot = doc.data_keys
+        bundle = _open(kek, slot.nonce, slot.ciphertext, _data_keys_ad(doc.vault_id), BUNDLE_LEN)
+    finally:
+        kek.wipe()
+    if bundle is None:
+        raise KeysFileCorrupt("data keys do not open")
+    return bundle
+
+
+def shared_is_root(doc: KeysDocument, root: Secret) -> bool:
+    """Whether the shared key is R itself (a format-1 file, or one upgraded from format 1
+    and not rotated since): then whoever holds the shared key holds R, so a slot that
+    must not reach clinical content (an assistant's, issue 17 phase B) needs a data-key
+    rotation first."""
+    bundle = data_keys(doc, root)
+    try:
+        return bundle.reveal()[:SHARED_LEN] == root.reveal()
+    finally:
+        bundle.wipe()
+
+
+def shared_key(bundle: Secret) -> Secret:
+    """The key of vault.db, from a bundle (or a format-1 key)."""
+    return Secret(bundle.reveal()[:SHARED_LEN])
+
+
+def clinical_key(bundle: Secret) -> Secret | None:
+    """The key of clinical.db; None for a format-1 key."""
+    raw = bundle.reveal()
+    return Secret(raw[SHARED_LEN:]) if len(raw) == BUNDLE_LEN else None
 
 
 def seal_local(
@@ -161,14 +253,22 @@ def _unb64(value: Any, *, length: int | None = None) -> bytes:
     return raw
 
 
-def _mac_key(dek: Secret) -> Secret:
-    return hkdf(dek.reveal(), info=INFO_KEYS_MAC)
+def _mac_key(doc: KeysDocument, root: Secret) -> Secret:
+    """HKDF of the shared key (R itself in format 1): whoever may open vault.db can
+    check the file."""
+    bundle = data_keys(doc, root)
+    shared = shared_key(bundle)
+    bundle.wipe()
+    try:
+        return hkdf(shared.reveal(), info=INFO_KEYS_MAC)
+    finally:
+        shared.wipe()
 
 
 def _body(doc: KeysDocument) -> dict[str, Any]:
     kdf = doc.local.kdf
-    return {
-        "format": FORMAT_VERSION,
+    body: dict[str, Any] = {
+        "format": doc.format,
         "vault_id": doc.vault_id,
         "created_at": doc.created_at,
         "app_version": doc.app_version,
@@ -194,14 +294,21 @@ def _body(doc: KeysDocument) -> dict[str, Any]:
             },
         },
     }
+    if doc.data_keys is not None:
+        body["data_keys"] = {
+            "nonce": _b64(doc.data_keys.nonce),
+            "ct": _b64(doc.data_keys.ciphertext),
+        }
+    return body
 
 
 def encode(doc: KeysDocument, dek: Secret) -> bytes:
-    """Serialize `doc`, with its checksum and a MAC keyed from `dek`."""
+    """Serialize `doc`, with its checksum and a MAC keyed from the shared key (`dek` is
+    the root key R the slots wrap)."""
     body = json.dumps(_body(doc), separators=(",", ":"), sort_keys=True, ensure_ascii=True)
-    signed = f"{MAGIC}\n{body}\n".encode("ascii")
+    signed = f"{MAGIC_PREFIX}{doc.format}\n{body}\n".encode("ascii")
     digest = hashlib.sha256(signed).hexdigest()
-    mac = hmac.new(_mac_key(dek).reveal(), signed, hashlib.sha256).hexdigest()
+    mac = hmac.new(_mac_key(doc, dek).reveal(), signed, hashlib.sha256).hexdigest()
     return signed + f"sha256 {digest}\nmac {mac}\n".encode("ascii")
 
 
@@ -211,8 +318,9 @@ def _split(raw: bytes) -> tuple[bytes, bytes, str, str]:
     lines = raw.split(b"\n")
     if len(lines) != 5 or lines[4] != b"":
         raise KeysFileCorrupt("unexpected layout")
-    if lines[0] != MAGIC.encode("ascii"):
-        version = lines[0].removeprefix(b"therapynotes-keys/")
+    magics = [f"{MAGIC_PREFIX}{v}".encode("ascii") for v in READABLE_FORMATS]
+    if lines[0] not in magics:
+        version = lines[0].removeprefix(MAGIC_PREFIX.encode("ascii"))
         if version != lines[0] and version.isdigit() and int(version) > FORMAT_VERSION:
             raise KeysFileTooNew
         raise KeysFileCorrupt("not a key file")
@@ -249,8 +357,13 @@ def decode(raw: bytes) -> KeysDocument:
         body = json.loads(body_line.decode("ascii"), object_pairs_hook=_no_duplicates)
     except (UnicodeDecodeError, ValueError) as exc:
         raise KeysFileCorrupt("body unreadable") from exc
-    if _field(body, "format", int) != FORMAT_VERSION:
+    version = _field(body, "format", int)
+    if version > FORMAT_VERSION:
         raise KeysFileTooNew
+    if version not in READABLE_FORMATS or signed.split(b"\n")[0] != (
+        f"{MAGIC_PREFIX}{version}".encode("ascii")
+    ):
+        raise KeysFileCorrupt("format does not match")
     slots = _field(body, "slots", dict)
     local, rec = _field(slots, "local", dict), _field(slots, "recovery", dict)
     kdf_obj = _field(local, "kdf", dict)
@@ -265,7 +378,17 @@ def decode(raw: bytes) -> KeysDocument:
     binding = _field(body, "device_binding", str)
     if binding not in (BINDING_KEYRING, BINDING_NONE):
         raise KeysFileCorrupt("unknown device binding")
+    data: DataKeysSlot | None = None
+    if version >= 2:
+        wrapped = _field(body, "data_keys", dict)
+        data = DataKeysSlot(
+            nonce=_unb64(wrapped.get("nonce"), length=NONCE_LEN),
+            ciphertext=_unb64(wrapped.get("ct"), length=BUNDLE_LEN + 16),
+        )
+    elif "data_keys" in body:
+        raise KeysFileCorrupt("format does not match")
     return KeysDocument(
+        data_keys=data,
         vault_id=_field(body, "vault_id", str),
         created_at=_field(body, "created_at", str),
         app_version=_field(body, "app_version", str),
@@ -286,8 +409,9 @@ def decode(raw: bytes) -> KeysDocument:
 
 
 def verify_mac(raw: bytes, dek: Secret) -> None:
-    """Check the whole-file MAC with the unwrapped DEK; raises KeysFileCorrupt."""
+    """Check the whole-file MAC with the unwrapped root key; raises KeysFileCorrupt."""
     signed, _, _, mac_line = _split(raw)
-    expected = f"mac {hmac.new(_mac_key(dek).reveal(), signed, hashlib.sha256).hexdigest()}"
+    key = _mac_key(decode(raw), dek)
+    expected = f"mac {hmac.new(key.reveal(), signed, hashlib.sha256).hexdigest()}"
     if not hmac.compare_digest(mac_line.encode(), expected.encode()):
         raise KeysFileCorrupt("authentication failed")

@@ -36,6 +36,7 @@ KIND_WORDS: dict[str, str] = {
     AuditKind.TOTP_RESET: "Authenticator reset",
     AuditKind.DATA_KEY_ROTATED: "Encryption key changed",
     AuditKind.KDF_STRENGTHENED: "Passphrase protection strengthened",
+    AuditKind.CLINICAL_KEY_ADDED: "Clinical records given their own key",
     AuditKind.SETTINGS_CHANGED: "Setting changed",
     AuditKind.CHART_VIEWED: "Chart opened",
     AuditKind.RECORD_CREATED: "Record added",

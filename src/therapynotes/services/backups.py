@@ -25,6 +25,7 @@ from therapynotes.backup.retention import RetentionPolicy
 from therapynotes.backup.schedule import BackupState, BackupWarning, SchedulePolicy, Trigger
 from therapynotes.backup.snapshot import Cancel, Progress
 from therapynotes.errors import TherapyNotesError
+from therapynotes.security import keyslots
 from therapynotes.security.recovery import parse_recovery_key
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
@@ -215,6 +216,7 @@ class BackupService:
             vault_recovery=s.doc.recovery,
             vault_root=s.paths.root,
             app_version=__version__,
+            data_keys=keyslots.data_keys(s.doc, s.dek),  # both databases (issue 17)
         )
 
     @_holding_db_lock

@@ -376,14 +376,14 @@ def _insert_notes(conn: Connection, rows: list[tuple[object, ...]]) -> None:
     conn.execute(
         "CREATE TEMP TABLE demo_notes AS SELECT id, client_id, session_id, kind, template,"
         " service_date, occurred_at, body, created_at, updated_at, signed_at, content_hash,"
-        " late_entry FROM main.notes WHERE 0"
+        " late_entry FROM clinical.notes WHERE 0"
     )
     try:
         conn.executemany(
             "INSERT INTO temp.demo_notes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
         )
         conn.execute(
-            "INSERT INTO main.notes(id, client_id, session_id, kind, template, service_date,"
+            "INSERT INTO clinical.notes(id, client_id, session_id, kind, template, service_date,"
             " occurred_at, state, body, created_at, updated_at, signed_at, content_hash,"
             " late_entry, signed_by) SELECT id, client_id, session_id, kind, template,"
             " service_date, occurred_at, 'signed', body, created_at, updated_at, signed_at,"

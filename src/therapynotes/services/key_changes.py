@@ -32,7 +32,7 @@ from therapynotes.services.key_file import (
 )
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
-from therapynotes.store import audit, migrations
+from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import transaction
 from therapynotes.store.instance_lock import InstanceLock
@@ -143,7 +143,7 @@ class KeyChanges:
             dek = self.unlocker.unwrap_recovery(raw, doc, rk)
             session = self.unlocker.open_session(doc, dek, Secret(b""), lock)
             self._rebind(session, new_passphrase, passphrase_only)
-            migrations.migrate(session.conn)
+            self.unlocker.prepare_schema(session)
         except BaseException:
             lock.release()
             raise
@@ -173,7 +173,7 @@ class KeyChanges:
             lock.release()
             raise
         try:
-            migrations.migrate(session.conn)
+            self.unlocker.prepare_schema(session)
             self.unlocker.record_unlock(
                 session, AuditKind.RECOVERY_USED, purpose="reset second step"
             )

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from therapynotes.domain.models import display_name
 from therapynotes.errors import KeysFileCorrupt, TotpRejected
-from therapynotes.security import totp
+from therapynotes.security import keyslots, totp
 from therapynotes.services.key_file import read_keys
 from therapynotes.services.old_vaults import describe
 from therapynotes.services.vault import VaultService
@@ -44,9 +44,11 @@ def look(
     try:
         dek, kek_backup = svc._unlocker.unwrap_local(raw, doc, passphrase)
         kek_backup.wipe()
+        bundle = keyslots.data_keys(doc, dek)  # both data keys (issue 17)
         try:
-            conn = open_db(paths.db, dek)
+            conn = open_db(paths.db, bundle)
         finally:
+            bundle.wipe()
             dek.wipe()
         try:
             conn.execute("PRAGMA query_only = ON")

@@ -42,9 +42,10 @@ from therapynotes.portable_errors import (
 from therapynotes.records_errors import AttachmentCorrupt
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import billing as billing_store
+from therapynotes.store import clinical_refs
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import Connection, driver, transaction
+from therapynotes.store.connection import Connection, atomic_transaction, driver, transaction
 from therapynotes.store.migrations import m0011_schedule
 
 PRIVATE_DIR = 0o700
@@ -226,7 +227,8 @@ class PortableService(RecordsBase):
         """Import an export into this (empty) vault, all or nothing."""
         document, blobs = self.read_export(source)
         conn = self.conn
-        with transaction(conn):
+        # All or nothing across vault.db and clinical.db (store/connection.py).
+        with atomic_transaction(conn):
             if any(
                 conn.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone()  # noqa: S608
                 for t in _RECORD_TABLES
@@ -305,6 +307,7 @@ def _insert_rows(conn: Connection, table: str, rows: list[dict[str, Any]]) -> No
     db = driver()
     for i, row in enumerate(rows):
         try:
+            clinical_refs.check(conn, table, row)  # no foreign keys across files (issue 17)
             conn.execute(sql, tuple(_db_value(table, c, row[c]) for c in columns))
         except db.IntegrityError:
             raise ImportRefused(

@@ -14,6 +14,7 @@ Must not import PySide6.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import secrets
 import shutil
@@ -197,8 +198,23 @@ class RestoreService:
             progress("check", 0, 1)
             dek = Secret(manifest.dek)
             try:
-                snapshot.check(staged.db, dek, manifest.counts)
+                check_keys = Secret(manifest.open_keys)
+                try:
+                    snapshot.check(staged.db, check_keys, manifest.counts)
+                finally:
+                    check_keys.wipe()
                 doc, entry = self._new_keys(opened.header, dek, passphrase, passphrase_only)
+                if manifest.data_keys is not None:  # issue 17: both data keys, under R
+                    bundle = Secret(manifest.data_keys)
+                    try:
+                        doc = dataclasses.replace(
+                            doc,
+                            data_keys=keyslots.seal_data_keys(
+                                root=dek, bundle=bundle, vault_id=doc.vault_id
+                            ),
+                        )
+                    finally:
+                        bundle.wipe()
                 atomic_write_bytes(staged.keys, keyslots.encode(doc, dek))
                 aside = self._swap_in(staging)
                 self._prove_opens(doc, passphrase, preview, aside)
@@ -300,8 +316,12 @@ class RestoreService:
             dek = keyslots.open_local(keyslots.decode(raw), kek)
             kek.wipe()
             keyslots.verify_mac(raw, dek)
-            conn = open_db(self.paths.db, dek)
+            bundle = keyslots.data_keys(keyslots.decode(raw), dek)
             dek.wipe()
+            try:
+                conn = open_db(self.paths.db, bundle)
+            finally:
+                bundle.wipe()
             try:
                 with transaction(conn):
                     audit.append(

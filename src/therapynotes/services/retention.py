@@ -36,7 +36,7 @@ from therapynotes.store import billing as billing_store
 from therapynotes.store import record_settings
 from therapynotes.store import retention as store
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import Connection, driver, transaction
+from therapynotes.store.connection import Connection, driver, has_clinical, transaction
 
 MAX_REASON = 500  # characters of an early purge's reason
 
@@ -138,6 +138,8 @@ class RetentionService(RecordsBase):
         reason = _early_reason(before_retention_date)
         conn = self.conn
         conn.execute("PRAGMA secure_delete = ON")  # already on; a purge must not depend on it
+        # Two transactions, each writing one file (store/retention.py purge_clinical):
+        # the clinical record first, then the rest with the purge's audit row.
         with transaction(conn):
             self.require_client(conn, client_id)
             if client_id in store.holds(conn):
@@ -149,15 +151,25 @@ class RetentionService(RecordsBase):
                     raise RetentionDateNotReached(f"retention date {kept_until.isoformat()}")
                 early = {"before_retention_date": kept_until.isoformat(), "reason": reason}
             counts = store.purge_counts(conn, client_id)
-            store.fts_secure_delete(conn, on=True)
+            store.fts_secure_delete(conn, on=True, tables=store.CLINICAL_FTS_TABLES)
+            try:
+                store.purge_clinical(conn, client_id)
+            except driver().IntegrityError as exc:
+                if "legal hold" in str(exc):
+                    raise LegalHoldActive from None
+                raise
+            store.compact_indexes(conn, store.CLINICAL_FTS_TABLES)
+            store.fts_secure_delete(conn, on=False, tables=store.CLINICAL_FTS_TABLES)
+        with transaction(conn):
+            store.fts_secure_delete(conn, on=True, tables=store.MAIN_FTS_TABLES)
             try:
                 store.purge_client(conn, client_id)
             except driver().IntegrityError as exc:
                 if "legal hold" in str(exc):
                     raise LegalHoldActive from None
                 raise
-            store.compact_indexes(conn)
-            store.fts_secure_delete(conn, on=False)
+            store.compact_indexes(conn, store.MAIN_FTS_TABLES)
+            store.fts_secure_delete(conn, on=False, tables=store.MAIN_FTS_TABLES)
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
         _note_purge(self.session, self.clock())
@@ -197,8 +209,10 @@ def _early_reason(text: str | None) -> str | None:
 
 
 def _rewrite_file(conn: Connection) -> None:
-    """Rebuild the file without free pages, then fold the WAL back and truncate it."""
-    conn.execute("VACUUM")
+    """Rebuild both files without free pages, then fold the WALs back and truncate them."""
+    conn.execute("VACUUM main")
+    if has_clinical(conn):
+        conn.execute("VACUUM clinical")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
 

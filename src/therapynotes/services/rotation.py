@@ -23,6 +23,10 @@ store/rotation_files.py; docs/security.md "Rotating the data key"):
    vault.keys, reopen with the new DEK. Any failure before 3 deletes the copy and
    changes nothing; any failure after 3 is finished at the next open.
 
+Two data keys (issue 17): the rotation replaces all three keys (the root key R the
+slots wrap, the shared key and the clinical key); clinical.db is copied the same way
+into clinical.db.rotating under the new clinical key, checked, and switched first.
+
 Must not import PySide6.
 """
 
@@ -58,7 +62,14 @@ from therapynotes.services.unlocking import Unlocker
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, rotation_files
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import Connection, close_db, driver, open_db, transaction
+from therapynotes.store.connection import (
+    Connection,
+    close_db,
+    driver,
+    has_clinical,
+    open_db,
+    transaction,
+)
 
 Progress = Callable[[str, int, int], None]  # phase ("copy", "check", "switch"), done, total
 
@@ -214,17 +225,19 @@ class KeyRotation:
             if doc != plan.doc:
                 raise KeysChangedMeanwhile
             new_dek = Secret(os.urandom(keyslots.DEK_LEN))
+            new_keys = keyslots.new_bundle()
             try:
-                pages = self._stage(plan, new_dek, progress, phases)
-                new_doc = self._new_doc(doc, plan, new_dek)
+                pages = self._stage(plan, new_keys, progress, phases)
+                new_doc = self._new_doc(doc, plan, new_dek, new_keys)
                 _check_slots(new_doc, plan, new_dek)
             except BaseException:
                 rotation_files.remove_quietly(session.paths)
                 new_dek.wipe()
+                new_keys.wipe()
                 raise
             self._commit(session, new_doc, new_dek)
             mark = time.perf_counter()
-            self._switch(session, new_doc, new_dek, progress)
+            self._switch(session, new_doc, new_dek, new_keys, progress)
             phases["switch"] = time.perf_counter() - mark
         return RotationResult(
             seconds=time.perf_counter() - started,
@@ -266,43 +279,61 @@ class KeyRotation:
         return doc
 
     def _stage(
-        self, plan: RotationPlan, new_dek: Secret, progress: Progress, phases: dict[str, float]
+        self, plan: RotationPlan, new_keys: Secret, progress: Progress, phases: dict[str, float]
     ) -> int:
-        """Copy, record, sync and check vault.db.rotating; returns its page count."""
+        """Copy, record, sync and check vault.db.rotating (and clinical.db.rotating);
+        returns the page count. `new_keys` is the new shared ‖ clinical pair."""
         session = plan.session
         source = session.conn
-        target = rotation_files.staged_db(session.paths)
-        expected = _table_counts(source)
-        expected["audit_log"] += 1
-        version = _user_version(source)
-        mark = time.perf_counter()
-        pages = _copy(source, target, new_dek, progress)
-        copy = _open_copy(target, new_dek, COPY_PRAGMAS)
+        paths = session.paths
+        shared, clinical = keyslots.shared_key(new_keys), keyslots.clinical_key(new_keys)
+        if clinical is None:
+            raise RotationCheckFailed("new data keys")
+        copies = [("main", rotation_files.staged_db(paths), shared)]
+        if has_clinical(source):
+            copies.append(("clinical", rotation_files.staged_clinical(paths), clinical))
         try:
-            with transaction(copy):
-                audit.append(
-                    copy,
-                    AuditKind.DATA_KEY_ROTATED,
-                    detail={
-                        "recovery_key": "new" if plan.new_recovery_key else "kept",
-                        "pages": pages,
-                    },
-                )
+            expected = {schema: _table_counts(source, schema) for schema, _, _ in copies}
+            expected["main"]["audit_log"] += 1
+            version = _user_version(source)
+            mark = time.perf_counter()
+            pages = 0
+            for schema, target, key in copies:
+                pages += _copy(source, target, key, progress, schema=schema)
+            copy = _open_copy(copies[0][1], shared, COPY_PRAGMAS)
+            try:
+                with transaction(copy):
+                    audit.append(
+                        copy,
+                        AuditKind.DATA_KEY_ROTATED,
+                        detail={
+                            "recovery_key": "new" if plan.new_recovery_key else "kept",
+                            "pages": pages,
+                        },
+                    )
+            finally:
+                copy.close()
+            for _, target, _ in copies:
+                _sync_and_forget(target)
+            phases["copy"] = time.perf_counter() - mark
+            mark = time.perf_counter()
+            progress("check", 0, 1)
+            for schema, target, key in copies:
+                _check(target, key, expected[schema], version if schema == "main" else None)
+            progress("check", 1, 1)
+            phases["check"] = time.perf_counter() - mark
         finally:
-            copy.close()
-        _sync_and_forget(target)
-        phases["copy"] = time.perf_counter() - mark
-        mark = time.perf_counter()
-        progress("check", 0, 1)
-        _check(target, new_dek, expected, version)
-        progress("check", 1, 1)
-        phases["check"] = time.perf_counter() - mark
+            shared.wipe()
+            clinical.wipe()
         return pages
 
     @staticmethod
-    def _new_doc(doc: KeysDocument, plan: RotationPlan, new_dek: Secret) -> KeysDocument:
-        """Both slots wrap the new DEK. The local slot keeps its Argon2id parameters and
-        salt (the passphrase and device binding are unchanged), under a fresh nonce."""
+    def _new_doc(
+        doc: KeysDocument, plan: RotationPlan, new_dek: Secret, new_keys: Secret
+    ) -> KeysDocument:
+        """Both slots wrap the new DEK (R), and the new data keys are sealed under it. The
+        local slot keeps its Argon2id parameters and salt (the passphrase and device
+        binding are unchanged), under a fresh nonce."""
         local = keyslots.seal_local(
             dek=new_dek,
             kek=plan.kek_local,
@@ -316,7 +347,10 @@ class KeyRotation:
             rec = keyslots.seal_recovery(dek=new_dek, kek=kek_rk, salt=salt, vault_id=doc.vault_id)
         finally:
             kek_rk.wipe()
-        return dataclasses.replace(doc, local=local, recovery=rec, app_version=__version__)
+        data = keyslots.seal_data_keys(root=new_dek, bundle=new_keys, vault_id=doc.vault_id)
+        return dataclasses.replace(
+            doc, local=local, recovery=rec, data_keys=data, app_version=__version__
+        )
 
     @staticmethod
     def _commit(session: VaultSession, new_doc: KeysDocument, new_dek: Secret) -> None:
@@ -334,17 +368,23 @@ class KeyRotation:
 
     @staticmethod
     def _switch(
-        session: VaultSession, new_doc: KeysDocument, new_dek: Secret, progress: Progress
+        session: VaultSession,
+        new_doc: KeysDocument,
+        new_dek: Secret,
+        new_keys: Secret,
+        progress: Progress,
     ) -> None:
         progress("switch", 0, 1)
         try:
             session.close_database()
             rotation_files.switch(session.paths)
-            conn = open_db(session.paths.db, new_dek)
+            conn = open_db(session.paths.db, new_keys)
         except BaseException as exc:
             new_dek.wipe()
+            new_keys.wipe()
             session.lock("data key rotation unfinished", record=False)
             raise RotationUnfinished(type(exc).__name__) from exc
+        new_keys.wipe()
         session.adopt(conn, new_dek, new_doc)
         progress("switch", 1, 1)
 
@@ -356,16 +396,20 @@ def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _table_counts(conn: Connection) -> dict[str, int]:
-    """Rows of every b-tree table (records, audit log, settings, FTS shadow tables)."""
+def _table_counts(conn: Connection, schema: str = "main") -> dict[str, int]:
+    """Rows of every b-tree table of `schema` (records, audit log, settings, FTS shadow
+    tables)."""
     names = [
         str(r[0])
         for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND rootpage > 0"
+            f"SELECT name FROM {schema}.sqlite_master"  # noqa: S608
+            " WHERE type = 'table' AND rootpage > 0"
         )
     ]
     return {
-        name: int(conn.execute(f"SELECT count(*) FROM {_quoted(name)}").fetchone()[0])  # noqa: S608
+        name: int(
+            conn.execute(f"SELECT count(*) FROM {schema}.{_quoted(name)}").fetchone()[0]  # noqa: S608
+        )
         for name in names
     }
 
@@ -408,18 +452,21 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def _copy(source: Connection, target: Path, new_dek: Secret, progress: Progress) -> int:
-    """Every page of `source` into the new file `target`, keyed with `new_dek`."""
+def _copy(
+    source: Connection, target: Path, new_dek: Secret, progress: Progress, *, schema: str = "main"
+) -> int:
+    """Every page of `source`'s `schema` into the new file `target`, keyed with `new_dek`
+    (one 32-byte key: the copy is opened alone)."""
     _create_private(target)
     dest = _open_copy(target, new_dek, COPY_PRAGMAS, create=True)
-    total = int(source.execute("PRAGMA page_count").fetchone()[0])
+    total = int(source.execute(f"PRAGMA {schema}.page_count").fetchone()[0])
     progress("copy", 0, total)
 
     def step(_status: int, remaining: int, pages: int) -> None:
         progress("copy", pages - remaining, pages)
 
     try:
-        source.backup(dest, pages=COPY_STEP_PAGES, progress=step)
+        source.backup(dest, pages=COPY_STEP_PAGES, progress=step, name=schema)
         # The copied header says WAL (as the vault is); the copy uses a rollback journal
         # until it becomes vault.db (open_db turns WAL on again then).
         dest.execute("PRAGMA journal_mode = DELETE").fetchall()
@@ -452,7 +499,7 @@ def _sync_and_forget(path: Path) -> None:
         raise StorageError(type(exc).__name__) from exc
 
 
-def _check(path: Path, dek: Secret, expected: dict[str, int], version: int) -> None:
+def _check(path: Path, dek: Secret, expected: dict[str, int], version: int | None) -> None:
     conn = _open_copy(path, dek, CHECK_PRAGMAS)
     try:
         if conn.execute("PRAGMA cipher_integrity_check").fetchall():
@@ -461,7 +508,7 @@ def _check(path: Path, dek: Secret, expected: dict[str, int], version: int) -> N
             raise RotationCheckFailed("structure")
         if _table_counts(conn) != expected:
             raise RotationCheckFailed("row counts")
-        if _user_version(conn) != version:
+        if version is not None and _user_version(conn) != version:
             raise RotationCheckFailed("schema version")
     except driver().DatabaseError as exc:
         raise RotationCheckFailed(type(exc).__name__) from exc

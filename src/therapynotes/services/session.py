@@ -14,6 +14,7 @@ from typing import Any
 
 from therapynotes.errors import VaultLocked
 from therapynotes.paths import VaultPaths
+from therapynotes.security import keyslots
 from therapynotes.security.kdf import KdfParams
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
@@ -41,6 +42,11 @@ class VaultSession:
     @property
     def vault_id(self) -> str:
         return self.doc.vault_id
+
+    def data_keys(self) -> Secret:
+        """A copy of the keys that open the databases (shared ‖ clinical; issue 17). The
+        caller wipes it. `dek` is the root key R the key slots wrap."""
+        return keyslots.data_keys(self.doc, self.dek)
 
     @property
     def kdf_params(self) -> KdfParams:

@@ -7,11 +7,16 @@ session until all factors passed.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TypeVar
 
+from therapynotes.atomic import atomic_write_bytes
 from therapynotes.errors import (
     DiskFull,
     KeysFileCorrupt,
@@ -34,6 +39,42 @@ from therapynotes.store.connection import Connection, disk_full, open_db, transa
 from therapynotes.store.instance_lock import InstanceLock
 
 T = TypeVar("T")
+
+
+def keys_before_split(paths: VaultPaths) -> Path:
+    """The format-1 key file, kept while its format-2 successor is written and checked."""
+    return paths.root / "vault.keys.format1"
+
+
+def split_keys(session: VaultSession) -> None:
+    """Format 1 -> 2: a new random clinical key joins R (which stays the shared key, so
+    vault.db is not re-encrypted), wrapped under R in `data_keys`; the slots stay byte
+    for byte. The old file is kept beside until the new one reads back and verifies;
+    then the session reopens with both keys (clinical.db is created empty, and filled
+    by the schema-13 migration)."""
+    paths, doc, root = session.paths, session.doc, session.dek
+    raw_old = paths.keys.read_bytes()
+    atomic_write_bytes(keys_before_split(paths), raw_old)
+    bundle = Secret(root.reveal() + os.urandom(keyslots.SHARED_LEN))
+    try:
+        new_doc = dataclasses.replace(
+            doc,
+            data_keys=keyslots.seal_data_keys(root=root, bundle=bundle, vault_id=doc.vault_id),
+        )
+        atomic_write_bytes(paths.keys, keyslots.encode(new_doc, root))
+        raw_new = paths.keys.read_bytes()
+        keyslots.verify_mac(raw_new, root)
+        check = keyslots.data_keys(keyslots.decode(raw_new), root)
+        same = check == bundle
+        check.wipe()
+        if not same or keyslots.decode(raw_new) != new_doc:
+            atomic_write_bytes(paths.keys, raw_old)
+            raise KeysFileCorrupt("the new key file did not read back")
+        with session.db_lock:
+            session.close_database()
+            session.adopt(open_db(paths.db, bundle), Secret(root.reveal()), new_doc)
+    finally:
+        bundle.wipe()
 
 
 class Unlocker:
@@ -72,7 +113,7 @@ class Unlocker:
             except (TotpRejected, TotpReplayed):
                 self.attempts.record_failure("code")
                 raise
-            migrations.migrate(session.conn)
+            self.prepare_schema(session)
         except BaseException:
             if session is not None:
                 session.lock("unlock failed", record=False)
@@ -170,8 +211,25 @@ class Unlocker:
     def open_session(
         self, doc: KeysDocument, dek: Secret, kek_backup: Secret, lock: InstanceLock
     ) -> VaultSession:
-        conn = open_db(self.paths.db, dek)
+        bundle = keyslots.data_keys(doc, dek)
+        try:
+            conn = open_db(self.paths.db, bundle)
+        finally:
+            bundle.wipe()
         return VaultSession(self.paths, doc, dek, kek_backup, lock, conn)
+
+    def prepare_schema(self, session: VaultSession) -> None:
+        """After every factor passed: give a format-1 vault its clinical key (issue 17),
+        then run the schema migrations (m0013 moves the clinical tables under it)."""
+        upgraded = session.doc.data_keys is None
+        if upgraded:
+            split_keys(session)
+        migrations.migrate(session.conn)
+        if upgraded:  # after the migrations: a schema-1 vault has no audit log before
+            with transaction(session.conn):
+                audit.append(session.conn, AuditKind.CLINICAL_KEY_ADDED, detail={"format": 2})
+        with contextlib.suppress(OSError):
+            keys_before_split(self.paths).unlink()
 
     def _check_totp(self, session: VaultSession, code: str) -> None:
         row = session.conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()

@@ -26,7 +26,7 @@ from therapynotes.errors import (
     TherapyNotesError,
 )
 from therapynotes.paths import VaultPaths
-from therapynotes.security import keyslots, totp
+from therapynotes.security import totp
 from therapynotes.security.attempts import AttemptLog
 from therapynotes.security.keyslots import BINDING_NONE, KeysDocument
 from therapynotes.services.key_file import device_secret, read_keys
@@ -103,7 +103,7 @@ class VaultService:
                 bound = f"no: {type(exc).__name__}"
         return VaultStatus(
             vault_id=doc.vault_id,
-            format_version=keyslots.FORMAT_VERSION,
+            format_version=doc.format,
             created_at=doc.created_at,
             app_version=doc.app_version,
             device_binding=doc.device_binding,

@@ -48,7 +48,13 @@ class VaultCreation:
     def _move_aside_orphans(self) -> None:
         """A crashed `create` can leave a data file without vault.keys; keep it aside."""
         stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%Y%m%dT%H%M%S")
-        for path in (self.paths.db, Path(f"{self.paths.db}-wal"), Path(f"{self.paths.db}-shm")):
+        for path in (
+            *(
+                Path(f"{db}{side}")
+                for db in (self.paths.db, self.paths.clinical)
+                for side in ("", "-wal", "-shm")
+            ),
+        ):
             if path.exists():
                 path.rename(path.with_name(f"{path.name}.orphaned-{stamp}"))
 
@@ -87,7 +93,13 @@ class VaultCreation:
             )
             rk.wipe()
             secret = totp.new_secret()
-            self._create_db(dek, vault_id, secret)
+            # Issue 17: R (what the slots wrap), and two independent data keys under it.
+            bundle = keyslots.new_bundle()
+            data = keyslots.seal_data_keys(root=dek, bundle=bundle, vault_id=vault_id)
+            try:
+                self._create_db(bundle, vault_id, secret)
+            finally:
+                bundle.wipe()
             doc = KeysDocument(
                 vault_id=vault_id,
                 created_at=now_iso(self.clock),
@@ -97,14 +109,16 @@ class VaultCreation:
                 device_entry=entry,
                 local=local,
                 recovery=rec,
+                data_keys=data,
             )
             write_keys(self.paths, doc, dek)
         except BaseException:
             if entry:
                 device_key.delete(entry)
-            for suffix in ("", "-wal", "-shm"):
-                with contextlib.suppress(OSError):
-                    Path(f"{self.paths.db}{suffix}").unlink()
+            for db in (self.paths.db, self.paths.clinical):
+                for suffix in ("", "-wal", "-shm"):
+                    with contextlib.suppress(OSError):
+                        Path(f"{db}{suffix}").unlink()
             raise
         finally:
             dek.wipe()

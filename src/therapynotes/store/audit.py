@@ -37,6 +37,7 @@ class AuditKind(StrEnum):
     TOTP_RESET = "key.totp_reset"
     DATA_KEY_ROTATED = "key.data_key_rotated"
     KDF_STRENGTHENED = "key.kdf_strengthened"  # issue 18: a re-wrap after a fast unlock
+    CLINICAL_KEY_ADDED = "key.clinical_key_added"  # issue 17: a format-1 vault's split
     SETTINGS_CHANGED = "settings.changed"
     CHART_VIEWED = "chart.viewed"
     RECORD_CREATED = "record.created"

@@ -3,6 +3,12 @@
 The DEK is the raw SQLCipher key (`PRAGMA key = "x'<hex>'"`), so SQLCipher's own
 PBKDF2 is skipped. Refuses to run on a SQLite build without SQLCipher (which would
 silently ignore the key and write plaintext).
+
+Two data keys (issue 17): given a 64-byte bundle (shared key ‖ clinical key), vault.db
+is keyed with the first half and `clinical.db` beside it is ATTACHed as schema
+`clinical` with the second (`ATTACH ... KEY "x'..'"`), so unqualified queries find every
+table. Given 32 bytes (a vault from before the split, a key-rotation copy), the file is
+opened alone.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 from therapynotes.errors import DiskFull, SqlCipherMissing, StorageError, VaultCorrupt
 from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret, scrub_immutable
+from therapynotes.store import client_activity
 
 try:
     import sqlcipher3.dbapi2 as sqlcipher
@@ -66,6 +73,30 @@ def cipher_version(conn: Connection) -> str:
     return str(row[0]) if row and row[0] else ""
 
 
+CLINICAL_FILE = "clinical.db"
+CLINICAL_SCHEMA = "clinical"
+SHARED_LEN = 32
+BUNDLE_LEN = 64
+# Per-schema pragmas, applied to the attached clinical database as well.
+_SCHEMA_PRAGMAS = (
+    "secure_delete",
+    "journal_mode",
+    "synchronous",
+    "cache_size",  # the notes and their indexes live in clinical.db (issue 18's cache)
+    "journal_size_limit",
+)
+
+
+def clinical_path(db: Path) -> Path:
+    """The clinical database that goes with the database file `db`: clinical.db beside
+    a vault's vault.db; `<name>.clinical` beside any other file (a snapshot, a copy)."""
+    return db.with_name(CLINICAL_FILE if db.name == "vault.db" else f"{db.name}.clinical")
+
+
+def has_clinical(conn: Connection) -> bool:
+    return any(str(r[1]) == CLINICAL_SCHEMA for r in conn.execute("PRAGMA database_list"))
+
+
 def _touch_private(path: Path) -> None:
     """Create the file 0600 before SQLite does (SQLite copies its mode to -wal/-shm)."""
     if not path.exists():
@@ -93,19 +124,24 @@ def open_db(
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")
         raw = dek.reveal()
-        hex_key = raw.hex()
-        statement = f"PRAGMA key = \"x'{hex_key}'\""
-        try:
-            conn.execute(statement)
-        finally:
-            for temporary in (statement, hex_key, raw):
-                scrub_immutable(temporary)
-            del statement, hex_key, raw
+        if len(raw) not in (SHARED_LEN, BUNDLE_LEN):
+            raise ValueError("a data key is 32 or 64 bytes")
+        _keyed(conn, "PRAGMA key = \"x'{}'\"", raw[:SHARED_LEN])
         if not cipher_version(conn):
             raise SqlCipherMissing
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        if len(raw) == BUNDLE_LEN:
+            _attach_clinical(conn, clinical_path(path), raw[SHARED_LEN:], create=create)
+        scrub_immutable(raw)
+        del raw
         for pragma in pragmas:
             conn.execute(pragma).fetchall()
+            name = pragma.removeprefix("PRAGMA ").split(" ")[0]
+            if name in _SCHEMA_PRAGMAS and has_clinical(conn):
+                conn.execute(pragma.replace("PRAGMA ", f"PRAGMA {CLINICAL_SCHEMA}.", 1)).fetchall()
+        # TEMP triggers across the two files (issues 17/18), after the pragmas: setting
+        # temp_store deletes every TEMP object.
+        client_activity.install(conn)
     except db.DatabaseError as exc:
         conn.close()
         # A disk that is full or failing is not a damaged file: "restore from backup"
@@ -118,6 +154,44 @@ def open_db(
         conn.close()
         raise
     return conn
+
+
+def _keyed(conn: Connection, template: str, key: bytes, *params: object) -> None:
+    """Run `template` with the key's hex in place of {}; scrub the temporaries."""
+    hex_key = key.hex()
+    statement = template.format(hex_key)
+    try:
+        conn.execute(statement, params)
+    finally:
+        for temporary in (statement, hex_key, key):
+            scrub_immutable(temporary)
+        del statement, hex_key
+
+
+SPLIT_MARK = "clinical_db"  # vault_meta key written by the migration that split the vault
+
+
+def split_done(conn: Connection) -> bool:
+    """Whether vault.db records that its clinical tables live in clinical.db."""
+    has_meta = conn.execute(
+        "SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'vault_meta'"
+    ).fetchone()
+    if not has_meta:
+        return False
+    row = conn.execute("SELECT 1 FROM main.vault_meta WHERE key = ?", (SPLIT_MARK,)).fetchone()
+    return row is not None
+
+
+def _attach_clinical(conn: Connection, path: Path, key: bytes, *, create: bool) -> None:
+    """ATTACH clinical.db. A missing one is created only while vault.db still holds the
+    clinical tables (before the migration that moves them marks it: `split_done`); after
+    that a missing file is a damaged vault, never silently an empty record."""
+    if not path.exists():
+        if not create and split_done(conn):
+            raise VaultCorrupt("the clinical data file is missing")
+        _touch_private(path)
+    _keyed(conn, f"ATTACH DATABASE ? AS {CLINICAL_SCHEMA} KEY \"x'{{}}'\"", key, str(path))
+    conn.execute("SELECT count(*) FROM clinical.sqlite_master").fetchone()
 
 
 # Below this much free space, a failed write is taken to be a full disk.
@@ -138,9 +212,13 @@ def checkpoint(conn: Connection) -> int:
     for any other connection (so it never blocks), fsynced (synchronous = FULL). The
     next commit starts the WAL over from its beginning, overwriting it in place, and
     cuts the file back to JOURNAL_LIMIT_BYTES. Returns the number of WAL frames folded
-    (0 when there was nothing to do)."""
-    row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return max(int(row[2]), 0) if row else 0
+    (0 when there was nothing to do), over vault.db and clinical.db (issue 17: each has
+    its own WAL, and SQLite reports no total when asked for all schemas at once)."""
+    folded = 0
+    for schema in ("main", *([CLINICAL_SCHEMA] if has_clinical(conn) else [])):
+        row = conn.execute(f"PRAGMA {schema}.wal_checkpoint(PASSIVE)").fetchone()
+        folded += max(int(row[2]), 0) if row else 0
+    return folded
 
 
 def close_db(conn: Connection | None) -> None:
@@ -199,3 +277,33 @@ def transaction(conn: Connection) -> Any:
         if storage is None:
             raise
         raise storage from exc
+
+
+def _journal_mode(conn: Connection, mode: str) -> None:
+    for schema in ("main", CLINICAL_SCHEMA):
+        got = conn.execute(f"PRAGMA {schema}.journal_mode = {mode}").fetchone()
+        if not got or str(got[0]).lower() != mode.lower():
+            raise StorageError(f"journal mode of {schema} stayed {got[0] if got else '?'}")
+
+
+@contextlib.contextmanager
+def atomic_transaction(conn: Connection) -> Any:
+    """A transaction that is all or nothing across vault.db AND clinical.db (issue 17).
+
+    In WAL mode SQLite commits each attached file atomically but not the two together
+    (a crash between the two commits keeps one). For the rare write that must never be
+    half there (an import), both files switch to a rollback journal for its duration:
+    SQLite's super-journal then makes the commit atomic across them. Switching out of
+    WAL needs the files to itself (no other connection: the caller holds the session's
+    lock); the vault is back in WAL mode afterwards, also after a failure. Without an
+    attached clinical.db this is `transaction`."""
+    if not has_clinical(conn):
+        with transaction(conn):
+            yield conn
+        return
+    try:
+        _journal_mode(conn, "DELETE")
+        with transaction(conn):
+            yield conn
+    finally:
+        _journal_mode(conn, "WAL")

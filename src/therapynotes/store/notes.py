@@ -13,6 +13,7 @@ from therapynotes.domain.enums import NoteKind, NoteState
 from therapynotes.domain.ids import AddendumId, ClientId, NoteId, SessionId
 from therapynotes.domain.models import Addendum, Note, NoteHeader
 from therapynotes.domain.rules import canonical_json
+from therapynotes.store import clinical_refs
 from therapynotes.store.connection import Connection
 
 _COLUMNS = (
@@ -38,6 +39,7 @@ def insert_draft(
     sections: Mapping[str, str],
     now: str,
 ) -> NoteId:
+    _require_owner_rows(conn, client_id, session_id)
     cur = conn.execute(
         "INSERT INTO notes(client_id, session_id, kind, template, service_date, occurred_at,"
         " state, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?, ?, ?)",
@@ -54,6 +56,14 @@ def insert_draft(
         ),
     )
     return NoteId(int(cur.lastrowid))
+
+
+def _require_owner_rows(
+    conn: Connection, client_id: ClientId, session_id: SessionId | None
+) -> None:
+    """What the foreign keys to `clients` and `session_participants` checked before the
+    notes moved to clinical.db (schema 13; SQLite has no keys across files)."""
+    clinical_refs.check(conn, "notes", {"client_id": client_id, "session_id": session_id})
 
 
 def update_draft(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from therapynotes.domain.ids import ClientId
-from therapynotes.store.connection import Connection
+from therapynotes.store.connection import Connection, driver
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,8 @@ def release_hold(conn: Connection, client_id: ClientId) -> bool:
     return bool(cur.rowcount)
 
 
-# (what, count query, delete statement), in an order the foreign keys allow.
+# (what, count query, delete statement), in an order the foreign keys allow. The first
+# part of the list is the clinical record (clinical.db, schema 13), the rest vault.db.
 _PARTS = (
     ("", "", "DELETE FROM form_drafts WHERE client_id = :c"),
     (
@@ -105,6 +106,7 @@ _PARTS = (
         "SELECT count(*) FROM diagnoses WHERE client_id = :c",
         "DELETE FROM diagnoses WHERE client_id = :c",
     ),
+    # ---- vault.db from here on (see _CLINICAL_PART_COUNT)
     # Billing (schema 8): allocations, then ledger entries, then the client's own fees.
     (
         "",
@@ -137,6 +139,11 @@ _PARTS = (
 )
 
 
+_CLINICAL_PART_COUNT = 9
+_CLINICAL_PARTS = _PARTS[:_CLINICAL_PART_COUNT]
+_MAIN_PARTS = _PARTS[_CLINICAL_PART_COUNT:]
+
+
 def purge_counts(conn: Connection, client_id: ClientId) -> dict[str, int]:
     """How many rows of each kind a purge of the client would remove."""
     return {
@@ -146,9 +153,26 @@ def purge_counts(conn: Connection, client_id: ClientId) -> dict[str, int]:
     }
 
 
+def purge_clinical(conn: Connection, client_id: ClientId) -> None:
+    """Delete the client's clinical record (clinical.db), in a transaction of its own
+    that writes nothing else: WAL makes a transaction over two files atomic in each
+    file but not across them, so the purge deletes the clinical part first and
+    `purge_client` the rest after; a crash between leaves a client with no clinical
+    record, which the next purge finishes (never clinical rows without their client).
+    Raises the driver's IntegrityError for a client on legal hold."""
+    if client_id in holds(conn):
+        raise driver().IntegrityError("client is on legal hold")
+    # The clinical triggers read their own twin of purge_authorisations (m0013).
+    conn.execute("INSERT INTO clinical.purge_authorisations(client_id) VALUES (?)", (client_id,))
+    for _, _, statement in _CLINICAL_PARTS:
+        conn.execute(statement, {"c": client_id})
+    conn.execute("DELETE FROM clinical.purge_authorisations WHERE client_id = ?", (client_id,))
+
+
 def purge_client(conn: Connection, client_id: ClientId) -> None:
-    """Delete every row of the client. Raises the driver's IntegrityError when the
-    client is on legal hold (the schema refuses the authorisation)."""
+    """Delete the client's rows in vault.db (after `purge_clinical`). Raises the driver's
+    IntegrityError when the client is on legal hold (the schema refuses the
+    authorisation)."""
     conn.execute("INSERT INTO purge_authorisations(client_id) VALUES (?)", (client_id,))
     session_ids = [
         (r[0],)
@@ -156,7 +180,7 @@ def purge_client(conn: Connection, client_id: ClientId) -> None:
             "SELECT session_id FROM session_participants WHERE client_id = ?", (client_id,)
         )
     ]
-    for _, _, statement in _PARTS:
+    for _, _, statement in _MAIN_PARTS:
         conn.execute(statement, {"c": client_id})
     _purge_orphan_appointments(conn)
     # The client's sessions go too, except group sessions other clients took part in.
@@ -180,21 +204,23 @@ def _purge_orphan_appointments(conn: Connection) -> None:
     )
 
 
-FTS_TABLES = ("notes_fts", "psychotherapy_fts", "clients_fts", "diagnoses_fts")
+CLINICAL_FTS_TABLES = ("notes_fts", "psychotherapy_fts", "diagnoses_fts")
+MAIN_FTS_TABLES = ("clients_fts",)
+FTS_TABLES = (*CLINICAL_FTS_TABLES, *MAIN_FTS_TABLES)
 
 
-def fts_secure_delete(conn: Connection, *, on: bool) -> None:
+def fts_secure_delete(conn: Connection, *, on: bool, tables: tuple[str, ...] = FTS_TABLES) -> None:
     """FTS5 secure-delete: a delete removes the row's tokens from the index pages at once
     instead of leaving them in old segments. Costly on every write, so only a purge turns
     it on, inside its own transaction."""
-    for table in FTS_TABLES:
+    for table in tables:
         conn.execute(
             f"INSERT INTO {table}({table}, rank) VALUES ('secure-delete', ?)",  # noqa: S608
             (1 if on else 0,),
         )
 
 
-def compact_indexes(conn: Connection) -> None:
+def compact_indexes(conn: Connection, tables: tuple[str, ...] = FTS_TABLES) -> None:
     """Merge every full-text index into one segment, dropping what deletes left behind."""
-    for table in FTS_TABLES:
+    for table in tables:
         conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")  # noqa: S608

@@ -4,12 +4,13 @@ A rotation never rewrites `vault.db` in place. It writes, beside it:
 
 - `vault.db.rotating`: a complete copy of the database under the new data key (DEK),
   written, fsynced and checked before anything else happens;
+- `clinical.db.rotating` (issue 17): the same for clinical.db, under the new clinical key;
 - `vault.keys.rotating`: a key file (the vault.keys format) whose slots wrap the new DEK,
   written atomically. **Its existence is the commit point**: from then on the rotation
   is finished forward, never undone.
 
-Then the switch: delete the old `vault.db-wal`/`-shm` (the copy already holds every
-committed frame), rename `vault.db.rotating` over `vault.db`, rename
+Then the switch: for clinical.db and then vault.db, delete the old `-wal`/`-shm` (the
+copy already holds every committed frame) and rename the copy over the file; rename
 `vault.keys.rotating` over `vault.keys`, each followed by an fsync of the folder.
 
 The rule at open time (`settle_locked`, run with the vault's instance lock held, before
@@ -19,8 +20,11 @@ vault.keys is read), from which files exist:
 |---|---|---|---|
 | absent | absent | no rotation | nothing |
 | absent | present | not committed | delete the copy: old key, old file |
-| present | present | committed, not switched | switch (both renames) |
+| present | present | committed, not switched | switch (the renames left) |
 | present | absent | committed, database switched | rename the key file |
+
+(`clinical.db.rotating` follows `vault.db.rotating`: deleted with it before the commit,
+renamed before it after; the switch renames only what is still there.)
 
 Every step is durable (fsync) before the next starts, so after a crash or power cut the
 folder is in one of these four states; each has exactly one action, and none needs a key.
@@ -42,6 +46,7 @@ from therapynotes.security import keyslots
 from therapynotes.store.instance_lock import InstanceLock
 
 STAGED_DB = "vault.db.rotating"
+STAGED_CLINICAL = "clinical.db.rotating"
 STAGED_KEYS = "vault.keys.rotating"
 SIDE_SUFFIXES = ("-journal", "-wal", "-shm")
 
@@ -54,6 +59,10 @@ class Settled(StrEnum):
 
 def staged_db(paths: VaultPaths) -> Path:
     return paths.root / STAGED_DB
+
+
+def staged_clinical(paths: VaultPaths) -> Path:
+    return paths.root / STAGED_CLINICAL
 
 
 def staged_keys(paths: VaultPaths) -> Path:
@@ -72,8 +81,8 @@ def _half_written_keys(paths: VaultPaths) -> list[Path]:
 
 def pending(paths: VaultPaths) -> bool:
     """Whether any file of an unfinished rotation is in the folder (cheap: a few stats)."""
-    copy = staged_db(paths)
-    files = (staged_keys(paths), copy, *_side_files(copy))
+    copies = (staged_db(paths), staged_clinical(paths))
+    files = (staged_keys(paths), *copies, *(s for c in copies for s in _side_files(c)))
     return any(p.exists() for p in files) or bool(_half_written_keys(paths))
 
 
@@ -105,8 +114,15 @@ def _fsync_dir(folder: Path) -> None:
 def discard(paths: VaultPaths) -> bool:
     """Delete an uncommitted copy, its side files and half-written key files. Never call it once
     vault.keys.rotating exists (see `settle_locked`). True if something was deleted."""
-    copy = staged_db(paths)
-    removed = [_unlink(p) for p in (copy, *_side_files(copy), *_half_written_keys(paths))]
+    copies = (staged_db(paths), staged_clinical(paths))
+    removed = [
+        _unlink(p)
+        for p in (
+            *copies,
+            *(s for c in copies for s in _side_files(c)),
+            *_half_written_keys(paths),
+        )
+    ]
     if any(removed):
         _fsync_dir(paths.root)
     return any(removed)
@@ -135,16 +151,20 @@ def switch(paths: VaultPaths) -> None:
     """Finish a committed rotation: the copy becomes vault.db, then its key file becomes
     vault.keys. Idempotent: each step checks what is already done. No connection to
     vault.db may be open (the caller holds the instance lock and closed its own)."""
-    copy = staged_db(paths)
-    if copy.exists():
-        # The old database's -wal holds nothing the copy lacks; left beside the new file
-        # it would be replayed into it, so it goes first.
-        for side in (Path(f"{paths.db}-wal"), Path(f"{paths.db}-shm")):
-            _unlink(side)
-        _fsync_dir(paths.root)
-        _replace(copy, paths.db)
+    pairs = ((staged_clinical(paths), paths.clinical), (staged_db(paths), paths.db))
+    for copy, db in pairs:
+        if copy.exists():
+            # The old database's -wal holds nothing the copy lacks; left beside the new
+            # file it would be replayed into it, so it goes first.
+            for side in (Path(f"{db}-wal"), Path(f"{db}-shm")):
+                _unlink(side)
+            _fsync_dir(paths.root)
+            _replace(copy, db)
     _replace(staged_keys(paths), paths.keys)
-    for leftover in (*_side_files(copy), *_half_written_keys(paths)):
+    for copy, _ in pairs:
+        for leftover in _side_files(copy):
+            _unlink(leftover)
+    for leftover in _half_written_keys(paths):
         _unlink(leftover)
 
 

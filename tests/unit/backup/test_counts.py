@@ -16,7 +16,7 @@ def _snapshot(vault: Vault, tmp_path: Path) -> Path:
     snapshot.take(
         vault.session.paths.db,
         dest,
-        vault.session.dek,
+        vault.session.data_keys(),
         progress=lambda *_: None,
         cancel=lambda: False,
     )
@@ -25,31 +25,34 @@ def _snapshot(vault: Vault, tmp_path: Path) -> Path:
 
 def test_counts_cover_record_tables_not_the_search_index(vault: Vault, tmp_path: Path) -> None:
     db = _snapshot(vault, tmp_path)
-    counts, _schema, _head = snapshot.contents(db, vault.session.dek)
+    counts, _schema, _head = snapshot.contents(db, vault.session.data_keys())
     assert counts["t_notes"] == 5
-    assert {"clients", "notes", "audit_log"} <= set(counts)
+    # Issue 17: clinical.db's tables are counted as clinical.<table>.
+    assert {"clients", "clinical.notes", "audit_log"} <= set(counts)
     # notes_fts is virtual, notes_fts_data & co. are its shadow tables: a derived index.
     assert not [name for name in counts if "_fts" in name or name.startswith("sqlite_")]
-    snapshot.check(db, vault.session.dek, counts)
+    snapshot.check(db, vault.session.data_keys(), counts)
 
 
 def test_format_1_manifests_that_counted_the_index_still_check(
     vault: Vault, tmp_path: Path
 ) -> None:
     db = _snapshot(vault, tmp_path)
-    conn = snapshot.open_keyed(db, vault.session.dek)
+    conn = snapshot.open_keyed(db, vault.session.data_keys())
     try:
         every = [
-            str(r[0])
+            prefix + str(r[0])
+            for schema, prefix in (("main", ""), ("clinical", "clinical."))
             for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                f"SELECT name FROM {schema}.sqlite_master"  # noqa: S608
+                " WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         ]
         old_style = snapshot.table_counts(conn, every)
     finally:
         conn.close()
-    assert "notes_fts" in old_style and "notes_fts_data" in old_style
-    snapshot.check(db, vault.session.dek, old_style)
+    assert "clinical.notes_fts" in old_style and "clinical.notes_fts_data" in old_style
+    snapshot.check(db, vault.session.data_keys(), old_style)
 
 
 @pytest.mark.parametrize("edit", ["wrong count", "missing table", "unknown table"])
@@ -57,7 +60,7 @@ def test_counts_that_do_not_match_the_snapshot_fail(
     vault: Vault, tmp_path: Path, edit: str
 ) -> None:
     db = _snapshot(vault, tmp_path)
-    counts, _schema, _head = snapshot.contents(db, vault.session.dek)
+    counts, _schema, _head = snapshot.contents(db, vault.session.data_keys())
     if edit == "wrong count":
         counts["t_notes"] += 1
     elif edit == "missing table":
@@ -65,4 +68,4 @@ def test_counts_that_do_not_match_the_snapshot_fail(
     else:
         counts["t_elsewhere"] = 0
     with pytest.raises(BackupCorrupt):
-        snapshot.check(db, vault.session.dek, counts)
+        snapshot.check(db, vault.session.data_keys(), counts)

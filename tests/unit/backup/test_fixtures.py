@@ -39,6 +39,11 @@ def test_frozen_backup_opens_and_restores(name: str, tmp_path: Path) -> None:
         assert migrations.current_version(session.conn) == migrations.latest_version()
         rows = session.conn.execute("SELECT count(*) FROM t_notes").fetchone()[0]
         assert rows == meta["counts"]["t_notes"]
+        if "clinical.t_clinical" in meta["counts"]:  # format 3: clinical.db restored too
+            rows = session.conn.execute("SELECT count(*) FROM clinical.t_clinical").fetchone()[0]
+            assert rows == meta["counts"]["clinical.t_clinical"] > 0
+        # An older backup is split at its first unlock (schema 13): clinical.db beside it.
+        assert (target / "clinical.db").exists()
     finally:
         session.lock("test", record=False)
 

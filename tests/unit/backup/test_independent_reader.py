@@ -11,6 +11,7 @@ import struct
 import unicodedata
 from pathlib import Path
 
+import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
@@ -27,7 +28,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def parse(data: bytes) -> tuple[dict[str, object], int]:
     magic, version, body_len = struct.unpack(">8sHH", data[:12])
-    assert magic == b"TNBACKUP" and version in (1, 2) and body_len <= 948
+    assert magic == b"TNBACKUP" and version in (1, 2, 3) and body_len <= 948
     body, pos = data[12 : 12 + body_len], 0
     signed = data[: 12 + body_len]
     assert hashlib.sha256(signed).digest() == data[12 + body_len : 12 + body_len + 32]
@@ -96,16 +97,31 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
     manifest = json.loads(plain[4 : 4 + mlen])
     snap = bytes(plain[4 + mlen :])
     assert len(snap) == manifest["snapshot"]["length"] and manifest["format"] == h["version"]
-    if h["version"] == 1:  # format 2 has no hash: the chunk tags are the proof
+    if h["version"] == 1:  # formats 2 and 3 have no hash: the chunk tags are the proof
         assert hashlib.sha256(snap).hexdigest() == manifest["snapshot"]["sha256"]
     else:
         assert "sha256" not in manifest["snapshot"]
-    out.write_bytes(snap)
+    # Format 3 (issue 17): vault.db's copy, then clinical.db's; each with its own key.
+    # Older files hold one database under `dek`.
+    two = "data_keys" in manifest
+    assert two == (h["version"] >= 3)
+    keys = manifest["data_keys"] if two else manifest["dek"]
+    clinical_len = manifest["clinical"]["length"] if two else 0
+    out.write_bytes(snap[: len(snap) - clinical_len])
+    clinical = out.with_name(out.name + ".clinical")
+    clinical.write_bytes(snap[len(snap) - clinical_len :])
     conn = sqlcipher.connect(str(out))
-    conn.execute(f"PRAGMA key = \"x'{manifest['dek']}'\"")
+    conn.execute(f"PRAGMA key = \"x'{keys[:64]}'\"")
+    if two:
+        conn.execute(f"ATTACH DATABASE ? AS clinical KEY \"x'{keys[64:]}'\"", (str(clinical),))
+        assert conn.execute("PRAGMA clinical.cipher_integrity_check").fetchall() == []
     assert conn.execute("PRAGMA cipher_integrity_check").fetchall() == []
     for table, count in manifest["counts"].items():
-        assert conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] == count  # noqa: S608
+        schema, _, name = table.rpartition(".")
+        query = f'SELECT count(*) FROM {schema or "main"}."{name}"'  # noqa: S608
+        assert conn.execute(query).fetchone()[0] == count
+    if two:
+        assert conn.execute("SELECT count(*) FROM clinical.notes").fetchone()[0] >= 0
     conn.close()
     return manifest  # type: ignore[no-any-return]
 
@@ -125,4 +141,17 @@ def test_independent_reader_reads_the_format_1_fixture(tmp_path: Path) -> None:
     h, start = parse(path.read_bytes())
     assert h["version"] == 1
     manifest = read(path, fk_from_passphrase(h, meta["passphrase"]), h, start, tmp_path / "a.db")
+    assert manifest["counts"] == meta["counts"]
+
+
+@pytest.mark.parametrize(("name", "version"), [("v2-schema11", 2), ("v3-schema13", 3)])
+def test_independent_reader_reads_the_later_fixtures(
+    tmp_path: Path, name: str, version: int
+) -> None:
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "backup"
+    meta = json.loads((fixtures / f"{name}.json").read_text())
+    path = fixtures / f"{name}.tnbackup"
+    h, start = parse(path.read_bytes())
+    assert h["version"] == version
+    manifest = read(path, fk_from_recovery(h, meta["recovery_key"]), h, start, tmp_path / "a.db")
     assert manifest["counts"] == meta["counts"]

@@ -15,7 +15,6 @@ from tests.unit.backup.conftest import Vault, all_rows, fill, make_vault
 from therapynotes.backup.errors import BackupCorrupt, RestoreTargetBusy
 from therapynotes.backup.format import CHUNK
 from therapynotes.errors import VaultCorrupt, WrongPassphrase
-from therapynotes.security.secret import Secret
 from therapynotes.services.restore import Preview, RestoreService
 from therapynotes.services.vault import VaultService
 from therapynotes.store.connection import close_db, open_db
@@ -48,7 +47,7 @@ def _roundtrip(
     conn = vault.session.conn
     before = all_rows(conn)
     audit_before = before["audit_log"]
-    dek = Secret(vault.session.dek.reveal())
+    dek = vault.session.data_keys()
     result = vault.service.run(drive)
     vault.session.lock("test", record=False)
 

@@ -27,6 +27,9 @@ def _writer(db: Path, dek: Secret, stop: threading.Event) -> None:
             with transaction(conn):
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
                 conn.execute("INSERT INTO t_pairs(b) VALUES (randomblob(3000))")
+                # Issue 17: the same transaction writes clinical.db too; the snapshot
+                # locks both files, so it holds both halves of a commit or neither.
+                conn.execute("INSERT INTO clinical.t_twin(b) VALUES (randomblob(3000))")
             n += 1
             if n % 7 == 0:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -39,23 +42,30 @@ def test_snapshots_taken_during_writes_and_checkpoints_are_consistent(
 ) -> None:
     session = vault.session
     session.conn.execute("CREATE TABLE IF NOT EXISTS t_pairs (id INTEGER PRIMARY KEY, b BLOB)")
+    session.conn.execute("CREATE TABLE clinical.t_twin (id INTEGER PRIMARY KEY, b BLOB)")
     stop = threading.Event()
-    thread = threading.Thread(target=_writer, args=(session.paths.db, session.dek, stop))
+    thread = threading.Thread(target=_writer, args=(session.paths.db, session.data_keys(), stop))
     thread.start()
     counts = []
     try:
         for i in range(12):
             dest = tmp_path / f"snap-{i}.db"
             snapshot.take(
-                session.paths.db, dest, session.dek, progress=lambda *_: None, cancel=lambda: False
+                session.paths.db,
+                dest,
+                session.data_keys(),
+                progress=lambda *_: None,
+                cancel=lambda: False,
             )
             assert not Path(f"{dest}-wal").exists()
-            snapshot.page_check(dest, session.dek)
-            snapshot.check(dest, session.dek)  # integrity_check too
-            conn = snapshot.open_keyed(dest, session.dek)
+            snapshot.page_check(dest, session.data_keys())
+            snapshot.check(dest, session.data_keys())  # integrity_check too
+            conn = snapshot.open_keyed(dest, session.data_keys())
             (count,) = conn.execute("SELECT count(*) FROM t_pairs").fetchone()
+            (twins,) = conn.execute("SELECT count(*) FROM clinical.t_twin").fetchone()
             conn.close()
             assert count % 2 == 0
+            assert twins * 2 == count
             counts.append(count)
     finally:
         stop.set()
@@ -87,7 +97,7 @@ def test_snapshot_without_a_kernel_copy_is_the_same(
     goes on by read and write from the same offsets, and gives the same bytes."""
     fill(vault.session, 300_000)
     vault.session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    db, dek = vault.session.paths.db, vault.session.dek
+    db, dek = vault.session.paths.db, vault.session.data_keys()
     snapshot.take(db, tmp_path / "kernel.db", dek, progress=_quiet, cancel=lambda: False)
     calls: list[int] = []
 
@@ -98,9 +108,21 @@ def test_snapshot_without_a_kernel_copy_is_the_same(
     monkeypatch.setattr(os, "copy_file_range", refused)
     snapshot.take(db, tmp_path / "plain.db", dek, progress=_quiet, cancel=lambda: False)
     assert calls  # refused (once per file), then copied by read and write
-    kernel, plain = (tmp_path / "kernel.db").read_bytes(), (tmp_path / "plain.db").read_bytes()
-    # Page 1 differs: leaving WAL mode rewrites it, under a fresh random IV.
-    assert len(plain) == len(kernel) > 300_000 and plain[4096:] == kernel[4096:]
+    for name in ("kernel.db", "plain.db"):  # issue 17: vault.db's copy and clinical.db's
+        assert snapshot.clinical_path(tmp_path / name).stat().st_size > 0
+    sizes = []
+    for k_path, p_path in [
+        (tmp_path / "kernel.db", tmp_path / "plain.db"),
+        (
+            snapshot.clinical_path(tmp_path / "kernel.db"),
+            snapshot.clinical_path(tmp_path / "plain.db"),
+        ),
+    ]:
+        kernel, plain = k_path.read_bytes(), p_path.read_bytes()
+        # Page 1 differs: leaving WAL mode rewrites it, under a fresh random IV.
+        assert len(plain) == len(kernel) and plain[4096:] == kernel[4096:]
+        sizes.append(len(plain))
+    assert sum(sizes) > 300_000
     snapshot.check(tmp_path / "plain.db", dek, snapshot.contents(tmp_path / "kernel.db", dek)[0])
 
 

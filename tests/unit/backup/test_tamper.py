@@ -244,20 +244,22 @@ def test_downgrade_within_caps_fails_the_slot(backup: tuple[Path, bytes], tmp_pa
     assert _reject(tmp_path, _with_checksum(bad, size)) is BackupWrongKey
 
 
-def test_format_2_relabelled_as_format_1_fails_authentication(
-    backup: tuple[Path, bytes], tmp_path: Path
+@pytest.mark.parametrize("older", [1, 2])
+def test_format_3_relabelled_as_an_older_format_fails_authentication(
+    backup: tuple[Path, bytes], tmp_path: Path, older: int
 ) -> None:
-    """Format 2 dropped the snapshot hash; claiming format 1 (whose reader would look for
-    one) must not get past the header MAC, which covers the version field."""
+    """Format 2 dropped the snapshot hash and format 3 added clinical.db; claiming an
+    older format (whose reader would look for a hash, or for one database) must not get
+    past the header MAC, which covers the version field."""
     _, data = backup
-    assert struct.unpack(">H", data[8:10]) == (fmt.FORMAT_VERSION,) == (2,)
+    assert struct.unpack(">H", data[8:10]) == (fmt.FORMAT_VERSION,) == (3,)
     size, _ = _layout(data)
     bad = bytearray(data)
-    bad[8:10] = struct.pack(">H", 1)
+    bad[8:10] = struct.pack(">H", older)
     assert _reject(tmp_path, _with_checksum(bytes(bad), size)) is BackupCorrupt
 
 
-def test_format_2_manifest_has_no_hash_and_tags_still_catch_every_chunk(
+def test_format_3_manifest_has_no_hash_and_tags_still_catch_every_chunk(
     backup: tuple[Path, bytes], vault: Vault, tmp_path: Path
 ) -> None:
     path, data = backup
@@ -266,7 +268,10 @@ def test_format_2_manifest_has_no_hash_and_tags_still_catch_every_chunk(
         manifest = reader.read_manifest(opened)
     finally:
         opened.close()
-    assert manifest.format == 2 and manifest.snapshot_sha256 is None
+    assert manifest.format == 3 and manifest.snapshot_sha256 is None
+    assert manifest.data_keys is not None and 0 < manifest.clinical_length < (
+        manifest.snapshot_length
+    )
     assert b'"sha256"' not in manifest.encode()
     _, starts = _layout(data)
     for start in starts:  # one flipped byte in the middle of each chunk, hash or not

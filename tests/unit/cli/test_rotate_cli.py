@@ -11,7 +11,8 @@ import pyotp
 import pytest
 
 from tests.conftest import FakeClock
-from tests.support.rotation import opens_with_key
+from tests.support.pages import data_keys
+from tests.support.rotation import opens_fully, opens_with_key
 from tests.support.vaults import STRONG, STRONG2
 from therapynotes.cli import main
 from therapynotes.errors import StorageError
@@ -54,7 +55,7 @@ def _code(fields: dict[str, str], clock: FakeClock) -> str:
 
 def _dek(vault_dir: Path, fields: dict[str, str], clock: FakeClock) -> bytes:
     session = VaultService(vault_dir, clock=clock).unlock(STRONG, _code(fields, clock))
-    dek = session.dek.reveal()
+    dek = data_keys(session)  # both data keys (issue 17)
     session.lock()
     return dek
 
@@ -137,7 +138,7 @@ def test_failures_are_one_line_and_change_nothing(
     assert code == 1 and out == ""
     assert message in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert (vault_dir / "vault.keys").read_bytes() == keys
-    assert opens_with_key(vault_dir / "vault.db", old)
+    assert opens_fully(vault_dir / "vault.db", old)
 
 
 def test_a_failure_after_printing_a_new_key_says_the_old_one_works(

@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.vaults import STRONG, STRONG2
 from therapynotes.cli import main
+from therapynotes.security import keyslots
 
 
 def run(
@@ -73,7 +74,11 @@ def test_status_check_passwd_recover(monkeypatch, capsys, vault_dir: Path) -> No
     code, out, _ = run(monkeypatch, capsys, "status", "--vault", str(vault_dir))
     assert code == 0
     assert f"vault-id: {fields['vault-id']}" in out
-    assert "device-bound: yes" in out and "kdf: argon2id" in out and "format-version: 1" in out
+    assert (
+        "device-bound: yes" in out
+        and "kdf: argon2id" in out
+        and f"format-version: {keyslots.FORMAT_VERSION}" in out
+    )
 
     used = now_code(fields)
     code, out, err = run(

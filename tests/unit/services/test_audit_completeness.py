@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pyotp
 import pytest
 
 from tests.conftest import STRONG, STRONG2, FakeClock
@@ -125,6 +126,14 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     restored = VaultService(restored_root, clock=clock).unlock(STRONG, code_for(created, clock()))
     restored_rows = audit.entries(restored.conn)
     restored.lock("test finished")
+
+    # Issue 17: a vault from before the split gets its clinical key at its first unlock.
+    older = tmp_path / "format1"
+    shutil.copytree(Path(__file__).parents[2] / "fixtures" / "vault-schema-4", older)
+    secret = (older / "totp-secret.txt").read_text().strip()
+    upgraded = VaultService(older, clock=clock).unlock(STRONG, pyotp.TOTP(secret).at(clock()))
+    restored_rows += audit.entries(upgraded.conn)
+    upgraded.lock("test finished")
 
     kinds = {e.kind for e in rows} | {e.kind for e in restored_rows}
     missing = {str(k) for k in AuditKind} - {str(k) for k in NOT_YET_FEATURES} - kinds

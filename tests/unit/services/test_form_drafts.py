@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import FakeClock
-from tests.support.pages import count_hits
+from tests.support.pages import count_hits, data_keys
 from tests.support.records import add_client
 from therapynotes.records_errors import InvalidRecord
 from therapynotes.services.records import RecordsService
@@ -52,5 +52,5 @@ def test_a_purge_removes_the_clients_form_drafts(
     RetentionService(unlocked, clock=clock).purge(client, before_retention_date="test: early purge")
     assert [d.client_id for d in records.form_drafts()] == [other]
     unlocked.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    hits = count_hits(unlocked.paths.db, unlocked.dek.reveal(), [CANARY.encode()])
+    hits = count_hits(unlocked.paths.db, data_keys(unlocked), [CANARY.encode()])
     assert hits == {CANARY.encode(): 0}

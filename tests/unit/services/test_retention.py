@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import FakeClock
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
-from tests.support.pages import count_hits
+from tests.support.pages import count_hits, data_keys
 from tests.support.records import add_client, log_session_now
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.retention import RecordRetentionPolicy
@@ -116,7 +116,7 @@ def test_purge_leaves_no_trace_in_any_page(
     fill_billing(unlocked, records, clock, client, marker=CANARY)
     conn = unlocked.conn
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    key = unlocked.dek.reveal()
+    key = data_keys(unlocked)
     db = unlocked.paths.db
     before = count_hits(db, key, _needles())
     assert before[CANARY.encode()] > 10, "the page reader must see the canary before purge"

@@ -14,8 +14,9 @@ import pytest
 
 from tests.conftest import FakeClock
 from tests.support.lifecycle import fill_client
+from tests.support.pages import data_keys
 from tests.support.records import add_client
-from tests.support.rotation import contents, leftovers, opens_with_key
+from tests.support.rotation import contents, leftovers, opens_fully, opens_with_key
 from tests.support.vaults import STRONG, STRONG2, code_for, make_vault
 from therapynotes.backup.errors import BackupError
 from therapynotes.errors import (
@@ -70,6 +71,7 @@ def test_round_trip_keeps_every_record_and_both_ways_in(vault_dir: Path, clock: 
     svc, created, session = _vault(vault_dir, clock)
     before = contents(session)
     old_dek = session.dek.reveal()
+    old_keys = data_keys(session)
     old_doc = session.doc
     phases: list[str] = []
 
@@ -97,13 +99,13 @@ def test_round_trip_keeps_every_record_and_both_ways_in(vault_dir: Path, clock: 
     assert new_doc.local.ciphertext != old_doc.local.ciphertext
     assert new_doc.recovery.salt != old_doc.recovery.salt
     assert leftovers(vault_dir) == []
-    assert not opens_with_key(svc.paths.db, old_dek), "the old data key still opens vault.db"
+    assert not opens_with_key(svc.paths.db, old_keys), "an old data key still opens a file"
 
     reopened = _unlock(svc, created, clock)
     assert contents(reopened).holds(after_write)
-    new_dek = reopened.dek.reveal()
+    new_keys = data_keys(reopened)
     reopened.lock()
-    assert opens_with_key(svc.paths.db, new_dek)
+    assert opens_fully(svc.paths.db, new_keys)
 
     clock.advance(30)
     recovered = svc.recover(created.recovery_key, STRONG2)  # the same recovery key
@@ -203,7 +205,7 @@ def test_a_failure_after_the_commit_is_finished_at_the_next_open(
 ) -> None:
     svc, created, session = _vault(vault_dir, clock)
     before = contents(session)
-    old_dek = session.dek.reveal()
+    old_keys = data_keys(session)
 
     def read_only_disk(_paths: object) -> None:
         raise StorageError("EROFS")
@@ -215,14 +217,18 @@ def test_a_failure_after_the_commit_is_finished_at_the_next_open(
     assert not session.is_open and session.dek.wiped and not session.instance_lock.held
     with pytest.raises(VaultLocked):
         _ = session.conn
-    assert leftovers(vault_dir) == ["vault.db.rotating", "vault.keys.rotating"]
+    assert leftovers(vault_dir) == [
+        "clinical.db.rotating",
+        "vault.db.rotating",
+        "vault.keys.rotating",
+    ]
 
     reopened = _unlock(svc, created, clock)  # the open-time rule finishes the switch
     assert leftovers(vault_dir) == []
     assert contents(reopened).holds(before)
     assert contents(reopened).audit_rows[len(before.audit_rows)].kind == AuditKind.DATA_KEY_ROTATED
     reopened.lock()
-    assert not opens_with_key(svc.paths.db, old_dek)
+    assert not opens_with_key(svc.paths.db, old_keys)
 
 
 def _committed_not_switched(root: Path, clock: FakeClock) -> tuple[VaultService, CreatedVault]:
@@ -406,8 +412,8 @@ def test_new_slots_that_do_not_open_are_never_committed(vault_dir: Path, clock: 
     keys = svc.paths.keys.read_bytes()
     real = KeyRotation._new_doc
 
-    def wrong_local_slot(doc, plan, new_dek):  # type: ignore[no-untyped-def]
-        made = real(doc, plan, new_dek)
+    def wrong_local_slot(doc, plan, new_dek, new_keys):  # type: ignore[no-untyped-def]
+        made = real(doc, plan, new_dek, new_keys)
         other = keyslots.seal_local(
             dek=new_dek,
             kek=Secret(os.urandom(32)),

@@ -15,7 +15,7 @@ from therapynotes.store.connection import close_db, open_db, transaction
 
 @pytest.fixture
 def conn(tmp_path: Path):
-    c = open_db(tmp_path / "t.db", Secret(os.urandom(32)), create=True)
+    c = open_db(tmp_path / "t.db", Secret(os.urandom(64)), create=True)
     migrations.migrate(c)
     with transaction(c):
         for i in range(6):

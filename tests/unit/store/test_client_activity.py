@@ -9,13 +9,19 @@ from __future__ import annotations
 import random
 from datetime import date
 
+import pyotp
 import pytest
 from bench.client_list_bench import scan_summaries
 
+from tests.conftest import STRONG
+from therapynotes.security.secret import Secret
 from therapynotes.services import demo
 from therapynotes.services.retention import RetentionService
+from therapynotes.services.rotation import KeyRotation
 from therapynotes.services.session import VaultSession
-from therapynotes.store import clients, migrations
+from therapynotes.services.vault import VaultService
+from therapynotes.store import client_activity as ca
+from therapynotes.store import clients, connection, migrations
 from therapynotes.store.connection import driver, transaction
 
 TODAY = date(2027, 1, 10)
@@ -35,12 +41,13 @@ def _one(conn: object, sql: str) -> int:
     return int(conn.execute(sql).fetchone()[0])  # type: ignore[attr-defined]
 
 
-def _note(conn: object, state: str) -> int:
-    row = conn.execute(  # type: ignore[attr-defined]
-        "SELECT id FROM notes WHERE session_id IS NOT NULL AND state = ? ORDER BY random() LIMIT 1",
-        (state,),
-    ).fetchone()
-    return int(row[0]) if row else 0
+def _note(conn: object, state: str, rng: random.Random) -> int:
+    """A random note in `state`, chosen by the seeded `rng` (SQLite's random() is not
+    seeded: the walk would differ from run to run)."""
+    rows = conn.execute(  # type: ignore[attr-defined]
+        "SELECT id FROM notes WHERE session_id IS NOT NULL AND state = ? ORDER BY id", (state,)
+    ).fetchall()
+    return int(rng.choice(rows)[0]) if rows else 0
 
 
 def _sign(conn: object, note: int) -> None:
@@ -74,10 +81,12 @@ def _future_session(conn: object, client: int, rng: random.Random) -> None:
 
 def _change(conn: object, rng: random.Random) -> str:
     """One random change; returns its name."""
-    participant = conn.execute(  # type: ignore[attr-defined]
-        "SELECT session_id, client_id FROM session_participants ORDER BY random()"
-    ).fetchone()
-    draft, signed = _note(conn, "draft"), _note(conn, "signed")
+    participant = rng.choice(
+        conn.execute(  # type: ignore[attr-defined]
+            "SELECT session_id, client_id FROM session_participants ORDER BY session_id, client_id"
+        ).fetchall()
+    )
+    draft, signed = _note(conn, "draft", rng), _note(conn, "signed", rng)
     action = rng.choice(
         ["draft", "draft", "sign", "void", "kind", "delete", "attend", "move", "new"]
     )
@@ -170,3 +179,86 @@ def test_the_migration_fills_the_table_from_an_existing_log(practice: VaultSessi
         )
     assert conn.execute("SELECT * FROM client_activity ORDER BY client_id").fetchall() == expected
     assert migrations.current_version(conn) == migrations.latest_version()
+
+
+def test_the_kept_table_lives_in_clinical_db_and_vault_db_holds_none_of_it(
+    practice: VaultSession,
+) -> None:
+    """Issue 17: the due counts are derived from notes, so they live in clinical.db; only
+    a counter of session-log changes (no content) stays in vault.db."""
+    conn = practice.conn
+    where = {
+        str(r[0])
+        for schema in ("main", "clinical")
+        for r in conn.execute(
+            f"SELECT '{schema}' FROM {schema}.sqlite_master WHERE name = 'client_activity'"  # noqa: S608
+        )
+    }
+    assert where == {"clinical"}
+    assert _one(conn, "SELECT count(*) FROM clinical.client_activity") > 20
+    seq = conn.execute("SELECT value FROM main.vault_meta WHERE key = ?", (ca.SEQ_KEY,))
+    assert int(seq.fetchone()[0]) == _one(conn, "SELECT seq FROM clinical.client_activity_state")
+
+
+def test_changes_made_without_the_clinical_file_are_caught_up_at_the_next_open(
+    practice: VaultSession,
+) -> None:
+    """A connection with vault.db alone (a later phase's assistant) changes the session
+    log: the counters differ, and the next full open rebuilds the table in full."""
+    conn = practice.conn
+    shared = Secret(practice.data_keys().reveal()[:32])
+    alone = connection.open_db(practice.paths.db, shared)
+    try:
+        rng = random.Random(17)
+        for _ in range(5):
+            ids = alone.execute("SELECT id FROM clients ORDER BY id").fetchall()
+            client = int(rng.choice(ids)[0])
+            with transaction(alone):
+                _future_session(alone, client, rng)
+                alone.execute(
+                    "UPDATE session_participants SET attendance = 'no_show'"
+                    " WHERE client_id = ? AND attendance = 'attended'",
+                    (client,),
+                )
+    finally:
+        connection.close_db(alone)
+    with pytest.raises(AssertionError):
+        assert_same(conn)  # stale: the TEMP triggers never saw those writes
+    assert ca.ensure_current(conn)  # what migrations.migrate runs at each unlock
+    assert_same(conn)
+    assert not ca.ensure_current(conn)  # counters equal again: nothing to do
+
+
+def test_a_crash_between_the_two_commits_is_caught_up(practice: VaultSession) -> None:
+    """SQLite commits vault.db before clinical.db: losing clinical.db's half of a session
+    change leaves the counters unequal, and the table is rebuilt at the next open."""
+    conn = practice.conn
+    with transaction(conn):  # as if clinical.db's commit were lost: its half undone
+        conn.execute("UPDATE clinical.client_activity SET unsigned = unsigned + 3")
+        conn.execute("UPDATE clinical.client_activity_state SET seq = seq - 1")
+    assert migrations.migrate(conn) == []
+    assert_same(conn)
+
+
+def test_the_figures_stay_current_after_a_data_key_rotation(tmp_path, clock) -> None:
+    """A rotation reopens both files under new keys (services/rotation.py `_switch`,
+    through open_db): the TEMP triggers are there again on the new connection."""
+    svc = VaultService(tmp_path / "vault", clock=clock)
+    created = svc.create(STRONG)
+    session = svc.unlock(STRONG, pyotp.TOTP(created.totp_secret).at(clock()))
+    try:
+        demo.build(session.conn, demo.DemoSpec(clients=8, years=2, seed=17), today=TODAY)
+        KeyRotation(svc).rotate(session, STRONG, recovery_text=created.recovery_key)
+        conn = session.conn
+        rng = random.Random(20)
+        changed = 0
+        while changed < 40:
+            try:
+                with transaction(conn):
+                    changed += _change(conn, rng) != "nothing to change"
+            except driver().IntegrityError:
+                continue  # a change the schema's own rules refuse
+        assert_same(conn)
+        assert not ca.ensure_current(conn)  # the counters agree: nothing was missed
+    finally:
+        session.lock("test", record=False)

@@ -16,7 +16,7 @@ from therapynotes.store.migrations import Migration
 
 @pytest.fixture
 def conn(tmp_path: Path):
-    c = open_db(tmp_path / "t.db", Secret(os.urandom(32)), create=True)
+    c = open_db(tmp_path / "t.db", Secret(os.urandom(64)), create=True)
     yield c
     close_db(c)
 
@@ -60,11 +60,13 @@ def test_a_newer_schema_is_refused(conn) -> None:
 
 def test_wrong_key_on_open_is_reported_as_damage(tmp_path: Path) -> None:
     path = tmp_path / "t.db"
-    c = open_db(path, Secret(b"\x01" * 32), create=True)
+    c = open_db(path, Secret(b"\x01" * 64), create=True)
     migrations.migrate(c)
     close_db(c)
     with pytest.raises(VaultCorrupt):
-        open_db(path, Secret(b"\x02" * 32))
+        open_db(path, Secret(b"\x02" * 64))
+    with pytest.raises(VaultCorrupt):  # the right shared key, a wrong clinical key
+        open_db(path, Secret(b"\x01" * 32 + b"\x02" * 32))
 
 
 def test_pragmas_are_in_force(conn) -> None:
@@ -73,6 +75,10 @@ def test_pragmas_are_in_force(conn) -> None:
     assert conn.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
     assert conn.execute("PRAGMA temp_store").fetchone() == (2,)  # MEMORY
     assert conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+    # Issue 17: clinical.db, attached, has the same per-file settings.
+    assert conn.execute("PRAGMA clinical.journal_mode").fetchone() == ("wal",)
+    assert conn.execute("PRAGMA clinical.secure_delete").fetchone() == (1,)
+    assert conn.execute("PRAGMA clinical.synchronous").fetchone() == (2,)
 
 
 def test_sqlcipher_says_nothing_on_stderr_for_a_wrong_key(

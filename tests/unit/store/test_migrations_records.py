@@ -45,7 +45,12 @@ def test_unlock_migrates_to_current_schema(version: int, tmp_path: Path, clock: 
     try:
         conn = session.conn
         assert migrations.current_version(conn) == migrations.latest_version() >= 3
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master UNION SELECT name FROM clinical.sqlite_master"
+            )
+        }
         assert {"clients", "notes", "addenda", "notes_fts", "psychotherapy_fts"} <= tables
         settings = dict(conn.execute("SELECT key, value FROM settings").fetchall())
         assert settings["late_entry_hours"] == "24"

@@ -36,7 +36,7 @@ def _session(conn: object, sid: int, start: str, end: str, people: dict[int, str
 
 def test_existing_sessions_become_appointments(tmp_path: Path) -> None:
     before, rest = _steps()
-    conn = open_db(tmp_path / "old.db", Secret(os.urandom(32)), create=True)
+    conn = open_db(tmp_path / "old.db", Secret(os.urandom(64)), create=True)
     try:
         migrations.migrate(conn, before)
         for name in ("One", "Two"):

@@ -76,7 +76,7 @@ def test_a_client_with_an_impossible_date_is_refused_on_insert(
 
 def test_a_vault_already_holding_an_impossible_date_migrates(tmp_path: Path) -> None:
     before, rest = _steps()
-    conn = open_db(tmp_path / "old.db", Secret(os.urandom(32)), create=True)
+    conn = open_db(tmp_path / "old.db", Secret(os.urandom(64)), create=True)
     try:
         migrations.migrate(conn, before)
         conn.execute(

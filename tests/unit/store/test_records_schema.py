@@ -7,7 +7,9 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
+from therapynotes.domain.enums import NoteKind
 from therapynotes.services.records import RecordsService
+from therapynotes.store import notes as notes_store
 
 Refused = sqlcipher.IntegrityError
 
@@ -112,11 +114,12 @@ def test_purge_authorisation_is_the_one_way_to_delete(records: RecordsService, s
     client = conn.execute("SELECT client_id FROM notes WHERE id = ?", (signed,)).fetchone()[0]
     records.add_addendum(signed, "more")  # type: ignore[arg-type]
     conn.execute("BEGIN")
-    conn.execute("INSERT INTO purge_authorisations(client_id) VALUES (?)", (client,))
+    # Since schema 13 the clinical tables read their own twin of the table (clinical.db).
+    conn.execute("INSERT INTO clinical.purge_authorisations(client_id) VALUES (?)", (client,))
     conn.execute("DELETE FROM addenda WHERE note_id = ?", (signed,))
     conn.execute("DELETE FROM note_revisions WHERE note_id = ?", (signed,))
     conn.execute("DELETE FROM notes WHERE id = ?", (signed,))
-    conn.execute("DELETE FROM purge_authorisations")
+    conn.execute("DELETE FROM clinical.purge_authorisations")
     conn.execute("COMMIT")
     assert conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
     assert conn.execute("SELECT count(*) FROM notes_fts").fetchone()[0] == 0
@@ -150,13 +153,19 @@ def test_check_constraints(records: RecordsService, statement: str) -> None:
 def test_note_must_be_filed_under_a_participant(records: RecordsService, clock: FakeClock) -> None:
     one, two = add_client(records, "One"), add_client(records, "Two")
     session = log_session_now(records, clock, one)
+    # Schema 12 moved notes to clinical.db, where no foreign key can reach
+    # session_participants: the store checks it on every insert.
     with pytest.raises(Refused):
-        records.conn.execute(
-            "INSERT INTO notes(client_id, session_id, kind, template, service_date,"
-            " occurred_at, body, created_at, updated_at) VALUES (?, ?, 'progress', 'soap',"
-            " '2027-01-01', '2027-01-01T00:00:00Z', '{}', '2027-01-01T00:00:00Z',"
-            " '2027-01-01T00:00:00Z')",
-            (two, session),
+        notes_store.insert_draft(
+            records.conn,
+            client_id=two,
+            session_id=session,
+            kind=NoteKind.PROGRESS,
+            template="soap",
+            service_date="2027-01-01",
+            occurred_at="2027-01-01T00:00:00Z",
+            sections={},
+            now="2027-01-01T00:00:00Z",
         )
 
 

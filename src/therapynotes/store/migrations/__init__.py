@@ -3,6 +3,9 @@
 A migration is a module `mNNNN_name.py` in this package defining `VERSION = NNNN` and
 `upgrade(conn)`. `PRAGMA user_version` records the schema version; it is set inside the
 same transaction as the migration, so a crash leaves either the old or the new schema.
+A migration may also define `prepare(conn)`, run first in a transaction of its own and
+safe to run again (m0013 copies into the attached clinical.db there: a transaction
+spanning two WAL files is not atomic across them).
 Released migrations never change: fixtures of every released schema live in
 tests/fixtures/.
 """
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from therapynotes.errors import SchemaTooNew
-from therapynotes.store.connection import Connection, transaction
+from therapynotes.store import client_activity
+from therapynotes.store.connection import Connection, driver, transaction
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class Migration:
     version: int
     name: str
     upgrade: Callable[[Connection], None]
+    prepare: Callable[[Connection], None] | None = None
 
 
 def discover(package: ModuleType | None = None) -> list[Migration]:
@@ -33,7 +38,11 @@ def discover(package: ModuleType | None = None) -> list[Migration]:
         if not (info.name.startswith("m") and info.name[1:5].isdigit()):
             continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        found.append(Migration(int(module.VERSION), info.name, module.upgrade))
+        found.append(
+            Migration(
+                int(module.VERSION), info.name, module.upgrade, getattr(module, "prepare", None)
+            )
+        )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
     if versions != list(range(1, len(versions) + 1)):
@@ -49,6 +58,23 @@ def latest_version() -> int:
     return len(discover())
 
 
+# Free pages in vault.db worth a VACUUM after a two-file migration (4 MiB of 4 KiB pages).
+COMPACT_FREE_PAGES = 1024
+
+
+def _compact_main(conn: Connection) -> None:
+    """VACUUM vault.db when the move left many free pages. Best effort: VACUUM is atomic,
+    and a disk too full for it leaves the vault as it was, only larger."""
+    free = int(conn.execute("PRAGMA main.freelist_count").fetchone()[0])
+    if free < COMPACT_FREE_PAGES:
+        return
+    try:
+        conn.execute("VACUUM main")
+    except driver().OperationalError:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+
 def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list[int]:
     """Bring the schema up to date; return the versions applied."""
     steps = migrations if migrations is not None else discover()
@@ -60,8 +86,23 @@ def migrate(conn: Connection, migrations: list[Migration] | None = None) -> list
     for step in steps:
         if step.version <= have:
             continue
+        if step.prepare is not None:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()  # room for the copy
+            with transaction(conn):
+                step.prepare(conn)
         with transaction(conn):
             step.upgrade(conn)
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
         applied.append(step.version)
+        if step.prepare is not None:
+            # The tables that moved left free pages (zeroed: secure_delete) in vault.db,
+            # as large as what moved; without a VACUUM the vault would take twice the
+            # space, on disk and in every backup. The rebuild holds the shared part only.
+            # Then fold both WALs into their files: they would otherwise hold a second
+            # copy of the vault until the lock.
+            _compact_main(conn)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    # The client list's kept figures, rebuilt when vault.db saw changes clinical.db did
+    # not (store/client_activity.py): at every unlock, the "full open".
+    client_activity.ensure_current(conn)
     return applied
