@@ -22,7 +22,7 @@ from therapynotes.paths import default_data_dir
 from therapynotes.process import harden_process
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings, config_dir_from_env
-from therapynotes.ui import icons
+from therapynotes.ui import collector, icons
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.errors import install_excepthook
 from therapynotes.ui.main_window import MainWindow
@@ -121,6 +121,7 @@ def make_application(argv: Sequence[str] | None = None) -> QApplication:
     apply_palette(app)
     QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: apply_palette(app))
     app.setWindowIcon(icons.app_icon())
+    collector.install(app)  # garbage (and the widgets in it) freed on the UI thread only
     return app
 
 

@@ -14,6 +14,7 @@ from tests.conftest import STRONG, FakeClock
 from therapynotes.services.vault import VaultService
 from therapynotes.services.vault_create import CreatedVault
 from therapynotes.settings import AppSettings
+from therapynotes.ui import collector
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.unlock_view import UnlockView
@@ -100,6 +101,16 @@ def harness(qtbot: QtBot, vault_dir: Path, clock: FakeClock, config_dir: Path) -
 def unlocked(harness: Harness) -> Harness:
     harness.unlock_ok()
     return harness
+
+
+@pytest.fixture(autouse=True, scope="package")
+def _collect_on_the_ui_thread(qapp):  # type: ignore[no-untyped-def]
+    """As the app does (ui/collector.py): garbage holding widgets is freed on the UI
+    thread, never on a worker (one whole-suite run deadlocked that way). Only for the UI
+    tests: the others spin no event loop, so they keep CPython's own collection."""
+    collector.install(qapp)
+    yield
+    collector.uninstall(qapp)
 
 
 @pytest.fixture(autouse=True)
