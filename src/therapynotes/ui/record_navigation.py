@@ -46,7 +46,7 @@ class RecordNavigation(_Window):
         def apply_security(self, security: SecuritySettings) -> None: ...
 
     def _build_pages(self, session: VaultSession) -> None:
-        # noqa-marked imports: loaded at the first unlock (see the module docstring)
+        # Imports marked PLC0415: loaded at the first unlock (see the module docstring)
         from therapynotes.ui.backup_view import BackupsView  # noqa: PLC0415
         from therapynotes.ui.clients_page import ClientsPage  # noqa: PLC0415
         from therapynotes.ui.home_view import HomePage  # noqa: PLC0415
