@@ -13,6 +13,7 @@ Must not import PySide6.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -151,29 +152,32 @@ class RetentionService(RecordsBase):
                     raise RetentionDateNotReached(f"retention date {kept_until.isoformat()}")
                 early = {"before_retention_date": kept_until.isoformat(), "reason": reason}
             counts = store.purge_counts(conn, client_id)
-            store.fts_secure_delete(conn, on=True, tables=store.CLINICAL_FTS_TABLES)
-            try:
-                store.purge_clinical(conn, client_id)
-            except driver().IntegrityError as exc:
-                if "legal hold" in str(exc):
-                    raise LegalHoldActive from None
-                raise
-            store.compact_indexes(conn, store.CLINICAL_FTS_TABLES)
-            store.fts_secure_delete(conn, on=False, tables=store.CLINICAL_FTS_TABLES)
+            _purge_one_file(conn, client_id, store.purge_clinical, store.CLINICAL_FTS_TABLES)
         with transaction(conn):
-            store.fts_secure_delete(conn, on=True, tables=store.MAIN_FTS_TABLES)
-            try:
-                store.purge_client(conn, client_id)
-            except driver().IntegrityError as exc:
-                if "legal hold" in str(exc):
-                    raise LegalHoldActive from None
-                raise
-            store.compact_indexes(conn, store.MAIN_FTS_TABLES)
-            store.fts_secure_delete(conn, on=False, tables=store.MAIN_FTS_TABLES)
+            _purge_one_file(conn, client_id, store.purge_client, store.MAIN_FTS_TABLES)
             self.audit(conn, AuditKind.PURGED, f"client:{client_id}", **counts, **early)
         _rewrite_file(conn)
         _note_purge(self.session, self.clock())
         return counts
+
+
+def _purge_one_file(
+    conn: Connection,
+    client_id: ClientId,
+    purge: Callable[[Connection, ClientId], object],
+    fts_tables: tuple[str, ...],
+) -> None:
+    """One file's half of a purge, inside the caller's transaction: the search indexes
+    overwrite what they drop, and a legal hold (the schema's trigger) refuses it."""
+    store.fts_secure_delete(conn, on=True, tables=fts_tables)
+    try:
+        purge(conn, client_id)
+    except driver().IntegrityError as exc:
+        if "legal hold" in str(exc):
+            raise LegalHoldActive from None
+        raise
+    store.compact_indexes(conn, fts_tables)
+    store.fts_secure_delete(conn, on=False, tables=fts_tables)
 
 
 def _with_financial(conn: Connection, statuses: list[RetentionStatus]) -> list[RetentionStatus]:
