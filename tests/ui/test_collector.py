@@ -64,3 +64,9 @@ def test_a_worker_allocating_never_collects_widgets_off_the_ui_thread(qtbot: QtB
     qtbot.waitUntil(done.is_set, timeout=10_000)
     qtbot.waitUntil(lambda: bool(freed_on), timeout=10_000)
     assert freed_on == [ui_thread]
+
+
+def test_collection_stays_off_for_the_ui_tests() -> None:
+    """Whatever ran before (some tests turn collection off and on for a measurement), the
+    UI tests still run as the app does: automatic collection off."""
+    assert not gc.isenabled()
