@@ -138,7 +138,6 @@ class PurgeDialog(QDialog):
         self.back_button.clicked.connect(self.reject)
         self.destroy_button = QPushButton("Destroy permanently", page)
         self.destroy_button.setAccessibleName("Destroy permanently")
-        self.destroy_button.setAccessibleName("Destroy permanently")
         self.destroy_button.clicked.connect(self.destroy_now)
         buttons.addWidget(self.back_button)
         buttons.addWidget(self.destroy_button)
