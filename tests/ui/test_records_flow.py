@@ -224,6 +224,8 @@ def test_full_flow_first_run_to_idle_lock_returns_to_same_client_and_note(  # no
     assert window.current_view() == "clients"
     settled(h, page.chart)
     assert page.chart is not None and page.chart.client_id == client_id
+    chart = page.chart  # the note itself opens on the database worker (issue 18)
+    h.qtbot.waitUntil(lambda: chart.notes.editor.note is not None, timeout=20000)
     assert page.chart.notes.editor.note is not None
     assert page.chart.notes.editor.note.id == note_id
     assert window.windowTitle() == APP_NAME
