@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from therapynotes.domain.roles import OWNER_LOGIN, Login
 from therapynotes.errors import VaultLocked
 from therapynotes.paths import VaultPaths
 from therapynotes.security import keyslots
@@ -38,6 +39,8 @@ class VaultSession:
     # One connection, several threads (the UI thread and one background worker): whoever
     # uses `conn` holds this lock, so two threads never use it at the same time.
     db_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Who unlocked (issue 17): the owner unless another login's slot was used.
+    login: Login = OWNER_LOGIN
 
     @property
     def vault_id(self) -> str:
