@@ -163,3 +163,22 @@ class InputError(TherapyNotesError):
 
 class PassphrasesDiffer(InputError):
     """The two passphrases are not the same. Type the passphrase again in both fields."""
+
+
+# --- roles (issue 17) ---------------------------------------------------------------
+
+
+class RoleRefused(TherapyNotesError):
+    """This login's role does not allow that. Ask the vault's owner."""
+
+    def __init__(self, role: str, what: str) -> None:
+        self.role = str(role)
+        self.what = what
+        super().__init__()
+
+    @property
+    def message(self) -> str:
+        if self.role == "owner":
+            return f"The owner's login cannot {self.what}."
+        article = "An" if self.role[:1].lower() in "aeiou" else "A"
+        return f"{article} {self.role}'s login cannot {self.what}."

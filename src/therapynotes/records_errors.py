@@ -135,3 +135,29 @@ class RiskAlreadyAddressed(TherapyNotesError):
 
 class RiskNoteEmpty(InputError):
     """Write a short note of how the risk was addressed before clearing the flag."""
+
+
+# --- review and co-signing (issue 17 phase B) ---------------------------------------
+
+
+class NotCosignable(TherapyNotesError):
+    """Only a signed note can be co-signed: not a draft, a voided note or a psychotherapy
+    note."""
+
+
+class AlreadyCosigned(TherapyNotesError):
+    """You have already co-signed this note. A note is co-signed once by each supervisor."""
+
+
+class SignatureLineMissing(InputError):
+    """Set your signing line first (your name and credentials as they should appear under
+    a co-signed note), then co-sign."""
+
+
+class SignatureLineInvalid(InputError):
+    """A signing line is one line of up to 200 characters, for example "Dr. R. Lee, PhD,
+    licensed psychologist #12345"."""
+
+
+class CommentEmpty(InputError):
+    """The comment is empty. Type the comment, then add it."""

@@ -42,6 +42,18 @@ class VaultSession:
     # Who unlocked (issue 17): the owner unless another login's slot was used.
     login: Login = OWNER_LOGIN
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every audit row names the login that acted (issue 17): the connection carries
+        # the login's name (store/audit.set_actor), set here, in one place, whenever the
+        # session gets a connection or a login (unlock, dataclasses.replace, a rotation's
+        # `adopt`), so no store function needs to be told who acts.
+        super().__setattr__(name, value)
+        if name in ("login", "_conn"):
+            conn = self.__dict__.get("_conn")
+            login = self.__dict__.get("login")
+            if conn is not None and login is not None:
+                audit.set_actor(conn, login.name)
+
     @property
     def vault_id(self) -> str:
         return self.doc.vault_id

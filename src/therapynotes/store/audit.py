@@ -19,11 +19,15 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from therapynotes.store.connection import Connection
+from therapynotes.store.connection import Connection, driver
 
 GENESIS = "0" * 64
 PROGRESS_STEP = 500  # rows between progress reports of verify()
 DEFAULT_ACTOR = "owner"
+# The SQL function through which a connection names who acts (set_actor): registered on
+# the connection itself, so every audit row written on it, by any store or service
+# function, names that login without each caller passing it (issue 17).
+_ACTOR_FUNCTION = "therapynotes_actor"
 
 
 class AuditKind(StrEnum):
@@ -57,6 +61,11 @@ class AuditKind(StrEnum):
     DICTIONARY_CHANGED = "dictionary.changed"
     TEMPLATE_CHANGED = "template.changed"
     SNIPPET_CHANGED = "snippet.changed"
+    # issue 17 phase B: roles and review
+    ACCESS_REFUSED = "access.refused"  # detail: the use case (services/policy.py)
+    NOTE_COSIGNED = "note.cosigned"
+    REVIEW_COMMENTED = "note.review_comment"
+    SIGNATURE_LINE_SET = "review.signature_line"
 
 
 @dataclass(frozen=True)
@@ -97,11 +106,14 @@ def append(
     *,
     subject: str = "",
     detail: Mapping[str, Any] | None = None,
-    actor: str = DEFAULT_ACTOR,
+    actor: str | None = None,
     at: str | None = None,
     now: Callable[[], str] = _utc_now,
 ) -> AuditEntry:
-    """Append one row. Call inside the caller's transaction."""
+    """Append one row. Call inside the caller's transaction. The actor is the login set
+    on the connection (`set_actor`) unless given."""
+    if actor is None:
+        actor = current_actor(conn)
     last_seq, prev = _head(conn)
     seq = last_seq + 1
     when = at or now()
@@ -128,12 +140,38 @@ def append(
     return AuditEntry(seq, when, actor, str(kind), subject, dict(detail or {}), prev, digest)
 
 
-def entries(conn: Connection, *, since: str | None = None) -> list[AuditEntry]:
+def set_actor(conn: Connection, name: str) -> None:
+    """From now on, audit rows written on `conn` name `name` (the unlocked login). Set once
+    per connection, where the session gets it (services/session.py)."""
+    conn.create_function(_ACTOR_FUNCTION, 0, lambda: name, deterministic=True)
+
+
+def current_actor(conn: Connection) -> str:
+    """The login set on `conn`, or the owner's default name when none was set (a vault
+    being created, restored or migrated, before any other login exists)."""
+    try:
+        row = conn.execute(f"SELECT {_ACTOR_FUNCTION}()").fetchone()
+    except driver().OperationalError:  # "no such function": nobody was set on it
+        return DEFAULT_ACTOR
+    return str(row[0]) if row and row[0] else DEFAULT_ACTOR
+
+
+def entries(
+    conn: Connection, *, since: str | None = None, actor: str | None = None
+) -> list[AuditEntry]:
+    """Rows in order; `since` an instant, `actor` a login name (the Audit trail's filter
+    by user and `therapynotes audit --user`)."""
     sql = "SELECT seq, at, actor, kind, subject, detail, prev_hash, hash FROM audit_log"
+    clauses: list[str] = []
     params: tuple[Any, ...] = ()
     if since:
-        sql += " WHERE at >= ?"
-        params = (since,)
+        clauses.append("at >= ?")
+        params += (since,)
+    if actor is not None:
+        clauses.append("actor = ?")
+        params += (actor,)
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
     rows = conn.execute(sql + " ORDER BY seq", params).fetchall()
     return [
         AuditEntry(int(r[0]), r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7]) for r in rows
