@@ -30,6 +30,8 @@ SETTINGS_FILE = "settings.json"
 SETTINGS_VERSION = 2
 
 VIEW_IDS = ("home", "schedule", "clients", "search", "billing", "backups", "settings")
+# Pages only some logins have (issue 17): a supervisor's "To review".
+ROLE_VIEW_IDS = ("review",)
 # The splitters whose positions are remembered (ui/splitters.py); no other names are kept.
 SPLITTER_NAMES = ("sidebar", "clients", "notes", "plan")
 MAX_PLACES = 8  # vaults whose last open chart is remembered, most recent first
@@ -65,6 +67,9 @@ class AppSettings:
     work_starts: int = 8
     work_ends: int = 19
     reminder_minutes: int = 0
+    # The login last unlocked on this computer (issue 17): a staff member's login name,
+    # chosen first at the lock screen of a vault with several logins. Not client data.
+    last_login: str = ""
 
     @staticmethod
     def path(config_dir: Path | None = None) -> Path:
@@ -89,7 +94,7 @@ class AppSettings:
                 values[key] = value
         settings = cls(**values)
         settings.version = SETTINGS_VERSION
-        if settings.last_view not in VIEW_IDS:
+        if settings.last_view not in (*VIEW_IDS, *ROLE_VIEW_IDS):
             settings.last_view = "home"
         settings.splitters = {
             name: blob

@@ -24,6 +24,7 @@ KEYS = {
     "work_starts",  # the schedule's working hours and reminder: numbers only
     "work_ends",
     "reminder_minutes",
+    "last_login",  # issue 17: a staff login name (the lock screen's chooser), not client data
 }
 SPLITTER_STATE = b"\x00\x00\x00\xff"  # QSplitter.saveState()'s marker
 

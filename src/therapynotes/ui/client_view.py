@@ -2,7 +2,9 @@
 the window title) with the
 chart's actions, and tabs: Overview, Sessions, Notes, Treatment plan, Diagnoses,
 Attachments, Billing, History. Opening goes through `open_chart` (audited as CHART_VIEWED); edits
-inside the chart refresh it without a new audit row."""
+inside the chart refresh it without a new audit row. A login without the clinical record
+(an assistant, issue 17) has only the tabs its role may use (ui/users/chart_roles.py) and
+reads the client's details alone, never the clinical tables."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from therapynotes.domain.formatting import plural
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
 from therapynotes.domain.models import Chart
 from therapynotes.records_errors import ClientNotFound
+from therapynotes.services.records import RecordsService
 from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
 from therapynotes.ui.chart_tabs.billing import BillingTab
 from therapynotes.ui.chart_tabs.diagnoses import DiagnosesTab
@@ -38,6 +41,7 @@ from therapynotes.ui.client_dialog import STATUS_WORDS
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.errors import show_error
 from therapynotes.ui.records_access import RecordsAccess, day
+from therapynotes.ui.users.chart_roles import access_of, fit_chart
 from therapynotes.ui.widgets import GRID, hbox, heading, plain_buttons, vbox
 
 NOT_AVAILABLE = "Records requests (PDF) are not available in this version."
@@ -93,8 +97,11 @@ class ClientChartView(QWidget):
         self.attachments = AttachmentsTab(records, client_id, self)
         self.billing: BillingTab = BillingTab(records, self)
         self.history = HistoryTab(records, self)
+        self.access = access_of(records)
+        self.review_panel: QWidget | None = None  # a supervisor's co-sign (issue 17)
         self._add_tabs()
         layout.addWidget(self.tabs, 1)
+        fit_chart(self, self.access)
 
     def _build_header(self, layout: QVBoxLayout) -> None:
         top = hbox()
@@ -122,16 +129,20 @@ class ClientChartView(QWidget):
         layout.addWidget(self.alerts)
 
     def _add_tabs(self) -> None:
-        for title, tab in (
-            ("Overview", self.overview),
-            ("Sessions", self.sessions),
-            ("Notes", self.notes),
-            ("Treatment plan", self.plan),
-            ("Diagnoses", self.diagnoses),
-            ("Attachments", self.attachments),
-            ("Billing", self.billing),
-            ("History", self.history),
+        for name, title, tab in (
+            ("overview", "Overview", self.overview),
+            ("sessions", "Sessions", self.sessions),
+            ("notes", "Notes", self.notes),
+            ("plan", "Treatment plan", self.plan),
+            ("diagnoses", "Diagnoses", self.diagnoses),
+            ("attachments", "Attachments", self.attachments),
+            ("billing", "Billing", self.billing),
+            ("history", "History", self.history),
         ):
+            if not self.access.tab(name):  # never added, never filled (issue 17)
+                tab.hide()
+                tab.setEnabled(False)
+                continue
             self.tabs.addTab(tab, title)
             if hasattr(tab, "changed"):
                 tab.changed.connect(self.refresh)
@@ -170,7 +181,15 @@ class ClientChartView(QWidget):
     def _fetch(self, *, record_view: bool, changed: bool) -> None:
         client_id, token = self.client_id, self._token
         self._loading += 1
-        self.records.op(self, lambda s: s.open_chart(client_id, record_view=record_view)).success(
+        clinical = self.access.clinical
+
+        def fetch(s: RecordsService) -> Chart:
+            if clinical:
+                return s.open_chart(client_id, record_view=record_view)
+            # The client's details only (an assistant's session has no clinical tables).
+            return Chart(s.get_client(client_id), (), None, (), (), ())
+
+        self.records.op(self, fetch).success(
             lambda chart: self._arrived(chart, changed) if token == self._token else None
         ).failure(lambda exc: self._failed(exc) if token == self._token else None).run(
             database=True
@@ -183,6 +202,7 @@ class ClientChartView(QWidget):
         self._show_header(chart)
         current = self.tabs.currentWidget()
         tabs = [self.overview, self.sessions, self.notes, self.diagnoses, self.attachments]
+        tabs = [tab for tab in tabs if self.tabs.indexOf(tab) >= 0]  # this login's tabs
         tabs.sort(key=lambda tab: tab is not current)
         self._fill(chart, tabs, changed, self._token)
 
@@ -258,6 +278,8 @@ class ClientChartView(QWidget):
     def offer_session_note(self, session_id: SessionId) -> QDialog | None:
         """A session without a note for this client: offer to start one for it (the New
         note dialog with that session chosen); starting it shows it in the Notes tab."""
+        if not self.access.writes_notes:
+            return None
         dialog = self.notes.new_note(session_id=session_id, intro=NO_NOTE_YET)
         if dialog is not None:
             dialog.accepted.connect(lambda: self.tabs.setCurrentWidget(self.notes))

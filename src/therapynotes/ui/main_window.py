@@ -10,7 +10,9 @@ closes the database and wipes keys → show a fresh unlock view, its passphrase 
 focused (also once a backup the lock waited for has ended). The last view, the open
 chart's ids (never names) and the splitter positions are kept in the bootstrap settings,
 so unlocking returns to the same place.
-The window title is always the app's name.
+The window title is the app's name; another login than the owner's adds who is unlocked
+(a staff name and role, never a client's), and the status bar always says it (issue 17).
+What each login's window holds is decided in ui/users/access.py.
 
 Before the lock screen shows, only what it needs is imported (issue 18: a quick start);
 the pages, the wizard and the form-draft keeping load when first used.
@@ -42,7 +44,7 @@ from PySide6.QtWidgets import (
 from therapynotes import APP_NAME, __version__
 from therapynotes.backup.schedule import Trigger
 from therapynotes.errors import TherapyNotesError
-from therapynotes.settings import VIEW_IDS, AppSettings, SecuritySettings, load_security
+from therapynotes.settings import AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
 from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
@@ -51,7 +53,7 @@ from therapynotes.ui.idle_checkpoint import IdleCheckpointer
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
 from therapynotes.ui.os_lock import OsLockListener
-from therapynotes.ui.pages import PAGE_TITLES
+from therapynotes.ui.pages import PAGE_ICONS, PAGE_TITLES, WINDOW_VIEWS
 from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.schedule.reminders import ReminderWatcher
 from therapynotes.ui.splitters import RememberedSplitter, remember_all
@@ -61,6 +63,8 @@ from therapynotes.ui.widgets import GRID, plain_buttons
 if TYPE_CHECKING:
     from therapynotes.services.session import VaultSession
     from therapynotes.services.setup_flow import SetupResult
+    from therapynotes.ui.records_access import RecordsAccess
+    from therapynotes.ui.users.access import WindowAccess
 
 SIDEBAR_WIDTH = 22 * GRID
 
@@ -79,6 +83,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         super().__init__(parent)
         self.ctx = ctx
         self.session: VaultSession | None = None
+        self.access: WindowAccess | None = None  # what the unlocked login's window holds
+        self.records: RecordsAccess | None = None  # the pages' record access while unlocked
         self.security = SecuritySettings()
         self.pages: dict[str, QWidget] = {}
         self.gate: QWidget | None = None
@@ -133,8 +139,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.sidebar.setSpacing(GRID // 4)
         self.sidebar.setMinimumWidth(18 * GRID)
         self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for view_id in VIEW_IDS:
-            item = QListWidgetItem(icon(view_id), PAGE_TITLES[view_id])
+        for view_id in WINDOW_VIEWS:
+            item = QListWidgetItem(icon(PAGE_ICONS[view_id]), PAGE_TITLES[view_id])
             item.setData(Qt.ItemDataRole.UserRole, view_id)
             item.setSizeHint(QSize(SIDEBAR_WIDTH, 5 * GRID))
             item.setToolTip(PAGE_TITLES[view_id])
@@ -262,7 +268,9 @@ class MainWindow(RecordNavigation, QMainWindow):
             old.deleteLater()
 
     def show_unlock(self) -> None:
-        view = UnlockView(self.ctx.vault, clock=self.ctx.clock)
+        view = UnlockView(
+            self.ctx.vault, clock=self.ctx.clock, last_login=self.ctx.settings.last_login
+        )
         view.unlocked.connect(self._on_unlocked)
         self._replace_gate(view)
         view.setEnabled(self.backups.session is None)  # a lock waiting for its backup
@@ -307,6 +315,7 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     def _on_unlocked(self, session: VaultSession) -> None:
         self.session = session
+        self.ctx.settings.last_login = session.login.name  # chosen first next time
         self.security = load_security(session.conn)
         self.backups.attach(session)
         self._build_pages(session)
@@ -317,19 +326,32 @@ class MainWindow(RecordNavigation, QMainWindow):
             self.gate.deleteLater()
             self.gate = None
         self._set_locked_ui(False)
+        self._fit_to_login(session)
         last_view = self.ctx.settings.last_view
-        self.clients_page().restore_place()
+        if last_view not in self.pages:
+            last_view = self.access.first_view(WINDOW_VIEWS)
+        if "clients" in self.pages:
+            self.clients_page().restore_place()
         self.show_view(last_view)
         from therapynotes.ui.admin.menu import register_forms  # noqa: PLC0415 - issue 18
         from therapynotes.ui.form_drafts import offer_back  # noqa: PLC0415
 
         register_forms()  # the Records menu's kept forms (a hold or purge reason)
-        offer_back(self, self.clients_page().records)
-        self.reminders.attach(self.clients_page().records)
+        records = self.records_access()
+        if self.access is not None and self.access.keeps_forms:
+            offer_back(self, records)
+        if "home" in self.pages:  # the therapist's own reminders: not an assistant's
+            self.reminders.attach(records)
         self.idle.start()
         self.checkpointer.attach(session)
         warn_if_old(self, self.backups)
         self.unlocked.emit()
+
+    def _fit_to_login(self, session: VaultSession) -> None:
+        """Only what this login's role may use (ui/users/window_roles.py)."""
+        from therapynotes.ui.users.window_roles import fit_window  # noqa: PLC0415 - at unlock
+
+        fit_window(self, session)
 
     def apply_security(self, security: SecuritySettings) -> None:
         self.security = security
@@ -347,7 +369,7 @@ class MainWindow(RecordNavigation, QMainWindow):
 
         if not may_leave_settings(self, view_id):  # unsaved Settings ask first (issue 16)
             return
-        self.sidebar.setCurrentRow(VIEW_IDS.index(view_id))
+        self.sidebar.setCurrentRow(WINDOW_VIEWS.index(view_id))
         page = self.pages[view_id]
         self.content.setCurrentWidget(page)
         self.ctx.settings.last_view = view_id
@@ -360,13 +382,16 @@ class MainWindow(RecordNavigation, QMainWindow):
             page.refresh()  # type: ignore[attr-defined]
         if isinstance(page, SchedulePage):
             page.refresh()
+        if view_id == "review":  # a supervisor's list (issue 17)
+            page.refresh()  # type: ignore[attr-defined]
+            page.setFocus()
 
     def current_view(self) -> str:
         return self.ctx.settings.last_view
 
     def _on_sidebar_row(self, row: int) -> None:
-        if 0 <= row < len(VIEW_IDS) and self.session is not None:
-            view_id = VIEW_IDS[row]
+        if 0 <= row < len(WINDOW_VIEWS) and self.session is not None:
+            view_id = WINDOW_VIEWS[row]
             if self.pages.get(view_id) is not self.content.currentWidget():
                 self.show_view(view_id)
 
@@ -382,11 +407,11 @@ class MainWindow(RecordNavigation, QMainWindow):
         for saver in list(self._draft_savers):
             with contextlib.suppress(Exception):  # a failed draft save must not stop a lock
                 saver.save_draft()
-        if "clients" in self.pages:
+        if self.pages and self.access is not None and self.access.keeps_forms:
             from therapynotes.ui.form_drafts import keep_open_forms  # noqa: PLC0415 - issue 18
 
             with contextlib.suppress(Exception):  # nor may keeping what a dialog holds
-                keep_open_forms(self.clients_page().records)
+                keep_open_forms(self.records_access())
         self.reminders.attach(None)  # reminders while locked name nobody
         ours = QApplication.activeWindow()  # the app has the keyboard: keep it after the lock
         self._close_dialogs()
@@ -396,6 +421,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         finish_for_lock()  # work in flight may still be using the database
         self._remember_layout()  # before the pages holding splitters go
         self._destroy_pages()
+        self.records = None
         self.session = None
         # Backs up first when something changed; the vault closes when that ends.
         trigger = Trigger.QUIT if reason == "quit" else Trigger.LOCK
@@ -439,6 +465,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         for action in self.record_actions:
             action.setEnabled(not locked)
         self.state_label.setText("Locked" if locked else "Unlocked")
+        if locked:
+            self.setWindowTitle(APP_NAME)
         self.countdown_label.setVisible(False)
         self._show_backup_status()
 

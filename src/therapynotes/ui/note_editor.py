@@ -141,10 +141,14 @@ class SectionEditor(ConcealedCopy, WritingAids, QTextEdit):
 
 class NoteEditorWidget(QWidget):
     note_changed = Signal(int)  # signed, voided or addended: lists refresh
+    shown = Signal(object)  # the note now on screen, or None (issue 17: the review panel)
 
     def __init__(self, records: RecordsAccess, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records = records
+        # A login that reads but never writes notes (a supervisor, issue 17): no typing,
+        # no Sign, Addendum or Void (ui/users/chart_roles.py sets it).
+        self.read_only = False
         self.requests = NoteActions(self)  # open, sign, addendum, void: on the worker
         self.note: Note | None = None
         self.editors: dict[str, SectionEditor] = {}
@@ -238,6 +242,7 @@ class NoteEditorWidget(QWidget):
             button.setVisible(False)
         self.measures.show_for(None)
         self.finder.note_shown(None)
+        self.shown.emit(None)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         """The page grew (a section grew with its text): follow the typing again once
@@ -284,7 +289,7 @@ class NoteEditorWidget(QWidget):
             self.saved_at = None  # another note: the last one's save time is not its own
         self.note = note
         self.dirty = False
-        draft = note.state is NoteState.DRAFT
+        draft = note.state is NoteState.DRAFT and not self.read_only
         self.title.setText(f"{KIND_WORDS[note.kind]}, {day(note.service_date)}")
         self.marker.setVisible(note.is_psychotherapy)
         self.state.setText(note_state_label(note))
@@ -316,13 +321,14 @@ class NoteEditorWidget(QWidget):
             self.editors[section.key] = editor
         self._add_signatures(note)
         self.sign_button.setVisible(draft)
-        self.addendum_button.setVisible(note.state is NoteState.SIGNED)
-        self.void_button.setVisible(note.state is NoteState.SIGNED)
-        self.measures.show_for(note)
+        self.addendum_button.setVisible(note.state is NoteState.SIGNED and not self.read_only)
+        self.void_button.setVisible(note.state is NoteState.SIGNED and not self.read_only)
+        self.measures.show_for(None if self.read_only else note)
         self.sections_layout.addStretch(1)
         if draft and self.editors:
             next(iter(self.editors.values())).setFocus()
         self.finder.note_shown(note)
+        self.shown.emit(note)
 
     def find_on_show(self, note_id: NoteId, words: list[str]) -> None:
         """When note `note_id` is shown next, scroll to `words` and highlight them."""

@@ -16,12 +16,17 @@ PAGE_TITLES = {
     "home": "Home",
     "schedule": "Schedule",
     "clients": "Clients",
+    "review": "To review",
     "search": "Search",
     "billing": "Billing",
     "backups": "Backups",
     "settings": "Settings",
 }
 PAGE_ICONS = {name: name for name in PAGE_TITLES}
+PAGE_ICONS["review"] = "note"
+# The sidebar's pages in order: the owner's (settings.VIEW_IDS) and a supervisor's "To
+# review" (issue 17). Which of them a login has: ui/users/access.py.
+WINDOW_VIEWS = ("home", "schedule", "clients", "review", "search", "billing", "backups", "settings")
 
 
 class Card(QFrame):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QWidget
 
 from therapynotes.domain.ids import ClientId, NoteId, SessionId
-from therapynotes.settings import VIEW_IDS
+from therapynotes.ui.pages import WINDOW_VIEWS
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow, QStackedWidget
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from therapynotes.ui.clients_page import ClientsPage
     from therapynotes.ui.context import AppContext
     from therapynotes.ui.records_access import RecordsAccess
+    from therapynotes.ui.users.access import WindowAccess
 
     _Window = QMainWindow
 else:
@@ -40,6 +41,8 @@ class RecordNavigation(_Window):
         pages: dict[str, QWidget]
         content: QStackedWidget
         backups: BackupRunner
+        records: RecordsAccess | None
+        access: WindowAccess | None
 
         def show_view(self, view_id: str) -> None: ...
 
@@ -53,9 +56,12 @@ class RecordNavigation(_Window):
         from therapynotes.ui.records_access import RecordsAccess  # noqa: PLC0415
         from therapynotes.ui.search_view import SearchView  # noqa: PLC0415
         from therapynotes.ui.settings_dialog import SettingsPanel  # noqa: PLC0415
+        from therapynotes.ui.users.access import WindowAccess  # noqa: PLC0415
 
         records = RecordsAccess(session, clock=self.ctx.clock)
-        for view_id in VIEW_IDS:
+        self.records = records
+        self.access = WindowAccess(session.login)
+        for view_id in self.access.views(WINDOW_VIEWS):  # only this login's (issue 17)
             if view_id == "home":
                 home = HomePage(self.ctx, session, records)
                 home.due_chosen.connect(self._open_due)
@@ -81,11 +87,30 @@ class RecordNavigation(_Window):
                 page = self._billing_page(records)
             elif view_id == "backups":
                 page = BackupsView(self.ctx, self.backups)
+            elif view_id == "review":
+                page = self._review_page(records)
             else:
                 raise ValueError(f"no page for {view_id!r}")
             page.setProperty("holdsRecords", True)
             self.pages[view_id] = page
             self.content.addWidget(page)
+
+    def _review_page(self, records: RecordsAccess) -> QWidget:
+        """A supervisor's "To review" (issue 17): Enter opens the note in its chart."""
+        from therapynotes.ui.users.review_page import ReviewPage  # noqa: PLC0415 - at unlock
+
+        review = ReviewPage(records)
+        review.note_chosen.connect(self._open_reviewed)
+        return review
+
+    def _open_reviewed(self, client_id: int, note_id: int) -> None:
+        self.show_view("clients")
+        self.clients_page().open_note(ClientId(client_id), NoteId(note_id))
+
+    def records_access(self) -> RecordsAccess:
+        """The unlocked session's record access, shared by the pages."""
+        assert self.records is not None  # noqa: S101 - only called while unlocked
+        return self.records
 
     def _billing_page(self, records: RecordsAccess) -> QWidget:
         """The Billing page (ui/billing/page.py); an unpaid balance opens the chart's
@@ -124,7 +149,7 @@ class RecordNavigation(_Window):
 
     def new_note(self) -> None:
         """Ctrl+N: a new note for the open client."""
-        if self.session is None:
+        if self.session is None or self.access is None or not self.access.writes_notes:
             return
         page = self.clients_page()
         if page.chart is None:

@@ -40,8 +40,8 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes.errors import TherapyNotesError
-from therapynotes.settings import VIEW_IDS
 from therapynotes.ui.ops import Op
+from therapynotes.ui.pages import WINDOW_VIEWS
 from therapynotes.ui.widgets import GRID, hbox, message_label, vbox
 
 Problem = tuple[QWidget, str]  # the field and what is wrong with it
@@ -338,6 +338,6 @@ def may_leave_settings(window: Any, view_id: str) -> bool:
     if panel.may_leave(lambda: window.show_view(view_id)):
         return True
     window.sidebar.blockSignals(True)
-    window.sidebar.setCurrentRow(VIEW_IDS.index("settings"))
+    window.sidebar.setCurrentRow(WINDOW_VIEWS.index("settings"))
     window.sidebar.blockSignals(False)
     return False

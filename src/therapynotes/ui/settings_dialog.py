@@ -84,14 +84,9 @@ class SettingsPanel(QWidget):
         self._build_layout()
 
     def _build_layout(self) -> None:
-        self.locking = LockingSettingsGroup(self.session, self)
-        self.locking.applied.connect(self.security_changed.emit)
-        # the fields, as the window and tests know them
-        self.idle, self.minimize = self.locking.idle, self.locking.minimize
-        self.clipboard = self.locking.clipboard
-        self.message = message_label(self)
-        keys = self._security_group()
+        from therapynotes.ui.users.access import WindowAccess  # noqa: PLC0415 - at unlock
 
+        self.access = WindowAccess(self.session.login)  # issue 17: the sections by role
         # The sections scroll rather than squeeze when the window is short (a laptop
         # screen at 200 % scaling): a squeezed QFormLayout clips its fields.
         content = QWidget(self)
@@ -104,6 +99,23 @@ class SettingsPanel(QWidget):
         outer.addWidget(scroll, 1)
         layout = vbox(content, margins=3 * GRID, spacing=2 * GRID)
         layout.addWidget(heading("Settings"))
+        self.message = message_label(self)
+        if self.access.owner:
+            self._owner_sections(layout)
+        else:
+            self._login_sections(layout)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        scroll.setWidget(content)
+        self._add_save_bar(outer, scroll)
+
+    def _owner_sections(self, layout: QLayout) -> None:
+        self.locking = LockingSettingsGroup(self.session, self)
+        self.locking.applied.connect(self.security_changed.emit)
+        # the fields, as the window and tests know them
+        self.idle, self.minimize = self.locking.idle, self.locking.minimize
+        self.clipboard = self.locking.clipboard
+        keys = self._security_group()
         layout.addWidget(self.locking)
         self.profile = ProfileSettingsGroup(self.session, self)
         layout.addWidget(self.profile)
@@ -122,11 +134,25 @@ class SettingsPanel(QWidget):
             self.schedule = ScheduleSettingsGroup(self.app_settings, self)
             layout.addWidget(self.schedule)
         layout.addWidget(self._this_computer())
+        self._add_users(layout)
         layout.addWidget(keys)
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        scroll.setWidget(content)
-        self._add_save_bar(outer, scroll)
+
+    def _add_users(self, layout: QLayout) -> None:
+        """Settings → Users (issue 17): the owner's logins (ui/users/users_group.py)."""
+        from therapynotes.ui.users.users_group import UsersGroup  # noqa: PLC0415 - at unlock
+
+        clock = self.vault.clock
+        self.users = UsersGroup(
+            self.vault, self.session, clock=clock, rotate=self.change_encryption_key, parent=self
+        )
+        layout.addWidget(self.users)
+
+    def _login_sections(self, layout: QLayout) -> None:
+        """Another login's Settings (issue 17): who they are, and only the sections
+        their role may use (ui/users/login_settings.py)."""
+        from therapynotes.ui.users.login_settings import add_login_sections  # noqa: PLC0415
+
+        add_login_sections(self, layout)
 
     def _add_save_bar(self, outer: QLayout, scroll: QScrollArea) -> None:
         """Issue 16: one Save for every section of values (ui/settings_apply.py)."""
@@ -135,12 +161,12 @@ class SettingsPanel(QWidget):
         sections = [
             s
             for s in (
-                self.locking,
-                self.profile,
+                getattr(self, "locking", None),  # the owner's sections (issue 17)
+                getattr(self, "profile", None),
                 getattr(self, "practice", None),
-                self.records,
-                self.backups,
-                self.spelling,
+                getattr(self, "records", None),
+                getattr(self, "backups", None),
+                getattr(self, "spelling", None),
                 getattr(self, "schedule", None),
             )
             if isinstance(s, SettingsSection)

@@ -1,8 +1,11 @@
 """The lock screen: the app's name, a passphrase field, a code field, Unlock.
 
-Shows nothing about the practice (no names, no counts). The KDF runs off the UI thread
-through ops.Op with a busy indicator; after too many failures a countdown replaces the
-Unlock button's availability; "Use recovery key" opens RecoveryDialog.
+Shows nothing about the practice (no client names, no counts). A vault with more than
+one login (issue 17) shows a "User" chooser above the passphrase: the staff's login
+names (not client data), the last one used on this computer chosen first. The KDF runs
+off the UI thread through ops.Op with a busy indicator; after too many failures (counted
+per login) a countdown replaces the Unlock button's availability; "Use recovery key"
+opens RecoveryDialog.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QLabel,
@@ -59,6 +63,16 @@ if TYPE_CHECKING:
 KEYRING_PROBLEMS = (DeviceNotBound, KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
 COLUMN_WIDTH = 45 * GRID
 MESSAGE_LINES = 3
+TOO_MANY = "Too many failed attempts."
+
+
+def _login_names(vault: VaultService) -> list[str]:
+    """The vault's logins, the owner's first (one name: no chooser). A vault.keys that
+    cannot be read leaves the owner alone; the unlock then says what is wrong."""
+    try:
+        return list(vault.login_names()) or [""]
+    except Exception:  # noqa: BLE001 - the lock screen must always show
+        return [""]
 
 
 class UnlockView(QWidget):
@@ -69,22 +83,26 @@ class UnlockView(QWidget):
         vault: VaultService,
         *,
         clock: Callable[[], float] = time.time,
+        last_login: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("UnlockView")
         self.vault = vault
         self.clock = clock
-        self._blocked_until = 0.0
+        self.logins = _login_names(vault)
+        # Each login is throttled on its own (issue 17): a wait is kept per name.
+        self._blocked: dict[str, float] = {}
         self._busy = False
-        self._build()
         self._countdown = QTimer(self)
         self._countdown.setInterval(1000)
+        self._build()
+        self._fill_chooser(last_login)
         self._countdown.timeout.connect(self.tick)
         try:
             vault.attempts.check_allowed()
         except TooManyAttempts as exc:
-            self._start_backoff(exc.seconds_left)
+            self._start_backoff(exc.seconds_left, owner=True)
 
     def _build(self) -> None:
         column = self._build_fields()
@@ -93,6 +111,9 @@ class UnlockView(QWidget):
     def _build_fields(self) -> QWidget:
         column = QWidget(self)
         column.setFixedWidth(COLUMN_WIDTH)
+        self.user = QComboBox(column)
+        self.user.setAccessibleName("User")
+        self.user.setVisible(len(self.logins) > 1)
         self.passphrase = password_field("Passphrase", column)
         self.passphrase.setPlaceholderText("Passphrase")
         self.code = code_field(column)
@@ -127,8 +148,9 @@ class UnlockView(QWidget):
         logo.setAccessibleName(f"{APP_NAME} logo")
         title = heading(APP_NAME, size_delta=8, parent=column)
         title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        choose = "Choose your name, then enter your" if len(self.logins) > 1 else "Enter your"
         hint = body(
-            "Locked. Enter your passphrase and the 6-digit code from your authenticator app.",
+            f"Locked. {choose} passphrase and the 6-digit code from your authenticator app.",
             parent=column,
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -137,6 +159,8 @@ class UnlockView(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.setSpacing(GRID)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        if len(self.logins) > 1:
+            form.addRow("&User", self.user)
         form.addRow("&Passphrase", self.passphrase)
         form.addRow("&Code", self.code)
 
@@ -171,7 +195,28 @@ class UnlockView(QWidget):
         self.unlock_button.clicked.connect(self.try_unlock)
         self.recovery_button.clicked.connect(self.open_recovery)
         self.new_phone_button.clicked.connect(self.open_new_phone)
+        self.user.currentIndexChanged.connect(self._user_changed)
         self.setFocusProxy(self.passphrase)
+
+    # --- the user chooser (issue 17) ---------------------------------------------------
+
+    def _fill_chooser(self, last_login: str) -> None:
+        """The vault's login names, the owner's first; the one last used on this
+        computer chosen (never a name that no longer exists: then the owner's)."""
+        self.user.addItems(self.logins)
+        if last_login in self.logins:
+            self.user.setCurrentIndex(self.logins.index(last_login))
+
+    @property
+    def chosen_login(self) -> str | None:
+        """None for the owner (also when the vault has one login)."""
+        index = self.user.currentIndex()
+        return self.logins[index] if index > 0 else None
+
+    def _user_changed(self, _index: int) -> None:
+        self.passphrase.clear()
+        self.code.clear()
+        self.tick()
 
     # --- unlocking -------------------------------------------------------------------
 
@@ -179,6 +224,7 @@ class UnlockView(QWidget):
         if self._busy or self._blocked_until > self.clock():
             return
         passphrase, code = self.passphrase.text(), "".join(self.code.text().split())
+        user = self.chosen_login
         if not passphrase:
             self._say("Enter your passphrase.")
             self.passphrase.setFocus()
@@ -188,14 +234,21 @@ class UnlockView(QWidget):
             self.code.setFocus()
             return
         vault = self.vault
-        Op(self, lambda: vault.unlock(passphrase, code)).busy(self._set_busy).success(
-            self._on_unlocked
-        ).failure(self._on_failed).run()
+
+        def work() -> VaultSession:
+            if user is None:  # the owner, as before users existed
+                return vault.unlock(passphrase, code)
+            return vault.unlock(passphrase, code, user=user)
+
+        Op(self, work).busy(self._set_busy).success(self._on_unlocked).failure(
+            self._on_failed
+        ).run()
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy
         self.busy.setVisible(busy)
         for widget in (
+            self.user,
             self.passphrase,
             self.code,
             self.unlock_button,
@@ -215,8 +268,9 @@ class UnlockView(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.code.clear()
+        owner = self.chosen_login is None
         if isinstance(exc, TooManyAttempts):
-            self._start_backoff(exc.seconds_left)
+            self._start_backoff(exc.seconds_left, owner=owner)
             return
         if isinstance(exc, WrongPassphrase):
             self.passphrase.clear()
@@ -226,28 +280,35 @@ class UnlockView(QWidget):
         self._say(exc)
         if isinstance(exc, KEYRING_PROBLEMS):
             self.recovery_button.setFocus()
-        try:
-            self.vault.attempts.check_allowed()
-        except TooManyAttempts as wait:
-            self._start_backoff(wait.seconds_left)
+        if owner:  # another login's attempt log is its own (services/users.py)
+            try:
+                self.vault.attempts.check_allowed()
+            except TooManyAttempts as wait:
+                self._start_backoff(wait.seconds_left, owner=True)
 
     # --- backoff ---------------------------------------------------------------------
 
-    def _start_backoff(self, seconds: int) -> None:
-        # The attempt file knows the exact moment; TooManyAttempts rounds up.
-        exact = self.vault.attempts.load().blocked_until
-        self._blocked_until = exact if exact > self.clock() else self.clock() + seconds
+    @property
+    def _blocked_until(self) -> float:
+        return self._blocked.get(self.user.currentText(), 0.0)
+
+    def _start_backoff(self, seconds: int, *, owner: bool) -> None:
+        # The owner's attempt file knows the exact moment; TooManyAttempts rounds up.
+        exact = self.vault.attempts.load().blocked_until if owner else 0.0
+        until = exact if exact > self.clock() else self.clock() + seconds
+        self._blocked[self.logins[0] if owner else self.user.currentText()] = until
         self._countdown.start()
         self.tick()
 
     def tick(self) -> None:
         left = math.ceil(self._blocked_until - self.clock())
         if left <= 0:
-            self._countdown.stop()
-            self._blocked_until = 0.0
-            self._say(None)
+            if not any(until > self.clock() for until in self._blocked.values()):
+                self._countdown.stop()
+            if self.message.text().startswith(TOO_MANY):
+                self._say(None)
         else:
-            self._say(f"Too many failed attempts. Try again in {left} s.")
+            self._say(f"{TOO_MANY} Try again in {left} s.")
         self._refresh_enabled()
 
     @property
