@@ -39,6 +39,7 @@ from therapynotes.domain.money import format_money
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.services.documents import PrintDocument, esc, text_block
+from therapynotes.services.policy import UseCase, session_guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, clients, diagnoses, sessions
 from therapynotes.store import billing as store
@@ -408,6 +409,7 @@ def estimate_document(
     return PrintDocument(title="Good Faith Estimate", html="\n".join(parts), footer=_footer(ctx))
 
 
+@session_guarded(UseCase.BILLING)
 def record_document(session: VaultSession, client_id: ClientId, kind: str) -> None:
     """The audit row of a billing document written to disk: client id and kind only
     (never the file's path: it may hold a name)."""
