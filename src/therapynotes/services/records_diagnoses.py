@@ -46,6 +46,11 @@ class DiagnosisCases(RecordsBase):
         """ICD-10-CM codes by code or by (DSM-5-TR) name."""
         return icd10.find(query, limit=limit)
 
+    @guarded(UseCase.DIAGNOSES)
+    def diagnoses(self, client_id: ClientId) -> list[Diagnosis]:
+        """The client's diagnoses (the chart shows them through `open_chart`)."""
+        return diagnoses.for_client(self.conn, client_id)
+
     @guarded(UseCase.EDIT_DIAGNOSES)
     def add_diagnosis(
         self,
