@@ -343,6 +343,7 @@ def cmd_document(args: argparse.Namespace) -> int:
     app = headless_app()
 
     def work(billing: BillingService, session: VaultSession) -> None:
+        docs.require_document(session, kind)  # a role's refusal, before any read
         conn, currency = session.conn, billing.currency()
         document: PrintDocument
         with session.db_lock:

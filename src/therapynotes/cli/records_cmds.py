@@ -91,7 +91,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     session = svc.unlock(passphrase, code)
     try:
         spec = demo.DemoSpec(clients=args.clients, years=args.years, seed=args.seed)
-        counts = demo.build(session.conn, spec, today=date.today())
+        counts = demo.load(session, spec, today=date.today())
     finally:
         session.lock("command finished")
     print(

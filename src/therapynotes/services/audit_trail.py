@@ -21,6 +21,7 @@ from therapynotes.atomic import write_private_file
 from therapynotes.domain.ids import ClientId
 from therapynotes.errors import InputError
 from therapynotes.services.documents import PrintDocument, esc
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.records import RecordsService
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditEntry, AuditKind, ChainReport
@@ -78,6 +79,7 @@ class TrailFilter:
     until: date | None = None
     kind: str | None = None
     client_id: ClientId | None = None
+    user: str | None = None  # a login's name (issue 17): the rows that login wrote
 
     def check(self) -> None:
         if self.since and self.until and self.since > self.until:
@@ -86,11 +88,14 @@ class TrailFilter:
 
 def find(records: RecordsService, wanted: TrailFilter) -> list[AuditEntry]:
     """The rows that match, oldest first."""
+    require(records.session, UseCase.AUDIT)
     wanted.check()
     if wanted.client_id is not None:
         rows = records.client_history(wanted.client_id)
+        if wanted.user is not None:
+            rows = [e for e in rows if e.actor == wanted.user]
     else:
-        rows = audit.entries(records.conn)
+        rows = audit.entries(records.conn, actor=wanted.user)
     since = wanted.since.isoformat() if wanted.since else ""
     until = wanted.until.isoformat() if wanted.until else "9999-12-31"
     return [
@@ -101,6 +106,7 @@ def find(records: RecordsService, wanted: TrailFilter) -> list[AuditEntry]:
 
 
 def verify(records: RecordsService, progress: Callable[[int, int], None] | None) -> ChainReport:
+    require(records.session, UseCase.AUDIT)
     return audit.verify(records.conn, progress=progress)
 
 
@@ -137,6 +143,7 @@ def export_csv(records: RecordsService, wanted: TrailFilter, target: Path) -> in
 
 def record_export(records: RecordsService, wanted: TrailFilter, rows: int, kind: str) -> None:
     """The export of the trail is itself in the trail (format, row count, the days)."""
+    require(records.session, UseCase.AUDIT)
     with records.write() as conn:
         records.audit(
             conn,

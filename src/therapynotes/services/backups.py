@@ -27,6 +27,7 @@ from therapynotes.backup.snapshot import Cancel, Progress
 from therapynotes.errors import TherapyNotesError
 from therapynotes.security import keyslots
 from therapynotes.security.recovery import parse_recovery_key
+from therapynotes.services.policy import UseCase, guarded, session_guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
@@ -220,6 +221,7 @@ class BackupService:
         )
 
     @_holding_db_lock
+    @guarded(UseCase.BACKUP)
     def begin(self, target_dir: Path) -> PendingRun:
         """Everything a run needs from the vault's own connection, read now, so that
         `PendingRun.write` can run on another thread (it opens connections of its own)."""
@@ -234,6 +236,7 @@ class BackupService:
         )
 
     @_holding_db_lock
+    @guarded(UseCase.BACKUP)
     def finish(
         self, pending: PendingRun, written: writer.Written | BaseException
     ) -> BackupResult | None:
@@ -260,6 +263,7 @@ class BackupService:
         deleted = retention.apply(plan)
         return BackupResult(written.path, written.size, written.manifest.counts, deleted)
 
+    @guarded(UseCase.BACKUP)
     def run(
         self,
         target_dir: Path,
@@ -281,6 +285,7 @@ class BackupService:
             raise BackupCancelled
         return result
 
+    @guarded(UseCase.BACKUP)
     def verify(self, path: Path, *, progress: Progress | None = None) -> VerifyReport:
         """Fully verify one of this vault's backups with the unlocked vault's data key
         (no passphrase needed) and record the result in the audit log."""
@@ -399,6 +404,7 @@ class InvalidSchedule(TherapyNotesError):
     """Back up every 1 to 168 hours, and warn after 1 to 365 days without a good backup."""
 
 
+@session_guarded(UseCase.SETTINGS)
 def save_schedule(session: VaultSession, *, every_hours: int, warn_after_days: int) -> bool:
     """Store the schedule; an audit row names the setting (not the values). True if changed."""
     if not (1 <= every_hours <= MAX_EVERY_HOURS and 1 <= warn_after_days <= MAX_WARN_DAYS):

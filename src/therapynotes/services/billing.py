@@ -44,6 +44,7 @@ from therapynotes.domain.billing import (
 )
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.ids import ClientId
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import billing as store
 from therapynotes.store import record_settings, sessions
@@ -99,6 +100,7 @@ class BillingService(RecordsBase):
     def retention_years(self) -> int:
         return record_settings.get_int(self.conn, RETENTION_YEARS, DEFAULT_RETENTION_YEARS)
 
+    @guarded(UseCase.RETENTION)
     def set_retention_years(self, years: int) -> None:
         if not 1 <= years <= 100:
             raise InvalidRetention
@@ -111,6 +113,7 @@ class BillingService(RecordsBase):
     def practice(self) -> Practice | None:
         return store.get_practice(self.conn)
 
+    @guarded(UseCase.PRACTICE)
     def set_practice(self, new: Practice) -> list[str]:
         """Validate and save; the names of the fields that changed."""
         new = new.validated()
@@ -130,6 +133,7 @@ class BillingService(RecordsBase):
 
     # --- fees -------------------------------------------------------------------------
 
+    @guarded(UseCase.BILLING)
     def set_fee(
         self,
         code: str,
@@ -158,9 +162,11 @@ class BillingService(RecordsBase):
             self.audit(conn, AuditKind.RECORD_CREATED, subject, record="fee", fee=fee_id)
         return fee_id
 
+    @guarded(UseCase.BILLING)
     def fees(self, client_id: ClientId | None = None) -> list[store.Fee]:
         return store.fees(self.conn, client_id)
 
+    @guarded(UseCase.BILLING)
     def fee_on(self, client_id: ClientId, code: str, day: str) -> int | None:
         """The fee the client would be charged for `code` on `day` (None: no fee)."""
         self.require_client(self.conn, client_id)
@@ -168,12 +174,15 @@ class BillingService(RecordsBase):
 
     # --- the ledger -------------------------------------------------------------------
 
+    @guarded(UseCase.BILLING)
     def ledger(self, client_id: ClientId) -> Ledger:
         return store.ledger(self.conn, client_id)
 
+    @guarded(UseCase.BILLING)
     def balance(self, client_id: ClientId) -> int:
         return store.ledger(self.conn, client_id).balance
 
+    @guarded(UseCase.BILLING)
     def post_charges(self, client_id: ClientId) -> int:
         """Charge every session of the client, up to today, that has a fee and no live
         charge yet; the number of charges made."""
@@ -212,6 +221,7 @@ class BillingService(RecordsBase):
                 self._apply_credit(conn, client_id)
         return made
 
+    @guarded(UseCase.BILLING)
     def post_all_charges(self) -> int:
         """post_charges for every client with a session not charged yet (Home and the
         Billing page call this, so balances follow the session log)."""
@@ -225,6 +235,7 @@ class BillingService(RecordsBase):
         ).fetchall()
         return sum(self.post_charges(ClientId(int(r[0]))) for r in rows)
 
+    @guarded(UseCase.BILLING)
     def pay(
         self,
         client_id: ClientId,
@@ -264,6 +275,7 @@ class BillingService(RecordsBase):
             self._apply_credit(conn, client_id)
         return payment_id
 
+    @guarded(UseCase.BILLING)
     def adjust(
         self, client_id: ClientId, charge_id: int, amount: int, *, reason: str, write_off: bool
     ) -> int:
@@ -286,6 +298,7 @@ class BillingService(RecordsBase):
             self._apply_credit(conn, client_id)
         return entry_id
 
+    @guarded(UseCase.BILLING)
     def refund(
         self, client_id: ClientId, amount: int, method: PaymentMethod, *, reason: str = ""
     ) -> list[int]:
@@ -311,6 +324,7 @@ class BillingService(RecordsBase):
                 left -= take
         return made
 
+    @guarded(UseCase.BILLING)
     def reverse(self, client_id: ClientId, entry_id: int, *, reason: str) -> int:
         """Correct an entry by a new one that cancels it (the old stays, as in any
         ledger). A charge's adjustments and a payment's refunds are reversed with it."""
@@ -369,6 +383,7 @@ class BillingService(RecordsBase):
 
     # --- the home view ------------------------------------------------------------------
 
+    @guarded(UseCase.BILLING)
     def overdue(self, days: int = OVERDUE_DAYS) -> list[tuple[ClientId, int]]:
         """Clients with a charge older than `days` still open, and what they owe."""
         cutoff = (date.fromisoformat(self.today()) - timedelta(days=days)).isoformat()

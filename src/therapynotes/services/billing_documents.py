@@ -39,6 +39,7 @@ from therapynotes.domain.money import format_money
 from therapynotes.domain.profile import ClinicianProfile
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.services.documents import PrintDocument, esc, text_block
+from therapynotes.services.policy import UseCase, require, session_guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, clients, diagnoses, sessions
 from therapynotes.store import billing as store
@@ -408,6 +409,7 @@ def estimate_document(
     return PrintDocument(title="Good Faith Estimate", html="\n".join(parts), footer=_footer(ctx))
 
 
+@session_guarded(UseCase.BILLING)
 def record_document(session: VaultSession, client_id: ClientId, kind: str) -> None:
     """The audit row of a billing document written to disk: client id and kind only
     (never the file's path: it may hold a name)."""
@@ -415,3 +417,11 @@ def record_document(session: VaultSession, client_id: ClientId, kind: str) -> No
         audit.append(
             session.conn, AuditKind.EXPORTED, subject=f"client:{client_id}", detail={"kind": kind}
         )
+
+
+def require_document(session: VaultSession, kind: str) -> None:
+    """Before building a billing document for `kind` (superbill, statement, receipt,
+    estimate): a superbill carries diagnosis codes, which only the owner's login reads
+    (an assistant's key never opens clinical.db; docs/security.md "What each role may
+    do"); the others are billing."""
+    require(session, UseCase.SUPERBILL_CODES if kind == "superbill" else UseCase.BILLING)

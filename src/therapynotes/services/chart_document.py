@@ -35,6 +35,8 @@ from therapynotes.domain.rules import parse_instant
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.services.documents import PrintDocument, TrendFigure, esc, text_block
+from therapynotes.services.policy import UseCase, require
+from therapynotes.services.session import VaultSession
 from therapynotes.settings import read_setting
 from therapynotes.store import attachments, clients, diagnoses, measures, notes, plans, sessions
 from therapynotes.store.connection import Connection
@@ -96,6 +98,18 @@ def build_chart_document(
     practice = str(read_setting(conn, PRACTICE_NAME_KEY, "") or "")
     document = chart_document(chart, options, practice=practice, today=today)
     return with_measures(document, chart, measures.for_client(conn, client_id), options)
+
+
+def chart_pdf_document(
+    session: VaultSession, client_id: ClientId, options: ChartOptions, *, today: date
+) -> PrintDocument:
+    """The chart as printed or saved (the entry point the window and the CLI use): the
+    owner's only (services/policy.py), psychotherapy notes included on request."""
+    require(session, UseCase.CHART_PDF)
+    if options.include_psychotherapy:
+        require(session, UseCase.PSYCHOTHERAPY_NOTES)
+    with session.db_lock:
+        return build_chart_document(session.conn, client_id, options, today=today)
 
 
 def chart_document(

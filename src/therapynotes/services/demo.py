@@ -34,6 +34,9 @@ from therapynotes.domain.templates import (
 from therapynotes.records_errors import DemoNeedsEmptyVault
 from therapynotes.services import demo_files, demo_measures
 from therapynotes.services.demo_billing import build_billing
+from therapynotes.services.demo_review import build_supervision
+from therapynotes.services.policy import UseCase, session_guarded
+from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, dictionary, note_templates, plans, snippets
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
@@ -443,6 +446,7 @@ def build(conn: Connection, spec: DemoSpec, *, today: date) -> DemoCounts:
             [(b[0], b[7]) for b in blobs],
         )
         _writing_aids(conn, now=f"{today.isoformat()}T12:00:00Z")
+        build_supervision(conn, now=f"{today.isoformat()}T12:00:00Z")
         conn.executemany(demo_measures.INSERT, measure_rows)
         audit.append(
             conn,
@@ -539,3 +543,13 @@ def book_demo_schedule(conn: Connection, builder: _Builder, today: date) -> int:
                 (int(cur.lastrowid), cid),
             )
     return int(conn.execute("SELECT count(*) FROM appointments").fetchone()[0])
+
+
+# --- loading on an unlocked vault ----------------------------------------------------
+
+
+@session_guarded(UseCase.DEMO)
+def load(session: VaultSession, spec: DemoSpec, *, today: date) -> DemoCounts:
+    """`build` on an unlocked vault: the owner's (the CLI's `demo` makes a new vault)."""
+    with session.db_lock:
+        return build(session.conn, spec, today=today)

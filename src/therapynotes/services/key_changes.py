@@ -30,6 +30,7 @@ from therapynotes.services.key_file import (
     write_keys,
     write_keys_verified,
 )
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
 from therapynotes.store import audit
@@ -58,6 +59,7 @@ class KeyChanges:
 
         Old backups still open with the old passphrase.
         """
+        require(session, UseCase.KEYS)
         require_acceptable(new)
         doc = session.doc
         device = device_secret(doc)
@@ -186,6 +188,7 @@ class KeyChanges:
     ) -> CreatedTotp:
         """The same from Settings while unlocked: both secrets are still required, so an
         unattended unlocked laptop is not enough to move the second step to another phone."""
+        require(session, UseCase.KEYS)
         rk = recovery.parse_recovery_key(recovery_text)
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
@@ -246,6 +249,7 @@ class KeyChanges:
 
     def new_recovery_key(self, session: VaultSession) -> str:
         """Replace the recovery slot; the old recovery key stops working for this vault."""
+        require(session, UseCase.KEYS)
         rk = recovery.new_recovery_key()
         salt = kdf.new_salt()
         slot = keyslots.seal_recovery(

@@ -23,6 +23,7 @@ from therapynotes.records_errors import (
     RiskAlreadyAddressed,
     RiskNoteEmpty,
 )
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import clients
 from therapynotes.store import measures as store
@@ -88,6 +89,7 @@ class MeasuresService(RecordsBase):
     def today(self) -> date:
         return date.fromtimestamp(self.clock())  # noqa: DTZ012 - the local calendar day
 
+    @guarded(UseCase.RECORD_MEASURES)
     def record(
         self,
         client_id: ClientId,
@@ -126,6 +128,7 @@ class MeasuresService(RecordsBase):
             raise MeasureNotFound
         return Recorded(found, scored)
 
+    @guarded(UseCase.MEASURES)
     def history(
         self, client_id: ClientId, instrument_id: str | None = None
     ) -> list[MeasureResponse]:
@@ -136,6 +139,7 @@ class MeasuresService(RecordsBase):
         self.require_client(conn, client_id)
         return store.for_client(conn, client_id, instrument_id)
 
+    @guarded(UseCase.MEASURES)
     def open_risks(self) -> list[OpenRisk]:
         """Every safety flag not yet addressed, with the client's display name (Home)."""
         conn = self.conn
@@ -146,6 +150,7 @@ class MeasuresService(RecordsBase):
             found.append(OpenRisk(response, name))
         return found
 
+    @guarded(UseCase.RECORD_MEASURES)
     def address_risk(self, response_id: int, note: str) -> MeasureResponse:
         """Record how the flag was addressed (the therapist's short note); audited."""
         text = note.strip()

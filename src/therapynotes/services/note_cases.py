@@ -25,6 +25,7 @@ from therapynotes.records_errors import (
     UnknownTemplate,
     VoidReasonRequired,
 )
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import note_templates, notes, profile, record_settings, sessions
 from therapynotes.store.audit import AuditKind
@@ -45,6 +46,7 @@ def _subject(note_id: int) -> str:
 
 
 class NoteCases(RecordsBase):
+    @guarded(UseCase.WRITE_NOTES)
     def start_note(
         self,
         client_id: ClientId,
@@ -95,6 +97,7 @@ class NoteCases(RecordsBase):
             )
         return note_id
 
+    @guarded(UseCase.WRITE_NOTES)
     def start_from_last_note(self, client_id: ClientId, session_id: SessionId) -> NoteId:
         """A draft for `session_id` holding a copy of the sections of the client's last
         signed progress note (an empty SOAP note when there is none)."""
@@ -116,14 +119,17 @@ class NoteCases(RecordsBase):
             raise SectionsMismatch
         return template.conform(sections)
 
+    @guarded(UseCase.READ_NOTES)
     def template(self, ref: str) -> Template | None:
         """The template a note was written with (None when it is unknown here)."""
         return TEMPLATES.get(ref) or note_templates.get(self.conn, ref)
 
+    @guarded(UseCase.READ_NOTES)
     def get_note(self, note_id: NoteId) -> Note:
         note = notes.get(self.conn, note_id)
         if note is None:
             raise NoteNotFound
+        self.require_psychotherapy(note.is_psychotherapy)
         return note
 
     def _draft(self, conn: Connection, note_id: NoteId) -> Note:
@@ -134,6 +140,7 @@ class NoteCases(RecordsBase):
             raise NoteSigned
         return note
 
+    @guarded(UseCase.WRITE_NOTES)
     def save_draft(self, note_id: NoteId, sections: Mapping[str, str]) -> bool:
         """Autosave. Returns True when this save was kept as a revision (a meaningful
         change); those saves are also the ones written to the audit log, so frequent
@@ -155,12 +162,14 @@ class NoteCases(RecordsBase):
                 self.audit(conn, AuditKind.RECORD_EDITED, _subject(note_id), record="note")
         return keep
 
+    @guarded(UseCase.WRITE_NOTES)
     def discard_draft(self, note_id: NoteId) -> None:
         with self.write() as conn:
             self._draft(conn, note_id)
             notes.delete_draft(conn, note_id)
             self.audit(conn, AuditKind.RECORD_EDITED, _subject(note_id), action="discarded")
 
+    @guarded(UseCase.SIGN_NOTE)
     def sign_note(self, note_id: NoteId) -> Note:
         """Sign: the note becomes immutable, with signed-at, a SHA-256 content hash, the
         late-entry label when signed more than N hours after the service, and the signer
@@ -200,6 +209,7 @@ class NoteCases(RecordsBase):
             self.audit(conn, AuditKind.NOTE_SIGNED, _subject(note_id), late_entry=late)
         return self.get_note(note_id)
 
+    @guarded(UseCase.WRITE_NOTES)
     def add_addendum(self, note_id: NoteId, text: str) -> AddendumId:
         """A signed addition to a signed note; the original stays as it was."""
         if not text.strip():
@@ -225,6 +235,7 @@ class NoteCases(RecordsBase):
             self.audit(conn, AuditKind.NOTE_ADDENDED, _subject(note_id), addendum=addendum_id)
         return addendum_id
 
+    @guarded(UseCase.VOID_NOTE)
     def void_note(self, note_id: NoteId, reason: str) -> None:
         """Void a signed note (e.g. written in the wrong chart): kept in history, marked,
         out of search and exports. The reason stays in the note, not in the audit log."""
@@ -245,9 +256,12 @@ class NoteCases(RecordsBase):
                 raise NoteNotSigned
             self.audit(conn, AuditKind.NOTE_VOIDED, _subject(note_id))
 
+    @guarded(UseCase.READ_NOTES)
     def draft_revisions(self, note_id: NoteId) -> list[tuple[str, dict[str, str]]]:
+        self.get_note(note_id)  # a psychotherapy note's drafts: as the note
         return notes.revisions(self.conn, note_id)
 
+    @guarded(UseCase.READ_NOTES)
     def notes_due(self, client_id: ClientId | None = None) -> list[DueSession]:
         """Attended sessions that have ended with no signed note; `overdue` past N hours."""
         now = self.now()

@@ -68,7 +68,8 @@ class UseCase(StrEnum):
     COSIGN = "review.cosign"
     REVIEW_COMMENT = "review.comment"
     SIGNATURE = "review.signature"
-    # the owner's business
+    # the owner's business (a restore needs no login: the backup's owner passphrase or
+    # the recovery key opens it, from the setup screen)
     EXPORT = "export"
     IMPORT = "import"
     PURGE = "retention.purge"
@@ -77,7 +78,6 @@ class UseCase(StrEnum):
     AUDIT = "audit"
     SETTINGS = "settings"
     BACKUP = "backup"
-    RESTORE = "restore"
     ROTATE = "rotate"
     KEYS = "keys"
     USERS = "users"
@@ -134,7 +134,6 @@ POLICY: Mapping[UseCase, frozenset[Role]] = MappingProxyType(
         UseCase.AUDIT: frozenset({_O}),
         UseCase.SETTINGS: frozenset({_O}),
         UseCase.BACKUP: frozenset({_O}),
-        UseCase.RESTORE: frozenset({_O}),
         UseCase.ROTATE: frozenset({_O}),
         UseCase.KEYS: frozenset({_O}),
         UseCase.USERS: frozenset({_O}),
@@ -185,7 +184,6 @@ WHAT: Mapping[UseCase, str] = MappingProxyType(
         UseCase.AUDIT: "see the audit trail",
         UseCase.SETTINGS: "change the vault's settings",
         UseCase.BACKUP: "make or check backups",
-        UseCase.RESTORE: "restore a backup",
         UseCase.ROTATE: "rotate the data keys",
         UseCase.KEYS: "change the vault's keys",
         UseCase.USERS: "add, change or remove users",

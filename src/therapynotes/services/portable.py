@@ -40,6 +40,7 @@ from therapynotes.portable_errors import (
     VaultNotEmpty,
 )
 from therapynotes.records_errors import AttachmentCorrupt
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import billing as billing_store
 from therapynotes.store import clinical_refs
@@ -146,6 +147,7 @@ def export_counts(source: Path) -> dict[str, int]:
 class PortableService(RecordsBase):
     # --- export ----------------------------------------------------------------------
 
+    @guarded(UseCase.EXPORT)
     def export_document(self) -> dict[str, Any]:
         conn = self.conn
         marks = ",".join("?" for _ in fmt.SETTINGS)
@@ -167,6 +169,7 @@ class PortableService(RecordsBase):
             document[table] = _read_table(conn, table)
         return document
 
+    @guarded(UseCase.EXPORT)
     def export_json(self, target: Path, *, force: bool = False) -> dict[str, int]:
         """Write the export into `target`; returns the count of each table written.
 
@@ -223,6 +226,7 @@ class PortableService(RecordsBase):
         """The validated document and its attachments by SHA-256; changes nothing."""
         return read_export(source)
 
+    @guarded(UseCase.IMPORT)
     def import_json(self, source: Path) -> dict[str, int]:
         """Import an export into this (empty) vault, all or nothing."""
         document, blobs = self.read_export(source)

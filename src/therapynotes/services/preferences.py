@@ -14,6 +14,7 @@ from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.errors import TherapyNotesError
 from therapynotes.retention_errors import InvalidRetentionPolicy
 from therapynotes.services.chart_document import PRACTICE_NAME_KEY
+from therapynotes.services.policy import UseCase, session_guarded
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
@@ -28,6 +29,7 @@ from therapynotes.store import record_settings
 from therapynotes.store.audit import AuditKind
 
 
+@session_guarded(UseCase.SETTINGS)
 def save_security_settings(session: VaultSession, new: SecuritySettings) -> list[str]:
     """Validate, save, audit; returns the names of the settings that changed."""
     new.validated()
@@ -79,6 +81,7 @@ def load_record_settings(session: VaultSession) -> RecordSettings:
     )
 
 
+@session_guarded(UseCase.SETTINGS)
 def save_record_settings(session: VaultSession, new: RecordSettings) -> list[str]:
     """Validate and save what changed; each service audits its own change."""
     new.validated()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from therapynotes.domain.profile import ClinicianProfile
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import profile as profile_store
 from therapynotes.store.audit import AuditKind
@@ -22,6 +23,7 @@ class ProfileService(RecordsBase):
     def get(self) -> ClinicianProfile | None:
         return profile_store.get(self.conn)
 
+    @guarded(UseCase.PROFILE)
     def set(self, new: ClinicianProfile) -> list[str]:
         """Validate and save; returns the names of the fields that changed (none: nothing
         written). Signatures already made keep the signer they named."""

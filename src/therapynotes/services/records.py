@@ -42,6 +42,7 @@ from therapynotes.records_errors import (
 )
 from therapynotes.services.form_drafts import FormDraftCases
 from therapynotes.services.note_cases import NoteCases
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_diagnoses import DiagnosisCases
 from therapynotes.store import (
     appointments,
@@ -82,6 +83,7 @@ def read_attachment_file(path: Path) -> bytes:
 class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     # --- clients -------------------------------------------------------------
 
+    @guarded(UseCase.CLIENTS_WRITE)
     def create_client(self, fields: ClientFields) -> ClientId:
         _check_client(fields)
         with self.write() as conn:
@@ -89,6 +91,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
             self.audit(conn, AuditKind.RECORD_CREATED, f"client:{client_id}", record="client")
         return client_id
 
+    @guarded(UseCase.CLIENTS_WRITE)
     def update_client(self, client_id: ClientId, fields: ClientFields) -> None:
         _check_client(fields)
         with self.write() as conn:
@@ -109,16 +112,19 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                 fields=changed,
             )
 
+    @guarded(UseCase.CLIENTS_READ)
     def get_client(self, client_id: ClientId) -> Client:
         found = clients.get(self.conn, client_id)
         if found is None:
             raise ClientNotFound
         return found
 
+    @guarded(UseCase.CLIENTS_READ)
     def list_clients(self, *, include_all: bool = False) -> list[ClientSummary]:
         """Active clients (or all), each with their last session and notes-due count."""
         return clients.summaries(self.conn, include_all=include_all, due_cutoff=self.now())
 
+    @guarded(UseCase.CHART)
     def open_chart(
         self,
         client_id: ClientId,
@@ -128,6 +134,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     ) -> Chart:
         """Everything the chart shows; records the view in the audit log (a refresh of a
         chart already open, after an edit in it, passes `record_view=False`)."""
+        self.require_psychotherapy(include_psychotherapy)
         with self.write() as conn:
             client = clients.get(conn, client_id)
             if client is None:
@@ -153,6 +160,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
 
     # --- sessions ------------------------------------------------------------
 
+    @guarded(UseCase.SESSIONS)
     def log_session(
         self,
         client_ids: Sequence[ClientId],
@@ -196,9 +204,11 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
             )
         return session_id
 
+    @guarded(UseCase.SESSIONS)
     def sessions_on(self, service_date: str) -> list[ServiceEntry]:
         return sessions.on_date(self.conn, service_date)
 
+    @guarded(UseCase.SESSIONS)
     def set_attendance(
         self, session_id: SessionId, client_id: ClientId, attendance: Attendance
     ) -> None:
@@ -221,6 +231,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
 
     # --- treatment plans -----------------------------------------------------
 
+    @guarded(UseCase.EDIT_PLANS)
     def save_plan(
         self, client_id: ClientId, content: PlanContent, *, effective_date: str
     ) -> tuple[PlanId, int]:
@@ -241,11 +252,13 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
             )
         return plan_id, version
 
+    @guarded(UseCase.PLANS)
     def plan_versions(self, client_id: ClientId) -> list[TreatmentPlan]:
         return plans.versions(self.conn, client_id)
 
     # --- attachments ---------------------------------------------------------
 
+    @guarded(UseCase.ADD_ATTACHMENTS)
     def add_attachment(
         self,
         client_id: ClientId,
@@ -274,6 +287,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
             self.audit(conn, AuditKind.RECORD_CREATED, f"attachment:{att_id}", record="attachment")
         return att_id
 
+    @guarded(UseCase.ATTACHMENTS)
     def read_attachment(self, attachment_id: AttachmentId) -> bytes:
         """The attachment's bytes, checked against the SHA-256 stored with them."""
         meta = attachments.get_meta(self.conn, attachment_id)
@@ -286,6 +300,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
 
     # --- search and settings -------------------------------------------------
 
+    @guarded(UseCase.SEARCH)
     def search(
         self,
         text: str,
@@ -298,9 +313,11 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
         limit: int = 50,
         marks: tuple[str, str] = ("[", "]"),
     ) -> list[SearchHit]:
+        self.require_psychotherapy(include_psychotherapy or NoteKind.PSYCHOTHERAPY in kinds)
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.search(self.conn, text, filters, limit=limit, marks=marks)
 
+    @guarded(UseCase.SEARCH)
     def search_page(
         self,
         text: str,
@@ -316,15 +333,18 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     ) -> Page:
         """What the search view shows: the first `limit` hits (best first among the
         newest matches, or newest first) and how many there are in all."""
+        self.require_psychotherapy(include_psychotherapy or NoteKind.PSYCHOTHERAPY in kinds)
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.page(self.conn, text, filters, limit=limit, order=order, marks=marks)
 
+    @guarded(UseCase.SEARCH)
     def record_search_shown(
         self, hits: Sequence[SearchHit], *, include_psychotherapy: bool
     ) -> None:
         """Search results shown outside a chart (the CLI prints snippets of record text):
         audited like opening the chart of each client shown, one row per client with
         the number of results (ids and counts only, never the words searched for)."""
+        self.require_psychotherapy(include_psychotherapy)
         per_client: dict[int, int] = {}
         for hit in hits:
             per_client[int(hit.client_id)] = per_client.get(int(hit.client_id), 0) + 1
@@ -341,6 +361,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                     results=count,
                 )
 
+    @guarded(UseCase.SEARCH)
     def count_search_hits(
         self,
         text: str,
@@ -352,9 +373,11 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
         include_psychotherapy: bool = False,
     ) -> int:
         """How many hits `search` finds with no limit (for "first 50 of N")."""
+        self.require_psychotherapy(include_psychotherapy or NoteKind.PSYCHOTHERAPY in kinds)
         filters = search.Filters(client_id, since, until, tuple(kinds), include_psychotherapy)
         return search.count(self.conn, text, filters)
 
+    @guarded(UseCase.CLIENT_HISTORY)
     def client_history(self, client_id: ClientId) -> list[audit.AuditEntry]:
         """The audit rows about this client and their records (ids and kinds, no text)."""
         conn = self.conn
@@ -367,6 +390,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
         subjects |= {f"plan:{p.id}" for p in plans.versions(conn, client_id)}
         return [e for e in audit.entries(conn) if e.subject in subjects]
 
+    @guarded(UseCase.SETTINGS)
     def set_late_entry_hours(self, hours: int) -> None:
         if not 1 <= hours <= 24 * 30:
             raise InvalidRecord

@@ -20,6 +20,7 @@ from therapynotes.records_errors import (
     NotAParticipant,
     NoteSigned,
 )
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, clients
 from therapynotes.store.audit import AuditKind
@@ -68,6 +69,12 @@ class RecordsBase:
 
     def _audit_time(self) -> str:
         return instant_from_timestamp(self.clock()).replace("Z", ".000000Z")
+
+    def require_psychotherapy(self, wanted: bool) -> None:
+        """Psychotherapy notes asked for (a chart, a search, one note): the owner only
+        (services/policy.py); refused and audited for any other login."""
+        if wanted:
+            require(self.session, UseCase.PSYCHOTHERAPY_NOTES)
 
     def require_client(self, conn: Connection, client_id: ClientId) -> None:
         if not clients.exists(conn, client_id):

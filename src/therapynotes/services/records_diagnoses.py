@@ -22,6 +22,7 @@ from therapynotes.records_errors import (
     ResolvedNotPrimary,
     UnknownDiagnosisCode,
 )
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import diagnoses
 from therapynotes.store.audit import AuditKind
@@ -45,6 +46,12 @@ class DiagnosisCases(RecordsBase):
         """ICD-10-CM codes by code or by (DSM-5-TR) name."""
         return icd10.find(query, limit=limit)
 
+    @guarded(UseCase.DIAGNOSES)
+    def diagnoses(self, client_id: ClientId) -> list[Diagnosis]:
+        """The client's diagnoses (the chart shows them through `open_chart`)."""
+        return diagnoses.for_client(self.conn, client_id)
+
+    @guarded(UseCase.EDIT_DIAGNOSES)
     def add_diagnosis(
         self,
         client_id: ClientId,
@@ -72,6 +79,7 @@ class DiagnosisCases(RecordsBase):
             )
         return dx_id
 
+    @guarded(UseCase.EDIT_DIAGNOSES)
     def resolve_diagnosis(self, diagnosis_id: DiagnosisId, resolved_date: str) -> None:
         """Mark a diagnosis resolved on `resolved_date` (a 'YYYY-MM-DD' day, not before its
         onset, not after today). It stays in the chart, shown as resolved; once resolved
@@ -90,6 +98,7 @@ class DiagnosisCases(RecordsBase):
             diagnoses.resolve(conn, diagnosis_id, day.isoformat())
             self._audit_diagnosis(conn, found, "resolved_date")
 
+    @guarded(UseCase.EDIT_DIAGNOSES)
     def make_primary_diagnosis(self, diagnosis_id: DiagnosisId) -> None:
         """The client's primary diagnosis becomes this one; the one before loses the flag.
         A resolved diagnosis cannot be primary."""

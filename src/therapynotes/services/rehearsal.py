@@ -18,6 +18,7 @@ from therapynotes.errors import InputError, TherapyNotesError
 from therapynotes.security import kdf, keyslots
 from therapynotes.security.recovery import parse_recovery_key
 from therapynotes.services.backups import list_backups, verify_backup
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import record_settings
 from therapynotes.store.audit import AuditKind
@@ -54,6 +55,7 @@ class RehearsalService(RecordsBase):
         months = record_settings.get_int(self.conn, EVERY_MONTHS, DEFAULT_MONTHS)
         return months if 0 <= months <= MAX_MONTHS else DEFAULT_MONTHS
 
+    @guarded(UseCase.BACKUP)
     def set_every_months(self, months: int) -> None:
         if not 0 <= months <= MAX_MONTHS:
             raise RehearsalIntervalInvalid
@@ -73,6 +75,7 @@ class RehearsalService(RecordsBase):
         today = datetime.fromtimestamp(self.clock(), UTC).date()
         return (today - datetime.fromisoformat(last).date()).days >= months * DAYS_PER_MONTH
 
+    @guarded(UseCase.BACKUP)
     def check_key(self, recovery_text: str) -> None:
         """WrongRecoveryKey unless the key opens this vault's recovery slot."""
         doc = self.session.doc
@@ -86,6 +89,7 @@ class RehearsalService(RecordsBase):
         finally:
             kek.wipe()
 
+    @guarded(UseCase.BACKUP)
     def rehearse(self, recovery_text: str, folder: Path) -> RehearsalResult:
         try:
             self.check_key(recovery_text)

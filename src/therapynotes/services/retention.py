@@ -32,6 +32,7 @@ from therapynotes.retention_errors import (
     PurgeReasonMissing,
     RetentionDateNotReached,
 )
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import billing as billing_store
 from therapynotes.store import record_settings
@@ -69,6 +70,7 @@ class RetentionService(RecordsBase):
     def today(self) -> date:
         return datetime.fromtimestamp(self.clock(), UTC).date()
 
+    @guarded(UseCase.RETENTION)
     def policy(self) -> RecordRetentionPolicy:
         defaults = RecordRetentionPolicy()
         found = RecordRetentionPolicy(
@@ -79,6 +81,7 @@ class RetentionService(RecordsBase):
         )
         return found if found.is_valid() else defaults
 
+    @guarded(UseCase.RETENTION)
     def set_policy(self, policy: RecordRetentionPolicy) -> None:
         if not policy.is_valid():
             raise InvalidRetentionPolicy
@@ -87,12 +90,14 @@ class RetentionService(RecordsBase):
                 record_settings.set_value(conn, key, str(getattr(policy, name)))
             self.audit(conn, AuditKind.SETTINGS_CHANGED, "settings", key="retention")
 
+    @guarded(UseCase.RETENTION)
     def statuses(self) -> list[RetentionStatus]:
         """Every client's retention status, by client id."""
         policy, held = self.policy(), store.holds(self.conn)
         found = [_status(d, policy, d.client_id in held) for d in store.client_dates(self.conn)]
         return _with_financial(self.conn, found)
 
+    @guarded(UseCase.RETENTION)
     def status(self, client_id: ClientId) -> RetentionStatus:
         found = store.client_dates(self.conn, client_id)
         if not found:
@@ -100,11 +105,13 @@ class RetentionService(RecordsBase):
         status = _status(found[0], self.policy(), client_id in store.holds(self.conn))
         return _with_financial(self.conn, [status])[0]
 
+    @guarded(UseCase.RETENTION)
     def due(self) -> list[RetentionStatus]:
         """Clients past their retention date and not on legal hold."""
         today = self.today()
         return [s for s in self.statuses() if s.is_due(today)]
 
+    @guarded(UseCase.RETENTION)
     def set_hold(self, client_id: ClientId, *, held: bool, reason: str | None = None) -> bool:
         """Place (or release) a legal hold; False when nothing changed. A `reason` (a few
         words, never the client's name) goes into the hold's audit row."""
@@ -123,11 +130,13 @@ class RetentionService(RecordsBase):
                 self.audit(conn, AuditKind.LEGAL_HOLD, f"client:{client_id}", held=held, **extra)
         return changed
 
+    @guarded(UseCase.PURGE)
     def preview_purge(self, client_id: ClientId) -> PurgePreview:
         """What a purge would remove (counts only); changes nothing."""
         status = self.status(client_id)
         return PurgePreview(status, store.purge_counts(self.conn, client_id))
 
+    @guarded(UseCase.PURGE)
     def purge(
         self, client_id: ClientId, *, before_retention_date: str | None = None
     ) -> dict[str, int]:

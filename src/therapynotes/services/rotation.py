@@ -57,6 +57,7 @@ from therapynotes.security import kdf, keyslots, recovery
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.services.key_file import device_secret, read_keys
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
 from therapynotes.services.vault import VaultService
@@ -160,6 +161,7 @@ class KeyRotation:
         """*Slow* (Argon2id). Checks the passphrase and the recovery key against this
         session's DEK; nothing is written. Raises WrongPassphrase, RecoveryKeyTypo,
         WrongRecoveryKey or RecoveryKeyNeeded."""
+        require(session, UseCase.ROTATE)
         if not new_recovery_key and not (recovery_text or "").strip():
             raise RecoveryKeyNeeded
         rk = None if new_recovery_key else recovery.parse_recovery_key(recovery_text or "")

@@ -46,6 +46,7 @@ from therapynotes.schedule_errors import (
     NotASeries,
     SeriesStatus,
 )
+from therapynotes.services.policy import UseCase, guarded, has_clinical_key
 from therapynotes.services.records_base import Clock, RecordsBase
 from therapynotes.services.session import VaultSession
 from therapynotes.store import appointments, sessions
@@ -88,43 +89,56 @@ class ScheduleService(RecordsBase):
 
     # --- reading ------------------------------------------------------------
 
+    @guarded(UseCase.SCHEDULE)
     def get(self, appointment_id: int) -> Appointment:
         found = appointments.get(self.conn, appointment_id)
         if found is None:
             raise AppointmentNotFound
         return found
 
+    @guarded(UseCase.SCHEDULE)
     def appointments_get(self, appointment_id: int) -> Appointment | None:
         """The appointment, or None (no error) when it no longer exists."""
         return appointments.get(self.conn, appointment_id)
 
+    @guarded(UseCase.SCHEDULE)
     def between(self, first: date, last: date) -> list[Appointment]:
         """Appointments whose local start falls on the days first..last, earliest first."""
         start = to_instant(datetime.combine(first, time()), self.zone)
         end = to_instant(datetime.combine(last + timedelta(days=1), time()), self.zone)
         return appointments.between(self.conn, _instant(start), _instant(end))
 
+    @guarded(UseCase.SCHEDULE)
     def for_client(self, client_id: ClientId) -> list[Appointment]:
         return appointments.for_client(self.conn, client_id)
 
+    @guarded(UseCase.SCHEDULE)
     def next_for_client(self, client_id: ClientId) -> Appointment | None:
         return appointments.next_for_client(self.conn, client_id, self.now())
 
+    @guarded(UseCase.SCHEDULE)
     def status_counts(self, client_id: ClientId) -> dict[str, int]:
         return appointments.counts_for_client(self.conn, client_id)
 
+    @guarded(UseCase.SCHEDULE)
     def names(self, client_ids: Sequence[int]) -> dict[int, str]:
         """Display names of these clients (the week's blocks, the day list)."""
         return appointments.client_names(self.conn, sorted(set(client_ids)))
 
+    @guarded(UseCase.SCHEDULE)
     def active_people(self) -> list[Person]:
         """Active clients by name: whom the booking dialog offers."""
         found = appointments.client_names(self.conn, active_only=True)
         return [Person(ClientId(cid), name) for cid, name in found.items()]
 
     def written_notes(self, session_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """The (session, client) pairs with a note. None for a login without the clinical
+        key (an assistant): the schedule then shows no "note written" marks."""
+        if not has_clinical_key(self.session):
+            return set()
         return appointments.written_notes(self.conn, session_ids)
 
+    @guarded(UseCase.SCHEDULE)
     def conflicts(
         self, starts: Sequence[datetime], minutes: int, *, ignore: Sequence[int] = ()
     ) -> list[Appointment]:
@@ -154,6 +168,7 @@ class ScheduleService(RecordsBase):
 
     # --- booking ------------------------------------------------------------
 
+    @guarded(UseCase.SCHEDULE)
     def book(self, booking: Booking, *, allow_overlap: bool = False) -> list[int]:
         """Create the appointment (or every occurrence of its series); DoubleBooked when
         one overlaps an appointment still holding that time, unless allowed."""
@@ -211,6 +226,7 @@ class ScheduleService(RecordsBase):
 
     # --- moving -------------------------------------------------------------
 
+    @guarded(UseCase.SCHEDULE)
     def move(
         self,
         appointment_id: int,
@@ -283,6 +299,7 @@ class ScheduleService(RecordsBase):
 
     # --- what happened --------------------------------------------------------
 
+    @guarded(UseCase.SCHEDULE)
     def set_status(
         self,
         appointment_id: int,
@@ -378,6 +395,7 @@ class ScheduleService(RecordsBase):
             status=status.value,
         )
 
+    @guarded(UseCase.SCHEDULE)
     def cancel_future_for_client(self, client_id: ClientId) -> int:
         """Discharge: cancel (by the therapist) every scheduled appointment of the client
         from now on. Returns how many."""

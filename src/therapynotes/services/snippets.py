@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from therapynotes.domain.rules import instant_from_timestamp
 from therapynotes.domain.snippets import MAX_BODY, TRIGGER, Snippet
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, snippets
 from therapynotes.store.audit import AuditKind
@@ -27,9 +28,11 @@ class SnippetService:
         self.session = session
         self.clock = clock
 
+    @guarded(UseCase.SNIPPETS)
     def all(self) -> list[Snippet]:
         return snippets.all_snippets(self.session.conn)
 
+    @guarded(UseCase.SNIPPETS)
     def save(self, snippet: Snippet) -> int:
         snippet = checked(snippet)
         conn = self.session.conn
@@ -47,6 +50,7 @@ class SnippetService:
             raise SnippetExists from None
         return snippet_id
 
+    @guarded(UseCase.SNIPPETS)
     def delete(self, snippet_id: int) -> None:
         conn = self.session.conn
         with transaction(conn):

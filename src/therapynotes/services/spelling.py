@@ -21,6 +21,7 @@ from typing import Any
 
 from therapynotes.domain.clinical_words import CLINICAL_WORDS
 from therapynotes.domain.rules import instant_from_timestamp
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.settings import read_setting, write_settings
 from therapynotes.store import audit, dictionary
@@ -143,9 +144,11 @@ class SpellingService:
         self.session = session
         self.clock = clock
 
+    @guarded(UseCase.SPELLING)
     def words(self) -> list[str]:
         return dictionary.words(self.session.conn)
 
+    @guarded(UseCase.SPELLING)
     def add_word(self, word: str) -> bool:
         word = check_word(word)
         conn = self.session.conn
@@ -157,6 +160,7 @@ class SpellingService:
                 )
         return added
 
+    @guarded(UseCase.SPELLING)
     def remove_word(self, word: str) -> bool:
         conn = self.session.conn
         with transaction(conn):
@@ -177,8 +181,10 @@ class SpellingService:
     def enabled(self) -> bool:
         return read_setting(self.session.conn, ENABLED_SETTING, True) is not False
 
+    @guarded(UseCase.SPELLING)
     def set_preferences(self, *, language: str, enabled: bool) -> None:
         write_settings(self.session.conn, {LANGUAGE_SETTING: language, ENABLED_SETTING: enabled})
 
+    @guarded(UseCase.SPELLING)
     def checker(self) -> SpellChecker:
         return SpellChecker(self.language(), self.words())

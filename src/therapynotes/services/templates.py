@@ -20,6 +20,7 @@ from therapynotes.domain.rules import instant_from_timestamp
 from therapynotes.domain.templates import TEMPLATES, Section, Template, base_id
 from therapynotes.portable import template_file
 from therapynotes.records_errors import UnknownTemplate
+from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, note_templates, notes
 from therapynotes.store.audit import AuditKind
@@ -101,6 +102,7 @@ class TemplateService:
             conn, AuditKind.TEMPLATE_CHANGED, subject=f"template:{ref}", detail={"action": action}
         )
 
+    @guarded(UseCase.TEMPLATES)
     def entries(self) -> list[TemplateEntry]:
         off = note_templates.disabled(self.conn)
         own = [
@@ -109,10 +111,12 @@ class TemplateService:
         built = [TemplateEntry(t, True, t.id in off) for t in TEMPLATES.values()]
         return built + own
 
+    @guarded(UseCase.TEMPLATES)
     def choices(self) -> list[Template]:
         """What the New note menu offers: every template not disabled."""
         return [e.template for e in self.entries() if not e.disabled]
 
+    @guarded(UseCase.TEMPLATES)
     def get(self, ref: str) -> Template:
         return resolve(self.conn, ref)
 
@@ -131,6 +135,7 @@ class TemplateService:
             self._audit(conn, ref, action)
         return ref
 
+    @guarded(UseCase.TEMPLATES)
     def duplicate(self, ref: str, name: str | None = None) -> str:
         """A new own template from any template; returns its 'id@1'."""
         source = self.get(ref)
@@ -138,6 +143,7 @@ class TemplateService:
             raise InvalidTemplate
         return self._create(replace(source, name=name or f"{source.name} (copy)"), "created")
 
+    @guarded(UseCase.TEMPLATES)
     def save(self, ref: str, template: Template) -> str:
         """The next version of an own template; returns its 'id@version'."""
         if ref in TEMPLATES:
@@ -150,6 +156,7 @@ class TemplateService:
             self._audit(conn, new, "saved")
         return new
 
+    @guarded(UseCase.TEMPLATES)
     def set_disabled(self, ref: str, *, disabled: bool) -> None:
         self.get(ref)
         conn = self.conn
@@ -157,12 +164,15 @@ class TemplateService:
             note_templates.set_disabled(conn, ref, disabled=disabled, now=self._now())
             self._audit(conn, base_id(ref), "disabled" if disabled else "enabled")
 
+    @guarded(UseCase.TEMPLATES)
     def export_bytes(self, ref: str) -> bytes:
         return template_file.encode(self.get(ref))
 
+    @guarded(UseCase.TEMPLATES)
     def import_bytes(self, raw: bytes) -> str:
         return self._create(template_file.decode(raw), "imported")
 
+    @guarded(UseCase.TEMPLATES)
     def import_file(self, path: Path) -> str:
         try:
             with path.open("rb") as fh:

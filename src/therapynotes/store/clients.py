@@ -18,7 +18,7 @@ from therapynotes.domain.models import (
     display_name,
     name_sort_key,
 )
-from therapynotes.store.connection import Connection
+from therapynotes.store.connection import Connection, has_clinical
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ClientFields))
 _COLUMNS = ", ".join(FIELDS)
@@ -67,6 +67,23 @@ def exists(conn: Connection, client_id: ClientId) -> bool:
     return conn.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is not None
 
 
+def _shared_summaries(conn: Connection, status_filter: str) -> list[ClientSummary]:
+    """The list for a login without the clinical key (an assistant, issue 17): the last
+    session from vault.db's session log; notes due are not theirs to see (0)."""
+    people = conn.execute(
+        "SELECT c.id, c.legal_name, c.preferred_name, c.status, (SELECT max(s.service_date)"  # noqa: S608
+        " FROM session_participants p JOIN sessions s ON s.id = p.session_id"
+        f" WHERE p.client_id = c.id) FROM clients c {status_filter}"
+    ).fetchall()
+    rows = [
+        ClientSummary(
+            ClientId(int(cid)), display_name(str(legal), str(pref)), ClientStatus(status), last, 0
+        )
+        for cid, legal, pref, status, last in people
+    ]
+    return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))
+
+
 def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[ClientSummary]:
     """Every client (or the active ones), sorted by display name, with the date of their
     last session and the number of attended sessions ended before `due_cutoff` that have
@@ -78,6 +95,8 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
     on sessions.ends_at).
     """
     status_filter = "" if include_all else "WHERE c.status = 'active'"
+    if not has_clinical(conn):
+        return _shared_summaries(conn, status_filter)
     people = conn.execute(
         "SELECT c.id, c.legal_name, c.preferred_name, c.status,"  # noqa: S608
         " a.last_service_date, coalesce(a.unsigned, 0)"

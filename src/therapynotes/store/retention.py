@@ -80,6 +80,18 @@ _PARTS = (
         " (SELECT id FROM attachments WHERE client_id = :c)",
     ),
     ("", "", "DELETE FROM attachments WHERE client_id = :c"),
+    (  # supervision (m0015): co-signatures and review comments under the notes
+        "cosignatures",
+        "SELECT count(*) FROM cosignatures WHERE note_id IN"
+        " (SELECT id FROM notes WHERE client_id = :c)",
+        "DELETE FROM cosignatures WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
+    ),
+    (
+        "review_comments",
+        "SELECT count(*) FROM review_comments WHERE note_id IN"
+        " (SELECT id FROM notes WHERE client_id = :c)",
+        "DELETE FROM review_comments WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
+    ),
     (
         "addenda",
         "SELECT count(*) FROM addenda WHERE note_id IN (SELECT id FROM notes WHERE client_id = :c)",
@@ -139,7 +151,7 @@ _PARTS = (
 )
 
 
-_CLINICAL_PART_COUNT = 9
+_CLINICAL_PART_COUNT = 11
 _CLINICAL_PARTS = _PARTS[:_CLINICAL_PART_COUNT]
 _MAIN_PARTS = _PARTS[_CLINICAL_PART_COUNT:]
 

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from therapynotes.domain.formatting import QT_ISO_DATE
 from therapynotes.domain.ids import ClientId
-from therapynotes.services.chart_document import ChartOptions, build_chart_document
+from therapynotes.services.chart_document import ChartOptions, chart_pdf_document
 from therapynotes.services.documents import record_export, save_file
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.errors import show_error
@@ -99,8 +99,8 @@ def write_chart_pdf(
     today: date,
 ) -> None:
     """Build, render and write the chart PDF to `path`, then audit the export."""
-    with session.db_lock:  # the app's database worker may be using the connection
-        document = build_chart_document(session.conn, client_id, options, today=today)
+    # under the session's lock: the app's database worker may be using the connection
+    document = chart_pdf_document(session, client_id, options, today=today)
     render_pdf(document, path)
     record_export(session, client_id, printed=False, psychotherapy=options.include_psychotherapy)
 
@@ -252,8 +252,7 @@ def print_document_to(
     "Print to file" (the printer has a file name) is rendered in memory and saved like
     every other file written on request (documents.save_file: private, never through a
     link, nothing left on failure), not written by the printer itself."""
-    with session.db_lock:
-        document = build_chart_document(session.conn, client_id, options, today=today)
+    document = chart_pdf_document(session, client_id, options, today=today)
     printer.setDocName("Clinical record")
     if printer.outputFileName():
         data, pages = render_pdf_pages(document, size=printer.pageLayout().pageSize())

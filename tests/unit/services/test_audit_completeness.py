@@ -17,9 +17,11 @@ from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.domain.snippets import Snippet
-from therapynotes.errors import TherapyNotesError, TotpRejected, WrongPassphrase
+from therapynotes.errors import RoleRefused, TherapyNotesError, TotpRejected, WrongPassphrase
 from therapynotes.security import kdf
+from therapynotes.services import review
 from therapynotes.services.backups import BackupService
 from therapynotes.services.documents import record_export
 from therapynotes.services.portable import PortableService
@@ -80,6 +82,16 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     client = fill_client(records, clock, CANARY, group_with=keeper, date_of_birth="2015-01-02")
     fill_billing(session, records, clock, client, marker=CANARY)  # ledger reasons, references
     records.open_chart(client, include_psychotherapy=True)
+    # Issue 17 phase B: a supervisor's co-signature, comment and a refusal (the policy's
+    # login switched on the owner's session; tests/unit/services/test_policy.py has more)
+    signed = next(n.id for n in records.open_chart(client).notes if n.state == "signed")
+    session.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(session, f"Dr. {CANARY}, PhD")
+    review.cosign(session, signed)
+    review.add_comment(session, signed, f"{CANARY} comment")
+    with pytest.raises(RoleRefused):
+        PortableService(session, clock=clock).export_json(tmp_path / "refused")
+    session.login = OWNER_LOGIN
     SpellingService(session, clock=clock).add_word(CANARY + "word")
     TemplateService(session, clock=clock).duplicate("soap", CANARY + " template")
     SnippetService(session, clock=clock).save(Snippet("mse", "Mood {{mood}}"))

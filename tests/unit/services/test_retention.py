@@ -16,6 +16,7 @@ from tests.support.pages import count_hits, data_keys
 from tests.support.records import add_client, log_session_now
 from therapynotes.domain.enums import Attendance
 from therapynotes.domain.retention import RecordRetentionPolicy
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.records_errors import ClientNotFound
 from therapynotes.retention_errors import (
     InvalidRetentionPolicy,
@@ -23,6 +24,7 @@ from therapynotes.retention_errors import (
     PurgeReasonMissing,
     RetentionDateNotReached,
 )
+from therapynotes.services import review
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
@@ -114,6 +116,13 @@ def test_purge_leaves_no_trace_in_any_page(
     other = add_client(records, "Keeper Person")
     client = fill_client(records, clock, CANARY, group_with=other)
     fill_billing(unlocked, records, clock, client, marker=CANARY)
+    # supervision (issue 17 phase B): a co-signature and a comment, canary in both
+    signed = next(n.id for n in records.open_chart(client).notes if n.state == "signed")
+    unlocked.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(unlocked, "Dr. R. Lee, PhD")
+    review.cosign(unlocked, signed)
+    review.add_comment(unlocked, signed, f"{CANARY} comment")
+    unlocked.login = OWNER_LOGIN
     conn = unlocked.conn
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     key = data_keys(unlocked)
@@ -124,6 +133,8 @@ def test_purge_leaves_no_trace_in_any_page(
     preview = retention.preview_purge(client)
     assert preview.counts == {
         "attachments": 1,
+        "cosignatures": 1,
+        "review_comments": 1,
         "addenda": 2,
         "draft_revisions": 4 + 1 + 2 + 1,
         "notes": 4,

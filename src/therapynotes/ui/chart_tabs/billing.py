@@ -355,6 +355,7 @@ class BillingTab(QWidget):
         session, today, currency = self.billing.session, self._today(), self.currency
 
         def work() -> Path:
+            docs.require_document(session, kind)  # a role's refusal, before any read
             with session.db_lock:
                 document = build(session.conn, client_id, currency, today)
             write_billing_pdf(session, client_id, document, kind, path)
