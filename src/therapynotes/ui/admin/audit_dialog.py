@@ -1,4 +1,4 @@
-"""The audit trail: every entry, filtered by date range, kind and client, with its
+"""The audit trail: every entry, filtered by date range, kind, client and user, with its
 details; "Verify" checks the chain with progress and says plainly what the answer means;
 "Export for an auditor…" writes the filtered range as CSV or PDF (ids, kinds and counts: the
 trail never holds record text). All vault work runs on the database worker."""
@@ -44,7 +44,7 @@ class _Progress(QObject):
 
 
 class AuditTrailDialog(QDialog):
-    HEADERS = ("When", "What", "Record", "Entry")
+    HEADERS = ("When", "What", "Record", "Entry", "Who")
 
     def __init__(
         self, session: VaultSession, *, clock: Clock, parent: QWidget | None = None
@@ -91,6 +91,9 @@ class AuditTrailDialog(QDialog):
         self.client = QComboBox(self)
         self.client.setAccessibleName("Client")
         self.client.addItem("Every client", None)
+        self.user = QComboBox(self)  # issue 17: the rows one login wrote
+        self.user.setAccessibleName("User")
+        self.user.addItem("Every user", None)
         dates = hbox()
         dates.addWidget(self.since)
         dates.addWidget(QLabel("to", self))
@@ -101,10 +104,12 @@ class AuditTrailDialog(QDialog):
         form.addRow("Days", dates)
         form.addRow("&Kind", self.kind)
         form.addRow("&Client", self.client)
+        form.addRow("&User", self.user)
         for field in (self.since, self.until):
             field.dateChanged.connect(self.refresh)
         self.kind.currentIndexChanged.connect(self.refresh)
         self.client.currentIndexChanged.connect(self.refresh)
+        self.user.currentIndexChanged.connect(self.refresh)
         return form
 
     def _actions(self) -> QHBoxLayout:
@@ -139,6 +144,7 @@ class AuditTrailDialog(QDialog):
             until=date.fromisoformat(until) if until else None,
             kind=self.kind.currentData(),
             client_id=ClientId(int(client)) if client is not None else None,
+            user=self.user.currentData(),
         )
 
     # --- loading --------------------------------------------------------------------
@@ -163,14 +169,23 @@ class AuditTrailDialog(QDialog):
             self._show
         ).failure(self._fail).run(database=True)
 
-    def _cells(self, e: AuditEntry) -> tuple[str, str, str, str]:
+    def _cells(self, e: AuditEntry) -> tuple[str, str, str, str, str]:
         record = self.names.get(e.subject, e.subject.replace(":", " "))
-        return (local_time(e.at[:19] + "Z"), audit_trail.kind_words(e.kind), record, str(e.seq))
+        when = local_time(e.at[:19] + "Z")
+        return (when, audit_trail.kind_words(e.kind), record, str(e.seq), e.actor)
 
     def _show(self, rows: list[AuditEntry]) -> None:
+        self._learn_users(rows)
         self.rows = list(reversed(rows))  # newest first
         fill(self.table, [self._cells(e) for e in self.rows])
         self._show_detail()
+
+    def _learn_users(self, rows: list[AuditEntry]) -> None:
+        """The User filter offers every login seen in the trail (staff names, never a
+        client's)."""
+        known = {self.user.itemData(i) for i in range(1, self.user.count())}
+        for actor in sorted({e.actor for e in rows if e.actor} - known):
+            self.user.addItem(actor, actor)
 
     def _fail(self, exc: BaseException) -> None:
         show_inline(self.message, exc)

@@ -1,0 +1,300 @@
+"""Issue 17 in the window, with real logins on a real vault: the lock screen's user
+chooser, what an assistant's and a supervisor's windows hold (every action, shortcut and
+tab walked), the supervisor's "To review" list and co-signing from the note."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QTabWidget
+
+from tests.conftest import STRONG
+from tests.ui.conftest import Harness
+from tests.ui.test_records_flow import live_texts
+from tests.ui.users_support import (
+    ASSISTANT,
+    CLINICAL_CANARIES,
+    PSYCHOTHERAPY_CANARY,
+    SUPERVISOR,
+    SUPERVISOR_PW,
+    Team,
+    make_team,
+    unlock_as,
+)
+from tests.ui.waits import worker_done
+from therapynotes import APP_NAME
+from therapynotes.errors import WrongPassphrase
+from therapynotes.services import review
+from therapynotes.ui.chart_tabs.attachments import AttachmentsTab
+from therapynotes.ui.chart_tabs.diagnoses import DiagnosesTab
+from therapynotes.ui.chart_tabs.notes import NotesTab
+from therapynotes.ui.chart_tabs.overview import HistoryTab
+from therapynotes.ui.chart_tabs.plan import PlanTab
+from therapynotes.ui.chart_tabs.sessions import SessionsTab
+from therapynotes.ui.clients_page import ClientsPage
+from therapynotes.ui.measures.panel import MeasuresPanel
+from therapynotes.ui.note_editor import NoteEditorWidget
+from therapynotes.ui.users.review_page import ReviewPage
+from therapynotes.ui.users.review_panel import ReviewPanel
+
+CLINICAL_WIDGETS = (
+    NotesTab,
+    PlanTab,
+    DiagnosesTab,
+    AttachmentsTab,
+    SessionsTab,
+    HistoryTab,
+    NoteEditorWidget,
+    MeasuresPanel,
+)
+ASSISTANT_TABS = {"Overview", "Billing"}
+SAFE_KEYS = {"Ctrl+L", "Ctrl+Q", "F1"}  # lock, quit, the user guide
+
+
+@pytest.fixture
+def team(harness: Harness) -> Team:
+    return make_team(harness)
+
+
+def _open_first_client(h: Harness) -> ClientsPage:
+    h.window.show_view("clients")
+    page = h.window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    h.qtbot.waitUntil(lambda: page.list.model.rowCount() > 0, timeout=20000)
+    page.open_client(page.list.model.rows[0].id)
+    worker_done()
+    h.qtbot.waitUntil(
+        lambda: page.chart is not None and page.chart.chart is not None, timeout=20000
+    )
+    return page
+
+
+def _tab_texts() -> set[str]:
+    found = set()
+    for tabs in QApplication.instance().allWidgets():  # type: ignore[union-attr]
+        if isinstance(tabs, QTabWidget) and tabs.isVisible():
+            found |= {tabs.tabText(i) for i in range(tabs.count())}
+    return found
+
+
+def _visible_clinical() -> list[str]:
+    return [
+        type(w).__name__
+        for w in QApplication.allWidgets()
+        if isinstance(w, CLINICAL_WIDGETS) and w.isVisible()
+    ]
+
+
+def _walk_every_action(h: Harness, allowed_views: set[str]) -> list[str]:
+    """Every menu item and every shortcut of the window, used as a person would: each
+    enabled one is triggered (shortcuts by their keys); no page outside `allowed_views`
+    shows and no dialog opens that is not Settings' own. Returns what was used."""
+    window = h.window
+    used = []
+    actions = {a for a in window.findChildren(QAction) if a.menu() is None}
+    for action in sorted(actions, key=lambda a: a.text()):
+        keys = action.shortcut().toString()
+        if keys in SAFE_KEYS or action.text() in ("&Quit", "&Lock", "&User guide"):
+            continue
+        if not keys and not (action.isVisible() and action.isEnabled()):
+            continue  # neither reachable from a menu nor by a key
+        if keys:
+            QTest.keySequence(window, QKeySequence(keys))
+        elif action.isEnabled():
+            action.trigger()
+        QApplication.processEvents()
+        worker_done()
+        used.append(action.text() or keys)
+        assert window.current_view() in allowed_views, (action.text(), keys)
+        opened = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible() and not isinstance(w, QMessageBox)
+        ]
+        assert [w.windowTitle() for w in opened if "About" not in w.windowTitle()] == [], (
+            action.text()
+        )
+        for w in opened:
+            w.reject()
+    return used
+
+
+def test_the_chooser_shows_only_with_several_logins_and_remembers_the_last(
+    harness: Harness,
+) -> None:
+    view = harness.unlock_view
+    assert not view.user.isVisible()  # one login: as before
+    team = make_team(harness)
+    view = harness.unlock_view
+    assert view.user.isVisible()
+    names = [view.user.itemText(i) for i in range(view.user.count())]
+    assert names[1:] == [ASSISTANT, SUPERVISOR] and view.user.currentIndex() == 0
+    unlock_as(harness, team, ASSISTANT)
+    assert harness.ctx.settings.last_login == ASSISTANT
+    QTest.keyClick(harness.window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert harness.window.session is None
+    assert harness.window.windowTitle() == APP_NAME
+    assert harness.unlock_view.user.currentText() == ASSISTANT  # remembered on this computer
+    harness.ctx.settings.last_login = "Someone Gone"  # a login removed since
+    harness.window.show_unlock()
+    assert harness.unlock_view.user.currentIndex() == 0  # never a name that no longer exists
+
+
+def test_a_wrong_passphrase_for_a_user_names_nothing(harness: Harness) -> None:
+    team = make_team(harness)
+    view = harness.unlock_view
+    view.user.setCurrentIndex(view.logins.index(SUPERVISOR))
+    harness.unlock("not the right passphrase at all")
+    assert harness.window.session is None
+    assert view.message.text() == WrongPassphrase().message
+    assert SUPERVISOR not in view.message.text() and ASSISTANT not in view.message.text()
+    assert team.secrets  # the team exists; the wrong passphrase was for a real login
+
+
+def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team) -> None:
+    unlock_as(harness, team, ASSISTANT)
+    window = harness.window
+    assert set(window.pages) == {"schedule", "clients", "billing", "settings"}
+    assert window.current_view() == "schedule"  # no Home: its cards are clinical
+    assert f"{ASSISTANT} (assistant)" in window.windowTitle()
+    assert f"{ASSISTANT} (assistant)" in window.state_label.text()
+    hidden = [window.sidebar.isRowHidden(r) for r in range(window.sidebar.count())]
+    assert hidden.count(False) == 4
+    assert not any(a.isVisible() for a in window.admin_actions.values())
+    assert not window.new_note_action.isEnabled()
+
+    page = _open_first_client(harness)
+    chart = page.chart
+    assert chart is not None and chart.name.text() == "Quillon Canaryname"
+    assert {chart.tabs.tabText(i) for i in range(chart.tabs.count())} == ASSISTANT_TABS
+    for i in range(chart.tabs.count()):
+        chart.tabs.setCurrentIndex(i)
+        worker_done()
+    assert not chart.records_button.isVisible() and not chart.print_button.isVisible()
+    assert chart.overview.edit_button.isVisible()  # an assistant keeps contacts current
+    assert _tab_texts() <= ASSISTANT_TABS
+    assert _visible_clinical() == []
+    for view_id in window.pages:
+        window.show_view(view_id)
+        worker_done()
+    _walk_every_action(harness, set(window.pages))
+    assert _visible_clinical() == []
+    seen = "\n".join(live_texts())
+    assert [c for c in CLINICAL_CANARIES if c in seen] == []
+
+
+def test_a_supervisor_reviews_and_cosigns_read_only(harness: Harness, team: Team) -> None:
+    unlock_as(harness, team, SUPERVISOR)
+    window = harness.window
+    assert "review" in window.pages and "home" not in window.pages
+    assert not {"billing", "backups", "schedule"} & set(window.pages)
+    assert window.current_view() == "review"
+    page = window.pages["review"]
+    assert isinstance(page, ReviewPage)
+    harness.qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=20000)  # n1, n3
+    assert not window.new_note_action.isEnabled()
+    assert not any(a.isVisible() for a in window.admin_actions.values())
+
+    page.table.setFocus()
+    page.table.selectRow(0)
+    QTest.keyClick(page.table, Qt.Key.Key_Down)
+    second = page.selected()
+    assert second is not None and second.note_id == page.model.rows[1].note_id
+    QTest.keyClick(page.table, Qt.Key.Key_Return)
+    worker_done()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage) and window.current_view() == "clients"
+    chart = clients.chart
+    assert chart is not None
+    editor = chart.notes.editor
+    harness.qtbot.waitUntil(
+        lambda: editor.note is not None and editor.note.id == second.note_id, timeout=20000
+    )
+    assert editor.read_only and all(e.isReadOnly() for e in editor.editors.values())
+    for button in (editor.sign_button, editor.addendum_button, editor.void_button):
+        assert not button.isVisible()
+    assert not chart.notes.new_button.isVisible()
+    assert not chart.notes.private_toggle.isVisible()
+    assert not chart.overview.edit_button.isVisible()
+    assert "Billing" not in {chart.tabs.tabText(i) for i in range(chart.tabs.count())}
+    panel = chart.review_panel
+    assert isinstance(panel, ReviewPanel)
+    harness.qtbot.waitUntil(lambda: panel.cosign_button.isVisible(), timeout=20000)
+    assert panel.signatures.text() == "Not co-signed yet."
+
+    panel.comment.setPlainText("Consider a safety plan review next session.")
+    panel.comment_button.click()
+    worker_done()
+    harness.qtbot.waitUntil(lambda: "safety plan" in panel.comment_list.text(), timeout=20000)
+    assert panel.comment.toPlainText() == ""
+
+    box = panel.cosign()
+    assert isinstance(box, QMessageBox)
+    assert "Dr. R. Lee, PhD" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    worker_done()
+    harness.qtbot.waitUntil(
+        lambda: "Co-signed by Dr. R. Lee" in panel.signatures.text(), timeout=20000
+    )
+    assert not panel.cosign_button.isVisible()  # once per supervisor
+    assert window.session is not None
+    cosigned = review.cosignatures(window.session, second.note_id)
+    assert [c.login for c in cosigned] == [SUPERVISOR]
+
+    window.show_view("review")
+    harness.qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=20000)
+    # Never the psychotherapy note, anywhere in the window.
+    for view_id in window.pages:
+        window.show_view(view_id)
+        worker_done()
+    _walk_every_action(harness, set(window.pages))
+    assert PSYCHOTHERAPY_CANARY not in "\n".join(live_texts())
+
+
+def test_the_owner_sees_the_cosignature_under_the_note(harness: Harness, team: Team) -> None:
+    from tests.ui.users_support import unlock_below  # noqa: PLC0415
+
+    lee = unlock_below(harness, SUPERVISOR, team.secrets)
+    try:
+        first = review.to_review(lee)[0]
+        review.cosign(lee, first.note_id)
+    finally:
+        lee.lock()
+    harness.unlock_ok()
+    window = harness.window
+    assert window.windowTitle() == APP_NAME and "owner" in window.state_label.text()
+    assert "review" not in window.pages
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage)
+    window.show_view("clients")
+    clients.open_note(first.client_id, first.note_id)
+    worker_done()
+    chart = clients.chart
+    assert chart is not None and isinstance(chart.review_panel, ReviewPanel)
+    panel = chart.review_panel
+    harness.qtbot.waitUntil(
+        lambda: "Co-signed by Dr. R. Lee" in panel.signatures.text(), timeout=20000
+    )
+    assert panel.isVisible() and not panel.comment.isVisible()  # the owner reads it
+    assert SUPERVISOR_PW != STRONG
+
+
+def test_the_smallest_window_fits_each_role(harness: Harness, team: Team) -> None:
+    window = harness.window
+    window.resize(window.minimumSize())
+    for name in (ASSISTANT, SUPERVISOR):
+        unlock_as(harness, team, name)
+        _open_first_client(harness)
+        for view_id in window.pages:
+            window.show_view(view_id)
+            worker_done()
+            page = window.pages[view_id]
+            assert page.width() <= window.width() and page.isVisible()
+            hint = page.minimumSizeHint()
+            assert hint.width() <= window.content.width() + 1, (name, view_id, hint)
+        window.lock("manual")
+        harness.qtbot.waitUntil(
+            lambda: window.gate is not None and window.gate.isEnabled(), timeout=20000
+        )
