@@ -8,7 +8,18 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QDialog,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QTabWidget,
+    QWidget,
+)
 
 from tests.conftest import STRONG
 from tests.ui.conftest import Harness
@@ -87,13 +98,42 @@ def _visible_clinical() -> list[str]:
     ]
 
 
+def _reachable_actions(window: QWidget) -> set[QAction]:
+    """The window's own (shortcuts and the menu bar's menus), each visible widget's
+    (context menus) and each visible button's menu."""
+    found: set[QAction] = set(window.actions())
+    menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
+    for menu in menus:
+        found |= set(menu.actions())  # type: ignore[union-attr]
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        found |= set(widget.actions())
+        if isinstance(widget, QPushButton) and widget.menu() is not None:
+            found |= set(widget.menu().actions())
+    return {a for a in found if a.menu() is None and not a.isSeparator()}
+
+
+def _unnamed_controls(window: QWidget) -> list[QWidget]:
+    kinds = (QAbstractButton, QLineEdit, QAbstractSpinBox, QPlainTextEdit)
+    return [
+        c
+        for page in window.pages.values()  # type: ignore[attr-defined]
+        for kind in kinds
+        for c in page.findChildren(kind)
+        if c.window() is window  # not a dialog's own buttons
+        and not isinstance(c.parent(), (QLineEdit, QAbstractSpinBox))
+        and not c.accessibleName()
+    ]
+
+
 def _walk_every_action(h: Harness, allowed_views: set[str]) -> list[str]:
     """Every menu item and every shortcut of the window, used as a person would: each
     enabled one is triggered (shortcuts by their keys); no page outside `allowed_views`
     shows and no dialog opens that is not Settings' own. Returns what was used."""
     window = h.window
     used = []
-    actions = {a for a in window.findChildren(QAction) if a.menu() is None}
+    actions = _reachable_actions(window)
     for action in sorted(actions, key=lambda a: a.text()):
         keys = action.shortcut().toString()
         if keys in SAFE_KEYS or action.text() in ("&Quit", "&Lock", "&User guide"):
@@ -172,17 +212,37 @@ def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team)
     for i in range(chart.tabs.count()):
         chart.tabs.setCurrentIndex(i)
         worker_done()
-    assert not chart.records_button.isVisible() and not chart.print_button.isVisible()
-    assert chart.overview.edit_button.isVisible()  # an assistant keeps contacts current
+    assert chart.records_button.isHidden() and chart.print_button.isHidden()
+    assert not chart.overview.edit_button.isHidden()  # an assistant keeps contacts current
     assert _tab_texts() <= ASSISTANT_TABS
     assert _visible_clinical() == []
     for view_id in window.pages:
         window.show_view(view_id)
         worker_done()
-    _walk_every_action(harness, set(window.pages))
+    assert [c.text() for c in _unnamed_controls(window)] == []
+    used = _walk_every_action(harness, set(window.pages))
+    assert {"&Settings…", "Clients", "Schedule"} <= set(used)
     assert _visible_clinical() == []
     seen = "\n".join(live_texts())
     assert [c for c in CLINICAL_CANARIES if c in seen] == []
+
+
+def _comment_and_cosign(harness: Harness, panel: ReviewPanel) -> None:
+    panel.comment.setPlainText("Consider a safety plan review next session.")
+    panel.comment_button.click()
+    worker_done()
+    harness.qtbot.waitUntil(lambda: "safety plan" in panel.comment_list.text(), timeout=20000)
+    assert panel.comment.toPlainText() == ""
+
+    box = panel.cosign()
+    assert isinstance(box, QMessageBox)
+    assert "Dr. R. Lee, PhD" in box.informativeText()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    worker_done()
+    harness.qtbot.waitUntil(
+        lambda: "Co-signed by Dr. R. Lee" in panel.signatures.text(), timeout=20000
+    )
+    assert not panel.cosign_button.isVisible()  # once per supervisor
 
 
 def test_a_supervisor_reviews_and_cosigns_read_only(harness: Harness, team: Team) -> None:
@@ -214,37 +274,24 @@ def test_a_supervisor_reviews_and_cosigns_read_only(harness: Harness, team: Team
     )
     assert editor.read_only and all(e.isReadOnly() for e in editor.editors.values())
     for button in (editor.sign_button, editor.addendum_button, editor.void_button):
-        assert not button.isVisible()
-    assert not chart.notes.new_button.isVisible()
-    assert not chart.notes.private_toggle.isVisible()
-    assert not chart.overview.edit_button.isVisible()
+        assert button.isHidden()
+    assert chart.notes.new_button.isHidden()
+    assert chart.notes.private_toggle.isHidden()
+    assert chart.overview.edit_button.isHidden()
     assert "Billing" not in {chart.tabs.tabText(i) for i in range(chart.tabs.count())}
     panel = chart.review_panel
     assert isinstance(panel, ReviewPanel)
-    harness.qtbot.waitUntil(lambda: panel.cosign_button.isVisible(), timeout=20000)
+    harness.qtbot.waitUntil(panel.cosign_button.isVisible, timeout=20000)
     assert panel.signatures.text() == "Not co-signed yet."
 
-    panel.comment.setPlainText("Consider a safety plan review next session.")
-    panel.comment_button.click()
-    worker_done()
-    harness.qtbot.waitUntil(lambda: "safety plan" in panel.comment_list.text(), timeout=20000)
-    assert panel.comment.toPlainText() == ""
-
-    box = panel.cosign()
-    assert isinstance(box, QMessageBox)
-    assert "Dr. R. Lee, PhD" in box.informativeText()
-    box.button(QMessageBox.StandardButton.Yes).click()
-    worker_done()
-    harness.qtbot.waitUntil(
-        lambda: "Co-signed by Dr. R. Lee" in panel.signatures.text(), timeout=20000
-    )
-    assert not panel.cosign_button.isVisible()  # once per supervisor
+    _comment_and_cosign(harness, panel)
     assert window.session is not None
     cosigned = review.cosignatures(window.session, second.note_id)
     assert [c.login for c in cosigned] == [SUPERVISOR]
 
     window.show_view("review")
     harness.qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=20000)
+    assert [c.text() for c in _unnamed_controls(window)] == []
     # Never the psychotherapy note, anywhere in the window.
     for view_id in window.pages:
         window.show_view(view_id)

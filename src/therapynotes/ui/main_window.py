@@ -328,7 +328,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._set_locked_ui(False)
         self._fit_to_login(session)
         last_view = self.ctx.settings.last_view
-        if last_view not in self.pages:
+        if last_view not in self.pages and self.access is not None:
             last_view = self.access.first_view(WINDOW_VIEWS)
         if "clients" in self.pages:
             self.clients_page().restore_place()

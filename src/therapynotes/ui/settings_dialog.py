@@ -81,6 +81,7 @@ class SettingsPanel(QWidget):
         self.app_settings = app_settings  # where backups go, for the Emergency Kit
         self.backup_runner = backups  # to offer a fresh backup after the key changed
         self.key_dialog: NewRecoveryKeyDialog | None = None
+        self.signing: QWidget | None = None  # a supervisor's signing line (issue 17)
         self._build_layout()
 
     def _build_layout(self) -> None:

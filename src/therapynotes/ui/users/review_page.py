@@ -28,7 +28,7 @@ class ReviewColumn(Enum):
 class ReviewModel(RowTableModel[ReviewItem]):
     columns = ReviewColumn
 
-    def display(self, row: ReviewItem, column: ReviewColumn) -> str:  # type: ignore[override]
+    def display(self, row: ReviewItem, column: ReviewColumn) -> str:
         if column is ReviewColumn.DATE:
             return day(row.service_date)
         if column is ReviewColumn.CLIENT:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -90,6 +91,7 @@ class ReviewPanel(QFrame):
         layout.addWidget(self.message)
         self.setVisible(False)
         outer = editor.layout()
+        assert isinstance(outer, QVBoxLayout)  # noqa: S101 - the editor's own column
         outer.insertWidget(outer.count() - 1, self)  # above the note's buttons
         editor.shown.connect(self.show_for)
         self.comment.textChanged.connect(self._tag_while_typed)
@@ -213,7 +215,7 @@ class ReviewPanel(QFrame):
     def _tag_while_typed(self) -> None:
         if self.note is not None:
             form_drafts.tag_page(self, COMMENT_FORM)
-            self.form_tag = form_drafts.FormTag(  # type: ignore[attr-defined]
+            self.form_tag = form_drafts.FormTag(
                 COMMENT_FORM, self.note.client_id, {"note": int(self.note.id)}
             )
 

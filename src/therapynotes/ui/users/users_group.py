@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
     QDialog,
     QGroupBox,
@@ -92,6 +93,8 @@ class UsersGroup(QGroupBox):
         self.table.setMinimumHeight(16 * GRID)
         self.table.setMaximumHeight(24 * GRID)
         self.table.itemSelectionChanged.connect(self._selection)
+        for corner in self.table.findChildren(QAbstractButton):
+            corner.setAccessibleName("Select all users")  # Qt's own corner button
         layout.addWidget(self.table)
         row = hbox()
         self.add_button = self._button("Add user…", self.add_user, row)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu
 
 from therapynotes import APP_NAME
 from therapynotes.services.policy import UseCase
@@ -24,7 +25,7 @@ ADMIN_USES: dict[str, tuple[UseCase, ...]] = {
     "Records retention": (UseCase.PURGE,),
     "Audit trail": (UseCase.AUDIT,),
     "Export all records": (UseCase.EXPORT,),
-    "Old vaults": (UseCase.RESTORE,),
+    "Old vaults": (UseCase.BACKUP, UseCase.KEYS),
     "Recovery rehearsal": (UseCase.BACKUP,),
 }
 
@@ -46,7 +47,7 @@ def fit_window(window: MainWindow, session: VaultSession) -> None:
         _offer(action, uses is not None and all(access.may(use) for use in uses))
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
-        if menu is not None:
+        if isinstance(menu, QMenu):
             menu_action.setVisible(
                 any(a.isVisible() and not a.isSeparator() for a in menu.actions())
             )
