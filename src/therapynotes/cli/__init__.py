@@ -42,6 +42,7 @@ COMMAND_MODULE_NAMES = (
     "schedule_cmds",
     "doctor_cmds",
     "template_cmds",  # issue 19
+    "notes_cmds",  # issue 17 phase B
     "app_cmds",
 )
 
@@ -66,6 +67,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "doctor": ("doctor_cmds",),
     "templates": ("template_cmds",),
     "run": ("app_cmds",),
+    "notes": ("notes_cmds",),  # issue 17 phase B
 }
 
 
