@@ -102,6 +102,32 @@ class TotpReplayed(TherapyNotesError):
     enter that one."""
 
 
+class UnknownUser(TherapyNotesError):
+    """There is no login with that name in this vault. Check the name and try again."""
+
+
+class UserExists(TherapyNotesError):
+    """A login with that name already exists in this vault. Choose another name."""
+
+
+class BadUserName(TherapyNotesError):
+    """A login name is 1 to 40 letters, digits, spaces, dots, hyphens or underscores,
+    starting with a letter or digit. Choose another name."""
+
+
+class UnknownRole(TherapyNotesError):
+    """A login's role is "assistant" or "supervisor". Choose one of them."""
+
+
+class OwnerOnly(TherapyNotesError):
+    """Only the vault's owner can do that. Ask the owner to do it from their login."""
+
+
+class OwnerMustUpdate(TherapyNotesError):
+    """This vault must first be opened by its owner with this version of TherapyNotes (to
+    bring it up to date); then your login works."""
+
+
 class TooManyAttempts(TherapyNotesError):
     """Too many failed attempts. Wait before trying again."""
 

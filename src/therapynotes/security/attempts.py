@@ -13,6 +13,7 @@ this one, which docs/security.md says plainly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +48,12 @@ def delay_after(failures: int) -> float:
 
 
 class AttemptLog:
-    def __init__(self, path: Path, clock: Clock) -> None:
+    def __init__(self, path: Path, clock: Clock, *, login: str = "") -> None:
         self.path = path
         self.clock = clock
+        # A further login's log (issue 17 phase B) names it, so its failures can be
+        # audited at whichever login unlocks next; the owner's log names none.
+        self.login = login
 
     def load(self) -> AttemptState:
         try:
@@ -64,11 +68,13 @@ class AttemptLog:
             return AttemptState(FREE_FAILURES, 0.0, [])
 
     def _save(self, state: AttemptState) -> None:
-        payload = {
+        payload: dict[str, Any] = {
             "failures": state.failures,
             "blocked_until": state.blocked_until,
             "events": state.events[-MAX_KEPT_EVENTS:],
         }
+        if self.login:
+            payload["login"] = self.login
         atomic_write_bytes(self.path, json.dumps(payload).encode("utf-8"))
         self._remove_half_written()
 
@@ -104,6 +110,39 @@ class AttemptLog:
             return []
         self._save(AttemptState())
         return state.events
+
+    def drain_events(self) -> list[dict[str, Any]]:
+        """The failed attempts not yet audited, removed from the file; the count and the
+        wait stay (another login's unlock audits them, it does not forgive them)."""
+        state = self.load()
+        if not state.events:
+            return []
+        self._save(AttemptState(state.failures, state.blocked_until, []))
+        return state.events
+
+
+USER_LOG_PREFIX = "attempts-"
+
+
+def user_log_path(folder: Path, name_key: str) -> Path:
+    """A further login's attempt log: the file name is derived from the login name
+    (a hash: no name, and nothing typed, in a file name)."""
+    digest = hashlib.sha256(name_key.encode("utf-8")).hexdigest()[:20]
+    return folder / f"{USER_LOG_PREFIX}{digest}.json"
+
+
+def stored_login(path: Path) -> str:
+    """The login a user's attempt log names ("" when unreadable)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return ""
+    login = data.get("login") if isinstance(data, dict) else None
+    return login[:80] if isinstance(login, str) else ""
+
+
+def user_logs(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"{USER_LOG_PREFIX}*.json"))
 
 
 def audit_detail(event: dict[str, Any], now: float) -> tuple[float, str]:

@@ -34,14 +34,22 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from therapynotes.domain.roles import DEFAULT_OWNER_NAME, USER_ROLES, Role
 from therapynotes.errors import KeysFileCorrupt, KeysFileTooNew, WrongPassphrase, WrongRecoveryKey
 from therapynotes.security.kdf import SALT_LEN, KdfParams, hkdf
 from therapynotes.security.secret import Secret
+from therapynotes.security.user_slots import INNER_LEN, UserEntry, name_key
+from therapynotes.security.user_slots import NONCE_LEN as USER_NONCE_LEN
 
 MAGIC_PREFIX = "therapynotes-keys/"
 MAGIC = "therapynotes-keys/2"
+# The format a vault with one login is written in. Format 3 (issue 17 phase B) adds the
+# owner's login name and the other logins' entries (security/user_slots.py); it is
+# written only when there are such (a vault whose users were all removed is format 2).
 FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+USERS_FORMAT = 3
+NEWEST_FORMAT = USERS_FORMAT
+READABLE_FORMATS = (1, 2, 3)
 # The slots' associated data names format 1 in both file formats: an upgrade from format 1
 # adds `data_keys` and leaves the slots byte for byte.
 SLOT_FORMAT = 1
@@ -94,10 +102,20 @@ class KeysDocument:
     recovery: RecoverySlot
     # None in a format-1 file (one data key, R itself, keys vault.db).
     data_keys: DataKeysSlot | None = None
+    # Format 3 (issue 17 phase B): the owner's login name and the other logins.
+    owner_name: str = DEFAULT_OWNER_NAME
+    users: tuple[UserEntry, ...] = ()
 
     @property
     def format(self) -> int:
-        return 1 if self.data_keys is None else FORMAT_VERSION
+        if self.data_keys is None:
+            return 1
+        named = self.users or self.owner_name != DEFAULT_OWNER_NAME
+        return USERS_FORMAT if named else FORMAT_VERSION
+
+    def user(self, key: str) -> UserEntry | None:
+        """The entry whose name matches `key` (user_slots.name_key), if any."""
+        return next((u for u in self.users if name_key(u.name) == key), None)
 
 
 def _local_ad(doc_vault_id: str, binding: str, kdf: KdfParams) -> bytes:
@@ -142,6 +160,7 @@ def _open(
 
 
 def _data_keys_ad(vault_id: str) -> bytes:
+    # Names format 2 in format 3 too (the data-keys slot did not change).
     return b"therapynotes/data-keys;format=%d;vault=%s" % (FORMAT_VERSION, vault_id.encode())
 
 
@@ -265,6 +284,21 @@ def _mac_key(doc: KeysDocument, root: Secret) -> Secret:
         shared.wipe()
 
 
+def verify_mac_shared(raw: bytes, keys: Secret) -> None:
+    """Check the whole-file MAC with the shared key (the first 32 bytes of `keys`), as
+    a user's login does (it never holds R); raises KeysFileCorrupt."""
+    signed, _, _, mac_line = _split(raw)
+    shared = shared_key(keys)
+    key = hkdf(shared.reveal(), info=INFO_KEYS_MAC)
+    shared.wipe()
+    try:
+        expected = f"mac {hmac.new(key.reveal(), signed, hashlib.sha256).hexdigest()}"
+    finally:
+        key.wipe()
+    if not hmac.compare_digest(mac_line.encode(), expected.encode()):
+        raise KeysFileCorrupt("authentication failed")
+
+
 def _body(doc: KeysDocument) -> dict[str, Any]:
     kdf = doc.local.kdf
     body: dict[str, Any] = {
@@ -299,7 +333,78 @@ def _body(doc: KeysDocument) -> dict[str, Any]:
             "nonce": _b64(doc.data_keys.nonce),
             "ct": _b64(doc.data_keys.ciphertext),
         }
+    if doc.format >= USERS_FORMAT:
+        body["owner_name"] = doc.owner_name
+        body["users"] = [_user_body(u) for u in doc.users]
     return body
+
+
+def _kdf_body(kdf: KdfParams) -> dict[str, Any]:
+    return {"alg": "argon2id", "m_kib": kdf.m_kib, "t": kdf.t, "p": kdf.p, "salt": _b64(kdf.salt)}
+
+
+def _user_body(user: UserEntry) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "created_at": user.created_at,
+        "kdf": _kdf_body(user.kdf),
+        "nonce": _b64(user.nonce),
+        "ct": _b64(user.ciphertext),
+        "public_key": _b64(user.public_key),
+        "grant": _b64(user.grant),
+    }
+
+
+def _decode_kdf(kdf_obj: Any) -> KdfParams:
+    if _field(kdf_obj, "alg", str) != "argon2id":
+        raise KeysFileCorrupt("unknown key derivation")
+    return KdfParams(
+        m_kib=_field(kdf_obj, "m_kib", int),
+        t=_field(kdf_obj, "t", int),
+        p=_field(kdf_obj, "p", int),
+        salt=_unb64(kdf_obj.get("salt"), length=SALT_LEN),
+    )
+
+
+# A grant: SealedBox overhead (32-byte ephemeral key, 16-byte tag) and a short payload.
+MAX_GRANT_BYTES = 1024
+
+
+def _decode_user(obj: Any) -> UserEntry:
+    try:
+        role = Role(_field(obj, "role", str))
+    except ValueError as exc:
+        raise KeysFileCorrupt("unknown role") from exc
+    if role not in USER_ROLES:
+        raise KeysFileCorrupt("unknown role")
+    grant = _unb64(obj.get("grant"))
+    if len(grant) > MAX_GRANT_BYTES:
+        raise KeysFileCorrupt("field has the wrong size")
+    return UserEntry(
+        name=_field(obj, "name", str),
+        role=role,
+        created_at=_field(obj, "created_at", str),
+        kdf=_decode_kdf(_field(obj, "kdf", dict)),
+        nonce=_unb64(obj.get("nonce"), length=USER_NONCE_LEN),
+        ciphertext=_unb64(obj.get("ct"), length=INNER_LEN + 16),
+        public_key=_unb64(obj.get("public_key"), length=32),
+        grant=grant,
+    )
+
+
+def _decode_users(body: dict[str, Any], version: int) -> tuple[str, tuple[UserEntry, ...]]:
+    if version < USERS_FORMAT:
+        if "users" in body or "owner_name" in body:
+            raise KeysFileCorrupt("format does not match")
+        return DEFAULT_OWNER_NAME, ()
+    owner = _field(body, "owner_name", str)
+    listed = _field(body, "users", list)
+    users = tuple(_decode_user(u) for u in listed)
+    keys = [name_key(owner), *(name_key(u.name) for u in users)]
+    if len(set(keys)) != len(keys) or "" in keys:
+        raise KeysFileCorrupt("two logins have the same name")
+    return owner, users
 
 
 def encode(doc: KeysDocument, dek: Secret) -> bytes:
@@ -321,7 +426,7 @@ def _split(raw: bytes) -> tuple[bytes, bytes, str, str]:
     magics = [f"{MAGIC_PREFIX}{v}".encode("ascii") for v in READABLE_FORMATS]
     if lines[0] not in magics:
         version = lines[0].removeprefix(MAGIC_PREFIX.encode("ascii"))
-        if version != lines[0] and version.isdigit() and int(version) > FORMAT_VERSION:
+        if version != lines[0] and version.isdigit() and int(version) > NEWEST_FORMAT:
             raise KeysFileTooNew
         raise KeysFileCorrupt("not a key file")
     signed = lines[0] + b"\n" + lines[1] + b"\n"
@@ -358,7 +463,7 @@ def decode(raw: bytes) -> KeysDocument:
     except (UnicodeDecodeError, ValueError) as exc:
         raise KeysFileCorrupt("body unreadable") from exc
     version = _field(body, "format", int)
-    if version > FORMAT_VERSION:
+    if version > NEWEST_FORMAT:
         raise KeysFileTooNew
     if version not in READABLE_FORMATS or signed.split(b"\n")[0] != (
         f"{MAGIC_PREFIX}{version}".encode("ascii")
@@ -366,15 +471,7 @@ def decode(raw: bytes) -> KeysDocument:
         raise KeysFileCorrupt("format does not match")
     slots = _field(body, "slots", dict)
     local, rec = _field(slots, "local", dict), _field(slots, "recovery", dict)
-    kdf_obj = _field(local, "kdf", dict)
-    if _field(kdf_obj, "alg", str) != "argon2id":
-        raise KeysFileCorrupt("unknown key derivation")
-    kdf = KdfParams(
-        m_kib=_field(kdf_obj, "m_kib", int),
-        t=_field(kdf_obj, "t", int),
-        p=_field(kdf_obj, "p", int),
-        salt=_unb64(kdf_obj.get("salt"), length=SALT_LEN),
-    )
+    kdf = _decode_kdf(_field(local, "kdf", dict))
     binding = _field(body, "device_binding", str)
     if binding not in (BINDING_KEYRING, BINDING_NONE):
         raise KeysFileCorrupt("unknown device binding")
@@ -387,7 +484,10 @@ def decode(raw: bytes) -> KeysDocument:
         )
     elif "data_keys" in body:
         raise KeysFileCorrupt("format does not match")
-    return KeysDocument(
+    owner_name, users = _decode_users(body, version)
+    doc = KeysDocument(
+        owner_name=owner_name,
+        users=users,
         data_keys=data,
         vault_id=_field(body, "vault_id", str),
         created_at=_field(body, "created_at", str),
@@ -406,6 +506,9 @@ def decode(raw: bytes) -> KeysDocument:
             ciphertext=_unb64(rec.get("ct"), length=DEK_LEN + 16),
         ),
     )
+    if doc.format != version:
+        raise KeysFileCorrupt("format does not match")
+    return doc
 
 
 def verify_mac(raw: bytes, dek: Secret) -> None:

@@ -20,6 +20,7 @@ from therapynotes.security import device_key, kdf, keyslots, recovery, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, KeysDocument
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
+from therapynotes.services import owner_totp
 from therapynotes.services.key_file import (
     bind_device,
     device_secret,
@@ -206,9 +207,8 @@ class KeyChanges:
     def _enrol_new_totp(self, session: VaultSession) -> CreatedTotp:
         secret = totp.new_secret()
         with session.db_lock, transaction(session.conn):
-            session.conn.execute(
-                "UPDATE totp SET secret = ?, last_step = -1, enrolled_at = ? WHERE id = 1",
-                (secret, now_iso(self.clock)),
+            owner_totp.write(
+                session.conn, secret, session.dek, session.vault_id, enrolled_at=now_iso(self.clock)
             )
             audit.append(session.conn, AuditKind.TOTP_RESET)
         return CreatedTotp(totp.provisioning_uri(secret), secret)

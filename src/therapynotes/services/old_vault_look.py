@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from therapynotes.domain.models import display_name
-from therapynotes.errors import KeysFileCorrupt, TotpRejected
+from therapynotes.errors import TotpRejected
 from therapynotes.security import keyslots, totp
+from therapynotes.services import owner_totp
 from therapynotes.services.key_file import read_keys
 from therapynotes.services.old_vaults import describe
 from therapynotes.services.vault import VaultService
@@ -49,14 +50,14 @@ def look(
             conn = open_db(paths.db, bundle)
         finally:
             bundle.wipe()
-            dek.wipe()
         try:
             conn.execute("PRAGMA query_only = ON")
-            row = conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()
-            if row is None:
-                raise KeysFileCorrupt("second-step secret missing")
             try:
-                totp.TotpCheck(str(row[0]), clock).verify(code, last_step=int(row[1]))
+                secret, last_step = owner_totp.read(conn, dek, doc.vault_id)
+            finally:
+                dek.wipe()
+            try:
+                totp.TotpCheck(secret, clock).verify(code, last_step=last_step)
             except TotpRejected:
                 svc.attempts.record_failure("code")
                 raise

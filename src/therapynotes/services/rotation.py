@@ -56,12 +56,14 @@ from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security import kdf, keyslots, recovery
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
+from therapynotes.services import owner_totp, users
 from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, rotation_files
+from therapynotes.store import users as users_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import (
     Connection,
@@ -229,8 +231,9 @@ class KeyRotation:
             new_dek = Secret(os.urandom(keyslots.DEK_LEN))
             new_keys = keyslots.new_bundle()
             try:
-                pages = self._stage(plan, new_keys, progress, phases)
+                pages = self._stage(plan, new_keys, progress, phases, new_root=new_dek)
                 new_doc = self._new_doc(doc, plan, new_dek, new_keys)
+                new_doc = regranted(session, new_doc, new_keys)
                 _check_slots(new_doc, plan, new_dek)
             except BaseException:
                 rotation_files.remove_quietly(session.paths)
@@ -281,10 +284,18 @@ class KeyRotation:
         return doc
 
     def _stage(
-        self, plan: RotationPlan, new_keys: Secret, progress: Progress, phases: dict[str, float]
+        self,
+        plan: RotationPlan,
+        new_keys: Secret,
+        progress: Progress,
+        phases: dict[str, float],
+        *,
+        new_root: Secret,
     ) -> int:
         """Copy, record, sync and check vault.db.rotating (and clinical.db.rotating);
-        returns the page count. `new_keys` is the new shared ‖ clinical pair."""
+        returns the page count. `new_keys` is the new shared ‖ clinical pair; what vault.db
+        seals under R (the owner's second step, the users' restore material) is re-sealed
+        under `new_root` in the copy (issue 17 phase B)."""
         session = plan.session
         source = session.conn
         paths = session.paths
@@ -305,6 +316,8 @@ class KeyRotation:
             copy = _open_copy(copies[0][1], shared, COPY_PRAGMAS)
             try:
                 with transaction(copy):
+                    owner_totp.reseal(copy, session.dek, new_root, session.vault_id)
+                    users.reseal_rows(copy, session.dek, new_root, session.vault_id)
                     audit.append(
                         copy,
                         AuditKind.DATA_KEY_ROTATED,
@@ -389,6 +402,21 @@ class KeyRotation:
         new_keys.wipe()
         session.adopt(conn, new_dek, new_doc)
         progress("switch", 1, 1)
+
+
+def regranted(session: VaultSession, doc: KeysDocument, new_keys: Secret) -> KeysDocument:
+    """`doc` with every user's entry rebuilt from their row: re-granted the new data keys
+    (issue 17 phase B), so each user unlocks after the rotation with their own secrets."""
+    if not doc.users and not users_store.all_rows(session.conn):
+        return doc
+    device = device_secret(doc)
+    try:
+        entries = users.entries_for(
+            session.conn, root=session.dek, bundle=new_keys, doc=doc, device=device
+        )
+    finally:
+        device.wipe()
+    return dataclasses.replace(doc, users=entries)
 
 
 # --- the copy and its checks ---------------------------------------------------------

@@ -41,6 +41,9 @@ class VaultSession:
     db_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     # Who unlocked (issue 17): the owner unless another login's slot was used.
     login: Login = OWNER_LOGIN
+    # A further login's keys from its grant (shared, or shared ‖ clinical); `dek` is then
+    # empty: such a session never holds the root key R (docs/security.md "Users and roles").
+    user_keys: Secret | None = field(default=None, repr=False)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Every audit row names the login that acted (issue 17): the connection carries
@@ -61,6 +64,8 @@ class VaultSession:
     def data_keys(self) -> Secret:
         """A copy of the keys that open the databases (shared ‖ clinical; issue 17). The
         caller wipes it. `dek` is the root key R the key slots wrap."""
+        if self.user_keys is not None:
+            return Secret(self.user_keys.reveal())
         return keyslots.data_keys(self.doc, self.dek)
 
     @property
@@ -103,6 +108,8 @@ class VaultSession:
             self._conn = None
             self.dek.wipe()
             self.kek_backup.wipe()
+            if self.user_keys is not None:
+                self.user_keys.wipe()
             self.instance_lock.release()
 
     def checkpoint(self) -> int:

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from therapynotes.atomic import atomic_write_bytes
+from therapynotes.domain.roles import DEFAULT_OWNER_NAME, Login, Role
 from therapynotes.errors import (
     DiskFull,
     KeysFileCorrupt,
     StorageError,
+    TherapyNotesError,
     TotpRejected,
     TotpReplayed,
     WrongPassphrase,
@@ -28,9 +30,10 @@ from therapynotes.errors import (
 )
 from therapynotes.paths import VaultPaths
 from therapynotes.security import kdf, keyslots, totp
-from therapynotes.security.attempts import AttemptLog, audit_detail
+from therapynotes.security.attempts import AttemptLog, audit_detail, stored_login, user_logs
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.secret import Secret
+from therapynotes.services import owner_totp
 from therapynotes.services.key_file import device_secret, read_keys
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit, migrations
@@ -109,7 +112,7 @@ class Unlocker:
             dek, kek_backup = self.unwrap_local(raw, doc, passphrase)
             session = self.open_session(doc, dek, kek_backup, lock)
             try:
-                self._check_totp(session, code)
+                self.check_totp(session, code)
             except (TotpRejected, TotpReplayed):
                 self.attempts.record_failure("code")
                 raise
@@ -160,29 +163,75 @@ class Unlocker:
         keyslots.verify_mac(raw, dek)
         return dek
 
-    def record_or_lock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
+    def record_or_lock(
+        self,
+        session: VaultSession,
+        kind: AuditKind,
+        *,
+        attempts: AttemptLog | None = None,
+        **detail: object,
+    ) -> None:
         """Audit the unlock; if that cannot be written (a full disk), the vault does not
         stay open unaudited: it is locked again and the error is shown."""
         try:
-            self.record_unlock(session, kind, **detail)
+            self.record_unlock(session, kind, attempts=attempts, **detail)
         except BaseException:
             session.lock("unlock not recorded", record=False)
             raise
 
-    def record_unlock(self, session: VaultSession, kind: AuditKind, **detail: object) -> None:
-        """Write the failed attempts made while locked, then this unlock, to the audit log."""
-        failed = self.attempts.record_success()
+    def record_unlock(
+        self,
+        session: VaultSession,
+        kind: AuditKind,
+        *,
+        attempts: AttemptLog | None = None,
+        **detail: object,
+    ) -> None:
+        """Write the failed attempts made while locked, then this unlock, to the audit log:
+        this login's (its count starts again) and, naming the login tried, every other
+        login's (issue 17 phase B: their counts and waits stay)."""
+        own = attempts or self.attempts
+        failed = own.record_success()
         session.failed_attempts = failed
+        login = own.login or session.doc.owner_name
+        others = self._other_failures(own)
         with transaction(session.conn):
-            self._append_failures(session.conn, failed)
+            self._append_failures(session.conn, [(login, e) for e in failed])
+            self._append_failures(session.conn, others)
             audit.append(session.conn, kind, detail=detail)
 
-    def _append_failures(self, conn: Connection, failed: list[dict[str, object]]) -> None:
+    def _other_failures(self, own: AttemptLog) -> list[tuple[str, dict[str, object]]]:
+        logs = [
+            AttemptLog(p, self.clock, login=stored_login(p)) for p in user_logs(self.paths.root)
+        ]
+        logs = [log for log in logs if log.path != own.path]
+        if own.path != self.attempts.path:
+            logs.append(self.attempts)
+        found: list[tuple[str, dict[str, object]]] = []
+        for log in logs:
+            name = log.login or self._owner_name()
+            found.extend((name, e) for e in log.drain_events())
+        return found
+
+    def _owner_name(self) -> str:
+        try:
+            return read_keys(self.paths)[1].owner_name
+        except TherapyNotesError:
+            return DEFAULT_OWNER_NAME
+
+    def _append_failures(
+        self, conn: Connection, failed: list[tuple[str, dict[str, object]]]
+    ) -> None:
         now = self.clock()
-        for event in failed:
+        for login, event in failed:
             at, factor = audit_detail(event, now)
             when = datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            audit.append(conn, AuditKind.UNLOCK_FAILED, detail={"factor": factor}, at=when)
+            audit.append(
+                conn,
+                AuditKind.UNLOCK_FAILED,
+                detail={"factor": factor, "login": login},
+                at=when,
+            )
 
     def check_while_open(self, session: VaultSession, check: Callable[[], T]) -> T:
         """A secret checked while the vault is open (passphrase change, data-key rotation,
@@ -205,8 +254,9 @@ class Unlocker:
         """After a secret passed while open: reset the count, audit the failures."""
         failed = self.attempts.record_success()
         if failed:
+            login = session.doc.owner_name
             with session.db_lock, transaction(session.conn):
-                self._append_failures(session.conn, failed)
+                self._append_failures(session.conn, [(login, e) for e in failed])
 
     def open_session(
         self, doc: KeysDocument, dek: Secret, kek_backup: Secret, lock: InstanceLock
@@ -216,7 +266,9 @@ class Unlocker:
             conn = open_db(self.paths.db, bundle)
         finally:
             bundle.wipe()
-        return VaultSession(self.paths, doc, dek, kek_backup, lock, conn)
+        # The owner's session, under the owner's login name (issue 17 phase B).
+        owner = Login(doc.owner_name, Role.OWNER)
+        return VaultSession(self.paths, doc, dek, kek_backup, lock, conn, login=owner)
 
     def prepare_schema(self, session: VaultSession) -> None:
         """After every factor passed: give a format-1 vault its clinical key (issue 17),
@@ -231,12 +283,10 @@ class Unlocker:
         with contextlib.suppress(OSError):
             keys_before_split(self.paths).unlink()
 
-    def _check_totp(self, session: VaultSession, code: str) -> None:
-        row = session.conn.execute("SELECT secret, last_step FROM totp WHERE id = 1").fetchone()
-        if row is None:
-            raise KeysFileCorrupt("second-step secret missing")
-        check = totp.TotpCheck(str(row[0]), self.clock)
-        stored = int(row[1])
+    def check_totp(self, session: VaultSession, code: str) -> None:
+        """The owner's code (also checked while open: adding or removing a user)."""
+        secret, stored = owner_totp.read(session.conn, session.dek, session.vault_id)
+        check = totp.TotpCheck(secret, self.clock)
         bounded = totp.bounded_step(stored, self.clock())
         if bounded != stored:  # written by a clock that ran ahead: bound it to the present
             with transaction(session.conn):

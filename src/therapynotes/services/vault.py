@@ -40,6 +40,8 @@ if TYPE_CHECKING:
     from therapynotes.services.key_changes import CreatedTotp, KeyChanges
     from therapynotes.services.session import VaultSession
     from therapynotes.services.unlocking import Unlocker
+    from therapynotes.services.user_unlock import UserUnlocker
+    from therapynotes.services.users import AddedUser, UserAdmin, UserInfo
     from therapynotes.services.vault_create import CreatedVault, VaultCreation
 
 
@@ -144,14 +146,112 @@ class VaultService:
     def create(self, passphrase: str, *, passphrase_only: bool = False) -> CreatedVault:
         return self._creation.create(passphrase, passphrase_only=passphrase_only)
 
-    def unlock(self, passphrase: str, code: str) -> VaultSession:
-        """Unlock; then, if the key derivation ran well under its target, re-wrap the
-        passphrase slot with stronger parameters (KeyChanges.strengthen, issue 18)."""
+    def unlock(self, passphrase: str, code: str, user: str | None = None) -> VaultSession:
+        """Unlock as the owner (`user` None or the owner's login name) or as another login
+        (issue 17 phase B: services/user_unlock.py). After the owner's unlock: if the key
+        derivation ran well under its target, re-wrap the passphrase slot with stronger
+        parameters (KeyChanges.strengthen, issue 18); seal a plain second-step secret and
+        bring the users' entries in vault.keys up to the users table (services/users.py)."""
+        if user is not None and not self._is_owner_name(user):
+            return self._user_unlocker.unlock(user, passphrase, code)
         session = self._unlocker.unlock(passphrase, code)
         elapsed = self._unlocker.last_kdf_seconds
         if elapsed is not None:
             self._key_changes.strengthen(session, passphrase, elapsed)
+        self._after_owner_unlock(session)
         return session
+
+    # --- logins (issue 17 phase B) ------------------------------------------------
+
+    @cached_property
+    def _user_unlocker(self) -> UserUnlocker:
+        from therapynotes.services.user_unlock import UserUnlocker  # noqa: PLC0415
+
+        return UserUnlocker(self._unlocker)
+
+    @cached_property
+    def _users(self) -> UserAdmin:
+        from therapynotes.services.users import UserAdmin  # noqa: PLC0415
+
+        return UserAdmin(self)
+
+    def _is_owner_name(self, user: str) -> bool:
+        from therapynotes.security.user_slots import name_key  # noqa: PLC0415
+
+        return name_key(user) == name_key(self._read_keys()[1].owner_name)
+
+    def _after_owner_unlock(self, session: VaultSession) -> None:
+        from therapynotes.services import owner_totp, users  # noqa: PLC0415
+        from therapynotes.store.connection import transaction  # noqa: PLC0415
+
+        try:
+            with session.db_lock, transaction(session.conn):
+                owner_totp.seal_if_plain(session.conn, session.dek, session.vault_id)
+            users.reconcile(session)
+        except TherapyNotesError:
+            pass  # tried again at the next unlock; the unlock itself stands
+
+    def login_names(self) -> list[str]:
+        """Readable while locked (from vault.keys): the owner's login name first, then the
+        other logins'."""
+        _, doc = self._read_keys()
+        return [doc.owner_name, *(u.name for u in doc.users)]
+
+    def list_users(self, session: VaultSession) -> list[UserInfo]:
+        """Every login with its role, the owner first. Any login may list."""
+        return self._users.list_users(session)
+
+    def add_user(
+        self,
+        session: VaultSession,
+        *,
+        name: str,
+        role: str,
+        owner_passphrase: str,
+        owner_code: str,
+        user_passphrase: str,
+        totp_secret: str | None = None,
+    ) -> AddedUser:
+        """*Slow* (two key derivations; a data-key rotation first on a vault whose shared
+        key is still its root key)."""
+        return self._users.add_user(
+            session,
+            name=name,
+            role=role,
+            owner_passphrase=owner_passphrase,
+            owner_code=owner_code,
+            user_passphrase=user_passphrase,
+            totp_secret=totp_secret,
+        )
+
+    def remove_user(
+        self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str
+    ) -> None:
+        """Their entry and row are deleted; a data-key rotation is advised after it
+        (services/users.ROTATION_ADVICE)."""
+        self._users.remove_user(
+            session, name=name, owner_passphrase=owner_passphrase, owner_code=owner_code
+        )
+
+    def change_role(
+        self,
+        session: VaultSession,
+        *,
+        name: str,
+        role: str,
+        owner_passphrase: str,
+        owner_code: str,
+    ) -> None:
+        self._users.change_role(
+            session, name=name, role=role, owner_passphrase=owner_passphrase, owner_code=owner_code
+        )
+
+    def rename_owner(
+        self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str
+    ) -> None:
+        self._users.rename_owner(
+            session, name=name, owner_passphrase=owner_passphrase, owner_code=owner_code
+        )
 
     def change_passphrase(self, session: VaultSession, old: str, new: str) -> None:
         self._key_changes.change_passphrase(session, old, new)

@@ -22,6 +22,7 @@ from therapynotes.security.attempts import AttemptLog
 from therapynotes.security.keyslots import KeysDocument
 from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
+from therapynotes.services import owner_totp
 from therapynotes.services.key_file import bind_device, now_iso, seal_local, write_keys
 from therapynotes.store import audit, migrations
 from therapynotes.store.audit import AuditKind
@@ -97,7 +98,7 @@ class VaultCreation:
             bundle = keyslots.new_bundle()
             data = keyslots.seal_data_keys(root=dek, bundle=bundle, vault_id=vault_id)
             try:
-                self._create_db(bundle, vault_id, secret)
+                self._create_db(bundle, vault_id, secret, dek)
             finally:
                 bundle.wipe()
             doc = KeysDocument(
@@ -126,7 +127,7 @@ class VaultCreation:
         self.attempts.record_success()
         return CreatedVault(vault_id, totp.provisioning_uri(secret), secret, rk_text)
 
-    def _create_db(self, dek: Secret, vault_id: str, totp_secret: str) -> None:
+    def _create_db(self, dek: Secret, vault_id: str, totp_secret: str, root: Secret) -> None:
         conn = open_db(self.paths.db, dek, create=True)
         try:
             migrations.migrate(conn)
@@ -139,5 +140,7 @@ class VaultCreation:
                     "INSERT INTO totp(id, secret, last_step, enrolled_at) VALUES (1, ?, -1, ?)",
                     (totp_secret, now_iso(self.clock)),
                 )
+                # Sealed under HKDF(R) at once (issue 17 phase B: services/owner_totp.py).
+                owner_totp.seal_if_plain(conn, root, vault_id)
         finally:
             close_db(conn)

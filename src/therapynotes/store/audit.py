@@ -42,6 +42,11 @@ class AuditKind(StrEnum):
     DATA_KEY_ROTATED = "key.data_key_rotated"
     KDF_STRENGTHENED = "key.kdf_strengthened"  # issue 18: a re-wrap after a fast unlock
     CLINICAL_KEY_ADDED = "key.clinical_key_added"  # issue 17: a format-1 vault's split
+    USER_ADDED = "user.added"  # issue 17 phase B: further logins
+    USER_REMOVED = "user.removed"
+    USER_ROLE_CHANGED = "user.role_changed"
+    OWNER_RENAMED = "user.owner_renamed"
+    USERS_REPAIRED = "user.entries_repaired"  # vault.keys rebuilt from the users table
     SETTINGS_CHANGED = "settings.changed"
     CHART_VIEWED = "chart.viewed"
     RECORD_CREATED = "record.created"

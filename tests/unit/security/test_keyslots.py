@@ -94,7 +94,7 @@ def test_memory_bomb_slot_is_refused_before_the_kdf(vault_dir: Path, clock, monk
 
 def test_newer_format_gets_its_own_message(vault_dir: Path, clock) -> None:
     svc, _ = make_vault(vault_dir, clock)
-    newer = f"therapynotes-keys/{keyslots.FORMAT_VERSION + 1}".encode()
+    newer = f"therapynotes-keys/{keyslots.NEWEST_FORMAT + 1}".encode()
     current = f"therapynotes-keys/{keyslots.FORMAT_VERSION}".encode()
     raw = svc.paths.keys.read_bytes().replace(current, newer, 1)
     with pytest.raises(KeysFileTooNew):

@@ -15,6 +15,8 @@ from tests.support import cheap_kdf
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
+from tests.support.users import ASSISTANT_PW, owner_code
+from tests.support.users import add as add_user
 from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.retention import RecordRetentionPolicy
 from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
@@ -117,6 +119,21 @@ def test_every_event_kind_is_logged_without_record_text(tmp_path: Path, clock: F
     broken.write_bytes(bytes(data))
     with pytest.raises(TherapyNotesError):
         backups.verify(broken)
+
+    # Issue 17 phase B: further logins; a kill that left vault.keys without the new
+    # entry is repaired at the owner's next unlock.
+    keys_before = svc.paths.keys.read_bytes()
+    added = add_user(svc, session, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    owner = {"owner_passphrase": STRONG}
+    svc.change_role(
+        session, name=added.name, role="supervisor", owner_code=owner_code(created, clock), **owner
+    )
+    svc.rename_owner(session, name="Dr Rivera", owner_code=owner_code(created, clock), **owner)
+    session.lock("users")
+    svc.paths.keys.write_bytes(keys_before)
+    session = svc.unlock(STRONG, owner_code(created, clock))
+    assert svc.login_names() == ["Dr Rivera", "Sam"]
+    svc.remove_user(session, name="Sam", owner_code=owner_code(created, clock), **owner)
 
     with pytest.MonkeyPatch.context() as patch:  # a fast unlock's re-wrap (issue 18)
         patch.setattr(kdf, "_test_profile", (cheap_kdf.CHEAP_M_KIB, 8, cheap_kdf.CHEAP_P))
