@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
-from therapynotes.errors import KeysFileCorrupt, TherapyNotesError
+from therapynotes.errors import KeysFileCorrupt, OwnerOnly, TherapyNotesError
 from therapynotes.paths import VaultPaths
 from therapynotes.security import device_key, kdf, keyslots, recovery, totp
 from therapynotes.security.keyslots import BINDING_KEYRING, KeysDocument
@@ -59,6 +59,8 @@ class KeyChanges:
 
         Old backups still open with the old passphrase.
         """
+        if not session.login.is_owner:
+            raise OwnerOnly  # a user's passphrase is theirs; this slot is the owner's
         require_acceptable(new)
         doc = session.doc
         device = device_secret(doc)
@@ -187,6 +189,8 @@ class KeyChanges:
     ) -> CreatedTotp:
         """The same from Settings while unlocked: both secrets are still required, so an
         unattended unlocked laptop is not enough to move the second step to another phone."""
+        if not session.login.is_owner:
+            raise OwnerOnly
         rk = recovery.parse_recovery_key(recovery_text)
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
@@ -246,6 +250,8 @@ class KeyChanges:
 
     def new_recovery_key(self, session: VaultSession) -> str:
         """Replace the recovery slot; the old recovery key stops working for this vault."""
+        if not session.login.is_owner:
+            raise OwnerOnly
         rk = recovery.new_recovery_key()
         salt = kdf.new_salt()
         slot = keyslots.seal_recovery(

@@ -45,6 +45,7 @@ from therapynotes import __version__
 from therapynotes.atomic import atomic_write_bytes, fsync_dir
 from therapynotes.errors import (
     KeysFileCorrupt,
+    OwnerOnly,
     StorageError,
     TherapyNotesError,
     VaultCorrupt,
@@ -162,6 +163,8 @@ class KeyRotation:
         """*Slow* (Argon2id). Checks the passphrase and the recovery key against this
         session's DEK; nothing is written. Raises WrongPassphrase, RecoveryKeyTypo,
         WrongRecoveryKey or RecoveryKeyNeeded."""
+        if not session.login.is_owner:
+            raise OwnerOnly  # only the owner holds R (issue 17 phase B)
         if not new_recovery_key and not (recovery_text or "").strip():
             raise RecoveryKeyNeeded
         rk = None if new_recovery_key else recovery.parse_recovery_key(recovery_text or "")
