@@ -1,6 +1,6 @@
 """The `therapynotes` command line: a stable contract that scripts rely on.
 
-`therapynotes [--vault DIR] [--passphrase-stdin] COMMAND ...`. Expected failures print
+`therapynotes [--vault DIR] [--user NAME] [--passphrase-stdin] COMMAND ...`. Expected failures print
 one line on stderr (what went wrong, what to do) and exit 1; usage errors exit 2; no
 Python traceback for an expected failure. Each command group lives in its own module
 with a `register(subparsers)` function, so later commands extend this without editing
@@ -42,6 +42,8 @@ COMMAND_MODULE_NAMES = (
     "schedule_cmds",
     "doctor_cmds",
     "template_cmds",  # issue 19
+    "notes_cmds",  # issue 17 phase B
+    "users_cmds",  # issue 17 phase B
     "app_cmds",
 )
 
@@ -65,7 +67,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "appointments": ("schedule_cmds",),
     "doctor": ("doctor_cmds",),
     "templates": ("template_cmds",),
+    "users": ("users_cmds",),  # issue 17 phase B
     "run": ("app_cmds",),
+    "notes": ("notes_cmds",),  # issue 17 phase B
 }
 
 
@@ -80,8 +84,9 @@ def command_in(argv: Sequence[str]) -> str | None:
     for arg in args:
         if arg in ("-h", "--help"):
             return None
-        if arg.startswith("--") and "=" not in arg and len(arg) > 3 and "--vault".startswith(arg):
-            next(args, None)  # --vault DIR (argparse also accepts a prefix such as --vau)
+        takes_value = any(o.startswith(arg) for o in ("--vault", "--user"))
+        if arg.startswith("--") and "=" not in arg and len(arg) > 3 and takes_value:
+            next(args, None)  # --vault DIR, --user NAME (argparse also accepts --vau)
         elif not arg.startswith("-"):
             return arg if arg in COMMANDS else None
     return None

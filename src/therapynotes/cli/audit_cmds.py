@@ -1,4 +1,5 @@
-"""Audit commands: `audit verify [--backup FILE]` and `audit list [--since DATE]`.
+"""Audit commands: `audit verify [--backup FILE]` and `audit list [--since DATE]
+[--by-user NAME]` (the owner's; `--by-user`: the rows that login wrote, issue 17).
 
 `--backup FILE` also proves the live log still extends the audit head that backup
 recorded in its manifest (issue 12): rows removed or rewritten since then are caught
@@ -18,12 +19,14 @@ from therapynotes.backup.manifest import Manifest
 from therapynotes.cli.common import (
     ExitCode,
     add_common_options,
+    login_name,
     secret_reader,
     service,
     shown,
     unlock,
 )
 from therapynotes.errors import VaultNotFound
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
 
@@ -46,6 +49,9 @@ def register(sub: Any) -> None:
     p = audit_sub.add_parser("list", help="one event a line: seq, time, actor, kind, subject")
     add_common_options(p)
     p.add_argument("--since", metavar="DATE", help="only events at or after DATE (YYYY-MM-DD)")
+    # The rows one login wrote (issue 17). Not `--user`: that global option chooses the
+    # login that unlocks, and is accepted after the command name too.
+    p.add_argument("--by-user", metavar="NAME", help="only events by the login NAME")
     p.set_defaults(handler=cmd_list)
 
 
@@ -57,7 +63,7 @@ def _unlock(args: argparse.Namespace) -> tuple[VaultSession, str]:
     secrets = secret_reader(args)
     passphrase = secrets.read("Passphrase: ", what="the passphrase")
     code = secrets.read("Code from your authenticator app: ", what="the 6-digit code")
-    return svc.unlock(passphrase, code), passphrase
+    return svc.unlock(passphrase, code, user=login_name(args)), passphrase
 
 
 def _backup_manifest(path: Path, session: VaultSession, passphrase: str) -> Manifest:
@@ -80,6 +86,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problem: str | None = None
     head: tuple[int, str] | None = None
     try:
+        require(session, UseCase.AUDIT)
         report = audit.verify(session.conn)
         if report.ok and backup_path is not None:
             head = _backup_manifest(backup_path, session, passphrase).audit_head
@@ -117,7 +124,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     session = unlock(args)
     try:
-        rows = audit.entries(session.conn, since=args.since)
+        require(session, UseCase.AUDIT)
+        rows = audit.entries(session.conn, since=args.since, actor=args.by_user)
     finally:
         session.lock("command finished")
     for e in rows:

@@ -67,7 +67,7 @@ def keyring_advice(exc: TherapyNotesError) -> CliError:
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """--vault and --passphrase-stdin, accepted before or after the command name."""
+    """--vault, --user and --passphrase-stdin, accepted before or after the command name."""
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--vault",
@@ -75,6 +75,13 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
         type=Path,
         default=default,
         help="the vault folder (default: your data folder)",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        default=default,
+        help="unlock as this login (an assistant or supervisor the owner added; "
+        "default: the owner)",
     )
     parser.add_argument(
         "--passphrase-stdin",
@@ -142,12 +149,19 @@ def secret_reader(args: argparse.Namespace, *, force_stdin: bool = False) -> Sec
     return SecretReader(force_stdin or bool(args.passphrase_stdin))
 
 
+def login_name(args: argparse.Namespace) -> str | None:
+    """The login given with --user (None: the owner)."""
+    name = getattr(args, "user", None)
+    return name if isinstance(name, str) else None
+
+
 def unlock(args: argparse.Namespace, reader: SecretReader | None = None) -> VaultSession:
-    """Unlock with passphrase (line 1) and TOTP code (line 2)."""
+    """Unlock with passphrase (line 1) and TOTP code (line 2), as --user (default: the
+    owner)."""
     svc = service(args)
     if not svc.exists():
         raise VaultNotFound
     reader = reader or secret_reader(args)
     passphrase = reader.read("Passphrase: ", what="the passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    return svc.unlock(passphrase, code)
+    return svc.unlock(passphrase, code, user=login_name(args))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from therapynotes.cli.common import CliError, ExitCode, add_common_options, shown, unlock
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.portable import PortableService
 
 PLAINTEXT_WARNING = (
@@ -99,9 +100,10 @@ def export_json(args: argparse.Namespace) -> int:
             f"{shown(target)} is not empty; choose an empty or new folder, or pass --force. "
             "Nothing was written."
         )
-    print(PLAINTEXT_WARNING.format(target=shown(target)), file=sys.stderr)
     session = unlock(args)
     try:
+        require(session, UseCase.EXPORT)  # a refused role: its one line, not the warning
+        print(PLAINTEXT_WARNING.format(target=shown(target)), file=sys.stderr)
         counts = PortableService(session).export_json(target, force=args.force)
     finally:
         session.lock("command finished")

@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from therapynotes.cli.common import CliError, ExitCode, add_command, secret_reader, service
+from therapynotes.cli.common import (
+    CliError,
+    ExitCode,
+    add_command,
+    login_name,
+    secret_reader,
+    service,
+)
 from therapynotes.errors import TherapyNotesError, VaultNotFound
 from therapynotes.services.backups import BackupService
 from therapynotes.services.rotation import KeyRotation, RotationPlan, RotationUnfinished
@@ -58,7 +65,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     reader = secret_reader(args)
     passphrase = reader.read("Passphrase: ", what="the passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    session = svc.unlock(passphrase, code)
+    session = svc.unlock(passphrase, code, user=login_name(args))
     try:
         recovery_text = None
         if not args.new_recovery_key:

@@ -11,6 +11,7 @@ from therapynotes.cli.common import (
     ExitCode,
     add_command,
     keyring_advice,
+    login_name,
     secret_reader,
     service,
     shown,
@@ -146,7 +147,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     svc = service(args)
     old = reader.read("Current passphrase: ", what="the current passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    session = svc.unlock(old, code)
+    session = svc.unlock(old, code, user=login_name(args))
     try:
         new = reader.new_passphrase()
         svc.change_passphrase(session, old, new)

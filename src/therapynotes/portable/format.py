@@ -1,4 +1,4 @@
-"""The therapynotes-export JSON format, version 6: the one module that defines it.
+"""The therapynotes-export JSON format, version 7: the one module that defines it.
 
 A document is one JSON object: `format`, `format_version`, `settings` (non-secret vault
 settings, name -> string), `profile` (the clinician profile, or null) and one array per
@@ -24,6 +24,9 @@ must follow from them. Older documents are read with no measures.
 
 Version 6 added the schedule (`appointment_series`, `appointments`,
 `appointment_clients`); older documents are read with none.
+
+Version 7 added supervision (issue 17 phase B): `cosignatures` and `review_comments`
+(under notes) and each login's `signature_lines`; older documents are read with none.
 
 Canonical form (what `encode` writes, so export -> import -> export is byte-identical):
 UTF-8, keys sorted, two-space indent, arrays ordered by id (participants by session then
@@ -54,8 +57,8 @@ from therapynotes.portable_errors import ImportRefused
 from therapynotes.profile_errors import InvalidLicenseState, InvalidNpi
 
 FORMAT = "therapynotes-export"
-FORMAT_VERSION = 6
-READS_VERSIONS = (1, 2, 3, 4, 5, 6)
+FORMAT_VERSION = 7
+READS_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
 JSON_NAME = "therapynotes-export.json"
 ATTACHMENTS_DIR = "attachments"
 
@@ -255,6 +258,29 @@ BILLING_TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
 }  # fmt: skip
 TABLES.update(BILLING_TABLES)
 SETTINGS = SETTINGS | {"billing.currency", "billing_retention_years"}
+
+# --- supervision (format 7, issue 17 phase B) ----------------------------------------
+# A co-signature's content hash chains it to its note's (domain/review.py); a
+# co-signature or comment stands under a record note (never a psychotherapy note). The
+# logins they name are names, not keys: an import brings no user back (the owner adds
+# users again; a restore from a backup brings them back).
+SUPERVISION_TABLES: dict[str, tuple[tuple[Field, ...], tuple[str, ...]]] = {
+    "cosignatures": (
+        _fields(
+            "id:id", "note_id:id", "login:str", "signature_line:str", "signed_at:instant",
+            "content_hash:sha256",
+        ),
+        ("id",),
+    ),
+    "review_comments": (
+        _fields("id:id", "note_id:id", "login:str", "body:str:long", "created_at:instant"),
+        ("id",),
+    ),
+    "signature_lines": (_fields("login:str", "line:str", "updated_at:instant"), ("login",)),
+}  # fmt: skip
+TABLES.update(SUPERVISION_TABLES)
+ADDED_IN_7 = tuple(SUPERVISION_TABLES)
+
 PRACTICE_FIELDS = _fields(
     "name:str", "address:str", "phone:str", "tax_id:str", "npi:str", "place_of_service:str"
 )
@@ -527,6 +553,7 @@ def added_after(version: int) -> tuple[str, ...]:
         4: ADDED_IN_4,
         5: ("measure_responses",),
         6: ADDED_IN_6,
+        7: ADDED_IN_7,
     }
     return tuple(key for v, keys in sorted(added_in.items()) if v > version for key in keys)
 

@@ -38,6 +38,10 @@ KIND_WORDS: dict[str, str] = {
     AuditKind.DATA_KEY_ROTATED: "Encryption key changed",
     AuditKind.KDF_STRENGTHENED: "Passphrase protection strengthened",
     AuditKind.CLINICAL_KEY_ADDED: "Clinical records given their own key",
+    AuditKind.ACCESS_REFUSED: "Refused to this login's role",  # issue 17 phase B
+    AuditKind.NOTE_COSIGNED: "Note co-signed",
+    AuditKind.REVIEW_COMMENTED: "Review comment added",
+    AuditKind.SIGNATURE_LINE_SET: "Signing line set",
     AuditKind.USER_ADDED: "Login added",
     AuditKind.USER_REMOVED: "Login removed",
     AuditKind.USER_ROLE_CHANGED: "Login's role changed",

@@ -14,7 +14,7 @@ Must not import PySide6.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +31,7 @@ from therapynotes.domain.models import (
     TreatmentPlan,
 )
 from therapynotes.domain.profile import signature_line
+from therapynotes.domain.review import Cosignature
 from therapynotes.domain.rules import parse_instant
 from therapynotes.domain.templates import TEMPLATES
 from therapynotes.records_errors import ClientNotFound
@@ -39,6 +40,7 @@ from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.settings import read_setting
 from therapynotes.store import attachments, clients, diagnoses, measures, notes, plans, sessions
+from therapynotes.store import review as review_store
 from therapynotes.store.connection import Connection
 
 PRACTICE_NAME_KEY = "practice.name"
@@ -96,7 +98,8 @@ def build_chart_document(
 ) -> PrintDocument:
     chart = load_chart(conn, client_id, options)
     practice = str(read_setting(conn, PRACTICE_NAME_KEY, "") or "")
-    document = chart_document(chart, options, practice=practice, today=today)
+    cosigned = review_store.cosignatures_for_client(conn, client_id)
+    document = chart_document(chart, options, practice=practice, today=today, cosigned=cosigned)
     return with_measures(document, chart, measures.for_client(conn, client_id), options)
 
 
@@ -113,8 +116,14 @@ def chart_pdf_document(
 
 
 def chart_document(
-    chart: Chart, options: ChartOptions, *, practice: str, today: date
+    chart: Chart,
+    options: ChartOptions,
+    *,
+    practice: str,
+    today: date,
+    cosigned: Mapping[int, list[Cosignature]] | None = None,
 ) -> PrintDocument:
+    """`cosigned`: each note's co-signatures (issue 17 phase B), printed under it."""
     parts = [
         _STYLE,
         _header(chart.client, options, practice=practice, today=today),
@@ -122,7 +131,7 @@ def chart_document(
         _diagnoses(chart.diagnoses),
         _plan(chart.plan),
         _session_log(chart.client.id, chart.sessions),
-        _notes(chart.notes),
+        _notes(chart.notes, cosigned or {}),
         _documents(chart),
         '<p style="color: #555555;">End of record.</p>',
     ]
@@ -261,10 +270,23 @@ def _session_log(client_id: ClientId, found: tuple[ServiceEntry, ...]) -> str:
     return "<h2>Session log</h2>" + _table(head, rows)
 
 
-def _notes(found: tuple[Note, ...]) -> str:
+def _notes(found: tuple[Note, ...], cosigned: Mapping[int, list[Cosignature]]) -> str:
     if not found:
         return "<h2>Notes</h2><p>No signed notes in this period.</p>"
-    return "<h2>Notes</h2>" + "<hr/>".join(_note(n) for n in found)
+    return "<h2>Notes</h2>" + "<hr/>".join(
+        _note(n) + _cosignatures(cosigned.get(int(n.id), ())) for n in found
+    )
+
+
+def _cosignatures(found: Iterable[Cosignature]) -> str:
+    """A supervisor's co-signature under the note it vouches for: their signing line as
+    it read that day, when, and the hash that chains it to the note."""
+    return "".join(
+        "<p style='font-size: 8pt; color: #333333;'>"
+        f"Co-signed by {esc(c.signature_line)} on {esc(signed_time(c.signed_at))}. "
+        f"Content SHA-256: {esc(c.content_hash)}</p>"
+        for c in found
+    )
 
 
 def _note(note: Note) -> str:

@@ -25,7 +25,7 @@ from therapynotes.records_errors import (
     UnknownTemplate,
     VoidReasonRequired,
 )
-from therapynotes.services.policy import UseCase, guarded
+from therapynotes.services.policy import UseCase, allowed, guarded
 from therapynotes.services.records_base import RecordsBase
 from therapynotes.store import note_templates, notes, profile, record_settings, sessions
 from therapynotes.store.audit import AuditKind
@@ -255,6 +255,25 @@ class NoteCases(RecordsBase):
             if not voided:
                 raise NoteNotSigned
             self.audit(conn, AuditKind.NOTE_VOIDED, _subject(note_id))
+
+    @guarded(UseCase.READ_NOTES)
+    def note_list(self, client_id: ClientId) -> list[Note]:
+        """The client's notes, newest first, for a list (the CLI's `notes CLIENT_ID`):
+        psychotherapy notes only for a login that may open them (never a supervisor's).
+        Audited as a look at the chart (ids and counts only)."""
+        mine = allowed(self.session.login.role, UseCase.PSYCHOTHERAPY_NOTES)
+        with self.write() as conn:
+            self.require_client(conn, client_id)
+            found = notes.for_client(conn, client_id, include_psychotherapy=mine)
+            self.audit(
+                conn,
+                AuditKind.CHART_VIEWED,
+                f"client:{client_id}",
+                psychotherapy_notes=mine,
+                via="notes list",
+                results=len(found),
+            )
+        return found
 
     @guarded(UseCase.READ_NOTES)
     def draft_revisions(self, note_id: NoteId) -> list[tuple[str, dict[str, str]]]:

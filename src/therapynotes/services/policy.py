@@ -186,7 +186,7 @@ WHAT: Mapping[UseCase, str] = MappingProxyType(
         UseCase.BACKUP: "make or check backups",
         UseCase.ROTATE: "rotate the data keys",
         UseCase.KEYS: "change the vault's keys",
-        UseCase.USERS: "add, change or remove users",
+        UseCase.USERS: "add, change or remove users: only the owner can",
         UseCase.DEMO: "load the demo practice",
     }
 )

@@ -30,6 +30,7 @@ from therapynotes.atomic import TargetNotAFile, WriteRefused, staged_folder
 from therapynotes.domain import rules
 from therapynotes.domain.billing import Practice
 from therapynotes.domain.profile import ClinicianProfile
+from therapynotes.domain.review import cosignature_hash
 from therapynotes.errors import TherapyNotesError
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
@@ -291,6 +292,20 @@ def _check_signatures(document: dict[str, Any]) -> None:
         )
         if digest != addendum["content_hash"]:
             raise ImportRefused(f"addenda[{i}].content_hash: does not match the addendum")
+    _check_cosignatures(document, hashes)
+
+
+def _check_cosignatures(document: dict[str, Any], hashes: dict[int, str]) -> None:
+    """Every co-signature's hash must follow from its note's and its own line (format 7)."""
+    for i, made in enumerate(document["cosignatures"]):
+        digest = cosignature_hash(
+            note_hash=hashes.get(made["note_id"], ""),
+            login=made["login"],
+            line=made["signature_line"],
+            signed_at=made["signed_at"],
+        )
+        if digest != made["content_hash"]:
+            raise ImportRefused(f"cosignatures[{i}].content_hash: does not match the note")
 
 
 def _db_value(table: str, name: str, value: Any) -> Any:

@@ -215,6 +215,7 @@ class RestoreService:
                         )
                     finally:
                         bundle.wipe()
+                doc = _with_users(staged, doc, dek)
                 atomic_write_bytes(staged.keys, keyslots.encode(doc, dek))
                 aside = self._swap_in(staging)
                 self._prove_opens(doc, passphrase, preview, aside)
@@ -360,3 +361,34 @@ def open_for_setup(request: RestoreRequest) -> PreparedRestore:
 
 
 __all__ = ["BackupError", "PreparedRestore", "Preview", "RestoreResult", "RestoreService"]
+
+
+def _with_users(staged: VaultPaths, doc: KeysDocument, dek: Secret) -> KeysDocument:
+    """Issue 17 phase B: the restored vault.keys brings the other logins back. Each
+    user's entry is rebuilt from their row in the restored vault.db (their passphrase
+    layer, sealed under R there) with this computer's new device secret and a fresh grant
+    of the backup's data keys; the owner's login name comes back from vault_meta. Each
+    user then unlocks with their own passphrase and code."""
+    from therapynotes.services import users  # noqa: PLC0415
+    from therapynotes.store import users as users_store  # noqa: PLC0415
+
+    if doc.data_keys is None:
+        return doc  # a vault from before the split had no further logins
+    bundle = keyslots.data_keys(doc, dek)
+    shared = keyslots.shared_key(bundle)
+    device = device_key.load(doc.device_entry) if doc.device_binding != BINDING_NONE else None
+    try:
+        conn = open_db(staged.db, shared)
+        try:
+            owner = users_store.owner_name(conn) or doc.owner_name
+            entries = users.entries_for(
+                conn, root=dek, bundle=bundle, doc=doc, device=device or Secret(b"")
+            )
+        finally:
+            close_db(conn)
+    finally:
+        bundle.wipe()
+        shared.wipe()
+        if device is not None:
+            device.wipe()
+    return dataclasses.replace(doc, users=entries, owner_name=owner)

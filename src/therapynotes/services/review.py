@@ -112,10 +112,10 @@ def cosign(session: VaultSession, note_id: NoteId) -> Cosignature:
     login = session.login.name
     with session.db_lock:
         conn = session.conn
+        note = _visible_note(session, conn, note_id)  # a refusal's audit row stays
         line = store.signature_line(conn, login)
         if not line:
             raise SignatureLineMissing
-        note = _visible_note(session, conn, note_id)  # a refusal's audit row stays
         try:
             with transaction(conn):
                 note = _visible_note(session, conn, note_id)

@@ -44,6 +44,10 @@ class VaultSession:
     # A further login's keys from its grant (shared, or shared ‖ clinical); `dek` is then
     # empty: such a session never holds the root key R (docs/security.md "Users and roles").
     user_keys: Secret | None = field(default=None, repr=False)
+    # The second-step time step whose code unlocked this session (the owner's): the same
+    # code, still current, also passes the owner's check of a change made at once (a CLI
+    # command reads one code for both; services/users.py).
+    unlock_step: int | None = None
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Every audit row names the login that acted (issue 17): the connection carries

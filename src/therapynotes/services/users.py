@@ -30,7 +30,6 @@ from therapynotes.domain.roles import USER_ROLES, Login, Role
 from therapynotes.errors import (
     BadUserName,
     KeysFileCorrupt,
-    OwnerOnly,
     TotpRejected,
     TotpReplayed,
     UnknownRole,
@@ -44,6 +43,7 @@ from therapynotes.security.passphrase import require_acceptable
 from therapynotes.security.secret import Secret
 from therapynotes.security.user_slots import UserEntry, name_key
 from therapynotes.services.key_file import device_secret, now_iso, write_keys
+from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.store import audit
 from therapynotes.store import users as users_store
@@ -204,8 +204,7 @@ class UserAdmin:
 
     def _gate(self, session: VaultSession, passphrase: str, code: str) -> None:
         """The owner's passphrase and code, through the same gate as an unlock."""
-        if not session.login.is_owner:
-            raise OwnerOnly
+        require(session, UseCase.USERS)  # refused and audited for other logins
         from therapynotes.services.key_changes import _check_local  # noqa: PLC0415
 
         unlocker = self.vault._unlocker  # noqa: SLF001
@@ -248,8 +247,7 @@ class UserAdmin:
         user_passphrase: str,
         totp_secret: str | None = None,
     ) -> AddedUser:
-        if not session.login.is_owner:
-            raise OwnerOnly
+        require(session, UseCase.USERS)  # refused and audited for other logins
         name, chosen = clean_name(name), user_role(role)
         key = name_key(name)
         if self._taken(session, key):
@@ -305,8 +303,7 @@ class UserAdmin:
     def remove_user(
         self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str
     ) -> None:
-        if not session.login.is_owner:
-            raise OwnerOnly
+        require(session, UseCase.USERS)  # refused and audited for other logins
         key = name_key(name)
         with session.db_lock:
             row = users_store.get(session.conn, key)
@@ -331,8 +328,7 @@ class UserAdmin:
         owner_passphrase: str,
         owner_code: str,
     ) -> None:
-        if not session.login.is_owner:
-            raise OwnerOnly
+        require(session, UseCase.USERS)  # refused and audited for other logins
         chosen, key = user_role(role), name_key(name)
         with session.db_lock:
             row = users_store.get(session.conn, key)
@@ -365,8 +361,7 @@ class UserAdmin:
     def rename_owner(
         self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str
     ) -> None:
-        if not session.login.is_owner:
-            raise OwnerOnly
+        require(session, UseCase.USERS)  # refused and audited for other logins
         name = clean_name(name)
         key = name_key(name)
         if key != name_key(session.doc.owner_name) and self._taken(session, key):

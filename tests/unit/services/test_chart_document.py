@@ -10,14 +10,19 @@ import pytest
 from tests.conftest import FakeClock
 from tests.support.chart import build_sample_chart
 from tests.support.records import add_client
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
+from therapynotes.errors import RoleRefused
 from therapynotes.records_errors import ClientNotFound
+from therapynotes.services import review
 from therapynotes.services.chart_document import (
     PRACTICE_NAME_KEY,
     ChartOptions,
     build_chart_document,
+    chart_pdf_document,
 )
 from therapynotes.services.documents import record_export
 from therapynotes.services.records import RecordsService
+from therapynotes.services.session import VaultSession
 from therapynotes.settings import write_settings
 from therapynotes.store import audit
 
@@ -136,3 +141,28 @@ def test_signature_lines_name_the_signer_as_they_were(
     assert f"Electronically signed by Dana Reyes, PsyD, PSY 12345, {when}." in text
     assert "Addendum signed by Dana Reyes, PsyD, PSY 12345, " in text
     assert "Reyes-Park" not in text and "PSY 99999" not in text
+
+
+def test_a_cosignature_is_printed_under_its_note(
+    unlocked: VaultSession, records: RecordsService, clock: FakeClock
+) -> None:
+    sample = build_sample_chart(records, clock)
+    first = next(n.id for n in records.open_chart(sample.client).notes if n.addenda)
+    unlocked.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(unlocked, "Dr. Rosa Cosigncanary, PhD #12345")
+    made = review.cosign(unlocked, first)
+    review.add_comment(unlocked, first, "Commentcanary: good work")
+    unlocked.login = OWNER_LOGIN
+    text = _html(records, sample.client)
+    line = text.index("Co-signed by Dr. Rosa Cosigncanary, PhD #12345 on ")
+    assert text.index("Addendumcanary correction") < line  # under the note it vouches for
+    assert made.content_hash in text[line:]
+    assert "Commentcanary" not in text  # review comments are not part of the record
+    unlocked.login = Login("rlee", Role.SUPERVISOR)
+    with pytest.raises(RoleRefused, match="A supervisor's login cannot print or save a chart"):
+        chart_pdf_document(unlocked, sample.client, ChartOptions(), today=TODAY)
+    unlocked.login = OWNER_LOGIN
+    assert (
+        "Co-signed by"
+        in chart_pdf_document(unlocked, sample.client, ChartOptions(), today=TODAY).html
+    )

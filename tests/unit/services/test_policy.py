@@ -1,21 +1,18 @@
 """Issue 17 phase B: every use case x every role, through the real service functions.
 
-Each use case has one real entry point called below, once per role, on a real vault:
-allowed means the call ran (it may still fail for its own reasons, e.g. a wrong
-passphrase, but never with RoleRefused nor a database error); refused means RoleRefused
-naming the role, and an `access.refused` audit row naming the login and the use case.
+Each use case has one real entry point called below, once per role, on a real vault with
+real logins (keys17's `unlock(user=)`): allowed means the call ran (it may still fail
+for its own reasons, e.g. a wrong passphrase, but never with RoleRefused nor a database
+error); refused means RoleRefused naming the role, and one `access.refused` audit row
+naming the login and the use case.
 
-The assistant's session is opened as keys17's will be: vault.db alone, keyed with the
-shared key, no `clinical` schema attached, so a refused clinical use case that reached
-the database would fail with "no such table" instead of RoleRefused. The supervisor is
-the owner's session with its login switched (keys17's real logins replace both when
-merged).
+The assistant's session has vault.db alone (no `clinical` schema), so a refused clinical
+use case that reached the database would fail with "no such table", not RoleRefused.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -24,13 +21,14 @@ import pytest
 
 from tests.conftest import STRONG, FakeClock
 from tests.support.records import add_client, log_session_now
+from tests.support.users import ASSISTANT_PW, SUPERVISOR_PW, add, unlock_user
+from tests.support.vaults import code_for, make_vault
 from therapynotes.domain.billing import Practice
 from therapynotes.domain.ids import ClientId, NoteId
 from therapynotes.domain.models import ClientFields
 from therapynotes.domain.profile import ClinicianProfile
-from therapynotes.domain.roles import Login, Role
+from therapynotes.domain.roles import Role
 from therapynotes.errors import RoleRefused, TherapyNotesError
-from therapynotes.security.secret import Secret
 from therapynotes.services import audit_trail, billing_documents, demo, review
 from therapynotes.services.backups import BackupService
 from therapynotes.services.billing import BillingService
@@ -48,17 +46,13 @@ from therapynotes.services.session import VaultSession
 from therapynotes.services.snippets import SnippetService
 from therapynotes.services.spelling import SpellingService
 from therapynotes.services.templates import TemplateService
+from therapynotes.services.users import AddedUser
 from therapynotes.services.vault import VaultService
+from therapynotes.services.vault_create import CreatedVault
 from therapynotes.settings import SecuritySettings
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
-from therapynotes.store.connection import close_db, driver, has_clinical, open_db
-
-LOGINS = {
-    Role.OWNER: None,  # the session as unlocked
-    Role.SUPERVISOR: Login("rlee", Role.SUPERVISOR),
-    Role.ASSISTANT: Login("sam", Role.ASSISTANT),
-}
+from therapynotes.store.connection import driver, has_clinical
 
 
 @dataclass
@@ -143,10 +137,15 @@ CALLS: dict[UseCase, Call] = {
     ).prepare(c.session, "not the passphrase", new_recovery_key=True),
     UseCase.KEYS: lambda c: _vault(c).change_passphrase(c.session, "not the passphrase", STRONG),
     UseCase.DEMO: lambda c: demo.load(c.session, demo.DemoSpec(clients=1), today=_TODAY),
+    UseCase.USERS: lambda c: _vault(c).add_user(
+        c.session,
+        name="eve",
+        role="assistant",
+        owner_passphrase="not the passphrase",
+        owner_code="000000",
+        user_passphrase=ASSISTANT_PW,
+    ),
 }
-# Use cases whose entry point is keys17's (VaultService.add_user and its kin): their
-# rows are tested once that branch is merged.
-NOT_HERE = {UseCase.USERS}
 
 
 def _vault(c: Ctx) -> VaultService:
@@ -162,78 +161,99 @@ def _plan() -> object:
 
 def test_every_use_case_has_a_row_and_a_call() -> None:
     assert set(POLICY) == set(UseCase)
-    assert set(CALLS) | NOT_HERE == set(UseCase)
+    assert set(CALLS) == set(UseCase)
     assert all(allowed(Role.OWNER, u) for u in UseCase if u is not UseCase.COSIGN)
 
 
-def _assistant(owner: VaultSession) -> VaultSession:
-    """vault.db alone under the shared key, as an assistant's slot yields it."""
-    bundle = owner.data_keys()
-    shared = Secret(bundle.reveal()[:32])
-    bundle.wipe()
-    conn = open_db(owner.paths.db, shared)
-    shared.wipe()
-    return dataclasses.replace(owner, _conn=conn, login=LOGINS[Role.ASSISTANT])
+@dataclass
+class Vault:
+    svc: VaultService
+    created: CreatedVault
+    users: dict[Role, AddedUser]
+    ids: dict[str, int]
 
 
 @pytest.fixture
-def ctx(unlocked: VaultSession, clock: FakeClock, tmp_path: Path) -> Iterator[Ctx]:
-    records = RecordsService(unlocked, clock=clock)
-    client = add_client(records, "Ada Canary")
-    visit = log_session_now(records, clock, client)
-    signed = records.start_note(client, "soap", session_id=visit)
-    records.save_draft(signed, {"subjective": "better this week"})
-    records.sign_note(signed)
-    draft = records.start_note(client, "soap", sections={"subjective": "draft"})
-    yield Ctx(unlocked, clock, tmp_path, client, signed, draft)
-
-
-def _run(c: Ctx, use: UseCase, role: Role) -> None:
-    session = c.session
-    if role is Role.SUPERVISOR:
-        session = dataclasses.replace(c.session, login=LOGINS[role])
-    elif role is Role.ASSISTANT:
-        session = _assistant(c.session)
-        assert not has_clinical(session.conn)
-        with pytest.raises(driver().OperationalError, match="no such table"):
-            session.conn.execute("SELECT count(*) FROM notes").fetchone()
-    mine = dataclasses.replace(c, session=session)
-    before = len(audit.entries(session.conn))
+def vault(vault_dir: Path, clock: FakeClock) -> Vault:
+    svc, created = make_vault(vault_dir, clock)
+    owner = svc.unlock(STRONG, code_for(created, clock()))
     try:
+        users = {
+            Role.SUPERVISOR: add(svc, owner, created, clock, "rlee", "supervisor", SUPERVISOR_PW),
+            Role.ASSISTANT: add(svc, owner, created, clock, "sam", "assistant", ASSISTANT_PW),
+        }
+        records = RecordsService(owner, clock=clock)
+        client = add_client(records, "Ada Canary")
+        visit = log_session_now(records, clock, client)
+        signed = records.start_note(client, "soap", session_id=visit)
+        records.save_draft(signed, {"subjective": "better this week"})
+        records.sign_note(signed)
+        draft = records.start_note(client, "soap", sections={"subjective": "draft"})
+    finally:
+        owner.lock()
+    return Vault(svc, created, users, {"client": client, "signed": signed, "draft": draft})
+
+
+def _unlock(vault: Vault, role: Role, clock: FakeClock) -> VaultSession:
+    if role is Role.OWNER:
+        clock.advance(30)
+        return vault.svc.unlock(STRONG, code_for(vault.created, clock()))
+    password = SUPERVISOR_PW if role is Role.SUPERVISOR else ASSISTANT_PW
+    return unlock_user(vault.svc, vault.users[role], password, clock)
+
+
+def _run(vault: Vault, use: UseCase, role: Role, clock: FakeClock, tmp: Path) -> None:
+    session = _unlock(vault, role, clock)
+    try:
+        assert session.login.role is role
+        if role is Role.ASSISTANT:
+            assert not has_clinical(session.conn)
+            with pytest.raises(driver().OperationalError, match="no such table"):
+                session.conn.execute("SELECT count(*) FROM notes").fetchone()
+        c = Ctx(
+            session,
+            clock,
+            tmp,
+            ClientId(vault.ids["client"]),
+            NoteId(vault.ids["signed"]),
+            NoteId(vault.ids["draft"]),
+        )
+        before = len(audit.entries(session.conn))
         if allowed(role, use):
             try:
-                CALLS[use](mine)
+                CALLS[use](c)
             except RoleRefused:
                 pytest.fail(f"{role} was refused {use}")
             except TherapyNotesError:
                 pass  # allowed; failed for its own reason (wrong passphrase, no such file)
         else:
             with pytest.raises(RoleRefused) as refused:
-                CALLS[use](mine)
-            article = "An" if role is Role.ASSISTANT else "A" if role is Role.SUPERVISOR else "The"
+                CALLS[use](c)
+            article = {Role.ASSISTANT: "An", Role.SUPERVISOR: "A", Role.OWNER: "The"}[role]
             assert refused.value.message.startswith(f"{article} {role}'s login cannot ")
             assert refused.value.message.count(".") == 1
             rows = audit.entries(session.conn)[before:]
             # Psychotherapy notes come through a chart: an assistant is refused the chart.
-            audited = (
-                UseCase.CHART
-                if use is UseCase.PSYCHOTHERAPY_NOTES and role is Role.ASSISTANT
-                else use
-            )
+            audited = use
+            if use is UseCase.PSYCHOTHERAPY_NOTES and role is Role.ASSISTANT:
+                audited = UseCase.CHART
             assert [(r.kind, r.actor, r.detail) for r in rows] == [
                 (AuditKind.ACCESS_REFUSED, session.login.name, {"use": str(audited)})
             ]
     finally:
-        if role is Role.ASSISTANT:
-            close_db(session.conn)
-        if role is Role.SUPERVISOR:  # the same connection: it names the owner again
-            c.session.login = c.session.login
+        session.lock("test finished")
 
 
 @pytest.mark.parametrize("use", sorted(CALLS, key=str), ids=str)
-def test_each_role_is_allowed_or_refused_through_the_real_service(ctx: Ctx, use: UseCase) -> None:
+def test_each_role_is_allowed_or_refused_through_the_real_service(
+    vault: Vault, clock: FakeClock, tmp_path: Path, use: UseCase
+) -> None:
     # The roles one after the other on one vault: refusals change nothing, and the owner
     # goes last (a void or an export may change what the others would see).
     for role in (Role.ASSISTANT, Role.SUPERVISOR, Role.OWNER):
-        _run(ctx, use, role)
-    assert audit.verify(ctx.session.conn).ok
+        _run(vault, use, role, clock, tmp_path)
+    session = _unlock(vault, Role.OWNER, clock)
+    try:
+        assert audit.verify(session.conn).ok
+    finally:
+        session.lock("test finished")

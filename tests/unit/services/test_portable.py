@@ -16,6 +16,7 @@ from tests.conftest import FakeClock
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client, unlock_new_vault
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.domain.snippets import Snippet
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
@@ -24,6 +25,8 @@ from therapynotes.portable_errors import (
     ImportRefused,
     VaultNotEmpty,
 )
+from therapynotes.records_errors import NotCosignable
+from therapynotes.services import review
 from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
@@ -59,6 +62,16 @@ def exported(
     own = TemplateService(unlocked, clock=clock).duplicate("soap", "My SOAP")  # own template
     TemplateService(unlocked, clock=clock).set_disabled(own, disabled=True)
     SnippetService(unlocked, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
+    # supervision (format 7): a co-signature, a comment, a signing line
+    signed = next(n.id for n in records.open_chart(client).notes if n.state == "voided")
+    unlocked.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(unlocked, "Dr. R. Lee, PhD")
+    with pytest.raises(NotCosignable):
+        review.cosign(unlocked, signed)  # a voided note: the import must still void it
+    signed = next(n.id for n in records.open_chart(client).notes if n.state == "signed")
+    review.cosign(unlocked, signed)
+    review.add_comment(unlocked, signed, f"{CANARY} review")
+    unlocked.login = OWNER_LOGIN
     target = tmp_path / "export"
     PortableService(unlocked, clock=clock).export_json(target)
     return target

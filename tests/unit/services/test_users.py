@@ -21,7 +21,7 @@ from tests.support.vaults import STRONG, code_for, make_vault
 from therapynotes.domain.roles import Role
 from therapynotes.errors import (
     BadUserName,
-    OwnerOnly,
+    RoleRefused,
     TooManyAttempts,
     TotpRejected,
     UnknownRole,
@@ -67,7 +67,7 @@ def test_add_users_and_each_unlocks_with_their_own_keys(vault_dir: Path, clock: 
     s = unlock_user(svc, supervisor, SUPERVISOR_PW, clock)
     assert s.login.role is Role.SUPERVISOR and has_clinical(s.conn)
     assert s.conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 0
-    with pytest.raises(OwnerOnly):
+    with pytest.raises(RoleRefused, match="A supervisor's login cannot add"):
         svc.add_user(
             s,
             name="Eve",
