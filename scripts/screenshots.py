@@ -8,8 +8,9 @@ Good Faith Estimate PDFs), a diagnosis marked resolved, the note editor with
 a draft and a signed note, search with results, the record dialogs), settings, the
 writing aids (spelling menu, snippet menu, Settings → Templates/Snippets/Spelling, the
 template editor), the outcome measures (Overview trend and safety banner, Home's
-banner, the questionnaire), the lock screen, and a second first run that restores the backup
-made, saving a PNG of each. Meant for Xvfb with
+banner, the questionnaire), the lock screen, a team (issue 17: the user chooser,
+Settings → Users, Add user, the assistant's window, the supervisor's To review and
+co-sign), and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots. `--smallest` shoots the window at its minimum size (the smallest a therapist can
 make it) instead of 1280x800, into files named `smallest-*.png`, to look for clipped text.
@@ -106,6 +107,7 @@ def walk_wizard(window: MainWindow, backup_dir: Path, prefix: str) -> None:
     wizard.next_button.click()
     wait_until(lambda: wizard.flow.step is Step.TOTP and not wizard._busy)
     secret = wizard.totp_key.text().replace(" ", "")
+    OWNER_SECRET[:] = [secret]  # the team shots confirm with the owner's code (issue 17)
     shoot(window, f"{prefix}wizard-3-authenticator")
     wizard.code.setText(pyotp.TOTP(secret).now())
     wizard.next_button.click()
@@ -408,6 +410,123 @@ def lock_shots(window: MainWindow, prefix: str) -> None:
     dialog.reject()
 
 
+# --- issue 17: an assistant and a supervisor -----------------------------------------------
+
+OWNER_SECRET: list[str] = []
+USED_STEPS: dict[str, int] = {}
+TEAM = {
+    "sam": ("assistant", "marble canyon whistle lantern"),
+    "rlee": ("supervisor", "quiet ember violin harbor"),
+}
+
+
+def fresh_code(secret: str) -> str:
+    """A code from a step not used yet (a code is never accepted twice): waits for the
+    next 30-s step when this one was used."""
+    while int(time.time()) // 30 <= USED_STEPS.get(secret, -1):
+        settle(500)
+    USED_STEPS[secret] = int(time.time()) // 30
+    return str(pyotp.TOTP(secret).now())
+
+
+def unlock_as(window: MainWindow, name: str, passphrase: str, secret: str) -> None:
+    wait_until(lambda: window.gate is not None and window.gate.isEnabled())
+    view = window.gate
+    if not isinstance(view, UnlockView):
+        raise RuntimeError("expected the unlock view")
+    view.user.setCurrentIndex(view.logins.index(name))
+    view.passphrase.setText(passphrase)
+    view.code.setText(fresh_code(secret))
+    view.unlock_button.click()
+    wait_until(lambda: window.session is not None, timeout_ms=60_000)
+
+
+def make_team(window: MainWindow) -> dict[str, str]:
+    """The owner adds an assistant and a supervisor (the demo's "rlee", whose signing
+    line and one co-signature the demo practice holds); their secrets."""
+    vault, owner = window.ctx.vault, OWNER_SECRET[0]
+    session = vault.unlock(PASSPHRASE, fresh_code(owner))
+    secrets = {}
+    try:
+        for name, (role, passphrase) in TEAM.items():
+            added = vault.add_user(
+                session,
+                name=name,
+                role=role,
+                owner_passphrase=PASSPHRASE,
+                owner_code=fresh_code(owner),
+                user_passphrase=passphrase,
+            )
+            secrets[name] = added.totp_secret
+    finally:
+        session.lock()
+    return secrets
+
+
+def team_shots(window: MainWindow, prefix: str) -> None:
+    """The user chooser, Settings → Users and Add user's authenticator step, the
+    assistant's window and chart, the supervisor's To review and co-sign under a note."""
+    from PySide6.QtWidgets import QScrollArea  # noqa: PLC0415
+
+    from therapynotes.ui.users.review_page import ReviewPage  # noqa: PLC0415
+
+    secrets = make_team(window)
+    window.show_unlock()
+    view = window.gate
+    assert isinstance(view, UnlockView)
+    view.user.setCurrentIndex(view.logins.index("rlee"))
+    view.passphrase.setFocus()
+    shoot(window, f"{prefix}unlock-user-chooser")
+    view.user.setCurrentIndex(0)
+    unlock_as(window, view.logins[0], PASSPHRASE, OWNER_SECRET[0])
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    group = panel.users  # type: ignore[attr-defined]
+    wait_until(lambda: len(group.users) == 3)
+    group.table.selectRow(1)
+    scroll = panel.findChild(QScrollArea)
+    assert scroll is not None
+    scroll.verticalScrollBar().setValue(group.y() - 8)
+    shoot(window, f"{prefix}settings-users")
+    dialog = group.add_user()
+    dialog.name.setText("Pat Kim")
+    dialog.next.click()
+    dialog.rows.new.setText("copper meadow falcon riddle")
+    dialog.rows.again.setText("copper meadow falcon riddle")
+    dialog.next.click()
+    shoot_dialog(dialog, f"{prefix}dialog-add-user-authenticator")
+    window.lock("manual")
+
+    unlock_as(window, "sam", TEAM["sam"][1], secrets["sam"])
+    shoot(window, f"{prefix}assistant-schedule")
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    wait_until(lambda: page.list.model.rowCount() > 0)
+    chart = page.open_client(page.list.model.rows[0].id)
+    assert chart is not None
+    wait_until(lambda: chart.chart is not None and chart._loading == 0)
+    shoot(window, f"{prefix}assistant-chart")
+    window.lock("manual")
+
+    unlock_as(window, "rlee", TEAM["rlee"][1], secrets["rlee"])
+    review = window.pages["review"]
+    assert isinstance(review, ReviewPage)
+    wait_until(lambda: review.model.rowCount() > 0)
+    shoot(window, f"{prefix}supervisor-review")
+    review.open_selected()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage)
+    wait_until(lambda: clients.chart is not None and clients.chart.notes.editor.note is not None)
+    panel_ = clients.chart.review_panel  # type: ignore[union-attr]
+    assert panel_ is not None
+    wait_until(lambda: panel_.cosign_button.isVisible())  # type: ignore[attr-defined]
+    panel_.comment.setPlainText("Good formulation; add the safety plan review to the Plan.")  # type: ignore[attr-defined]
+    shoot(window, f"{prefix}supervisor-cosign")
+    panel_.comment.clear()  # type: ignore[attr-defined]
+    window.lock("manual")
+
+
 def restore_shots(app: QApplication, root: Path, prefix: str) -> None:
     """The first run on a new computer: restore the backup made above."""
     window = build_window(
@@ -614,6 +733,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         admin_shots(window, root / "usb", prefix)
         settings_shots(window, root / "usb", prefix)
         lock_shots(window, prefix)
+        team_shots(window, prefix)
         window.close()
         window.deleteLater()
         app.processEvents()
