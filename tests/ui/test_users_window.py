@@ -4,6 +4,8 @@ tab walked), the supervisor's "To review" list and co-signing from the note."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -345,3 +347,80 @@ def test_the_smallest_window_fits_each_role(harness: Harness, team: Team) -> Non
         harness.qtbot.waitUntil(
             lambda: window.gate is not None and window.gate.isEnabled(), timeout=20000
         )
+
+
+def test_a_supervisors_search_never_finds_a_psychotherapy_note(
+    harness: Harness, team: Team
+) -> None:
+    from therapynotes.ui.search_view import SearchView  # noqa: PLC0415
+
+    unlock_as(harness, team, SUPERVISOR)
+    harness.window.show_view("search")
+    view = harness.window.pages["search"]
+    assert isinstance(view, SearchView)
+    view.field.setText("Signedcanary")  # a record note: found
+    view.run_search()
+    harness.qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=20000)
+    view.model.clear()
+    view.field.setText(PSYCHOTHERAPY_CANARY)
+    view.run_search()
+    worker_done()
+    assert view.model.rowCount() == 0
+    assert PSYCHOTHERAPY_CANARY not in "\n".join(
+        t for t in live_texts() if t != PSYCHOTHERAPY_CANARY
+    )
+
+
+def test_each_login_waits_on_its_own(harness: Harness, team: Team) -> None:
+    view = harness.unlock_view
+    view.user.setCurrentIndex(view.logins.index(ASSISTANT))
+    for _ in range(12):
+        if view.waiting:
+            break
+        harness.unlock("wrong horse battery staple")
+    assert view.waiting and "Try again in" in view.message.text()
+    assert not view.unlock_button.isEnabled()
+    view.user.setCurrentIndex(0)  # the owner's tries are their own
+    assert not view.waiting and view.unlock_button.isEnabled()
+    assert not view.message.isVisible()
+    harness.unlock_ok()
+    assert harness.window.session is not None and harness.window.session.login.is_owner
+    assert team.secrets
+
+
+def test_the_audit_trail_filters_by_user(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.admin import menu  # noqa: PLC0415
+    from therapynotes.ui.admin.audit_dialog import AuditTrailDialog  # noqa: PLC0415
+
+    unlock_as(harness, team, SUPERVISOR)  # unlock, and review work under their name
+    harness.window.lock("manual")
+    harness.unlock_view.user.setCurrentIndex(0)  # the owner this time
+    harness.unlock_ok()
+    dialog = menu.open_audit_trail(harness.window)
+    assert isinstance(dialog, AuditTrailDialog)
+    harness.qtbot.waitUntil(lambda: bool(dialog.rows), timeout=20000)
+    everyone = len(dialog.rows)
+    users = [dialog.user.itemText(i) for i in range(dialog.user.count())]
+    assert SUPERVISOR in users and users[0] == "Every user"
+    dialog.user.setCurrentIndex(users.index(SUPERVISOR))
+    harness.qtbot.waitUntil(
+        lambda: bool(dialog.rows) and len(dialog.rows) < everyone, timeout=20000
+    )
+    assert {e.actor for e in dialog.rows} == {SUPERVISOR}
+    assert dialog.table.item(0, 4).text() == SUPERVISOR
+    dialog.reject()
+
+
+def test_another_logins_lock_closes_the_vault_without_a_backup(
+    harness: Harness, team: Team, tmp_path: Path
+) -> None:
+    """Backups are the owner's: with a backup folder set, an assistant's lock (their
+    unlock changed the vault: its audit rows) closes the vault and backs nothing up."""
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    harness.ctx.settings.backup_folder = str(folder)
+    unlock_as(harness, team, ASSISTANT)
+    assert harness.window.backup_label.text() == ""
+    harness.window.lock("manual")
+    assert harness.window.session is None and not harness.window.backups.busy
+    assert list(folder.iterdir()) == []

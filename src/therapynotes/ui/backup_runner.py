@@ -92,7 +92,14 @@ class BackupRunner(QObject):
     def attach(self, session: VaultSession) -> None:
         self.session = session
         from therapynotes.services.backups import BackupService  # noqa: PLC0415 - see imports
+        from therapynotes.services.policy import UseCase, allowed  # noqa: PLC0415
 
+        if not allowed(session.login.role, UseCase.BACKUP):
+            # Backups are the owner's (issue 17): another login's lock only closes the
+            # vault, and its status bar says nothing about backups.
+            self.service = None
+            self.state_changed.emit()
+            return
         self.service = BackupService(session, clock=self.clock)
         self.timer.start()
         self.state_changed.emit()
@@ -216,6 +223,8 @@ def status_words(runner: BackupRunner) -> tuple[str, str]:
     """(short status bar text, the full sentence for its tooltip)."""
     if runner.session is None:
         return ("Finishing a backup…", "") if runner.busy else ("", "")
+    if runner.service is None:  # another login than the owner's (issue 17)
+        return "", ""
     if runner.folder is None:
         return "No backup folder yet", "Choose a backup folder on the Backups page."
     if runner.busy:
