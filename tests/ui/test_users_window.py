@@ -424,3 +424,24 @@ def test_another_logins_lock_closes_the_vault_without_a_backup(
     harness.window.lock("manual")
     assert harness.window.session is None and not harness.window.backups.busy
     assert list(folder.iterdir()) == []
+
+
+def test_the_owners_open_note_is_not_put_back_for_another_login(
+    harness: Harness, team: Team
+) -> None:
+    harness.unlock_ok()
+    window = harness.window
+    page = _open_first_client(harness)
+    assert page.chart is not None
+    page.chart.show_notes()
+    notes = page.chart.notes
+    harness.qtbot.waitUntil(lambda: notes.model.rowCount() > 0, timeout=20000)
+    notes.open_note(notes.model.rows[0].id)
+    worker_done()
+    assert window.ctx.settings.place(window.session.vault_id).get("note")  # type: ignore[union-attr]
+    window.lock("manual")
+    unlock_as(harness, team, SUPERVISOR)
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage)
+    worker_done()
+    assert window.current_view() == "review" and clients.chart is None

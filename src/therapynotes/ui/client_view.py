@@ -271,6 +271,8 @@ class ClientChartView(QWidget):
             tab.show_chart(self.chart)
 
     def show_notes(self, note_id: NoteId | None = None) -> None:
+        if self.tabs.indexOf(self.notes) < 0:
+            return  # not this login's (an assistant's chart, issue 17)
         self.tabs.setCurrentWidget(self.notes)
         if note_id is not None:
             self.when_loaded(lambda: self.notes.open_note(note_id))

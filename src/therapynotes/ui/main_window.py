@@ -315,6 +315,9 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     def _on_unlocked(self, session: VaultSession) -> None:
         self.session = session
+        # The open chart and page are put back for the same login only (issue 17): not
+        # the owner's last note in an assistant's window.
+        same_login = self.ctx.settings.last_login in ("", session.login.name)
         self.ctx.settings.last_login = session.login.name  # chosen first next time
         self.security = load_security(session.conn)
         self.backups.attach(session)
@@ -328,9 +331,9 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._set_locked_ui(False)
         self._fit_to_login(session)
         last_view = self.ctx.settings.last_view
-        if last_view not in self.pages and self.access is not None:
+        if (last_view not in self.pages or not same_login) and self.access is not None:
             last_view = self.access.first_view(WINDOW_VIEWS)
-        if "clients" in self.pages:
+        if "clients" in self.pages and same_login:
             self.clients_page().restore_place()
         self.show_view(last_view)
         from therapynotes.ui.admin.menu import register_forms  # noqa: PLC0415 - issue 18

@@ -120,4 +120,5 @@ class WindowAccess:
 
     def who(self) -> str:
         """'Sam Rivera (assistant)': the status bar's and the window's words."""
-        return f"{self.login.name} ({ROLE_WORDS[self.login.role]})"
+        role = ROLE_WORDS[self.login.role]
+        return role if self.login.name == role else f"{self.login.name} ({role})"
