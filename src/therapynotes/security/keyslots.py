@@ -3,7 +3,8 @@ data keys (issue 17) wrapped under it.
 
 Layout (UTF-8 text, four lines, documented in docs/formats.md):
 
-    therapynotes-keys/2        (format 1: the same, without "data_keys")
+    therapynotes-keys/2        (format 1: the same, without "data_keys"; format 3: with
+                                the owner's name and the users' entries, issue 17 B)
     {compact JSON body}
     sha256 <hex of the first two lines, newlines included>
     mac <hex HMAC-SHA256(HKDF(shared key, "therapynotes/keys-mac/v1"), same bytes)>
