@@ -269,6 +269,15 @@ def has_clinical_key(session: VaultSession) -> bool:
     return allowed(session.login.role, UseCase.READ_NOTES)
 
 
-def roles_table() -> list[tuple[str, dict[Role, bool]]]:
-    """(use case, {role: allowed}) rows in table order, for docs/security.md's table."""
-    return [(str(use), {role: allowed(role, use) for role in Role}) for use in UseCase]
+def markdown_table() -> str:
+    """docs/security.md's "What each role may do" table, from POLICY (a test checks the
+    document holds exactly this, so the two cannot drift)."""
+    roles = (Role.OWNER, Role.SUPERVISOR, Role.ASSISTANT)
+    lines = [
+        "| Use case | What it covers | " + " | ".join(r.value for r in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for use in UseCase:
+        marks = " | ".join("yes" if allowed(r, use) else "no" for r in roles)
+        lines.append(f"| `{use.value}` | {WHAT[use]} | {marks} |")
+    return "\n".join(lines) + "\n"

@@ -1,52 +1,51 @@
 """CLI (issue 17 phase B): `notes CLIENT_ID`, `notes cosign NOTE_ID`, `notes signature`,
-`audit list --by-user`, and refusals by role (one line naming the role, exit 1, audited).
-
-Until keys17's `--user` lands, the login is chosen by the unlock this test installs (the
-owner's session with its login switched); the commands themselves are the real ones."""
+`audit list --by-user`, and refusals by role (one line naming the role, exit 1, audited),
+with real logins: `--user NAME`, their passphrase and code on stdin."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
-import time
 from pathlib import Path
 
 import pyotp
 import pytest
 
-from tests.conftest import STRONG, FakeClock
+from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
-from therapynotes.cli import (
-    audit_cmds,
-    main,
-    measures_cmds,
-    notes_cmds,
-    portable_cmds,
-    records_cmds,
-)
-from therapynotes.domain.roles import Login, Role
+from tests.support.users import ASSISTANT_PW, SUPERVISOR_PW, add
+from tests.support.vaults import STRONG, code_for, make_vault
+from therapynotes.cli import main
 from therapynotes.services.records import RecordsService
-from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit
 
-SUPERVISOR = Login("rlee", Role.SUPERVISOR)
-ASSISTANT = Login("sam", Role.ASSISTANT)
+SUPERVISOR = "rlee"
+ASSISTANT = "sam"
 
 
 class Cli:
-    def __init__(self, vault_dir: Path, mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str]):
+    def __init__(
+        self, vault_dir: Path, mp: pytest.MonkeyPatch, cap: pytest.CaptureFixture[str]
+    ) -> None:
         self.dir, self.mp, self.cap = vault_dir, mp, cap
-        self.clock = FakeClock(time.time())
-        self.svc = VaultService(vault_dir, clock=self.clock)
-        created = self.svc.create(STRONG)
-        self.totp = pyotp.TOTP(created.totp_secret)
-        self.login: Login | None = None
-        session = self.open()
+        self.clock = clock = FakeClock()
+        mp.setattr(
+            "therapynotes.cli.common.VaultService", lambda root: VaultService(root, clock=clock)
+        )
+        self.svc, self.created = make_vault(vault_dir, clock)
+        session = self.svc.unlock(STRONG, code_for(self.created, clock()))
         try:
-            records = RecordsService(session, clock=self.clock)
+            sup = add(
+                self.svc, session, self.created, clock, SUPERVISOR, "supervisor", SUPERVISOR_PW
+            )
+            ast = add(self.svc, session, self.created, clock, ASSISTANT, "assistant", ASSISTANT_PW)
+            self.logins = {
+                SUPERVISOR: (SUPERVISOR_PW, sup.totp_secret),
+                ASSISTANT: (ASSISTANT_PW, ast.totp_secret),
+            }
+            records = RecordsService(session, clock=clock)
             self.client = add_client(records, "Ada Canary")
-            visit = log_session_now(records, self.clock, self.client)
+            visit = log_session_now(records, clock, self.client)
             self.signed = records.start_note(self.client, "soap", session_id=visit)
             records.save_draft(self.signed, {"subjective": "better"})
             records.sign_note(self.signed)
@@ -57,20 +56,28 @@ class Cli:
             self.draft = records.start_note(self.client, "soap", sections={"subjective": "d"})
         finally:
             session.lock("test")
-        for module in (notes_cmds, measures_cmds, records_cmds, portable_cmds, audit_cmds):
-            mp.setattr(module, "unlock", lambda _args, *_: self.open())
 
-    def open(self) -> VaultSession:
+    def _secrets(self, login: str | None) -> str:
         self.clock.advance(30)
-        session = self.svc.unlock(STRONG, self.totp.at(self.clock()))
-        return session if self.login is None else dataclasses.replace(session, login=self.login)
+        if login is None:
+            return f"{STRONG}\n{code_for(self.created, self.clock())}\n"
+        passphrase, secret = self.logins[login]
+        return f"{passphrase}\n{pyotp.TOTP(secret).at(self.clock())}\n"
 
-    def __call__(self, *argv: str, login: Login | None = None) -> tuple[int, str, str]:
-        self.login = login
-        self.mp.setattr("sys.stdin", io.StringIO(""))
-        code = main(["--vault", str(self.dir), *argv])
+    def __call__(self, *argv: str, login: str | None = None) -> tuple[int, str, str]:
+        self.mp.setattr("sys.stdin", io.StringIO(self._secrets(login)))
+        who = ["--user", login] if login else []
+        code = main(["--vault", str(self.dir), *who, "--passphrase-stdin", *argv])
         out, err = self.cap.readouterr()
         return code, out, err
+
+    def owner_rows(self) -> list[audit.AuditEntry]:
+        self.clock.advance(30)
+        session = self.svc.unlock(STRONG, code_for(self.created, self.clock()))
+        try:
+            return audit.entries(session.conn)
+        finally:
+            session.lock("test")
 
 
 @pytest.fixture
@@ -127,7 +134,7 @@ def test_supervisor_sets_a_signing_line_then_cosigns(cli: Cli) -> None:
     ],
 )
 def test_a_refused_role_gets_one_line_exit_1_and_an_audit_row(
-    cli: Cli, tmp_path: Path, argv: list[str], login: Login | None, words: str
+    cli: Cli, tmp_path: Path, argv: list[str], login: str | None, words: str
 ) -> None:
     values = {
         "client": cli.client,
@@ -139,18 +146,15 @@ def test_a_refused_role_gets_one_line_exit_1_and_an_audit_row(
     assert (code, out) == (1, "")
     assert err.startswith("therapynotes: ") and err.count("\n") == 1 and words in err
     assert not (tmp_path / "out").exists()
-    cli.login = None
-    session = cli.open()
-    try:
-        last = [e for e in audit.entries(session.conn) if e.kind == "access.refused"][-1]
-    finally:
-        session.lock("test")
-    assert last.actor == (login.name if login else "owner")
+    last = [e for e in cli.owner_rows() if e.kind == "access.refused"][-1]
+    assert last.actor == (login or "owner")
 
 
 def test_audit_list_by_user(cli: Cli) -> None:
     cli("notes", "signature", "Dr. R. Lee", login=SUPERVISOR)
     code, out, _ = cli("audit", "list", "--by-user", "rlee")
+    assert code == 0
+    assert "unlock.ok" in {row.split("\t")[3] for row in out.splitlines()}
     rows = [line.split("\t") for line in out.splitlines()]
     assert code == 0 and rows
     assert {row[2] for row in rows} == {"rlee"}

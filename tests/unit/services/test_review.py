@@ -5,10 +5,14 @@ under test here)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import FakeClock
 from tests.support.records import add_client, log_session_now
+from tests.support.users import SUPERVISOR_PW, add, unlock_user
+from tests.support.vaults import STRONG, code_for, make_vault
 from therapynotes.domain.ids import NoteId
 from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.errors import RoleRefused
@@ -122,3 +126,36 @@ def test_owner_cannot_cosign_and_an_assistant_cannot_review(
     ):
         with pytest.raises(RoleRefused, match="^An assistant's login cannot"):
             call()
+
+
+def test_with_real_logins_a_supervisor_cosigns_and_the_owner_sees_it(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    svc, created = make_vault(vault_dir, clock)
+    owner = svc.unlock(STRONG, code_for(created, clock()))
+    lee = add(svc, owner, created, clock, "Dr Lee", "supervisor", SUPERVISOR_PW)
+    ids = _notes(owner, clock)
+    owner.lock()
+
+    sup = unlock_user(svc, lee, SUPERVISOR_PW, clock)
+    try:
+        assert sup.login == Login("Dr Lee", Role.SUPERVISOR)
+        records = RecordsService(sup, clock=clock)
+        chart = records.open_chart(records.get_note(ids["signed"]).client_id)
+        assert ids["private"] not in {n.id for n in chart.notes}  # never listed
+        review.set_signature(sup, LINE)
+        made = review.cosign(sup, ids["signed"])
+        review.add_comment(sup, ids["signed"], "Consider a safety plan.")
+    finally:
+        sup.lock()
+
+    clock.advance(30)
+    owner = svc.unlock(STRONG, code_for(created, clock()))
+    try:
+        assert review.cosignatures(owner, ids["signed"]) == [made]
+        assert [c.login for c in review.comments(owner, ids["signed"])] == ["Dr Lee"]
+        rows = [e for e in audit.entries(owner.conn) if e.actor == "Dr Lee"]
+        assert {AuditKind.NOTE_COSIGNED, AuditKind.REVIEW_COMMENTED} <= {e.kind for e in rows}
+        assert audit.verify(owner.conn).ok
+    finally:
+        owner.lock()
