@@ -3,6 +3,7 @@
 from the vault's JSON export in the same run; interleaved query by query (A, B, A, B...).
 
     python -m bench.search_bench [--size stress|stress2x|all] [--rounds 10] [--dir DIR]
+                                 [--keep DIR]
 
 The vault is the demo practice of bench/common.py in a real SQLCipher vault
 (passphrase-only, the app's pragmas). The plain table is stdlib sqlite3 with the same
@@ -62,14 +63,28 @@ QUERIES = [
 
 
 def build_vault(root: Path, size: str) -> VaultSession:
+    """The demo practice of `size` in a vault at `root`; reused when `root` holds one
+    built by an earlier run with --keep (its TOTP secret beside it, in SIZE.json: a
+    throwaway vault of invented records). Unlocking a kept vault runs the migrations it
+    lacks, as the app would."""
     svc = VaultService(root)
-    created = svc.create(PASSPHRASE, passphrase_only=True)
-    session = svc.unlock(PASSPHRASE, pyotp.TOTP(created.totp_secret).now())
-    demo.build(session.conn, SIZES[size], today=TODAY)
+    secret_file = root.with_suffix(".json")
+    if svc.exists() and secret_file.exists():
+        secret = json.loads(secret_file.read_text(encoding="utf-8"))["secret"]
+        session = _unlock(svc, secret)
+    else:
+        created = svc.create(PASSPHRASE, passphrase_only=True)
+        session = _unlock(svc, created.totp_secret)
+        demo.build(session.conn, SIZES[size], today=TODAY)
+        secret_file.write_text(json.dumps({"secret": created.totp_secret}), encoding="utf-8")
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     for pragma in EXTRA_PRAGMAS:
         session.conn.execute(pragma).fetchall()
     return session
+
+
+def _unlock(svc: VaultService, secret: str) -> VaultSession:
+    return svc.unlock(PASSPHRASE, pyotp.TOTP(secret).now())
 
 
 def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, int]:
@@ -173,11 +188,11 @@ def _ms(fn: Any) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def run_size(size: str, rounds: int, where: Path | None) -> None:
+def run_size(size: str, rounds: int, where: Path | None, keep: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        session = build_vault(root / "vault", size)
+        session = build_vault((keep or root) / (size if keep else "vault"), size)
         built = time.perf_counter() - started
         try:
             records = RecordsService(session)
@@ -275,11 +290,18 @@ def main(argv: list[str] | None = None) -> int:
         help="adds PRAGMA cache_size of this many MiB to the app's pragmas, for both sides "
         "(default: the app's pragmas as they are); shows what the page cache is worth",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build each practice's vault here once (DIR/SIZE) and reuse it in later runs",
+    )
     args = parser.parse_args(argv)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     if args.cache_mib:
         EXTRA_PRAGMAS.append(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
     for size in ("stress", "stress2x") if args.size == "all" else (args.size,):
-        run_size(size, args.rounds, args.dir)
+        run_size(size, args.rounds, args.dir, args.keep)
     return 0
 
 

@@ -164,9 +164,9 @@ def _note_where(fts: str, query: str, f: Filters) -> tuple[str, list[object]]:
 _NoteRow = tuple[float, int, int, str, str, str, str]
 
 
-def _note_select(fts: str, order: str, where: str) -> str:
+def _note_select(fts: str, order: str, where: str, score: str = "") -> str:
     return (
-        f"SELECT {fts}.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
+        f"SELECT {score or fts + '.rank'}, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
         f" FROM {fts} JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid"
         f" JOIN clients c ON c.id = n.client_id WHERE {where} ORDER BY {order} LIMIT ?"
     )
@@ -193,22 +193,27 @@ def _best_notes(
     conn: Connection, fts: str, query: str, f: Filters, *, limit: int, window: int
 ) -> tuple[list[_NoteRow], bool]:
     """The best `limit` of the newest `window` matches (bm25), and whether that window
-    left older matches out. Without note filters FTS5 ranks on its own (its rank sorter)
-    and only the `limit` best are joined to their notes and clients."""
+    left older matches out. Without note filters only the `limit` best are joined to
+    their notes and clients.
+
+    bm25() is called as a function and SQLite sorts: the same scores as FTS5's `rank`,
+    but `ORDER BY rank` makes FTS5 run the query again in a statement of its own (its
+    rank sorter), which measured twice the time (bench/search_bench.py). Equal scores go
+    newest first."""
     where, params = _note_where(fts, query, f)
     start = _window_start(conn, fts, query, f, window)
     if start is not None:
         where += f" AND {fts}.rowid >= ?"
         params.append(start)
     if _about_notes(f):
-        sql = _note_select(fts, f"{fts}.rank", where)
+        sql = _note_select(fts, "1, n.id DESC", where, score=f"bm25({fts})")
     else:
         sql = (
-            f"SELECT best.rank, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
-            f" FROM (SELECT rowid AS id, rank FROM {fts} WHERE {where}"
-            f" ORDER BY rank LIMIT ?) AS best"
+            f"SELECT best.score, n.id, n.client_id, {_DISPLAY}, n.service_date, n.kind"  # noqa: S608
+            f" FROM (SELECT rowid AS id, bm25({fts}) AS score FROM {fts} WHERE {where}"
+            " ORDER BY score, rowid DESC LIMIT ?) AS best"
             " JOIN notes n INDEXED BY notes_search ON n.id = best.id"
-            " JOIN clients c ON c.id = n.client_id ORDER BY best.rank"
+            " JOIN clients c ON c.id = n.client_id ORDER BY best.score, best.id DESC"
         )
     return conn.execute(sql, (*params, limit)).fetchall(), start is not None
 
