@@ -244,7 +244,7 @@ def _client_filter(query: str, f: Filters) -> tuple[str, list[object]]:
     return ("", [query]) if f.client_id is None else (" AND c.id = ?", [query, f.client_id])
 
 
-def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[SearchHit]:
+def _client_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[SearchHit]:
     extra, params = _client_filter(query, f)
     people = conn.execute(
         f"SELECT clients_fts.rank, c.id, {_DISPLAY}, coalesce(c.intake_date, ''),"  # noqa: S608
@@ -253,10 +253,14 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
         f" WHERE clients_fts MATCH ?{extra} ORDER BY clients_fts.rank LIMIT ?",  # noqa: S608
         (*params, limit),
     ).fetchall()
-    found = [
+    return [
         SearchHit("client", ClientId(r[1]), display_name(r[2], r[3]), r[4], "client", r[5], r[0])
         for r in people
     ]
+
+
+def _diagnosis_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[SearchHit]:
+    extra, params = _client_filter(query, f)
     dx = conn.execute(
         f"SELECT diagnoses_fts.rank, c.id, {_DISPLAY}, coalesce(d.onset_date, ''),"  # noqa: S608
         " highlight(diagnoses_fts, 0, '[', ']') || ' ' || highlight(diagnoses_fts, 1, '[', ']')"
@@ -265,13 +269,16 @@ def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[Sea
         f" WHERE diagnoses_fts MATCH ?{extra} ORDER BY diagnoses_fts.rank LIMIT ?",  # noqa: S608
         (*params, limit),
     ).fetchall()
-    found += [
+    return [
         SearchHit(
             "diagnosis", ClientId(r[1]), display_name(r[2], r[3]), r[4], "diagnosis", r[5], r[0]
         )
         for r in dx
     ]
-    return found
+
+
+def _name_hits(conn: Connection, query: str, f: Filters, limit: int) -> list[SearchHit]:
+    return _client_hits(conn, query, f, limit) + _diagnosis_hits(conn, query, f, limit)
 
 
 def page(
