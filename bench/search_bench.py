@@ -193,6 +193,7 @@ def plain_rank_all(conn: sqlite3.Connection, text: str) -> int:
     return len(ids)
 
 
+PHASE_ROUNDS = 5
 APP_PHASES = ("count", "window", "bm25", "snippets", "clients", "diagnoses")
 PLAIN_PHASES = ("count", "window", "bm25", "snippets")
 
@@ -209,14 +210,16 @@ def app_phases(conn: Any, text: str) -> dict[str, float]:
     out["count"] = _ms(lambda: resolved.append(search._resolve(conn, parsed, filters)[0]))
     query = resolved[0]
     window = max(RANK_WINDOW, 10 * PAGE)
-    out["window"] = _ms(lambda: search._window_start(conn, "notes_fts", query, filters, window))
+    starts: list[int | None] = []
+    out["window"] = _ms(
+        lambda: starts.append(search._window_start(conn, "notes_fts", query, filters, window))
+    )
     rows: list[Any] = []
     out["bm25"] = _ms(
         lambda: rows.extend(
-            search._best_notes(conn, "notes_fts", query, filters, limit=PAGE, window=window)[0]
+            search._rank(conn, "notes_fts", query, filters, start=starts[0], limit=PAGE)
         )
     )
-    out["bm25"] -= out["window"]  # _best_notes finds the window start itself
     ids = [r[1] for r in rows]
     out["snippets"] = _ms(lambda: search._snippets(conn, "notes_fts", query, ids, ("[", "]")))
     out["clients"] = _ms(lambda: search._client_hits(conn, query, filters, PAGE))
@@ -265,7 +268,7 @@ def run_size(size: str, rounds: int, where: Path | None, keep: Path | None = Non
                     naive[query].append(_ms(lambda q=query: plain_rank_all(plain, q)))
             app_steps: PhaseRuns = {q: {} for q in QUERIES}
             plain_steps: PhaseRuns = {q: {} for q in QUERIES}
-            for _ in range(3):
+            for _ in range(PHASE_ROUNDS):
                 for query in QUERIES:  # interleaved as well
                     for phase, ms in app_phases(session.conn, query).items():
                         app_steps[query].setdefault(phase, []).append(ms)
@@ -343,7 +346,7 @@ def report(
 
 def report_phases(app_steps: PhaseRuns, plain_steps: PhaseRuns) -> None:
     """Per query, the median of 3 of each step, app (the vault) beside plain."""
-    print("where the time goes, per query, median of 3 (ms): app | plain")
+    print(f"where the time goes, per query, median of {PHASE_ROUNDS} (ms): app | plain")
     head = (
         "".join(f"{p[:6]:>7}" for p in APP_PHASES)
         + " |"
