@@ -3,13 +3,18 @@
 from the vault's JSON export in the same run; interleaved query by query (A, B, A, B...).
 
     python -m bench.search_bench [--size stress|stress2x|all] [--rounds 10] [--dir DIR]
+                                 [--keep DIR]
 
 The vault is the demo practice of bench/common.py in a real SQLCipher vault
-(passphrase-only, the app's pragmas). The plain table is stdlib sqlite3 with the same
-tokenizer, the same FTS5 expression (store.search.parse) and the same bounded work per
-query: a count, the newest-matches window, bm25 within it, 50 snippets in one pass. A
-second baseline ranks every match (ORDER BY rank LIMIT 50, a snippet per hit), which is
-what the app did before issue 18; it is printed for comparison only. Not a test.
+(passphrase-only, the app's pragmas; `--keep DIR` builds it once there and reuses it).
+The plain table is stdlib sqlite3 with the same tokenizer, the same FTS5 expression
+(store.search.parse) and the same bounded work per query, statement for statement: a
+count, the newest-matches window, bm25 within it, 50 snippets in one pass. It has no
+prefix index (as built before schema 16); a second plain table ("like") has the vault's
+prefix index, for a like-for-like ratio. A third baseline ranks every match (ORDER BY
+rank LIMIT 50, a snippet per hit), which is what the app did before issue 18; it is
+printed for comparison only. Then, per query, where the time goes step by step (count,
+window, bm25, snippets, client names, diagnoses), app beside plain. Not a test.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +40,7 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
 from therapynotes.store import connection, search
+from therapynotes.store.migrations.m0016_search_prefixes import PREFIXES
 from therapynotes.store.search import PAGE, RANK_WINDOW, parse
 
 PASSPHRASE = "orange piano little sunset"
@@ -62,19 +69,36 @@ QUERIES = [
 
 
 def build_vault(root: Path, size: str) -> VaultSession:
+    """The demo practice of `size` in a vault at `root`; reused when `root` holds one
+    built by an earlier run with --keep (its TOTP secret beside it, in SIZE.json: a
+    throwaway vault of invented records). Unlocking a kept vault runs the migrations it
+    lacks, as the app would."""
     svc = VaultService(root)
-    created = svc.create(PASSPHRASE, passphrase_only=True)
-    session = svc.unlock(PASSPHRASE, pyotp.TOTP(created.totp_secret).now())
-    demo.build(session.conn, SIZES[size], today=TODAY)
+    secret_file = root.with_suffix(".json")
+    if svc.exists() and secret_file.exists():
+        secret = json.loads(secret_file.read_text(encoding="utf-8"))["secret"]
+        session = _unlock(svc, secret)
+    else:
+        created = svc.create(PASSPHRASE, passphrase_only=True)
+        session = _unlock(svc, created.totp_secret)
+        demo.build(session.conn, SIZES[size], today=TODAY)
+        secret_file.write_text(json.dumps({"secret": created.totp_secret}), encoding="utf-8")
     session.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     for pragma in EXTRA_PRAGMAS:
         session.conn.execute(pragma).fetchall()
     return session
 
 
-def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, int]:
+def _unlock(svc: VaultService, secret: str) -> VaultSession:
+    return svc.unlock(PASSPHRASE, pyotp.TOTP(secret).now())
+
+
+def plain_from_export(
+    export_dir: Path, db: Path, prefix: str = ""
+) -> tuple[sqlite3.Connection, int]:
     """A plain FTS5 table of the record's notes (not voided, not psychotherapy notes: what
-    notes_fts holds), text as the app indexes it: sections, then addenda."""
+    notes_fts holds), text as the app indexes it: sections, then addenda. `prefix`: the
+    FTS5 prefix option ("" for none, as the baseline was before schema 16)."""
     document = json.loads((export_dir / fmt.JSON_NAME).read_text(encoding="utf-8"))
     addenda: dict[int, list[str]] = {}
     for row in document["addenda"]:
@@ -83,8 +107,9 @@ def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, i
     for pragma in (*connection.PRAGMAS, *EXTRA_PRAGMAS):
         if "cipher" not in pragma:
             conn.execute(pragma).fetchall()
+    option = f" prefix = '{prefix}'," if prefix else ""
     conn.execute(
-        "CREATE VIRTUAL TABLE notes USING fts5(body, addenda,"
+        f"CREATE VIRTUAL TABLE notes USING fts5(body, addenda,{option}"
         " tokenize = 'porter unicode61 remove_diacritics 2')"
     )
     rows = [
@@ -98,30 +123,54 @@ def plain_from_export(export_dir: Path, db: Path) -> tuple[sqlite3.Connection, i
     return conn, len(rows)
 
 
-def plain_bounded(conn: sqlite3.Connection, text: str) -> tuple[int, int]:
-    """The app's work per query on the plain table: count, window, bm25, snippets."""
-    query = parse(text).fts
-    if not query:
+def plain_bounded(
+    conn: sqlite3.Connection, text: str, phases: dict[str, float] | None = None
+) -> tuple[int, int]:
+    """The app's work per query on the plain table, statement for statement: the count
+    (then, when the words as typed find nothing, the count with the last word as a
+    prefix), the newest-matches window, bm25 within it (bm25() sorted by SQLite, as
+    store.search does), 50 snippets in one pass. `phases`: filled with each step's ms."""
+    times = phases if phases is not None else {}
+    parsed = parse(text)
+    if not parsed.fts:
         return 0, 0
+    started = time.perf_counter()
+    query = parsed.fts
     total = conn.execute("SELECT count(*) FROM notes WHERE notes MATCH ?", (query,)).fetchone()[0]
+    if total == 0 and parsed.prefixed:
+        query = parsed.prefixed
+        total = conn.execute("SELECT count(*) FROM notes WHERE notes MATCH ?", (query,)).fetchone()[
+            0
+        ]
+    started = _lap(times, "count", started)
     start = conn.execute(
         "SELECT rowid FROM notes WHERE notes MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?",
         (query, max(RANK_WINDOW, 10 * PAGE) - 1),  # the window store.search.page uses
     ).fetchone()
+    started = _lap(times, "window", started)
     ids = [
         r[0]
         for r in conn.execute(
-            "SELECT rowid FROM notes WHERE notes MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?",
+            "SELECT rowid, bm25(notes) AS score FROM notes WHERE notes MATCH ? AND rowid >= ?"
+            " ORDER BY score, rowid DESC LIMIT ?",
             (query, start[0] if start else 0, PAGE),
         )
     ]
+    started = _lap(times, "bm25", started)
     if ids:
         conn.execute(
             "SELECT rowid, snippet(notes, -1, '[', ']', '…', 16) FROM notes WHERE notes MATCH ?"  # noqa: S608
             f" AND rowid BETWEEN ? AND ? AND +rowid IN ({','.join('?' for _ in ids)})",  # noqa: S608
             (query, min(ids), max(ids), *ids),
         ).fetchall()
+    _lap(times, "snippets", started)
     return total, len(ids)
+
+
+def _lap(times: dict[str, float], phase: str, started: float) -> float:
+    now = time.perf_counter()
+    times[phase] = (now - started) * 1000
+    return now
 
 
 def plain_rank_all(conn: sqlite3.Connection, text: str) -> int:
@@ -144,26 +193,37 @@ def plain_rank_all(conn: sqlite3.Connection, text: str) -> int:
     return len(ids)
 
 
+PHASE_ROUNDS = 5
+APP_PHASES = ("count", "window", "bm25", "snippets", "clients", "diagnoses")
+PLAIN_PHASES = ("count", "window", "bm25", "snippets")
+
+
 def app_phases(conn: Any, text: str) -> dict[str, float]:
     """Where one BEST page's time goes in the vault, phase by phase (store.search.page's
     steps, called one by one; for the report, not a second implementation)."""
-    query, filters = parse(text).fts, search.Filters()
+    filters = search.Filters()
+    parsed = parse(text)
     out: dict[str, float] = {}
-    if not query:
+    if not parsed.fts:
         return out
-    out["count"] = _ms(lambda: search._count(conn, query, filters))
+    resolved: list[str] = []
+    out["count"] = _ms(lambda: resolved.append(search._resolve(conn, parsed, filters)[0]))
+    query = resolved[0]
     window = max(RANK_WINDOW, 10 * PAGE)
-    out["window"] = _ms(lambda: search._window_start(conn, "notes_fts", query, filters, window))
+    starts: list[int | None] = []
+    out["window"] = _ms(
+        lambda: starts.append(search._window_start(conn, "notes_fts", query, filters, window))
+    )
     rows: list[Any] = []
     out["bm25"] = _ms(
         lambda: rows.extend(
-            search._best_notes(conn, "notes_fts", query, filters, limit=PAGE, window=window)[0]
+            search._rank(conn, "notes_fts", query, filters, start=starts[0], limit=PAGE)
         )
     )
-    out["bm25"] -= out["window"]  # _best_notes finds the window start itself
     ids = [r[1] for r in rows]
     out["snippets"] = _ms(lambda: search._snippets(conn, "notes_fts", query, ids, ("[", "]")))
-    out["names"] = _ms(lambda: search._name_hits(conn, query, filters, PAGE))
+    out["clients"] = _ms(lambda: search._client_hits(conn, query, filters, PAGE))
+    out["diagnoses"] = _ms(lambda: search._diagnosis_hits(conn, query, filters, PAGE))
     return out
 
 
@@ -173,49 +233,63 @@ def _ms(fn: Any) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def run_size(size: str, rounds: int, where: Path | None) -> None:
+PhaseRuns = dict[str, dict[str, list[float]]]  # query -> phase -> ms
+
+
+def run_size(size: str, rounds: int, where: Path | None, keep: Path | None = None) -> None:
     with tempfile.TemporaryDirectory(dir=where) as tmp:
         root = Path(tmp)
         started = time.perf_counter()
-        session = build_vault(root / "vault", size)
+        session = build_vault((keep or root) / (size if keep else "vault"), size)
         built = time.perf_counter() - started
         try:
             records = RecordsService(session)
             started = time.perf_counter()
             PortableService(session).export_json(root / "export")
             plain, indexed = plain_from_export(root / "export", root / "plain.db")
+            like, _ = plain_from_export(root / "export", root / "like.db", PREFIXES)
             exported = time.perf_counter() - started
-            app: dict[str, list[float]] = {q: [] for q in QUERIES}
-            base: dict[str, list[float]] = {q: [] for q in QUERIES}
-            naive: dict[str, list[float]] = {q: [] for q in QUERIES}
+            app: Runs = {q: [] for q in QUERIES}
+            base: Runs = {q: [] for q in QUERIES}
+            alike: Runs = {q: [] for q in QUERIES}
+            naive: Runs = {q: [] for q in QUERIES}
             totals: dict[str, tuple[int, int, int]] = {}
-            for query in QUERIES:  # warm both page caches once per query
+            for query in QUERIES:  # warm the page caches once per query
                 _, total, shown = next(probe(records, [query]))
                 plain_total, _ = plain_bounded(plain, query)
+                plain_bounded(like, query)
                 plain_rank_all(plain, query)
                 totals[query] = (total, shown, plain_total)
             for _ in range(rounds):
-                for query in QUERIES:  # interleaved: A, B, A, B...
+                for query in QUERIES:  # interleaved: A, B, C, A, B, C...
                     app[query].append(next(probe(records, [query]))[0])
                     base[query].append(_ms(lambda q=query: plain_bounded(plain, q)))
+                    alike[query].append(_ms(lambda q=query: plain_bounded(like, q)))
                     naive[query].append(_ms(lambda q=query: plain_rank_all(plain, q)))
-            phases: dict[str, list[float]] = {}
-            for _ in range(3):
-                for query in QUERIES:
+            app_steps: PhaseRuns = {q: {} for q in QUERIES}
+            plain_steps: PhaseRuns = {q: {} for q in QUERIES}
+            for _ in range(PHASE_ROUNDS):
+                for query in QUERIES:  # interleaved as well
                     for phase, ms in app_phases(session.conn, query).items():
-                        phases.setdefault(phase, []).append(ms)
+                        app_steps[query].setdefault(phase, []).append(ms)
+                    laps: dict[str, float] = {}
+                    plain_bounded(plain, query, laps)
+                    for phase, ms in laps.items():
+                        plain_steps[query].setdefault(phase, []).append(ms)
             version = session.conn.execute("SELECT sqlite_version()").fetchone()[0]
             cipher = connection.cipher_version(session.conn)
         finally:
             session.lock("bench finished")
         plain.close()
+        like.close()
     report(
         size,
         (rounds, built, exported, indexed),
         totals,
-        (app, base, naive, phases),
+        (app, base, alike, naive),
         (cipher, version),
     )
+    report_phases(app_steps, plain_steps)
 
 
 Runs = dict[str, list[float]]
@@ -228,39 +302,65 @@ def report(
     runs: tuple[Runs, Runs, Runs, Runs],
     versions: tuple[str, str],
 ) -> None:
-    app, base, naive, phases = runs
+    app, base, alike, naive = runs
     rounds, built, exported, indexed = setup
     print(f"\nsearch bench, size {size}: {machine()}")
     pragmas = ", ".join((*connection.PRAGMAS, *EXTRA_PRAGMAS))
-    print(f"pragmas (both sides, cipher ones apart): {pragmas}")
+    print(f"pragmas (all sides, cipher ones apart): {pragmas}")
     print(
         f"SQLCipher {versions[0]} (SQLite {versions[1]}), stdlib sqlite3 {sqlite3.sqlite_version}"
-        f"; vault built in {built:.0f} s; export + plain table of {indexed} notes in "
+        f"; vault ready in {built:.0f} s; export + plain tables of {indexed} notes in "
         f"{exported:.0f} s; {len(QUERIES)} queries x {rounds} rounds, interleaved"
     )
-    print(f"{'query':<28}{'matches':>8}{'shown':>6}{'app p50':>9}{'plain p50':>10}{'ratio':>7}")
+    print(
+        f"app: the vault's notes_fts (prefix = '{PREFIXES}'); plain: a plain FTS5 table "
+        f"without a prefix index (the baseline); like: the same with prefix = '{PREFIXES}'"
+    )
+    print(
+        f"{'query':<28}{'matches':>8}{'shown':>6}{'app p50':>9}{'plain p50':>10}{'ratio':>7}"
+        f"{'like p50':>9}{'ratio':>7}"
+    )
     for query in QUERIES:
         total, shown, plain_total = totals[query]
-        a, b = pct(app[query], 0.5), pct(base[query], 0.5)
+        a, b, c = pct(app[query], 0.5), pct(base[query], 0.5), pct(alike[query], 0.5)
         same = "" if plain_total == total else f"  (plain table: {plain_total} matches)"
-        print(f"{query:<28}{total:>8}{shown:>6}{a:>9.2f}{b:>10.2f}{a / b:>7.2f}{same}")
+        print(
+            f"{query:<28}{total:>8}{shown:>6}{a:>9.2f}{b:>10.2f}{a / b:>7.2f}"
+            f"{c:>9.2f}{a / c:>7.2f}{same}"
+        )
     every_app = [ms for q in QUERIES for ms in app[q]]
     every_base = [ms for q in QUERIES for ms in base[q]]
+    every_like = [ms for q in QUERIES for ms in alike[q]]
     every_naive = [ms for q in QUERIES for ms in naive[q]]
-    print(f"{'all queries':<28}{'app':>10}{'plain':>10}{'ratio':>7}  target")
+    cols = f"{'app':>10}{'plain':>10}{'ratio':>7}{'like':>10}{'ratio':>7}"
+    print(f"{'all queries':<28}{cols}  target")
     for name, q in (("p50 (ms)", 0.5), ("p95 (ms)", 0.95)):
-        a, b = pct(every_app, q), pct(every_base, q)
+        a, b, c = pct(every_app, q), pct(every_base, q), pct(every_like, q)
         target = "< 30 ms, ratio <= 1.5" if q == 0.95 else "-"
-        print(f"{name:<28}{a:>10.2f}{b:>10.2f}{a / b:>7.2f}  {target}")
+        print(f"{name:<28}{a:>10.2f}{b:>10.2f}{a / b:>7.2f}{c:>10.2f}{a / c:>7.2f}  {target}")
     print(
         f"for comparison, plain table ranking every match (the app before issue 18): "
         f"p50 {pct(every_naive, 0.5):.2f} ms, p95 {pct(every_naive, 0.95):.2f} ms"
     )
-    print(
-        "app phases, p50 / p95 ms over the queries x 3 (count, newest-window start, bm25 in "
-        "the window, 50 snippets, names and diagnoses): "
-        + ", ".join(f"{k} {pct(v, 0.5):.2f} / {pct(v, 0.95):.2f}" for k, v in phases.items())
+
+
+def report_phases(app_steps: PhaseRuns, plain_steps: PhaseRuns) -> None:
+    """Per query, the median of 3 of each step, app (the vault) beside plain."""
+    print(f"where the time goes, per query, median of {PHASE_ROUNDS} (ms): app | plain")
+    head = (
+        "".join(f"{p[:6]:>7}" for p in APP_PHASES)
+        + " |"
+        + "".join(f"{p[:6]:>7}" for p in PLAIN_PHASES)
     )
+    print(f"{'query':<28}{head}")
+    for query, steps in app_steps.items():
+        if not steps:
+            continue
+        left = "".join(f"{statistics.median(steps[p]):>7.2f}" for p in APP_PHASES)
+        right = "".join(
+            f"{statistics.median(plain_steps[query].get(p, [0.0])):>7.2f}" for p in PLAIN_PHASES
+        )
+        print(f"{query:<28}{left} |{right}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -275,11 +375,18 @@ def main(argv: list[str] | None = None) -> int:
         help="adds PRAGMA cache_size of this many MiB to the app's pragmas, for both sides "
         "(default: the app's pragmas as they are); shows what the page cache is worth",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="build each practice's vault here once (DIR/SIZE) and reuse it in later runs",
+    )
     args = parser.parse_args(argv)
+    if args.keep:
+        args.keep.mkdir(parents=True, exist_ok=True)
     if args.cache_mib:
         EXTRA_PRAGMAS.append(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
     for size in ("stress", "stress2x") if args.size == "all" else (args.size,):
-        run_size(size, args.rounds, args.dir)
+        run_size(size, args.rounds, args.dir, args.keep)
     return 0
 
 
