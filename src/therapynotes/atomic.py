@@ -139,7 +139,7 @@ def _check_replaceable(folder_fd: int, name: str) -> bool:
     return True
 
 
-def _write_new(folder_fd: int, name: str, data: bytes) -> None:
+def _write_new(folder_fd: int, name: str, data: bytes | memoryview) -> None:
     """A new private file in the folder, fsynced; never through a link. On failure the
     file is removed again."""
     fd = os.open(name, _NEW_FILE, PRIVATE_FILE_MODE, dir_fd=folder_fd)
@@ -157,7 +157,7 @@ def _write_new(folder_fd: int, name: str, data: bytes) -> None:
         os.close(fd)
 
 
-def write_private_file(target: Path, data: bytes) -> None:
+def write_private_file(target: Path, data: bytes | memoryview) -> None:
     """The one way a user-requested single file (a PDF, an attachment copy) reaches the
     disk: a hidden temp file beside `target`, 0600, fsync, rename over `target`, fsync
     the folder. A link, folder or special file at `target` is refused, never followed;

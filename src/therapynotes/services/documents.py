@@ -30,7 +30,7 @@ class DocumentNotSaved(TherapyNotesError):
     folder you can write to, with free space, and try again."""
 
 
-def save_file(path: Path, data: bytes) -> None:
+def save_file(path: Path, data: bytes | memoryview) -> None:
     """The one way a PDF or an attachment copy reaches the disk: written privately
     beside `path`, fsynced, renamed into place; a link, folder or special file at
     `path` is refused, never followed; nothing is left on failure

@@ -7,6 +7,11 @@ The chart view calls `open_attachment(parent, context, attachment_id)`: the byte
 on the database worker (ui/ops.py) and the dialog opens when they arrive; a copy is saved
 (and audited) on the worker too. The dialog is a child of that view, so a lock (which
 destroys the view) closes it and frees the bytes.
+
+The worker reads the vault a chunk at a time (store/attachments.py) straight into one
+QByteArray, which the PDF view, the image decoder and a saved copy all use without a
+further copy: no step holds the GIL long enough to hold the UI thread back (issue 18).
+`Progress` carries how far it got to the UI thread for a bar on big files.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -43,6 +48,17 @@ from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import GRID, body, hbox, message_label, plain_buttons, vbox
 
 PDF_TYPES = ("application/pdf",)
+
+
+class Progress(QObject):
+    """How many of an attachment's bytes the worker has moved, sent to the UI thread
+    (queued) as one (done, total) tuple: never a bare bool (issue 20). Made on the UI
+    thread; `report` is the callback handed to the worker."""
+
+    moved = Signal(object)
+
+    def report(self, done: int, total: int) -> None:
+        self.moved.emit((done, total))
 
 
 class ScaledImage(QLabel):
@@ -74,14 +90,13 @@ class AttachmentViewerDialog(QDialog):
     def __init__(
         self,
         meta: AttachmentMeta,
-        data: bytes,
+        data: QByteArray,
         *,
         session: VaultSession,
         parent: QWidget | None = None,
-        prepared: QImage | QByteArray | None = None,
+        prepared: QImage | None = None,
     ) -> None:
-        """`prepared`: the image decoded, or the PDF's bytes as a QByteArray, made off
-        the UI thread by `prepare` (else made here)."""
+        """`prepared`: the image, decoded off the UI thread by `prepare` (else here)."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Attachment")  # never the file name: it may name the client
@@ -135,10 +150,7 @@ class AttachmentViewerDialog(QDialog):
     def _pdf_view(self) -> QWidget:
         # QPdfDocument reads from a QBuffer in memory: no temp file is ever made.
         self._buffer = QBuffer(self)
-        prepared = self._prepared
-        self._buffer.setData(
-            prepared if isinstance(prepared, QByteArray) else QByteArray(self._data)
-        )
+        self._buffer.setData(self._data)  # shared with the QByteArray, not copied
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.pdf = QPdfDocument(self)
         self.pdf.statusChanged.connect(self._pdf_status)
@@ -189,11 +201,12 @@ def safe_file_name(meta: AttachmentMeta) -> str:
 
 
 def save_attachment_copy(
-    session: VaultSession, meta: AttachmentMeta, data: bytes, path: Path
+    session: VaultSession, meta: AttachmentMeta, data: QByteArray, path: Path
 ) -> None:
     """The one way an attachment leaves the vault: to the path the therapist chose,
     atomically and private (0600), with an audit row (ids only)."""
-    save_file(path, data)
+    # The QByteArray's own bytes, not a copy (its stubs do not declare the buffer protocol).
+    save_file(path, memoryview(data))  # type: ignore[arg-type]
     record_export(
         session,
         meta.client_id,
@@ -205,13 +218,22 @@ def save_attachment_copy(
 
 
 def load_attachment(
-    session: VaultSession, attachment_id: AttachmentId
-) -> tuple[AttachmentMeta, bytes]:
+    session: VaultSession,
+    attachment_id: AttachmentId,
+    progress: Progress | None = None,
+) -> tuple[AttachmentMeta, QByteArray]:
+    """On the worker: the bytes, read a chunk at a time into one QByteArray and checked
+    against their SHA-256 (AttachmentCorrupt, AttachmentNotFound otherwise)."""
+    data = QByteArray()
     with session.db_lock:  # the background worker may be using the connection
-        meta = attachments.get_meta(session.conn, attachment_id)
-        if meta is None:
+        found = attachments.get_meta(session.conn, attachment_id)
+        if found is None:
             raise AttachmentNotFound
-        return meta, RecordsService(session).read_attachment(attachment_id)
+        data.reserve(found.size)
+        meta = RecordsService(session).stream_attachment(
+            attachment_id, data.append, None if progress is None else progress.report
+        )
+    return meta, data
 
 
 def open_attachment(
@@ -219,12 +241,14 @@ def open_attachment(
     context: ChartContext,
     attachment_id: AttachmentId,
     then: Callable[[AttachmentViewerDialog], None] | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Show the attachment in a window once the worker has read (and checked) its bytes;
-    errors (missing, corrupt) as a message. `then` gets the window when it opens."""
+    errors (missing, corrupt) as a message. `then` gets the window when it opens;
+    `progress` hears how far the read got."""
     session = context.session
 
-    def show(found: tuple[AttachmentMeta, bytes, QImage | QByteArray | None]) -> None:
+    def show(found: tuple[AttachmentMeta, QByteArray, QImage | None]) -> None:
         meta, data, prepared = found
         dialog = AttachmentViewerDialog(
             meta, data, session=session, parent=parent, prepared=prepared
@@ -234,19 +258,17 @@ def open_attachment(
             then(dialog)
 
     # a failure is shown over `parent` (ops' default)
-    def load() -> tuple[AttachmentMeta, bytes, QImage | QByteArray | None]:
-        meta, data = load_attachment(session, attachment_id)
+    def load() -> tuple[AttachmentMeta, QByteArray, QImage | None]:
+        meta, data = load_attachment(session, attachment_id, progress)
         return meta, data, prepare(meta, data)
 
     Op(parent, load).success(show).run(database=True)
 
 
-def prepare(meta: AttachmentMeta, data: bytes) -> QImage | QByteArray | None:
-    """On the worker: the slow part of showing it (decoding an image, copying a PDF's
-    bytes for Qt: 8-10 ms for 20 MB), so the UI thread only builds the window."""
-    kind = meta.media_type.lower()
-    if kind in PDF_TYPES:
-        return QByteArray(data)
-    if kind.startswith("image/"):
+def prepare(meta: AttachmentMeta, data: QByteArray) -> QImage | None:
+    """On the worker: the slow part of showing an image, decoding it (QImage releases
+    the GIL while it decodes), so the UI thread only builds the window. A PDF needs
+    nothing here: QPdfView reads the QByteArray as it is."""
+    if meta.media_type.lower().startswith("image/"):
         return QImage.fromData(data)
     return None
