@@ -92,6 +92,32 @@ def test_image_shown_scaled_from_memory(
                     continue
 
 
+def test_a_photo_larger_than_the_screen_is_scaled_on_the_worker(
+    owner: QWidget, records: RecordsService
+) -> None:
+    """The UI thread only makes a pixmap of a screen-sized image: decoding and scaling a
+    big scan happen in `prepare`, on the worker (issue 18)."""
+    screen = owner.screen().availableSize()
+    image = QImage(screen.width() * 3, screen.height() * 2, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    client = add_client(records)
+    att = records.add_attachment(
+        client, filename="scan.png", media_type="image/png", data=bytes(data.data())
+    )
+    dialog = _open(owner, records, att)
+    assert isinstance(dialog._prepared, QImage)
+    shown = dialog._prepared.size()
+    assert shown.width() == screen.width() and shown.height() <= screen.height()
+    assert abs(shown.width() / shown.height() - 1.5) < 0.01  # the same proportions
+    assert isinstance(dialog.viewer, QScrollArea)
+    label = dialog.viewer.widget()
+    assert isinstance(label, ScaledImage) and label._pixmap.size() == shown
+
+
 def test_pdf_shown_with_qtpdf(qtbot: QtBot, owner: QWidget, records: RecordsService) -> None:
     pdf = render_pdf_bytes(PrintDocument("t", "<h1>Consent form</h1>", "footer"))
     client = add_client(records)

@@ -247,6 +247,8 @@ def open_attachment(
     errors (missing, corrupt) as a message. `then` gets the window when it opens;
     `progress` hears how far the read got."""
     session = context.session
+    screen = parent.screen()
+    bound = screen.availableSize() if screen is not None else None
 
     def show(found: tuple[AttachmentMeta, QByteArray, QImage | None]) -> None:
         meta, data, prepared = found
@@ -260,15 +262,27 @@ def open_attachment(
     # a failure is shown over `parent` (ops' default)
     def load() -> tuple[AttachmentMeta, QByteArray, QImage | None]:
         meta, data = load_attachment(session, attachment_id, progress)
-        return meta, data, prepare(meta, data)
+        return meta, data, prepare(meta, data, bound)
 
     Op(parent, load).success(show).run(database=True)
 
 
-def prepare(meta: AttachmentMeta, data: QByteArray) -> QImage | None:
-    """On the worker: the slow part of showing an image, decoding it (QImage releases
-    the GIL while it decodes), so the UI thread only builds the window. A PDF needs
+def prepare(meta: AttachmentMeta, data: QByteArray, bound: QSize | None = None) -> QImage | None:
+    """On the worker: the slow part of showing an image, off the UI thread (QImage
+    releases the GIL as it works): decode it, scale it down to `bound` (the screen: the
+    window never shows it larger; a 12-megapixel scan otherwise cost the UI thread 20-40
+    ms to scale on opening) and convert it to the pixel format a pixmap uses. A PDF needs
     nothing here: QPdfView reads the QByteArray as it is."""
-    if meta.media_type.lower().startswith("image/"):
-        return QImage.fromData(data)
-    return None
+    if not meta.media_type.lower().startswith("image/"):
+        return None
+    image = QImage.fromData(data)
+    if image.isNull():
+        return image
+    if bound is not None and (image.width() > bound.width() or image.height() > bound.height()):
+        image = image.scaled(
+            bound, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    alpha = image.hasAlphaChannel()
+    return image.convertToFormat(
+        QImage.Format.Format_ARGB32_Premultiplied if alpha else QImage.Format.Format_RGB32
+    )
