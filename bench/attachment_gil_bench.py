@@ -1,8 +1,10 @@
-"""How long storing and opening a 20 MB attachment on the database worker holds the UI
-thread back, phase by phase: the code before issue 18's fix (one SELECT or INSERT of
-the whole blob, then a QByteArray copy for the viewer) against the app's chunked blob
-I/O (store/attachments.py, ui/attachment_viewer.py), interleaved in one run (old, new,
-old, new...).
+"""How long storing and opening an attachment on the database worker holds the UI thread
+back, phase by phase: the code before issue 18's fix (one SELECT or INSERT of the whole
+blob, then a QByteArray copy of a PDF or QImage.fromData of an image for the viewer)
+against the app's (chunked blob I/O, the chunks kept as they are and read through a
+ChunkDevice, the image decoded by QImageReader and scaled to the screen: store/
+attachments.py, ui/attachment_viewer.py), interleaved in one run (old, new, old, new...).
+Files: a 20 MB PDF (random bytes, as bench.ui_lag_bench) and a 12-megapixel JPEG.
 
 The work runs on a Python thread standing in for the worker, as in the app; the main
 thread, standing in for the UI thread, sleeps 0.5 ms at a time and records its longest
@@ -31,7 +33,8 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pyotp  # noqa: E402
-from PySide6.QtCore import QByteArray  # noqa: E402
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
 
 from bench.common import machine, use_bench_keyring  # noqa: E402
 from therapynotes.app import make_application  # noqa: E402
@@ -94,8 +97,12 @@ def _timed(phases: Phases, name: str, fn: Callable[[], object]) -> object:
     return result
 
 
+SCREEN = QSize(1600, 1000)
+
+
 def old_open(session: VaultSession, att: AttachmentId) -> Callable[[Phases], None]:
-    """main before this change: one SELECT of the blob, its hash, a QByteArray copy."""
+    """main before this change: one SELECT of the blob, its hash, a QByteArray copy of
+    a PDF or QImage.fromData of an image."""
 
     def work(phases: Phases) -> None:
         conn = session.conn
@@ -112,17 +119,22 @@ def old_open(session: VaultSession, att: AttachmentId) -> Callable[[Phases], Non
             data = bytes(row[0])  # type: ignore[index]
             digest = _timed(phases, "hash", lambda: hashlib.sha256(data).hexdigest())
             assert digest == meta.sha256
-        _timed(phases, "viewer copy", lambda: QByteArray(data))
+        if meta.media_type.startswith("image/"):
+            _timed(phases, "decode", lambda: QImage.fromData(data))
+        else:
+            _timed(phases, "viewer copy", lambda: QByteArray(data))
 
     return work
 
 
 def new_open(session: VaultSession, att: AttachmentId) -> Callable[[Phases], None]:
-    """The app now: chunked read into one QByteArray, hashed as it passes; no copy."""
+    """The app now: chunked read, hashed as it passes, chunks kept; images decoded by
+    QImageReader from them and scaled to the screen; a PDF needs no step here."""
 
     def work(phases: Phases) -> None:
         meta, data = _timed(phases, "read+hash", lambda: load_attachment(session, att))  # type: ignore[misc]
-        _timed(phases, "viewer copy", lambda: prepare(meta, data))
+        name = "decode+scale" if meta.media_type.startswith("image/") else "viewer copy"
+        _timed(phases, name, lambda: prepare(meta, data, SCREEN))
 
     return work
 
@@ -166,6 +178,26 @@ def new_store(session: VaultSession, data: bytes) -> Callable[[Phases], None]:
     return work
 
 
+_JPEG: list[bytes] = []
+
+
+def _jpeg() -> bytes:
+    """A 4000 x 3000 photo-like JPEG (noise over bands of colour), made once."""
+    if not _JPEG:
+        width, height = 4000, 3000
+        noise = bytearray(os.urandom(width * height * 3))
+        for row in range(0, height, 8):  # bands, so it compresses like a photo, not noise
+            start = row * width * 3
+            noise[start : start + width * 3 * 4] = bytes([row % 251, 90, 160]) * (width * 4)
+        image = QImage(bytes(noise), width, height, width * 3, QImage.Format.Format_RGB888)
+        out = QByteArray()
+        buffer = QBuffer(out)
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(buffer, "JPG", 85)
+        _JPEG.append(bytes(out.data()))
+    return _JPEG[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10)
@@ -185,9 +217,13 @@ def main() -> None:
         att = records.add_attachment(
             client, filename="scan.pdf", media_type="application/pdf", data=data
         )
+        photo = records.add_attachment(
+            client, filename="photo.jpg", media_type="image/jpeg", data=_jpeg()
+        )
         session.conn.execute("PRAGMA foreign_keys = OFF")  # the rolled-back blob rows
         cases = {
             "open": (old_open(session, att), new_open(session, att)),
+            "image": (old_open(session, photo), new_open(session, photo)),
             "store": (old_store(session, data), new_store(session, data)),
         }
         results: dict[tuple[str, str], list[tuple[float, tuple[float, float, float], Phases]]]
@@ -211,6 +247,8 @@ def main() -> None:
                 )
             ratio = statistics.median(worst["new"]) / statistics.median(worst["old"])
             print(f"{case:<5} median longest UI gap, new / old: {ratio:.2f}x")
+        photo_mb = len(_jpeg()) / 1e6
+        print(f"(open: the {args.mb} MB PDF; image: the {photo_mb:.1f} MB 4000 x 3000 JPEG)")
         session.lock("bench finished")
     del app
     sys.stdout.flush()

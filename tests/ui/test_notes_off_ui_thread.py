@@ -355,7 +355,7 @@ def test_big_attachments_show_progress_while_the_worker_moves_them(
     h.qtbot.waitUntil(lambda: bool(_viewers(tab, opened)), timeout=20000)
     viewer = opened[0]
     assert isinstance(viewer, attachment_viewer.AttachmentViewerDialog)
-    assert bytes(viewer._data.data()) == big
+    assert b"".join(viewer._data) == big
     viewer.close()
     target = tmp_path / "copy.pdf"
 

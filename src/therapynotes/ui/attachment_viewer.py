@@ -1,6 +1,6 @@
 """Attachments open inside the app: images in a scaled QLabel, PDFs in a QPdfView (QtPdf
 from pyside6-pdf). The bytes come from the service (checked against their SHA-256) and
-stay in memory (a QBuffer); nothing is written to disk unless the therapist asks for
+stay in memory (the vault's chunks); nothing is written to disk unless the therapist asks for
 "Save a copy…", which writes only the chosen file (atomically, 0600) and is audit-logged.
 
 The chart view calls `open_attachment(parent, context, attachment_id)`: the bytes are read
@@ -8,10 +8,12 @@ on the database worker (ui/ops.py) and the dialog opens when they arrive; a copy
 (and audited) on the worker too. The dialog is a child of that view, so a lock (which
 destroys the view) closes it and frees the bytes.
 
-The worker reads the vault a chunk at a time (store/attachments.py) straight into one
-QByteArray, which the PDF view, the image decoder and a saved copy all use without a
-further copy: no step holds the GIL long enough to hold the UI thread back (issue 18).
-`Progress` carries how far it got to the UI thread for a bar on big files.
+The worker reads the vault a chunk at a time (store/attachments.py, SQLite fills each
+chunk with the GIL released) and keeps the chunks as they are: the PDF view and the image
+decoder read them through a ChunkDevice (ui/chunk_device.py) and a saved copy writes them
+one by one, so no step copies the whole file with the GIL held while the UI thread waits
+(issue 18). `Progress` carries how far the worker got to the UI thread for a bar on big
+files.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap, QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -36,12 +38,11 @@ from PySide6.QtWidgets import (
 from therapynotes.domain import formatting
 from therapynotes.domain.ids import AttachmentId
 from therapynotes.domain.models import AttachmentMeta
-from therapynotes.records_errors import AttachmentNotFound
 from therapynotes.services.documents import DocumentKind, record_export, save_file
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
-from therapynotes.store import attachments
 from therapynotes.ui.chart_pdf import ChartContext
+from therapynotes.ui.chunk_device import ChunkDevice, Chunks
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
@@ -90,7 +91,7 @@ class AttachmentViewerDialog(QDialog):
     def __init__(
         self,
         meta: AttachmentMeta,
-        data: QByteArray,
+        data: Chunks,
         *,
         session: VaultSession,
         parent: QWidget | None = None,
@@ -134,7 +135,7 @@ class AttachmentViewerDialog(QDialog):
             return self._pdf_view()
         if kind.startswith("image/"):
             prepared = self._prepared
-            image = prepared if isinstance(prepared, QImage) else QImage.fromData(self._data)
+            image = prepared if isinstance(prepared, QImage) else decode(self._data)
             if not image.isNull():
                 area = QScrollArea(self)
                 area.setWidgetResizable(True)
@@ -148,13 +149,11 @@ class AttachmentViewerDialog(QDialog):
         )
 
     def _pdf_view(self) -> QWidget:
-        # QPdfDocument reads from a QBuffer in memory: no temp file is ever made.
-        self._buffer = QBuffer(self)
-        self._buffer.setData(self._data)  # shared with the QByteArray, not copied
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        # QPdfDocument reads the chunks in memory: no temp file, no copy of the whole file.
+        self._device = ChunkDevice(self._data, self)
         self.pdf = QPdfDocument(self)
         self.pdf.statusChanged.connect(self._pdf_status)
-        self.pdf.load(self._buffer)
+        self.pdf.load(self._device)
         view = QPdfView(self)
         view.setDocument(self.pdf)
         view.setPageMode(QPdfView.PageMode.MultiPage)
@@ -201,12 +200,11 @@ def safe_file_name(meta: AttachmentMeta) -> str:
 
 
 def save_attachment_copy(
-    session: VaultSession, meta: AttachmentMeta, data: QByteArray, path: Path
+    session: VaultSession, meta: AttachmentMeta, data: Chunks, path: Path
 ) -> None:
     """The one way an attachment leaves the vault: to the path the therapist chose,
     atomically and private (0600), with an audit row (ids only)."""
-    # The QByteArray's own bytes, not a copy (its stubs do not declare the buffer protocol).
-    save_file(path, memoryview(data))  # type: ignore[arg-type]
+    save_file(path, data)  # chunk by chunk: never joined into one copy
     record_export(
         session,
         meta.client_id,
@@ -221,19 +219,15 @@ def load_attachment(
     session: VaultSession,
     attachment_id: AttachmentId,
     progress: Progress | None = None,
-) -> tuple[AttachmentMeta, QByteArray]:
-    """On the worker: the bytes, read a chunk at a time into one QByteArray and checked
-    against their SHA-256 (AttachmentCorrupt, AttachmentNotFound otherwise)."""
-    data = QByteArray()
+) -> tuple[AttachmentMeta, Chunks]:
+    """On the worker: the bytes, as the chunks the vault hands out, checked against
+    their SHA-256 (AttachmentCorrupt, AttachmentNotFound otherwise)."""
+    chunks: list[bytes] = []
     with session.db_lock:  # the background worker may be using the connection
-        found = attachments.get_meta(session.conn, attachment_id)
-        if found is None:
-            raise AttachmentNotFound
-        data.reserve(found.size)
         meta = RecordsService(session).stream_attachment(
-            attachment_id, data.append, None if progress is None else progress.report
+            attachment_id, chunks.append, None if progress is None else progress.report
         )
-    return meta, data
+    return meta, tuple(chunks)
 
 
 def open_attachment(
@@ -250,7 +244,7 @@ def open_attachment(
     screen = parent.screen()
     bound = screen.availableSize() if screen is not None else None
 
-    def show(found: tuple[AttachmentMeta, QByteArray, QImage | None]) -> None:
+    def show(found: tuple[AttachmentMeta, Chunks, QImage | None]) -> None:
         meta, data, prepared = found
         dialog = AttachmentViewerDialog(
             meta, data, session=session, parent=parent, prepared=prepared
@@ -260,28 +254,38 @@ def open_attachment(
             then(dialog)
 
     # a failure is shown over `parent` (ops' default)
-    def load() -> tuple[AttachmentMeta, QByteArray, QImage | None]:
+    def load() -> tuple[AttachmentMeta, Chunks, QImage | None]:
         meta, data = load_attachment(session, attachment_id, progress)
         return meta, data, prepare(meta, data, bound)
 
     Op(parent, load).success(show).run(database=True)
 
 
-def prepare(meta: AttachmentMeta, data: QByteArray, bound: QSize | None = None) -> QImage | None:
-    """On the worker: the slow part of showing an image, off the UI thread (QImage
-    releases the GIL as it works): decode it, scale it down to `bound` (the screen: the
-    window never shows it larger; a 12-megapixel scan otherwise cost the UI thread 20-40
-    ms to scale on opening) and convert it to the pixel format a pixmap uses. A PDF needs
-    nothing here: QPdfView reads the QByteArray as it is."""
+def decode(data: Chunks, bound: QSize | None = None) -> QImage:
+    """The image, no larger than `bound`. QImageReader releases the GIL while it decodes
+    (QImage.fromData holds it: a 4000 x 3000 JPEG kept the UI thread waiting 45-137 ms),
+    reads the chunks where they are, and decodes a JPEG straight at the smaller size."""
+    device = ChunkDevice(data)  # kept referenced here: the reader does not own it
+    reader = QImageReader(device)
+    size = reader.size()
+    if bound is not None and size.isValid() and not bound.expandedTo(size) == bound:
+        reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    device.close()
+    return image
+
+
+def prepare(meta: AttachmentMeta, data: Chunks, bound: QSize | None = None) -> QImage | None:
+    """On the worker: the slow part of showing an image, off the UI thread: decode it at
+    no more than `bound` (the screen: the window never shows it larger; a 12-megapixel
+    scan otherwise cost the UI thread 20-40 ms to scale on opening) and convert it to the
+    pixel format a pixmap uses. A PDF needs nothing here: QPdfView reads the chunks as
+    they are."""
     if not meta.media_type.lower().startswith("image/"):
         return None
-    image = QImage.fromData(data)
+    image = decode(data, bound)
     if image.isNull():
         return image
-    if bound is not None and (image.width() > bound.width() or image.height() > bound.height()):
-        image = image.scaled(
-            bound, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
-        )
     alpha = image.hasAlphaChannel()
     return image.convertToFormat(
         QImage.Format.Format_ARGB32_Premultiplied if alpha else QImage.Format.Format_RGB32
