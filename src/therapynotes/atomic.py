@@ -18,6 +18,9 @@ from therapynotes.errors import StorageError
 from therapynotes.paths import PRIVATE_FILE_MODE
 
 TEMP_SUFFIX = ".partial"
+# A file's bytes, whole or as the parts to write one after another (an attachment's
+# chunks: joining them would copy the whole file; issue 18).
+FileBytes = bytes | memoryview | tuple[bytes, ...]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -139,15 +142,16 @@ def _check_replaceable(folder_fd: int, name: str) -> bool:
     return True
 
 
-def _write_new(folder_fd: int, name: str, data: bytes) -> None:
+def _write_new(folder_fd: int, name: str, data: FileBytes) -> None:
     """A new private file in the folder, fsynced; never through a link. On failure the
     file is removed again."""
     fd = os.open(name, _NEW_FILE, PRIVATE_FILE_MODE, dir_fd=folder_fd)
     try:
         os.fchmod(fd, PRIVATE_FILE_MODE)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        for part in data if isinstance(data, tuple) else (data,):
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -157,7 +161,7 @@ def _write_new(folder_fd: int, name: str, data: bytes) -> None:
         os.close(fd)
 
 
-def write_private_file(target: Path, data: bytes) -> None:
+def write_private_file(target: Path, data: FileBytes) -> None:
     """The one way a user-requested single file (a PDF, an attachment copy) reaches the
     disk: a hidden temp file beside `target`, 0600, fsync, rename over `target`, fsync
     the folder. A link, folder or special file at `target` is refused, never followed;

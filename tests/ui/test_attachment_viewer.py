@@ -4,6 +4,7 @@ only on request (atomically, 0600, audit-logged), and leave no file behind other
 from __future__ import annotations
 
 import os
+import random
 import stat
 import tempfile
 import time
@@ -26,6 +27,7 @@ from therapynotes.services.records import RecordsService
 from therapynotes.store import audit
 from therapynotes.ui.attachment_viewer import AttachmentViewerDialog, ScaledImage, open_attachment
 from therapynotes.ui.chart_pdf import SessionContext
+from therapynotes.ui.chunk_device import ChunkDevice
 from therapynotes.ui.pdf_render import render_pdf_bytes
 
 MARK = os.urandom(24)  # unique bytes inside the image attachment
@@ -90,6 +92,32 @@ def test_image_shown_scaled_from_memory(
                         assert MARK not in path.read_bytes(), path
                 except OSError:
                     continue
+
+
+def test_a_photo_larger_than_the_screen_is_scaled_on_the_worker(
+    owner: QWidget, records: RecordsService
+) -> None:
+    """The UI thread only makes a pixmap of a screen-sized image: decoding and scaling a
+    big scan happen in `prepare`, on the worker (issue 18)."""
+    screen = owner.screen().availableSize()
+    image = QImage(screen.width() * 3, screen.height() * 2, QImage.Format.Format_RGB32)
+    image.fill(QColor("teal"))
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    client = add_client(records)
+    att = records.add_attachment(
+        client, filename="scan.png", media_type="image/png", data=bytes(data.data())
+    )
+    dialog = _open(owner, records, att)
+    assert isinstance(dialog._prepared, QImage)
+    shown = dialog._prepared.size()
+    assert shown.width() == screen.width() and shown.height() <= screen.height()
+    assert abs(shown.width() / shown.height() - 1.5) < 0.01  # the same proportions
+    assert isinstance(dialog.viewer, QScrollArea)
+    label = dialog.viewer.widget()
+    assert isinstance(label, ScaledImage) and label._pixmap.size() == shown
 
 
 def test_pdf_shown_with_qtpdf(qtbot: QtBot, owner: QWidget, records: RecordsService) -> None:
@@ -211,3 +239,21 @@ def test_every_demo_attachment_opens(qtbot: QtBot, owner: QWidget, records: Reco
             assert pdf.pageCount() == 1
         assert not dialog.message.isVisible()
         dialog.close()
+
+
+def test_chunk_device_reads_any_stretch_across_chunks(qapp: object) -> None:
+    """What QPdfDocument and QImageReader see: the chunks as one seekable file."""
+    del qapp
+    rng = random.Random(18)
+    whole = rng.randbytes(50_000)
+    cuts = sorted(rng.sample(range(1, len(whole)), 12))
+    chunks = tuple(whole[a:b] for a, b in zip([0, *cuts], [*cuts, len(whole)], strict=True))
+    device = ChunkDevice(chunks)
+    assert device.size() == len(whole) and not device.isSequential()
+    for _ in range(200):
+        start, length = rng.randrange(len(whole) + 1), rng.randrange(20_000)
+        assert device.seek(start)
+        assert bytes(device.read(length).data()) == whole[start : start + length]
+    assert device.seek(0) and bytes(device.readAll().data()) == whole
+    assert device.write(b"x") == -1
+    assert ChunkDevice(()).size() == 0

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QWidget
 
 from tests.ui.conftest import Harness
 from tests.ui.test_off_ui_thread import (
@@ -314,6 +314,77 @@ def test_opening_and_saving_an_attachment_run_on_the_worker(
     assert target.read_bytes() == data
     for name in ("load_attachment", "prepare", "save_attachment_copy"):
         assert log.seen[name] and not log.on_ui_thread(name), name
+
+
+def test_big_attachments_show_progress_while_the_worker_moves_them(
+    unlocked: Harness, tmp_path: Path
+) -> None:
+    """A file of TransferStatus.BIG bytes or more shows a bar that the worker's chunks
+    move forward while it is stored, opened and read for a copy, and that is hidden when
+    the last chunk is done; a small file never shows it. The bytes come back exact."""
+    h = unlocked
+    client, chart = _client_with_chart(h)
+    tab = chart.attachments
+    chart.tabs.setCurrentWidget(tab)
+    big = bytes(range(256)) * (5 * 4096) + b"tail"  # 5 MiB and 4 bytes: six chunks
+    assert len(big) >= attachments_tab.TransferStatus.BIG
+    seen: list[tuple[int, int, bool, int]] = []
+    tab.status.progress.moved.connect(  # after the bar's own slot, so it sees the result
+        lambda step: seen.append((*step, tab.status.isVisible(), tab.status.bar.value()))
+    )
+
+    def moved(expect_bar: bool) -> None:
+        h.qtbot.waitUntil(lambda: bool(seen) and seen[-1][0] == seen[-1][1], timeout=20000)
+        assert [s[0] for s in seen] == sorted(s[0] for s in seen)
+        assert len(seen) > 1 or not expect_bar
+        assert [s[2] for s in seen[:-1]] == [expect_bar] * (len(seen) - 1)
+        assert not seen[-1][2] and seen[-1][3] == 100
+        assert [s[3] for s in seen] == sorted(s[3] for s in seen)
+        seen.clear()
+
+    path = tmp_path / "scanned-records.pdf"
+    path.write_bytes(big)
+    tab.add_path(path)
+    moved(expect_bar=True)
+    h.qtbot.waitUntil(lambda: tab.model.rowCount() == 1, timeout=20000)
+    assert tab.status.label.text() == "Storing scanned-records.pdf in the vault…"
+    tab.table.selectRow(0)
+    opened: list[QDialog] = []
+    tab.open_selected()
+    moved(expect_bar=True)
+    h.qtbot.waitUntil(lambda: bool(_viewers(tab, opened)), timeout=20000)
+    viewer = opened[0]
+    assert isinstance(viewer, attachment_viewer.AttachmentViewerDialog)
+    assert b"".join(viewer._data) == big
+    viewer.close()
+    target = tmp_path / "copy.pdf"
+
+    class Chosen:
+        @staticmethod
+        def getSaveFileName(*_args: object) -> tuple[str, str]:  # noqa: N802 - Qt's name
+            return str(target), ""
+
+    real, attachments_tab.QFileDialog = attachments_tab.QFileDialog, Chosen  # type: ignore[misc]
+    try:
+        tab.save_copy()
+        moved(expect_bar=True)
+        h.qtbot.waitUntil(target.exists, timeout=20000)
+    finally:
+        attachments_tab.QFileDialog = real  # type: ignore[misc]
+    assert target.read_bytes() == big
+    worker_done()
+    assert not tab.status.isVisible()
+
+    small = tmp_path / "letter.pdf"
+    small.write_bytes(b"%PDF-1.4 small")
+    tab.add_path(small)
+    moved(expect_bar=False)
+    h.qtbot.waitUntil(lambda: tab.model.rowCount() == 2, timeout=20000)
+
+
+def _viewers(tab: QWidget, into: list[QDialog]) -> list[QDialog]:
+    into[:] = [d for d in tab.findChildren(QDialog) if d.isVisible()]
+    return into
 
 
 def test_app_start_sets_a_short_gil_switch_interval() -> None:

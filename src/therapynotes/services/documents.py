@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from therapynotes.atomic import WriteRefused, write_private_file
+from therapynotes.atomic import FileBytes, WriteRefused, write_private_file
 from therapynotes.domain.ids import ClientId
 from therapynotes.errors import TherapyNotesError
 from therapynotes.services.session import VaultSession
@@ -30,7 +30,7 @@ class DocumentNotSaved(TherapyNotesError):
     folder you can write to, with free space, and try again."""
 
 
-def save_file(path: Path, data: bytes) -> None:
+def save_file(path: Path, data: FileBytes) -> None:
     """The one way a PDF or an attachment copy reaches the disk: written privately
     beside `path`, fsynced, renamed into place; a link, folder or special file at
     `path` is refused, never followed; nothing is left on failure

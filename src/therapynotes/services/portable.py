@@ -43,6 +43,7 @@ from therapynotes.portable_errors import (
 from therapynotes.records_errors import AttachmentCorrupt
 from therapynotes.services.policy import UseCase, guarded
 from therapynotes.services.records_base import RecordsBase
+from therapynotes.store import attachments as attachment_store
 from therapynotes.store import billing as billing_store
 from therapynotes.store import clinical_refs
 from therapynotes.store import profile as profile_store
@@ -201,10 +202,7 @@ class PortableService(RecordsBase):
             document = self.export_document()
             written: set[str] = set()
             for meta in document["attachments"]:
-                row = conn.execute(
-                    "SELECT data FROM attachment_blobs WHERE attachment_id = ?", (meta["id"],)
-                ).fetchone()
-                data = bytes(row[0]) if row else b""
+                data = attachment_store.read_blob(conn, meta["id"]) or b""
                 if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                     raise AttachmentCorrupt(f"attachment {meta['id']}")
                 if meta["sha256"] not in written:  # the same file attached twice
@@ -357,7 +355,5 @@ def _insert_all(conn: Connection, document: dict[str, Any], blobs: dict[str, byt
             )
         except db.IntegrityError:
             raise ImportRefused(f"notes (id {note['id']}): void refused by the vault") from None
-    conn.executemany(
-        "INSERT INTO attachment_blobs(attachment_id, data) VALUES (?, ?)",
-        [(m["id"], blobs[m["sha256"]]) for m in document["attachments"]],
-    )
+    for meta in document["attachments"]:
+        attachment_store.insert_blob(conn, meta["id"], blobs[meta["sha256"]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from therapynotes.domain.codes import is_cpt_code
 from therapynotes.domain.enums import Attendance, ClientStatus, Modality, NoteKind
 from therapynotes.domain.ids import AttachmentId, ClientId, NoteId, PlanId, SessionId
 from therapynotes.domain.models import (
+    AttachmentMeta,
     Chart,
     Client,
     ClientFields,
@@ -267,7 +268,9 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
         media_type: str,
         data: bytes,
         note_id: NoteId | None = None,
+        progress: attachments.Progress | None = None,
     ) -> AttachmentId:
+        """`progress(done, total)` is called as the bytes are stored, a chunk at a time."""
         limit = record_settings.attachment_max_bytes(self.conn)
         if len(data) > limit:
             raise AttachmentTooLarge(f"limit {limit // (1024 * 1024)} MiB")
@@ -283,6 +286,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
                 data=data,
                 sha256=digest,
                 now=self.now(),
+                progress=progress,
             )
             self.audit(conn, AuditKind.RECORD_CREATED, f"attachment:{att_id}", record="attachment")
         return att_id
@@ -290,13 +294,37 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
     @guarded(UseCase.ATTACHMENTS)
     def read_attachment(self, attachment_id: AttachmentId) -> bytes:
         """The attachment's bytes, checked against the SHA-256 stored with them."""
+        parts: list[bytes] = []
+        self.stream_attachment(attachment_id, parts.append)
+        return b"".join(parts)
+
+    def stream_attachment(
+        self,
+        attachment_id: AttachmentId,
+        sink: Callable[[bytes], object],
+        progress: attachments.Progress | None = None,
+    ) -> AttachmentMeta:
+        """The attachment's bytes handed to `sink` a chunk at a time (store/attachments:
+        no long hold of the GIL however large the file), hashed as they pass and checked
+        against the size and SHA-256 stored with them at the end: on AttachmentCorrupt
+        the caller drops what `sink` got."""
         meta = attachments.get_meta(self.conn, attachment_id)
-        data = attachments.read_blob(self.conn, attachment_id)
-        if meta is None or data is None:
+        if meta is None:
             raise AttachmentNotFound
-        if len(data) != meta.size or hashlib.sha256(data).hexdigest() != meta.sha256:
+        digest = hashlib.sha256()
+        size = 0
+
+        def take(chunk: bytes) -> None:
+            nonlocal size
+            digest.update(chunk)
+            size += len(chunk)
+            sink(chunk)
+
+        if not attachments.read_chunks(self.conn, attachment_id, take, progress):
+            raise AttachmentNotFound
+        if size != meta.size or digest.hexdigest() != meta.sha256:
             raise AttachmentCorrupt
-        return data
+        return meta
 
     # --- search and settings -------------------------------------------------
 

@@ -1,12 +1,19 @@
 """Attachments open inside the app: images in a scaled QLabel, PDFs in a QPdfView (QtPdf
 from pyside6-pdf). The bytes come from the service (checked against their SHA-256) and
-stay in memory (a QBuffer); nothing is written to disk unless the therapist asks for
+stay in memory (the vault's chunks); nothing is written to disk unless the therapist asks for
 "Save a copy…", which writes only the chosen file (atomically, 0600) and is audit-logged.
 
 The chart view calls `open_attachment(parent, context, attachment_id)`: the bytes are read
 on the database worker (ui/ops.py) and the dialog opens when they arrive; a copy is saved
 (and audited) on the worker too. The dialog is a child of that view, so a lock (which
 destroys the view) closes it and frees the bytes.
+
+The worker reads the vault a chunk at a time (store/attachments.py, SQLite fills each
+chunk with the GIL released) and keeps the chunks as they are: the PDF view and the image
+decoder read them through a ChunkDevice (ui/chunk_device.py) and a saved copy writes them
+one by one, so no step copies the whole file with the GIL held while the UI thread waits
+(issue 18). `Progress` carries how far the worker got to the UI thread for a bar on big
+files.
 """
 
 from __future__ import annotations
@@ -14,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
-from PySide6.QtGui import QImage, QPixmap, QResizeEvent
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap, QResizeEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -31,18 +38,28 @@ from PySide6.QtWidgets import (
 from therapynotes.domain import formatting
 from therapynotes.domain.ids import AttachmentId
 from therapynotes.domain.models import AttachmentMeta
-from therapynotes.records_errors import AttachmentNotFound
 from therapynotes.services.documents import DocumentKind, record_export, save_file
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
-from therapynotes.store import attachments
 from therapynotes.ui.chart_pdf import ChartContext
+from therapynotes.ui.chunk_device import ChunkDevice, Chunks
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import icon
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import GRID, body, hbox, message_label, plain_buttons, vbox
 
 PDF_TYPES = ("application/pdf",)
+
+
+class Progress(QObject):
+    """How many of an attachment's bytes the worker has moved, sent to the UI thread
+    (queued) as one (done, total) tuple: never a bare bool (issue 20). Made on the UI
+    thread; `report` is the callback handed to the worker."""
+
+    moved = Signal(object)
+
+    def report(self, done: int, total: int) -> None:
+        self.moved.emit((done, total))
 
 
 class ScaledImage(QLabel):
@@ -74,14 +91,13 @@ class AttachmentViewerDialog(QDialog):
     def __init__(
         self,
         meta: AttachmentMeta,
-        data: bytes,
+        data: Chunks,
         *,
         session: VaultSession,
         parent: QWidget | None = None,
-        prepared: QImage | QByteArray | None = None,
+        prepared: QImage | None = None,
     ) -> None:
-        """`prepared`: the image decoded, or the PDF's bytes as a QByteArray, made off
-        the UI thread by `prepare` (else made here)."""
+        """`prepared`: the image, decoded off the UI thread by `prepare` (else here)."""
         super().__init__(parent)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle("Attachment")  # never the file name: it may name the client
@@ -119,7 +135,7 @@ class AttachmentViewerDialog(QDialog):
             return self._pdf_view()
         if kind.startswith("image/"):
             prepared = self._prepared
-            image = prepared if isinstance(prepared, QImage) else QImage.fromData(self._data)
+            image = prepared if isinstance(prepared, QImage) else decode(self._data)
             if not image.isNull():
                 area = QScrollArea(self)
                 area.setWidgetResizable(True)
@@ -133,16 +149,11 @@ class AttachmentViewerDialog(QDialog):
         )
 
     def _pdf_view(self) -> QWidget:
-        # QPdfDocument reads from a QBuffer in memory: no temp file is ever made.
-        self._buffer = QBuffer(self)
-        prepared = self._prepared
-        self._buffer.setData(
-            prepared if isinstance(prepared, QByteArray) else QByteArray(self._data)
-        )
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        # QPdfDocument reads the chunks in memory: no temp file, no copy of the whole file.
+        self._device = ChunkDevice(self._data, self)
         self.pdf = QPdfDocument(self)
         self.pdf.statusChanged.connect(self._pdf_status)
-        self.pdf.load(self._buffer)
+        self.pdf.load(self._device)
         view = QPdfView(self)
         view.setDocument(self.pdf)
         view.setPageMode(QPdfView.PageMode.MultiPage)
@@ -189,11 +200,11 @@ def safe_file_name(meta: AttachmentMeta) -> str:
 
 
 def save_attachment_copy(
-    session: VaultSession, meta: AttachmentMeta, data: bytes, path: Path
+    session: VaultSession, meta: AttachmentMeta, data: Chunks, path: Path
 ) -> None:
     """The one way an attachment leaves the vault: to the path the therapist chose,
     atomically and private (0600), with an audit row (ids only)."""
-    save_file(path, data)
+    save_file(path, data)  # chunk by chunk: never joined into one copy
     record_export(
         session,
         meta.client_id,
@@ -205,13 +216,18 @@ def save_attachment_copy(
 
 
 def load_attachment(
-    session: VaultSession, attachment_id: AttachmentId
-) -> tuple[AttachmentMeta, bytes]:
+    session: VaultSession,
+    attachment_id: AttachmentId,
+    progress: Progress | None = None,
+) -> tuple[AttachmentMeta, Chunks]:
+    """On the worker: the bytes, as the chunks the vault hands out, checked against
+    their SHA-256 (AttachmentCorrupt, AttachmentNotFound otherwise)."""
+    chunks: list[bytes] = []
     with session.db_lock:  # the background worker may be using the connection
-        meta = attachments.get_meta(session.conn, attachment_id)
-        if meta is None:
-            raise AttachmentNotFound
-        return meta, RecordsService(session).read_attachment(attachment_id)
+        meta = RecordsService(session).stream_attachment(
+            attachment_id, chunks.append, None if progress is None else progress.report
+        )
+    return meta, tuple(chunks)
 
 
 def open_attachment(
@@ -219,12 +235,16 @@ def open_attachment(
     context: ChartContext,
     attachment_id: AttachmentId,
     then: Callable[[AttachmentViewerDialog], None] | None = None,
+    progress: Progress | None = None,
 ) -> None:
     """Show the attachment in a window once the worker has read (and checked) its bytes;
-    errors (missing, corrupt) as a message. `then` gets the window when it opens."""
+    errors (missing, corrupt) as a message. `then` gets the window when it opens;
+    `progress` hears how far the read got."""
     session = context.session
+    screen = parent.screen()
+    bound = screen.availableSize() if screen is not None else None
 
-    def show(found: tuple[AttachmentMeta, bytes, QImage | QByteArray | None]) -> None:
+    def show(found: tuple[AttachmentMeta, Chunks, QImage | None]) -> None:
         meta, data, prepared = found
         dialog = AttachmentViewerDialog(
             meta, data, session=session, parent=parent, prepared=prepared
@@ -234,19 +254,39 @@ def open_attachment(
             then(dialog)
 
     # a failure is shown over `parent` (ops' default)
-    def load() -> tuple[AttachmentMeta, bytes, QImage | QByteArray | None]:
-        meta, data = load_attachment(session, attachment_id)
-        return meta, data, prepare(meta, data)
+    def load() -> tuple[AttachmentMeta, Chunks, QImage | None]:
+        meta, data = load_attachment(session, attachment_id, progress)
+        return meta, data, prepare(meta, data, bound)
 
     Op(parent, load).success(show).run(database=True)
 
 
-def prepare(meta: AttachmentMeta, data: bytes) -> QImage | QByteArray | None:
-    """On the worker: the slow part of showing it (decoding an image, copying a PDF's
-    bytes for Qt: 8-10 ms for 20 MB), so the UI thread only builds the window."""
-    kind = meta.media_type.lower()
-    if kind in PDF_TYPES:
-        return QByteArray(data)
-    if kind.startswith("image/"):
-        return QImage.fromData(data)
-    return None
+def decode(data: Chunks, bound: QSize | None = None) -> QImage:
+    """The image, no larger than `bound`. QImageReader releases the GIL while it decodes
+    (QImage.fromData holds it: a 4000 x 3000 JPEG kept the UI thread waiting 45-137 ms),
+    reads the chunks where they are, and decodes a JPEG straight at the smaller size."""
+    device = ChunkDevice(data)  # kept referenced here: the reader does not own it
+    reader = QImageReader(device)
+    size = reader.size()
+    if bound is not None and size.isValid() and not bound.expandedTo(size) == bound:
+        reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    device.close()
+    return image
+
+
+def prepare(meta: AttachmentMeta, data: Chunks, bound: QSize | None = None) -> QImage | None:
+    """On the worker: the slow part of showing an image, off the UI thread: decode it at
+    no more than `bound` (the screen: the window never shows it larger; a 12-megapixel
+    scan otherwise cost the UI thread 20-40 ms to scale on opening) and convert it to the
+    pixel format a pixmap uses. A PDF needs nothing here: QPdfView reads the chunks as
+    they are."""
+    if not meta.media_type.lower().startswith("image/"):
+        return None
+    image = decode(data, bound)
+    if image.isNull():
+        return image
+    alpha = image.hasAlphaChannel()
+    return image.convertToFormat(
+        QImage.Format.Format_ARGB32_Premultiplied if alpha else QImage.Format.Format_RGB32
+    )

@@ -8,12 +8,14 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QProgressBar, QPushButton, QWidget
 
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import AttachmentMeta, Chart
 from therapynotes.services.records import read_attachment_file
+from therapynotes.store.attachments import CHUNK
 from therapynotes.ui.attachment_viewer import (
+    Progress,
     load_attachment,
     open_attachment,
     safe_file_name,
@@ -49,6 +51,40 @@ class AttachmentModel(RowTableModel[AttachmentMeta]):
         if column is AttachmentColumn.SIZE:
             return _size(row.size)
         return local_time(row.added_at)
+
+
+class TransferStatus(QWidget):
+    """What the worker is doing with a big file and how far it got: a line of text and a
+    bar under the table, shown only for files of BIG bytes or more (a small one is done
+    before a bar could be read) and hidden again when the last chunk has moved."""
+
+    BIG = 4 * CHUNK
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.progress = Progress(self)  # owned here, so it outlives each job's closure
+        self.progress.moved.connect(self._moved)
+        self.label = QLabel(self)
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 100)
+        self.bar.setAccessibleName("Progress")
+        row = hbox(self)
+        row.addWidget(self.label)
+        row.addWidget(self.bar, 1)
+        self.setVisible(False)
+
+    def start(self, text: str) -> Progress:
+        self.label.setText(text)
+        self.bar.setValue(0)
+        return self.progress
+
+    def _moved(self, step: tuple[int, int]) -> None:
+        done, total = step
+        self.bar.setValue(int(100 * done / total) if total else 100)
+        self.setVisible(total >= self.BIG and done < total)
+
+    def finish(self) -> None:
+        self.setVisible(False)
 
 
 class AttachmentsTab(QWidget):
@@ -90,6 +126,8 @@ class AttachmentsTab(QWidget):
             ),
             1,
         )
+        self.status = TransferStatus(self)
+        layout.addWidget(self.status)
 
     def show_chart(self, chart: Chart) -> None:
         self.model.set_rows(list(chart.attachments))
@@ -115,10 +153,11 @@ class AttachmentsTab(QWidget):
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
 
         def store(data: bytes) -> None:
+            report = self.status.start(f"Storing {path.name} in the vault…").report
             self.records.op(
                 self,
                 lambda s: s.add_attachment(
-                    client_id, filename=path.name, media_type=kind, data=data
+                    client_id, filename=path.name, media_type=kind, data=data, progress=report
                 ),
             ).failure(self._add_failed).success(self._added).run(database=True)
 
@@ -130,10 +169,12 @@ class AttachmentsTab(QWidget):
 
     def _add_failed(self, exc: BaseException) -> None:
         self._add_busy(False)
+        self.status.finish()
         show_error(self, exc)
 
     def _added(self, _meta: object) -> None:
         self._add_busy(False)
+        self.status.finish()
         self.changed.emit()
 
     def _context(self) -> SessionContext:
@@ -148,7 +189,8 @@ class AttachmentsTab(QWidget):
         if not meta.media_type.startswith("image/") and meta.media_type != "application/pdf":
             self.save_copy()
             return
-        open_attachment(self, self._context(), meta.id)
+        progress = self.status.start(f"Opening {meta.filename}…")
+        open_attachment(self, self._context(), meta.id, progress=progress)
 
     def save_copy(self) -> None:
         meta = self.selected()
@@ -159,9 +201,16 @@ class AttachmentsTab(QWidget):
         if not path:
             return
         session, attachment_id, target = self.records.service.session, meta.id, Path(path)
+        progress = self.status.start(f"Reading {meta.filename} for the copy…")
 
         def save() -> None:  # on the database worker: read, check, write, audit
-            full, data = load_attachment(session, attachment_id)
+            full, data = load_attachment(session, attachment_id, progress)
             save_attachment_copy(session, full, data, target)
 
-        Op(self, save).run(database=True)  # a failure is shown (ops' default)
+        def failed(exc: BaseException) -> None:
+            self.status.finish()
+            show_error(self, exc)
+
+        Op(self, save).success(lambda _none: self.status.finish()).failure(failed).run(
+            database=True
+        )
