@@ -146,7 +146,7 @@ def _plaintext(opened: OpenedBackup, fh: BinaryIO) -> Iterator[bytes]:
     fh.seek(opened.header.size)
     key = fmt.payload_key(opened.file_key, opened.header.payload_nonce)
     try:
-        yield from fmt.iter_plaintext(fh, key)
+        yield from fmt.iter_plaintext(fh, key, version=opened.header.version)
     finally:
         key.wipe()
 
