@@ -34,7 +34,7 @@ from typing import BinaryIO, cast
 
 from therapynotes.atomic import TEMP_SUFFIX, fsync_dir, temp_name_for
 from therapynotes.backup import format as fmt
-from therapynotes.backup import reader, snapshot
+from therapynotes.backup import page_tags, reader, snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
     BackupCorrupt,
@@ -98,6 +98,7 @@ class Written:
     path: Path
     size: int
     manifest: Manifest
+    page_check: page_tags.CheckReport | None = None  # which page check ran, and why
 
 
 def _snapshot_files(src: Source, db: Path) -> list[Path]:
@@ -249,8 +250,12 @@ def write(
     created_at: int,
     progress: Progress,
     cancel: Cancel,
+    full_page_check: bool = False,
 ) -> Written:
-    """Write and fully verify one backup; raises a BackupError and leaves nothing behind."""
+    """Write and fully verify one backup; raises a BackupError and leaves nothing behind.
+
+    The page check is incremental where page_tags' schedule allows (the full
+    `cipher_integrity_check` otherwise, or with `full_page_check`)."""
     _target_ready(target_dir)
     clean_leftovers(src.vault_root, target_dir, now=time.time())
     # The pool's exit waits for the page check, so the scratch copy outlives it.
@@ -262,7 +267,16 @@ def write(
             # The page check (the costliest step, C code without the GIL) runs on the
             # second core beside counting, encrypting and reading back; the file is
             # renamed into place only after it has passed.
-            pages_ok = pool.submit(snapshot.page_check, db, src.open_keys)
+            previous = page_tags.load(src.vault_root, src.dek, src.vault_id)
+            pages_ok = pool.submit(
+                page_tags.check,
+                _snapshot_files(src, db),
+                src.open_keys,
+                previous,
+                now=created_at,
+                force_full=full_page_check,
+                full_check=snapshot.page_check,
+            )
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
             raise StorageError(type(exc).__name__) from exc
@@ -278,7 +292,7 @@ def write(
         file_key = Secret(os.urandom(fmt.KEY_LEN))
         try:
             final = target_dir / file_name(created_at, seq)
-            _place(
+            report = _place(
                 src,
                 new,
                 file_key=file_key,
@@ -291,7 +305,9 @@ def write(
             )
         finally:
             file_key.wipe()
-    return Written(final, final.stat().st_size, manifest)
+    # The backup is in place: its snapshot's segment tags become the next run's baseline.
+    page_tags.save(src.vault_root, src.dek, src.vault_id, report.tags)
+    return Written(final, final.stat().st_size, manifest, report)
 
 
 def _place(
@@ -302,10 +318,10 @@ def _place(
     manifest: Manifest,
     db: Path,
     final: Path,
-    pages_ok: Future[None],
+    pages_ok: Future[page_tags.CheckReport],
     progress: Progress,
     cancel: Cancel,
-) -> None:
+) -> page_tags.CheckReport:
     header, payload_nonce = fmt.encode_header(
         new, file_key=file_key, kek_backup=src.kek_backup, dek=src.dek
     )
@@ -318,13 +334,14 @@ def _place(
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)
         progress("check", 0, 1)
-        pages_ok.result()  # raises BackupCorrupt when a page failed
+        report = pages_ok.result()  # raises BackupCorrupt when a page failed
         if cancel():
             raise BackupCancelled
         if final.exists():
             raise FileExistsError(17, "backup name taken")
         os.rename(tmp, final)
         fsync_dir(final.parent)
+        return report
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
