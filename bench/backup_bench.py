@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pyotp
 
@@ -143,28 +144,28 @@ class PhaseClock:
 
 
 class timed_page_check:  # noqa: N801 - used like a function, as a context manager
-    """Times snapshot.page_check (cipher_integrity_check on the writer's second thread)
-    by wrapping it for the length of one run: bench-only accounting."""
+    """Times page_tags.check (the incremental or full page check on the writer's second
+    thread) by wrapping it for the length of one run: bench-only accounting."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self._real = snapshot.page_check
+        self._real = page_tags.check
 
     def __enter__(self) -> timed_page_check:
         real = self._real
 
-        def wrapped(path: Path, dek: Secret) -> None:
+        def wrapped(*args: Any, **kwargs: Any) -> page_tags.CheckReport:
             started = time.perf_counter()
             try:
-                real(path, dek)
+                return real(*args, **kwargs)
             finally:
                 self.seconds = time.perf_counter() - started
 
-        snapshot.page_check = wrapped  # type: ignore[assignment]
+        page_tags.check = wrapped  # type: ignore[assignment]
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        snapshot.page_check = self._real  # type: ignore[assignment]
+        page_tags.check = self._real  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -411,7 +412,7 @@ def bench_restore(work: Path, backup: Path, drive: Path, runs: int) -> None:
     restores, rcopies, kdf_parts = [], [], []
     try:
         for i in range(runs):
-            rcopies.append(plain_copy(backup, drive))
+            rcopies.append(plain_copy([backup], drive))
             target = work / f"restored-{i}"
             kdf_seconds[0] = 0.0
             restores.append(timed(_restorer(target, backup)))

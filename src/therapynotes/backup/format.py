@@ -340,9 +340,11 @@ def stream_cipher(version: int) -> tuple[type[AESGCM] | type[ChaCha20Poly1305], 
 class StreamWriter:
     """Encrypts a byte stream into chunks; `finish()` writes the final (flagged) chunk.
 
-    Format 4 seals each chunk with `encrypt_into` one reused buffer (no 1 MiB allocation
-    per chunk), so `fh.write` must be done with the bytes when it returns, as file
-    writes are."""
+    Input is gathered in one fixed chunk-sized buffer and, in format 4, sealed with
+    `encrypt_into` a second fixed buffer: no 1 MiB allocation per chunk, which cost
+    more than AES-GCM itself. So `fh.write` must be done with the bytes when it returns,
+    as file writes are. A full chunk is sealed only when more input arrives: only
+    `finish` knows which chunk is the last."""
 
     def __init__(self, fh: BinaryIO, key: Secret, *, version: int | None = None) -> None:
         self._fh = fh
@@ -351,25 +353,23 @@ class StreamWriter:
         self._aead = cipher(key.reveal())
         self._into = version >= 4
         self._out = bytearray(self._chunk + TAG_LEN)
-        self._buf = bytearray()
+        self._buf = bytearray(self._chunk)
+        self._fill = 0
         self._counter = 0
         self.plain_bytes = 0
 
     def write(self, data: bytes | memoryview) -> None:
         self.plain_bytes += len(data)
-        view, pos, buf, size = memoryview(data), 0, self._buf, self._chunk
-        if buf:  # top up the partial chunk first
-            pos = min(size - len(buf), len(view))
-            buf += view[:pos]
-            if pos < len(view):  # more follows, so this full chunk is not the last
-                self._emit(bytes(buf), last=False)
-                buf.clear()
-        # Whole chunks straight from the input, keeping at least one byte back: only
-        # `finish` knows which chunk is the last.
-        while len(view) - pos > size:
-            self._emit(view[pos : pos + size], last=False)
-            pos += size
-        buf += view[pos:]
+        view, pos, size = memoryview(data).cast("B"), 0, self._chunk
+        buf = memoryview(self._buf)
+        while pos < len(view):
+            if self._fill == size:  # more follows, so the buffered chunk is not the last
+                self._emit(buf, last=False)
+                self._fill = 0
+            n = min(size - self._fill, len(view) - pos)
+            buf[self._fill : self._fill + n] = view[pos : pos + n]
+            self._fill += n
+            pos += n
 
     def _emit(self, chunk: bytes | memoryview, *, last: bool) -> None:
         nonce = chunk_nonce(self._counter, last)
@@ -382,23 +382,32 @@ class StreamWriter:
         self._counter += 1
 
     def finish(self) -> None:
-        self._emit(bytes(self._buf), last=True)
-        self._buf.clear()
+        self._emit(memoryview(self._buf)[: self._fill], last=True)
+        self._fill = 0
 
 
-def iter_plaintext(fh: BinaryIO, key: Secret, *, version: int = FORMAT_VERSION) -> Iterator[bytes]:
+def iter_plaintext(
+    fh: BinaryIO, key: Secret, *, version: int | None = None, reuse: bool = False
+) -> Iterator[bytes | memoryview]:
     """Decrypt chunks from `fh` to its end. Raises BackupCorrupt on a bad tag, on a file
-    that ends before a valid final chunk, and on any bytes after the final chunk."""
+    that ends before a valid final chunk, and on any bytes after the final chunk.
+
+    With `reuse` (format 4), each chunk is read and decrypted into fixed buffers and
+    yielded as a view of them that the next step overwrites: the caller must be done
+    with it (or copy it) before asking for the next one."""
+    version = FORMAT_VERSION if version is None else version
     cipher, size = stream_cipher(version)
     aead = cipher(key.reveal())
+    if reuse and version >= 4:
+        yield from _iter_into(fh, aead, size)  # type: ignore[arg-type]
+        return
     chunk_ct = size + TAG_LEN
     counter = 0
     current = fh.read(chunk_ct)
     while True:
         following = fh.read(chunk_ct) if len(current) == chunk_ct else b""
         last = not following
-        if len(current) <= TAG_LEN and not (counter == 0 and len(current) == TAG_LEN):
-            raise BackupCorrupt("file ends before the final chunk")
+        _check_length(len(current), counter)
         try:
             plain = aead.decrypt(chunk_nonce(counter, last), current, None)
         except InvalidTag as exc:
@@ -410,3 +419,44 @@ def iter_plaintext(fh: BinaryIO, key: Secret, *, version: int = FORMAT_VERSION) 
             return
         counter += 1
         current = following
+
+
+def _check_length(length: int, counter: int) -> None:
+    if length <= TAG_LEN and not (counter == 0 and length == TAG_LEN):
+        raise BackupCorrupt("file ends before the final chunk")
+
+
+def _read_full(fh: BinaryIO, buf: bytearray) -> int:
+    view, got = memoryview(buf), 0
+    while got < len(buf):
+        n = fh.readinto(view[got:])  # type: ignore[attr-defined]
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _iter_into(fh: BinaryIO, aead: AESGCM, size: int) -> Iterator[memoryview]:
+    """iter_plaintext's loop without an allocation per chunk (two ciphertext buffers:
+    the one being decrypted and the one read ahead to know whether it is the last)."""
+    current, following = bytearray(size + TAG_LEN), bytearray(size + TAG_LEN)
+    plain = memoryview(bytearray(size))
+    counter, n_current = 0, _read_full(fh, current)
+    while True:
+        n_following = _read_full(fh, following) if n_current == len(current) else 0
+        last = n_following == 0
+        _check_length(n_current, counter)
+        out = plain[: n_current - TAG_LEN]
+        try:
+            aead.decrypt_into(
+                chunk_nonce(counter, last), memoryview(current)[:n_current], None, out
+            )
+        except InvalidTag as exc:
+            raise BackupCorrupt(f"chunk {counter} failed authentication") from exc
+        if last and not len(out) and counter > 0:
+            raise BackupCorrupt("empty final chunk")
+        yield out
+        if last:
+            return
+        counter += 1
+        current, following, n_current = following, current, n_following
