@@ -52,6 +52,7 @@ from therapynotes.services.records import RecordsService
 from therapynotes.services.restore import RestoreService
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
+from therapynotes.store import connection
 
 PASSPHRASE = "orange piano little sunset"
 
@@ -86,7 +87,8 @@ def plain_copy(sources: list[Path], dest_dir: Path) -> float:
 def a_days_work(session: VaultSession, day: int) -> None:
     """Six sessions logged, each with a progress note drafted from the client's last one:
     pages of the sessions, notes, search index and audit log change, as between two
-    backups of a working day."""
+    backups of a working day. Then the app's idle checkpoint (ui/idle_checkpoint.py: a
+    PASSIVE checkpoint after 5 s without input), as the app folds the WAL when idle."""
     records = RecordsService(session)
     when = datetime(2027, 1, 11, 9, tzinfo=UTC) + timedelta(days=day)
     for i in range(6):
@@ -104,6 +106,7 @@ def a_days_work(session: VaultSession, day: int) -> None:
         key = next(iter(text))
         text[key] = f"Day {day}, session {i}: worked on sleep and avoidance. " * 20
         records.save_draft(note, text)
+    connection.checkpoint(session.conn)
 
 
 # The writer's progress phases in order (writer.py's docstring), as printed here.
