@@ -1,14 +1,18 @@
 """Writing one `.tnbackup` file durably, then proving it restores.
 
 Order: snapshot (keyed, in a private temp folder inside the vault folder) →
-cipher_integrity_check on a second thread, while row counts and the schema version go
-into the manifest → encrypt into a hidden `.NAME.xxxx.partial` in the target folder →
-fsync file → read it back from the drive (reader.decrypt_snapshot drops it from the
-page cache and reads it with O_DIRECT where it can): every chunk authenticates, the
+the page check on a second thread (page_tags.py: the HMAC of the pages changed since the
+last verified backup, or the full cipher_integrity_check on its schedule), while row
+counts and the schema version go into the manifest → encrypt (format 4: AES-256-GCM,
+1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, the drive's
+write-back started every 8 MiB by fdatasync on a helper thread → fsync file → read
+it back from the drive (reader.decrypt_snapshot drops it from the page cache and reads
+it with O_DIRECT where it can): every chunk authenticates, the
 final flag is there, the manifest is the one written and the snapshot has its length →
-wait for the page check → rename → fsync folder. (docs/backup-format.md,
+wait for the page check → rename → fsync folder → keep the snapshot's segment tags
+for the next run's incremental check. (docs/backup-format.md,
 "Verification", says why checking the snapshot before encryption proves the same as
-checking a decrypted copy after, and why formats 2 and 3 need no SHA-256 of the snapshot.)
+checking a decrypted copy after, and why formats 2-4 need no SHA-256 of the snapshot.)
 A crash, a cancel or a failing drive at any point leaves either no new file or only a
 hidden temp file that `list` never shows; earlier backups are never opened for writing.
 
