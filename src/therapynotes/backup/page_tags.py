@@ -47,8 +47,8 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from therapynotes.atomic import write_private_file
-from therapynotes.errors import StorageError
+from therapynotes.atomic import temp_name_for
+from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security import kdf
 from therapynotes.security.secret import Secret
 
@@ -67,6 +67,7 @@ FULL_ABOVE_CHANGED = 0.25
 MAGIC = b"TNPAGES1"
 INFO = b"therapynotes/backup-page-tags/v1"
 NONCE_LEN = 12
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _HEAD = struct.Struct(">QIB")  # last full check (unix s), backups since, files
 _FILE = struct.Struct(">16sII")  # salt, page size, segments
 
@@ -275,12 +276,22 @@ def load(vault_root: Path, root_key: Secret, vault_id: str) -> Tags | None:
 
 
 def save(vault_root: Path, root_key: Secret, vault_id: str, tags: Tags) -> None:
-    """Keep the tags of a snapshot whose backup is in place (atomically, 0600). Failing
-    to keep them only means the next backup runs the full check."""
+    """Keep the tags of a snapshot whose backup is in place: a private (0600) temp file
+    renamed over the old one. Not fsynced: after a power cut the file may be missing or
+    unreadable, and then the next backup runs the full check, which is all that failing
+    to keep them ever means."""
     nonce = os.urandom(NONCE_LEN)
     sealed = AESGCM(_key(root_key)).encrypt(nonce, encode(tags), _ad(vault_id))
-    with contextlib.suppress(OSError, StorageError):
-        write_private_file(vault_root / TAGS_NAME, MAGIC + nonce + sealed)
+    target = vault_root / TAGS_NAME
+    tmp = temp_name_for(target)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, PRIVATE_FILE_MODE)
+        with open(fd, "wb") as out:
+            out.write(MAGIC + nonce + sealed)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def forget(vault_root: Path) -> None:

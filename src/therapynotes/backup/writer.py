@@ -30,6 +30,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -228,6 +229,16 @@ def _encrypt_to(
             raise
 
 
+def _discard(files: list[Path]) -> None:
+    """Delete the scratch snapshot (and any -wal/-shm beside it); the scratch folder
+    itself goes when the run ends. Freeing hundreds of MiB takes a file system some
+    time, which this way overlaps the read-back."""
+    for path in files:
+        for side in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{path}{side}")
+
+
 def _target_ready(target_dir: Path) -> None:
     if not target_dir.is_dir():
         raise BackupDriveMissing
@@ -239,6 +250,9 @@ def clean_leftovers(vault_root: Path, target_dir: Path, *, now: float) -> None:
     that are old enough not to belong to a run still going on another computer."""
     for path in vault_root.glob(f"{reader.SCRATCH_PREFIX}*"):
         shutil.rmtree(path, ignore_errors=True)
+    for path in vault_root.glob(f".{page_tags.TAGS_NAME}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            path.unlink()
     with contextlib.suppress(OSError):
         for path in target_dir.glob(".therapynotes-*" + SUFFIX + ".*" + TEMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -304,6 +318,9 @@ def write(
                 db=db,
                 final=final,
                 pages_ok=pages_ok,
+                # Once encrypted, the snapshot is the page check's alone: the same
+                # thread deletes it when the check is done, beside the read-back.
+                encrypted=lambda: pool.submit(_discard, _snapshot_files(src, db)),
                 progress=progress,
                 cancel=cancel,
             )
@@ -323,6 +340,7 @@ def _place(
     db: Path,
     final: Path,
     pages_ok: Future[page_tags.CheckReport],
+    encrypted: Callable[[], object],
     progress: Progress,
     cancel: Cancel,
 ) -> page_tags.CheckReport:
@@ -334,6 +352,7 @@ def _place(
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         _encrypt_to(fd, header, key, manifest, db, progress=progress, cancel=cancel)
+        encrypted()
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)
