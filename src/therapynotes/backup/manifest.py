@@ -147,8 +147,9 @@ class PayloadParser:
         self.manifest: Manifest | None = None
         self.snapshot_seen = 0
 
-    def feed(self, plain: bytes) -> bytes:
-        """Return the snapshot bytes contained in `plain` (after the manifest)."""
+    def feed(self, plain: bytes | memoryview) -> bytes | memoryview:
+        """Return the snapshot bytes contained in `plain` (after the manifest): `plain`
+        itself once the manifest is read, so a view stays a view (no copy)."""
         if self.manifest is not None:
             self.snapshot_seen += len(plain)
             if self.snapshot_seen > self.manifest.snapshot_length:

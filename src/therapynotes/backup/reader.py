@@ -142,11 +142,13 @@ def open_with_file_key(path: Path, file_key: Secret) -> OpenedBackup:
     return OpenedBackup(path, header, Secret(file_key.reveal()))
 
 
-def _plaintext(opened: OpenedBackup, fh: BinaryIO) -> Iterator[bytes]:
+def _plaintext(opened: OpenedBackup, fh: BinaryIO) -> Iterator[bytes | memoryview]:
+    """The decrypted chunks, each a view that the next one overwrites (see
+    fmt.iter_plaintext): PayloadParser copies what it keeps, sinks write at once."""
     fh.seek(opened.header.size)
     key = fmt.payload_key(opened.file_key, opened.header.payload_nonce)
     try:
-        yield from fmt.iter_plaintext(fh, key)
+        yield from fmt.iter_plaintext(fh, key, version=opened.header.version, reuse=True)
     finally:
         key.wipe()
 
@@ -230,7 +232,7 @@ class _SnapshotSink:
             self.outs.append(self.stack.enter_context(_create(path)))
         return self.outs[index]
 
-    def write(self, data: bytes, manifest: Manifest | None) -> None:
+    def write(self, data: bytes | memoryview, manifest: Manifest | None) -> None:
         if self.dest is not None:
             split = max(0, (manifest.main_length if manifest else 0) - self.written)
             if data[:split]:

@@ -1,14 +1,18 @@
 """Writing one `.tnbackup` file durably, then proving it restores.
 
 Order: snapshot (keyed, in a private temp folder inside the vault folder) →
-cipher_integrity_check on a second thread, while row counts and the schema version go
-into the manifest → encrypt into a hidden `.NAME.xxxx.partial` in the target folder →
-fsync file → read it back from the drive (reader.decrypt_snapshot drops it from the
-page cache and reads it with O_DIRECT where it can): every chunk authenticates, the
+the page check on a second thread (page_tags.py: the HMAC of the pages changed since the
+last verified backup, or the full cipher_integrity_check on its schedule), while row
+counts and the schema version go into the manifest → encrypt (format 4: AES-256-GCM,
+1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, the drive's
+write-back started every 8 MiB by fdatasync on a helper thread → fsync file → read
+it back from the drive (reader.decrypt_snapshot drops it from the page cache and reads
+it with O_DIRECT where it can): every chunk authenticates, the
 final flag is there, the manifest is the one written and the snapshot has its length →
-wait for the page check → rename → fsync folder. (docs/backup-format.md,
+wait for the page check → rename → fsync folder → keep the snapshot's segment tags
+for the next run's incremental check. (docs/backup-format.md,
 "Verification", says why checking the snapshot before encryption proves the same as
-checking a decrypted copy after, and why formats 2 and 3 need no SHA-256 of the snapshot.)
+checking a decrypted copy after, and why formats 2-4 need no SHA-256 of the snapshot.)
 A crash, a cancel or a failing drive at any point leaves either no new file or only a
 hidden temp file that `list` never shows; earlier backups are never opened for writing.
 
@@ -24,15 +28,18 @@ import contextlib
 import os
 import re
 import shutil
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO, cast
 
 from therapynotes.atomic import TEMP_SUFFIX, fsync_dir, temp_name_for
 from therapynotes.backup import format as fmt
-from therapynotes.backup import reader, snapshot
+from therapynotes.backup import page_tags, reader, snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
     BackupCorrupt,
@@ -52,6 +59,7 @@ SUFFIX = ".tnbackup"
 NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 READ_BLOCK = 1024 * 1024
+SYNC_EVERY = 8 * 1024 * 1024
 STALE_TEMP_SECONDS = 3600.0
 
 
@@ -95,6 +103,7 @@ class Written:
     path: Path
     size: int
     manifest: Manifest
+    page_check: page_tags.CheckReport | None = None  # which page check ran, and why
 
 
 def _snapshot_files(src: Source, db: Path) -> list[Path]:
@@ -124,6 +133,69 @@ def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
     )
 
 
+class _EarlySync:
+    """A file written through, with the drive's write-back started early: after every
+    SYNC_EVERY bytes, a helper thread runs fdatasync (which releases the GIL) while the
+    next chunks are encrypted, so the closing fsync has little left to wait for and
+    the drive works beside the CPU rather than after it (docs/backup-format.md, "Speed").
+    A failed early sync is raised at the next write or at `close_durably`."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._out = out
+        self._fd = out.fileno()
+        self._pending = 0
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stop = False
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="backup-sync", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                os.fdatasync(self._fd)
+            except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
+                self._error = exc
+            finally:
+                self._idle.set()
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def write(self, data: bytes | memoryview) -> int:
+        self._raise_pending()
+        written = self._out.write(data)
+        self._pending += len(data)
+        if self._pending >= SYNC_EVERY and self._idle.is_set():
+            self._pending = 0
+            self._out.flush()
+            self._idle.clear()
+            self._wake.set()
+        return written
+
+    def _join(self) -> None:
+        self._idle.wait()
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+
+    def close_durably(self) -> None:
+        self._out.flush()
+        self._join()
+        self._raise_pending()
+        os.fsync(self._fd)
+
+    def abandon(self) -> None:
+        self._join()
+
+
 def _encrypt_to(
     fd: int,
     header: bytes,
@@ -136,20 +208,35 @@ def _encrypt_to(
 ) -> None:
     files = [db, snapshot.clinical_path(db)] if manifest.data_keys is not None else [db]
     with open(fd, "wb", closefd=True) as out:
-        out.write(header)
-        stream = fmt.StreamWriter(out, key)
-        stream.write(manifest.encode())
-        for path in files:
-            with open(path, "rb") as snap:
-                while block := snap.read(READ_BLOCK):
-                    if cancel():
-                        raise BackupCancelled
-                    stream.write(block)
-                    progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
-        stream.finish()
-        out.flush()
-        progress("fsync", 0, 1)
-        os.fsync(out.fileno())
+        synced = _EarlySync(out)
+        try:
+            synced.write(header)
+            stream = fmt.StreamWriter(cast(BinaryIO, synced), key)
+            stream.write(manifest.encode())
+            block = bytearray(READ_BLOCK)
+            for path in files:
+                with open(path, "rb", buffering=0) as snap:
+                    while got := snap.readinto(block):
+                        if cancel():
+                            raise BackupCancelled
+                        stream.write(memoryview(block)[:got])
+                        progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
+            stream.finish()
+            progress("fsync", 0, 1)
+            synced.close_durably()
+        except BaseException:
+            synced.abandon()
+            raise
+
+
+def _discard(files: list[Path]) -> None:
+    """Delete the scratch snapshot (and any -wal/-shm beside it); the scratch folder
+    itself goes when the run ends. Freeing hundreds of MiB takes a file system some
+    time, which this way overlaps the read-back."""
+    for path in files:
+        for side in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(OSError):
+                os.unlink(f"{path}{side}")
 
 
 def _target_ready(target_dir: Path) -> None:
@@ -163,6 +250,9 @@ def clean_leftovers(vault_root: Path, target_dir: Path, *, now: float) -> None:
     that are old enough not to belong to a run still going on another computer."""
     for path in vault_root.glob(f"{reader.SCRATCH_PREFIX}*"):
         shutil.rmtree(path, ignore_errors=True)
+    for path in vault_root.glob(f".{page_tags.TAGS_NAME}.*{TEMP_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            path.unlink()
     with contextlib.suppress(OSError):
         for path in target_dir.glob(".therapynotes-*" + SUFFIX + ".*" + TEMP_SUFFIX):
             with contextlib.suppress(OSError):
@@ -178,8 +268,12 @@ def write(
     created_at: int,
     progress: Progress,
     cancel: Cancel,
+    full_page_check: bool = False,
 ) -> Written:
-    """Write and fully verify one backup; raises a BackupError and leaves nothing behind."""
+    """Write and fully verify one backup; raises a BackupError and leaves nothing behind.
+
+    The page check is incremental where page_tags' schedule allows (the full
+    `cipher_integrity_check` otherwise, or with `full_page_check`)."""
     _target_ready(target_dir)
     clean_leftovers(src.vault_root, target_dir, now=time.time())
     # The pool's exit waits for the page check, so the scratch copy outlives it.
@@ -191,7 +285,16 @@ def write(
             # The page check (the costliest step, C code without the GIL) runs on the
             # second core beside counting, encrypting and reading back; the file is
             # renamed into place only after it has passed.
-            pages_ok = pool.submit(snapshot.page_check, db, src.open_keys)
+            previous = page_tags.load(src.vault_root, src.dek, src.vault_id)
+            pages_ok = pool.submit(
+                page_tags.check,
+                _snapshot_files(src, db),
+                src.open_keys,
+                previous,
+                now=created_at,
+                force_full=full_page_check,
+                full_check=snapshot.page_check,
+            )
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
             raise StorageError(type(exc).__name__) from exc
@@ -207,7 +310,7 @@ def write(
         file_key = Secret(os.urandom(fmt.KEY_LEN))
         try:
             final = target_dir / file_name(created_at, seq)
-            _place(
+            report = _place(
                 src,
                 new,
                 file_key=file_key,
@@ -215,12 +318,17 @@ def write(
                 db=db,
                 final=final,
                 pages_ok=pages_ok,
+                # Once encrypted, the snapshot is the page check's alone: the same
+                # thread deletes it when the check is done, beside the read-back.
+                encrypted=lambda: pool.submit(_discard, _snapshot_files(src, db)),
                 progress=progress,
                 cancel=cancel,
             )
         finally:
             file_key.wipe()
-    return Written(final, final.stat().st_size, manifest)
+    # The backup is in place: its snapshot's segment tags become the next run's baseline.
+    page_tags.save(src.vault_root, src.dek, src.vault_id, report.tags)
+    return Written(final, final.stat().st_size, manifest, report)
 
 
 def _place(
@@ -231,10 +339,11 @@ def _place(
     manifest: Manifest,
     db: Path,
     final: Path,
-    pages_ok: Future[None],
+    pages_ok: Future[page_tags.CheckReport],
+    encrypted: Callable[[], object],
     progress: Progress,
     cancel: Cancel,
-) -> None:
+) -> page_tags.CheckReport:
     header, payload_nonce = fmt.encode_header(
         new, file_key=file_key, kek_backup=src.kek_backup, dek=src.dek
     )
@@ -243,17 +352,19 @@ def _place(
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         _encrypt_to(fd, header, key, manifest, db, progress=progress, cancel=cancel)
+        encrypted()
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)
         progress("check", 0, 1)
-        pages_ok.result()  # raises BackupCorrupt when a page failed
+        report = pages_ok.result()  # raises BackupCorrupt when a page failed
         if cancel():
             raise BackupCancelled
         if final.exists():
             raise FileExistsError(17, "backup name taken")
         os.rename(tmp, final)
         fsync_dir(final.parent)
+        return report
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()

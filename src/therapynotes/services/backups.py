@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from therapynotes import __version__
-from therapynotes.backup import reader, retention, schedule, writer
+from therapynotes.backup import page_tags, reader, retention, schedule, writer
 from therapynotes.backup.errors import BackupCancelled, BackupError
 from therapynotes.backup.format import Header
 from therapynotes.backup.manifest import Manifest
@@ -63,6 +63,7 @@ class BackupResult:
     size: int
     counts: dict[str, int]
     deleted: list[Path] = field(default_factory=list)
+    page_check: page_tags.CheckReport | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +88,14 @@ class PendingRun:
     seq: int
 
     def write(
-        self, *, progress: Progress | None = None, cancel: Cancel | None = None
+        self,
+        *,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+        full_page_check: bool = False,
     ) -> writer.Written:
-        """The slow part; safe on a worker thread (it never uses the vault's connection)."""
+        """The slow part; safe on a worker thread (it never uses the vault's connection).
+        The page check is incremental when backup/page_tags.py's schedule allows."""
         return writer.write(
             self.source,
             self.target_dir,
@@ -97,6 +103,7 @@ class PendingRun:
             created_at=int(self.now),
             progress=progress or _no_progress,
             cancel=cancel or _never,
+            full_page_check=full_page_check,
         )
 
 
@@ -261,7 +268,9 @@ class BackupService:
             pending.target_dir, self.session.vault_id, written.path, self.retention_policy
         )
         deleted = retention.apply(plan)
-        return BackupResult(written.path, written.size, written.manifest.counts, deleted)
+        return BackupResult(
+            written.path, written.size, written.manifest.counts, deleted, written.page_check
+        )
 
     @guarded(UseCase.BACKUP)
     def run(
@@ -270,13 +279,14 @@ class BackupService:
         *,
         progress: Progress | None = None,
         cancel: Cancel | None = None,
+        full_page_check: bool = False,
     ) -> BackupResult:
         """Write + verify one backup, record it, then apply retention. Raises BackupError
         (recorded as a failed run) with earlier backups untouched."""
         pending = self.begin(target_dir)
         try:
             written: writer.Written | BaseException = pending.write(
-                progress=progress, cancel=cancel
+                progress=progress, cancel=cancel, full_page_check=full_page_check
             )
         except BackupError as exc:
             written = exc

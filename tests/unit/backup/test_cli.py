@@ -13,7 +13,9 @@ from keyring.backends import fail
 
 from tests.conftest import STRONG, STRONG2
 from tests.support.memkeyring import MemoryKeyring
+from tests.unit.backup.conftest import fill
 from therapynotes.cli import main
+from therapynotes.services.vault import VaultService
 
 
 def _run(
@@ -85,7 +87,11 @@ def test_cli_errors_are_one_line(
 
 
 def _old_laptop_backup(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *,
+    fill_bytes: int = 0,
 ) -> tuple[Path, pyotp.TOTP]:
     vault, drive = tmp_path / "old", tmp_path / "drive"
     drive.mkdir()
@@ -93,6 +99,11 @@ def _old_laptop_backup(
                         "--passphrase-stdin")  # fmt: skip
     assert code == 0
     totp = pyotp.parse_uri(dict(line.split(": ", 1) for line in out.splitlines())["totp-uri"])
+    if fill_bytes:
+        # The previous step's code (still accepted), so the CLI's current one is unused.
+        session = VaultService(vault).unlock(STRONG, totp.at(time.time() - 30))
+        fill(session, fill_bytes)
+        session.lock("test", record=False)
     code, out, err = _run(monkeypatch, capsys, f"{STRONG}\n{totp.now()}\n", "--vault",
                           str(vault), "backup", "create", "--to", str(drive),
                           "--passphrase-stdin")  # fmt: skip
@@ -140,7 +151,8 @@ def test_cli_restore_without_a_usable_keyring(
 def test_cli_restore_wrong_passphrase_and_damaged_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    backup, _ = _old_laptop_backup(tmp_path, monkeypatch, capsys)
+    # More than one 1 MiB chunk, so the damage is past the chunk holding the manifest.
+    backup, _ = _old_laptop_backup(tmp_path, monkeypatch, capsys, fill_bytes=1_500_000)
     keyring.set_keyring(MemoryKeyring())  # the new laptop's empty keyring
     target = tmp_path / "new"
     args = ("--vault", str(target), "restore", "--passphrase-stdin")

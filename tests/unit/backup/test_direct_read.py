@@ -82,10 +82,10 @@ def test_refused_o_direct_falls_back_to_the_ordinary_read(
     path = vault.service.run(drive).path
     real_open = os.open
 
-    def refusing(file: object, flags: int, *args: object) -> int:
+    def refusing(file: object, flags: int, *args: object, **kwargs: object) -> int:
         if flags & getattr(os, "O_DIRECT", 0):
             raise OSError(errno.EINVAL, "no direct I/O here")
-        return real_open(file, flags, *args)  # type: ignore[arg-type]
+        return real_open(file, flags, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "open", refusing)
     assert direct_read.open_direct(path) is None

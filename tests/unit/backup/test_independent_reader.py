@@ -15,11 +15,11 @@ import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tests.conftest import STRONG
-from tests.unit.backup.conftest import Vault
+from tests.unit.backup.conftest import Vault, fill
 
 
 def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
@@ -28,7 +28,7 @@ def hkdf(ikm: bytes, info: bytes, salt: bytes | None = None) -> bytes:
 
 def parse(data: bytes) -> tuple[dict[str, object], int]:
     magic, version, body_len = struct.unpack(">8sHH", data[:12])
-    assert magic == b"TNBACKUP" and version in (1, 2, 3) and body_len <= 948
+    assert magic == b"TNBACKUP" and version in (1, 2, 3, 4) and body_len <= 948
     body, pos = data[12 : 12 + body_len], 0
     signed = data[: 12 + body_len]
     assert hashlib.sha256(signed).digest() == data[12 + body_len : 12 + body_len + 32]
@@ -84,10 +84,14 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
     data = path.read_bytes()
     hk = hkdf(fk, b"therapynotes/backup-header/v1")
     assert hmac.compare_digest(hmac.new(hk, h["signed"], "sha256").digest(), h["mac"])  # type: ignore[arg-type]
-    pk = ChaCha20Poly1305(hkdf(fk, b"therapynotes/backup-payload/v1", salt=h["N"]))  # type: ignore[arg-type]
+    pk_raw = hkdf(fk, b"therapynotes/backup-payload/v1", salt=h["N"])  # type: ignore[arg-type]
+    # Format 4: AES-256-GCM, 1 MiB plaintext chunks; 1-3: ChaCha20-Poly1305, 64 KiB.
+    four = h["version"] >= 4
+    pk = AESGCM(pk_raw) if four else ChaCha20Poly1305(pk_raw)
+    chunk_len = (1048576 if four else 65536) + 16
     plain, i, pos = bytearray(), 0, start
     while True:
-        chunk = data[pos : pos + 65552]
+        chunk = data[pos : pos + chunk_len]
         last = pos + len(chunk) == len(data)
         plain += pk.decrypt(i.to_bytes(11, "big") + (b"\x01" if last else b"\x00"), chunk, None)
         pos, i = pos + len(chunk), i + 1
@@ -127,8 +131,10 @@ def read(path: Path, fk: bytes, h: dict[str, object], start: int, out: Path) -> 
 
 
 def test_independent_reader(vault: Vault, drive: Path, tmp_path: Path) -> None:
+    fill(vault.session, 2_500_000)  # several of format 4's 1 MiB chunks
     path = vault.service.run(drive).path
     h, start = parse(path.read_bytes())
+    assert h["version"] >= 4 and (path.stat().st_size - start) > 3 * 1048576
     m1 = read(path, fk_from_passphrase(h, STRONG), h, start, tmp_path / "a.db")
     m2 = read(path, fk_from_recovery(h, vault.created.recovery_key), h, start, tmp_path / "b.db")
     assert m1 == m2 and m1["vault_id"] == vault.session.vault_id
@@ -144,7 +150,9 @@ def test_independent_reader_reads_the_format_1_fixture(tmp_path: Path) -> None:
     assert manifest["counts"] == meta["counts"]
 
 
-@pytest.mark.parametrize(("name", "version"), [("v2-schema11", 2), ("v3-schema13", 3)])
+@pytest.mark.parametrize(
+    ("name", "version"), [("v2-schema11", 2), ("v3-schema13", 3), ("v4-schema13", 4)]
+)
 def test_independent_reader_reads_the_later_fixtures(
     tmp_path: Path, name: str, version: int
 ) -> None:

@@ -244,22 +244,23 @@ def test_downgrade_within_caps_fails_the_slot(backup: tuple[Path, bytes], tmp_pa
     assert _reject(tmp_path, _with_checksum(bad, size)) is BackupWrongKey
 
 
-@pytest.mark.parametrize("older", [1, 2])
-def test_format_3_relabelled_as_an_older_format_fails_authentication(
+@pytest.mark.parametrize("older", sorted(fmt.READABLE_VERSIONS - {fmt.FORMAT_VERSION}))
+def test_current_format_relabelled_as_an_older_format_fails_authentication(
     backup: tuple[Path, bytes], tmp_path: Path, older: int
 ) -> None:
-    """Format 2 dropped the snapshot hash and format 3 added clinical.db; claiming an
-    older format (whose reader would look for a hash, or for one database) must not get
-    past the header MAC, which covers the version field."""
+    """Format 2 dropped the snapshot hash, format 3 added clinical.db and format 4
+    changed the payload cipher and chunk size; claiming an older format (whose reader
+    would look for a hash, for one database or for ChaCha20 chunks) must not get past
+    the header MAC, which covers the version field."""
     _, data = backup
-    assert struct.unpack(">H", data[8:10]) == (fmt.FORMAT_VERSION,) == (3,)
+    assert struct.unpack(">H", data[8:10]) == (fmt.FORMAT_VERSION,)
     size, _ = _layout(data)
     bad = bytearray(data)
     bad[8:10] = struct.pack(">H", older)
     assert _reject(tmp_path, _with_checksum(bytes(bad), size)) is BackupCorrupt
 
 
-def test_format_3_manifest_has_no_hash_and_tags_still_catch_every_chunk(
+def test_current_manifest_has_no_hash_and_tags_still_catch_every_chunk(
     backup: tuple[Path, bytes], vault: Vault, tmp_path: Path
 ) -> None:
     path, data = backup
@@ -268,7 +269,7 @@ def test_format_3_manifest_has_no_hash_and_tags_still_catch_every_chunk(
         manifest = reader.read_manifest(opened)
     finally:
         opened.close()
-    assert manifest.format == 3 and manifest.snapshot_sha256 is None
+    assert manifest.format == fmt.FORMAT_VERSION and manifest.snapshot_sha256 is None
     assert manifest.data_keys is not None and 0 < manifest.clinical_length < (
         manifest.snapshot_length
     )
