@@ -273,3 +273,17 @@ def test_users_unlock_after_the_owner_re_binds_this_computer(
     svc.recover(created.recovery_key, STRONG).lock()  # a new device secret
     assert keyslots.decode(svc.paths.keys.read_bytes()).device_entry != entry_before
     unlock_user(svc, sam, ASSISTANT_PW, clock).lock()
+
+
+def test_the_lock_screen_reads_each_logins_wait(vault_dir: Path, clock: FakeClock) -> None:
+    svc, created, owner = _vault(vault_dir, clock)
+    add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    owner.lock()
+    for _ in range(FREE_FAILURES):
+        with pytest.raises(WrongPassphrase):
+            svc.unlock("not the passphrase at all", "123456", user="Sam")
+    with pytest.raises(TooManyAttempts):
+        svc.attempt_log("sam").check_allowed()
+    svc.attempt_log().check_allowed()  # the owner's: no wait
+    svc.attempt_log("Owner").check_allowed()
+    assert svc.attempt_log("SAM").path == user_log_path(vault_dir, "sam")
