@@ -373,9 +373,9 @@ class UserAdmin:
                 detail={"login": row.name, "was": row.role.value, "now": chosen.value},
             )
         entry = self._entry(session, new_row, inner)
-        self._write_entries(
-            session, tuple(entry if name_key(u.name) == key else u for u in session.doc.users)
-        )
+        present = any(name_key(u.name) == key for u in session.doc.users)
+        entries = tuple(entry if name_key(u.name) == key else u for u in session.doc.users)
+        self._write_entries(session, entries if present else (*entries, entry))
 
     def rename_owner(
         self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str
