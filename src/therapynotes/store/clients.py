@@ -18,7 +18,7 @@ from therapynotes.domain.models import (
     display_name,
     name_sort_key,
 )
-from therapynotes.store.connection import Connection
+from therapynotes.store.connection import Connection, has_clinical
 
 FIELDS = tuple(f.name for f in dataclasses.fields(ClientFields))
 _COLUMNS = ", ".join(FIELDS)
@@ -78,6 +78,8 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
     on sessions.ends_at).
     """
     status_filter = "" if include_all else "WHERE c.status = 'active'"
+    if not has_clinical(conn):
+        return _shared_summaries(conn, status_filter)
     people = conn.execute(
         "SELECT c.id, c.legal_name, c.preferred_name, c.status,"  # noqa: S608
         " a.last_service_date, coalesce(a.unsigned, 0)"
@@ -107,4 +109,26 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
         for cid, legal, preferred, status, last, unsigned in people
     ]
     # Sorted by what the list shows (the display name), not by a column it hides.
+    return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))
+
+
+def _shared_summaries(conn: Connection, status_filter: str) -> list[ClientSummary]:
+    """The client list from vault.db alone (an assistant's session, issue 17 phase B:
+    clinical.db is not attached): the last session's date from the session log; which
+    sessions lack a signed note is clinical, so no count of notes due."""
+    people = conn.execute(
+        "SELECT c.id, c.legal_name, c.preferred_name, c.status, max(s.service_date)"  # noqa: S608
+        " FROM clients c LEFT JOIN session_participants p ON p.client_id = c.id"
+        f" LEFT JOIN sessions s ON s.id = p.session_id {status_filter} GROUP BY c.id"
+    ).fetchall()
+    rows = [
+        ClientSummary(
+            ClientId(int(cid)),
+            display_name(str(legal), str(preferred)),
+            ClientStatus(status),
+            last,
+            0,
+        )
+        for cid, legal, preferred, status, last in people
+    ]
     return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))

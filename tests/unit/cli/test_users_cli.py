@@ -78,6 +78,13 @@ def test_add_list_unlock_as_user_and_remove(monkeypatch, capsys, vault_dir: Path
     )  # fmt: skip
     assert code == 0 and out.startswith("owner\towner\n"), err
 
+    # An assistant's client list comes from vault.db alone.
+    sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
+    code, out, err = run(
+        monkeypatch, capsys, *v, "--user", "Sam", "clients", "--passphrase-stdin", stdin=sam_lines
+    )  # fmt: skip
+    assert code == 0 and out == "", err
+
     # An assistant cannot add or remove users: one line, exit 1.
     sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
     code, out, err = run(

@@ -287,3 +287,24 @@ def test_the_lock_screen_reads_each_logins_wait(vault_dir: Path, clock: FakeCloc
     svc.attempt_log().check_allowed()  # the owner's: no wait
     svc.attempt_log("Owner").check_allowed()
     assert svc.attempt_log("SAM").path == user_log_path(vault_dir, "sam")
+
+
+def test_an_assistant_lists_the_clients_without_the_clinical_file(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    from tests.support.records import add_client, log_session_now
+    from therapynotes.services.records import RecordsService
+
+    svc, created, owner = _vault(vault_dir, clock)
+    records = RecordsService(owner, clock=clock)
+    ada = add_client(records, "Ada Zephyr")
+    add_client(records, "Bo Quill")
+    log_session_now(records, clock, ada)
+    sam = add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    seen_by_owner = [(c.display_name, c.last_session) for c in records.list_clients()]
+    owner.lock()
+    a = unlock_user(svc, sam, ASSISTANT_PW, clock)
+    listed = RecordsService(a, clock=clock).list_clients()
+    assert [(c.display_name, c.last_session) for c in listed] == seen_by_owner
+    assert all(c.notes_due == 0 for c in listed)
+    a.lock()
