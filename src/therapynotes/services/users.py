@@ -210,9 +210,18 @@ class UserAdmin:
     # --- reading ---------------------------------------------------------------------
 
     def list_users(self, session: VaultSession) -> list[UserInfo]:
-        owner = UserInfo(session.doc.owner_name, Role.OWNER, session.doc.created_at)
+        """The owner, then each user whose row the owner wrote: checked under R in the
+        owner's session; in another login's, a row must match an entry in vault.keys
+        (a row added by someone without R is not listed as a login)."""
+        doc = session.doc
+        owner = UserInfo(doc.owner_name, Role.OWNER, doc.created_at)
         with session.db_lock:
             rows = users_store.all_rows(session.conn)
+        if session.login.is_owner:
+            rows = [r for r in rows if row_inner(r, session.dek, doc.vault_id) is not None]
+        else:
+            entries = {(name_key(u.name), u.public_key) for u in doc.users}
+            rows = [r for r in rows if (r.name_key, r.public_key) in entries]
         return [owner, *(UserInfo(r.name, r.role, r.created_at) for r in rows)]
 
     # --- the owner's gate --------------------------------------------------------------
