@@ -34,7 +34,8 @@ from therapynotes.store.instance_lock import InstanceLock
 
 def attempts_for(unlocker: Unlocker, name: str) -> AttemptLog:
     key = name_key(name)
-    return AttemptLog(user_log_path(unlocker.paths.root, key), unlocker.clock, login=name.strip())
+    shown = name.strip()[:80]  # a name tried, kept to audit it at the next unlock
+    return AttemptLog(user_log_path(unlocker.paths.root, key), unlocker.clock, login=shown)
 
 
 class UserUnlocker:

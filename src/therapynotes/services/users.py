@@ -154,6 +154,21 @@ def reseal_rows(conn: Connection, old_root: Secret, new_root: Secret, vault_id: 
         users_store.set_restore(conn, row.name_key, sealed)
 
 
+def regranted(session: VaultSession, doc: KeysDocument, new_keys: Secret) -> KeysDocument:
+    """`doc` with every user's entry rebuilt from their row: re-granted the new data keys
+    (issue 17 phase B), so each user unlocks after the rotation with their own secrets."""
+    if not doc.users and not users_store.all_rows(session.conn):
+        return doc
+    device = device_secret(doc)
+    try:
+        entries = entries_for(
+            session.conn, root=session.dek, bundle=new_keys, doc=doc, device=device
+        )
+    finally:
+        device.wipe()
+    return dataclasses.replace(doc, users=entries)
+
+
 def _signature(doc: KeysDocument) -> tuple[str, frozenset[tuple[str, str, bytes]]]:
     return doc.owner_name, frozenset(
         (name_key(u.name), u.role.value, u.public_key) for u in doc.users

@@ -197,6 +197,17 @@ class VaultService:
         _, doc = self._read_keys()
         return [doc.owner_name, *(u.name for u in doc.users)]
 
+    def attempt_log(self, user: str | None = None) -> AttemptLog:
+        """The attempt log that throttles `user`'s unlocks (the owner's for None or the
+        owner's name): what a lock screen reads to show the wait."""
+        if user is None or self._is_owner_name(user):
+            return self.attempts
+        from therapynotes.services.user_unlock import attempts_for  # noqa: PLC0415
+
+        _, doc = self._read_keys()
+        entry = doc.user(user.strip().casefold())
+        return attempts_for(self._unlocker, entry.name if entry else user)
+
     def list_users(self, session: VaultSession) -> list[UserInfo]:
         """Every login with its role, the owner first. Any login may list."""
         return self._users.list_users(session)

@@ -59,7 +59,7 @@ def all_rows(conn: Connection) -> list[UserRow]:
         return []
     return [
         _row(r)
-        for r in conn.execute(f"SELECT {_COLUMNS} FROM main.users ORDER BY created_at, name")  # noqa: S608
+        for r in conn.execute(f"SELECT {_COLUMNS} FROM main.users ORDER BY rowid")  # noqa: S608
     ]
 
 
