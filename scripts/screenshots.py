@@ -498,7 +498,10 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
 
     unlock_as(window, "sam", TEAM["sam"][1], secrets["sam"])
+    window.show_view("schedule")
     shoot(window, f"{prefix}assistant-schedule")
+    window.show_view("settings")
+    shoot(window, f"{prefix}assistant-settings")
     window.show_view("clients")
     page = window.pages["clients"]
     assert isinstance(page, ClientsPage)
@@ -510,6 +513,7 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
 
     unlock_as(window, "rlee", TEAM["rlee"][1], secrets["rlee"])
+    window.show_view("review")
     review = window.pages["review"]
     assert isinstance(review, ReviewPage)
     wait_until(lambda: review.model.rowCount() > 0)

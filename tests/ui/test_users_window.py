@@ -210,6 +210,7 @@ def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team)
     page = _open_first_client(harness)
     chart = page.chart
     assert chart is not None and chart.name.text() == "Quillon Canaryname"
+    assert page.list.table.isColumnHidden(3)  # "Notes due" is counted from clinical notes
     assert {chart.tabs.tabText(i) for i in range(chart.tabs.count())} == ASSISTANT_TABS
     for i in range(chart.tabs.count()):
         chart.tabs.setCurrentIndex(i)
