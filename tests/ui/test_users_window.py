@@ -446,3 +446,66 @@ def test_the_owners_open_note_is_not_put_back_for_another_login(
     assert isinstance(clients, ClientsPage)
     worker_done()
     assert window.current_view() == "review" and clients.chart is None
+
+
+def test_a_review_comment_being_typed_comes_back_after_a_lock(harness: Harness, team: Team) -> None:
+    unlock_as(harness, team, SUPERVISOR)
+    window = harness.window
+    page = window.pages["review"]
+    assert isinstance(page, ReviewPage)
+    harness.qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=20000)
+    item = page.model.rows[0]
+    page.table.selectRow(0)
+    page.open_selected()
+    worker_done()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage) and clients.chart is not None
+    panel = clients.chart.review_panel
+    assert isinstance(panel, ReviewPanel)
+    harness.qtbot.waitUntil(lambda: panel.note is not None, timeout=20000)
+    panel.comment.setPlainText("Half a thought about the formulation")
+    window.lock_action.trigger()
+    assert window.session is None
+    harness.flush_deletes()
+    unlock_as(harness, team, SUPERVISOR)
+    worker_done()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage)
+    harness.qtbot.waitUntil(
+        lambda: (
+            clients.chart is not None
+            and isinstance(clients.chart.review_panel, ReviewPanel)
+            and clients.chart.review_panel.comment.toPlainText() != ""
+        ),
+        timeout=20000,
+    )
+    chart = clients.chart
+    assert chart is not None and isinstance(chart.review_panel, ReviewPanel)
+    assert chart.review_panel.comment.toPlainText() == "Half a thought about the formulation"
+    assert chart.notes.editor.note is not None and chart.notes.editor.note.id == item.note_id
+
+
+def test_each_logins_settings_are_their_own(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.users.login_settings import SigningLineGroup  # noqa: PLC0415
+    from therapynotes.ui.users.users_group import UsersGroup  # noqa: PLC0415
+
+    unlock_as(harness, team, SUPERVISOR)
+    window = harness.window
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    assert panel.findChild(UsersGroup) is None
+    assert not hasattr(panel, "locking") and not hasattr(panel, "backups")
+    signing = panel.findChild(SigningLineGroup)
+    assert isinstance(signing, SigningLineGroup)
+    harness.qtbot.waitUntil(lambda: "Dr. R. Lee" in signing.line.text(), timeout=20000)
+    signing.line.setText("Dr. R. Lee, PhD, supervisor")
+    signing.save.click()
+    worker_done()
+    assert signing.message.text() == "Saved."
+    assert review.signature(window.session) == "Dr. R. Lee, PhD, supervisor"  # type: ignore[arg-type]
+    window.lock("manual")
+    unlock_as(harness, team, ASSISTANT)
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    assert panel.findChild(UsersGroup) is None and panel.findChild(SigningLineGroup) is None
+    assert hasattr(panel, "practice")  # the practice details are the front desk's too
