@@ -217,6 +217,7 @@ def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team)
         worker_done()
     assert chart.records_button.isHidden() and chart.print_button.isHidden()
     assert not chart.overview.edit_button.isHidden()  # an assistant keeps contacts current
+    assert not page.list.add_button.isHidden()
     assert _tab_texts() <= ASSISTANT_TABS
     assert _visible_clinical() == []
     for view_id in window.pages:
@@ -278,7 +279,7 @@ def test_a_supervisor_reviews_and_cosigns_read_only(harness: Harness, team: Team
     assert editor.read_only and all(e.isReadOnly() for e in editor.editors.values())
     for button in (editor.sign_button, editor.addendum_button, editor.void_button):
         assert button.isHidden()
-    assert chart.notes.new_button.isHidden()
+    assert chart.notes.new_button.isHidden() and clients.list.add_button.isHidden()
     assert chart.notes.private_toggle.isHidden()
     assert chart.overview.edit_button.isHidden()
     assert "Billing" not in {chart.tabs.tabText(i) for i in range(chart.tabs.count())}

@@ -139,6 +139,9 @@ class ClientListView(QWidget):
         layout.addWidget(self.search)
         self.stack = QStackedWidget(self)
         self.table = table_view(self.proxy, "Clients", self, stretch=0)
+        from therapynotes.ui.users.chart_roles import access_of, fit_client_list  # noqa: PLC0415
+
+        fit_client_list(self.add_button, access_of(records))
         if not _reads_notes(records):
             # Notes due are counted from the clinical record (issue 17: an assistant's)
             self.table.setColumnHidden(list(ClientColumn).index(ClientColumn.NOTES_DUE), True)

@@ -36,6 +36,12 @@ def _hide(*widgets: QWidget) -> None:
         widget.setEnabled(False)
 
 
+def fit_client_list(add_button: QWidget, access: WindowAccess) -> None:
+    """Add client… for those who may add clients (not a supervisor)."""
+    if not access.edits_clients:
+        _hide(add_button)
+
+
 def fit_chart(view: ClientChartView, access: WindowAccess) -> None:
     if not access.chart_pdf:
         _hide(view.records_button, view.print_button)
