@@ -510,3 +510,35 @@ def test_each_logins_settings_are_their_own(harness: Harness, team: Team) -> Non
     panel = window.pages["settings"]
     assert panel.findChild(UsersGroup) is None and panel.findChild(SigningLineGroup) is None
     assert hasattr(panel, "practice")  # the practice details are the front desk's too
+
+
+def test_a_kept_form_goes_back_to_the_login_that_typed_it(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.client_dialog import ClientDialog  # noqa: PLC0415
+
+    def open_add_client() -> list[ClientDialog]:
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ClientDialog) and w.isVisible()
+        ]
+
+    harness.unlock_ok()
+    window = harness.window
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    dialog = page.list.add_client()
+    dialog.legal_name.setText("Ottoline Keptform")
+    window.lock_action.trigger()
+    unlock_as(harness, team, SUPERVISOR)
+    worker_done()
+    assert open_add_client() == []  # the owner's, not offered to the supervisor
+    window.lock("manual")
+    harness.qtbot.waitUntil(
+        lambda: window.gate is not None and window.gate.isEnabled(), timeout=20000
+    )
+    harness.unlock_view.user.setCurrentIndex(0)
+    harness.unlock_ok()
+    worker_done()
+    back = open_add_client()
+    assert len(back) == 1 and back[0].legal_name.text() == "Ottoline Keptform"
