@@ -7,10 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import keyring
+import pytest
 
 from tests.conftest import FakeClock
 from tests.support.users import ASSISTANT_PW, SUPERVISOR_PW, add, owner_code, unlock_user
 from tests.support.vaults import STRONG, code_for, make_vault
+from therapynotes.backup.errors import BackupWrongKey
 from therapynotes.domain.roles import Role
 from therapynotes.security import device_key, keyslots
 from therapynotes.services.backups import BackupService
@@ -35,6 +37,11 @@ def walk(tmp_path: Path, clock: FakeClock) -> None:
     # and no user's secret opens it (its header names no users).
     header = made.path.read_bytes()[:4096]
     assert b"Sam" not in header and b"Dr Lee" not in header
+    for passphrase in (ASSISTANT_PW, SUPERVISOR_PW):
+        with pytest.raises(BackupWrongKey):
+            RestoreService(tmp_path / "not-theirs", clock=clock).restore(
+                made.path, passphrase=passphrase
+            )
 
     keyring.delete_password(device_key.SERVICE, old_entry)  # the old computer is gone
     new_root = tmp_path / "new-computer" / "vault"

@@ -235,6 +235,20 @@ def test_a_forged_users_row_never_becomes_a_login(two_users, clock) -> None:  # 
         session.lock()
     assert [u.name for u in doc.users] == ["Sam"]  # Lee's forged row is not granted
     assert dataclasses.replace(doc).user("lee") is None
+    # A row added by someone without R is not listed as a login either.
+    s = unlock_user(svc, sam, ASSISTANT_PW, clock)
+    fake = s.conn.execute("SELECT * FROM users WHERE name = 'Sam'").fetchone()
+    s.conn.execute(
+        "INSERT INTO users VALUES (?, ?, 'supervisor', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        ("Eve", "eve", *fake[3:]),
+    )
+    assert [u.name for u in svc.list_users(s)] == ["owner", "Sam"]
+    s.lock()
+    session = open_session(svc, STRONG)
+    try:
+        assert [u.name for u in svc.list_users(session)] == ["owner", "Sam"]
+    finally:
+        session.lock()
 
 
 # --- canary walk --------------------------------------------------------------------

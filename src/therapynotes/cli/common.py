@@ -67,7 +67,8 @@ def keyring_advice(exc: TherapyNotesError) -> CliError:
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """--vault, --user and --passphrase-stdin, accepted before or after the command name."""
+    """--vault and --passphrase-stdin, accepted before or after the command name; --user
+    (the login) before it."""
     default = None if top_level else argparse.SUPPRESS
     parser.add_argument(
         "--vault",
@@ -76,13 +77,17 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
         default=default,
         help="the vault folder (default: your data folder)",
     )
-    parser.add_argument(
-        "--user",
-        metavar="NAME",
-        default=default,
-        help="unlock as this login (an assistant or supervisor the owner added; "
-        "default: the owner)",
-    )
+    if top_level:
+        # Before the command only (`therapynotes --user NAME COMMAND`): after it, a
+        # command may have a --user of its own (`audit list --user NAME` filters rows).
+        parser.add_argument(
+            "--user",
+            metavar="NAME",
+            dest="login",
+            default=None,
+            help="unlock as this login (an assistant or supervisor the owner added; "
+            "default: the owner)",
+        )
     parser.add_argument(
         "--passphrase-stdin",
         action="store_true",
@@ -150,8 +155,8 @@ def secret_reader(args: argparse.Namespace, *, force_stdin: bool = False) -> Sec
 
 
 def login_name(args: argparse.Namespace) -> str | None:
-    """The login given with --user (None: the owner)."""
-    name = getattr(args, "user", None)
+    """The login given with the global --user (None: the owner)."""
+    name = getattr(args, "login", None)
     return name if isinstance(name, str) else None
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from therapynotes.cli.common import (
     ExitCode,
     add_command,
+    login_name,
     secret_reader,
     service,
     shown,
@@ -72,7 +73,7 @@ def _owner_secrets(args: argparse.Namespace) -> tuple[Any, str, str, Any]:
 
 def cmd_add(args: argparse.Namespace) -> int:
     svc, passphrase, code, reader = _owner_secrets(args)
-    session = svc.unlock(passphrase, code, user=getattr(args, "user", None))
+    session = svc.unlock(passphrase, code, user=login_name(args))
     try:
         user_passphrase = reader.new_passphrase("The new user's passphrase: ")
         added = svc.add_user(
@@ -96,7 +97,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     svc, passphrase, code, _ = _owner_secrets(args)
-    session = svc.unlock(passphrase, code, user=getattr(args, "user", None))
+    session = svc.unlock(passphrase, code, user=login_name(args))
     try:
         svc.remove_user(session, name=args.name, owner_passphrase=passphrase, owner_code=code)
     finally:

@@ -35,12 +35,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from therapynotes.domain.roles import DEFAULT_OWNER_NAME, USER_ROLES, Role
+from therapynotes.domain.roles import DEFAULT_OWNER_NAME
 from therapynotes.errors import KeysFileCorrupt, KeysFileTooNew, WrongPassphrase, WrongRecoveryKey
+from therapynotes.security import user_slots
 from therapynotes.security.kdf import SALT_LEN, KdfParams, hkdf
 from therapynotes.security.secret import Secret
-from therapynotes.security.user_slots import INNER_LEN, UserEntry, name_key
-from therapynotes.security.user_slots import NONCE_LEN as USER_NONCE_LEN
+from therapynotes.security.user_slots import UserEntry, name_key
 
 MAGIC_PREFIX = "therapynotes-keys/"
 MAGIC = "therapynotes-keys/2"
@@ -336,25 +336,12 @@ def _body(doc: KeysDocument) -> dict[str, Any]:
         }
     if doc.format >= USERS_FORMAT:
         body["owner_name"] = doc.owner_name
-        body["users"] = [_user_body(u) for u in doc.users]
+        body["users"] = [user_slots.entry_body(u, _kdf_body(u.kdf)) for u in doc.users]
     return body
 
 
 def _kdf_body(kdf: KdfParams) -> dict[str, Any]:
     return {"alg": "argon2id", "m_kib": kdf.m_kib, "t": kdf.t, "p": kdf.p, "salt": _b64(kdf.salt)}
-
-
-def _user_body(user: UserEntry) -> dict[str, Any]:
-    return {
-        "name": user.name,
-        "role": user.role.value,
-        "created_at": user.created_at,
-        "kdf": _kdf_body(user.kdf),
-        "nonce": _b64(user.nonce),
-        "ct": _b64(user.ciphertext),
-        "public_key": _b64(user.public_key),
-        "grant": _b64(user.grant),
-    }
 
 
 def _decode_kdf(kdf_obj: Any) -> KdfParams:
@@ -368,40 +355,16 @@ def _decode_kdf(kdf_obj: Any) -> KdfParams:
     )
 
 
-# A grant: SealedBox overhead (32-byte ephemeral key, 16-byte tag) and a short payload.
-MAX_GRANT_BYTES = 1024
-
-
-def _decode_user(obj: Any) -> UserEntry:
-    try:
-        role = Role(_field(obj, "role", str))
-    except ValueError as exc:
-        raise KeysFileCorrupt("unknown role") from exc
-    if role not in USER_ROLES:
-        raise KeysFileCorrupt("unknown role")
-    grant = _unb64(obj.get("grant"))
-    if len(grant) > MAX_GRANT_BYTES:
-        raise KeysFileCorrupt("field has the wrong size")
-    return UserEntry(
-        name=_field(obj, "name", str),
-        role=role,
-        created_at=_field(obj, "created_at", str),
-        kdf=_decode_kdf(_field(obj, "kdf", dict)),
-        nonce=_unb64(obj.get("nonce"), length=USER_NONCE_LEN),
-        ciphertext=_unb64(obj.get("ct"), length=INNER_LEN + 16),
-        public_key=_unb64(obj.get("public_key"), length=32),
-        grant=grant,
-    )
-
-
 def _decode_users(body: dict[str, Any], version: int) -> tuple[str, tuple[UserEntry, ...]]:
     if version < USERS_FORMAT:
         if "users" in body or "owner_name" in body:
             raise KeysFileCorrupt("format does not match")
         return DEFAULT_OWNER_NAME, ()
     owner = _field(body, "owner_name", str)
-    listed = _field(body, "users", list)
-    users = tuple(_decode_user(u) for u in listed)
+    users = tuple(
+        user_slots.decode_entry(u, _decode_kdf(_field(u, "kdf", dict)))
+        for u in _field(body, "users", list)
+    )
     keys = [name_key(owner), *(name_key(u.name) for u in users)]
     if len(set(keys)) != len(keys) or "" in keys:
         raise KeysFileCorrupt("two logins have the same name")

@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from therapynotes.domain.roles import Role
+from therapynotes.domain.roles import USER_ROLES, Role
 from therapynotes.errors import KeysFileCorrupt, WrongPassphrase
 from therapynotes.security.kdf import KdfParams, hkdf
 from therapynotes.security.secret import Secret
@@ -133,6 +133,66 @@ def restore_ad(name: str, role: Role, vault_id: str, kdf: KdfParams, public_key:
 
 def totp_ad(name: str, vault_id: str) -> bytes:
     return b"therapynotes/totp;name=%s;vault=%s" % (_name_ad(name), vault_id.encode())
+
+
+# --- in vault.keys (format 3) ------------------------------------------------------
+
+# A grant: SealedBox overhead (32-byte ephemeral key, 16-byte tag) and a short payload.
+MAX_GRANT_BYTES = 1024
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(value: Any, *, length: int | None = None) -> bytes:
+    try:
+        raw = base64.b64decode(str(value).encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise KeysFileCorrupt("field is not base64") from exc
+    if not isinstance(value, str) or _b64(raw) != value:
+        raise KeysFileCorrupt("field is not base64")
+    if (length is not None and len(raw) != length) or len(raw) > MAX_GRANT_BYTES:
+        raise KeysFileCorrupt("field has the wrong size")
+    return raw
+
+
+def _text(obj: Any, name: str) -> str:
+    if not isinstance(obj, dict) or type(obj.get(name)) is not str:
+        raise KeysFileCorrupt(f"field {name!r} missing or wrong type")
+    return str(obj[name])
+
+
+def entry_body(user: UserEntry, kdf_body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": user.name,
+        "role": user.role.value,
+        "created_at": user.created_at,
+        "kdf": kdf_body,
+        "nonce": _b64(user.nonce),
+        "ct": _b64(user.ciphertext),
+        "public_key": _b64(user.public_key),
+        "grant": _b64(user.grant),
+    }
+
+
+def decode_entry(obj: Any, kdf: KdfParams) -> UserEntry:
+    try:
+        role = Role(_text(obj, "role"))
+    except ValueError as exc:
+        raise KeysFileCorrupt("unknown role") from exc
+    if role not in USER_ROLES:
+        raise KeysFileCorrupt("unknown role")
+    return UserEntry(
+        name=_text(obj, "name"),
+        role=role,
+        created_at=_text(obj, "created_at"),
+        kdf=kdf,
+        nonce=_unb64(obj.get("nonce"), length=NONCE_LEN),
+        ciphertext=_unb64(obj.get("ct"), length=INNER_LEN + TAG_LEN),
+        public_key=_unb64(obj.get("public_key"), length=PUBLIC_LEN),
+        grant=_unb64(obj.get("grant")),
+    )
 
 
 # --- key pairs and the two layers ---------------------------------------------------

@@ -233,6 +233,7 @@ class KeyChanges:
                 keyring_backend=backend,
                 device_entry=entry,
             )
+            new_doc = _users_rebound(session, new_doc, device)
             write_keys(self.paths, new_doc, session.dek)
         except BaseException:
             if entry:
@@ -273,3 +274,20 @@ def _check_local(doc: KeysDocument, passphrase: str, device: Secret) -> None:
         keyslots.open_local(doc, kek).wipe()
     finally:
         kek.wipe()
+
+
+def _users_rebound(session: VaultSession, doc: KeysDocument, device: Secret) -> KeysDocument:
+    """The other logins' entries under the new device secret (issue 17 phase B): a
+    re-binding changes the device layer every user's entry has (services/users.py)."""
+    from therapynotes.services import users  # noqa: PLC0415
+
+    if not doc.users:
+        return doc
+    bundle = session.data_keys()
+    try:
+        entries = users.entries_for(
+            session.conn, root=session.dek, bundle=bundle, doc=doc, device=device
+        )
+    finally:
+        bundle.wipe()
+    return replace_doc(doc, users=entries)

@@ -63,7 +63,6 @@ from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
 from therapynotes.services.vault import VaultService
 from therapynotes.store import audit, rotation_files
-from therapynotes.store import users as users_store
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import (
     Connection,
@@ -233,7 +232,7 @@ class KeyRotation:
             try:
                 pages = self._stage(plan, new_keys, progress, phases, new_root=new_dek)
                 new_doc = self._new_doc(doc, plan, new_dek, new_keys)
-                new_doc = regranted(session, new_doc, new_keys)
+                new_doc = users.regranted(session, new_doc, new_keys)
                 _check_slots(new_doc, plan, new_dek)
             except BaseException:
                 rotation_files.remove_quietly(session.paths)
@@ -402,21 +401,6 @@ class KeyRotation:
         new_keys.wipe()
         session.adopt(conn, new_dek, new_doc)
         progress("switch", 1, 1)
-
-
-def regranted(session: VaultSession, doc: KeysDocument, new_keys: Secret) -> KeysDocument:
-    """`doc` with every user's entry rebuilt from their row: re-granted the new data keys
-    (issue 17 phase B), so each user unlocks after the rotation with their own secrets."""
-    if not doc.users and not users_store.all_rows(session.conn):
-        return doc
-    device = device_secret(doc)
-    try:
-        entries = users.entries_for(
-            session.conn, root=session.dek, bundle=new_keys, doc=doc, device=device
-        )
-    finally:
-        device.wipe()
-    return dataclasses.replace(doc, users=entries)
 
 
 # --- the copy and its checks ---------------------------------------------------------

@@ -14,7 +14,7 @@ import dataclasses
 
 from therapynotes.security import keyslots
 from therapynotes.security.secret import Secret
-from therapynotes.services import rotation
+from therapynotes.services import users
 from therapynotes.services.rotation import KeyRotation, RotationCheckFailed, RotationPlan
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
@@ -36,9 +36,7 @@ def rekey_data(vault: VaultService, session: VaultSession) -> None:
         try:
             rot._stage(plan, new_keys, _quiet, {}, new_root=root)  # noqa: SLF001
             data = keyslots.seal_data_keys(root=root, bundle=new_keys, vault_id=doc.vault_id)
-            new_doc = rotation.regranted(
-                session, dataclasses.replace(doc, data_keys=data), new_keys
-            )
+            new_doc = users.regranted(session, dataclasses.replace(doc, data_keys=data), new_keys)
             check = keyslots.data_keys(new_doc, root)
             same = check == new_keys
             check.wipe()

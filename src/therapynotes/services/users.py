@@ -154,6 +154,21 @@ def reseal_rows(conn: Connection, old_root: Secret, new_root: Secret, vault_id: 
         users_store.set_restore(conn, row.name_key, sealed)
 
 
+def regranted(session: VaultSession, doc: KeysDocument, new_keys: Secret) -> KeysDocument:
+    """`doc` with every user's entry rebuilt from their row: re-granted the new data keys
+    (issue 17 phase B), so each user unlocks after the rotation with their own secrets."""
+    if not doc.users and not users_store.all_rows(session.conn):
+        return doc
+    device = device_secret(doc)
+    try:
+        entries = entries_for(
+            session.conn, root=session.dek, bundle=new_keys, doc=doc, device=device
+        )
+    finally:
+        device.wipe()
+    return dataclasses.replace(doc, users=entries)
+
+
 def _signature(doc: KeysDocument) -> tuple[str, frozenset[tuple[str, str, bytes]]]:
     return doc.owner_name, frozenset(
         (name_key(u.name), u.role.value, u.public_key) for u in doc.users
@@ -195,9 +210,18 @@ class UserAdmin:
     # --- reading ---------------------------------------------------------------------
 
     def list_users(self, session: VaultSession) -> list[UserInfo]:
-        owner = UserInfo(session.doc.owner_name, Role.OWNER, session.doc.created_at)
+        """The owner, then each user whose row the owner wrote: checked under R in the
+        owner's session; in another login's, a row must match an entry in vault.keys
+        (a row added by someone without R is not listed as a login)."""
+        doc = session.doc
+        owner = UserInfo(doc.owner_name, Role.OWNER, doc.created_at)
         with session.db_lock:
             rows = users_store.all_rows(session.conn)
+        if session.login.is_owner:
+            rows = [r for r in rows if row_inner(r, session.dek, doc.vault_id) is not None]
+        else:
+            entries = {(name_key(u.name), u.public_key) for u in doc.users}
+            rows = [r for r in rows if (r.name_key, r.public_key) in entries]
         return [owner, *(UserInfo(r.name, r.role, r.created_at) for r in rows)]
 
     # --- the owner's gate --------------------------------------------------------------
@@ -354,9 +378,9 @@ class UserAdmin:
                 detail={"login": row.name, "was": row.role.value, "now": chosen.value},
             )
         entry = self._entry(session, new_row, inner)
-        self._write_entries(
-            session, tuple(entry if name_key(u.name) == key else u for u in session.doc.users)
-        )
+        present = any(name_key(u.name) == key for u in session.doc.users)
+        entries = tuple(entry if name_key(u.name) == key else u for u in session.doc.users)
+        self._write_entries(session, entries if present else (*entries, entry))
 
     def rename_owner(
         self, session: VaultSession, *, name: str, owner_passphrase: str, owner_code: str

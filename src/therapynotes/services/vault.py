@@ -147,12 +147,12 @@ class VaultService:
         return self._creation.create(passphrase, passphrase_only=passphrase_only)
 
     def unlock(self, passphrase: str, code: str, user: str | None = None) -> VaultSession:
-        """Unlock as the owner (`user` None or the owner's login name) or as another login
+        """Unlock as the owner (`user` None, blank or the owner's login name) or as another login
         (issue 17 phase B: services/user_unlock.py). After the owner's unlock: if the key
         derivation ran well under its target, re-wrap the passphrase slot with stronger
         parameters (KeyChanges.strengthen, issue 18); seal a plain second-step secret and
         bring the users' entries in vault.keys up to the users table (services/users.py)."""
-        if user is not None and not self._is_owner_name(user):
+        if user is not None and user.strip() and not self._is_owner_name(user):
             return self._user_unlocker.unlock(user, passphrase, code)
         session = self._unlocker.unlock(passphrase, code)
         elapsed = self._unlocker.last_kdf_seconds
@@ -196,6 +196,17 @@ class VaultService:
         other logins'."""
         _, doc = self._read_keys()
         return [doc.owner_name, *(u.name for u in doc.users)]
+
+    def attempt_log(self, user: str | None = None) -> AttemptLog:
+        """The attempt log that throttles `user`'s unlocks (the owner's for None or the
+        owner's name): what a lock screen reads to show the wait."""
+        if user is None or not user.strip() or self._is_owner_name(user):
+            return self.attempts
+        from therapynotes.services.user_unlock import attempts_for  # noqa: PLC0415
+
+        _, doc = self._read_keys()
+        entry = doc.user(user.strip().casefold())
+        return attempts_for(self._unlocker, entry.name if entry else user)
 
     def list_users(self, session: VaultSession) -> list[UserInfo]:
         """Every login with its role, the owner first. Any login may list."""

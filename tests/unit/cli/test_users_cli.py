@@ -63,7 +63,7 @@ def test_add_list_unlock_as_user_and_remove(monkeypatch, capsys, vault_dir: Path
     )  # fmt: skip
     assert code == 0, err
 
-    # --user before or after the command; the assistant lists the logins.
+    # --user before the command (any order among the global options).
     sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
     code, out, err = run(
         monkeypatch, capsys, *v, "--user", "Sam", "users", "list", "--passphrase-stdin",
@@ -73,10 +73,17 @@ def test_add_list_unlock_as_user_and_remove(monkeypatch, capsys, vault_dir: Path
     assert out == "owner\towner\nSam\tassistant\nDr Lee\tsupervisor\n"
     sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
     code, out, err = run(
-        monkeypatch, capsys, *v, "users", "list", "--user", "sam", "--passphrase-stdin",
+        monkeypatch, capsys, "--user", "sam", *v, "users", "list", "--passphrase-stdin",
         stdin=sam_lines,
     )  # fmt: skip
     assert code == 0 and out.startswith("owner\towner\n"), err
+
+    # An assistant's client list comes from vault.db alone.
+    sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
+    code, out, err = run(
+        monkeypatch, capsys, *v, "--user", "Sam", "clients", "--passphrase-stdin", stdin=sam_lines
+    )  # fmt: skip
+    assert code == 0 and out == "", err
 
     # An assistant cannot add or remove users: one line, exit 1.
     sam_lines = f"{ASSISTANT_PW}\n{_code(sam_uri, clock)}\n"
@@ -130,3 +137,11 @@ def test_role_must_be_one_of_the_two(monkeypatch, capsys, vault_dir: Path) -> No
         monkeypatch, capsys, "--vault", str(vault_dir), "users", "add", "Kim", "--role", "owner"
     )
     assert code == 2 and "invalid choice" in err
+
+
+def test_user_goes_before_the_command(monkeypatch, capsys, vault_dir: Path) -> None:
+    """After the command, --user is the command's own (e.g. a filter), not the login."""
+    code, _, err = run(
+        monkeypatch, capsys, "--vault", str(vault_dir), "users", "list", "--user", "x"
+    )
+    assert code == 2 and "unrecognized arguments" in err

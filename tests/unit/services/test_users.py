@@ -210,3 +210,101 @@ def test_user_totp_is_theirs(vault_dir: Path, clock: FakeClock) -> None:
 
     with pytest.raises(TotpReplayed):
         svc.unlock(ASSISTANT_PW, code, user="Sam")
+
+
+def test_a_new_second_step_is_written_sealed(vault_dir: Path, clock: FakeClock) -> None:
+    svc, created, owner = _vault(vault_dir, clock)
+    owner.lock()
+    reset = svc.reset_totp(STRONG, created.recovery_key)
+    clock.advance(30)
+    session = svc.unlock(STRONG, pyotp.TOTP(reset.totp_secret).at(clock()))
+    secret, sealed = session.conn.execute("SELECT secret, sealed FROM totp").fetchone()
+    assert secret == "" and reset.totp_secret.encode() not in sealed
+    session.lock()
+
+
+def test_key_changes_are_the_owners(vault_dir: Path, clock: FakeClock) -> None:
+    from therapynotes.services.rotation import KeyRotation
+
+    svc, created, owner = _vault(vault_dir, clock)
+    lee = add(svc, owner, created, clock, "Lee", "supervisor", SUPERVISOR_PW)
+    owner.lock()
+    s = unlock_user(svc, lee, SUPERVISOR_PW, clock)
+    for attempt in (
+        lambda: svc.change_passphrase(s, SUPERVISOR_PW, ASSISTANT_PW),
+        lambda: svc.new_recovery_key(s),
+        lambda: KeyRotation(svc).prepare(s, SUPERVISOR_PW, new_recovery_key=True),
+        lambda: svc.reset_totp_unlocked(s, SUPERVISOR_PW, created.recovery_key),
+        lambda: svc.rename_owner(s, name="Lee2", owner_passphrase=STRONG, owner_code="1"),
+        lambda: svc.change_role(
+            s, name="Lee", role="assistant", owner_passphrase=STRONG, owner_code="1"
+        ),
+    ):
+        with pytest.raises(OwnerOnly):
+            attempt()
+    before = svc.paths.keys.read_bytes()
+    s.lock()
+    assert svc.paths.keys.read_bytes() == before
+
+
+def test_a_removed_users_attempt_log_goes_with_them(vault_dir: Path, clock: FakeClock) -> None:
+    svc, created, owner = _vault(vault_dir, clock)
+    add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    owner.lock()
+    with pytest.raises(WrongPassphrase):
+        svc.unlock("not the passphrase at all", "123456", user="Sam")
+    log = user_log_path(vault_dir, "sam")
+    assert log.exists()
+    owner = svc.unlock(STRONG, owner_code(created, clock))
+    svc.remove_user(
+        owner, name="Sam", owner_passphrase=STRONG, owner_code=owner_code(created, clock)
+    )
+    owner.lock()
+    assert not log.exists()
+
+
+def test_users_unlock_after_the_owner_re_binds_this_computer(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    svc, created, owner = _vault(vault_dir, clock)
+    sam = add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    entry_before = owner.doc.device_entry
+    owner.lock()
+    svc.recover(created.recovery_key, STRONG).lock()  # a new device secret
+    assert keyslots.decode(svc.paths.keys.read_bytes()).device_entry != entry_before
+    unlock_user(svc, sam, ASSISTANT_PW, clock).lock()
+
+
+def test_the_lock_screen_reads_each_logins_wait(vault_dir: Path, clock: FakeClock) -> None:
+    svc, created, owner = _vault(vault_dir, clock)
+    add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    owner.lock()
+    for _ in range(FREE_FAILURES):
+        with pytest.raises(WrongPassphrase):
+            svc.unlock("not the passphrase at all", "123456", user="Sam")
+    with pytest.raises(TooManyAttempts):
+        svc.attempt_log("sam").check_allowed()
+    svc.attempt_log().check_allowed()  # the owner's: no wait
+    svc.attempt_log("Owner").check_allowed()
+    assert svc.attempt_log("SAM").path == user_log_path(vault_dir, "sam")
+
+
+def test_an_assistant_lists_the_clients_without_the_clinical_file(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    from tests.support.records import add_client, log_session_now
+    from therapynotes.services.records import RecordsService
+
+    svc, created, owner = _vault(vault_dir, clock)
+    records = RecordsService(owner, clock=clock)
+    ada = add_client(records, "Ada Zephyr")
+    add_client(records, "Bo Quill")
+    log_session_now(records, clock, ada)
+    sam = add(svc, owner, created, clock, "Sam", "assistant", ASSISTANT_PW)
+    seen_by_owner = [(c.display_name, c.last_session) for c in records.list_clients()]
+    owner.lock()
+    a = unlock_user(svc, sam, ASSISTANT_PW, clock)
+    listed = RecordsService(a, clock=clock).list_clients()
+    assert [(c.display_name, c.last_session) for c in listed] == seen_by_owner
+    assert all(c.notes_due == 0 for c in listed)
+    a.lock()

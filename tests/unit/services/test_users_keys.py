@@ -135,3 +135,32 @@ def test_single_user_vaults_of_every_schema_unlock_as_before(
     clock.advance(STEP_SECONDS)
     svc.unlock(STRONG, pyotp.TOTP(secret).at(clock())).lock()
     assert keyslots.decode((root / "vault.keys").read_bytes()).format == keyslots.FORMAT_VERSION
+
+
+def test_todays_schema_13_vault_migrates_and_keeps_its_second_step(
+    vault_dir: Path, clock: FakeClock
+) -> None:
+    """A format-2, schema-13 vault as main writes it today (plain TOTP secret, no users
+    table): the owner's next unlock migrates it, seals the secret, and nothing else
+    changes for a single-user vault."""
+    svc, created = make_vault(vault_dir, clock)
+    session = svc.unlock(STRONG, code_for(created, clock()))
+    conn = session.conn
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DROP TABLE users")
+    conn.execute("ALTER TABLE totp DROP COLUMN sealed")
+    conn.execute("UPDATE totp SET secret = ?", (created.totp_secret,))
+    conn.execute("PRAGMA user_version = 13")
+    conn.execute("COMMIT")
+    keys_before = svc.paths.keys.read_bytes()
+    session.lock()
+    assert keyslots.decode(keys_before).format == keyslots.FORMAT_VERSION
+
+    session = svc.unlock(STRONG, owner_code(created, clock))
+    assert migrations.current_version(session.conn) == migrations.latest_version()
+    secret, sealed = session.conn.execute("SELECT secret, sealed FROM totp").fetchone()
+    assert secret == "" and sealed is not None
+    assert [u.name for u in svc.list_users(session)] == ["owner"]
+    session.lock()
+    assert svc.paths.keys.read_bytes() == keys_before  # no key change for one login
+    svc.unlock(STRONG, owner_code(created, clock)).lock()
