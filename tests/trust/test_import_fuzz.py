@@ -33,9 +33,11 @@ from tests.support.lifecycle import fill_client
 from tests.support.records import add_client
 from tests.support.trust import figure, scaled
 from therapynotes.domain.ids import ClientId, NoteId
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.domain.snippets import Snippet
 from therapynotes.errors import TherapyNotesError
 from therapynotes.portable import format as fmt
+from therapynotes.services import review
 from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
@@ -213,6 +215,13 @@ def base_export(tmp_path: Path, clock: FakeClock) -> Iterator[tuple[Path, Target
     own = TemplateService(session, clock=clock).duplicate("soap", "Mine")
     TemplateService(session, clock=clock).set_disabled(own, disabled=True)
     SnippetService(session, clock=clock).save(Snippet("mse", "Mood {{mood}}"))
+    # supervision (format 7): a co-signature, a comment and a signing line
+    signed = next(n.id for n in records.open_chart(client).notes if n.state == "signed")
+    session.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(session, "Dr. R. Lee, PhD")
+    review.cosign(session, signed)
+    review.add_comment(session, signed, f"{CANARY} review")
+    session.login = OWNER_LOGIN
     export = tmp_path / "export"
     PortableService(session, clock=clock).export_json(export)
     session.lock("setup", record=False)

@@ -103,8 +103,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = command_in(argv) if argv is not None else None
     names = COMMANDS[wanted] if wanted else COMMAND_MODULE_NAMES
-    for name in names:
-        command_module(name).register(sub)
+    # Import them all before any registers: pdf_cmds adds `--pdf` to `export` when it is
+    # imported, so it must be loaded before portable_cmds builds `export`.
+    modules = [command_module(name) for name in names]
+    for module in modules:
+        module.register(sub)
     return parser
 
 

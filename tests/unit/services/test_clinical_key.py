@@ -17,8 +17,10 @@ from tests.conftest import STRONG, FakeClock
 from tests.support.pages import count_hits
 from tests.support.records import add_client, log_session_now, unlocked  # noqa: F401
 from therapynotes.domain.models import Goal, Objective, PlanContent, Problem
+from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.domain.snippets import Snippet
 from therapynotes.security import kdf, keyslots
+from therapynotes.services import review
 from therapynotes.services.records import RecordsService
 from therapynotes.services.session import VaultSession
 from therapynotes.services.snippets import SnippetService
@@ -59,6 +61,12 @@ def _fill(session: VaultSession, clock: FakeClock) -> None:
     records.keep_form_drafts([FormDraft("note.addendum", client, {"text": f"{CLINICAL}formdraft"})])
     SnippetService(session, clock=clock).save(Snippet("zq", f"{CLINICAL}snippet"))
     SpellingService(session, clock=clock).add_word(f"{CLINICAL}word")
+    # supervision (issue 17 phase B): a review comment is clinical content
+    session.login = Login("rlee", Role.SUPERVISOR)
+    review.set_signature(session, "Dr. R. Lee, PhD")
+    review.cosign(session, note)
+    review.add_comment(session, note, f"{CLINICAL}comment")
+    session.login = OWNER_LOGIN
 
 
 def _keys_below_the_app(root: Path) -> tuple[bytes, bytes]:
@@ -125,6 +133,7 @@ def test_the_shared_key_opens_no_clinical_content(
     right = _raw(svc.paths.clinical, clinical)
     try:
         assert f"{CLINICAL}pn" in _every_value(right)
+        assert f"{CLINICAL}comment" in _every_value(right)
     finally:
         right.close()
     assert count_hits(svc.paths.clinical, clinical, [CLINICAL.encode()])[CLINICAL.encode()] > 10

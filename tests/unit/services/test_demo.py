@@ -14,7 +14,9 @@ from tests.conftest import FakeClock
 from tests.support.records import unlock_new_vault
 from therapynotes.domain import rules
 from therapynotes.domain.models import ClientFields
+from therapynotes.domain.review import cosignature_hash
 from therapynotes.records_errors import DemoNeedsEmptyVault
+from therapynotes.services import review
 from therapynotes.services.demo import DemoSpec, build
 from therapynotes.services.records import RecordsService
 from therapynotes.store import audit
@@ -146,3 +148,19 @@ def test_demo_notes_name_the_demo_clinician(records: RecordsService) -> None:
     assert signers == {"Dana Reyes, PsyD, PSY 12345"}
     name = records.conn.execute("SELECT name, npi FROM clinician_profile").fetchone()
     assert tuple(name) == ("Dana Reyes", "1234567893")
+
+
+def test_demo_has_a_supervisors_cosignature_and_comment(records: RecordsService) -> None:
+    build(records.conn, SPEC, today=TODAY)
+    session = records.session
+    [signed] = records.conn.execute("SELECT note_id FROM cosignatures").fetchall()
+    made = review.cosignatures(session, signed[0])
+    note = records.get_note(signed[0])
+    assert [c.login for c in made] == ["rlee"] and note.content_hash is not None
+    assert made[0].content_hash == cosignature_hash(
+        note_hash=note.content_hash,
+        login="rlee",
+        line=made[0].signature_line,
+        signed_at=made[0].signed_at,
+    )
+    assert [c.login for c in review.comments(session, signed[0])] == ["rlee"]

@@ -240,7 +240,7 @@ def test_key_changes_are_the_owners(vault_dir: Path, clock: FakeClock) -> None:
             s, name="Lee", role="assistant", owner_passphrase=STRONG, owner_code="1"
         ),
     ):
-        with pytest.raises(OwnerOnly):
+        with pytest.raises(RoleRefused, match="A supervisor.s login cannot"):
             attempt()
     before = svc.paths.keys.read_bytes()
     s.lock()
