@@ -385,6 +385,11 @@ def test_each_login_waits_on_its_own(harness: Harness, team: Team) -> None:
     view.user.setCurrentIndex(0)  # the owner's tries are their own
     assert not view.waiting and view.unlock_button.isEnabled()
     assert not view.message.isVisible()
+    harness.ctx.settings.last_login = ASSISTANT
+    harness.window.show_unlock()  # a restart: the wait is read from their attempt log
+    view = harness.unlock_view
+    assert view.user.currentText() == ASSISTANT and view.waiting
+    view.user.setCurrentIndex(0)
     harness.unlock_ok()
     assert harness.window.session is not None and harness.window.session.login.is_owner
     assert team.secrets
