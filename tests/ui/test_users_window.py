@@ -218,6 +218,11 @@ def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team)
     assert chart.records_button.isHidden() and chart.print_button.isHidden()
     assert not chart.overview.edit_button.isHidden()  # an assistant keeps contacts current
     assert not page.list.add_button.isHidden()
+    chart.tabs.setCurrentWidget(chart.overview)
+    QApplication.processEvents()
+    overview = chart.overview  # no measures beside the details: Edit details right under them
+    below = overview.schedule_line.mapTo(overview, overview.schedule_line.rect().bottomLeft())
+    assert 0 < overview.edit_button.y() - below.y() < 10 * 8
     assert _tab_texts() <= ASSISTANT_TABS
     assert _visible_clinical() == []
     for view_id in window.pages:
