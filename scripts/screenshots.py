@@ -110,6 +110,7 @@ def walk_wizard(window: MainWindow, backup_dir: Path, prefix: str) -> None:
     OWNER_SECRET[:] = [secret]  # the team shots confirm with the owner's code (issue 17)
     shoot(window, f"{prefix}wizard-3-authenticator")
     wizard.code.setText(pyotp.TOTP(secret).now())
+    USED_STEPS[secret] = int(time.time()) // 30  # the team shots wait for a fresh code
     wizard.next_button.click()
     wait_until(lambda: wizard.flow.step is Step.RECOVERY_SHOW and not wizard._busy)
     shoot(window, f"{prefix}wizard-4-recovery-key")
