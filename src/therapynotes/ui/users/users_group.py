@@ -89,7 +89,7 @@ class UsersGroup(QGroupBox):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name
         self.table.setMinimumHeight(16 * GRID)
         self.table.setMaximumHeight(24 * GRID)
         self.table.itemSelectionChanged.connect(self._selection)
