@@ -110,6 +110,7 @@ def walk_wizard(window: MainWindow, backup_dir: Path, prefix: str) -> None:
     OWNER_SECRET[:] = [secret]  # the team shots confirm with the owner's code (issue 17)
     shoot(window, f"{prefix}wizard-3-authenticator")
     wizard.code.setText(pyotp.TOTP(secret).now())
+    USED_STEPS[secret] = int(time.time()) // 30  # the team shots wait for a fresh code
     wizard.next_button.click()
     wait_until(lambda: wizard.flow.step is Step.RECOVERY_SHOW and not wizard._busy)
     shoot(window, f"{prefix}wizard-4-recovery-key")
@@ -511,7 +512,10 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
 
     unlock_as(window, "sam", TEAM["sam"][1], secrets["sam"])
+    window.show_view("schedule")
     shoot(window, f"{prefix}assistant-schedule")
+    window.show_view("settings")
+    shoot(window, f"{prefix}assistant-settings")
     window.show_view("clients")
     page = window.pages["clients"]
     assert isinstance(page, ClientsPage)
@@ -523,6 +527,7 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     window.lock("manual")
 
     unlock_as(window, "rlee", TEAM["rlee"][1], secrets["rlee"])
+    window.show_view("review")
     review = window.pages["review"]
     assert isinstance(review, ReviewPage)
     wait_until(lambda: review.model.rowCount() > 0)

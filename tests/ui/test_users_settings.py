@@ -205,3 +205,24 @@ def test_rename_my_login(harness: Harness, team: Team) -> None:
     harness.qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=20000)
     assert harness.ctx.vault.login_names()[0] == "Dr Reyes"
     assert team.secrets
+
+
+def test_a_new_login_name_typed_comes_back_after_a_lock(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.users.owner_gate import RenameOwnerDialog  # noqa: PLC0415
+
+    harness.unlock_ok()
+    dialog = _users(harness).rename_owner()
+    dialog.name.setText("Dr Reyes")
+    dialog.passphrase.setText(STRONG)
+    harness.window.lock_action.trigger()
+    harness.flush_deletes()
+    harness.unlock_ok()
+    worker_done()
+    back = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if isinstance(w, RenameOwnerDialog) and w.isVisible()
+    ]
+    assert len(back) == 1 and back[0].name.text() == "Dr Reyes"
+    assert back[0].passphrase.text() == ""  # never a secret
+    assert team.secrets

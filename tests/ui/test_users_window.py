@@ -210,12 +210,19 @@ def test_an_assistants_window_has_nothing_clinical(harness: Harness, team: Team)
     page = _open_first_client(harness)
     chart = page.chart
     assert chart is not None and chart.name.text() == "Quillon Canaryname"
+    assert page.list.table.isColumnHidden(3)  # "Notes due" is counted from clinical notes
     assert {chart.tabs.tabText(i) for i in range(chart.tabs.count())} == ASSISTANT_TABS
     for i in range(chart.tabs.count()):
         chart.tabs.setCurrentIndex(i)
         worker_done()
     assert chart.records_button.isHidden() and chart.print_button.isHidden()
     assert not chart.overview.edit_button.isHidden()  # an assistant keeps contacts current
+    assert not page.list.add_button.isHidden()
+    chart.tabs.setCurrentWidget(chart.overview)
+    QApplication.processEvents()
+    overview = chart.overview  # no measures beside the details: Edit details right under them
+    below = overview.schedule_line.mapTo(overview, overview.schedule_line.rect().bottomLeft())
+    assert 0 < overview.edit_button.y() - below.y() < 10 * 8
     assert _tab_texts() <= ASSISTANT_TABS
     assert _visible_clinical() == []
     for view_id in window.pages:
@@ -277,7 +284,7 @@ def test_a_supervisor_reviews_and_cosigns_read_only(harness: Harness, team: Team
     assert editor.read_only and all(e.isReadOnly() for e in editor.editors.values())
     for button in (editor.sign_button, editor.addendum_button, editor.void_button):
         assert button.isHidden()
-    assert chart.notes.new_button.isHidden()
+    assert chart.notes.new_button.isHidden() and clients.list.add_button.isHidden()
     assert chart.notes.private_toggle.isHidden()
     assert chart.overview.edit_button.isHidden()
     assert "Billing" not in {chart.tabs.tabText(i) for i in range(chart.tabs.count())}
@@ -383,6 +390,11 @@ def test_each_login_waits_on_its_own(harness: Harness, team: Team) -> None:
     view.user.setCurrentIndex(0)  # the owner's tries are their own
     assert not view.waiting and view.unlock_button.isEnabled()
     assert not view.message.isVisible()
+    harness.ctx.settings.last_login = ASSISTANT
+    harness.window.show_unlock()  # a restart: the wait is read from their attempt log
+    view = harness.unlock_view
+    assert view.user.currentText() == ASSISTANT and view.waiting
+    view.user.setCurrentIndex(0)
     harness.unlock_ok()
     assert harness.window.session is not None and harness.window.session.login.is_owner
     assert team.secrets
@@ -445,3 +457,98 @@ def test_the_owners_open_note_is_not_put_back_for_another_login(
     assert isinstance(clients, ClientsPage)
     worker_done()
     assert window.current_view() == "review" and clients.chart is None
+
+
+def test_a_review_comment_being_typed_comes_back_after_a_lock(harness: Harness, team: Team) -> None:
+    unlock_as(harness, team, SUPERVISOR)
+    window = harness.window
+    page = window.pages["review"]
+    assert isinstance(page, ReviewPage)
+    harness.qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=20000)
+    item = page.model.rows[0]
+    page.table.selectRow(0)
+    page.open_selected()
+    worker_done()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage) and clients.chart is not None
+    panel = clients.chart.review_panel
+    assert isinstance(panel, ReviewPanel)
+    harness.qtbot.waitUntil(lambda: panel.note is not None, timeout=20000)
+    panel.comment.setPlainText("Half a thought about the formulation")
+    window.lock_action.trigger()
+    assert window.session is None
+    harness.flush_deletes()
+    unlock_as(harness, team, SUPERVISOR)
+    worker_done()
+    clients = window.pages["clients"]
+    assert isinstance(clients, ClientsPage)
+    harness.qtbot.waitUntil(
+        lambda: (
+            clients.chart is not None
+            and isinstance(clients.chart.review_panel, ReviewPanel)
+            and clients.chart.review_panel.comment.toPlainText() != ""
+        ),
+        timeout=20000,
+    )
+    chart = clients.chart
+    assert chart is not None and isinstance(chart.review_panel, ReviewPanel)
+    assert chart.review_panel.comment.toPlainText() == "Half a thought about the formulation"
+    assert chart.notes.editor.note is not None and chart.notes.editor.note.id == item.note_id
+
+
+def test_each_logins_settings_are_their_own(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.users.login_settings import SigningLineGroup  # noqa: PLC0415
+    from therapynotes.ui.users.users_group import UsersGroup  # noqa: PLC0415
+
+    unlock_as(harness, team, SUPERVISOR)
+    window = harness.window
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    assert panel.findChild(UsersGroup) is None
+    assert not hasattr(panel, "locking") and not hasattr(panel, "backups")
+    signing = panel.findChild(SigningLineGroup)
+    assert isinstance(signing, SigningLineGroup)
+    harness.qtbot.waitUntil(lambda: "Dr. R. Lee" in signing.line.text(), timeout=20000)
+    signing.line.setText("Dr. R. Lee, PhD, supervisor")
+    signing.save.click()
+    worker_done()
+    assert signing.message.text() == "Saved."
+    assert review.signature(window.session) == "Dr. R. Lee, PhD, supervisor"  # type: ignore[arg-type]
+    window.lock("manual")
+    unlock_as(harness, team, ASSISTANT)
+    window.show_view("settings")
+    panel = window.pages["settings"]
+    assert panel.findChild(UsersGroup) is None and panel.findChild(SigningLineGroup) is None
+    assert hasattr(panel, "practice")  # the practice details are the front desk's too
+
+
+def test_a_kept_form_goes_back_to_the_login_that_typed_it(harness: Harness, team: Team) -> None:
+    from therapynotes.ui.client_dialog import ClientDialog  # noqa: PLC0415
+
+    def open_add_client() -> list[ClientDialog]:
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ClientDialog) and w.isVisible()
+        ]
+
+    harness.unlock_ok()
+    window = harness.window
+    window.show_view("clients")
+    page = window.pages["clients"]
+    assert isinstance(page, ClientsPage)
+    dialog = page.list.add_client()
+    dialog.legal_name.setText("Ottoline Keptform")
+    window.lock_action.trigger()
+    unlock_as(harness, team, SUPERVISOR)
+    worker_done()
+    assert open_add_client() == []  # the owner's, not offered to the supervisor
+    window.lock("manual")
+    harness.qtbot.waitUntil(
+        lambda: window.gate is not None and window.gate.isEnabled(), timeout=20000
+    )
+    harness.unlock_view.user.setCurrentIndex(0)
+    harness.unlock_ok()
+    worker_done()
+    back = open_add_client()
+    assert len(back) == 1 and back[0].legal_name.text() == "Ottoline Keptform"

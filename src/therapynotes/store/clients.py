@@ -127,25 +127,3 @@ def summaries(conn: Connection, *, include_all: bool, due_cutoff: str) -> list[C
     ]
     # Sorted by what the list shows (the display name), not by a column it hides.
     return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))
-
-
-def _shared_summaries(conn: Connection, status_filter: str) -> list[ClientSummary]:
-    """The client list from vault.db alone (an assistant's session, issue 17 phase B:
-    clinical.db is not attached): the last session's date from the session log; which
-    sessions lack a signed note is clinical, so no count of notes due."""
-    people = conn.execute(
-        "SELECT c.id, c.legal_name, c.preferred_name, c.status, max(s.service_date)"  # noqa: S608
-        " FROM clients c LEFT JOIN session_participants p ON p.client_id = c.id"
-        f" LEFT JOIN sessions s ON s.id = p.session_id {status_filter} GROUP BY c.id"
-    ).fetchall()
-    rows = [
-        ClientSummary(
-            ClientId(int(cid)),
-            display_name(str(legal), str(preferred)),
-            ClientStatus(status),
-            last,
-            0,
-        )
-        for cid, legal, preferred, status, last in people
-    ]
-    return sorted(rows, key=lambda r: (*name_sort_key(r.display_name), r.id))

@@ -46,6 +46,12 @@ class ClientColumn(Enum):
     NOTES_DUE = "Notes due"
 
 
+def _reads_notes(records: RecordsAccess) -> bool:
+    from therapynotes.ui.users.chart_roles import access_of  # noqa: PLC0415
+
+    return access_of(records).clinical
+
+
 class ClientListModel(RowTableModel[ClientSummary]):
     columns = ClientColumn
 
@@ -133,6 +139,12 @@ class ClientListView(QWidget):
         layout.addWidget(self.search)
         self.stack = QStackedWidget(self)
         self.table = table_view(self.proxy, "Clients", self, stretch=0)
+        from therapynotes.ui.users.chart_roles import access_of, fit_client_list  # noqa: PLC0415
+
+        fit_client_list(self.add_button, access_of(records))
+        if not _reads_notes(records):
+            # Notes due are counted from the clinical record (issue 17: an assistant's)
+            self.table.setColumnHidden(list(ClientColumn).index(ClientColumn.NOTES_DUE), True)
         self.table.setSortingEnabled(False)
         self.table.activated.connect(self._activated)
         self.table.clicked.connect(self._activated)

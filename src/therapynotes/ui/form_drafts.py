@@ -8,7 +8,8 @@ the main window calls `keep_open_forms`: every open tagged dialog's state goes i
 vault (the `form_drafts` table, services/form_drafts.py), never anywhere else. After
 unlock, `offer_back` reopens each over the same chart, filled with what was typed, and
 drops the kept draft once that dialog is saved or cancelled. Passphrase dialogs are never
-tagged: secrets are never kept.
+tagged: secrets are never kept. A kept form is offered back to the login that typed it
+only (issue 17): the owner's half-written note never opens in a supervisor's window.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 PLACE = "place"  # the ids a reopening needs
 FORM = "form"  # the dialog's own fields
+LOGIN = "login"  # who typed it (issue 17): "" the owner, else the login's name
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ def keep_open_forms(records: RecordsAccess) -> None:
     """At lock, before the dialogs close: what they hold into the vault. A dialog that was
     itself filled from a kept draft replaces it; other kept drafts (not offered back yet)
     stay."""
-    drafts = open_forms()
+    who = records.service.session.login
+    login = "" if who.is_owner else who.name  # the owner's stay theirs through a rename
+    drafts = [FormDraft(d.kind, d.client_id, {**d.fields, LOGIN: login}) for d in open_forms()]
     if not drafts:
         return
     in_use = {getattr(dialog, "form_draft_id", None) for dialog, _ in _open_tagged()}
@@ -119,7 +123,11 @@ def offer_back(window: RecordNavigation, records: RecordsAccess) -> None:
         return
     # Settings last: reopening a dialog over a chart first shows that page, and leaving
     # Settings with changes already put back would ask about them (issue 16).
+    login = records.service.session.login
     for draft in sorted(drafts, key=lambda d: d.kind == "settings"):
+        typed_by = draft.fields.get(LOGIN) or ""  # none: kept before logins, the owner's
+        if typed_by != ("" if login.is_owner else login.name):
+            continue  # another login's: it stays for them
         opener = OPENERS.get(draft.kind)
         if opener is None:
             continue

@@ -343,7 +343,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         records = self.records_access()
         if self.access is not None and self.access.keeps_forms:
             offer_back(self, records)
-        if "home" in self.pages:  # the therapist's own reminders: not an assistant's
+        if "schedule" in self.pages:  # whoever keeps the schedule (times only)
             self.reminders.attach(records)
         self.idle.start()
         self.checkpointer.attach(session)

@@ -58,6 +58,7 @@ from therapynotes.ui.widgets import (
 )
 
 if TYPE_CHECKING:
+    from therapynotes.security.attempts import AttemptLog
     from therapynotes.services.session import VaultSession
 
 KEYRING_PROBLEMS = (DeviceNotBound, KeyringUnavailable, KeyringIsLocked, KeyringInsecure)
@@ -99,10 +100,7 @@ class UnlockView(QWidget):
         self._build()
         self._fill_chooser(last_login)
         self._countdown.timeout.connect(self.tick)
-        try:
-            vault.attempts.check_allowed()
-        except TooManyAttempts as exc:
-            self._start_backoff(exc.seconds_left, owner=True)
+        self._check_waiting()
 
     def _build(self) -> None:
         column = self._build_fields()
@@ -216,7 +214,23 @@ class UnlockView(QWidget):
     def _user_changed(self, _index: int) -> None:
         self.passphrase.clear()
         self.code.clear()
+        self._check_waiting()
         self.tick()
+
+    def _attempts(self) -> AttemptLog:
+        """The attempt log that throttles the chosen login (each its own, issue 17)."""
+        if self.chosen_login is None:
+            return self.vault.attempts
+        return self.vault.attempt_log(self.chosen_login)
+
+    def _check_waiting(self) -> None:
+        """A wait still running for the chosen login (also after a restart) shows."""
+        try:
+            self._attempts().check_allowed()
+        except TooManyAttempts as exc:
+            self._start_backoff(exc.seconds_left)
+        except Exception:  # noqa: BLE001 - an unreadable log: the unlock says what is wrong
+            return
 
     # --- unlocking -------------------------------------------------------------------
 
@@ -268,9 +282,8 @@ class UnlockView(QWidget):
 
     def _on_failed(self, exc: BaseException) -> None:
         self.code.clear()
-        owner = self.chosen_login is None
         if isinstance(exc, TooManyAttempts):
-            self._start_backoff(exc.seconds_left, owner=owner)
+            self._start_backoff(exc.seconds_left)
             return
         if isinstance(exc, WrongPassphrase):
             self.passphrase.clear()
@@ -280,11 +293,7 @@ class UnlockView(QWidget):
         self._say(exc)
         if isinstance(exc, KEYRING_PROBLEMS):
             self.recovery_button.setFocus()
-        if owner:  # another login's attempt log is its own (services/users.py)
-            try:
-                self.vault.attempts.check_allowed()
-            except TooManyAttempts as wait:
-                self._start_backoff(wait.seconds_left, owner=True)
+        self._check_waiting()  # the chosen login's own attempt log
 
     # --- backoff ---------------------------------------------------------------------
 
@@ -292,11 +301,14 @@ class UnlockView(QWidget):
     def _blocked_until(self) -> float:
         return self._blocked.get(self.user.currentText(), 0.0)
 
-    def _start_backoff(self, seconds: int, *, owner: bool) -> None:
-        # The owner's attempt file knows the exact moment; TooManyAttempts rounds up.
-        exact = self.vault.attempts.load().blocked_until if owner else 0.0
+    def _start_backoff(self, seconds: int) -> None:
+        # The attempt file knows the exact moment; TooManyAttempts rounds up.
+        try:
+            exact = self._attempts().load().blocked_until
+        except Exception:  # noqa: BLE001 - the rounded wait is close enough
+            exact = 0.0
         until = exact if exact > self.clock() else self.clock() + seconds
-        self._blocked[self.logins[0] if owner else self.user.currentText()] = until
+        self._blocked[self.user.currentText()] = until
         self._countdown.start()
         self.tick()
 

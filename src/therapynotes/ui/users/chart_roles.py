@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QBoxLayout, QWidget
 
 from therapynotes.services.policy import UseCase
 from therapynotes.ui.users.access import WindowAccess
@@ -36,6 +36,12 @@ def _hide(*widgets: QWidget) -> None:
         widget.setEnabled(False)
 
 
+def fit_client_list(add_button: QWidget, access: WindowAccess) -> None:
+    """Add client… for those who may add clients (not a supervisor)."""
+    if not access.edits_clients:
+        _hide(add_button)
+
+
 def fit_chart(view: ClientChartView, access: WindowAccess) -> None:
     if not access.chart_pdf:
         _hide(view.records_button, view.print_button)
@@ -43,6 +49,9 @@ def fit_chart(view: ClientChartView, access: WindowAccess) -> None:
         _hide(view.overview.edit_button)
     if not access.measures:
         _hide(view.overview.measures)
+        layout = view.overview.layout()
+        if isinstance(layout, QBoxLayout):
+            layout.setStretch(0, 0)  # the details keep their height: Edit details under them
     if not access.may(UseCase.SUPERBILL_CODES) and "Superbill" in view.billing.buttons:
         _hide(view.billing.buttons["Superbill"])
     if not access.may(UseCase.BILLING):

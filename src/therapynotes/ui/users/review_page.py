@@ -15,7 +15,7 @@ from therapynotes.domain.review import ReviewItem
 from therapynotes.services import review
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.records_access import KIND_WORDS, RecordsAccess, day
-from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, table_view
+from therapynotes.ui.table_model import RowTableModel, TableOrEmpty, fit_columns, table_view
 from therapynotes.ui.widgets import GRID, body, hbox, heading, message_label, vbox
 
 
@@ -79,6 +79,7 @@ class ReviewPage(QWidget):
 
     def _show(self, items: list[ReviewItem]) -> None:
         self.model.set_rows(items)
+        fit_columns(self.table)  # "Intake assessment" whole, the client's name the rest
         waiting = plural(len(items), "signed note")
         self.summary.setText(
             f"{waiting} to co-sign, oldest first. Arrow keys move, Enter opens the note."

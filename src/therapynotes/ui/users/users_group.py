@@ -89,7 +89,7 @@ class UsersGroup(QGroupBox):
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # the name
         self.table.setMinimumHeight(16 * GRID)
         self.table.setMaximumHeight(24 * GRID)
         self.table.itemSelectionChanged.connect(self._selection)
@@ -221,7 +221,8 @@ class UsersGroup(QGroupBox):
         box.open()
 
     def rename_owner(self) -> RenameOwnerDialog:
-        current = self.session.login.name
+        owner = next((u for u in self.users if Role(u.role) is Role.OWNER), None)
+        current = str(owner.name) if owner is not None else self.session.login.name
         vault, session = self.vault, self.session
         dialog = RenameOwnerDialog(current, parent=self)
         dialog.work = lambda p, c: vault.rename_owner(
