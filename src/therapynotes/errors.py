@@ -119,10 +119,6 @@ class UnknownRole(TherapyNotesError):
     """A login's role is "assistant" or "supervisor". Choose one of them."""
 
 
-class OwnerOnly(TherapyNotesError):
-    """Only the vault's owner can do that. Ask the owner to do it from their login."""
-
-
 class OwnerMustUpdate(TherapyNotesError):
     """This vault must first be opened by its owner with this version of TherapyNotes (to
     bring it up to date); then your login works."""
