@@ -211,7 +211,7 @@ def test_a_best_page_is_fts5s_rank_order_of_the_newest_matches(
         checked = 0
         ranked = max(window, 10 * 10)  # a page of 10 ranks at least 100 (store.search.page)
         for text in QUERIES:
-            query, total = search._resolve(conn, search.parse(text), search.Filters())
+            query = search._resolve(conn, search.parse(text), search.Filters())[0]
             newest = conn.execute(
                 f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?{extra}"  # noqa: S608
                 " ORDER BY rowid DESC LIMIT ?",
