@@ -221,7 +221,9 @@ def app_phases(conn: Any, text: str) -> dict[str, float]:
     if not parsed.fts:
         return out
     resolved: list[str] = []
-    out["count"] = _ms(lambda: resolved.append(search._resolve(conn, parsed, filters)[0]))
+    out["count"] = _ms(
+        lambda: resolved.append(search._resolve(conn, parsed, filters, search.COUNT_CAP)[0])
+    )
     query = resolved[0]
     window = max(RANK_WINDOW, 10 * PAGE)
     starts: list[int | None] = []
