@@ -240,25 +240,35 @@ def _rank(
 
 
 def _newest_notes(conn: Connection, fts: str, query: str, f: Filters, limit: int) -> list[_NoteRow]:
+    """The newest `limit` matches by service date. Their bm25 scores come with their
+    snippets (`_snippets`): selected here, FTS5 would score every match before the sort."""
     where, params = _note_where(fts, query, f)
-    sql = _note_select(fts, "n.service_date DESC, n.id DESC", where)
+    sql = _note_select(fts, "n.service_date DESC, n.id DESC", where, score="0.0")
     rows: list[_NoteRow] = conn.execute(sql, (*params, limit)).fetchall()
     return rows
 
 
 def _snippets(
-    conn: Connection, fts: str, query: str, rowids: list[int], marks: tuple[str, str]
-) -> dict[int, str]:
-    """Snippets of the hits shown, in one pass over the rowid range they span."""
+    conn: Connection,
+    fts: str,
+    query: str,
+    rowids: list[int],
+    marks: tuple[str, str],
+    *,
+    scores: bool = False,
+) -> dict[int, tuple[str, float | None]]:
+    """Snippets of the hits shown (and their bm25 scores when asked), in one pass over
+    the rowid range they span."""
     if not rowids:
         return {}
+    score = f"bm25({fts})" if scores else "NULL"
     rows = conn.execute(
-        f"SELECT rowid, snippet({fts}, -1, ?, ?, '…', 16) FROM {fts}"  # noqa: S608
+        f"SELECT rowid, snippet({fts}, -1, ?, ?, '…', 16), {score} FROM {fts}"  # noqa: S608
         f" WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?"
         f" AND +rowid IN ({', '.join('?' for _ in rowids)})",
         (marks[0], marks[1], query, min(rowids), max(rowids), *rowids),
     ).fetchall()
-    return {int(r[0]): " ".join(str(r[1]).split()) for r in rows}
+    return {int(r[0]): (" ".join(str(r[1]).split()), r[2]) for r in rows}
 
 
 def _client_filter(query: str, f: Filters) -> tuple[str, list[object]]:
@@ -341,23 +351,28 @@ def page(
     else:
         found.sort(key=lambda item: item[1][0])
     found = found[:limit]
-    snippets = {
-        index: _snippets(conn, index, fts, [r[1] for i, r in found if i == index], marks)
+    newest = order is Order.NEWEST
+    shown = {
+        index: _snippets(
+            conn, index, fts, [r[1] for i, r in found if i == index], marks, scores=newest
+        )
         for index in filters.indexes
     }
-    hits = [
-        SearchHit(
-            "psychotherapy" if index == "psychotherapy_fts" else "note",
-            ClientId(cid),
-            display_name(legal, preferred),
-            date,
-            kind,
-            snippets[index].get(nid, ""),
-            float(rank),
-            NoteId(nid),
+    hits = []
+    for index, (rank, nid, cid, legal, preferred, date, kind) in found:
+        snippet, score = shown[index].get(nid, ("", None))
+        hits.append(
+            SearchHit(
+                "psychotherapy" if index == "psychotherapy_fts" else "note",
+                ClientId(cid),
+                display_name(legal, preferred),
+                date,
+                kind,
+                snippet,
+                float(score if newest and score is not None else rank),
+                NoteId(nid),
+            )
         )
-        for index, (rank, nid, cid, legal, preferred, date, kind) in found
-    ]
     if not filters.notes_only:
         hits += _name_hits(conn, fts, filters, limit)
         if order is Order.NEWEST:
