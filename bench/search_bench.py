@@ -399,8 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         help="build each practice's vault here once (DIR/SIZE) and reuse it in later runs",
     )
     args = parser.parse_args(argv)
-    if args.keep:
-        args.keep.mkdir(parents=True, exist_ok=True)
+    for folder in (args.keep, args.dir):
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
     if args.cache_mib:
         EXTRA_PRAGMAS.append(f"PRAGMA cache_size = -{args.cache_mib * 1024}")
     for size in ("stress", "stress2x") if args.size == "all" else (args.size,):
