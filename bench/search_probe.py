@@ -5,8 +5,9 @@ the records service, on a real vault.
 
 Reads the passphrase and the 6-digit code from stdin (one a line), unlocks once, then
 runs each query of FILE (one a line, blank lines skipped) and prints, per query,
-`MILLISECONDS<TAB>TOTAL_MATCHES<TAB>SHOWN`. Prints no record text. Errors: one line on
-stderr, exit 1.
+`MILLISECONDS<TAB>TOTAL_MATCHES<TAB>SHOWN`. TOTAL_MATCHES is what the view shows: past
+store.search.COUNT_CAP notes the count stops, and it is printed with a `+` ("10000+":
+more than that). Prints no record text. Errors: one line on stderr, exit 1.
 """
 
 from __future__ import annotations
@@ -23,21 +24,28 @@ from therapynotes.services.vault import VaultService
 from therapynotes.store.search import PAGE, Order
 
 
-def view_search(records: RecordsService, text: str, order: Order = Order.BEST) -> tuple[int, int]:
+def view_search(
+    records: RecordsService, text: str, order: Order = Order.BEST
+) -> tuple[int, int, bool]:
     """The search view's call (ui/search_view.py run_search, no filters): the first page
-    and the total. Returns (total matches, hits shown)."""
+    and the total. Returns (total matches, hits shown, whether there are more than
+    the total: the count stopped at its cap)."""
     found = records.search_page(text, limit=PAGE, order=order)
-    return found.total, len(found.hits)
+    return found.total, len(found.hits), found.more
 
 
 def probe(
     records: RecordsService, queries: Iterable[str], order: Order = Order.BEST
-) -> Iterator[tuple[float, int, int]]:
-    """(milliseconds, total, shown) per query, timed around the service call alone."""
+) -> Iterator[tuple[float, int, int, bool]]:
+    """(milliseconds, total, shown, more) per query, timed around the service call."""
     for query in queries:
         started = time.perf_counter()
-        total, shown = view_search(records, query, order)
-        yield (time.perf_counter() - started) * 1000, total, shown
+        total, shown, more = view_search(records, query, order)
+        yield (time.perf_counter() - started) * 1000, total, shown, more
+
+
+def line(ms: float, total: int, shown: int, more: bool) -> str:
+    return f"{ms:.2f}\t{total}{'+' if more else ''}\t{shown}"
 
 
 def read_queries(path: Path) -> list[str]:
@@ -70,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         records = RecordsService(session)
-        for ms, total, shown in probe(records, queries, Order(args.order)):
-            print(f"{ms:.2f}\t{total}\t{shown}", flush=True)
+        for found in probe(records, queries, Order(args.order)):
+            print(line(*found), flush=True)
     finally:
         session.lock("search probe finished")
     return 0

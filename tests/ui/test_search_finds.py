@@ -4,11 +4,14 @@ in its chart scrolled to and highlighted at the words found."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients
 from therapynotes.domain.ids import ClientId
 from therapynotes.domain.models import ClientFields
 from therapynotes.services.records import RecordsService
+from therapynotes.store import search
 from therapynotes.ui.search_view import LIMIT, SearchView
 
 WAIT = 20000
@@ -41,6 +44,28 @@ def _search(h: Harness, view: SearchView, text: str, rows: int) -> None:
 
 def _column(view: SearchView, column: int) -> list[str]:
     return [view.model.index(r, column).data() for r in range(view.model.rowCount())]
+
+
+def test_a_count_stopped_at_the_cap_says_more_than(
+    unlocked: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past store.search.COUNT_CAP matches a page stops counting: the view says "more
+    than" that many and still offers Show more."""
+    monkeypatch.setattr(search, "COUNT_CAP", 20)
+    ada = _service(unlocked).create_client(ClientFields(legal_name="Ada Many"))
+    for i in range(LIMIT + 3):
+        _signed(unlocked, ada, f"Rumination again {i}")
+    view = _view(unlocked)
+    _search(unlocked, view, "rumination", LIMIT)
+    assert view.status.text().startswith(f"First {LIMIT} of more than {LIMIT} results")
+    assert view.more.isVisibleTo(view)
+    view.more.click()
+    unlocked.qtbot.waitUntil(lambda: view.model.rowCount() == LIMIT + 3, timeout=WAIT)
+    assert view.status.text().startswith(f"{LIMIT + 3} results.")  # all shown: counted
+    assert not view.more.isVisibleTo(view)
+    monkeypatch.setattr(search, "COUNT_CAP", 1000)
+    _search(unlocked, view, "again", LIMIT)
+    assert view.status.text().startswith(f"First {LIMIT} of {LIMIT + 3} results, best first")
 
 
 def test_first_50_of_n_then_show_more_and_sort_by_date(unlocked: Harness) -> None:

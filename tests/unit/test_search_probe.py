@@ -10,12 +10,16 @@ import time
 from pathlib import Path
 
 import pyotp
+import pytest
+from bench.search_probe import line, probe
 
 from tests.conftest import STRONG
 from tests.support.cheap_kdf import ENABLE_LINE
 from tests.support.records import add_client
 from therapynotes.services.records import RecordsService
 from therapynotes.services.vault import VaultService
+from therapynotes.store import search
+from therapynotes.store.search import PAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,3 +82,21 @@ def test_probe_refuses_a_wrong_passphrase_in_one_line(vault_dir: Path, tmp_path:
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     missing = _probe(tmp_path / "nowhere", queries, f"{STRONG}\n123456\n")
     assert missing.returncode == 1 and "no vault" in missing.stderr
+
+
+def test_a_count_stopped_at_the_cap_is_printed_with_a_plus(
+    vault_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    totp = _vault(vault_dir)  # 60 notes about insomnia
+    session = VaultService(vault_dir).unlock(STRONG, totp.at(int(time.time()) + 30))
+    try:
+        records = RecordsService(session)
+        monkeypatch.setattr(search, "COUNT_CAP", 20)
+        ms, total, shown, more = next(probe(records, ["insomnia"]))
+        assert (total, shown, more) == (PAGE, PAGE, True)
+        assert line(ms, total, shown, more).split("\t")[1:] == [f"{PAGE}+", str(PAGE)]
+        monkeypatch.setattr(search, "COUNT_CAP", 100)
+        ms, total, shown, more = next(probe(records, ["insomnia"]))
+        assert line(ms, total, shown, more).split("\t")[1:] == ["60", str(PAGE)]
+    finally:
+        session.lock("test finished")

@@ -4,16 +4,16 @@ diagnoses, with highlighted snippets.
 The indexes are kept in step by triggers (m0003_records). Psychotherapy notes live in
 their own index and are read only when the caller asks for them.
 
-Cost grows with the results shown, not with the practice (issue 18): a page is one
-count(*) over the matches (no ranking, no snippets), then bm25 ranks only the newest
-`window` matching notes (found by rowid, which FTS5 walks backwards cheaply), and
-snippets are made for the hits shown only. What still grows with the matches is FTS5's
-own: the count, and bm25's document frequencies (one pass over each phrase's postings
-per statement). bm25 is called as a function in a statement SQLite sorts, not through
-FTS5's rank sorter, which runs the query twice. Since schema 16 the notes' indexes have
-prefix indexes of 2-4 characters (m0016_search_prefixes), so "anx*" or a word being
-typed reads one posting list instead of merging every word it starts. Sorting by date
-reads every match's date from a covering index (no ranking, no note rows).
+Cost grows with the results shown, not with the practice (issue 18): a page counts the
+newest COUNT_CAP matches at most (count(*), no ranking, no snippets; beyond that it says
+"more than"), then bm25 ranks only the newest `window` matching notes (found by rowid,
+which FTS5 walks backwards cheaply), and snippets are made for the hits shown only. What
+still grows with the matches is FTS5's own: bm25's document frequencies (one pass over
+each phrase's postings per statement). bm25 is called as a function in a statement
+SQLite sorts, not through FTS5's rank sorter, which runs the query twice. Since schema
+16 the notes' indexes have prefix indexes of 2-4 characters (m0016_search_prefixes), so
+"anx*" or a word being typed reads one posting list instead of merging every word it
+starts. Sorting by date reads every match's date from a covering index (no note rows).
 
 What a user types is never an FTS5 expression: `parse` turns it into quoted words and
 phrases, so quotes, stray `*`, `-`, `AND`, `OR`, `NEAR` or brackets cannot raise a syntax
@@ -42,6 +42,10 @@ _CODE_WITHOUT_DOT = re.compile(r"[A-Za-z]\d{2}[0-9A-Za-z]{1,4}")
 PAGE = 50  # hits the search view shows at first, and adds with each "Show more"
 MIN_PREFIX = 2  # the last word typed is a prefix from two characters on ("a" is a word)
 RANK_WINDOW = 500  # notes ranked by bm25 for a page of 50: the newest matching ones
+# A page counts each notes index's matches up to this many ("more than 10,000"): beyond
+# it the count would cost what every match costs (issue 18: 8 ms of "PHQ-9"'s 18 ms at
+# twice the stress practice), and no one reads a figure that large for its last digit.
+COUNT_CAP = 10_000
 
 
 class Order(StrEnum):
@@ -101,15 +105,18 @@ def to_fts_query(text: str) -> str:
     return parse(text).fts
 
 
-def _resolve(conn: Connection, query: Query, filters: Filters) -> tuple[str, int]:
-    """The FTS5 query to run and its count: the words as typed, or, when they find
-    nothing, with the last word as a prefix ("insom" finds insomnia). A prefix costs
+def _resolve(
+    conn: Connection, query: Query, filters: Filters, cap: int | None = None
+) -> tuple[str, int, bool]:
+    """The FTS5 query to run, its count and whether the count stopped at `cap` notes of
+    an index: the words as typed, or, when they find nothing, with the last word as a
+    prefix ("insom" finds insomnia). A prefix longer than the prefix index (m0016) costs
     FTS5 a merge of every matching term's postings in each statement, so a complete word
     ("sleep", which the stemmer already matches to "sleeping") is not made one."""
-    total = _count(conn, query.fts, filters)
+    total, more = _count(conn, query.fts, filters, cap)
     if total == 0 and query.prefixed:
-        return query.prefixed, _count(conn, query.prefixed, filters)
-    return query.fts, total
+        return query.prefixed, *_count(conn, query.prefixed, filters, cap)
+    return query.fts, total, more
 
 
 @dataclass(frozen=True)
@@ -131,13 +138,15 @@ class Filters:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of results: the hits shown, how many there are in all, and how many of
-    the newest matching notes were ranked (None: all of them were)."""
+    """One page of results: the hits shown, how many there are in all, how many of the
+    newest matching notes were ranked (None: all of them were), and whether `total`
+    stopped at COUNT_CAP notes (`more`: there are more than `total`)."""
 
     hits: list[SearchHit]
     total: int
     words: tuple[str, ...]
     ranked: int | None = None
+    more: bool = False
 
 
 # Both name columns: the hit shows domain.models.display_name, like every other list.
@@ -231,25 +240,35 @@ def _rank(
 
 
 def _newest_notes(conn: Connection, fts: str, query: str, f: Filters, limit: int) -> list[_NoteRow]:
+    """The newest `limit` matches by service date. Their bm25 scores come with their
+    snippets (`_snippets`): selected here, FTS5 would score every match before the sort."""
     where, params = _note_where(fts, query, f)
-    sql = _note_select(fts, "n.service_date DESC, n.id DESC", where)
+    sql = _note_select(fts, "n.service_date DESC, n.id DESC", where, score="0.0")
     rows: list[_NoteRow] = conn.execute(sql, (*params, limit)).fetchall()
     return rows
 
 
 def _snippets(
-    conn: Connection, fts: str, query: str, rowids: list[int], marks: tuple[str, str]
-) -> dict[int, str]:
-    """Snippets of the hits shown, in one pass over the rowid range they span."""
+    conn: Connection,
+    fts: str,
+    query: str,
+    rowids: list[int],
+    marks: tuple[str, str],
+    *,
+    scores: bool = False,
+) -> dict[int, tuple[str, float | None]]:
+    """Snippets of the hits shown (and their bm25 scores when asked), in one pass over
+    the rowid range they span."""
     if not rowids:
         return {}
+    score = f"bm25({fts})" if scores else "NULL"
     rows = conn.execute(
-        f"SELECT rowid, snippet({fts}, -1, ?, ?, '…', 16) FROM {fts}"  # noqa: S608
+        f"SELECT rowid, snippet({fts}, -1, ?, ?, '…', 16), {score} FROM {fts}"  # noqa: S608
         f" WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?"
         f" AND +rowid IN ({', '.join('?' for _ in rowids)})",
         (marks[0], marks[1], query, min(rowids), max(rowids), *rowids),
     ).fetchall()
-    return {int(r[0]): " ".join(str(r[1]).split()) for r in rows}
+    return {int(r[0]): (" ".join(str(r[1]).split()), r[2]) for r in rows}
 
 
 def _client_filter(query: str, f: Filters) -> tuple[str, list[object]]:
@@ -302,15 +321,19 @@ def page(
     order: Order = Order.BEST,
     marks: tuple[str, str] = ("[", "]"),
     window: int = RANK_WINDOW,
+    count_cap: int | None = None,
 ) -> Page:
-    """The first `limit` hits and how many there are. BEST: bm25 among the newest
-    max(`window`, 10 x `limit`) matching notes of each index (a larger page ranks a
-    larger window); NEWEST: by date. Client and diagnosis hits (few) are all ranked, and
-    left out when the filters are about notes (dates, note kinds)."""
+    """The first `limit` hits and how many there are: exactly up to `count_cap` notes
+    per index (default COUNT_CAP), then `more` says there are more than that. BEST:
+    bm25 among the newest max(`window`, 10 x `limit`) matching notes of each index (a
+    larger page ranks a larger window); NEWEST: by date. Client and diagnosis hits
+    (few) are all ranked, and left out when the filters are about notes (dates, note
+    kinds)."""
     query = parse(text)
     if not query.fts:
         return Page([], 0, query.words)
-    fts, total = _resolve(conn, query, filters)
+    cap = COUNT_CAP if count_cap is None else count_cap
+    fts, total, more = _resolve(conn, query, filters, cap)
     if total == 0:
         return Page([], 0, query.words)
     window = max(window, 10 * limit)
@@ -328,30 +351,38 @@ def page(
     else:
         found.sort(key=lambda item: item[1][0])
     found = found[:limit]
-    snippets = {
-        index: _snippets(conn, index, fts, [r[1] for i, r in found if i == index], marks)
+    newest = order is Order.NEWEST
+    shown = {
+        index: _snippets(
+            conn, index, fts, [r[1] for i, r in found if i == index], marks, scores=newest
+        )
         for index in filters.indexes
     }
-    hits = [
-        SearchHit(
-            "psychotherapy" if index == "psychotherapy_fts" else "note",
-            ClientId(cid),
-            display_name(legal, preferred),
-            date,
-            kind,
-            snippets[index].get(nid, ""),
-            float(rank),
-            NoteId(nid),
+    hits = []
+    for index, (rank, nid, cid, legal, preferred, date, kind) in found:
+        snippet, score = shown[index].get(nid, ("", None))
+        hits.append(
+            SearchHit(
+                "psychotherapy" if index == "psychotherapy_fts" else "note",
+                ClientId(cid),
+                display_name(legal, preferred),
+                date,
+                kind,
+                snippet,
+                float(score if newest and score is not None else rank),
+                NoteId(nid),
+            )
         )
-        for index, (rank, nid, cid, legal, preferred, date, kind) in found
-    ]
     if not filters.notes_only:
         hits += _name_hits(conn, fts, filters, limit)
         if order is Order.NEWEST:
             hits.sort(key=lambda h: h.date, reverse=True)
         else:
             hits.sort(key=lambda h: h.rank)
-    return Page(hits[:limit], total, query.words, window if windowed else None)
+    if more and len(hits) < limit:  # every match is on this page: that is the count
+        total, more = len(hits), False
+    total = max(total, min(len(hits), limit))
+    return Page(hits[:limit], total, query.words, window if windowed else None, more)
 
 
 def search(
@@ -366,19 +397,29 @@ def search(
     return page(conn, text, filters, limit=limit, marks=marks).hits
 
 
-def _count(conn: Connection, query: str, filters: Filters) -> int:
-    total = 0
+def _count(
+    conn: Connection, query: str, filters: Filters, cap: int | None = None
+) -> tuple[int, bool]:
+    """How many hits, and whether there are more: each notes index counts its newest
+    `cap` + 1 matches at most (None: all), so the count costs what `cap` rows cost
+    however common the word; client names and diagnoses (few) are counted in full."""
+    total, more = 0, False
     for fts in filters.indexes:
-        if filters.client_id is None and not filters.notes_only:
-            sql = f"SELECT count(*) FROM {fts} WHERE {fts} MATCH ?"  # noqa: S608
-            total += conn.execute(sql, (query,)).fetchone()[0]
-            continue
+        limit = "" if cap is None else f" ORDER BY {fts}.rowid DESC LIMIT ?"
         where, params = _note_where(fts, query, filters)
-        total += conn.execute(
-            f"SELECT count(*) FROM {fts} JOIN notes n INDEXED BY notes_search"  # noqa: S608
-            f" ON n.id = {fts}.rowid WHERE {where}",
-            params,
-        ).fetchone()[0]
+        join = ""
+        if _about_notes(filters):
+            join = f" JOIN notes n INDEXED BY notes_search ON n.id = {fts}.rowid"
+        found = int(
+            conn.execute(
+                f"SELECT count(*) FROM (SELECT {fts}.rowid FROM {fts}{join}"  # noqa: S608
+                f" WHERE {where}{limit})",
+                (*params, *([] if cap is None else [cap + 1])),
+            ).fetchone()[0]
+        )
+        if cap is not None and found > cap:
+            found, more = cap, True
+        total += found
     if not filters.notes_only:
         extra, params = _client_filter(query, filters)
         total += conn.execute(
@@ -392,11 +433,11 @@ def _count(conn: Connection, query: str, filters: Filters) -> int:
             f" WHERE diagnoses_fts MATCH ?{extra}",
             params,
         ).fetchone()[0]
-    return int(total)
+    return int(total), more
 
 
 def count(conn: Connection, text: str, filters: Filters = Filters()) -> int:  # noqa: B008
-    """How many hits `search` would find without its limit: count(*) over the same
-    matches (no ranking, no snippets), so "first 50 of N" stays cheap."""
+    """How many hits `search` would find without its limit, exactly: count(*) over the
+    same matches (no ranking, no snippets)."""
     query = parse(text)
     return _resolve(conn, query, filters)[1] if query.fts else 0

@@ -45,17 +45,21 @@ SOURCE_WORDS = {"client": "Client", "diagnosis": "Diagnosis"}
 ORDERS = (("Best match", Order.BEST), ("Newest first", Order.NEWEST))
 
 
-def result_words(shown: int, total: int, *, order: Order = Order.BEST, ranked: int = 0) -> str:
+def result_words(
+    shown: int, total: int, *, order: Order = Order.BEST, ranked: int = 0, more: bool = False
+) -> str:
     """'3 results.' / 'First 50 of 212 results, best first.', and what to do with them.
-    `ranked`: how many of the newest matching notes were ranked, when not all were."""
+    `ranked`: how many of the newest matching notes were ranked, when not all were;
+    `more`: the count stopped at `total` (store.search.COUNT_CAP): "more than 10,000"."""
     if not shown:
         return "Nothing found. Try fewer words, the start of a word, or another spelling."
-    if total > shown:
+    if total > shown or more:
         how = "newest first"
         if order is Order.BEST:
             how = f"best first among the newest {ranked:,} notes" if ranked else "best first"
+        of = f"more than {total:,}" if more else f"{total:,}"
         return (
-            f"First {shown} of {total:,} results, {how}. Show more, sort by date, or add "
+            f"First {shown} of {of} results, {how}. Show more, sort by date, or add "
             "words or filters to narrow them. Double-click one to open it."
         )
     return f"{plural(shown, 'result')}. Double-click one to open it."
@@ -349,9 +353,11 @@ class SearchView(QWidget):
         total = max(found.total, len(found.hits))
         order = Order(self.order.currentData() or Order.BEST)
         self.status.setText(
-            result_words(len(found.hits), total, order=order, ranked=found.ranked or 0)
+            result_words(
+                len(found.hits), total, order=order, ranked=found.ranked or 0, more=found.more
+            )
         )
-        self.more.setVisible(total > len(found.hits))
+        self.more.setVisible(total > len(found.hits) or found.more)
 
     def _open(self, index: QModelIndex) -> None:
         hit = self.model.row_at(index)

@@ -158,3 +158,34 @@ def test_syntax_is_read_literally(records: RecordsService) -> None:
     assert parse("sleep a").prefixed is None  # nor a single letter
     assert parse("self-harm x").fts == '"self harm" "x"'
     assert parse("Anx* Sleep").words == ("anx", "sleep")
+
+
+def test_a_page_counts_up_to_the_cap_then_says_more(
+    records: RecordsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: a page's count stops at COUNT_CAP notes per index (its cost no longer
+    grows with a common word's matches); `more` says there are more than that. The exact
+    count is still there for whoever asks for it (search.count)."""
+    ada, bob = add_client(records, "Ada Canary"), add_client(records, "Bob Stone")
+    notes = [_note(records, ada if i % 3 else bob, f"Rumination, entry {i}") for i in range(30)]
+    capped = search.page(records.conn, "rumination", limit=10, count_cap=12)
+    assert (capped.total, capped.more, len(capped.hits)) == (12, True, 10)
+    exact = search.page(records.conn, "rumination", limit=10, count_cap=30)
+    assert (exact.total, exact.more) == (30, False)
+    assert [h.note_id for h in capped.hits] == [h.note_id for h in exact.hits]
+    assert search.count(records.conn, "rumination") == 30
+    assert records.count_search_hits("rumination") == 30
+    # Every match on the page: that is the count, whatever the cap.
+    whole = search.page(records.conn, "rumination", limit=50, count_cap=12)
+    assert (whole.total, whole.more, len(whole.hits)) == (30, False, 30)
+    # The client filter counts that client's notes, capped the same way.
+    for_bob = search.page(records.conn, "rumination", search.Filters(bob), limit=5, count_cap=8)
+    assert (for_bob.total, for_bob.more) == (8, True)
+    bob_all = search.page(records.conn, "rumination", search.Filters(bob), limit=5, count_cap=10)
+    assert (bob_all.total, bob_all.more) == (10, False)
+    # The app's default cap, read at each call.
+    monkeypatch.setattr(search, "COUNT_CAP", 25)
+    assert records.search_page("rumination", limit=10).more
+    monkeypatch.setattr(search, "COUNT_CAP", 30)
+    page = records.search_page("rumination", limit=10)
+    assert (page.total, page.more) == (len(notes), False)

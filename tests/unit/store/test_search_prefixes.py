@@ -211,7 +211,7 @@ def test_a_best_page_is_fts5s_rank_order_of_the_newest_matches(
         checked = 0
         ranked = max(window, 10 * 10)  # a page of 10 ranks at least 100 (store.search.page)
         for text in QUERIES:
-            query, total = search._resolve(conn, search.parse(text), search.Filters())
+            query = search._resolve(conn, search.parse(text), search.Filters())[0]
             newest = conn.execute(
                 f"SELECT rowid FROM notes_fts WHERE notes_fts MATCH ?{extra}"  # noqa: S608
                 " ORDER BY rowid DESC LIMIT ?",
@@ -228,6 +228,33 @@ def test_a_best_page_is_fts5s_rank_order_of_the_newest_matches(
             page = search.page(conn, text, filters, limit=10, window=window)
             notes = [(h.note_id, h.rank) for h in page.hits if h.source == "note"]
             assert notes == [tuple(r) for r in expected], text
+            checked += len(notes)
+        assert checked > 50
+    finally:
+        close_db(conn)
+
+
+def test_a_newest_page_scores_only_the_hits_shown_with_fts5s_scores(
+    template: Path, tmp_path: Path
+) -> None:
+    """Sorted by date, the page no longer has FTS5 score every match before the sort:
+    the hits shown get their bm25 scores with their snippets, the same scores."""
+    db = _copy(template, tmp_path / "v")
+    conn = _open(db)
+    try:
+        migrations.migrate(conn)
+        checked = 0
+        for text in QUERIES:
+            query = search._resolve(conn, search.parse(text), search.Filters())[0]
+            expected = conn.execute(
+                "SELECT n.id, notes_fts.rank FROM notes_fts JOIN notes n ON n.id = notes_fts.rowid"
+                " WHERE notes_fts MATCH ? ORDER BY n.service_date DESC, n.id DESC LIMIT 10",
+                (query,),
+            ).fetchall()
+            page = search.page(conn, text, limit=10, order=search.Order.NEWEST)
+            notes = [(h.note_id, h.rank) for h in page.hits if h.source == "note"]
+            assert notes == [tuple(r) for r in expected], text
+            assert all(h.snippet for h in page.hits if h.source == "note")
             checked += len(notes)
         assert checked > 50
     finally:

@@ -7,7 +7,7 @@ snippets): `anx*` cost 34 ms at twice the stress practice, `anxi` 26 ms. With
 such a prefix reads one posting list like a plain word (7 ms each). Longer prefixes
 ("insom", "avoid*") still merge, over the few words that share them. The cost is space:
 the notes' index grows from 108 MB to 359 MB at twice the stress practice (clinical.db
-1.21 GB to 1.46 GB); measured in bench/search_bench.py, README "Performance".
+1.21 GB to 1.50 GB, +24%); measured in bench/search_bench.py, README "Performance".
 
 FTS5 cannot add a prefix index to an existing table, so `notes_fts` and
 `psychotherapy_fts` are dropped and rebuilt from the notes, with the text the triggers
