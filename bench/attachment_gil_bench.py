@@ -245,14 +245,13 @@ def main() -> None:
                     f" {top[1][1]:4.1f} + asleep {top[1][2]:4.1f}); worker phases (median ms): "
                     + ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
                 )
-            ratio = statistics.median(worst["new"]) / statistics.median(worst["old"])
+            old_median = statistics.median(worst["old"])
+            ratio = statistics.median(worst["new"]) / old_median if old_median else float("nan")
             print(f"{case:<5} median longest UI gap, new / old: {ratio:.2f}x")
         photo_mb = len(_jpeg()) / 1e6
         print(f"(open: the {args.mb} MB PDF; image: the {photo_mb:.1f} MB 4000 x 3000 JPEG)")
         session.lock("bench finished")
     del app
-    sys.stdout.flush()
-    os._exit(0)
 
 
 if __name__ == "__main__":

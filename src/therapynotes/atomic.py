@@ -208,7 +208,7 @@ class StagedFolder:
             self.entries.append(sub)
         return self._subdirs[sub]
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: FileBytes) -> None:
         """Write `relative` ("name" or "folder/name", names we chose) privately."""
         sub, _, name = relative.rpartition("/")
         if sub:

@@ -202,9 +202,14 @@ class PortableService(RecordsBase):
             document = self.export_document()
             written: set[str] = set()
             for meta in document["attachments"]:
-                data = attachment_store.read_blob(conn, meta["id"]) or b""
-                if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+                chunks: list[bytes] = []  # written as they came: never joined (issue 18)
+                attachment_store.read_chunks(conn, meta["id"], chunks.append)
+                digest = hashlib.sha256()
+                for chunk in chunks:
+                    digest.update(chunk)
+                if digest.hexdigest() != meta["sha256"]:
                     raise AttachmentCorrupt(f"attachment {meta['id']}")
+                data = tuple(chunks)
                 if meta["sha256"] not in written:  # the same file attached twice
                     staging.write(f"{fmt.ATTACHMENTS_DIR}/{meta['sha256']}", data)
                     written.add(meta["sha256"])

@@ -133,8 +133,3 @@ def read_chunks(
             if progress is not None:
                 progress(done, total)
     return True
-
-
-def read_blob(conn: Connection, attachment_id: AttachmentId) -> bytes | None:
-    parts: list[bytes] = []
-    return b"".join(parts) if read_chunks(conn, attachment_id, parts.append) else None

@@ -13,8 +13,9 @@ import pytest
 
 from tests.conftest import FakeClock
 from tests.support.pages import count_hits, data_keys
-from tests.support.records import add_client, log_session_now
+from tests.support.records import add_client, log_session_now, unlock_new_vault
 from therapynotes.records_errors import AttachmentCorrupt, AttachmentNotFound
+from therapynotes.services.portable import PortableService
 from therapynotes.services.records import RecordsService
 from therapynotes.services.retention import RetentionService
 from therapynotes.services.session import VaultSession
@@ -121,3 +122,25 @@ def test_purge_removes_every_chunk_from_every_page(
     assert after == {b"PurgedChunk-": 0, b"KeptChunk-": before[b"KeptChunk-"]}, after
     for wal in (db.with_name(db.name + "-wal"), Path(f"{db.parent}/clinical.db-wal")):
         assert not wal.exists() or wal.stat().st_size == 0
+
+
+def test_export_import_round_trip_of_multi_chunk_files_is_exact(
+    records: RecordsService, clock: FakeClock, tmp_path: Path
+) -> None:
+    client = add_client(records)
+    files = {
+        name: _marked(size, name.encode())
+        for name, size in (("one.pdf", 2 * CHUNK + 17), ("two.png", CHUNK), ("empty.txt", 0))
+    }
+    for name, data in files.items():
+        records.add_attachment(client, filename=name, media_type="application/pdf", data=data)
+    PortableService(records.session, clock=clock).export_json(tmp_path / "out")
+    target = unlock_new_vault(tmp_path / "b", clock)
+    try:
+        PortableService(target, clock=clock).import_json(tmp_path / "out")
+        copy = RecordsService(target, clock=clock)
+        (imported,) = [c.id for c in copy.list_clients(include_all=True)]
+        metas = copy.open_chart(imported, record_view=False).attachments
+        assert {m.filename: copy.read_attachment(m.id) for m in metas} == files
+    finally:
+        target.lock("test finished")
