@@ -298,6 +298,7 @@ class RecordsService(NoteCases, DiagnosisCases, FormDraftCases):
         self.stream_attachment(attachment_id, parts.append)
         return b"".join(parts)
 
+    @guarded(UseCase.ATTACHMENTS)
     def stream_attachment(
         self,
         attachment_id: AttachmentId,
