@@ -268,3 +268,24 @@ def test_the_assistants_other_forms_are_kept_in_vault_db_only(harness: Harness, 
         check()
         _lock_by_action(h)  # Settings' unsaved changes are kept again: fine
         _locked(h)
+
+
+def test_every_kept_dialog_is_decided_shared_or_clinical() -> None:
+    """Each kind a lock keeps and an unlock reopens (every opener) is listed as shared
+    (vault.db) or clinical (clinical.db): a new dialog must be decided, not defaulted
+    (docs/formats.md "Form drafts" lists them)."""
+    import re  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    import therapynotes.ui.measures.panel  # noqa: F401, PLC0415 - registers its openers
+    from therapynotes.store.form_drafts import CLINICAL_KINDS, SHARED_KINDS  # noqa: PLC0415
+    from therapynotes.ui.admin import menu  # noqa: PLC0415
+    from therapynotes.ui.form_drafts import OPENERS  # noqa: PLC0415
+    from therapynotes.ui.users import review_panel, users_group  # noqa: PLC0415
+
+    for module in (menu, review_panel, users_group):
+        module.register_forms()
+    assert set(OPENERS) == SHARED_KINDS | CLINICAL_KINDS
+    doc = (Path(__file__).parents[2] / "docs" / "formats.md").read_text("utf-8")
+    section = doc[doc.index("## Form drafts") : doc.index("## Spelling")]
+    assert set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", section)) >= set(OPENERS)

@@ -182,3 +182,23 @@ def test_an_old_vaults_drafts_move_to_their_file(vault_dir: Path, clock: FakeClo
         ]
     finally:
         session.lock()
+
+
+def test_form_drafts_are_not_exported(
+    unlocked: VaultSession, records: RecordsService, clock: FakeClock, tmp_path: Path
+) -> None:
+    from therapynotes.services.portable import PortableService  # noqa: PLC0415
+
+    client = add_client(records, "Ada Export")
+    records.keep_form_drafts(
+        [
+            FormDraft("client.edit", client, {"phone": f"{CANARY}shared"}),
+            FormDraft("note.void", client, {"reason": f"{CANARY}clinical"}),
+        ]
+    )
+    counts = PortableService(unlocked, clock=clock).export_json(tmp_path / "out")
+    assert counts["clients"] == 1  # the export was written
+    assert not any("draft" in table and "form" in table for table in counts)
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes(), path.name
