@@ -25,6 +25,7 @@ import shiboken6
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog, QWidget
 
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
+from therapynotes.services.policy import UseCase, allowed
 from therapynotes.store.form_drafts import FormDraft
 from therapynotes.ui.records_access import RecordsAccess
 
@@ -99,7 +100,12 @@ def keep_open_forms(records: RecordsAccess) -> None:
     stay."""
     who = records.service.session.login
     login = "" if who.is_owner else who.name  # the owner's stay theirs through a rename
-    drafts = [FormDraft(d.kind, d.client_id, {**d.fields, LOGIN: login}) for d in open_forms()]
+    clinical = allowed(who.role, UseCase.FORM_DRAFTS)  # else vault.db's kinds only
+    drafts = [
+        FormDraft(d.kind, d.client_id, {**d.fields, LOGIN: login})
+        for d in open_forms()
+        if clinical or d.shared  # one that cannot be kept must not cost the others
+    ]
     if not drafts:
         return
     in_use = {_key(getattr(dialog, "form_draft", None)) for dialog, _ in _open_tagged()}
