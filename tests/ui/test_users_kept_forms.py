@@ -289,3 +289,33 @@ def test_every_kept_dialog_is_decided_shared_or_clinical() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "formats.md").read_text("utf-8")
     section = doc[doc.index("## Form drafts") : doc.index("## Spelling")]
     assert set(re.findall(r"`([a-z_]+(?:\.[a-z_]+)?)`", section)) >= set(OPENERS)
+
+
+class _ClinicalForm(QDialog):
+    """A clinical form somehow open in an assistant's window (none is, by design)."""
+
+    def form_state(self) -> dict[str, str]:
+        return {"text": "clinical"}
+
+    def restore_state(self, _state: dict[str, str]) -> None:
+        return
+
+
+def test_a_clinical_form_open_for_an_assistant_does_not_cost_their_others(
+    harness: Harness, team: Team
+) -> None:
+    from therapynotes.ui.form_drafts import tag  # noqa: PLC0415
+
+    h = harness
+    unlock_as(h, team, ASSISTANT)
+    h.window.show_view("clients")
+    add = _clients(h).list.add_client()
+    add.legal_name.setText(f"Bea {ADD}")
+    odd = _ClinicalForm(h.window)
+    tag(odd, "note.new", team.chart.client)
+    odd.show()
+    _lock_by_action(h)
+    _locked(h)
+    unlock_as(h, team, ASSISTANT)
+    assert _back(h, ClientDialog).legal_name.text() == f"Bea {ADD}"
+    assert _kept(h) == ["client.add"]
