@@ -510,7 +510,7 @@ def assistant_form_kept(window: MainWindow, prefix: str, secret: str) -> None:
         ]
 
     wait_until(lambda: bool(back()))
-    shoot(window, f"{prefix}assistant-add-client-kept")
+    shoot_screen(window, f"{prefix}assistant-add-client-kept")  # the dialog over the window
     back()[0].reject()
 
 

@@ -319,3 +319,38 @@ def test_a_clinical_form_open_for_an_assistant_does_not_cost_their_others(
     unlock_as(h, team, ASSISTANT)
     assert _back(h, ClientDialog).legal_name.text() == f"Bea {ADD}"
     assert _kept(h) == ["client.add"]
+
+
+def _boxes() -> list[str]:
+    from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
+    return [w.text() for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox)]
+
+
+def test_an_assistants_chart_asks_for_no_measures(harness: Harness, team: Team) -> None:
+    """The assistant's chart (opened, then put back after a lock) never asks for the
+    measures it does not show: no refusal box over it, no refusal in the audit log."""
+    from therapynotes.store import audit  # noqa: PLC0415
+    from therapynotes.store.audit import AuditKind  # noqa: PLC0415
+
+    h = harness
+    unlock_as(h, team, ASSISTANT)
+    _open_chart(h, team)
+    worker_done()
+    h.records_settled()
+    assert _boxes() == []
+    _lock_by_action(h)
+    _locked(h)
+    unlock_as(h, team, ASSISTANT)  # the chart is put back where they left it
+    h.qtbot.waitUntil(lambda: _clients(h).chart is not None, timeout=WAIT)
+    worker_done()
+    h.records_settled()
+    assert _boxes() == []
+    _lock_by_action(h)
+    _locked(h)
+    session = h.ctx.vault.unlock(STRONG, h.next_code())
+    try:
+        refused = [e for e in audit.entries(session.conn) if e.kind is AuditKind.ACCESS_REFUSED]
+    finally:
+        session.lock()
+    assert refused == []
