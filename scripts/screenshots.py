@@ -477,6 +477,43 @@ def make_team(window: MainWindow) -> dict[str, str]:
     return secrets
 
 
+def assistant_practice_help(window: MainWindow, prefix: str) -> None:
+    """The assistant's Settings, scrolled to the practice section's help (no profile
+    section above it for them: its words say so)."""
+    from PySide6.QtWidgets import QLabel  # noqa: PLC0415
+
+    settings = window.pages["settings"]
+    scroll = settings.findChild(QScrollArea)
+    practice = settings.practice  # type: ignore[attr-defined]
+    help_label = next(w for w in practice.findChildren(QLabel) if "clinician profile" in w.text())
+    if scroll is not None:
+        scroll.ensureWidgetVisible(help_label, 0, 40)
+    shoot(window, f"{prefix}assistant-settings-practice")
+
+
+def assistant_form_kept(window: MainWindow, prefix: str, secret: str) -> None:
+    """An assistant's half-filled Add client, back after Ctrl+L and their unlock."""
+    from therapynotes.ui.client_dialog import ClientDialog  # noqa: PLC0415
+
+    window.show_view("clients")
+    dialog = window.pages["clients"].list.add_client()  # type: ignore[attr-defined]
+    dialog.legal_name.setText("Jordan Avery")
+    dialog.phone.setText("555 0142")
+    window.lock("manual")
+    unlock_as(window, "sam", TEAM["sam"][1], secret)
+
+    def back() -> list[ClientDialog]:
+        return [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, ClientDialog) and w.isVisible()
+        ]
+
+    wait_until(lambda: bool(back()))
+    shoot_screen(window, f"{prefix}assistant-add-client-kept")  # the dialog over the window
+    back()[0].reject()
+
+
 def team_shots(window: MainWindow, prefix: str) -> None:
     """The user chooser, Settings → Users and Add user's authenticator step, the
     assistant's window and chart, the supervisor's To review and co-sign under a note."""
@@ -516,6 +553,7 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     shoot(window, f"{prefix}assistant-schedule")
     window.show_view("settings")
     shoot(window, f"{prefix}assistant-settings")
+    assistant_practice_help(window, prefix)
     window.show_view("clients")
     page = window.pages["clients"]
     assert isinstance(page, ClientsPage)
@@ -524,6 +562,7 @@ def team_shots(window: MainWindow, prefix: str) -> None:
     assert chart is not None
     wait_until(lambda: chart.chart is not None and chart._loading == 0)
     shoot(window, f"{prefix}assistant-chart")
+    assistant_form_kept(window, prefix, secrets["sam"])
     window.lock("manual")
 
     unlock_as(window, "rlee", TEAM["rlee"][1], secrets["rlee"])

@@ -226,3 +226,32 @@ def test_a_new_login_name_typed_comes_back_after_a_lock(harness: Harness, team: 
     assert len(back) == 1 and back[0].name.text() == "Dr Reyes"
     assert back[0].passphrase.text() == ""  # never a secret
     assert team.secrets
+
+
+def test_the_practice_help_points_at_a_profile_only_where_it_is_shown(
+    harness: Harness, team: Team
+) -> None:
+    """An assistant's Settings has no clinician profile section: its practice help must
+    not send them to one "above" (issue 17 follow-up)."""
+    from PySide6.QtWidgets import QLabel  # noqa: PLC0415
+
+    from tests.ui.users_support import unlock_as  # noqa: PLC0415
+
+    def practice_help() -> str:
+        harness.window.show_view("settings")
+        page = harness.window.pages["settings"]
+        practice = page.practice  # type: ignore[attr-defined]
+        return next(
+            label.text()
+            for label in practice.findChildren(QLabel)
+            if "clinician profile" in label.text()
+        )
+
+    harness.unlock_ok()
+    assert hasattr(harness.window.pages["settings"], "profile")
+    assert "the clinician profile above" in practice_help()
+    harness.window.lock("manual")
+    unlock_as(harness, team, ASSISTANT)
+    assert not hasattr(harness.window.pages["settings"], "profile")
+    said = practice_help()
+    assert "above" not in said and "their clinician profile" in said

@@ -60,6 +60,7 @@ class UseCase(StrEnum):
     CHART = "chart.read"
     CHART_PDF = "chart.pdf"
     FORM_DRAFTS = "form_drafts"
+    SHARED_DRAFTS = "form_drafts.shared"
     TEMPLATES = "templates"
     SNIPPETS = "snippets"
     SPELLING = "spelling"
@@ -119,6 +120,9 @@ POLICY: Mapping[UseCase, frozenset[Role]] = MappingProxyType(
         UseCase.CHART: frozenset({_O, _S}),
         UseCase.CHART_PDF: frozenset({_O}),
         UseCase.FORM_DRAFTS: frozenset({_O, _S}),
+        # Typing in dialogs without clinical text (vault.db): nothing typed is lost, for
+        # every login (store/form_drafts.py SHARED_KINDS).
+        UseCase.SHARED_DRAFTS: frozenset({_O, _A, _S}),
         UseCase.TEMPLATES: frozenset({_O}),
         UseCase.SNIPPETS: frozenset({_O}),
         UseCase.SPELLING: frozenset({_O}),
@@ -169,6 +173,7 @@ WHAT: Mapping[UseCase, str] = MappingProxyType(
         UseCase.CHART: "open a client's chart",
         UseCase.CHART_PDF: "print or save a chart",
         UseCase.FORM_DRAFTS: "keep clinical drafts",
+        UseCase.SHARED_DRAFTS: "keep what is typed in other forms over a lock",
         UseCase.TEMPLATES: "change note templates",
         UseCase.SNIPPETS: "change snippets",
         UseCase.SPELLING: "change the spelling dictionary",

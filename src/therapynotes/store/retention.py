@@ -119,6 +119,8 @@ _PARTS = (
         "DELETE FROM diagnoses WHERE client_id = :c",
     ),
     # ---- vault.db from here on (see _CLINICAL_PART_COUNT)
+    # Typing kept at a lock in dialogs without clinical text (schema 17).
+    ("", "", "DELETE FROM main.shared_form_drafts WHERE client_id = :c"),
     # Billing (schema 8): allocations, then ledger entries, then the client's own fees.
     (
         "",

@@ -5,7 +5,8 @@ A dialog holding typed record text implements `form_state() -> dict` (JSON value
 which dialog, over which chart, and the ids its reopening needs (the note of an
 addendum, the session of an attendance change). At lock, before the database closes,
 the main window calls `keep_open_forms`: every open tagged dialog's state goes into the
-vault (the `form_drafts` table, services/form_drafts.py), never anywhere else. After
+vault (services/form_drafts.py: vault.db for dialogs without clinical text, so every
+login's typing is kept, clinical.db for the others), never anywhere else. After
 unlock, `offer_back` reopens each over the same chart, filled with what was typed, and
 drops the kept draft once that dialog is saved or cancelled. Passphrase dialogs are never
 tagged: secrets are never kept. A kept form is offered back to the login that typed it
@@ -24,6 +25,7 @@ import shiboken6
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QDialog, QWidget
 
 from therapynotes.domain.ids import ClientId, DiagnosisId, NoteId, SessionId
+from therapynotes.services.policy import UseCase, allowed
 from therapynotes.store.form_drafts import FormDraft
 from therapynotes.ui.records_access import RecordsAccess
 
@@ -98,16 +100,27 @@ def keep_open_forms(records: RecordsAccess) -> None:
     stay."""
     who = records.service.session.login
     login = "" if who.is_owner else who.name  # the owner's stay theirs through a rename
-    drafts = [FormDraft(d.kind, d.client_id, {**d.fields, LOGIN: login}) for d in open_forms()]
+    clinical = allowed(who.role, UseCase.FORM_DRAFTS)  # else vault.db's kinds only
+    drafts = [
+        FormDraft(d.kind, d.client_id, {**d.fields, LOGIN: login})
+        for d in open_forms()
+        if clinical or d.shared  # one that cannot be kept must not cost the others
+    ]
     if not drafts:
         return
-    in_use = {getattr(dialog, "form_draft_id", None) for dialog, _ in _open_tagged()}
+    in_use = {_key(getattr(dialog, "form_draft", None)) for dialog, _ in _open_tagged()}
     kept = [
         FormDraft(d.kind, d.client_id, d.fields)
         for d in records.call(lambda s: s.form_drafts())
-        if d.id not in in_use
+        if _key(d) not in in_use
     ]
     records.call(lambda s: s.keep_form_drafts([*kept, *drafts]))
+
+
+def _key(draft: FormDraft | None) -> tuple[bool, int] | None:
+    """A kept draft's identity: its id is unique within its file (vault.db or
+    clinical.db, store/form_drafts.py)."""
+    return None if draft is None or draft.id is None else (draft.shared, draft.id)
 
 
 # --- offering back ---------------------------------------------------------------------
@@ -138,17 +151,15 @@ def offer_back(window: RecordNavigation, records: RecordsAccess) -> None:
 
 
 def _filler(records: RecordsAccess, draft: FormDraft, form: dict[str, Any]) -> Fill:
-    draft_id = draft.id
-
     def fill(dialog: QDialog | None) -> None:
-        if dialog is None or draft_id is None:
+        if dialog is None or draft.id is None:
             return  # could not reopen: the draft stays for the next unlock
         dialog.restore_state(form)  # type: ignore[attr-defined]
-        dialog.form_draft_id = draft_id  # type: ignore[attr-defined]
+        dialog.form_draft = draft  # type: ignore[attr-defined]
 
         def drop(_result: int) -> None:
             with contextlib.suppress(Exception):  # a vault locking meanwhile keeps it
-                records.call(lambda s: s.drop_form_draft(draft_id))
+                records.call(lambda s: s.drop_form_draft(draft))
 
         dialog.finished.connect(drop)
 

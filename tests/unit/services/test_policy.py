@@ -53,6 +53,7 @@ from therapynotes.settings import SecuritySettings
 from therapynotes.store import audit
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import driver, has_clinical
+from therapynotes.store.form_drafts import FormDraft
 
 
 @dataclass
@@ -112,7 +113,12 @@ CALLS: dict[UseCase, Call] = {
     UseCase.CHART_PDF: lambda c: chart_pdf_document(
         c.session, c.client, ChartOptions(), today=_TODAY
     ),
-    UseCase.FORM_DRAFTS: lambda c: c.records.form_drafts(),
+    UseCase.FORM_DRAFTS: lambda c: c.records.keep_form_drafts(
+        [FormDraft("note.addendum", c.client, {"text": "half a sentence"})]
+    ),
+    UseCase.SHARED_DRAFTS: lambda c: c.records.keep_form_drafts(
+        [FormDraft("client.edit", c.client, {"phone": "555 0100"})]
+    ),
     UseCase.TEMPLATES: lambda c: TemplateService(c.session, clock=c.clock).entries(),
     UseCase.SNIPPETS: lambda c: SnippetService(c.session, clock=c.clock).all(),
     UseCase.SPELLING: lambda c: SpellingService(c.session, clock=c.clock).words(),

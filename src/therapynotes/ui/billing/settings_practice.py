@@ -16,6 +16,7 @@ from therapynotes.domain.billing import MAX_FIELD, PLACES_OF_SERVICE, Practice
 from therapynotes.errors import TherapyNotesError
 from therapynotes.profile_errors import InvalidNpi
 from therapynotes.services.billing import BillingService
+from therapynotes.services.policy import UseCase, allowed
 from therapynotes.services.session import VaultSession
 from therapynotes.ui.settings_apply import Problem, SettingsSection
 from therapynotes.ui.widgets import GRID, body, settings_form
@@ -28,6 +29,22 @@ def _field(parent: QWidget, name: str, placeholder: str) -> QLineEdit:
     edit.setAccessibleName(name)
     edit.setMinimumWidth(40 * GRID)
     return edit
+
+
+def help_text(shows_profile: bool) -> str:
+    """The section's help: the clinician profile is "above" only on the owner's page (an
+    assistant's Settings has no profile section, issue 17)."""
+    whose = (
+        "Your own name, credentials, licence and NPI come from the clinician profile above."
+        if shows_profile
+        else "The therapist's own name, credentials, licence and NPI come from their "
+        "clinician profile, which only they can change."
+    )
+    return (
+        f"{whose} Video sessions are billed at the telehealth place of service with "
+        "modifier 95. Financial records are kept this long after a client's last payment "
+        "or charge, even when the clinical record could go sooner."
+    )
 
 
 class PracticeSettingsGroup(SettingsSection):
@@ -70,13 +87,7 @@ class PracticeSettingsGroup(SettingsSection):
         self.field(form, "Keep financial records &for", self.years)
         self.lay_out(
             form,
-            body(
-                "Your own name, credentials, licence and NPI come from the clinician profile "
-                "above. Video sessions are billed at the telehealth place of service with "
-                "modifier 95. Financial records are kept this long after a client's last "
-                "payment or charge, even when the clinical record could go sooner.",
-                parent=self,
-            ),
+            body(help_text(allowed(self.session.login.role, UseCase.PROFILE)), parent=self),
         )
 
     def load(self) -> None:

@@ -118,6 +118,9 @@ class MeasuresPanel(QWidget):
         self.chart: Chart | None = None
         self.history: list[MeasureResponse] = []
         self._token = 0
+        # False when the login may not see measures (ui/users/chart_roles.py): the panel
+        # is hidden and never asks the service, which would refuse (and audit) it.
+        self.for_this_login = True
         self._shown_token = -1
         self._after_load: list[Callable[[], object]] = []
         self.last_result: ResultDialog | None = None
@@ -150,6 +153,8 @@ class MeasuresPanel(QWidget):
 
     def show_chart(self, chart: Chart) -> None:
         self.chart = chart
+        if not self.for_this_login:  # an assistant's chart: never asked (issue 17)
+            return
         self._token += 1
         token, client_id = self._token, chart.client.id
         self.records.op(self, lambda svc: measures_of(svc).history(client_id)).success(

@@ -111,8 +111,9 @@ class WindowAccess:
 
     @property
     def keeps_forms(self) -> bool:
-        """Typed forms kept in the vault through a lock (ui/form_drafts.py)."""
-        return self.may(UseCase.FORM_DRAFTS)
+        """Typed forms kept in the vault through a lock (ui/form_drafts.py): every login's
+        (an assistant's in vault.db only: services/form_drafts.py)."""
+        return self.may(UseCase.SHARED_DRAFTS)
 
     @property
     def owner(self) -> bool:

@@ -49,6 +49,7 @@ def fit_chart(view: ClientChartView, access: WindowAccess) -> None:
         _hide(view.overview.edit_button)
     if not access.measures:
         _hide(view.overview.measures)
+        view.overview.measures.for_this_login = False
         layout = view.overview.layout()
         if isinstance(layout, QBoxLayout):
             layout.setStretch(0, 0)  # the details keep their height: Edit details under them
