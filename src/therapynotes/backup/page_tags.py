@@ -170,6 +170,34 @@ def _why_full(
     return next((why for hit, why in reasons if hit), "")
 
 
+def plan(files: list[Path], previous: Tags | None, *, now: int, force_full: bool) -> str:
+    """Why this run takes the full check, known before any page is read ("" when the
+    incremental one may run; it may still turn to the full one, see `check`)."""
+    return _why_full(previous, files, [_salt(path) for path in files], now, force_full)
+
+
+class SegmentCrcs:
+    """Segment CRCs gathered while the writer encrypts the snapshot (its 1 MiB reads of
+    each file start at offset 0, so every block but a file's last is whole segments):
+    the incremental check then reads only the segments that changed."""
+
+    def __init__(self, files: int) -> None:
+        self.crcs: list[array[int]] = [array("I") for _ in range(files)]
+
+    def add(self, index: int, block: memoryview) -> None:
+        n = len(block)
+        self.crcs[index].extend(
+            zlib.crc32(block[i : min(i + SEGMENT, n)]) for i in range(0, n, SEGMENT)
+        )
+
+
+def full_report(files: list[Path], reason: str, crcs: list[array[int]], now: int) -> CheckReport:
+    """The report of a full check that passed, with the tags to keep."""
+    fresh = tuple(FileTags(_salt(p), c) for p, c in zip(files, crcs, strict=True))
+    pages = sum(path.stat().st_size // PAGE for path in files)
+    return CheckReport(True, reason, 0, pages, Tags(fresh, now, 0))
+
+
 def check(
     files: list[Path],
     keys: Secret,
@@ -178,14 +206,16 @@ def check(
     now: int,
     force_full: bool = False,
     full_check: Callable[[Path, Secret], None],
+    crcs: list[array[int]] | None = None,
 ) -> CheckReport:
     """Check the snapshot `files` (vault.db's copy, then clinical.db's) opened by `keys`
     (32 bytes per file), incrementally against `previous` where the schedule allows.
-    `full_check(files[0], keys)` is the full check (snapshot.page_check); raises
+    `full_check(files[0], keys)` is the full check (snapshot.page_check); `crcs` the
+    files' segment CRCs when already computed (else they are read here). Raises
     BackupCorrupt when a page fails."""
     raw = keys.reveal()
     per_file = [raw[i * 32 : (i + 1) * 32] for i in range(len(files))]
-    crcs = [segment_crcs(path) for path in files]
+    crcs = crcs if crcs is not None else [segment_crcs(path) for path in files]
     salts = [_salt(path) for path in files]
     fresh = tuple(FileTags(salt, crc) for salt, crc in zip(salts, crcs, strict=True))
     total = sum(len(c) for c in crcs)
@@ -214,8 +244,8 @@ def check(
             return CheckReport(False, "incremental", n_changed, pages, tags)
         reason = "a changed page failed its check"
     full_check(files[0], keys)  # raises BackupCorrupt on any bad page
-    pages = sum(path.stat().st_size // PAGE for path in files)
-    return CheckReport(True, reason, n_changed, pages, Tags(fresh, now, 0))
+    report = full_report(files, reason, crcs, now)
+    return CheckReport(True, reason, n_changed, report.pages_checked, report.tags)
 
 
 # --- the tag file -------------------------------------------------------------------
