@@ -383,9 +383,10 @@ def gil_probe() -> None:
             stop[0] = True
             thread.join()
         share = statistics.median(shares)
+        verdict = "GIL held" if share < 0.2 else "GIL released"
         print(f"  GIL probe, {name} sealing 256 MiB in one call ({sealing * 1000:.0f} ms): "
               f"the other thread ran {share:.0%} as much as during a sleep "
-              f"({'GIL held' if share < 0.2 else 'GIL released'}: held, it would be near 0%; median of 5)")  # fmt: skip
+              f"({verdict}: held, it would be near 0%; median of 5)")  # fmt: skip
 
 
 def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -> None:
