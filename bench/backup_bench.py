@@ -19,6 +19,10 @@ this issue's backup with the incremental page check (timed phase by phase); the 
 with the full page check, as the first backup of each day runs; and the path as it was
 before (format 3: ChaCha20-Poly1305 in 64 KiB chunks, no early write-back, the full
 page check), so every ratio is measured in the same run, not against an older one.
+Before each timed step the disk is settled (`os.sync()`, untimed): the build machine's
+file system is mounted with `discard`, so deleting the previous step's files (the copy,
+an earlier backup) leaves TRIMs that the next journal commit would otherwise pay for,
+billing one contender's clean-up to the other.
 """
 
 from __future__ import annotations
@@ -66,8 +70,14 @@ def build_vault(root: Path, size: str) -> VaultSession:
     return session
 
 
+def settle() -> None:
+    """Finish what earlier steps left to the disk (writeback, TRIMs of deleted files)."""
+    os.sync()
+
+
 def plain_copy(sources: list[Path], dest_dir: Path) -> float:
     """Copy + fsync of each file, then the folder: the bytes a backup holds."""
+    settle()
     dests = [dest_dir / f"copy-{time.monotonic_ns()}-{i}" for i in range(len(sources))]
     started = time.perf_counter()
     for src, dest in zip(sources, dests, strict=True):
@@ -206,7 +216,7 @@ def run(work: Path, size: str, runs: int) -> None:
     drive = work / "drive"
     drive.mkdir()
     service = BackupService(session)
-    first = timed(lambda: _backup(service, drive))
+    first = _settled(lambda: service.run(drive))
     print(f"first backup (full page check, no earlier tags): {first:.3f} s")
     copies, creates, fulls, olds = [], [], [], []
     phases: list[dict[str, float]] = []
@@ -217,6 +227,7 @@ def run(work: Path, size: str, runs: int) -> None:
         copies.append(plain_copy(sources, drive))
         a_days_work(session, 3 * i + 1)
         clock = PhaseClock()
+        settle()
         with timed_page_check() as check:
             began = time.perf_counter()
             result = service.run(drive, progress=clock)
@@ -228,8 +239,8 @@ def run(work: Path, size: str, runs: int) -> None:
             kept.unlink()
         kept = result.path
         a_days_work(session, 3 * i + 2)
-        fulls.append(timed(lambda: _backup(service, drive, full=True)))
-        olds.append(timed(lambda: _run_as_format_3(service, drive)))
+        fulls.append(_settled(lambda: service.run(drive, full_page_check=True)))
+        olds.append(_settled(lambda: _run_as_format_3(service, drive)))
     assert kept is not None
     copy_s, create_s = statistics.median(copies), statistics.median(creates)
     full_s, old_s = statistics.median(fulls), statistics.median(olds)
@@ -255,8 +266,14 @@ def run(work: Path, size: str, runs: int) -> None:
     bench_restore(work, kept, drive, runs)
 
 
-def _backup(service: BackupService, drive: Path, *, full: bool = False) -> None:
-    service.run(drive, full_page_check=full).path.unlink()
+def _settled(step: Callable[[], BackupResult]) -> float:
+    """One backup, timed after the disk settled; its file is deleted untimed."""
+    settle()
+    started = time.perf_counter()
+    result = step()
+    elapsed = time.perf_counter() - started
+    result.path.unlink()
+    return elapsed
 
 
 def _pages(result: BackupResult) -> tuple[int, int, int]:
@@ -280,14 +297,14 @@ def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
         print(f"    (other phases seen: {sorted(set(others))})")
 
 
-def _run_as_format_3(service: BackupService, drive: Path) -> None:
+def _run_as_format_3(service: BackupService, drive: Path) -> BackupResult:
     """One backup as this build wrote it before issue 18's second part: format 3
     (ChaCha20-Poly1305, 64 KiB chunks), no early write-back, the full page check
     (bench-only switches, to price the change side by side in the same run)."""
     real_version, real_sync = fmt.FORMAT_VERSION, writer.SYNC_EVERY
     fmt.FORMAT_VERSION, writer.SYNC_EVERY = 3, 2**62
     try:
-        service.run(drive, full_page_check=True).path.unlink()
+        return service.run(drive, full_page_check=True)
     finally:
         fmt.FORMAT_VERSION, writer.SYNC_EVERY = real_version, real_sync
 
@@ -340,9 +357,11 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
         ("format 4: AES-256-GCM 1 MiB", 4, False),
         ("format 4 + early write-back (as written)", 4, True),
     ):
+        settle()
         parts[f"encrypt+write+fsync, {name}"] = timed(
             lambda v=version, e=sync: _encrypt_file(files, work / "c2.bin", v, early=e)
         )
+        (work / "c2.bin").unlink()
     opened = reader.open_backup(backup, passphrase=PASSPHRASE)
     parts["read back from the page cache (decrypt)"] = timed(lambda: _decrypt_from_cache(opened))
     parts["read back from the disk (as the writer does)"] = timed(
@@ -406,7 +425,6 @@ def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -
         else:
             out.flush()
             os.fsync(out.fileno())
-    dest.unlink()
 
 
 def _quiet(_phase: str, _done: int, _total: int) -> None:
