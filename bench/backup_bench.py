@@ -280,7 +280,7 @@ def _pages(result: BackupResult) -> tuple[int, int, int]:
     """(segments changed, or -1 if the full check ran; pages checked; pages in all)."""
     report = result.page_check
     assert report is not None
-    total = sum(sum(len(f.crcs) for f in report.tags.files) for _ in [0]) * 16
+    total = sum(sum(len(f.digests) for f in report.tags.files) for _ in [0]) * 16
     return (-1 if report.full else report.segments_changed, report.pages_checked, total)
 
 
@@ -344,8 +344,8 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
     parts["full page check (cipher_integrity_check, both)"] = timed(
         lambda: snapshot.page_check(snap, dek)
     )
-    parts["segment CRC-32s of both files (incremental)"] = timed(
-        lambda: [page_tags.segment_crcs(path) for path in files]
+    parts["segment digests (XXH3-64) of both files"] = timed(
+        lambda: [page_tags.segment_digests(path) for path in files]
     )
     raw = dek.reveal()
     segs = list(range(0, -(-files[1].stat().st_size // page_tags.SEGMENT), 50))

@@ -202,7 +202,7 @@ def _encrypt_to(
     manifest: Manifest,
     db: Path,
     *,
-    crcs: page_tags.SegmentCrcs,
+    digests: page_tags.SegmentDigests,
     progress: Progress,
     cancel: Cancel,
 ) -> None:
@@ -220,7 +220,7 @@ def _encrypt_to(
                         if cancel():
                             raise BackupCancelled
                         stream.write(memoryview(block)[:got])
-                        crcs.add(index, memoryview(block)[:got])
+                        digests.add(index, memoryview(block)[:got])
                         progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
             stream.finish()
             progress("fsync", 0, 1)
@@ -234,7 +234,7 @@ class _PageCheck:
     """One run's page check (page_tags.py). Where the schedule calls for the full check,
     `cipher_integrity_check` (C code, without the GIL) runs on the pool's thread beside
     counting, encrypting and reading back. Otherwise the incremental check runs on the
-    writer's thread right after encrypting, from the segment CRCs gathered while
+    writer's thread right after encrypting, from the segment digests gathered while
     encrypting (no second read of the snapshot, and no second thread contending for
     the GIL). Either way the pool's thread then deletes the snapshot, beside the
     read-back, and the file is renamed into place only after the check passed."""
@@ -251,12 +251,12 @@ class _PageCheck:
         self.files, self.pool, self.now, self.keys = files, pool, now, src.open_keys
         self.previous = page_tags.load(src.vault_root, src.dek, src.vault_id)
         self.reason = page_tags.plan(files, self.previous, now=now, force_full=force_full)
-        self.crcs = page_tags.SegmentCrcs(len(files))
+        self.digests = page_tags.SegmentDigests(len(files))
         self._full = pool.submit(snapshot.page_check, files[0], self.keys) if self.reason else None
         self._done: Future[page_tags.CheckReport] | None = None
 
     def encrypted(self, progress: Progress) -> None:
-        """The snapshot is encrypted and its segment CRCs are in `crcs`."""
+        """The snapshot is encrypted and its segment digests are in `digests`."""
         if self._full is None:
             progress("pages", 0, 1)
             report = page_tags.check(
@@ -265,7 +265,7 @@ class _PageCheck:
                 self.previous,
                 now=self.now,
                 full_check=snapshot.page_check,
-                crcs=self.crcs.crcs,
+                digests=self.digests.digests,
             )
             self._done = Future()
             self._done.set_result(report)
@@ -275,7 +275,7 @@ class _PageCheck:
 
     def _after_full(self, full: Future[None]) -> page_tags.CheckReport:
         full.result()
-        return page_tags.full_report(self.files, self.reason, self.crcs.crcs, self.now)
+        return page_tags.full_report(self.files, self.reason, self.digests.digests, self.now)
 
     def result(self) -> page_tags.CheckReport:
         if self._done is None:
@@ -392,7 +392,7 @@ def _place(
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
         _encrypt_to(
-            fd, header, key, manifest, db, crcs=pages.crcs, progress=progress, cancel=cancel
+            fd, header, key, manifest, db, digests=pages.digests, progress=progress, cancel=cancel
         )
         pages.encrypted(progress)  # the incremental check runs (or raises) here
         # Verified before the rename, so a file bearing a backup name has always passed
