@@ -412,7 +412,8 @@ def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -
     key = Secret(os.urandom(fmt.KEY_LEN))
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb", closefd=True) as out:
-        sink: object = writer._EarlySync(out) if early else out
+        every = max(writer.SYNC_EVERY, sum(p.stat().st_size for p in files) // writer.EARLY_SYNCS)
+        sink: object = writer._EarlySync(out, every) if early else out
         stream = fmt.StreamWriter(sink, key, version=version)  # type: ignore[arg-type]
         block = bytearray(writer.READ_BLOCK)
         for path in files:
