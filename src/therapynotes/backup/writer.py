@@ -5,7 +5,7 @@ the page check on a second thread (page_tags.py: the HMAC of the pages changed s
 last verified backup, or the full cipher_integrity_check on its schedule), while row
 counts and the schema version go into the manifest → encrypt (format 4: AES-256-GCM,
 1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, the drive's
-write-back started every 8 MiB by fdatasync on a helper thread → fsync file → read
+write-back started about ten times by fdatasync on a helper thread → fsync file → read
 it back from the drive (reader.decrypt_snapshot drops it from the page cache and reads
 it with O_DIRECT where it can): every chunk authenticates, the
 final flag is there, the manifest is the one written and the snapshot has its length →
