@@ -19,6 +19,10 @@ this issue's backup with the incremental page check (timed phase by phase); the 
 with the full page check, as the first backup of each day runs; and the path as it was
 before (format 3: ChaCha20-Poly1305 in 64 KiB chunks, no early write-back, the full
 page check), so every ratio is measured in the same run, not against an older one.
+Before each timed step the disk is settled (`os.sync()`, untimed): the build machine's
+file system is mounted with `discard`, so deleting the previous step's files (the copy,
+an earlier backup) leaves TRIMs that the next journal commit would otherwise pay for,
+billing one contender's clean-up to the other.
 """
 
 from __future__ import annotations
@@ -66,8 +70,14 @@ def build_vault(root: Path, size: str) -> VaultSession:
     return session
 
 
+def settle() -> None:
+    """Finish what earlier steps left to the disk (writeback, TRIMs of deleted files)."""
+    os.sync()
+
+
 def plain_copy(sources: list[Path], dest_dir: Path) -> float:
     """Copy + fsync of each file, then the folder: the bytes a backup holds."""
+    settle()
     dests = [dest_dir / f"copy-{time.monotonic_ns()}-{i}" for i in range(len(sources))]
     started = time.perf_counter()
     for src, dest in zip(sources, dests, strict=True):
@@ -115,6 +125,7 @@ PHASE_NAMES = {
     "check": "row counts",
     "encrypt": "encrypt+write",
     "fsync": "fsync",
+    "pages": "incremental page check (main thread)",
     "verify": "read-back verify",
     "check#2": "wait for page check",
 }
@@ -147,28 +158,31 @@ class PhaseClock:
 
 
 class timed_page_check:  # noqa: N801 - used like a function, as a context manager
-    """Times page_tags.check (the incremental or full page check on the writer's second
-    thread) by wrapping it for the length of one run: bench-only accounting."""
+    """Times the page check for the length of one run, by wrapping page_tags.check (the
+    incremental check, on the writer's thread) and snapshot.page_check (the full one,
+    on the second thread): bench-only accounting."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
-        self._real = page_tags.check
+        self._real = (page_tags.check, snapshot.page_check)
 
-    def __enter__(self) -> timed_page_check:
-        real = self._real
-
-        def wrapped(*args: Any, **kwargs: Any) -> page_tags.CheckReport:
+    def _wrap(self, real: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
                 return real(*args, **kwargs)
             finally:
-                self.seconds = time.perf_counter() - started
+                self.seconds += time.perf_counter() - started
 
-        page_tags.check = wrapped  # type: ignore[assignment]
+        return wrapped
+
+    def __enter__(self) -> timed_page_check:
+        page_tags.check = self._wrap(self._real[0])  # type: ignore[assignment]
+        snapshot.page_check = self._wrap(self._real[1])  # type: ignore[assignment]
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        page_tags.check = self._real  # type: ignore[assignment]
+        page_tags.check, snapshot.page_check = self._real  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -202,7 +216,7 @@ def run(work: Path, size: str, runs: int) -> None:
     drive = work / "drive"
     drive.mkdir()
     service = BackupService(session)
-    first = timed(lambda: _backup(service, drive))
+    first = _settled(lambda: service.run(drive))
     print(f"first backup (full page check, no earlier tags): {first:.3f} s")
     copies, creates, fulls, olds = [], [], [], []
     phases: list[dict[str, float]] = []
@@ -213,6 +227,7 @@ def run(work: Path, size: str, runs: int) -> None:
         copies.append(plain_copy(sources, drive))
         a_days_work(session, 3 * i + 1)
         clock = PhaseClock()
+        settle()
         with timed_page_check() as check:
             began = time.perf_counter()
             result = service.run(drive, progress=clock)
@@ -224,8 +239,8 @@ def run(work: Path, size: str, runs: int) -> None:
             kept.unlink()
         kept = result.path
         a_days_work(session, 3 * i + 2)
-        fulls.append(timed(lambda: _backup(service, drive, full=True)))
-        olds.append(timed(lambda: _run_as_format_3(service, drive)))
+        fulls.append(_settled(lambda: service.run(drive, full_page_check=True)))
+        olds.append(_settled(lambda: _run_as_format_3(service, drive)))
     assert kept is not None
     copy_s, create_s = statistics.median(copies), statistics.median(creates)
     full_s, old_s = statistics.median(fulls), statistics.median(olds)
@@ -251,22 +266,28 @@ def run(work: Path, size: str, runs: int) -> None:
     bench_restore(work, kept, drive, runs)
 
 
-def _backup(service: BackupService, drive: Path, *, full: bool = False) -> None:
-    service.run(drive, full_page_check=full).path.unlink()
+def _settled(step: Callable[[], BackupResult]) -> float:
+    """One backup, timed after the disk settled; its file is deleted untimed."""
+    settle()
+    started = time.perf_counter()
+    result = step()
+    elapsed = time.perf_counter() - started
+    result.path.unlink()
+    return elapsed
 
 
 def _pages(result: BackupResult) -> tuple[int, int, int]:
     """(segments changed, or -1 if the full check ran; pages checked; pages in all)."""
     report = result.page_check
     assert report is not None
-    total = sum(sum(len(f.crcs) for f in report.tags.files) for _ in [0]) * 16
+    total = sum(sum(len(f.digests) for f in report.tags.files) for _ in [0]) * 16
     return (-1 if report.full else report.segments_changed, report.pages_checked, total)
 
 
 def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
     """Median of each phase over the runs, in seconds and as multiples of the copy."""
     print("  incremental create + verify by phase (median of the runs; x plain copy):")
-    names = {**PHASE_NAMES, "page check (2nd thread)": "page check (on the 2nd thread)"}
+    names = {**PHASE_NAMES, "page check (2nd thread)": "page check itself (incremental)"}
     for key, name in names.items():
         values = [p.get(key, 0.0) for p in phases]
         med = statistics.median(values)
@@ -276,14 +297,14 @@ def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
         print(f"    (other phases seen: {sorted(set(others))})")
 
 
-def _run_as_format_3(service: BackupService, drive: Path) -> None:
+def _run_as_format_3(service: BackupService, drive: Path) -> BackupResult:
     """One backup as this build wrote it before issue 18's second part: format 3
     (ChaCha20-Poly1305, 64 KiB chunks), no early write-back, the full page check
     (bench-only switches, to price the change side by side in the same run)."""
     real_version, real_sync = fmt.FORMAT_VERSION, writer.SYNC_EVERY
     fmt.FORMAT_VERSION, writer.SYNC_EVERY = 3, 2**62
     try:
-        service.run(drive, full_page_check=True).path.unlink()
+        return service.run(drive, full_page_check=True)
     finally:
         fmt.FORMAT_VERSION, writer.SYNC_EVERY = real_version, real_sync
 
@@ -323,8 +344,8 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
     parts["full page check (cipher_integrity_check, both)"] = timed(
         lambda: snapshot.page_check(snap, dek)
     )
-    parts["segment CRC-32s of both files (incremental)"] = timed(
-        lambda: [page_tags.segment_crcs(path) for path in files]
+    parts["segment digests (XXH3-64) of both files"] = timed(
+        lambda: [page_tags.segment_digests(path) for path in files]
     )
     raw = dek.reveal()
     segs = list(range(0, -(-files[1].stat().st_size // page_tags.SEGMENT), 50))
@@ -336,9 +357,11 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
         ("format 4: AES-256-GCM 1 MiB", 4, False),
         ("format 4 + early write-back (as written)", 4, True),
     ):
+        settle()
         parts[f"encrypt+write+fsync, {name}"] = timed(
             lambda v=version, e=sync: _encrypt_file(files, work / "c2.bin", v, early=e)
         )
+        (work / "c2.bin").unlink()
     opened = reader.open_backup(backup, passphrase=PASSPHRASE)
     parts["read back from the page cache (decrypt)"] = timed(lambda: _decrypt_from_cache(opened))
     parts["read back from the disk (as the writer does)"] = timed(
@@ -348,35 +371,49 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
     print("  components alone (x plain copy):")
     for name, seconds in parts.items():
         print(f"    {name:<52} {seconds:7.3f} s  {seconds / copy_s:6.2f}x")
-    gil_probe(files, copy_s)
+    gil_probe()
 
 
-def gil_probe(files: list[Path], copy_s: float) -> None:
-    """Does `cryptography` release the GIL while sealing a 1 MiB chunk? The same AEAD
-    work on one thread, then twice over on two threads: about as long means released."""
-    data = b"".join(path.read_bytes()[: 64 * 2**20] for path in files[1:])
+def gil_probe() -> None:
+    """Does `cryptography` release the GIL while it seals? A second thread counts in a
+    pure-Python loop while one `encrypt_into` call seals 256 MiB, and again while this
+    thread sleeps as long: with the GIL released it counts about as far both times."""
+    data = bytearray(os.urandom(256 * 2**20))
+    out = bytearray(len(data) + fmt.TAG_LEN)
     for name, cipher in (("AES-256-GCM", fmt.AESGCM), ("ChaCha20-Poly1305", fmt.ChaCha20Poly1305)):
         aead = cipher(os.urandom(32))
-        view = memoryview(data)
+        shares = []
+        for _ in range(5):
+            count, stop = [0], [False]
 
-        def seal(aead: object = aead, view: memoryview = view) -> None:
-            for i in range(0, len(view), fmt.CHUNK):
-                aead.encrypt(bytes(12), view[i : i + fmt.CHUNK], None)  # type: ignore[attr-defined]
+            def spin(count: list[int] = count, stop: list[bool] = stop) -> None:
+                while not stop[0]:
+                    count[0] += 1
 
-        one = timed(seal)
-        threads = [threading.Thread(target=seal) for _ in range(2)]
-        two = timed(lambda ts=threads: [t.start() for t in ts] + [t.join() for t in ts])
-        verdict = "GIL released" if two < 1.5 * one else "GIL held"
-        print(f"  {name} on 1 MiB chunks, {len(data) / 2**20:.0f} MiB: one thread {one:.3f} s "
-              f"({one / copy_s:.2f}x); twice the work on two threads {two:.3f} s "
-              f"({two / one:.2f}x one: {verdict})")  # fmt: skip
+            thread = threading.Thread(target=spin)
+            thread.start()
+            time.sleep(0.01)
+            before = count[0]
+            sealing = timed(lambda a=aead: a.encrypt_into(bytes(12), data, None, out))
+            during = count[0] - before
+            before = count[0]
+            time.sleep(sealing)
+            shares.append(during / max(count[0] - before, 1))
+            stop[0] = True
+            thread.join()
+        share = statistics.median(shares)
+        verdict = "GIL held" if share < 0.2 else "GIL released"
+        print(f"  GIL probe, {name} sealing 256 MiB in one call ({sealing * 1000:.0f} ms): "
+              f"the other thread ran {share:.0%} as much as during a sleep "
+              f"({verdict}: held, it would be near 0%; median of 5)")  # fmt: skip
 
 
 def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -> None:
     key = Secret(os.urandom(fmt.KEY_LEN))
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb", closefd=True) as out:
-        sink: object = writer._EarlySync(out) if early else out
+        every = max(writer.SYNC_EVERY, sum(p.stat().st_size for p in files) // writer.EARLY_SYNCS)
+        sink: object = writer._EarlySync(out, every) if early else out
         stream = fmt.StreamWriter(sink, key, version=version)  # type: ignore[arg-type]
         block = bytearray(writer.READ_BLOCK)
         for path in files:
@@ -389,7 +426,6 @@ def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -
         else:
             out.flush()
             os.fsync(out.fileno())
-    dest.unlink()
 
 
 def _quiet(_phase: str, _done: int, _total: int) -> None:

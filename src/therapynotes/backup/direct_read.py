@@ -1,8 +1,10 @@
 """Reading a backup file straight from the drive, past the page cache (Linux O_DIRECT).
 
 The writer's read-back must check the bytes the drive holds, not the ones this process
-just wrote (docs/backup-format.md, "Verification after writing"). Dropping the file from
-the cache (posix_fadvise DONTNEED) and reading it normally does that, but right after
+just wrote (docs/backup-format.md, "Verification after writing"). O_DIRECT reads are
+served by the device, never by the page cache, so nothing needs dropping first (the
+reader drops the file only where O_DIRECT is refused). Dropping the file from
+the cache (posix_fadvise DONTNEED) and reading it normally does that too, but right after
 the file's own fsync such reads came back slowly and unevenly on the build machine's
 virtual disk (616 MiB: 0.25-2.2 s, median 0.64 s), while O_DIRECT reads of 4 MiB came
 back in 0.32-0.50 s, and they never come from the cache, even in part. Where O_DIRECT

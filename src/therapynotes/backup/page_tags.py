@@ -4,16 +4,16 @@ since the last verified backup, and the full `cipher_integrity_check` on a sched
 Every backup used to run `cipher_integrity_check` over the whole snapshot (an
 HMAC-SHA512 of every page: 3-4 times a plain copy of the vault on its own). Now:
 
-- The snapshot's files are cut into 64 KiB segments (16 pages) and each segment gets a
-  CRC-32 (about 6 GiB/s here). The CRCs of the last verified backup's snapshot are kept
+- The snapshot's files are cut into 64 KiB segments (16 pages) and each segment gets an
+  XXH3-64 digest (about 22 GiB/s here, against 6.8 for CRC-32), taken while the writer
+  encrypts those bytes. The digests of the last verified backup's snapshot are kept
   in the vault folder (`backup-pages`, sealed with AES-256-GCM under a key derived
   from the vault's root key, bound to the vault id).
-- A segment whose CRC differs from the kept one (or that is new) has each of its pages'
-  SQLCipher HMAC-SHA512 checked here, in Python, exactly as SQLCipher 4 does it with its
-  default settings (`page_hmac_ok`). A segment whose CRC is the kept one holds, byte for
-  byte (up to a CRC-32 collision: every error burst of 32 bits or less is caught, other
-  damage is missed with odds of 1 in 2^32 per segment), pages that passed a full or an
-  incremental check before.
+- A segment whose digest differs from the kept one (or that is new) has each of its
+  pages' SQLCipher HMAC-SHA512 checked here, in Python, exactly as SQLCipher 4 does it
+  with its default settings (`page_hmac_ok`). A segment whose digest is the kept one
+  holds, byte for byte (up to an XXH3-64 collision: damage is missed with odds of about
+  1 in 2^64 per segment), pages that passed a full or an incremental check before.
 - The full `cipher_integrity_check` runs instead when there is no usable tag file (first
   backup, another key, a rotated or restored vault: anything that does not open or does
   not match), when the last full check is a day old or more, on every
@@ -21,11 +21,12 @@ HMAC-SHA512 of every page: 3-4 times a plain copy of the vault on its own). Now:
   whenever the incremental check finds a bad page (SQLCipher then has the last word).
 
 So a byte flipped on the disk in a page that changed since the last backup fails that
-page's HMAC, and one flipped in a page that did not change fails its segment's CRC,
+page's HMAC, and one flipped in a page that did not change fails its segment's digest,
 which sends the segment's pages to the HMAC check: either way the backup fails before
 its file is renamed into place. What the incremental check does not promise: catching a
-deliberate edit crafted to keep a segment's CRC (CRC-32 is not a MAC); the full check
-(first backup of each day, `backup verify`, every restore) catches those.
+deliberate edit crafted to keep a segment's digest (XXH3 is not a MAC, and its digests
+are sealed but its function is public); the full check (first backup of each day,
+`backup verify`, every restore) catches those.
 
 Must not import PySide6, services or store.
 """
@@ -38,12 +39,12 @@ import hmac
 import os
 import struct
 import sys
-import zlib
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import xxhash
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -64,23 +65,23 @@ FULL_EVERY_SECONDS = 86_400
 FULL_EVERY_RUNS = 10
 FULL_ABOVE_CHANGED = 0.25
 
-MAGIC = b"TNPAGES1"
+MAGIC = b"TNPAGES2"  # 1: CRC-32 digests (never released)
 INFO = b"therapynotes/backup-page-tags/v1"
 NONCE_LEN = 12
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _HEAD = struct.Struct(">QIB")  # last full check (unix s), backups since, files
-_FILE = struct.Struct(">16sII")  # salt, page size, segments
+_FILE = struct.Struct(">16sII")  # salt, page size, segments (then u64 digests)
 
 
 @dataclass(frozen=True)
 class FileTags:
     salt: bytes  # the file's first 16 bytes (its SQLCipher salt): another key, another file
-    crcs: array[int]
+    digests: array[int]
 
 
 @dataclass(frozen=True)
 class Tags:
-    """The segment CRCs of the last verified snapshot, and when the full check last ran."""
+    """The segment digests of the last verified snapshot, and when the full check last ran."""
 
     files: tuple[FileTags, ...]
     full_at: int
@@ -96,14 +97,18 @@ class CheckReport:
     tags: Tags  # what to keep once the backup holding this snapshot is in place
 
 
-def segment_crcs(path: Path) -> array[int]:
-    """CRC-32 of each 64 KiB of the file (the last one may be shorter)."""
-    out: array[int] = array("I")
+def _digest(segment: memoryview) -> int:
+    return int(xxhash.xxh3_64_intdigest(segment))
+
+
+def segment_digests(path: Path) -> array[int]:
+    """The XXH3-64 digest of each 64 KiB of the file (the last one may be shorter)."""
+    out: array[int] = array("Q")
     block = bytearray(READ_BLOCK)
     view = memoryview(block)
     with open(path, "rb", buffering=0) as fh:
         while got := fh.readinto(block):
-            out.extend(zlib.crc32(view[i : min(i + SEGMENT, got)]) for i in range(0, got, SEGMENT))
+            out.extend(_digest(view[i : min(i + SEGMENT, got)]) for i in range(0, got, SEGMENT))
     return out
 
 
@@ -170,6 +175,34 @@ def _why_full(
     return next((why for hit, why in reasons if hit), "")
 
 
+def plan(files: list[Path], previous: Tags | None, *, now: int, force_full: bool) -> str:
+    """Why this run takes the full check, known before any page is read ("" when the
+    incremental one may run; it may still turn to the full one, see `check`)."""
+    return _why_full(previous, files, [_salt(path) for path in files], now, force_full)
+
+
+class SegmentDigests:
+    """Segment digests gathered while the writer encrypts the snapshot (its 1 MiB reads
+    of each file start at offset 0, so every block but a file's last is whole segments):
+    the incremental check then reads only the segments that changed."""
+
+    def __init__(self, files: int) -> None:
+        self.digests: list[array[int]] = [array("Q") for _ in range(files)]
+
+    def add(self, index: int, block: memoryview) -> None:
+        n = len(block)
+        self.digests[index].extend(
+            _digest(block[i : min(i + SEGMENT, n)]) for i in range(0, n, SEGMENT)
+        )
+
+
+def full_report(files: list[Path], reason: str, digests: list[array[int]], now: int) -> CheckReport:
+    """The report of a full check that passed, with the tags to keep."""
+    fresh = tuple(FileTags(_salt(p), c) for p, c in zip(files, digests, strict=True))
+    pages = sum(path.stat().st_size // PAGE for path in files)
+    return CheckReport(True, reason, 0, pages, Tags(fresh, now, 0))
+
+
 def check(
     files: list[Path],
     keys: Secret,
@@ -178,23 +211,25 @@ def check(
     now: int,
     force_full: bool = False,
     full_check: Callable[[Path, Secret], None],
+    digests: list[array[int]] | None = None,
 ) -> CheckReport:
     """Check the snapshot `files` (vault.db's copy, then clinical.db's) opened by `keys`
     (32 bytes per file), incrementally against `previous` where the schedule allows.
-    `full_check(files[0], keys)` is the full check (snapshot.page_check); raises
+    `full_check(files[0], keys)` is the full check (snapshot.page_check); `digests` the
+    files' segment digests when already computed (else they are read here). Raises
     BackupCorrupt when a page fails."""
     raw = keys.reveal()
     per_file = [raw[i * 32 : (i + 1) * 32] for i in range(len(files))]
-    crcs = [segment_crcs(path) for path in files]
+    digests = digests if digests is not None else [segment_digests(path) for path in files]
     salts = [_salt(path) for path in files]
-    fresh = tuple(FileTags(salt, crc) for salt, crc in zip(salts, crcs, strict=True))
-    total = sum(len(c) for c in crcs)
+    fresh = tuple(FileTags(salt, digest) for salt, digest in zip(salts, digests, strict=True))
+    total = sum(len(c) for c in digests)
     reason = _why_full(previous, files, salts, now, force_full)
     changed: list[list[int]] = []
     if not reason and previous is not None:
         changed = [
-            [i for i, crc in enumerate(new) if i >= len(old.crcs) or old.crcs[i] != crc]
-            for new, old in zip(crcs, previous.files, strict=True)
+            [i for i, digest in enumerate(new) if i >= len(old.digests) or old.digests[i] != digest]
+            for new, old in zip(digests, previous.files, strict=True)
         ]
         if sum(map(len, changed)) > FULL_ABOVE_CHANGED * total:
             reason = "more than a quarter of the file changed"
@@ -214,8 +249,8 @@ def check(
             return CheckReport(False, "incremental", n_changed, pages, tags)
         reason = "a changed page failed its check"
     full_check(files[0], keys)  # raises BackupCorrupt on any bad page
-    pages = sum(path.stat().st_size // PAGE for path in files)
-    return CheckReport(True, reason, n_changed, pages, Tags(fresh, now, 0))
+    report = full_report(files, reason, digests, now)
+    return CheckReport(True, reason, n_changed, report.pages_checked, report.tags)
 
 
 # --- the tag file -------------------------------------------------------------------
@@ -236,10 +271,10 @@ def _ad(vault_id: str) -> bytes:
 def encode(tags: Tags) -> bytes:
     parts = [_HEAD.pack(tags.full_at, tags.since_full, len(tags.files))]
     for f in tags.files:
-        crcs = array("I", f.crcs)
+        digests = array("Q", f.digests)
         if sys.byteorder != "big":
-            crcs.byteswap()
-        parts += [_FILE.pack(f.salt, PAGE, len(crcs)), crcs.tobytes()]
+            digests.byteswap()
+        parts += [_FILE.pack(f.salt, PAGE, len(digests)), digests.tobytes()]
     return b"".join(parts)
 
 
@@ -249,13 +284,13 @@ def decode(raw: bytes) -> Tags:
     for _ in range(n):
         salt, page, count = _FILE.unpack_from(raw, pos)
         pos += _FILE.size
-        if page != PAGE or pos + 4 * count > len(raw):
+        if page != PAGE or pos + 8 * count > len(raw):
             raise ValueError("page tags out of range")
-        crcs = array("I", raw[pos : pos + 4 * count])
+        digests = array("Q", raw[pos : pos + 8 * count])
         if sys.byteorder != "big":
-            crcs.byteswap()
-        files.append(FileTags(salt, crcs))
-        pos += 4 * count
+            digests.byteswap()
+        files.append(FileTags(salt, digests))
+        pos += 8 * count
     if pos != len(raw):
         raise ValueError("page tags out of range")
     return Tags(tuple(files), full_at, since)

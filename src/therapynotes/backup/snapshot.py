@@ -16,7 +16,8 @@ which made it 7-12 times a plain copy). Why the copy is consistent:
   recovery), so every such page is read from the `-wal` copy and the `vault.db` copy of
   it does not matter; every other page was not being written while we copied it.
 - The checkpoint on the copy then writes those pages into the copy's main file, and
-  `cipher_integrity_check` (run by the writer on the result) checks every page's HMAC.
+  the writer's page check (page_tags.py: `cipher_integrity_check`, or the HMAC of every
+  page whose segment differs from the last verified backup's) checks the result.
 
 Two data keys (issue 17): given both keys (64 bytes), the snapshot is of vault.db and
 of clinical.db beside it, copied under one write lock (BEGIN IMMEDIATE on a connection

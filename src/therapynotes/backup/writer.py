@@ -5,7 +5,7 @@ the page check on a second thread (page_tags.py: the HMAC of the pages changed s
 last verified backup, or the full cipher_integrity_check on its schedule), while row
 counts and the schema version go into the manifest → encrypt (format 4: AES-256-GCM,
 1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, the drive's
-write-back started every 8 MiB by fdatasync on a helper thread → fsync file → read
+write-back started about ten times by fdatasync on a helper thread → fsync file → read
 it back from the drive (reader.decrypt_snapshot drops it from the page cache and reads
 it with O_DIRECT where it can): every chunk authenticates, the
 final flag is there, the manifest is the one written and the snapshot has its length →
@@ -30,7 +30,6 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,7 +58,8 @@ SUFFIX = ".tnbackup"
 NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 READ_BLOCK = 1024 * 1024
-SYNC_EVERY = 8 * 1024 * 1024
+SYNC_EVERY = 8 * 1024 * 1024  # the early write-back's smallest interval
+EARLY_SYNCS = 10  # about this many per backup: each is a journal commit and a drive flush
 STALE_TEMP_SECONDS = 3600.0
 
 
@@ -135,13 +135,14 @@ def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
 
 class _EarlySync:
     """A file written through, with the drive's write-back started early: after every
-    SYNC_EVERY bytes, a helper thread runs fdatasync (which releases the GIL) while the
+    `every` bytes, a helper thread runs fdatasync (which releases the GIL) while the
     next chunks are encrypted, so the closing fsync has little left to wait for and
     the drive works beside the CPU rather than after it (docs/backup-format.md, "Speed").
     A failed early sync is raised at the next write or at `close_durably`."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: BinaryIO, every: int = SYNC_EVERY) -> None:
         self._out = out
+        self._every = every
         self._fd = out.fileno()
         self._pending = 0
         self._wake = threading.Event()
@@ -173,7 +174,7 @@ class _EarlySync:
         self._raise_pending()
         written = self._out.write(data)
         self._pending += len(data)
-        if self._pending >= SYNC_EVERY and self._idle.is_set():
+        if self._pending >= self._every and self._idle.is_set():
             self._pending = 0
             self._out.flush()
             self._idle.clear()
@@ -203,23 +204,29 @@ def _encrypt_to(
     manifest: Manifest,
     db: Path,
     *,
+    digests: page_tags.SegmentDigests,
     progress: Progress,
     cancel: Cancel,
 ) -> None:
     files = [db, snapshot.clinical_path(db)] if manifest.data_keys is not None else [db]
+    # About EARLY_SYNCS early syncs whatever the size: on the build machine every 8 MiB
+    # measured 2.94x (reference) but 4.10x (stress: 77 flushes), every 64 MiB 3.14x and
+    # 3.16x (docs/backup-format.md, "Speed").
+    every = max(SYNC_EVERY, manifest.snapshot_length // EARLY_SYNCS)
     with open(fd, "wb", closefd=True) as out:
-        synced = _EarlySync(out)
+        synced = _EarlySync(out, every)
         try:
             synced.write(header)
             stream = fmt.StreamWriter(cast(BinaryIO, synced), key)
             stream.write(manifest.encode())
             block = bytearray(READ_BLOCK)
-            for path in files:
+            for index, path in enumerate(files):
                 with open(path, "rb", buffering=0) as snap:
                     while got := snap.readinto(block):
                         if cancel():
                             raise BackupCancelled
                         stream.write(memoryview(block)[:got])
+                        digests.add(index, memoryview(block)[:got])
                         progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
             stream.finish()
             progress("fsync", 0, 1)
@@ -227,6 +234,59 @@ def _encrypt_to(
         except BaseException:
             synced.abandon()
             raise
+
+
+class _PageCheck:
+    """One run's page check (page_tags.py). Where the schedule calls for the full check,
+    `cipher_integrity_check` (C code, without the GIL) runs on the pool's thread beside
+    counting, encrypting and reading back. Otherwise the incremental check runs on the
+    writer's thread right after encrypting, from the segment digests gathered while
+    encrypting (no second read of the snapshot, and no second thread contending for
+    the GIL). Either way the pool's thread then deletes the snapshot, beside the
+    read-back, and the file is renamed into place only after the check passed."""
+
+    def __init__(
+        self,
+        src: Source,
+        files: list[Path],
+        pool: ThreadPoolExecutor,
+        *,
+        now: int,
+        force_full: bool,
+    ) -> None:
+        self.files, self.pool, self.now, self.keys = files, pool, now, src.open_keys
+        self.previous = page_tags.load(src.vault_root, src.dek, src.vault_id)
+        self.reason = page_tags.plan(files, self.previous, now=now, force_full=force_full)
+        self.digests = page_tags.SegmentDigests(len(files))
+        self._full = pool.submit(snapshot.page_check, files[0], self.keys) if self.reason else None
+        self._done: Future[page_tags.CheckReport] | None = None
+
+    def encrypted(self, progress: Progress) -> None:
+        """The snapshot is encrypted and its segment digests are in `digests`."""
+        if self._full is None:
+            progress("pages", 0, 1)
+            report = page_tags.check(
+                self.files,
+                self.keys,
+                self.previous,
+                now=self.now,
+                full_check=snapshot.page_check,
+                digests=self.digests.digests,
+            )
+            self._done = Future()
+            self._done.set_result(report)
+        else:
+            self._done = self.pool.submit(self._after_full, self._full)
+        self.pool.submit(_discard, self.files)
+
+    def _after_full(self, full: Future[None]) -> page_tags.CheckReport:
+        full.result()
+        return page_tags.full_report(self.files, self.reason, self.digests.digests, self.now)
+
+    def result(self) -> page_tags.CheckReport:
+        if self._done is None:
+            raise BackupCorrupt("the page check did not run")
+        return self._done.result()
 
 
 def _discard(files: list[Path]) -> None:
@@ -282,18 +342,8 @@ def write(
         try:
             snapshot.take(src.vault_db, db, src.open_keys, progress=progress, cancel=cancel)
             progress("check", 0, 1)
-            # The page check (the costliest step, C code without the GIL) runs on the
-            # second core beside counting, encrypting and reading back; the file is
-            # renamed into place only after it has passed.
-            previous = page_tags.load(src.vault_root, src.dek, src.vault_id)
-            pages_ok = pool.submit(
-                page_tags.check,
-                _snapshot_files(src, db),
-                src.open_keys,
-                previous,
-                now=created_at,
-                force_full=full_page_check,
-                full_check=snapshot.page_check,
+            pages = _PageCheck(
+                src, _snapshot_files(src, db), pool, now=created_at, force_full=full_page_check
             )
             manifest = _manifest(src, db, created_at)
         except OSError as exc:
@@ -317,10 +367,7 @@ def write(
                 manifest=manifest,
                 db=db,
                 final=final,
-                pages_ok=pages_ok,
-                # Once encrypted, the snapshot is the page check's alone: the same
-                # thread deletes it when the check is done, beside the read-back.
-                encrypted=lambda: pool.submit(_discard, _snapshot_files(src, db)),
+                pages=pages,
                 progress=progress,
                 cancel=cancel,
             )
@@ -339,8 +386,7 @@ def _place(
     manifest: Manifest,
     db: Path,
     final: Path,
-    pages_ok: Future[page_tags.CheckReport],
-    encrypted: Callable[[], object],
+    pages: _PageCheck,
     progress: Progress,
     cancel: Cancel,
 ) -> page_tags.CheckReport:
@@ -351,13 +397,15 @@ def _place(
     tmp = temp_name_for(final)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
-        _encrypt_to(fd, header, key, manifest, db, progress=progress, cancel=cancel)
-        encrypted()
+        _encrypt_to(
+            fd, header, key, manifest, db, digests=pages.digests, progress=progress, cancel=cancel
+        )
+        pages.encrypted(progress)  # the incremental check runs (or raises) here
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)
         progress("check", 0, 1)
-        report = pages_ok.result()  # raises BackupCorrupt when a page failed
+        report = pages.result()  # raises BackupCorrupt when a page failed
         if cancel():
             raise BackupCancelled
         if final.exists():

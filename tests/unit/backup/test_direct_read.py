@@ -51,11 +51,15 @@ def test_backwards_seek_is_refused(tmp_path: Path) -> None:
 
 
 def test_verify_leaves_the_file_out_of_the_page_cache(vault: Vault, drive: Path) -> None:
-    """Every payload byte of a verification came from the drive: the file read in full
-    is still not in the cache afterwards (an ordinary read would have filled it)."""
+    """Every payload byte of a verification came from the drive: with the file out of
+    the cache beforehand, it is still out of it after being read in full (an ordinary
+    read fills it): O_DIRECT reads go to the device, not through the cache, which is why
+    the read-back need not drop the file from the cache first."""
     fill(vault.session, 6_000_000, seed=4)
     path = vault.service.run(drive).path
     _direct_or_skip(path).close()
+    with open(path, "rb") as fh:
+        os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     opened = reader.open_with_dek(path, vault.session.dek)
     try:
         reader.decrypt_snapshot(opened, None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import pytest
 
 from tests.conftest import STRONG
 from tests.unit.backup.conftest import Vault, fill
+from therapynotes.backup import direct_read, reader
 from therapynotes.backup import format as fmt
 from therapynotes.backup.errors import (
     BackupCancelled,
@@ -191,10 +193,14 @@ def _resident_bytes(path: Path) -> int | None:
     return int(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
 
 
-def test_read_back_reads_the_drive_not_the_page_cache(vault: Vault, drive: Path) -> None:
-    """Before reading the new file back the writer has the kernel drop it from the page
-    cache, so the read-back proves what the drive holds (a drive that loses writes
-    fails here): when the read-back's first chunk is in, most of the file is not."""
+def test_read_back_reads_the_drive_not_the_page_cache(
+    vault: Vault, drive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-back proves what the drive holds (a drive that loses writes fails here):
+    it reads the new file with O_DIRECT, which the device serves, never the page cache
+    (test_direct_read.py shows such reads leave the cache untouched); where O_DIRECT is
+    refused it has the kernel drop the file from the cache first, so that when the
+    read-back's first chunk is in, most of the file is not cached."""
     fill(vault.session, 6_000_000, seed=3)
     probe = drive.parent / "probe"
     probe.write_bytes(os.urandom(1 << 20))
@@ -203,14 +209,32 @@ def test_read_back_reads_the_drive_not_the_page_cache(vault: Vault, drive: Path)
         os.posix_fadvise(fh.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
     if _resident_bytes(probe) != 0:
         pytest.skip("this file system keeps file pages cached (e.g. tmpfs) or no fincore")
+    opened_direct: list[bool] = []
+    real_open_direct = direct_read.open_direct
+
+    def open_direct(path: Path) -> object:
+        fh = real_open_direct(path)
+        opened_direct.append(
+            fh is not None and bool(fcntl.fcntl(fh.fileno(), fcntl.F_GETFL) & os.O_DIRECT)
+        )
+        return fh
+
+    monkeypatch.setattr(direct_read, "open_direct", open_direct)
+    vault.service.run(drive)
+    assert opened_direct == [True]  # the writer's read-back, with O_DIRECT
+
     seen: list[tuple[int | None, int]] = []
+    real_drop = reader._drop_cached
 
-    def progress(phase: str, _done: int, _total: int) -> None:
-        if phase == "verify" and not seen:
-            (temp,) = drive.glob(".*.partial")
-            seen.append((_resident_bytes(temp), temp.stat().st_size))
+    def drop(fh: object) -> None:
+        real_drop(fh)  # type: ignore[arg-type]
+        (temp,) = drive.glob(".*.partial")
+        seen.append((_resident_bytes(temp), temp.stat().st_size))
 
-    vault.service.run(drive, progress=progress)
+    monkeypatch.setattr(reader, "DIRECT_READS", False)  # the fallback: drop, then read
+    monkeypatch.setattr(reader, "_drop_cached", drop)
+    vault.clock.advance(60)
+    vault.service.run(drive)
     resident, size = seen[0]
     assert size > 6_000_000
-    assert resident is not None and resident < size // 2
+    assert resident is not None and resident < size // 10

@@ -90,7 +90,7 @@ def _two_snapshots(vault: Vault, tmp_path: Path) -> tuple[page_tags.Tags, list[P
     conn.execute("UPDATE t_notes SET n = 'edited' WHERE id = 3")
     files = _snap(vault, tmp_path / "b.db")
     clean = _check(files, vault, first.tags, FullChecks(), now=1060)
-    segments = sum(len(page_tags.segment_crcs(path)) for path in files)
+    segments = sum(len(page_tags.segment_digests(path)) for path in files)
     assert not clean.full and clean.segments_changed + 1 < page_tags.FULL_ABOVE_CHANGED * segments
     return first.tags, files
 
@@ -107,9 +107,9 @@ def test_only_changed_segments_are_checked(vault: Vault, tmp_path: Path) -> None
 
 def _unchanged_segment(tags: page_tags.Tags, files: list[Path]) -> tuple[Path, int]:
     for old, path in zip(tags.files, files, strict=True):
-        new = page_tags.segment_crcs(path)
-        for i in range(1, min(len(new), len(old.crcs))):
-            if new[i] == old.crcs[i] and path.stat().st_size >= (i + 1) * 65536:
+        new = page_tags.segment_digests(path)
+        for i in range(1, min(len(new), len(old.digests))):
+            if new[i] == old.digests[i] and path.stat().st_size >= (i + 1) * 65536:
                 return path, i
     raise AssertionError("no unchanged segment")
 
@@ -129,8 +129,8 @@ def test_a_byte_flipped_in_a_changed_page_is_caught(vault: Vault, tmp_path: Path
     changed = [
         (path, i)
         for old, path in zip(tags.files, files, strict=True)
-        for i, crc in enumerate(page_tags.segment_crcs(path))
-        if i >= len(old.crcs) or old.crcs[i] != crc
+        for i, digest in enumerate(page_tags.segment_digests(path))
+        if i >= len(old.digests) or old.digests[i] != digest
     ]
     path, seg = changed[0]
     _flip(path, seg * 65536 + 4096 - 70)  # inside the page's HMAC
@@ -153,7 +153,7 @@ def test_the_full_check_runs_on_its_schedule(vault: Vault, tmp_path: Path) -> No
     )
     assert report.full and report.tags.full_at == 1060 and report.tags.since_full == 0
     other = page_tags.Tags(
-        tuple(page_tags.FileTags(bytes(16), f.crcs) for f in tags.files), 1000, 0
+        tuple(page_tags.FileTags(bytes(16), f.digests) for f in tags.files), 1000, 0
     )
     assert _check(files, vault, other, FullChecks(), now=1060).reason == "another database or key"
     fill(vault.session, 3_000_000, seed=9)  # the file more than doubles
