@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import STRONG, STRONG2, FakeClock
 from tests.support.memkeyring import MemoryKeyring
 from tests.ui.conftest import Harness, make_ctx
+from tests.unit.backup.conftest import fill
 from therapynotes.backup.errors import BackupWrongKey
 from therapynotes.services.backups import BackupService
 from therapynotes.services.setup_flow import Mode, Step
@@ -22,12 +23,17 @@ from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.setup_wizard import SetupWizardView
 
 
-def _old_laptop(tmp_path: Path, clock: FakeClock) -> tuple[CreatedVault, Path]:
+def _old_laptop(
+    tmp_path: Path, clock: FakeClock, *, fill_bytes: int = 0
+) -> tuple[CreatedVault, Path]:
+    """A vault with a backup on a drive; `fill_bytes` grows it past one payload chunk."""
     svc = VaultService(tmp_path / "old-laptop", clock=clock)
     created = svc.create(STRONG)
     clock.advance(30)
     session = svc.unlock(STRONG, pyotp.TOTP(created.totp_secret).at(clock()))
     session.record(AuditKind.RECORD_CREATED, subject="client")
+    if fill_bytes:
+        fill(session, fill_bytes)
     drive = tmp_path / "usb"
     drive.mkdir()
     backup = BackupService(session, clock=clock).run(drive).path

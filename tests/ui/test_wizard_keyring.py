@@ -134,7 +134,9 @@ def test_keyring_locked_after_the_preview_goes_back_with_the_choice(
 def test_damaged_or_wrong_file_is_refused_with_a_message(
     qtbot: QtBot, tmp_path: Path, clock: FakeClock
 ) -> None:
-    created, backup = _old_laptop(tmp_path, clock)
+    # More than one 1 MiB payload chunk (backup format 4), so the damage below lands past
+    # the chunk that holds the manifest the preview reads.
+    created, backup = _old_laptop(tmp_path, clock, fill_bytes=1_500_000)
     new_keyring = MemoryKeyring()
     keyring.set_keyring(new_keyring)
     wizard = _new_laptop(qtbot, tmp_path, clock)
