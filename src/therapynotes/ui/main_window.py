@@ -23,20 +23,19 @@ from __future__ import annotations
 import contextlib
 import sys
 import weakref
+from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
@@ -46,24 +45,23 @@ from therapynotes.backup.schedule import Trigger
 from therapynotes.errors import TherapyNotesError
 from therapynotes.settings import AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
-from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
-from therapynotes.ui.idle_checkpoint import IdleCheckpointer
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
-from therapynotes.ui.os_lock import OsLockListener
 from therapynotes.ui.pages import PAGE_ICONS, PAGE_TITLES, WINDOW_VIEWS
 from therapynotes.ui.record_navigation import RecordNavigation
-from therapynotes.ui.schedule.reminders import ReminderWatcher
-from therapynotes.ui.splitters import RememberedSplitter, remember_all
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
 
 if TYPE_CHECKING:
     from therapynotes.services.session import VaultSession
     from therapynotes.services.setup_flow import SetupResult
+    from therapynotes.ui.clipboard import SecureClipboard
+    from therapynotes.ui.idle_checkpoint import IdleCheckpointer
+    from therapynotes.ui.os_lock import OsLockListener
     from therapynotes.ui.records_access import RecordsAccess
+    from therapynotes.ui.schedule.reminders import ReminderWatcher
     from therapynotes.ui.users.access import WindowAccess
 
 SIDEBAR_WIDTH = 22 * GRID
@@ -73,6 +71,21 @@ class DraftSaver(Protocol):
     """Anything holding unsaved edits (a note editor) registers itself with the window."""
 
     def save_draft(self) -> None: ...
+
+
+class _AfterFirstPaint(QObject):
+    """Calls `then` once, from the event loop, after `widget` first paints."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)
+        return False
 
 
 class MainWindow(RecordNavigation, QMainWindow):
@@ -98,25 +111,20 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
         self.idle.countdown.connect(self._show_countdown)
-        self.checkpointer = IdleCheckpointer(parent=self)  # WAL folded when quiet (issue 18)
-        self.os_lock = OsLockListener(self)
-        self.os_lock.lock_requested.connect(self.lock)
-        if ctx.listen_to_os:
-            self.os_lock.start()
-        self.clipboard = SecureClipboard(parent=self)
         self.backups = BackupRunner(
             folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
         )
         self.backups.state_changed.connect(self._show_backup_status)
-        self.reminders = ReminderWatcher(  # the schedule (issue 13): the therapist's own
-            self, minutes=lambda: ctx.settings.reminder_minutes, clock=ctx.clock
-        )
-
-        self._build_shell()
+        # The sidebar and the pages' stack, the clipboard guard, the reminders, the idle
+        # checkpoints and the OS-lock listener: made by _finish_start().
+        self.central = QStackedWidget(self)
+        self.setCentralWidget(self.central)
         self._build_actions()
         self._build_status_bar()
         self._restore_geometry()
         self._set_locked_ui(True)
+        self._started = False  # what the lock screen doesn't need: _finish_start()
+        _AfterFirstPaint(self, self._finish_start)
         if ctx.vault.setup_incomplete():
             self._restart_unfinished_setup()
         elif ctx.vault.exists():
@@ -126,9 +134,41 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     # --- construction ----------------------------------------------------------------
 
+    @cached_property
+    def clipboard(self) -> SecureClipboard:
+        from therapynotes.ui.clipboard import SecureClipboard  # noqa: PLC0415 - issue 18
+
+        return SecureClipboard(parent=self)
+
+    @cached_property
+    def reminders(self) -> ReminderWatcher:
+        """The schedule's reminders (issue 13): the therapist's own."""
+        from therapynotes.ui.schedule.reminders import ReminderWatcher  # noqa: PLC0415
+
+        settings, clock = self.ctx.settings, self.ctx.clock
+        return ReminderWatcher(self, minutes=lambda: settings.reminder_minutes, clock=clock)
+
+    @cached_property
+    def checkpointer(self) -> IdleCheckpointer:
+        """The WAL folded when the app is quiet (issue 18)."""
+        from therapynotes.ui.idle_checkpoint import IdleCheckpointer  # noqa: PLC0415
+
+        return IdleCheckpointer(parent=self)
+
+    @cached_property
+    def os_lock(self) -> OsLockListener:
+        from therapynotes.ui.os_lock import OsLockListener  # noqa: PLC0415 - issue 18
+
+        listener = OsLockListener(self)
+        listener.lock_requested.connect(self.lock)
+        return listener
+
     def _build_shell(self) -> None:
-        self.central = QStackedWidget(self)
-        self.setCentralWidget(self.central)
+        """The sidebar and the pages' stack (shown once unlocked)."""
+        from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter  # noqa: PLC0415
+
+        from therapynotes.ui.splitters import RememberedSplitter  # noqa: PLC0415 - issue 18
+
         self.sidebar = QListWidget()
         self.sidebar.setObjectName("Sidebar")
         self.sidebar.setAccessibleName("Sections")
@@ -156,7 +196,7 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.splitter.setSizes([SIDEBAR_WIDTH, 100 * GRID])
         RememberedSplitter(self.splitter, "sidebar", self.ctx.settings)
         self.shell = self.splitter
-        self.central.addWidget(self.shell)
+        self.central.insertWidget(0, self.shell)  # behind the lock screen
         self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence = "", icon_name: str = ""):  # type: ignore[no-untyped-def]
@@ -257,6 +297,21 @@ class MainWindow(RecordNavigation, QMainWindow):
             wanted = wanted.boundedTo(room)
         return wanted
 
+    def _finish_start(self) -> None:
+        """What the lock screen doesn't show, made once soon after its first paint, or at
+        the first unlock if that comes first (issue 18: the sidebar's first viewport()
+        alone made PySide6 create every widget class it had left lazy, ~7 ms; the OS-lock
+        listener asks D-Bus synchronously). The helpers are cached properties, so anything
+        asking earlier gets them made then."""
+        if self._started:
+            return
+        self._started = True
+        self._build_shell()
+        for name in ("clipboard", "reminders", "checkpointer", "os_lock"):
+            getattr(self, name)  # a cached property: made now rather than at first use
+        if self.ctx.listen_to_os:
+            self.os_lock.start()
+
     # --- locked side -----------------------------------------------------------------
 
     def _replace_gate(self, widget: QWidget) -> None:
@@ -314,6 +369,7 @@ class MainWindow(RecordNavigation, QMainWindow):
     # --- unlocked side ---------------------------------------------------------------
 
     def _on_unlocked(self, session: VaultSession) -> None:
+        self._finish_start()
         self.session = session
         # The open chart and page are put back for the same login only (issue 17): not
         # the owner's last note in an assistant's window.
@@ -519,6 +575,8 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     def _remember_layout(self) -> None:
         """Every remembered splitter's position into the settings (ui/splitters.py)."""
+        from therapynotes.ui.splitters import remember_all  # noqa: PLC0415 - issue 18
+
         with contextlib.suppress(Exception):  # a layout must never stop a lock or a quit
             remember_all(self)
 
