@@ -56,7 +56,8 @@ LATER = (
     "zxcvbn",
     "pyotp",
     "segno",
-    # the database (sqlcipher3) and the session load at unlock
+    # the database (sqlcipher3), the session and the code check load at unlock
+    "therapynotes.security.totp",
     "sqlcipher3",
     "therapynotes.store.connection",
     "therapynotes.services.session",
