@@ -15,7 +15,8 @@ The window title is the app's name; another login than the owner's adds who is u
 What each login's window holds is decided in ui/users/access.py.
 
 Before the lock screen shows, only what it needs is imported (issue 18: a quick start);
-the pages, the wizard and the form-draft keeping load when first used.
+the pages, the wizard and the form-draft keeping load when first used, and the sidebar
+and the window's helpers are made just after the first paint (ui/window_start.py).
 """
 
 from __future__ import annotations
@@ -23,12 +24,10 @@ from __future__ import annotations
 import contextlib
 import sys
 import weakref
-from collections.abc import Callable
-from functools import cached_property
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -49,22 +48,17 @@ from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
-from therapynotes.ui.pages import PAGE_ICONS, PAGE_TITLES, WINDOW_VIEWS
+from therapynotes.ui.pages import PAGE_TITLES, WINDOW_VIEWS
 from therapynotes.ui.record_navigation import RecordNavigation
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
+from therapynotes.ui.window_start import WindowStart
 
 if TYPE_CHECKING:
     from therapynotes.services.session import VaultSession
     from therapynotes.services.setup_flow import SetupResult
-    from therapynotes.ui.clipboard import SecureClipboard
-    from therapynotes.ui.idle_checkpoint import IdleCheckpointer
-    from therapynotes.ui.os_lock import OsLockListener
     from therapynotes.ui.records_access import RecordsAccess
-    from therapynotes.ui.schedule.reminders import ReminderWatcher
     from therapynotes.ui.users.access import WindowAccess
-
-SIDEBAR_WIDTH = 22 * GRID
 
 
 class DraftSaver(Protocol):
@@ -73,22 +67,7 @@ class DraftSaver(Protocol):
     def save_draft(self) -> None: ...
 
 
-class _AfterFirstPaint(QObject):
-    """Calls `then` once, from the event loop, after `widget` first paints."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.then)
-        return False
-
-
-class MainWindow(RecordNavigation, QMainWindow):
+class MainWindow(RecordNavigation, WindowStart, QMainWindow):
     locked = Signal(str)  # reason
     unlocked = Signal()
 
@@ -116,15 +95,14 @@ class MainWindow(RecordNavigation, QMainWindow):
         )
         self.backups.state_changed.connect(self._show_backup_status)
         # The sidebar and the pages' stack, the clipboard guard, the reminders, the idle
-        # checkpoints and the OS-lock listener: made by _finish_start().
+        # checkpoints and the OS-lock listener: made by finish_start() (ui/window_start.py).
         self.central = QStackedWidget(self)
         self.setCentralWidget(self.central)
         self._build_actions()
         self._build_status_bar()
         self._restore_geometry()
         self._set_locked_ui(True)
-        self._started = False  # what the lock screen doesn't need: _finish_start()
-        _AfterFirstPaint(self, self._finish_start)
+        self.start_after_first_paint()  # the rest: ui/window_start.py
         if ctx.vault.setup_incomplete():
             self._restart_unfinished_setup()
         elif ctx.vault.exists():
@@ -133,71 +111,6 @@ class MainWindow(RecordNavigation, QMainWindow):
             self.show_setup()
 
     # --- construction ----------------------------------------------------------------
-
-    @cached_property
-    def clipboard(self) -> SecureClipboard:
-        from therapynotes.ui.clipboard import SecureClipboard  # noqa: PLC0415 - issue 18
-
-        return SecureClipboard(parent=self)
-
-    @cached_property
-    def reminders(self) -> ReminderWatcher:
-        """The schedule's reminders (issue 13): the therapist's own."""
-        from therapynotes.ui.schedule.reminders import ReminderWatcher  # noqa: PLC0415
-
-        settings, clock = self.ctx.settings, self.ctx.clock
-        return ReminderWatcher(self, minutes=lambda: settings.reminder_minutes, clock=clock)
-
-    @cached_property
-    def checkpointer(self) -> IdleCheckpointer:
-        """The WAL folded when the app is quiet (issue 18)."""
-        from therapynotes.ui.idle_checkpoint import IdleCheckpointer  # noqa: PLC0415
-
-        return IdleCheckpointer(parent=self)
-
-    @cached_property
-    def os_lock(self) -> OsLockListener:
-        from therapynotes.ui.os_lock import OsLockListener  # noqa: PLC0415 - issue 18
-
-        listener = OsLockListener(self)
-        listener.lock_requested.connect(self.lock)
-        return listener
-
-    def _build_shell(self) -> None:
-        """The sidebar and the pages' stack (shown once unlocked)."""
-        from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter  # noqa: PLC0415
-
-        from therapynotes.ui.splitters import RememberedSplitter  # noqa: PLC0415 - issue 18
-
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("Sidebar")
-        self.sidebar.setAccessibleName("Sections")
-        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
-        self.sidebar.setBackgroundRole(QPalette.ColorRole.Window)
-        self.sidebar.viewport().setBackgroundRole(QPalette.ColorRole.Window)
-        self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setSpacing(GRID // 4)
-        self.sidebar.setMinimumWidth(18 * GRID)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for view_id in WINDOW_VIEWS:
-            item = QListWidgetItem(icon(PAGE_ICONS[view_id]), PAGE_TITLES[view_id])
-            item.setData(Qt.ItemDataRole.UserRole, view_id)
-            item.setSizeHint(QSize(SIDEBAR_WIDTH, 5 * GRID))
-            item.setToolTip(PAGE_TITLES[view_id])
-            self.sidebar.addItem(item)
-        self.content = QStackedWidget()
-        self.content.setObjectName("Content")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.content)
-        self.splitter.setCollapsible(0, False)
-        self.splitter.setCollapsible(1, False)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([SIDEBAR_WIDTH, 100 * GRID])
-        RememberedSplitter(self.splitter, "sidebar", self.ctx.settings)
-        self.shell = self.splitter
-        self.central.insertWidget(0, self.shell)  # behind the lock screen
-        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence = "", icon_name: str = ""):  # type: ignore[no-untyped-def]
         action = QAction(text, self)
@@ -297,21 +210,6 @@ class MainWindow(RecordNavigation, QMainWindow):
             wanted = wanted.boundedTo(room)
         return wanted
 
-    def _finish_start(self) -> None:
-        """What the lock screen doesn't show, made once soon after its first paint, or at
-        the first unlock if that comes first (issue 18: the sidebar's first viewport()
-        alone made PySide6 create every widget class it had left lazy, ~7 ms; the OS-lock
-        listener asks D-Bus synchronously). The helpers are cached properties, so anything
-        asking earlier gets them made then."""
-        if self._started:
-            return
-        self._started = True
-        self._build_shell()
-        for name in ("clipboard", "reminders", "checkpointer", "os_lock"):
-            getattr(self, name)  # a cached property: made now rather than at first use
-        if self.ctx.listen_to_os:
-            self.os_lock.start()
-
     # --- locked side -----------------------------------------------------------------
 
     def _replace_gate(self, widget: QWidget) -> None:
@@ -369,7 +267,7 @@ class MainWindow(RecordNavigation, QMainWindow):
     # --- unlocked side ---------------------------------------------------------------
 
     def _on_unlocked(self, session: VaultSession) -> None:
-        self._finish_start()
+        self.finish_start()
         self.session = session
         # The open chart and page are put back for the same login only (issue 17): not
         # the owner's last note in an assistant's window.
