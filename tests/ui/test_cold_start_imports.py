@@ -58,6 +58,7 @@ LATER = (
     "segno",
     # the database (sqlcipher3), the session and the code check load at unlock
     "therapynotes.security.totp",
+    "therapynotes.backup.schedule",
     "sqlcipher3",
     "therapynotes.store.connection",
     "therapynotes.services.session",

@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 )
 
 from therapynotes import APP_NAME, __version__
-from therapynotes.backup.schedule import Trigger
 from therapynotes.errors import TherapyNotesError
 from therapynotes.settings import AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
@@ -380,6 +379,8 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
         self._destroy_pages()
         self.records = None
         self.session = None
+        from therapynotes.backup.schedule import Trigger  # noqa: PLC0415 - issue 18
+
         # Backs up first when something changed; the vault closes when that ends.
         trigger = Trigger.QUIT if reason == "quit" else Trigger.LOCK
         self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
