@@ -18,6 +18,16 @@ stamp), so the cost splits into imports and window + first paint.
 
 Targets: app <= 2x the bare window; status <= 150 ms more than `python -c pass`.
 
+--marker window puts the first-paint filter on each side's shown window instead of its
+QApplication. The paint is the same one (a window paints before its children), but a
+Python filter on the application is called for every event of every object: about 500
+before the app's first paint (some 30 for the bare window), and converting one of them,
+Qt's internal QAnimationTimer (the main window animates its central widget's geometry),
+makes PySide6 create every class it had left lazy. Measured on 5 Dec 2026 (min of 7,
+in-process): the app's window build + first paint 26 ms with the filter on the
+application, 12 ms with it on the window; the bare window's alike either way. The
+running app has no such filter. The default stays "app", as the targets were set with it.
+
 With --baseline REF (e.g. main), git REF's `src/` (extracted with git archive) runs as a
 third side of both pairs, in the same interleaved loop.
 
@@ -41,29 +51,36 @@ from bench.common import machine
 
 MARKER = "therapynotes: first paint"
 
+# argv[1]: where the first-paint filter goes, "app" (the QApplication) or "window".
 BARE = f"""
-import time
+import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 print("imported", time.time(), flush=True)
 app = QApplication([])
 class FirstPaint(QObject):
+    def __init__(self, target):
+        super().__init__()
+        self.target = target
+        target.installEventFilter(self)
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
             print({MARKER!r}, flush=True)
             QTimer.singleShot(0, app.quit)
-            app.removeEventFilter(self)
+            self.target.removeEventFilter(self)
         return False
-first = FirstPaint()
-app.installEventFilter(first)
+first = FirstPaint(app) if sys.argv[1] == "app" else None
 w = QWidget()
 w.resize(1120, 720)
+if first is None:
+    first = FirstPaint(w)
 w.show()
 app.exec()
 """
 
 # The app's own `run()`, with the same first-paint filter as the bare script installed on
-# its QApplication (so an older version without app.FirstPaint is timed the same way).
+# its QApplication, or on its window (so an older version without app.FirstPaint is timed
+# the same way). argv: the vault, then "app" or "window".
 APP = f"""
 import sys, time
 from pathlib import Path
@@ -71,18 +88,31 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from therapynotes import app as appmod
 print("imported", time.time(), flush=True)
 class FirstPaint(QObject):
+    def __init__(self, target):
+        super().__init__(target)
+        self.target = target
+        target.installEventFilter(self)
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint:
             print({MARKER!r}, flush=True)
             QTimer.singleShot(0, appmod.QApplication.instance().quit)
-            appmod.QApplication.instance().removeEventFilter(self)
+            self.target.removeEventFilter(self)
         return False
+on_app = sys.argv[2] == "app"
 make = appmod.make_application
 def make_application(argv=None):
     made = make(argv)
-    made.installEventFilter(FirstPaint(made))
+    if on_app:
+        FirstPaint(made)
     return made
 appmod.make_application = make_application
+build = appmod.build_window
+def build_window(**kwargs):
+    window = build(**kwargs)
+    if not on_app:
+        FirstPaint(window)
+    return window
+appmod.build_window = build_window
 sys.exit(appmod.run(vault_dir=Path(sys.argv[1])))
 """
 
@@ -179,6 +209,12 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one interleaved loop over every s
     parser.add_argument("--samples", type=int, default=9)
     parser.add_argument("--xvfb", action="store_true", help="also under Xvfb (platform xcb)")
     parser.add_argument("--baseline", metavar="REF", help="also time git REF's app (e.g. main)")
+    parser.add_argument(
+        "--marker",
+        choices=("app", "window"),
+        default="app",
+        help="first-paint filter on the QApplication (default) or on the shown window",
+    )
     opts = parser.parse_args(sys.argv[1:])
     xvfb, display = start_xvfb() if opts.xvfb else (None, None)
     platforms = ["offscreen"] + (["xcb"] if display else [])
@@ -205,8 +241,8 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one interleaved loop over every s
 
             def gui_run(side: str, platform: str) -> tuple[float, float]:
                 if side == "bare":
-                    return to_first_paint([py, "-c", BARE], env_for(platform, None))
-                args = [py, "-c", APP, str(vault)]
+                    return to_first_paint([py, "-c", BARE, opts.marker], env_for(platform, None))
+                args = [py, "-c", APP, str(vault), opts.marker]
                 return to_first_paint(args, env_for(platform, sources[side]))
 
             status = [py, "-m", "therapynotes", "--vault", str(vault), "status"]
@@ -228,7 +264,10 @@ def main() -> int:  # noqa: PLR0912, PLR0915 - one interleaved loop over every s
         if xvfb is not None:
             xvfb.terminate()
             xvfb.wait()
-    print(f"machine: {machine()}; samples: {opts.samples}, interleaved")
+    print(
+        f"machine: {machine()}; samples: {opts.samples}, interleaved; "
+        f"first-paint filter on the {'QApplication' if opts.marker == 'app' else 'window'}"
+    )
     for platform in platforms:
         b = ms([s for s, _ in gui[(platform, "bare")]])
         print(f"[{platform}] bare PySide6 window to first paint: median {b:.0f} ms")

@@ -17,12 +17,14 @@ import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from therapynotes.atomic import atomic_write_bytes
 from therapynotes.errors import InputError
 from therapynotes.paths import default_config_dir, ensure_private_dir
-from therapynotes.store.connection import Connection, transaction
+
+if TYPE_CHECKING:  # the database (sqlcipher3) loads at unlock, not for the lock screen
+    from therapynotes.store.connection import Connection
 
 SETTINGS_FILE = "settings.json"
 # 2: splitter positions by name (`splitters`, was one `splitter_state`) and the last
@@ -226,6 +228,8 @@ def read_setting(conn: Connection, key: str, default: Any) -> Any:
 
 
 def write_settings(conn: Connection, values: dict[str, Any]) -> None:
+    from therapynotes.store.connection import transaction  # noqa: PLC0415 - see the imports
+
     with transaction(conn):
         for key, value in values.items():
             conn.execute(

@@ -1,7 +1,9 @@
 """The lock screen imports only what it needs (issue 18: cold start <= 2x a bare PySide6
 window, bench/start_bench.py): the app's window over an existing vault, shown, has not
-loaded a page, the wizard, the restore engine, the keyring, zxcvbn or pyotp. Unlocking
-then loads them (so the check would see a page imported early)."""
+loaded a page, the wizard, the restore engine, the keyring, zxcvbn, pyotp or the
+database by its first paint, nor what MainWindow makes just after that paint (the
+sidebar, the clipboard guard, reminders, the OS-lock listener). Unlocking then loads them
+(so the check would see a page imported early)."""
 
 from __future__ import annotations
 
@@ -17,15 +19,27 @@ from therapynotes.services.vault import VaultService
 REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = """
-import json, sys
+import json, sys, time
 from pathlib import Path
+from PySide6.QtCore import QEvent, QObject
 from therapynotes.app import build_window, make_application
 app = make_application()
 window = build_window(vault_dir=Path(sys.argv[1]), listen_to_os=False)
+painted = []
+class AtFirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and not painted:
+            painted.append(sorted(sys.modules))
+        return False
+probe = AtFirstPaint()
+window.installEventFilter(probe)
 window.show()
-app.processEvents()
+deadline = time.monotonic() + 60
+while not (painted and window._started) and time.monotonic() < deadline:
+    app.processEvents()
 print(type(window.gate).__name__)
-print(json.dumps(sorted(sys.modules)))
+print(json.dumps(painted[0] if painted else []))
+print(json.dumps(sorted(sys.modules) if window._started else []))
 """
 
 LATER = (
@@ -42,6 +56,22 @@ LATER = (
     "zxcvbn",
     "pyotp",
     "segno",
+    # the database (sqlcipher3), the session and the code check load at unlock
+    "therapynotes.security.totp",
+    "therapynotes.backup.schedule",
+    "sqlcipher3",
+    "therapynotes.store.connection",
+    "therapynotes.services.session",
+)
+# Made soon after the first paint (MainWindow._finish_start), not before it: the sidebar,
+# the OS-lock listener (QtDBus), the clipboard guard, reminders, idle checkpoints.
+AFTER_PAINT = (
+    "PySide6.QtDBus",
+    "therapynotes.ui.os_lock",
+    "therapynotes.ui.clipboard",
+    "therapynotes.ui.schedule.reminders",
+    "therapynotes.ui.idle_checkpoint",
+    "therapynotes.ui.splitters",
 )
 
 
@@ -63,8 +93,12 @@ def test_the_lock_screen_loads_no_page(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
-    gate, modules = proc.stdout.splitlines()[-2:]
+    gate, at_paint, after = proc.stdout.splitlines()[-3:]
     assert gate == "UnlockView"
-    loaded = set(json.loads(modules))
+    loaded = set(json.loads(at_paint))
     assert "therapynotes.ui.unlock_view" in loaded
-    assert [m for m in LATER if m in loaded] == []
+    assert [m for m in (*LATER, *AFTER_PAINT) if m in loaded] == []
+    # ... and what waited for the paint was then made, without unlocking
+    later = set(json.loads(after))
+    assert [m for m in AFTER_PAINT if m not in later] == ["PySide6.QtDBus"]  # no listening
+    assert [m for m in LATER if m in later] == []

@@ -17,11 +17,13 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from therapynotes.atomic import TEMP_SUFFIX, atomic_write_bytes
 from therapynotes.errors import TooManyAttempts
-from therapynotes.security.totp import Clock
+
+if TYPE_CHECKING:  # totp (hmac, pyotp's wrapper) loads at unlock, not for the lock screen
+    from therapynotes.security.totp import Clock
 
 FREE_FAILURES = 5
 BASE_DELAY = 30.0

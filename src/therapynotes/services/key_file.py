@@ -12,17 +12,21 @@ import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from therapynotes.atomic import atomic_write_bytes
 from therapynotes.errors import KeysFileCorrupt, StorageError, VaultNotFound
 from therapynotes.paths import VaultPaths
-from therapynotes.security import kdf, keyslots, totp
+from therapynotes.security import kdf, keyslots
 from therapynotes.security.keyslots import BINDING_KEYRING, BINDING_NONE, KeysDocument
 from therapynotes.security.secret import Secret
 from therapynotes.store import rotation_files
 
+if TYPE_CHECKING:
+    from therapynotes.security.totp import Clock
 
-def now_iso(clock: totp.Clock) -> str:
+
+def now_iso(clock: Clock) -> str:
     return datetime.fromtimestamp(clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -26,7 +26,6 @@ from therapynotes.errors import (
     TherapyNotesError,
 )
 from therapynotes.paths import VaultPaths
-from therapynotes.security import totp
 from therapynotes.security.attempts import AttemptLog
 from therapynotes.security.keyslots import BINDING_NONE, KeysDocument
 from therapynotes.services.key_file import device_secret, read_keys
@@ -37,6 +36,7 @@ if TYPE_CHECKING:
     # need neither the keyring nor the use cases below until they are used.
     from therapynotes.security.kdf import KdfParams
     from therapynotes.security.secret import Secret
+    from therapynotes.security.totp import Clock
     from therapynotes.services.key_changes import CreatedTotp, KeyChanges
     from therapynotes.services.session import VaultSession
     from therapynotes.services.unlocking import Unlocker
@@ -58,7 +58,7 @@ class VaultStatus:
 
 
 class VaultService:
-    def __init__(self, root: Path, *, clock: totp.Clock = time.time) -> None:
+    def __init__(self, root: Path, *, clock: Clock = time.time) -> None:
         self.paths = VaultPaths(root)
         self.clock = clock
         self.attempts = AttemptLog(self.paths.attempts, clock)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,27 +23,34 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from therapynotes import APP_NAME
-from therapynotes.backup.errors import BackupCancelled
-from therapynotes.backup.schedule import BackupState, BackupWarning, Trigger
 from therapynotes.domain import formatting
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import plain_buttons
 
 if TYPE_CHECKING:  # the runner exists before the first unlock: these load at it (issue 18)
+    from therapynotes.backup.schedule import BackupState, BackupWarning, Trigger
     from therapynotes.backup.writer import Written
     from therapynotes.services.backups import BackupResult, BackupService, PendingRun
     from therapynotes.services.session import VaultSession
 
 TICK_MS = 60_000
 
-WARNING_WORDS = {
-    BackupWarning.DRIVE_MISSING: (
-        "Your backup drive isn't connected. Connect it, or choose another folder."
-    ),
-    BackupWarning.LAST_RUN_FAILED: "The last backup didn't finish. Try Back up now.",
-    BackupWarning.NEVER_BACKED_UP: "There is no backup yet. Back up now to keep your records safe.",
-    BackupWarning.TOO_OLD: "Your last backup is more than {days} days old. Back up now.",
-}
+
+@cache
+def warning_words() -> dict[BackupWarning, str]:
+    """The sentence for each warning (the schedule module loads at the first use)."""
+    from therapynotes.backup.schedule import BackupWarning  # noqa: PLC0415 - see imports
+
+    return {
+        BackupWarning.DRIVE_MISSING: (
+            "Your backup drive isn't connected. Connect it, or choose another folder."
+        ),
+        BackupWarning.LAST_RUN_FAILED: "The last backup didn't finish. Try Back up now.",
+        BackupWarning.NEVER_BACKED_UP: (
+            "There is no backup yet. Back up now to keep your records safe."
+        ),
+        BackupWarning.TOO_OLD: "Your last backup is more than {days} days old. Back up now.",
+    }
 
 
 def when(ts: float) -> str:
@@ -114,6 +122,8 @@ class BackupRunner(QObject):
         return Path(text) if text else None
 
     def state(self) -> BackupState:
+        from therapynotes.backup.schedule import BackupState  # noqa: PLC0415 - see imports
+
         return self.service.state() if self.service else BackupState()
 
     def warnings(self) -> list[BackupWarning]:
@@ -124,11 +134,13 @@ class BackupRunner(QObject):
 
     def warning_text(self, warning: BackupWarning) -> str:
         days = self.service.schedule_policy.warn_after_days if self.service else 7
-        return WARNING_WORDS[warning].format(days=f"{days:g}")
+        return warning_words()[warning].format(days=f"{days:g}")
 
     # --- running ---------------------------------------------------------------------
 
     def tick(self) -> None:
+        from therapynotes.backup.schedule import Trigger  # noqa: PLC0415 - see imports
+
         self.maybe_run(Trigger.TIMER)
 
     def maybe_run(self, trigger: Trigger) -> bool:
@@ -172,6 +184,8 @@ class BackupRunner(QObject):
         except BaseException as exc:  # noqa: BLE001 - shown to the user, never re-raised
             result = exc
         self.last_error = result if isinstance(result, BaseException) else None
+        from therapynotes.backup.errors import BackupCancelled  # noqa: PLC0415 - see imports
+
         if isinstance(result, BackupCancelled):
             result = None
         self.finished.emit(result)
@@ -211,12 +225,17 @@ class BackupRunner(QObject):
             callback()
 
 
-STATUS_WORDS = {
-    BackupWarning.DRIVE_MISSING: "Backup drive not connected",
-    BackupWarning.LAST_RUN_FAILED: "Last backup failed",
-    BackupWarning.NEVER_BACKED_UP: "Not backed up yet",
-    BackupWarning.TOO_OLD: "Last backup is too old",
-}
+@cache
+def status_bar_words() -> dict[BackupWarning, str]:
+    """The status bar's few words for each warning."""
+    from therapynotes.backup.schedule import BackupWarning  # noqa: PLC0415 - see imports
+
+    return {
+        BackupWarning.DRIVE_MISSING: "Backup drive not connected",
+        BackupWarning.LAST_RUN_FAILED: "Last backup failed",
+        BackupWarning.NEVER_BACKED_UP: "Not backed up yet",
+        BackupWarning.TOO_OLD: "Last backup is too old",
+    }
 
 
 def status_words(runner: BackupRunner) -> tuple[str, str]:
@@ -231,13 +250,15 @@ def status_words(runner: BackupRunner) -> tuple[str, str]:
         return "Backing up…", ""
     warnings = runner.warnings()
     if warnings:
-        return STATUS_WORDS[warnings[0]], runner.warning_text(warnings[0])
+        return status_bar_words()[warnings[0]], runner.warning_text(warnings[0])
     last = runner.state().last_good_at
     return (f"Backed up {when(last)}" if last is not None else "Not backed up yet"), ""
 
 
 def warn_if_old(parent: QWidget, runner: BackupRunner) -> QMessageBox | None:
     """At unlock: a gentle, non-blocking reminder when the last good backup is too old."""
+    from therapynotes.backup.schedule import BackupWarning  # noqa: PLC0415 - see imports
+
     if BackupWarning.TOO_OLD not in runner.warnings():
         return None
     box = QMessageBox(QMessageBox.Icon.Information, APP_NAME, "", parent=parent)

@@ -11,11 +11,15 @@ it. Locking and quitting checkpoint too (close_db), and so does every CLI comman
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 
-from therapynotes.services.session import VaultSession
 from therapynotes.ui.idle_watcher import INPUT_EVENTS
 from therapynotes.ui.ops import Op
+
+if TYPE_CHECKING:  # made before the lock screen shows; the session loads at unlock
+    from therapynotes.services.session import VaultSession
 
 # After the note editor's autosave (2 s after the last keystroke) has had time to land.
 IDLE_MS = 5000

@@ -15,7 +15,8 @@ The window title is the app's name; another login than the owner's adds who is u
 What each login's window holds is decided in ui/users/access.py.
 
 Before the lock screen shows, only what it needs is imported (issue 18: a quick start);
-the pages, the wizard and the form-draft keeping load when first used.
+the pages, the wizard and the form-draft keeping load when first used, and the sidebar
+and the window's helpers are made just after the first paint (ui/window_start.py).
 """
 
 from __future__ import annotations
@@ -26,47 +27,37 @@ import weakref
 from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSplitter,
     QStackedWidget,
     QWidget,
 )
 
 from therapynotes import APP_NAME, __version__
-from therapynotes.backup.schedule import Trigger
 from therapynotes.errors import TherapyNotesError
 from therapynotes.settings import AppSettings, SecuritySettings, load_security
 from therapynotes.ui.backup_runner import BackupRunner, status_words, warn_if_old
-from therapynotes.ui.clipboard import SecureClipboard
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.icons import app_icon, icon
-from therapynotes.ui.idle_checkpoint import IdleCheckpointer
 from therapynotes.ui.idle_watcher import IdleWatcher
 from therapynotes.ui.ops import finish_for_lock, tracker
-from therapynotes.ui.os_lock import OsLockListener
-from therapynotes.ui.pages import PAGE_ICONS, PAGE_TITLES, WINDOW_VIEWS
+from therapynotes.ui.pages import PAGE_TITLES, WINDOW_VIEWS
 from therapynotes.ui.record_navigation import RecordNavigation
-from therapynotes.ui.schedule.reminders import ReminderWatcher
-from therapynotes.ui.splitters import RememberedSplitter, remember_all
 from therapynotes.ui.unlock_view import UnlockView
 from therapynotes.ui.widgets import GRID, plain_buttons
+from therapynotes.ui.window_start import WindowStart
 
 if TYPE_CHECKING:
     from therapynotes.services.session import VaultSession
     from therapynotes.services.setup_flow import SetupResult
     from therapynotes.ui.records_access import RecordsAccess
     from therapynotes.ui.users.access import WindowAccess
-
-SIDEBAR_WIDTH = 22 * GRID
 
 
 class DraftSaver(Protocol):
@@ -75,7 +66,7 @@ class DraftSaver(Protocol):
     def save_draft(self) -> None: ...
 
 
-class MainWindow(RecordNavigation, QMainWindow):
+class MainWindow(RecordNavigation, WindowStart, QMainWindow):
     locked = Signal(str)  # reason
     unlocked = Signal()
 
@@ -98,25 +89,19 @@ class MainWindow(RecordNavigation, QMainWindow):
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
         self.idle.countdown.connect(self._show_countdown)
-        self.checkpointer = IdleCheckpointer(parent=self)  # WAL folded when quiet (issue 18)
-        self.os_lock = OsLockListener(self)
-        self.os_lock.lock_requested.connect(self.lock)
-        if ctx.listen_to_os:
-            self.os_lock.start()
-        self.clipboard = SecureClipboard(parent=self)
         self.backups = BackupRunner(
             folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
         )
         self.backups.state_changed.connect(self._show_backup_status)
-        self.reminders = ReminderWatcher(  # the schedule (issue 13): the therapist's own
-            self, minutes=lambda: ctx.settings.reminder_minutes, clock=ctx.clock
-        )
-
-        self._build_shell()
+        # The sidebar and the pages' stack, the clipboard guard, the reminders, the idle
+        # checkpoints and the OS-lock listener: made by finish_start() (ui/window_start.py).
+        self.central = QStackedWidget(self)
+        self.setCentralWidget(self.central)
         self._build_actions()
         self._build_status_bar()
         self._restore_geometry()
         self._set_locked_ui(True)
+        self.start_after_first_paint()  # the rest: ui/window_start.py
         if ctx.vault.setup_incomplete():
             self._restart_unfinished_setup()
         elif ctx.vault.exists():
@@ -125,39 +110,6 @@ class MainWindow(RecordNavigation, QMainWindow):
             self.show_setup()
 
     # --- construction ----------------------------------------------------------------
-
-    def _build_shell(self) -> None:
-        self.central = QStackedWidget(self)
-        self.setCentralWidget(self.central)
-        self.sidebar = QListWidget()
-        self.sidebar.setObjectName("Sidebar")
-        self.sidebar.setAccessibleName("Sections")
-        self.sidebar.setFrameShape(QListWidget.Shape.NoFrame)
-        self.sidebar.setBackgroundRole(QPalette.ColorRole.Window)
-        self.sidebar.viewport().setBackgroundRole(QPalette.ColorRole.Window)
-        self.sidebar.setIconSize(QSize(20, 20))
-        self.sidebar.setSpacing(GRID // 4)
-        self.sidebar.setMinimumWidth(18 * GRID)
-        self.sidebar.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for view_id in WINDOW_VIEWS:
-            item = QListWidgetItem(icon(PAGE_ICONS[view_id]), PAGE_TITLES[view_id])
-            item.setData(Qt.ItemDataRole.UserRole, view_id)
-            item.setSizeHint(QSize(SIDEBAR_WIDTH, 5 * GRID))
-            item.setToolTip(PAGE_TITLES[view_id])
-            self.sidebar.addItem(item)
-        self.content = QStackedWidget()
-        self.content.setObjectName("Content")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.sidebar)
-        self.splitter.addWidget(self.content)
-        self.splitter.setCollapsible(0, False)
-        self.splitter.setCollapsible(1, False)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([SIDEBAR_WIDTH, 100 * GRID])
-        RememberedSplitter(self.splitter, "sidebar", self.ctx.settings)
-        self.shell = self.splitter
-        self.central.addWidget(self.shell)
-        self.sidebar.currentRowChanged.connect(self._on_sidebar_row)
 
     def _action(self, text: str, slot, shortcut: str | QKeySequence = "", icon_name: str = ""):  # type: ignore[no-untyped-def]
         action = QAction(text, self)
@@ -314,6 +266,7 @@ class MainWindow(RecordNavigation, QMainWindow):
     # --- unlocked side ---------------------------------------------------------------
 
     def _on_unlocked(self, session: VaultSession) -> None:
+        self.finish_start()
         self.session = session
         # The open chart and page are put back for the same login only (issue 17): not
         # the owner's last note in an assistant's window.
@@ -426,6 +379,8 @@ class MainWindow(RecordNavigation, QMainWindow):
         self._destroy_pages()
         self.records = None
         self.session = None
+        from therapynotes.backup.schedule import Trigger  # noqa: PLC0415 - issue 18
+
         # Backs up first when something changed; the vault closes when that ends.
         trigger = Trigger.QUIT if reason == "quit" else Trigger.LOCK
         self.backups.lock_when_done(reason, trigger, after=self._vault_closed)
@@ -519,6 +474,8 @@ class MainWindow(RecordNavigation, QMainWindow):
 
     def _remember_layout(self) -> None:
         """Every remembered splitter's position into the settings (ui/splitters.py)."""
+        from therapynotes.ui.splitters import remember_all  # noqa: PLC0415 - issue 18
+
         with contextlib.suppress(Exception):  # a layout must never stop a lock or a quit
             remember_all(self)
 

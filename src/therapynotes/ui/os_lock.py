@@ -19,9 +19,12 @@ platform the wall-clock idle watcher still counts time asleep.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import SLOT, QObject, Signal, Slot
-from PySide6.QtDBus import QDBusConnection, QDBusInterface, QDBusObjectPath
+
+if TYPE_CHECKING:  # QtDBus loads in start(), after the lock screen's first paint
+    from PySide6.QtDBus import QDBusConnection
 
 SCREENSAVERS = (
     ("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver"),
@@ -53,6 +56,8 @@ class OsLockListener(QObject):
         self.connected: list[str] = []  # what we listen to (for diagnostics and tests)
 
     def start(self) -> None:
+        from PySide6.QtDBus import QDBusConnection  # noqa: PLC0415 - see the imports
+
         session = QDBusConnection.sessionBus()
         if session.isConnected():
             # Any sender on the session bus may ask us to lock: the worst a rogue one can
@@ -97,6 +102,8 @@ class OsLockListener(QObject):
 
     @staticmethod
     def _login1_session_path(system: QDBusConnection) -> str:
+        from PySide6.QtDBus import QDBusInterface, QDBusObjectPath  # noqa: PLC0415
+
         manager = QDBusInterface(LOGIN1, LOGIN1_PATH, f"{LOGIN1}.Manager", system)
         if not manager.isValid():
             return ""

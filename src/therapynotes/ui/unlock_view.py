@@ -200,7 +200,11 @@ class UnlockView(QWidget):
 
     def _fill_chooser(self, last_login: str) -> None:
         """The vault's login names, the owner's first; the one last used on this
-        computer chosen (never a name that no longer exists: then the owner's)."""
+        computer chosen (never a name that no longer exists: then the owner's). One
+        login leaves the hidden chooser empty: filled, it makes its list view before the
+        lock screen's first paint (issue 18)."""
+        if len(self.logins) < 2:  # a chooser needs two names
+            return
         self.user.addItems(self.logins)
         if last_login in self.logins:
             self.user.setCurrentIndex(self.logins.index(last_login))
