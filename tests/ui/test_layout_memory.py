@@ -156,6 +156,8 @@ def test_moved_splitters_come_back_after_lock_and_after_restart(
     assert again.window.current_view() == "clients"
     reopened = settled(again, clients(again).chart)
     assert reopened.client_id == client_id  # the last open chart, by id
+    # the note itself opens on the database worker (issue 18): wait for it to land
+    again.qtbot.waitUntil(lambda: reopened.notes.editor.note is not None, timeout=20000)
     assert reopened.notes.editor.note is not None
     assert reopened.notes.editor.note.id == note_id
     assert positions(again) == moved
