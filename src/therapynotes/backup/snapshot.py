@@ -163,13 +163,17 @@ def take(vault_db: Path, dest: Path, dek: Secret, *, progress: Progress, cancel:
         lock.close()
     # Fold the copied -wal into the copy; a scratch file needs no syncs (the finished
     # backup file is fsynced), and DELETE mode removes the -wal and -shm.
+    # Both schemas lose their syncs BEFORE any journal mode changes: an unqualified
+    # `PRAGMA journal_mode` switches every attached database, and clinical.db switched
+    # while still at synchronous = FULL had its checkpoint fsync the whole copy (the
+    # snapshot's 600 MiB written to the disk on the stress practice, then deleted).
     copy = open_keyed(dest, dek)
     try:
-        copy.execute("PRAGMA synchronous = OFF")
-        copy.execute("PRAGMA journal_mode = DELETE").fetchall()
-        if has_clinical(copy):
-            copy.execute(f"PRAGMA {CLINICAL_SCHEMA}.synchronous = OFF")
-            copy.execute(f"PRAGMA {CLINICAL_SCHEMA}.journal_mode = DELETE").fetchall()
+        schemas = ["main", CLINICAL_SCHEMA] if has_clinical(copy) else ["main"]
+        for schema in schemas:
+            copy.execute(f"PRAGMA {schema}.synchronous = OFF")
+        for schema in schemas:
+            copy.execute(f"PRAGMA {schema}.journal_mode = DELETE").fetchall()
     except driver().DatabaseError as exc:
         raise BackupCorrupt("the vault copy does not open") from exc
     finally:

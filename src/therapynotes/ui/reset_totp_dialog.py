@@ -4,16 +4,11 @@ unlocks with a code from the new enrolment."""
 
 from __future__ import annotations
 
-import io
-
-import segno
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QStackedWidget,
     QWidget,
@@ -22,6 +17,7 @@ from PySide6.QtWidgets import (
 from therapynotes.services.key_changes import CreatedTotp
 from therapynotes.services.session import VaultSession
 from therapynotes.services.vault import VaultService
+from therapynotes.ui.authenticator import grouped, key_label, qr_label, qr_png, show_qr
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
 from therapynotes.ui.widgets import (
@@ -36,10 +32,6 @@ from therapynotes.ui.widgets import (
     plain_buttons,
     vbox,
 )
-
-
-def _grouped(secret: str) -> str:
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 class ResetTotpDialog(QDialog):
@@ -93,14 +85,8 @@ class ResetTotpDialog(QDialog):
 
     def _show_page(self) -> QWidget:
         page = QWidget(self)
-        self.qr = QLabel(page)
-        self.qr.setAccessibleName("QR code for your authenticator app")
-        self.qr.setFixedSize(26 * GRID, 26 * GRID)
-        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.manual_key = QLabel(page)
-        self.manual_key.setFont(mono_font())
-        self.manual_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.manual_key.setAccessibleName("Key for manual entry")
+        self.qr = qr_label(page, "QR code for your authenticator app")
+        self.manual_key = key_label(page)
         text = vbox(spacing=GRID)
         text.addWidget(
             body("Scan this code with the authenticator app on your new phone.", parent=page)
@@ -151,12 +137,8 @@ class ResetTotpDialog(QDialog):
     def _show(self, created: CreatedTotp) -> None:
         self.passphrase.clear()
         self.key.clear()
-        buf = io.BytesIO()
-        segno.make(created.totp_uri, error="m").save(buf, kind="png", scale=5, border=2)
-        pixmap = QPixmap()
-        pixmap.loadFromData(buf.getvalue(), "PNG")
-        self.qr.setPixmap(pixmap)
-        self.manual_key.setText(_grouped(created.totp_secret))
+        show_qr(self.qr, qr_png(created.totp_uri))
+        self.manual_key.setText(grouped(created.totp_secret))
         self.pages.setCurrentIndex(1)
 
     def done(self, result: int) -> None:

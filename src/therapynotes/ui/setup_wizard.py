@@ -33,6 +33,7 @@ from therapynotes.ui.admin.move_in import (
     move_in_button,
     pick_export_folder,
 )
+from therapynotes.ui.authenticator import key_label, qr_label
 from therapynotes.ui.emergency_kit import ask_kit_path, write_emergency_kit
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
@@ -357,15 +358,9 @@ class SetupWizardView(QWidget):
         layout.addWidget(self.create_keyring)
 
     def _page_totp(self, page: QWidget) -> None:
-        self.qr = QLabel(page)
-        self.qr.setAccessibleName("QR code for your authenticator app")
-        self.qr.setFixedSize(26 * GRID, 26 * GRID)
-        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.totp_key = QLabel(page)
-        self.totp_key.setFont(mono_font())
+        self.qr = qr_label(page, "QR code for your authenticator app")
+        self.totp_key = key_label(page, "Key for typing into your authenticator app")
         self.totp_key.setWordWrap(True)
-        self.totp_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.totp_key.setAccessibleName("Key for typing into your authenticator app")
         self.code = code_field(page)
         self.code.returnPressed.connect(self.go_next)
         side = vbox(spacing=GRID)

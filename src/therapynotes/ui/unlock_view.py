@@ -53,6 +53,7 @@ from therapynotes.ui.widgets import (
     message_label,
     mono_font,
     ok_cancel,
+    passphrase_and_code,
     password_field,
     vbox,
 )
@@ -241,16 +242,11 @@ class UnlockView(QWidget):
     def try_unlock(self) -> None:
         if self._busy or self._blocked_until > self.clock():
             return
-        passphrase, code = self.passphrase.text(), "".join(self.code.text().split())
+        typed = passphrase_and_code(self.passphrase, self.code, self._say)
+        if typed is None:
+            return
+        passphrase, code = typed
         user = self.chosen_login
-        if not passphrase:
-            self._say("Enter your passphrase.")
-            self.passphrase.setFocus()
-            return
-        if len(code) != 6 or not code.isdigit():
-            self._say("Enter the 6-digit code from your authenticator app.")
-            self.code.setFocus()
-            return
         vault = self.vault
 
         def work() -> VaultSession:

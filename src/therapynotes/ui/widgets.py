@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QDate, QDateTime, QLocale, Qt, QTime
 from PySide6.QtGui import (
     QFocusEvent,
@@ -94,6 +96,23 @@ def code_field(parent: QWidget | None = None) -> QLineEdit:
     field.setMaxLength(7)
     field.setInputMethodHints(Qt.InputMethodHint.ImhDigitsOnly)
     return field
+
+
+def passphrase_and_code(
+    passphrase: QLineEdit, code: QLineEdit, say: Callable[[str], None]
+) -> tuple[str, str] | None:
+    """The typed passphrase and 6-digit code (spaces dropped), or None after saying what
+    is missing and focusing that field: the lock screen and the owner's checks share it."""
+    secret, digits = passphrase.text(), "".join(code.text().split())
+    if not secret:
+        say("Enter your passphrase.")
+        passphrase.setFocus()
+        return None
+    if len(digits) != 6 or not digits.isdigit():
+        say("Enter the 6-digit code from your authenticator app.")
+        code.setFocus()
+        return None
+    return secret, digits
 
 
 def plain_buttons(box: QDialogButtonBox | QMessageBox) -> None:

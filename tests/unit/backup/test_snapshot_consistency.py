@@ -128,3 +128,49 @@ def test_snapshot_without_a_kernel_copy_is_the_same(
 
 def _quiet(_phase: str, _done: int, _total: int) -> None:
     return None
+
+
+class _Watched:
+    """The snapshot copy's connection, noting each schema's `synchronous` whenever a
+    statement changes a journal mode."""
+
+    def __init__(self, conn: object, seen: list[tuple[str, int, int]]) -> None:
+        self._conn, self._seen = conn, seen
+
+    def execute(self, sql: str, *args: object) -> object:
+        if "journal_mode" in sql:
+            main = self._conn.execute("PRAGMA main.synchronous").fetchone()[0]  # type: ignore[attr-defined]
+            clinical = self._conn.execute("PRAGMA clinical.synchronous").fetchone()[0]  # type: ignore[attr-defined]
+            self._seen.append((sql, int(main), int(clinical)))
+        return self._conn.execute(sql, *args)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        self._conn.close()  # type: ignore[attr-defined]
+
+
+def test_the_scratch_copy_is_folded_without_syncing_either_file(
+    vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: an unqualified `PRAGMA journal_mode` switches every attached file, and
+    clinical.db switched at synchronous = FULL had its checkpoint write the whole scratch
+    copy to the disk (about one plain copy of time on the stress practice). Both files
+    lose their syncs before any journal mode changes."""
+    dest = tmp_path / "snap.db"
+    real = snapshot.open_keyed
+    seen: list[tuple[str, int, int]] = []
+
+    def watched(path: Path, dek: Secret) -> object:
+        conn = real(path, dek)
+        return _Watched(conn, seen) if path == dest else conn
+
+    monkeypatch.setattr(snapshot, "open_keyed", watched)
+    snapshot.take(
+        vault.session.paths.db,
+        dest,
+        vault.session.data_keys(),
+        progress=lambda *_: None,
+        cancel=lambda: False,
+    )
+    assert seen, "the copy's journal mode was never changed"
+    assert all(main == 0 and clinical == 0 for _, main, clinical in seen), seen
+    assert not Path(f"{snapshot.clinical_path(dest)}-wal").exists()

@@ -14,17 +14,13 @@ name and role filled and a new secret is made."""
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
-import segno
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QStackedWidget,
@@ -35,6 +31,7 @@ from therapynotes.domain.roles import Role
 from therapynotes.errors import PassphrasesDiffer
 from therapynotes.security import totp
 from therapynotes.security.passphrase import RULE
+from therapynotes.ui.authenticator import grouped, key_label, qr_label, qr_png, show_qr
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.form_drafts import tag
 from therapynotes.ui.ops import Op
@@ -48,7 +45,6 @@ from therapynotes.ui.widgets import (
     hbox,
     heading,
     message_label,
-    mono_font,
     password_field,
     plain_buttons,
     vbox,
@@ -60,10 +56,6 @@ if TYPE_CHECKING:
 
 ADD_FORM = "user.add"
 STEPS = ("Who", "Their passphrase", "Their authenticator", "Your confirmation")
-
-
-def grouped(secret: str) -> str:
-    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 class AddUserDialog(QDialog):
@@ -152,14 +144,8 @@ class AddUserDialog(QDialog):
 
     def _authenticator(self) -> QWidget:
         page = QWidget(self)
-        self.qr = QLabel(page)
-        self.qr.setAccessibleName("QR code for their authenticator app")
-        self.qr.setFixedSize(26 * GRID, 26 * GRID)
-        self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.manual_key = QLabel(page)
-        self.manual_key.setFont(mono_font())
-        self.manual_key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.manual_key.setAccessibleName("Key for manual entry")
+        self.qr = qr_label(page, "QR code for their authenticator app")
+        self.manual_key = key_label(page)
         self.user_code = code_field(page)
         self.user_code.setAccessibleName("Code from their app")
         text = vbox(spacing=GRID)
@@ -261,11 +247,7 @@ class AddUserDialog(QDialog):
             self.secret = totp.new_secret()
             account = self.name.text().strip() or "vault"
             uri = totp.provisioning_uri(self.secret, account=account)
-            buf = io.BytesIO()
-            segno.make(uri, error="m").save(buf, kind="png", scale=5, border=2)
-            pixmap = QPixmap()
-            pixmap.loadFromData(buf.getvalue(), "PNG")
-            self.qr.setPixmap(pixmap)
+            show_qr(self.qr, qr_png(uri))
             self.manual_key.setText(grouped(self.secret))
 
     def _code_ok(self) -> bool:

@@ -22,6 +22,7 @@ from therapynotes.ui.widgets import (
     code_field,
     message_label,
     ok_cancel,
+    passphrase_and_code,
     password_field,
     vbox,
 )
@@ -86,17 +87,12 @@ class OwnerGateDialog(QDialog):
 
     def submit(self) -> None:
         work = self.work
-        passphrase, code = self.passphrase.text(), "".join(self.code.text().split())
         if work is None:
             return
-        if not passphrase:
-            self._say("Enter your passphrase.")
-            self.passphrase.setFocus()
+        typed = passphrase_and_code(self.passphrase, self.code, self._say)
+        if typed is None:
             return
-        if len(code) != 6 or not code.isdigit():
-            self._say("Enter the 6-digit code from your authenticator app.")
-            self.code.setFocus()
-            return
+        passphrase, code = typed
         Op(self, lambda: work(passphrase, code)).busy(self._set_busy).success(self._done).failure(
             self._failed
         ).run(database=True)
