@@ -7,12 +7,8 @@ before, now with their prefix indexes, so searches find the same notes."""
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,11 +16,11 @@ import pytest
 
 from tests.support.search_vault import KEYS, index_rows, schema_13_vault
 from tests.support.trust import figure, scaled
+from tests.trust.split_child import kill_after
 from therapynotes.store import migrations, search
 from therapynotes.store.connection import Connection, close_db, open_db
 from therapynotes.store.migrations import m0016_search_prefixes as m16
 
-REPO = Path(__file__).resolve().parents[2]
 KILLS = scaled(ci=8, full=40)
 NOTES = 4000
 QUERIES = ("anx*", "anxi", "PHQ-9", "avoid* work", "sleep")
@@ -82,22 +78,10 @@ def test_sigkill_during_the_prefix_rebuild(
     folder, expected = template
     whole = _check(_copy(folder, tmp_path / "timing"), expected)  # the migrations alone
     rng = random.Random(16)  # noqa: S311 - reproducible kill times, not crypto
-    env = dict(os.environ, PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'src'}")
     states = {"before": 0, "rebuilt": 0, "done": 0}
     for i in range(KILLS):
         db = _copy(folder, tmp_path / f"k{i}")
-        child = subprocess.Popen(
-            [sys.executable, "-m", "tests.trust.split_child", str(db), KEYS.reveal().hex()],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, whole * 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
+        kill_after(db, KEYS.reveal(), rng.uniform(0.0, whole * 1.2))
         peek = open_db(db, KEYS, pragmas=())
         try:
             if migrations.current_version(peek) >= m16.VERSION:

@@ -8,24 +8,20 @@ a failure inside either leaves the vault at schema 12, whole."""
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.support.trust import figure, scaled
+from tests.trust.split_child import kill_after
 from therapynotes.security.secret import Secret
 from therapynotes.store import migrations
 from therapynotes.store.connection import close_db, open_db, split_done, transaction
 from therapynotes.store.migrations import m0013_clinical_split
 
-REPO = Path(__file__).resolve().parents[2]
 KILLS = scaled(ci=10, full=60)
 NOTES = 3000
 NOW = "2027-01-01T00:00:00Z"
@@ -118,28 +114,10 @@ def test_sigkill_during_the_split(template: tuple[Path, str], tmp_path: Path) ->
     # The moved tables' pages were given back (VACUUM), not kept as free space.
     assert timing.stat().st_size < (folder / "vault.db").stat().st_size / 4
     rng = random.Random(17)  # noqa: S311 - reproducible kill times, not crypto
-    env = dict(os.environ, PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'src'}")
     states = {"before": 0, "copied": 0, "done": 0}
     for i in range(KILLS):
         db = _copy(folder, tmp_path / f"k{i}")
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "tests.trust.split_child",
-                str(db),
-                (SHARED_KEY + CLINICAL_KEY).hex(),
-            ],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-        )
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, whole * 1.2))
-        child.send_signal(signal.SIGKILL)
-        child.wait()
-        child.stdout.close()
+        kill_after(db, SHARED_KEY + CLINICAL_KEY, rng.uniform(0.0, whole * 1.2))
         peek = open_db(db, Secret(SHARED_KEY + CLINICAL_KEY), pragmas=())
         try:
             if split_done(peek):
