@@ -16,9 +16,11 @@ A first backup (the full page check: no earlier tags) is taken before the runs. 
 then interleaves, each backup after "a day's work" (six sessions logged with a note
 drafted for each: changed pages for the incremental check to find): the plain copy;
 this issue's backup with the incremental page check (timed phase by phase); the same
+written through the page cache (sink.EarlySync, as before direct writes); the same
 with the full page check, as the first backup of each day runs; and the path as it was
 before (format 3: ChaCha20-Poly1305 in 64 KiB chunks, no early write-back, the full
 page check), so every ratio is measured in the same run, not against an older one.
+A last probe prints what fresh page-cache memory costs on this machine.
 Before each timed step the disk is settled (`os.sync()`, untimed): the build machine's
 file system is mounted with `discard`, so deleting the previous step's files (the copy,
 an earlier backup) leaves TRIMs that the next journal commit would otherwise pay for,
@@ -45,7 +47,7 @@ import pyotp
 from bench.common import SIZES, TODAY, machine, timed
 from therapynotes.atomic import fsync_dir
 from therapynotes.backup import format as fmt
-from therapynotes.backup import page_tags, reader, snapshot, writer
+from therapynotes.backup import page_tags, reader, sink, snapshot, writer
 from therapynotes.domain.enums import Modality
 from therapynotes.domain.ids import ClientId
 from therapynotes.security import kdf
@@ -125,7 +127,6 @@ PHASE_NAMES = {
     "check": "row counts",
     "encrypt": "encrypt+write",
     "fsync": "fsync",
-    "pages": "incremental page check (main thread)",
     "verify": "read-back verify",
     "check#2": "wait for page check",
 }
@@ -159,7 +160,7 @@ class PhaseClock:
 
 class timed_page_check:  # noqa: N801 - used like a function, as a context manager
     """Times the page check for the length of one run, by wrapping page_tags.check (the
-    incremental check, on the writer's thread) and snapshot.page_check (the full one,
+    incremental check) and snapshot.page_check (the full one, both
     on the second thread): bench-only accounting."""
 
     def __init__(self) -> None:
@@ -218,14 +219,14 @@ def run(work: Path, size: str, runs: int) -> None:
     service = BackupService(session)
     first = _settled(lambda: service.run(drive))
     print(f"first backup (full page check, no earlier tags): {first:.3f} s")
-    copies, creates, fulls, olds = [], [], [], []
+    copies, creates, cached, fulls, olds = [], [], [], [], []
     phases: list[dict[str, float]] = []
     checked: list[tuple[int, int, int]] = []
     kept: Path | None = None
     for i in range(runs):
-        a_days_work(session, 3 * i)
+        a_days_work(session, 4 * i)
         copies.append(plain_copy(sources, drive))
-        a_days_work(session, 3 * i + 1)
+        a_days_work(session, 4 * i + 1)
         clock = PhaseClock()
         settle()
         with timed_page_check() as check:
@@ -238,12 +239,13 @@ def run(work: Path, size: str, runs: int) -> None:
         if kept is not None:
             kept.unlink()
         kept = result.path
-        a_days_work(session, 3 * i + 2)
+        a_days_work(session, 4 * i + 2)
+        cached.append(_settled(lambda: _run_through_page_cache(service, drive)))
+        a_days_work(session, 4 * i + 3)
         fulls.append(_settled(lambda: service.run(drive, full_page_check=True)))
         olds.append(_settled(lambda: _run_as_format_3(service, drive)))
     assert kept is not None
     copy_s, create_s = statistics.median(copies), statistics.median(creates)
-    full_s, old_s = statistics.median(fulls), statistics.median(olds)
     size_b = kept.stat().st_size
     print(f"backup file: {size_b / 2**20:.1f} MiB ({size_b / db_size:.3f}x the two files)")
     print(
@@ -251,19 +253,27 @@ def run(work: Path, size: str, runs: int) -> None:
     )
     print(f"backup create + verify, incremental page check: {create_s:7.3f} s  "
           f"ratio {create_s / copy_s:5.2f}x (target <= 3x; median of {runs})")  # fmt: skip
-    print(f"  same, full page check (first backup of a day): {full_s:7.3f} s  "
-          f"ratio {full_s / copy_s:5.2f}x")  # fmt: skip
-    print(f"  before issue 18's second part (format 3, ChaCha20 64 KiB, full check): "
-          f"{old_s:7.3f} s  ratio {old_s / copy_s:5.2f}x")  # fmt: skip
+    for name, seconds in (
+        ("same, written through the page cache (EarlySync, before O_DIRECT)", cached),
+        ("same, full page check (first backup of a day)", fulls),
+        ("before issue 18's second part (format 3, ChaCha20 64 KiB, full check)", olds),
+    ):
+        med = statistics.median(seconds)
+        print(f"  {name}: {med:7.3f} s  ratio {med / copy_s:5.2f}x")
+    print_checked(checked)
+    print_phases(phases, copy_s)
+    components(session, kept, work, copy_s)
+    memory_probe(drive)
+    session.lock("bench", record=False)
+    bench_restore(work, kept, drive, runs)
+
+
+def print_checked(checked: list[tuple[int, int, int]]) -> None:
     changed = statistics.median(c[0] for c in checked)
     pages = statistics.median(c[1] for c in checked)
     print(f"  incremental runs: median {changed:.0f} segments of 64 KiB changed, "
           f"{pages:.0f} of {checked[-1][2]} pages HMAC-checked; "
-          f"full check in {sum(c[0] < 0 for c in checked)} of {runs}")  # fmt: skip
-    print_phases(phases, copy_s)
-    components(session, kept, work, copy_s)
-    session.lock("bench", record=False)
-    bench_restore(work, kept, drive, runs)
+          f"full check in {sum(c[0] < 0 for c in checked)} of {len(checked)}")  # fmt: skip
 
 
 def _settled(step: Callable[[], BackupResult]) -> float:
@@ -287,7 +297,7 @@ def _pages(result: BackupResult) -> tuple[int, int, int]:
 def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
     """Median of each phase over the runs, in seconds and as multiples of the copy."""
     print("  incremental create + verify by phase (median of the runs; x plain copy):")
-    names = {**PHASE_NAMES, "page check (2nd thread)": "page check itself (incremental)"}
+    names = {**PHASE_NAMES, "page check (2nd thread)": "incremental page check (beside verify)"}
     for key, name in names.items():
         values = [p.get(key, 0.0) for p in phases]
         med = statistics.median(values)
@@ -297,16 +307,26 @@ def print_phases(phases: list[dict[str, float]], copy_s: float) -> None:
         print(f"    (other phases seen: {sorted(set(others))})")
 
 
+def _run_through_page_cache(service: BackupService, drive: Path) -> BackupResult:
+    """One backup as written before direct writes: through the page cache, the early
+    fdatasyncs on (sink.EarlySync; bench-only switch, to price the change side by side)."""
+    sink.DIRECT_WRITES = False
+    try:
+        return service.run(drive)
+    finally:
+        sink.DIRECT_WRITES = True
+
+
 def _run_as_format_3(service: BackupService, drive: Path) -> BackupResult:
     """One backup as this build wrote it before issue 18's second part: format 3
-    (ChaCha20-Poly1305, 64 KiB chunks), no early write-back, the full page check
-    (bench-only switches, to price the change side by side in the same run)."""
-    real_version, real_sync = fmt.FORMAT_VERSION, writer.SYNC_EVERY
-    fmt.FORMAT_VERSION, writer.SYNC_EVERY = 3, 2**62
+    (ChaCha20-Poly1305, 64 KiB chunks) through the page cache, no early write-back, the
+    full page check (bench-only switches, to price the change side by side)."""
+    real_version, real_sync = fmt.FORMAT_VERSION, sink.SYNC_EVERY
+    fmt.FORMAT_VERSION, sink.SYNC_EVERY, sink.DIRECT_WRITES = 3, 2**62, False
     try:
         return service.run(drive, full_page_check=True)
     finally:
-        fmt.FORMAT_VERSION, writer.SYNC_EVERY = real_version, real_sync
+        fmt.FORMAT_VERSION, sink.SYNC_EVERY, sink.DIRECT_WRITES = real_version, real_sync, True
 
 
 @contextlib.contextmanager
@@ -352,14 +372,15 @@ def components(session: VaultSession, backup: Path, work: Path, copy_s: float) -
     hmac_s = timed(lambda: page_tags.bad_pages(files[1], raw[32:], segs))
     print(f"  HMAC of {len(segs) * 16} pages in Python: {hmac_s * 1000:.1f} ms "
           f"({hmac_s / (len(segs) * 16) * 1e6:.1f} us a page)")  # fmt: skip
-    for name, version, sync in (
-        ("format 3: ChaCha20-Poly1305 64 KiB", 3, False),
-        ("format 4: AES-256-GCM 1 MiB", 4, False),
-        ("format 4 + early write-back (as written)", 4, True),
+    for name, version, how in (
+        ("format 3: ChaCha20-Poly1305 64 KiB", 3, "cache"),
+        ("format 4: AES-256-GCM 1 MiB", 4, "cache"),
+        ("format 4 + early fdatasyncs (EarlySync)", 4, "early"),
+        ("format 4, O_DIRECT (as written)", 4, "direct"),
     ):
         settle()
         parts[f"encrypt+write+fsync, {name}"] = timed(
-            lambda v=version, e=sync: _encrypt_file(files, work / "c2.bin", v, early=e)
+            lambda v=version, h=how: _encrypt_file(files, work / "c2.bin", v, how=h)
         )
         (work / "c2.bin").unlink()
     opened = reader.open_backup(backup, passphrase=PASSPHRASE)
@@ -408,24 +429,57 @@ def gil_probe() -> None:
               f"({verdict}: held, it would be near 0%; median of 5)")  # fmt: skip
 
 
-def _encrypt_file(files: list[Path], dest: Path, version: int, *, early: bool) -> None:
+def _encrypt_file(files: list[Path], dest: Path, version: int, *, how: str) -> None:
+    """Encrypt the snapshot files into `dest` and fsync it: "cache" plain buffered
+    writes, "early" sink.EarlySync, "direct" sink.open_sink as the writer calls it."""
     key = Secret(os.urandom(fmt.KEY_LEN))
     fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(fd, "wb", closefd=True) as out:
-        every = max(writer.SYNC_EVERY, sum(p.stat().st_size for p in files) // writer.EARLY_SYNCS)
-        sink: object = writer._EarlySync(out, every) if early else out
-        stream = fmt.StreamWriter(sink, key, version=version)  # type: ignore[arg-type]
+        expected = sum(p.stat().st_size for p in files)
+        drive: sink.Sink | None = None
+        if how == "direct":
+            drive = sink.open_sink(out, expected)
+        elif how == "early":
+            drive = sink.EarlySync(out, max(sink.SYNC_EVERY, expected // sink.EARLY_SYNCS))
+        stream = fmt.StreamWriter(drive or out, key, version=version)  # type: ignore[arg-type]
         block = bytearray(writer.READ_BLOCK)
         for path in files:
             with open(path, "rb", buffering=0) as fin:
                 while got := fin.readinto(block):
                     stream.write(memoryview(block)[:got])
         stream.finish()
-        if isinstance(sink, writer._EarlySync):
-            sink.close_durably()
+        if drive is not None:
+            drive.close_durably()
         else:
             out.flush()
             os.fsync(out.fileno())
+
+
+def memory_probe(where: Path) -> None:
+    """What fresh page-cache memory costs here: 160 MiB written into the page cache
+    right after deleting a 300 MiB file, and again after waiting. On the build machine
+    (a virtual machine whose host takes back memory left free) the later writes cost
+    far more: what made writing a backup through the page cache vary from run to run."""
+    block = os.urandom(2**20)
+
+    def fill(path: Path, mib: int) -> float:
+        started = time.perf_counter()
+        with open(path, "wb", buffering=0) as out:
+            for _ in range(mib):
+                out.write(block)
+        return time.perf_counter() - started
+
+    seen = []
+    for wait in (0.0, 10.0, 0.0, 10.0):
+        fill(where / "probe-x", 300)
+        settle()
+        (where / "probe-x").unlink()
+        time.sleep(wait)
+        seen.append((wait, fill(where / "probe-y", 160)))
+        (where / "probe-y").unlink()
+        settle()
+    print("  fresh page cache, 160 MiB written after a 300 MiB delete: " + ", ".join(
+        f"{seconds * 1000:.0f} ms after {wait:.0f} s" for wait, seconds in seen))  # fmt: skip
 
 
 def _quiet(_phase: str, _done: int, _total: int) -> None:

@@ -4,8 +4,8 @@ Order: snapshot (keyed, in a private temp folder inside the vault folder) →
 the page check on a second thread (page_tags.py: the HMAC of the pages changed since the
 last verified backup, or the full cipher_integrity_check on its schedule), while row
 counts and the schema version go into the manifest → encrypt (format 4: AES-256-GCM,
-1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, the drive's
-write-back started about ten times by fdatasync on a helper thread → fsync file → read
+1 MiB chunks) into a hidden `.NAME.xxxx.partial` in the target folder, straight to the
+drive past the page cache where it can (sink.py) → fsync file → read
 it back from the drive (reader.decrypt_snapshot drops it from the page cache and reads
 it with O_DIRECT where it can): every chunk authenticates, the
 final flag is there, the manifest is the one written and the snapshot has its length →
@@ -28,7 +28,6 @@ import contextlib
 import os
 import re
 import shutil
-import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from typing import BinaryIO, cast
 
 from therapynotes.atomic import TEMP_SUFFIX, fsync_dir, temp_name_for
 from therapynotes.backup import format as fmt
-from therapynotes.backup import page_tags, reader, snapshot
+from therapynotes.backup import page_tags, reader, sink, snapshot
 from therapynotes.backup.errors import (
     BackupCancelled,
     BackupCorrupt,
@@ -58,8 +57,6 @@ SUFFIX = ".tnbackup"
 NAME_RE = re.compile(r"^therapynotes-(\d{8}T\d{6}Z)-(\d{6,})\.tnbackup$")
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
 READ_BLOCK = 1024 * 1024
-SYNC_EVERY = 8 * 1024 * 1024  # the early write-back's smallest interval
-EARLY_SYNCS = 10  # about this many per backup: each is a journal commit and a drive flush
 STALE_TEMP_SECONDS = 3600.0
 
 
@@ -133,70 +130,6 @@ def _manifest(src: Source, db: Path, created_at: int) -> Manifest:
     )
 
 
-class _EarlySync:
-    """A file written through, with the drive's write-back started early: after every
-    `every` bytes, a helper thread runs fdatasync (which releases the GIL) while the
-    next chunks are encrypted, so the closing fsync has little left to wait for and
-    the drive works beside the CPU rather than after it (docs/backup-format.md, "Speed").
-    A failed early sync is raised at the next write or at `close_durably`."""
-
-    def __init__(self, out: BinaryIO, every: int = SYNC_EVERY) -> None:
-        self._out = out
-        self._every = every
-        self._fd = out.fileno()
-        self._pending = 0
-        self._wake = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
-        self._stop = False
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._loop, name="backup-sync", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            if self._stop:
-                return
-            try:
-                os.fdatasync(self._fd)
-            except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
-                self._error = exc
-            finally:
-                self._idle.set()
-
-    def _raise_pending(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def write(self, data: bytes | memoryview) -> int:
-        self._raise_pending()
-        written = self._out.write(data)
-        self._pending += len(data)
-        if self._pending >= self._every and self._idle.is_set():
-            self._pending = 0
-            self._out.flush()
-            self._idle.clear()
-            self._wake.set()
-        return written
-
-    def _join(self) -> None:
-        self._idle.wait()
-        self._stop = True
-        self._wake.set()
-        self._thread.join()
-
-    def close_durably(self) -> None:
-        self._out.flush()
-        self._join()
-        self._raise_pending()
-        os.fsync(self._fd)
-
-    def abandon(self) -> None:
-        self._join()
-
-
 def _encrypt_to(
     fd: int,
     header: bytes,
@@ -209,15 +142,11 @@ def _encrypt_to(
     cancel: Cancel,
 ) -> None:
     files = [db, snapshot.clinical_path(db)] if manifest.data_keys is not None else [db]
-    # About EARLY_SYNCS early syncs whatever the size: on the build machine every 8 MiB
-    # measured 2.94x (reference) but 4.10x (stress: 77 flushes), every 64 MiB 3.14x and
-    # 3.16x (docs/backup-format.md, "Speed").
-    every = max(SYNC_EVERY, manifest.snapshot_length // EARLY_SYNCS)
     with open(fd, "wb", closefd=True) as out:
-        synced = _EarlySync(out, every)
+        drive = sink.open_sink(out, manifest.snapshot_length)
         try:
-            synced.write(header)
-            stream = fmt.StreamWriter(cast(BinaryIO, synced), key)
+            drive.write(header)
+            stream = fmt.StreamWriter(cast(BinaryIO, drive), key)
             stream.write(manifest.encode())
             block = bytearray(READ_BLOCK)
             for index, path in enumerate(files):
@@ -230,9 +159,9 @@ def _encrypt_to(
                         progress("encrypt", stream.plain_bytes, manifest.snapshot_length)
             stream.finish()
             progress("fsync", 0, 1)
-            synced.close_durably()
+            drive.close_durably()
         except BaseException:
-            synced.abandon()
+            drive.abandon()
             raise
 
 
@@ -240,10 +169,10 @@ class _PageCheck:
     """One run's page check (page_tags.py). Where the schedule calls for the full check,
     `cipher_integrity_check` (C code, without the GIL) runs on the pool's thread beside
     counting, encrypting and reading back. Otherwise the incremental check runs on the
-    writer's thread right after encrypting, from the segment digests gathered while
-    encrypting (no second read of the snapshot, and no second thread contending for
-    the GIL). Either way the pool's thread then deletes the snapshot, beside the
-    read-back, and the file is renamed into place only after the check passed."""
+    pool's thread right after encrypting, beside the read-back, from the segment digests
+    gathered while encrypting (no second read of the snapshot; its HMACs release the GIL,
+    hashlib does for a 4 KiB page). Either way the pool's thread then deletes the
+    snapshot, and the file is renamed into place only after the check passed."""
 
     def __init__(
         self,
@@ -261,11 +190,11 @@ class _PageCheck:
         self._full = pool.submit(snapshot.page_check, files[0], self.keys) if self.reason else None
         self._done: Future[page_tags.CheckReport] | None = None
 
-    def encrypted(self, progress: Progress) -> None:
+    def encrypted(self) -> None:
         """The snapshot is encrypted and its segment digests are in `digests`."""
         if self._full is None:
-            progress("pages", 0, 1)
-            report = page_tags.check(
+            self._done = self.pool.submit(
+                page_tags.check,
                 self.files,
                 self.keys,
                 self.previous,
@@ -273,8 +202,6 @@ class _PageCheck:
                 full_check=snapshot.page_check,
                 digests=self.digests.digests,
             )
-            self._done = Future()
-            self._done.set_result(report)
         else:
             self._done = self.pool.submit(self._after_full, self._full)
         self.pool.submit(_discard, self.files)
@@ -400,7 +327,7 @@ def _place(
         _encrypt_to(
             fd, header, key, manifest, db, digests=pages.digests, progress=progress, cancel=cancel
         )
-        pages.encrypted(progress)  # the incremental check runs (or raises) here
+        pages.encrypted()  # the incremental check starts beside the read-back
         # Verified before the rename, so a file bearing a backup name has always passed
         # full verification; the bytes read are the same inode the rename publishes.
         _verify_written(tmp, file_key, manifest, progress, cancel)

@@ -38,7 +38,6 @@ PHASE_WORDS = {
     "snapshot": "Copying your records…",
     "check": "Checking the copy…",
     "encrypt": "Writing the backup…",
-    "pages": "Checking the copy…",
     "fsync": "Writing the backup…",
     "verify": "Checking the backup file…",
 }

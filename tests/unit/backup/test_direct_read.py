@@ -24,7 +24,16 @@ def _direct_or_skip(path: Path) -> direct_read.io.BufferedReader:
 
 
 @pytest.mark.parametrize(
-    "size", [0, 1, 4095, direct_read.BLOCK, direct_read.BLOCK + 1, 2 * direct_read.BLOCK + 777]
+    "size",
+    [
+        0,
+        1,
+        4095,
+        direct_read.BLOCK,
+        direct_read.BLOCK + 1,
+        2 * direct_read.BLOCK + 777,
+        (direct_read.AHEAD + 3) * direct_read.BLOCK + 3,  # every buffer used again
+    ],
 )
 def test_same_bytes_as_an_ordinary_read(tmp_path: Path, size: int) -> None:
     path = tmp_path / "file.bin"
@@ -100,3 +109,25 @@ def test_refused_o_direct_falls_back_to_the_ordinary_read(
         opened.close()
     assert manifest.counts["t_notes"] > 0
     vault.service.run(drive)  # the writer's read-back too
+
+
+def test_a_failed_read_ahead_is_raised_to_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read that fails on a helper thread (a dying drive) fails the read that needed
+    it, never a silent short file."""
+    path = tmp_path / "file.bin"
+    path.write_bytes(os.urandom(4 * direct_read.BLOCK))
+    real = os.preadv
+
+    def failing(fd: int, buffers: list[object], offset: int) -> int:
+        if offset >= 2 * direct_read.BLOCK:
+            raise OSError(errno.EIO, "Input/output error")
+        return real(fd, buffers, offset)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "preadv", failing)
+    with _direct_or_skip(path) as fh:
+        assert len(fh.read(2 * direct_read.BLOCK)) == 2 * direct_read.BLOCK
+        with pytest.raises(OSError) as info:
+            fh.read(direct_read.BLOCK)
+        assert info.value.errno == errno.EIO
