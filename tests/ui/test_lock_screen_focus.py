@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import Harness
@@ -55,6 +56,25 @@ def test_focus_after_a_lock_with_a_dialog_open(unlocked: Harness) -> None:
     dialog.legal_name.setFocus()
     h.qtbot.waitUntil(dialog.isActiveWindow)
     h.window.lock("manual")
+    h.qtbot.waitUntil(h.window.isActiveWindow)
+    _typing_goes_to_the_passphrase(h)
+
+
+def test_ctrl_l_locks_with_a_dialog_open(unlocked: Harness) -> None:
+    """The lock key works whatever is on screen: a modal dialog keeps the window's own
+    shortcuts from Qt, so the app-wide filter hears Ctrl+L there (ui/idle_watcher.py).
+    The key is not typed into the dialog's field, and the lock keeps what was typed."""
+    h = unlocked
+    h.window.show_view("clients")
+    _activate(h)
+    dialog = clients(h).list.add_client()
+    dialog.legal_name.setFocus()
+    h.qtbot.waitUntil(dialog.isActiveWindow)
+    assert QGuiApplication.modalWindow() is not None  # the case Qt's shortcuts miss
+    h.qtbot.keyClicks(dialog.legal_name, "Jo")
+    h.qtbot.keyClick(dialog.legal_name, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert dialog.legal_name.text() == "Jo"
+    h.qtbot.waitUntil(lambda: h.window.session is None, timeout=20_000)
     h.qtbot.waitUntil(h.window.isActiveWindow)
     _typing_goes_to_the_passphrase(h)
 
