@@ -45,6 +45,11 @@ class VaultInUse(TherapyNotesError):
     and try again."""
 
 
+class VaultBusy(TherapyNotesError):
+    """Your records are busy with another task (most likely a backup). Nothing was
+    changed. Wait for it to finish, then try again."""
+
+
 class KeysFileCorrupt(TherapyNotesError):
     """The vault's key file is damaged or has been changed. Restore it from a backup, or
     restore the whole vault from a backup file."""

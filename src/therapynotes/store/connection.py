@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from therapynotes.errors import DiskFull, SqlCipherMissing, StorageError, VaultCorrupt
+from therapynotes.errors import DiskFull, SqlCipherMissing, StorageError, VaultBusy, VaultCorrupt
 from therapynotes.paths import PRIVATE_FILE_MODE
 from therapynotes.security.secret import Secret, scrub_immutable
 from therapynotes.store import client_activity
@@ -279,11 +280,40 @@ def transaction(conn: Connection) -> Any:
         raise storage from exc
 
 
-def _journal_mode(conn: Connection, mode: str) -> None:
+# How long a switch of journal mode waits for another connection to the vault to go
+# (a backup's snapshot holds one for well under a second, a verify's page check longer).
+SWITCH_WAIT_SECONDS = 30.0
+_SWITCH_POLL_SECONDS = 0.05
+
+
+# SQLITE_BUSY, SQLITE_LOCKED: another connection holds a lock the switch needs.
+_BUSY_CODES = frozenset({5, 6})
+
+
+def _journal_mode(conn: Connection, mode: str) -> bool:
+    """Switch both files to `mode`; False if another connection to the vault kept a file
+    in its mode: open (SQLite then answers with the mode it stayed in) or writing (the
+    switch waits its busy timeout, then fails as busy)."""
     for schema in ("main", CLINICAL_SCHEMA):
-        got = conn.execute(f"PRAGMA {schema}.journal_mode = {mode}").fetchone()
+        try:
+            got = conn.execute(f"PRAGMA {schema}.journal_mode = {mode}").fetchone()
+        except driver().OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF in _BUSY_CODES:
+                return False
+            raise
         if not got or str(got[0]).lower() != mode.lower():
-            raise StorageError(f"journal mode of {schema} stayed {got[0] if got else '?'}")
+            return False
+    return True
+
+
+def _switch_journal(conn: Connection, mode: str, wait: float) -> None:
+    """`_journal_mode`, tried again until no other connection stands in the way (a
+    backup taking its snapshot) or `wait` seconds passed: then VaultBusy."""
+    deadline = time.monotonic() + wait
+    while not _journal_mode(conn, mode):
+        if time.monotonic() >= deadline:
+            raise VaultBusy
+        time.sleep(_SWITCH_POLL_SECONDS)
 
 
 @contextlib.contextmanager
@@ -294,16 +324,20 @@ def atomic_transaction(conn: Connection) -> Any:
     (a crash between the two commits keeps one). For the rare write that must never be
     half there (an import), both files switch to a rollback journal for its duration:
     SQLite's super-journal then makes the commit atomic across them. Switching out of
-    WAL needs the files to itself (no other connection: the caller holds the session's
-    lock); the vault is back in WAL mode afterwards, also after a failure. Without an
-    attached clinical.db this is `transaction`."""
+    WAL needs the files to itself: the caller holds the session's lock, and a backup
+    taking its snapshot beside it is waited for (up to SWITCH_WAIT_SECONDS, then
+    VaultBusy: nothing changed). The vault is back in WAL mode afterwards, also after a
+    failure. Without an attached clinical.db this is `transaction`."""
     if not has_clinical(conn):
         with transaction(conn):
             yield conn
         return
     try:
-        _journal_mode(conn, "DELETE")
+        _switch_journal(conn, "DELETE", SWITCH_WAIT_SECONDS)
         with transaction(conn):
             yield conn
     finally:
-        _journal_mode(conn, "WAL")
+        # Back to WAL: a file left in DELETE mode still works, and every open sets WAL
+        # again, so a connection in the way for longer than this is not an error.
+        with contextlib.suppress(VaultBusy):
+            _switch_journal(conn, "WAL", SWITCH_WAIT_SECONDS)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,10 @@ from tests.conftest import FakeClock
 from tests.support.billing import fill_billing
 from tests.support.lifecycle import fill_client
 from tests.support.records import add_client, unlock_new_vault
+from therapynotes.backup import snapshot as backup_snapshot
 from therapynotes.domain.roles import OWNER_LOGIN, Login, Role
 from therapynotes.domain.snippets import Snippet
+from therapynotes.errors import VaultBusy
 from therapynotes.portable import format as fmt
 from therapynotes.portable_errors import (
     ExportTargetInvalid,
@@ -34,7 +37,7 @@ from therapynotes.services.session import VaultSession
 from therapynotes.services.snippets import SnippetService
 from therapynotes.services.spelling import SpellingService
 from therapynotes.services.templates import TemplateService
-from therapynotes.store import audit
+from therapynotes.store import audit, connection
 from therapynotes.store.connection import Connection
 
 CANARY = "Portacanary"
@@ -139,6 +142,55 @@ def test_import_refuses_a_vault_with_records(exported: Path, unlocked: VaultSess
     with pytest.raises(VaultNotEmpty):
         PortableService(unlocked).import_json(exported)
     assert snapshot(unlocked.conn) == before
+
+
+def _snapshot_lock(session: VaultSession) -> Any:
+    """What a backup holds while it copies the vault: a connection of its own to both
+    files, in a write transaction (backup/snapshot.py `take`)."""
+    conn = backup_snapshot.open_keyed(session.paths.db, session.data_keys())
+    conn.execute("BEGIN IMMEDIATE")
+    return conn
+
+
+def _journal_modes(conn: Connection) -> list[str]:
+    return [
+        str(conn.execute(f"PRAGMA {schema}.journal_mode").fetchone()[0])
+        for schema in ("main", "clinical")
+    ]
+
+
+def test_an_import_waits_for_a_backup_taking_its_snapshot(
+    exported: Path, empty: VaultSession, clock: FakeClock
+) -> None:
+    """An import switches both files out of WAL for an all-or-nothing commit, which needs
+    them to itself: beside a backup's snapshot it waits, then imports."""
+    lock = _snapshot_lock(empty)
+    released = threading.Timer(0.5, lambda: (lock.execute("ROLLBACK"), lock.close()))
+    released.start()
+    try:
+        counts = PortableService(empty, clock=clock).import_json(exported)
+    finally:
+        released.join()
+    assert counts["notes"] > 0
+    assert _journal_modes(empty.conn) == ["wal", "wal"]
+
+
+def test_an_import_blocked_too_long_says_so_and_changes_nothing(
+    exported: Path, empty: VaultSession, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "SWITCH_WAIT_SECONDS", 0.3)
+    before = snapshot(empty.conn)
+    lock = _snapshot_lock(empty)
+    try:
+        with pytest.raises(VaultBusy) as info:
+            PortableService(empty, clock=clock).import_json(exported)
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert "busy with another task" in info.value.message
+    assert snapshot(empty.conn) == before
+    assert _journal_modes(empty.conn) == ["wal", "wal"]
+    assert PortableService(empty, clock=clock).import_json(exported)["notes"] > 0
 
 
 # --- malformed exports ---------------------------------------------------------------
