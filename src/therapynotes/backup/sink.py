@@ -29,6 +29,7 @@ Must not import PySide6, services or store.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import mmap
 import os
@@ -150,17 +151,29 @@ class DirectSink:
         self._todo.put(None)
         self._thread.join()
 
+    def _release(self) -> None:
+        """Unmap the buffers (the helper thread has stopped)."""
+        self._buf.close()
+        while not self._free.empty():
+            self._free.get().close()
+
     def close_durably(self) -> None:
         self._join()
-        if self._error is not None:
-            raise self._error
-        self._direct_off()
-        self._pwrite_all(memoryview(self._buf)[: self._fill], self._offset)
+        try:
+            if self._error is not None:
+                raise self._error
+            self._direct_off()
+            self._pwrite_all(memoryview(self._buf)[: self._fill], self._offset)
+        finally:
+            self._release()
         os.fsync(self._fd)
 
     def abandon(self) -> None:
         self._stop = True
-        self._join()
+        if self._thread.is_alive():
+            self._join()
+        with contextlib.suppress(BufferError, ValueError):  # released already
+            self._release()
 
 
 class EarlySync:
