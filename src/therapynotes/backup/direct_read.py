@@ -52,22 +52,31 @@ class _DirectRaw(io.RawIOBase):
         self._pos = 0
         self._spare = [mmap.mmap(-1, BLOCK) for _ in range(AHEAD)]
         self._pool = ThreadPoolExecutor(AHEAD, thread_name_prefix="backup-read")
-        self._ahead: deque[tuple[Future[int], mmap.mmap]] = deque()
-        self._ask()
+        self._started = False  # the read-ahead starts at the first read (nothing to undo here)
+        self._ahead: deque[tuple[Future[int], mmap.mmap, int]] = deque()  # read, into, at
 
     def _ask(self) -> None:
         """Start reads of the next blocks into the spare buffers."""
         while self._spare and self._next < self._size:
             buf = self._spare.pop()
-            self._ahead.append((self._pool.submit(os.preadv, self._fd, [buf], self._next), buf))
+            read = self._pool.submit(os.preadv, self._fd, [buf], self._next)
+            self._ahead.append((read, buf, self._next))
             self._next += BLOCK
 
     def _advance(self) -> bool:
         """Make the oldest block in flight the current one; False at the end."""
         if not self._ahead:
             return False
-        future, buf = self._ahead.popleft()
-        n = future.result()
+        future, buf, offset = self._ahead.popleft()
+        try:
+            n = future.result()
+            # The next blocks were asked for at fixed offsets: a short read before the
+            # end would drop bytes in the middle. Say so, not "damaged backup".
+            if n < BLOCK and offset + n < self._size:
+                raise OSError(errno.EIO, "short read from the drive")
+        except BaseException:
+            buf.close()
+            raise
         self._view.release()
         self._spare.append(self._buf)
         self._buf, self._view = buf, memoryview(buf)
@@ -97,6 +106,9 @@ class _DirectRaw(io.RawIOBase):
         return self._pos
 
     def readinto(self, b: Any) -> int:
+        if not self._started:
+            self._started = True
+            self._ask()
         if self._lo == self._hi and not self._advance():
             return 0
         out = memoryview(b).cast("B")
@@ -107,8 +119,10 @@ class _DirectRaw(io.RawIOBase):
         return n
 
     def close(self) -> None:
-        if not self.closed:
-            for future, buf in self._ahead:  # reads in flight finish before their buffer goes
+        # Only a fully built reader owns its descriptor and buffers (open_direct closes
+        # them when building failed, and IOBase's finaliser calls close regardless).
+        if not self.closed and "_ahead" in vars(self):
+            for future, buf, _ in self._ahead:  # reads in flight end before their buffer goes
                 with contextlib.suppress(OSError):
                     future.result()
                 buf.close()
@@ -147,4 +161,10 @@ def open_direct(path: Path) -> io.BufferedReader | None:
         buf.close()
         os.close(fd)
         raise
-    return io.BufferedReader(_DirectRaw(fd, first, buf))
+    try:
+        raw = _DirectRaw(fd, first, buf)
+    except BaseException:
+        buf.close()
+        os.close(fd)
+        raise
+    return io.BufferedReader(raw)

@@ -22,7 +22,9 @@ whole blocks), and the closing fsync makes all of it and the size durable.
 
 Where O_DIRECT is missing (macOS, Windows) or refused (some network and FUSE file
 systems), `EarlySync` writes through the page cache and has a helper thread call
-`fdatasync` about ten times per backup, so the closing fsync has little left to do.
+`fdatasync` about ten times per backup, so the closing fsync has little left to do. A
+device that refuses a direct write after accepting the flag gets the same from the
+DirectSink itself: the rest through the cache, with the early syncs.
 
 Must not import PySide6, services or store.
 """
@@ -57,11 +59,12 @@ class Sink(Protocol):
 def open_sink(out: BinaryIO, expected: int) -> Sink:
     """A sink writing to `out` (a new, empty file opened for writing; nothing written
     through `out` itself), about `expected` bytes long."""
+    every = max(SYNC_EVERY, expected // EARLY_SYNCS)
     if DIRECT_WRITES:
-        direct = DirectSink.open(out.fileno())
+        direct = DirectSink.open(out.fileno(), every)
         if direct is not None:
             return direct
-    return EarlySync(out, max(SYNC_EVERY, expected // EARLY_SYNCS))
+    return EarlySync(out, every)
 
 
 class DirectSink:
@@ -69,8 +72,9 @@ class DirectSink:
     by a helper thread, from offset 0 of an empty file."""
 
     @classmethod
-    def open(cls, fd: int) -> DirectSink | None:
-        """The sink, or None where this file system refuses O_DIRECT."""
+    def open(cls, fd: int, every: int = SYNC_EVERY) -> DirectSink | None:
+        """The sink, or None where this file system refuses O_DIRECT. `every`: how often
+        to fdatasync if the device refuses a direct write after all (as EarlySync)."""
         direct = getattr(os, "O_DIRECT", 0)
         if not direct:
             return None
@@ -83,10 +87,12 @@ class DirectSink:
             if exc.errno in _REFUSED:
                 return None
             raise
-        return cls(fd, flags)
+        return cls(fd, flags, every)
 
-    def __init__(self, fd: int, flags: int) -> None:
+    def __init__(self, fd: int, flags: int, every: int = SYNC_EVERY) -> None:
         self._fd, self._flags = fd, flags  # `flags`: the file's flags without O_DIRECT
+        self._every, self._unsynced = every, 0
+        self._cached = False  # a direct write was refused: the rest goes through the cache
         self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
         for _ in range(BUFFERS):
             self._free.put(mmap.mmap(-1, BLOCK))
@@ -104,23 +110,39 @@ class DirectSink:
             buf, offset = item
             try:
                 if self._error is None and not self._stop:
-                    self._pwrite_all(memoryview(buf), offset)
+                    self._pwrite_all(buf, BLOCK, offset)
+                    self._early_sync()
             except BaseException as exc:  # noqa: BLE001 - handed to the writing thread
                 self._error = exc
             finally:
                 self._free.put(buf)
 
-    def _pwrite_all(self, view: memoryview, offset: int) -> None:
+    def _pwrite_all(self, buf: mmap.mmap, length: int, offset: int) -> None:
+        """Write `buf[:length]` at `offset`. The views are released even when a write
+        fails: the error (kept for the writing thread) must not pin the buffer, which
+        is unmapped at the end."""
         done = 0
-        while done < len(view):
-            try:
-                done += os.pwrite(self._fd, view[done:], offset + done)
-            except OSError as exc:
-                # Accepted at open but refused at the first write (an alignment this
-                # device needs and 4 KiB does not meet): the rest goes through the cache,
-                # and close_durably's fsync still makes it durable.
-                if exc.errno != errno.EINVAL or not self._direct_off():
-                    raise
+        with memoryview(buf) as whole:
+            while done < length:
+                try:
+                    with whole[done:length] as rest:
+                        done += os.pwrite(self._fd, rest, offset + done)
+                except OSError as exc:
+                    # Accepted at open but refused at a write (an alignment this device
+                    # needs and 4 KiB does not meet): the rest goes through the cache,
+                    # with early syncs as EarlySync's, and the closing fsync.
+                    if exc.errno != errno.EINVAL or not self._direct_off():
+                        raise
+                    self._cached = True
+
+    def _early_sync(self) -> None:
+        """Through the cache (after a refusal): start the drive's write-back every
+        `every` bytes, so the closing fsync has little left and memory does not fill."""
+        if self._cached:
+            self._unsynced += BLOCK
+            if self._unsynced >= self._every:
+                self._unsynced = 0
+                os.fdatasync(self._fd)
 
     def _direct_off(self) -> bool:
         """Turn O_DIRECT off; False if it already was (so EINVAL was not about it)."""
@@ -152,10 +174,14 @@ class DirectSink:
         self._thread.join()
 
     def _release(self) -> None:
-        """Unmap the buffers (the helper thread has stopped)."""
-        self._buf.close()
+        """Unmap the buffers (the helper thread has stopped). Best effort: a buffer still
+        exported is left to the garbage collector, never an error of its own."""
+        buffers = [self._buf]
         while not self._free.empty():
-            self._free.get().close()
+            buffers.append(self._free.get())
+        for buf in buffers:
+            with contextlib.suppress(BufferError):
+                buf.close()
 
     def close_durably(self) -> None:
         self._join()
@@ -163,7 +189,7 @@ class DirectSink:
             if self._error is not None:
                 raise self._error
             self._direct_off()
-            self._pwrite_all(memoryview(self._buf)[: self._fill], self._offset)
+            self._pwrite_all(self._buf, self._fill, self._offset)
         finally:
             self._release()
         os.fsync(self._fd)
@@ -172,8 +198,7 @@ class DirectSink:
         self._stop = True
         if self._thread.is_alive():
             self._join()
-        with contextlib.suppress(BufferError, ValueError):  # released already
-            self._release()
+        self._release()
 
 
 class EarlySync:

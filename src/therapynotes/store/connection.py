@@ -215,8 +215,16 @@ def checkpoint(conn: Connection) -> int:
     cuts the file back to JOURNAL_LIMIT_BYTES. Returns the number of WAL frames folded
     (0 when there was nothing to do), over vault.db and clinical.db (issue 17: each has
     its own WAL, and SQLite reports no total when asked for all schemas at once)."""
+    schemas = ("main", *([CLINICAL_SCHEMA] if has_clinical(conn) else []))
+    if len(schemas) == 2 and any(
+        str(conn.execute(f"PRAGMA {schema}.journal_mode").fetchone()[0]).lower() != "wal"
+        for schema in schemas
+    ):
+        # An import's way back to WAL waited out a connection in its way
+        # (atomic_transaction): try again now, never waiting.
+        _journal_mode(conn, "WAL")
     folded = 0
-    for schema in ("main", *([CLINICAL_SCHEMA] if has_clinical(conn) else [])):
+    for schema in schemas:
         row = conn.execute(f"PRAGMA {schema}.wal_checkpoint(PASSIVE)").fetchone()
         folded += max(int(row[2]), 0) if row else 0
     return folded

@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,4 +131,26 @@ def test_a_failed_read_ahead_is_raised_to_the_reader(
         assert len(fh.read(2 * direct_read.BLOCK)) == 2 * direct_read.BLOCK
         with pytest.raises(OSError) as info:
             fh.read(direct_read.BLOCK)
+        assert info.value.errno == errno.EIO
+
+
+def test_a_short_read_in_the_middle_is_an_error_not_a_shorter_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The next blocks are read ahead at fixed offsets, so a read that returns less than
+    a block before the end (a flaky drive or bridge) must not drop the bytes between:
+    it is an I/O error, reported as the drive's failure rather than a damaged backup."""
+    path = tmp_path / "file.bin"
+    path.write_bytes(os.urandom(4 * direct_read.BLOCK))
+    real = os.preadv
+
+    def short(fd: int, buffers: list[Any], offset: int) -> int:
+        got = real(fd, buffers, offset)
+        return got // 2 if offset == 2 * direct_read.BLOCK else got
+
+    monkeypatch.setattr(os, "preadv", short)
+    with _direct_or_skip(path) as fh:
+        assert len(fh.read(2 * direct_read.BLOCK)) == 2 * direct_read.BLOCK
+        with pytest.raises(OSError) as info:
+            fh.read()
         assert info.value.errno == errno.EIO

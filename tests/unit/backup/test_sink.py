@@ -16,7 +16,7 @@ import pytest
 from tests.unit.backup.conftest import STRONG, Vault, fill
 from tests.unit.backup.test_drive import _assert_clean_failure, _resident_bytes, first
 from therapynotes.backup import sink
-from therapynotes.backup.errors import BackupDriveFailed
+from therapynotes.backup.errors import BackupDiskFull, BackupDriveFailed
 from therapynotes.services.backups import verify_backup
 
 __all__ = ["first"]  # the fixture, imported for the failure test
@@ -146,3 +146,79 @@ def test_a_failing_drive_write_fails_the_backup_cleanly(
         vault.service.run(drive)
     assert info.value.message
     _assert_clean_failure(vault, drive, first, BackupDriveFailed)
+
+
+@pytest.mark.parametrize("where", ["last full block", "tail"])
+def test_a_full_drive_at_the_end_is_reported_as_such(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A write that fails after the last `write` (the last full block on the helper
+    thread, or the tail at close) surfaces as the drive's own error, so the backup
+    says "the drive is full", never as an error about the buffers it used."""
+    fail_at = 2 * sink.BLOCK if where == "last full block" else 3 * sink.BLOCK
+    real = os.pwrite
+
+    def full(fd: int, data: memoryview, offset: int) -> int:
+        if offset == fail_at:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data, offset)
+
+    if _write(tmp_path / "probe.bin", b"x") != "DirectSink":
+        pytest.skip("O_DIRECT is not available on this file system")
+    monkeypatch.setattr(os, "pwrite", full)
+    with pytest.raises(OSError) as info:
+        _write(tmp_path / "out.bin", os.urandom(3 * sink.BLOCK + 5))
+    assert info.value.errno == errno.ENOSPC
+
+
+def test_a_full_drive_at_the_tail_fails_the_backup_cleanly(
+    vault: Vault, drive: Path, first: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = os.pwrite
+
+    def full_when_cached(fd: int, data: memoryview, offset: int) -> int:
+        if not fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.ENOSPC, "No space left on device")  # the tail's write
+        return real(fd, data, offset)
+
+    if _write(drive / "probe.bin", b"x") != "DirectSink":
+        pytest.skip("O_DIRECT is not available on this file system")
+    (drive / "probe.bin").unlink()
+    monkeypatch.setattr(os, "pwrite", full_when_cached)
+    fill(vault.session, 3 * sink.BLOCK, seed=9)
+    with pytest.raises(BackupDiskFull) as info:
+        vault.service.run(drive)
+    assert "drive is full" in info.value.message
+    _assert_clean_failure(vault, drive, first, BackupDiskFull)
+
+
+def test_a_refused_direct_write_goes_on_with_early_syncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a refusal mid-stream the rest goes through the cache, synced every `every`
+    bytes as EarlySync does, so a large backup does not pile up dirty memory."""
+    real_pwrite, real_sync = os.pwrite, os.fdatasync
+    synced: list[int] = []
+
+    def picky(fd: int, data: memoryview, offset: int) -> int:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real_pwrite(fd, data, offset)
+
+    def sync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+        real_sync(fd)
+
+    path = tmp_path / "out.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with open(fd, "wb", closefd=True):
+        drive = sink.DirectSink.open(fd, every=2 * sink.BLOCK)
+        if drive is None:
+            pytest.skip("O_DIRECT is not available on this file system")
+        monkeypatch.setattr(os, "pwrite", picky)
+        monkeypatch.setattr(os, "fdatasync", sync)
+        data = os.urandom(6 * sink.BLOCK + 9)
+        drive.write(data)
+        drive.close_durably()
+    assert path.read_bytes() == data
+    assert synced == [2 * sink.BLOCK, 4 * sink.BLOCK, 6 * sink.BLOCK]

@@ -193,6 +193,15 @@ def test_an_import_blocked_too_long_says_so_and_changes_nothing(
     assert PortableService(empty, clock=clock).import_json(exported)["notes"] > 0
 
 
+def test_the_idle_checkpoint_brings_back_wal_an_import_could_not(empty: VaultSession) -> None:
+    """Had the way back to WAL waited out a connection in its way, a file would stay in
+    rollback-journal mode, where a backup's snapshot would block saves: the app's next
+    idle checkpoint switches it back."""
+    assert empty.conn.execute("PRAGMA main.journal_mode = DELETE").fetchone()[0] == "delete"
+    connection.checkpoint(empty.conn)
+    assert _journal_modes(empty.conn) == ["wal", "wal"]
+
+
 # --- malformed exports ---------------------------------------------------------------
 
 
