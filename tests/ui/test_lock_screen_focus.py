@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit
 
 from tests.ui.conftest import Harness
 from tests.ui.test_records_flow import clients
@@ -62,8 +62,8 @@ def test_focus_after_a_lock_with_a_dialog_open(unlocked: Harness) -> None:
 
 def test_ctrl_l_locks_with_a_dialog_open(unlocked: Harness) -> None:
     """The lock key works whatever is on screen: a modal dialog keeps the window's own
-    shortcuts from Qt, so the app-wide filter hears Ctrl+L there (ui/idle_watcher.py).
-    The key is not typed into the dialog's field, and the lock keeps what was typed."""
+    shortcuts from Qt, so every dialog gets the lock action as it shows
+    (ui/idle_watcher.py). The key is not typed into the dialog's field."""
     h = unlocked
     h.window.show_view("clients")
     _activate(h)
@@ -77,6 +77,22 @@ def test_ctrl_l_locks_with_a_dialog_open(unlocked: Harness) -> None:
     h.qtbot.waitUntil(lambda: h.window.session is None, timeout=20_000)
     h.qtbot.waitUntil(h.window.isActiveWindow)
     _typing_goes_to_the_passphrase(h)
+
+
+def test_ctrl_l_locks_from_a_window_of_its_own(unlocked: Harness) -> None:
+    """A dialog that is not modal is a window of its own: while it has the keyboard the
+    main window's shortcuts are not heard either, and Ctrl+L must still lock."""
+    h = unlocked
+    dialog = QDialog(h.window)
+    field = QLineEdit(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    field.setFocus()
+    h.qtbot.waitUntil(dialog.isActiveWindow)
+    assert QGuiApplication.modalWindow() is None
+    h.qtbot.keyClick(field, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    h.qtbot.waitUntil(lambda: h.window.session is None, timeout=20_000)
+    assert field.text() == ""
 
 
 def test_the_unlock_message_does_not_move_the_fields(harness: Harness) -> None:

@@ -7,10 +7,11 @@ it: a sleep, or any jump of the clock, locks on the next tick (within a second),
 input arriving after the deadline passed locks instead of resetting. `countdown` reports
 the seconds left during the last `warn_seconds` ("Locked in 30 s"), then -1 when cleared.
 
-The same app-wide filter hears the lock key (`lock_key`, Ctrl+L) while a modal dialog
-is open: Qt does not deliver a window's shortcuts to it then (the dialog blocks it), and
-"lock now" must work whatever is on screen. The key is consumed and `lock_key_pressed`
-is emitted, queued, so the lock runs after the dialog's event is done.
+The same app-wide filter gives every dialog that shows while unlocked the window's lock
+action (`lock_action`, Ctrl+L): Qt gives a window's shortcuts nothing while another
+window is active, and a modal dialog blocks the window outright, yet "lock now" must
+work whatever is on screen. Added to the dialog, the action is matched by Qt's own
+shortcut map (keyboard layouts included) while the dialog has the keyboard.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog
 
 INPUT_EVENTS = frozenset(
     {
@@ -42,7 +44,6 @@ INPUT_EVENTS = frozenset(
 class IdleWatcher(QObject):
     countdown = Signal(int)  # seconds left while warning; -1 when the warning is over
     timed_out = Signal()
-    lock_key_pressed = Signal()  # the lock key, pressed while a modal dialog is open
 
     def __init__(
         self,
@@ -62,7 +63,7 @@ class IdleWatcher(QObject):
         self._timer.setInterval(1000)
         self._timer.setTimerType(Qt.TimerType.CoarseTimer)
         self._timer.timeout.connect(self.tick)
-        self.lock_key: QKeySequence | None = None
+        self.lock_action: QAction | None = None  # given to each dialog that shows
 
     @property
     def active(self) -> bool:
@@ -117,19 +118,16 @@ class IdleWatcher(QObject):
             self._warning = False
             self.countdown.emit(-1)
 
-    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
-        if event.type() in INPUT_EVENTS and self.active:
-            self.reset()
-            if event.type() == QEvent.Type.KeyPress and self._is_lock_key(event):
-                QTimer.singleShot(0, self.lock_key_pressed.emit)
-                return True
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if self.active:
+            kind = event.type()
+            if kind in INPUT_EVENTS:
+                self.reset()
+            elif kind == QEvent.Type.Show and isinstance(watched, QDialog):
+                self._give_lock_action(watched)
         return False
 
-    def _is_lock_key(self, event: QEvent) -> bool:
-        """The lock key, while a modal window keeps it from the main window's action."""
-        if self.lock_key is None or QGuiApplication.modalWindow() is None:
-            return False
-        if not isinstance(event, QKeyEvent) or event.isAutoRepeat():
-            return False
-        pressed = QKeySequence(event.keyCombination())
-        return pressed.matches(self.lock_key) == QKeySequence.SequenceMatch.ExactMatch
+    def _give_lock_action(self, dialog: QDialog) -> None:
+        action = self.lock_action
+        if action is not None and action not in dialog.actions():
+            dialog.addAction(action)

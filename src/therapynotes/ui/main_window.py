@@ -88,7 +88,6 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
 
         self.idle = IdleWatcher(clock=ctx.clock, parent=self)
         self.idle.timed_out.connect(lambda: self.lock("idle"))
-        self.idle.lock_key_pressed.connect(lambda: self.lock("manual"))
         self.idle.countdown.connect(self._show_countdown)
         self.backups = BackupRunner(
             folder=lambda: ctx.settings.backup_folder, clock=ctx.clock, parent=self
@@ -124,7 +123,7 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
 
     def _build_actions(self) -> None:
         self.lock_action = self._action("&Lock", lambda: self.lock("manual"), "Ctrl+L", "lock")
-        self.idle.lock_key = self.lock_action.shortcut()  # heard with a modal dialog open
+        self.idle.lock_action = self.lock_action  # Ctrl+L in every dialog too
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q", "quit")
         self.new_note_action = self._action("&New note…", self.new_note, "Ctrl+N", "note")
         self.new_note_action.setToolTip("New note for the open client")
