@@ -5,7 +5,8 @@ one login (issue 17) shows a "User" chooser above the passphrase: the staff's lo
 names (not client data), the last one used on this computer chosen first. The KDF runs
 off the UI thread through ops.Op with a busy indicator; after too many failures (counted
 per login) a countdown replaces the Unlock button's availability; "Use recovery key"
-opens RecoveryDialog.
+opens RecoveryDialog. The first unlock after an update says what its one-time upgrade is
+doing (ui/upgrade_notice.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from therapynotes.services.vault import VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.upgrade_notice import UpgradeNotice
 from therapynotes.ui.widgets import (
     GRID,
     NewPassphraseRows,
@@ -119,6 +121,7 @@ class UnlockView(QWidget):
         self.message = message_label(column)
         self._reserve_message_room()
         self.busy = busy_bar(column, name="Unlocking", keep_space=True)
+        self.notice = UpgradeNotice(column)  # the first unlock after an update
         self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
@@ -170,6 +173,7 @@ class UnlockView(QWidget):
         layout.addSpacing(GRID)
         layout.addLayout(form)
         layout.addWidget(self.message)
+        layout.addWidget(self.notice.label)
         layout.addWidget(self.busy)
         layout.addWidget(self.unlock_button)
         links = hbox(spacing=2 * GRID)
@@ -248,11 +252,12 @@ class UnlockView(QWidget):
         passphrase, code = typed
         user = self.chosen_login
         vault = self.vault
+        progress = self.notice.reporter()  # a one-time schema upgrade says what it does
 
         def work() -> VaultSession:
             if user is None:  # the owner, as before users existed
-                return vault.unlock(passphrase, code)
-            return vault.unlock(passphrase, code, user=user)
+                return vault.unlock(passphrase, code, progress=progress)
+            return vault.unlock(passphrase, code, user=user, progress=progress)
 
         Op(self, work).busy(self._set_busy).success(self._on_unlocked).failure(
             self._on_failed
@@ -273,6 +278,7 @@ class UnlockView(QWidget):
         if busy:
             self._say(None)
         else:
+            self.notice.finished()
             self._refresh_enabled()
 
     def _on_unlocked(self, session: VaultSession) -> None:
