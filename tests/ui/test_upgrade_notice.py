@@ -22,6 +22,7 @@ from therapynotes.store import migrations
 from therapynotes.store.connection import Connection
 from therapynotes.store.migrations import m0016_search_prefixes as m16
 from therapynotes.ui import upgrade_notice
+from therapynotes.ui.errors import user_message
 from therapynotes.ui.main_window import MainWindow
 from therapynotes.ui.upgrade_notice import SENTENCE
 
@@ -116,9 +117,11 @@ def test_a_failed_upgrade_goes_back_to_the_ordinary_lock_screen(
         held.release.set()
     h.qtbot.waitUntil(lambda: not view._busy, timeout=WAIT)
     assert h.window.session is None
-    assert not view.notice.label.isVisible() and not view.notice.upgrading
+    assert not view.notice.upgrading
     assert not view.busy.isVisible() and view.unlock_button.isEnabled()
-    assert view.message.isVisible() and view.message.text()
+    # The message line that held the sentence now says what went wrong, and only that.
+    assert view.message.isVisible()
+    assert view.message.text() == user_message(VaultCorrupt("the search index was not rebuilt"))
 
 
 def _asking(h: Harness) -> QMessageBox:

@@ -121,7 +121,7 @@ class UnlockView(QWidget):
         self.message = message_label(column)
         self._reserve_message_room()
         self.busy = busy_bar(column, name="Unlocking", keep_space=True)
-        self.notice = UpgradeNotice(column)  # the first unlock after an update
+        self.notice = UpgradeNotice(self.message, column)  # the first unlock after an update
         self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
@@ -173,7 +173,6 @@ class UnlockView(QWidget):
         layout.addSpacing(GRID)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self.notice.label)
         layout.addWidget(self.busy)
         layout.addWidget(self.unlock_button)
         links = hbox(spacing=2 * GRID)

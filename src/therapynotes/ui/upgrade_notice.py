@@ -3,7 +3,8 @@
 Some steps are long on a large record (m0016 rebuilds the search indexes: 42 s at twice
 the stress practice; m0013 moves the clinical tables). The unlock worker reports each step
 (store/migrations.py `UpgradeStep`); this shows one plain sentence with the step count
-above the lock screen's busy bar, which stays indeterminate: no made-up percentage.
+in the lock screen's message line (its room is kept, so nothing moves), above the busy
+bar, which stays indeterminate: no made-up percentage.
 Closing the window meanwhile asks first: waiting is the safe choice, and quitting at once
 is safe too (the step in flight rolls back and runs again at the next unlock; the kill
 walks in tests/trust prove it), so the dialog says both.
@@ -19,7 +20,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
-from therapynotes.ui.widgets import body, plain_buttons
+from therapynotes.ui.widgets import plain_buttons
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -52,15 +53,14 @@ def sentence(step: UpgradeStep) -> str:
 
 
 class UpgradeNotice(QObject):
-    """The sentence under the lock screen's fields while an upgrade runs; hidden else."""
+    """The sentence in `label` (the lock screen's message line, free while it unlocks)
+    while an upgrade runs."""
 
     stepped = Signal(object)  # an UpgradeStep, emitted on the worker, shown on the UI thread
 
-    def __init__(self, parent: QWidget) -> None:
+    def __init__(self, label: QLabel, parent: QObject) -> None:
         super().__init__(parent)
-        self.label: QLabel = body("", parent=parent)
-        self.label.setAccessibleName("Updating your records")
-        self.label.setVisible(False)
+        self.label = label
         self.upgrading = False
         self._ask: QMessageBox | None = None
         self.stepped.connect(self._show)
@@ -82,10 +82,12 @@ class UpgradeNotice(QObject):
         self.label.setVisible(True)
 
     def finished(self) -> None:
-        """The unlock ended (opened or failed): back to the ordinary lock screen."""
+        """The unlock ended (opened or failed): back to the ordinary lock screen (a
+        failure's message is said after this)."""
+        if self.upgrading:
+            self.label.setVisible(False)
+            self.label.clear()
         self.upgrading = False
-        self.label.setVisible(False)
-        self.label.clear()
         if self._ask is not None:
             self._ask.close()
             self._ask = None
