@@ -38,7 +38,12 @@ class Migration:
     upgrade: Callable[[Connection], None]
     prepare: Callable[..., None] | None = None  # (conn) or (conn, tick=...): see `ticks`
     description: str = ""
-    ticks: bool = False  # prepare takes `tick`
+
+    @property
+    def ticks(self) -> bool:
+        """`prepare` takes `tick` (looked at only when a prepare runs: an ordinary unlock
+        pays nothing for it)."""
+        return self.prepare is not None and "tick" in inspect.signature(self.prepare).parameters
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,13 @@ def discover(package: ModuleType | None = None) -> list[Migration]:
         if not (info.name.startswith("m") and info.name[1:5].isdigit()):
             continue
         module = importlib.import_module(f"{pkg.__name__}.{info.name}")
-        prepare = getattr(module, "prepare", None)
         found.append(
             Migration(
                 int(module.VERSION),
                 info.name,
                 module.upgrade,
-                prepare,
+                getattr(module, "prepare", None),
                 str(module.DESCRIPTION),
-                prepare is not None and "tick" in inspect.signature(prepare).parameters,
             )
         )
     found.sort(key=lambda m: m.version)
