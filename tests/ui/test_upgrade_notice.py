@@ -1,7 +1,8 @@
 """The first unlock after an update: the lock screen says what the one-time upgrade is
 doing (one sentence, the step count, the busy bar) while it runs on the worker, and goes
-back to normal after; closing the window meanwhile asks first. A real schema-4 vault
-(the frozen fixture) on disk; m0016's rebuild is held at its start so the test can look."""
+back to normal after; closing the window meanwhile asks first; a recovery shows it in its
+dialog. Real vaults on disk (the frozen schema-4 fixture; one the app made at schema 15);
+m0016's rebuild is held at its start so the test can look."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import STRONG, FakeClock
+from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.support.upgrade_vault import schema_15_vault
 from tests.ui.conftest import Harness, make_ctx
 from therapynotes.errors import VaultCorrupt
 from therapynotes.store import migrations
@@ -24,6 +26,7 @@ from therapynotes.store.migrations import m0016_search_prefixes as m16
 from therapynotes.ui import upgrade_notice
 from therapynotes.ui.errors import user_message
 from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.unlock_view import RecoveryDialog
 from therapynotes.ui.upgrade_notice import SENTENCE
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "vault-schema-4"
@@ -163,3 +166,38 @@ def test_closing_during_the_upgrade_asks_first(
         held.release.set()
     h.qtbot.waitUntil(lambda: h.window.session is not None, timeout=WAIT)
     h.qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT)
+
+
+def test_a_recovery_shows_the_upgrade_in_its_dialog(
+    qtbot: QtBot,
+    vault_dir: Path,
+    clock: FakeClock,
+    config_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, created = schema_15_vault(vault_dir, clock)
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    h, held = Harness(window, window.ctx, clock, created, qtbot), Held(monkeypatch)
+    ended: list[int] = []
+    monkeypatch.setattr(upgrade_notice, "end_process", ended.append)
+    h.unlock_view.recovery_button.click()
+    dialog = h.unlock_view.findChild(RecoveryDialog)
+    assert dialog is not None
+    try:
+        dialog.key.setText(created.recovery_key)
+        dialog.new.setText(STRONG2)
+        dialog.confirm.setText(STRONG2)
+        dialog.ok.click()
+        total = migrations.latest_version() - m16.VERSION + 1
+        expected = f"{SENTENCE.format(what='making search faster')}\nStep 1 of {total}."
+        h.qtbot.waitUntil(lambda: dialog.message.text() == expected, timeout=WAIT)
+        assert dialog.message.isVisible() and dialog.busy.isVisible()
+        window.close()  # asks here too
+        assert window.isVisible() and ended == []
+        _button(_asking(h), "Keep waiting").click()
+    finally:
+        held.release.set()
+    h.qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT)
+    assert migrations.current_version(window.session.conn) == migrations.latest_version()

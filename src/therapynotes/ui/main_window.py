@@ -481,9 +481,10 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
             remember_all(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if isinstance(self.gate, UnlockView) and self.gate.notice.upgrading:
+        upgrading = upgrade_notice.running(self.gate)  # an unlock's or a recovery's
+        if upgrading is not None:
             event.ignore()  # ask first: waiting is safe, and so is quitting at once
-            self.gate.notice.ask_before_quitting(self, self._quit_during_upgrade)
+            upgrading.ask_before_quitting(self, self._quit_during_upgrade)
             return
         self.save_window_state()
         wizard = sys.modules.get("therapynotes.ui.setup_wizard")  # loaded if it was shown

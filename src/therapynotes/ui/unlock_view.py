@@ -381,6 +381,7 @@ class RecoveryDialog(QDialog):
         self.message = message_label(self)
         self.rows.hides(self.message)
         self.busy = busy_bar(self)
+        self.notice = UpgradeNotice(self.message, self)  # a recovery also upgrades the schema
         self.buttons, self.ok = ok_cancel(self, "Unlock")
 
         form = QFormLayout()
@@ -406,7 +407,8 @@ class RecoveryDialog(QDialog):
             show_inline(self.message, exc)
             return
         vault, only = self.vault, self.passphrase_only.isChecked()
-        Op(self, lambda: vault.recover(key, new, passphrase_only=only)).busy(
+        progress = self.notice.reporter()
+        Op(self, lambda: vault.recover(key, new, passphrase_only=only, progress=progress)).busy(
             self._set_busy
         ).success(self._done).failure(lambda exc: show_inline(self.message, exc)).run()
 
@@ -415,6 +417,8 @@ class RecoveryDialog(QDialog):
         self.ok.setEnabled(not busy)
         if busy:
             show_inline(self.message, None)
+        else:
+            self.notice.finished()
 
     def _done(self, session: VaultSession) -> None:
         self.key.clear()  # no recovery key or passphrase left in a hidden dialog

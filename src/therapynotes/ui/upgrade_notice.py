@@ -111,3 +111,11 @@ class UpgradeNotice(QObject):
 
     def _asked(self, _result: int) -> None:
         self._ask = None
+
+
+def running(screen: QWidget | None) -> UpgradeNotice | None:
+    """The notice of an upgrade running from `screen` (the lock screen's unlock, or its
+    recovery dialog's), if any."""
+    if screen is None:
+        return None
+    return next((n for n in screen.findChildren(UpgradeNotice) if n.upgrading), None)

@@ -13,8 +13,9 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from tests.conftest import STRONG, FakeClock
+from tests.conftest import STRONG, STRONG2, FakeClock
 from tests.support.search_vault import KEYS, schema_13_vault
+from tests.support.upgrade_vault import schema_15_vault
 from therapynotes.cli import main
 from therapynotes.services.vault import VaultService
 from therapynotes.store import migrations
@@ -144,3 +145,38 @@ def test_the_cli_prints_each_step_on_stderr_and_keeps_stdout_as_it_was(
     # Up to date: nothing on stderr, and the same answer on stdout.
     code, out_again, err_again = _cli(svc.paths.root, secret, clock, monkeypatch, capsys)
     assert (code, out_again, err_again) == (0, out, "")
+
+
+def test_a_recovery_reports_the_upgrade_too(tmp_path: Path, clock: FakeClock) -> None:
+    svc, created = schema_15_vault(tmp_path / "vault", clock)
+    heard: list[UpgradeStep] = []
+    session = svc.recover(created.recovery_key, STRONG2, progress=heard.append)
+    try:
+        assert migrations.current_version(session.conn) == migrations.latest_version()
+    finally:
+        session.lock("test")
+    assert [(s.number, s.total, s.version) for s in heard] == [
+        (i, len(heard), v) for i, v in enumerate(range(m16.VERSION, m16.VERSION + len(heard)), 1)
+    ]
+    assert heard[0].description == "making search faster"
+
+
+def test_the_cli_recover_prints_the_steps_on_stderr(
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    svc, created = schema_15_vault(tmp_path / "vault", clock)
+    monkeypatch.setattr(
+        "therapynotes.cli.common.VaultService", lambda root: VaultService(root, clock=clock)
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{created.recovery_key}\n{STRONG2}\n"))
+    code = main(["--vault", str(svc.paths.root), "recover", "--recovery-key-stdin"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("Recovered:")
+    total = migrations.latest_version() - m16.VERSION + 1
+    assert err.splitlines()[0] == (
+        f"Updating the vault for this version (step 1 of {total}): making search faster…"
+    )
+    assert len(err.splitlines()) == total and "Updating" not in out
