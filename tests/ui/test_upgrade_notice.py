@@ -6,8 +6,13 @@ m0016's rebuild is held at its start so the test can look."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,11 +22,14 @@ from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, STRONG2, FakeClock
+from tests.support.cheap_kdf import ENABLE_LINE
 from tests.support.upgrade_vault import schema_15_vault
 from tests.ui.conftest import Harness, make_ctx
 from therapynotes.errors import VaultCorrupt
+from therapynotes.services.vault import VaultService
 from therapynotes.store import migrations
 from therapynotes.store.connection import Connection
+from therapynotes.store.migrations import UpgradeStep
 from therapynotes.store.migrations import m0016_search_prefixes as m16
 from therapynotes.ui import upgrade_notice
 from therapynotes.ui.errors import user_message
@@ -201,3 +209,76 @@ def test_a_recovery_shows_the_upgrade_in_its_dialog(
         held.release.set()
     h.qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT)
     assert migrations.current_version(window.session.conn) == migrations.latest_version()
+
+
+HELD_IN_A_CHILD = (
+    ENABLE_LINE
+    + """
+import sys, threading, pyotp
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from therapynotes.store.migrations import UpgradeStep
+from therapynotes.store.migrations import m0016_search_prefixes as m16
+m16.prepare = lambda conn: threading.Event().wait()  # held for good: the signal ends it
+from therapynotes.app import close_on_signals, make_application, build_window
+app = make_application([])
+window = build_window(vault_dir=Path(sys.argv[1]), config_dir=Path(sys.argv[2]))
+close_on_signals(window)
+window.show()
+view = window.gate
+view.passphrase.setText(sys.argv[3])
+view.code.setText(pyotp.TOTP(sys.argv[4]).now())
+view.try_unlock()
+def ready():
+    if view.notice.upgrading and "making search faster" in view.message.text():
+        print("upgrading", flush=True)
+    else:
+        QTimer.singleShot(50, ready)
+ready()
+sys.exit(app.exec())
+"""
+)
+
+
+def test_sigterm_during_the_upgrade_quits_at_once_and_the_next_unlock_finishes_it(
+    tmp_path: Path,
+) -> None:
+    """No one to ask at a logout or shutdown: the app ends at once; the step in flight
+    rolled back, and the next unlock runs it again to the end."""
+    vault = tmp_path / "vault"
+    shutil.copytree(FIXTURE, vault)
+    secret = (vault / "totp-secret.txt").read_text().strip()
+    repo = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{repo}{os.pathsep}{repo / 'src'}",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+    child = subprocess.Popen(  # noqa: S603 - our own interpreter and script
+        [sys.executable, "-c", HELD_IN_A_CHILD, str(vault), str(tmp_path / "config"), STRONG,
+         secret],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == b"upgrading"
+    child.send_signal(signal.SIGTERM)
+    try:
+        _, err = child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()  # still held: it did not quit
+        child.communicate()
+        raise
+    assert child.returncode == 0, err.decode(errors="replace")
+    assert b"Traceback" not in err
+    later = VaultService(vault, clock=lambda: time.time() + 30)
+    heard: list[UpgradeStep] = []
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    session = later.unlock(STRONG, code, progress=heard.append)
+    try:
+        assert migrations.current_version(session.conn) == migrations.latest_version()
+        assert m16.has_prefixes(session.conn, "notes_fts")
+    finally:
+        session.lock("test")
+    assert [s.version for s in heard if s.done is None] == list(
+        range(m16.VERSION, migrations.latest_version() + 1)
+    )

@@ -484,7 +484,7 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
         upgrading = upgrade_notice.running(self.gate)  # an unlock's or a recovery's
         if upgrading is not None:
             event.ignore()  # ask first: waiting is safe, and so is quitting at once
-            upgrading.ask_before_quitting(self, self._quit_during_upgrade)
+            upgrading.ask_before_quitting(self, self.quit_during_upgrade)
             return
         self.save_window_state()
         wizard = sys.modules.get("therapynotes.ui.setup_wizard")  # loaded if it was shown
@@ -499,7 +499,7 @@ class MainWindow(RecordNavigation, WindowStart, QMainWindow):
         self.idle.stop()
         event.accept()
 
-    def _quit_during_upgrade(self) -> None:
+    def quit_during_upgrade(self) -> None:
         """Quit now, as a kill would: the upgrade step in flight rolls back and runs again
         at the next unlock (tests/trust's kill walks); the vault is not open yet."""
         self.save_window_state()
