@@ -8,9 +8,10 @@ Good Faith Estimate PDFs), a diagnosis marked resolved, the note editor with
 a draft and a signed note, search with results, the record dialogs), settings, the
 writing aids (spelling menu, snippet menu, Settings → Templates/Snippets/Spelling, the
 template editor), the outcome measures (Overview trend and safety banner, Home's
-banner, the questionnaire), the lock screen, a team (issue 17: the user chooser,
-Settings → Users, Add user, the assistant's window, the supervisor's To review and
-co-sign), and a second first run that restores the backup made, saving a PNG of each. Meant for Xvfb with
+banner, the questionnaire), the lock screen (also during the first unlock after an
+update), a team (issue 17: the user chooser, Settings → Users, Add user, the assistant's
+window, the supervisor's To review and co-sign), and a second first run that restores
+the backup made, saving a PNG of each. Meant for Xvfb with
 QT_QPA_PLATFORM=xcb (see the Makefile); it also runs offscreen. `--dark` adds dark-mode
 shots. `--smallest` shoots the window at its minimum size (the smallest a therapist can
 make it) instead of 1280x800, into files named `smallest-*.png`, to look for clipped text.
@@ -424,6 +425,29 @@ def lock_shots(window: MainWindow, prefix: str) -> None:
     dialog.reject()
 
 
+def upgrade_shots(window: MainWindow, prefix: str) -> None:
+    """The first unlock after an update, while its one-time upgrade runs: the lock screen's
+    sentence, step count and busy bar, and the question a close asks meanwhile. Staged on
+    the real lock screen (this run's vault is already at the newest schema): the step is
+    the one the worker reports for m0016 on a vault one version behind."""
+    from therapynotes.store.migrations import UpgradeStep  # noqa: PLC0415
+    from therapynotes.store.migrations import m0016_search_prefixes as m16  # noqa: PLC0415
+
+    view = window.gate
+    if not isinstance(view, UnlockView):
+        raise RuntimeError("expected the unlock view")
+    view.passphrase.setText(PASSPHRASE)
+    view.code.setText("123456")
+    view._set_busy(True)
+    view.notice.stepped.emit(UpgradeStep(1, 2, m16.VERSION, m16.DESCRIPTION))
+    shoot(window, f"{prefix}unlock-upgrading")
+    view.notice.ask_before_quitting(window, lambda: None)
+    shoot_screen(window, f"{prefix}unlock-upgrading-close")  # the question is a window
+    view._set_busy(False)
+    view.passphrase.clear()
+    view.code.clear()
+
+
 # --- issue 17: an assistant and a supervisor -----------------------------------------------
 
 OWNER_SECRET: list[str] = []
@@ -790,6 +814,7 @@ def session_run(app: QApplication, prefix: str) -> None:
         admin_shots(window, root / "usb", prefix)
         settings_shots(window, root / "usb", prefix)
         lock_shots(window, prefix)
+        upgrade_shots(window, prefix)
         team_shots(window, prefix)
         window.close()
         window.deleteLater()

@@ -22,7 +22,7 @@ from therapynotes.paths import default_data_dir
 from therapynotes.process import harden_process
 from therapynotes.services.vault import VaultService
 from therapynotes.settings import AppSettings, config_dir_from_env
-from therapynotes.ui import collector, icons
+from therapynotes.ui import collector, icons, upgrade_notice
 from therapynotes.ui.context import AppContext
 from therapynotes.ui.errors import install_excepthook
 from therapynotes.ui.main_window import MainWindow
@@ -147,11 +147,23 @@ def build_window(
 
 def close_on_signals(window: MainWindow) -> QTimer:
     """SIGTERM, SIGHUP (logout) and SIGINT close the window the normal way: drafts saved,
-    the vault locked (and backed up if due) before the app quits. Python runs signal
-    handlers only between bytecodes, so a short timer gives it the chance while Qt waits."""
+    the vault locked (and backed up if due) before the app quits. During the one-time
+    upgrade of the first unlock after an update there is no one to ask (a logout, a
+    shutdown): the app quits at once, which is safe (ui/upgrade_notice.py). Python runs
+    signal handlers only between bytecodes, so a short timer gives it the chance while Qt
+    waits; the handler only queues the close, which then runs from the event loop: run in
+    the handler, between any two bytecodes, it could destroy the pages while a chart was
+    still being built (a segfault, seen in tests/ui/test_app_signals.py)."""
+
+    def close() -> None:
+        if upgrade_notice.running(window.gate) is not None:
+            window.quit_during_upgrade()
+        else:
+            window.close()
+
     for sig in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGHUP", None)):
         if sig is not None:
-            signal.signal(sig, lambda _sig, _frame: window.close())
+            signal.signal(sig, lambda _sig, _frame: QTimer.singleShot(0, close))
     ticker = QTimer(window)
     ticker.start(250)
     ticker.timeout.connect(lambda: None)

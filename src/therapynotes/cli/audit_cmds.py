@@ -20,6 +20,7 @@ from therapynotes.cli.common import (
     ExitCode,
     add_common_options,
     login_name,
+    say_upgrade,
     secret_reader,
     service,
     shown,
@@ -63,7 +64,7 @@ def _unlock(args: argparse.Namespace) -> tuple[VaultSession, str]:
     secrets = secret_reader(args)
     passphrase = secrets.read("Passphrase: ", what="the passphrase")
     code = secrets.read("Code from your authenticator app: ", what="the 6-digit code")
-    return svc.unlock(passphrase, code, user=login_name(args)), passphrase
+    return svc.unlock(passphrase, code, user=login_name(args), progress=say_upgrade), passphrase
 
 
 def _backup_manifest(path: Path, session: VaultSession, passphrase: str) -> Manifest:

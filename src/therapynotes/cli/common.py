@@ -15,6 +15,7 @@ from therapynotes.paths import default_data_dir
 if TYPE_CHECKING:  # imported when used: `status` and `-h` stay quick (issue 18)
     from therapynotes.services.session import VaultSession
     from therapynotes.services.vault import VaultService
+    from therapynotes.store.migrations import UpgradeStep
 
 NO_DEVICE_BINDING_NOTE = (
     "warning: passphrase-only vault: no device secret protects it, so anyone with a copy "
@@ -169,4 +170,17 @@ def unlock(args: argparse.Namespace, reader: SecretReader | None = None) -> Vaul
     reader = reader or secret_reader(args)
     passphrase = reader.read("Passphrase: ", what="the passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    return svc.unlock(passphrase, code, user=login_name(args))
+    return svc.unlock(passphrase, code, user=login_name(args), progress=say_upgrade)
+
+
+def say_upgrade(step: UpgradeStep) -> None:
+    """The first unlock after an update upgrades the vault's schema, which can take a
+    minute on a large record: one line per step on stderr (stdout is the command's
+    answer, which scripts read). A step's finer parts are not printed."""
+    if step.done is None:
+        print(
+            f"Updating the vault for this version (step {step.number} of {step.total}):"
+            f" {step.description}…",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -18,6 +18,7 @@ from therapynotes.cli.common import (
     ExitCode,
     add_command,
     login_name,
+    say_upgrade,
     secret_reader,
     service,
 )
@@ -65,7 +66,7 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
     reader = secret_reader(args)
     passphrase = reader.read("Passphrase: ", what="the passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    session = svc.unlock(passphrase, code, user=login_name(args))
+    session = svc.unlock(passphrase, code, user=login_name(args), progress=say_upgrade)
     try:
         recovery_text = None
         if not args.new_recovery_key:

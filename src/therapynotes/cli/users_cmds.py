@@ -20,6 +20,7 @@ from therapynotes.cli.common import (
     ExitCode,
     add_command,
     login_name,
+    say_upgrade,
     secret_reader,
     service,
     shown,
@@ -73,7 +74,7 @@ def _owner_secrets(args: argparse.Namespace) -> tuple[Any, str, str, Any]:
 
 def cmd_add(args: argparse.Namespace) -> int:
     svc, passphrase, code, reader = _owner_secrets(args)
-    session = svc.unlock(passphrase, code, user=login_name(args))
+    session = svc.unlock(passphrase, code, user=login_name(args), progress=say_upgrade)
     try:
         user_passphrase = reader.new_passphrase("The new user's passphrase: ")
         added = svc.add_user(
@@ -97,7 +98,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     svc, passphrase, code, _ = _owner_secrets(args)
-    session = svc.unlock(passphrase, code, user=login_name(args))
+    session = svc.unlock(passphrase, code, user=login_name(args), progress=say_upgrade)
     try:
         svc.remove_user(session, name=args.name, owner_passphrase=passphrase, owner_code=code)
     finally:

@@ -12,6 +12,7 @@ from therapynotes.cli.common import (
     add_command,
     keyring_advice,
     login_name,
+    say_upgrade,
     secret_reader,
     service,
     shown,
@@ -147,7 +148,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     svc = service(args)
     old = reader.read("Current passphrase: ", what="the current passphrase")
     code = reader.read("Code from your authenticator app: ", what="the 6-digit code")
-    session = svc.unlock(old, code, user=login_name(args))
+    session = svc.unlock(old, code, user=login_name(args), progress=say_upgrade)
     try:
         new = reader.new_passphrase()
         svc.change_passphrase(session, old, new)
@@ -162,7 +163,9 @@ def cmd_recover(args: argparse.Namespace) -> int:
     rk = reader.read("Recovery key: ", what="the recovery key")
     new = reader.new_passphrase()
     try:
-        session = service(args).recover(rk, new, passphrase_only=args.passphrase_only)
+        session = service(args).recover(
+            rk, new, passphrase_only=args.passphrase_only, progress=say_upgrade
+        )
     except KEYRING_PROBLEMS as exc:
         raise keyring_advice(exc) from exc
     session.lock("command finished")

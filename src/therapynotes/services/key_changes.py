@@ -34,7 +34,7 @@ from therapynotes.services.key_file import (
 from therapynotes.services.policy import UseCase, require
 from therapynotes.services.session import VaultSession
 from therapynotes.services.unlocking import Unlocker
-from therapynotes.store import audit
+from therapynotes.store import audit, migrations
 from therapynotes.store.audit import AuditKind
 from therapynotes.store.connection import transaction
 from therapynotes.store.instance_lock import InstanceLock
@@ -133,7 +133,12 @@ class KeyChanges:
         return True
 
     def recover(
-        self, recovery_text: str, new_passphrase: str, *, passphrase_only: bool = False
+        self,
+        recovery_text: str,
+        new_passphrase: str,
+        *,
+        passphrase_only: bool = False,
+        progress: migrations.Progress | None = None,
     ) -> VaultSession:
         """Unlock with the recovery key, set a new passphrase, re-bind this device."""
         rk = recovery.parse_recovery_key(recovery_text)  # a typo fails here, before any KDF
@@ -146,7 +151,7 @@ class KeyChanges:
             dek = self.unlocker.unwrap_recovery(raw, doc, rk)
             session = self.unlocker.open_session(doc, dek, Secret(b""), lock)
             self._rebind(session, new_passphrase, passphrase_only)
-            self.unlocker.prepare_schema(session)
+            self.unlocker.prepare_schema(session, progress)
         except BaseException:
             lock.release()
             raise

@@ -89,20 +89,25 @@ class Unlocker:
         self.kdf_timer: kdf.Timer = time.perf_counter
         self.last_kdf_seconds: float | None = None
 
-    def unlock(self, passphrase: str, code: str) -> VaultSession:
+    def unlock(
+        self, passphrase: str, code: str, progress: migrations.Progress | None = None
+    ) -> VaultSession:
         """Passphrase (+ device secret) unwraps the DEK; then the TOTP code is checked.
 
         No record is readable through the returned session until both passed. A full
         disk is reported as DiskFull (free space, try again), never as a damaged vault.
+        `progress` hears of each step of a schema upgrade (none on an ordinary unlock).
         """
         try:
-            return self._unlock(passphrase, code)
+            return self._unlock(passphrase, code, progress)
         except StorageError as exc:
             if isinstance(exc, DiskFull) or not disk_full(self.paths.root):
                 raise
             raise DiskFull from exc
 
-    def _unlock(self, passphrase: str, code: str) -> VaultSession:
+    def _unlock(
+        self, passphrase: str, code: str, progress: migrations.Progress | None
+    ) -> VaultSession:
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
         lock = InstanceLock(self.paths.lock)
@@ -116,7 +121,7 @@ class Unlocker:
             except (TotpRejected, TotpReplayed):
                 self.attempts.record_failure("code")
                 raise
-            self.prepare_schema(session)
+            self.prepare_schema(session, progress)
         except BaseException:
             if session is not None:
                 session.lock("unlock failed", record=False)
@@ -270,13 +275,16 @@ class Unlocker:
         owner = Login(doc.owner_name, Role.OWNER)
         return VaultSession(self.paths, doc, dek, kek_backup, lock, conn, login=owner)
 
-    def prepare_schema(self, session: VaultSession) -> None:
+    def prepare_schema(
+        self, session: VaultSession, progress: migrations.Progress | None = None
+    ) -> None:
         """After every factor passed: give a format-1 vault its clinical key (issue 17),
-        then run the schema migrations (m0013 moves the clinical tables under it)."""
+        then run the schema migrations (m0013 moves the clinical tables under it),
+        reporting each step applied to `progress`."""
         upgraded = session.doc.data_keys is None
         if upgraded:
             split_keys(session)
-        migrations.migrate(session.conn)
+        migrations.migrate(session.conn, progress=progress)
         if upgraded:  # after the migrations: a schema-1 vault has no audit log before
             with transaction(session.conn):
                 audit.append(session.conn, AuditKind.CLINICAL_KEY_ADDED, detail={"format": 2})

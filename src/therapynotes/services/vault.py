@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from therapynotes.services.user_unlock import UserUnlocker
     from therapynotes.services.users import AddedUser, UserAdmin, UserInfo
     from therapynotes.services.vault_create import CreatedVault, VaultCreation
+    from therapynotes.store.migrations import Progress
 
 
 @dataclass(frozen=True)
@@ -146,15 +147,24 @@ class VaultService:
     def create(self, passphrase: str, *, passphrase_only: bool = False) -> CreatedVault:
         return self._creation.create(passphrase, passphrase_only=passphrase_only)
 
-    def unlock(self, passphrase: str, code: str, user: str | None = None) -> VaultSession:
+    def unlock(
+        self,
+        passphrase: str,
+        code: str,
+        user: str | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> VaultSession:
         """Unlock as the owner (`user` None, blank or the owner's login name) or as another login
-        (issue 17 phase B: services/user_unlock.py). After the owner's unlock: if the key
+        (issue 17 phase B: services/user_unlock.py). `progress` hears of each step of a
+        one-time schema upgrade (the owner's unlock only: another login opens only a vault
+        already upgraded). After the owner's unlock: if the key
         derivation ran well under its target, re-wrap the passphrase slot with stronger
         parameters (KeyChanges.strengthen, issue 18); seal a plain second-step secret and
         bring the users' entries in vault.keys up to the users table (services/users.py)."""
         if user is not None and user.strip() and not self._is_owner_name(user):
             return self._user_unlocker.unlock(user, passphrase, code)
-        session = self._unlocker.unlock(passphrase, code)
+        session = self._unlocker.unlock(passphrase, code, progress)
         elapsed = self._unlocker.last_kdf_seconds
         if elapsed is not None:
             self._key_changes.strengthen(session, passphrase, elapsed)
@@ -268,10 +278,15 @@ class VaultService:
         self._key_changes.change_passphrase(session, old, new)
 
     def recover(
-        self, recovery_text: str, new_passphrase: str, *, passphrase_only: bool = False
+        self,
+        recovery_text: str,
+        new_passphrase: str,
+        *,
+        passphrase_only: bool = False,
+        progress: Progress | None = None,
     ) -> VaultSession:
         return self._key_changes.recover(
-            recovery_text, new_passphrase, passphrase_only=passphrase_only
+            recovery_text, new_passphrase, passphrase_only=passphrase_only, progress=progress
         )
 
     def reset_totp(self, passphrase: str, recovery_text: str) -> CreatedTotp:

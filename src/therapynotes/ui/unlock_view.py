@@ -5,7 +5,8 @@ one login (issue 17) shows a "User" chooser above the passphrase: the staff's lo
 names (not client data), the last one used on this computer chosen first. The KDF runs
 off the UI thread through ops.Op with a busy indicator; after too many failures (counted
 per login) a countdown replaces the Unlock button's availability; "Use recovery key"
-opens RecoveryDialog.
+opens RecoveryDialog. The first unlock after an update says what its one-time upgrade is
+doing (ui/upgrade_notice.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from therapynotes.services.vault import VaultService
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.icons import app_icon, icon
 from therapynotes.ui.ops import Op
+from therapynotes.ui.upgrade_notice import UpgradeNotice
 from therapynotes.ui.widgets import (
     GRID,
     NewPassphraseRows,
@@ -119,6 +121,7 @@ class UnlockView(QWidget):
         self.message = message_label(column)
         self._reserve_message_room()
         self.busy = busy_bar(column, name="Unlocking", keep_space=True)
+        self.notice = UpgradeNotice(self.message, column)  # the first unlock after an update
         self.unlock_button = QPushButton(icon("lock"), "Unlock", column)
         self.unlock_button.setDefault(True)
         self.unlock_button.setAutoDefault(True)
@@ -248,11 +251,12 @@ class UnlockView(QWidget):
         passphrase, code = typed
         user = self.chosen_login
         vault = self.vault
+        progress = self.notice.reporter()  # a one-time schema upgrade says what it does
 
         def work() -> VaultSession:
             if user is None:  # the owner, as before users existed
-                return vault.unlock(passphrase, code)
-            return vault.unlock(passphrase, code, user=user)
+                return vault.unlock(passphrase, code, progress=progress)
+            return vault.unlock(passphrase, code, user=user, progress=progress)
 
         Op(self, work).busy(self._set_busy).success(self._on_unlocked).failure(
             self._on_failed
@@ -273,6 +277,7 @@ class UnlockView(QWidget):
         if busy:
             self._say(None)
         else:
+            self.notice.finished()
             self._refresh_enabled()
 
     def _on_unlocked(self, session: VaultSession) -> None:
@@ -376,6 +381,7 @@ class RecoveryDialog(QDialog):
         self.message = message_label(self)
         self.rows.hides(self.message)
         self.busy = busy_bar(self)
+        self.notice = UpgradeNotice(self.message, self)  # a recovery also upgrades the schema
         self.buttons, self.ok = ok_cancel(self, "Unlock")
 
         form = QFormLayout()
@@ -401,7 +407,8 @@ class RecoveryDialog(QDialog):
             show_inline(self.message, exc)
             return
         vault, only = self.vault, self.passphrase_only.isChecked()
-        Op(self, lambda: vault.recover(key, new, passphrase_only=only)).busy(
+        progress = self.notice.reporter()
+        Op(self, lambda: vault.recover(key, new, passphrase_only=only, progress=progress)).busy(
             self._set_busy
         ).success(self._done).failure(lambda exc: show_inline(self.message, exc)).run()
 
@@ -410,6 +417,8 @@ class RecoveryDialog(QDialog):
         self.ok.setEnabled(not busy)
         if busy:
             show_inline(self.message, None)
+        else:
+            self.notice.finished()
 
     def _done(self, session: VaultSession) -> None:
         self.key.clear()  # no recovery key or passphrase left in a hidden dialog

@@ -5,6 +5,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 1
+DESCRIPTION = "setting up the vault"
 
 
 def upgrade(conn: Connection) -> None:

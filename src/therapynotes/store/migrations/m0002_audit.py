@@ -5,6 +5,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 2
+DESCRIPTION = "starting the audit log"
 
 
 def upgrade(conn: Connection) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 3
+DESCRIPTION = "setting up the clinical record"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 _DATE = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"

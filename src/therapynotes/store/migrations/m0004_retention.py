@@ -17,6 +17,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 4
+DESCRIPTION = "adding retention dates and legal holds"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 5
+DESCRIPTION = "adding your profile to signatures"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 _SIGNER = "CHECK ({col} IS NULL OR length(trim({col})) BETWEEN 1 AND 1000)"

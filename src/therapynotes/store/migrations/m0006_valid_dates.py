@@ -16,6 +16,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 6
+DESCRIPTION = "checking that dates are real calendar dates"
 
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     "clients": ("date_of_birth", "intake_date", "discharge_date"),

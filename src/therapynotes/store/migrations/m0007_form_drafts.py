@@ -12,6 +12,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 7
+DESCRIPTION = "keeping typed forms through a lock"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 9
+DESCRIPTION = "adding the spelling dictionary, templates and snippets"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 10
+DESCRIPTION = "adding outcome measures"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 _DATE = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"

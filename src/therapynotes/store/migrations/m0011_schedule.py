@@ -13,6 +13,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 11
+DESCRIPTION = "adding the schedule"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 

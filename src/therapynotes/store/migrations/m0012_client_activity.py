@@ -20,6 +20,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 12
+DESCRIPTION = "speeding up the client list"
 
 SIGNED = (
     "EXISTS (SELECT 1 FROM notes n WHERE n.session_id = p.session_id"

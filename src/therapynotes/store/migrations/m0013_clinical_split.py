@@ -29,6 +29,7 @@ unlock); a kill during 2 rolls 2 back. No state loses a row or shows one twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from therapynotes.errors import VaultCorrupt
 from therapynotes.store import client_activity
@@ -40,6 +41,7 @@ from therapynotes.store.connection import (
 )
 
 VERSION = 13
+DESCRIPTION = "moving clinical notes into their own locked file"
 
 # In copy order (parents before the rows that reference them).
 CLINICAL_TABLES = (
@@ -121,8 +123,9 @@ def _clear_clinical(conn: Connection) -> None:
             conn.execute(f'DROP TABLE IF EXISTS {_C}."{name}"')
 
 
-def prepare(conn: Connection) -> None:
-    """Step 1, in its own transaction: the copy in clinical.db."""
+def prepare(conn: Connection, tick: Callable[[int, int], None] | None = None) -> None:
+    """Step 1, in its own transaction: the copy in clinical.db. `tick` hears of each
+    table copied, then of the indexes (parts done, parts in all)."""
     if not has_clinical(conn):
         raise VaultCorrupt("the clinical data file is not open")
     _clear_clinical(conn)
@@ -133,13 +136,15 @@ def prepare(conn: Connection) -> None:
     moved = [t for t in (*CLINICAL_TABLES, *CLINICAL_FTS) if t in tables]
     for table in moved:
         conn.execute(_in_clinical(_without_outside_references(tables[table])))
-    for table in moved:
+    for done, table in enumerate(moved, start=1):
         cols = ", ".join(f'"{c}"' for c in _columns(conn, "main", table))
         rowid = "rowid, " if table in CLINICAL_FTS else ""
         conn.execute(
             f'INSERT INTO {_C}."{table}"({rowid}{cols})'  # noqa: S608
             f' SELECT {rowid}{cols} FROM main."{table}"'
         )
+        if tick is not None:
+            tick(done, len(moved) + 1)
     for name, seq in conn.execute("SELECT name, seq FROM main.sqlite_sequence").fetchall():
         if name in moved:  # ids are never reused, even of rows deleted before the move
             conn.execute(f"DELETE FROM {_C}.sqlite_sequence WHERE name = ?", (name,))
@@ -150,6 +155,8 @@ def prepare(conn: Connection) -> None:
                 continue  # replaced by TEMP triggers and a TEMP view, see ACTIVITY_TRIGGERS
             if table in _MOVED or name in CLINICAL_VIEWS:
                 conn.execute(_in_clinical(sql))
+    if tick is not None:
+        tick(len(moved) + 1, len(moved) + 1)
 
 
 def _count(conn: Connection, schema: str, table: str) -> int:

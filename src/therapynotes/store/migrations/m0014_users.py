@@ -18,6 +18,7 @@ from __future__ import annotations
 from therapynotes.store.connection import Connection
 
 VERSION = 14
+DESCRIPTION = "adding logins for your staff"
 
 
 def upgrade(conn: Connection) -> None:

@@ -22,6 +22,7 @@ from therapynotes.errors import VaultCorrupt
 from therapynotes.store.connection import Connection, has_clinical
 
 VERSION = 15
+DESCRIPTION = "adding co-signatures and review comments"
 
 _INSTANT = "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'"
 _NOT_PURGING = (

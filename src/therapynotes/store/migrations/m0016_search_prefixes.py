@@ -27,6 +27,7 @@ from therapynotes.errors import VaultCorrupt
 from therapynotes.store.connection import CLINICAL_SCHEMA, Connection, has_clinical
 
 VERSION = 16
+DESCRIPTION = "making search faster"
 
 PREFIXES = "2 3 4"
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # m0003's, unchanged

@@ -21,6 +21,7 @@ from therapynotes.errors import VaultCorrupt
 from therapynotes.store.connection import Connection, has_clinical
 
 VERSION = 17
+DESCRIPTION = "keeping your staff's typed forms through a lock"
 
 # store/form_drafts.py SHARED_KINDS as released with this schema (a migration never
 # changes: a kind added to the list later has no drafts in clinical.db to move).
