@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import pytest
 from tests.unit.backup.conftest import STRONG, Vault, fill
 from tests.unit.backup.test_drive import _assert_clean_failure, _resident_bytes, first
 from therapynotes.backup import sink
-from therapynotes.backup.errors import BackupDiskFull, BackupDriveFailed
+from therapynotes.backup.errors import BackupDiskFull, BackupDriveFailed, BackupError
 from therapynotes.services.backups import verify_backup
 
 __all__ = ["first"]  # the fixture, imported for the failure test
@@ -137,15 +138,28 @@ def test_a_failing_drive_write_fails_the_backup_cleanly(
             raise OSError(errno.EIO, "Input/output error")
         return real(fd, data, offset)
 
+    error = _backup_with(vault, drive, monkeypatch, failing, BackupDriveFailed)
+    assert error.message
+    _assert_clean_failure(vault, drive, first, BackupDriveFailed)
+
+
+def _backup_with(
+    vault: Vault,
+    drive: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pwrite: Callable[[int, memoryview, int], int],
+    expected: type[BackupError],
+) -> BackupError:
+    """Run a backup of about three blocks with `pwrite` in place of the drive's; return
+    the error it must fail with (skips where O_DIRECT is refused)."""
     if _write(drive / "probe.bin", b"x") != "DirectSink":
         pytest.skip("O_DIRECT is not available on this file system")
     (drive / "probe.bin").unlink()
-    monkeypatch.setattr(os, "pwrite", failing)
+    monkeypatch.setattr(os, "pwrite", pwrite)
     fill(vault.session, 3 * sink.BLOCK, seed=8)
-    with pytest.raises(BackupDriveFailed) as info:
+    with pytest.raises(expected) as info:
         vault.service.run(drive)
-    assert info.value.message
-    _assert_clean_failure(vault, drive, first, BackupDriveFailed)
+    return info.value
 
 
 @pytest.mark.parametrize("where", ["last full block", "tail"])
@@ -181,14 +195,8 @@ def test_a_full_drive_at_the_tail_fails_the_backup_cleanly(
             raise OSError(errno.ENOSPC, "No space left on device")  # the tail's write
         return real(fd, data, offset)
 
-    if _write(drive / "probe.bin", b"x") != "DirectSink":
-        pytest.skip("O_DIRECT is not available on this file system")
-    (drive / "probe.bin").unlink()
-    monkeypatch.setattr(os, "pwrite", full_when_cached)
-    fill(vault.session, 3 * sink.BLOCK, seed=9)
-    with pytest.raises(BackupDiskFull) as info:
-        vault.service.run(drive)
-    assert "drive is full" in info.value.message
+    error = _backup_with(vault, drive, monkeypatch, full_when_cached, BackupDiskFull)
+    assert "drive is full" in error.message
     _assert_clean_failure(vault, drive, first, BackupDiskFull)
 
 
