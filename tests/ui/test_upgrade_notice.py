@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import STRONG, STRONG2, FakeClock
@@ -83,7 +84,7 @@ def _start_unlock(h: Harness) -> None:
 def _expected_while_rebuilding() -> str:
     total = migrations.latest_version() - FIXTURE_VERSION
     number = m16.VERSION - FIXTURE_VERSION
-    return f"{SENTENCE.format(what='making search faster')}\nStep {number} of {total}."
+    return SENTENCE.format(count=f"step {number} of {total}", what="making search faster")
 
 
 def test_the_lock_screen_says_what_the_upgrade_does_then_opens(
@@ -91,6 +92,9 @@ def test_the_lock_screen_says_what_the_upgrade_does_then_opens(
 ) -> None:
     h, held = old_vault, Held(monkeypatch)
     view = h.unlock_view
+    h.qtbot.waitUntil(lambda: view.isVisible() and view.isEnabled(), timeout=WAIT)
+    QApplication.processEvents()
+    before = view.passphrase.mapTo(h.window, QPoint(0, 0))
     try:
         _start_unlock(h)
         h.qtbot.waitUntil(held.started.is_set, timeout=WAIT)
@@ -98,6 +102,8 @@ def test_the_lock_screen_says_what_the_upgrade_does_then_opens(
             lambda: view.notice.label.text() == _expected_while_rebuilding(), timeout=WAIT
         )
         assert view.notice.label.isVisible() and view.notice.upgrading
+        QApplication.processEvents()
+        assert view.passphrase.mapTo(h.window, QPoint(0, 0)) == before  # nothing moved
         assert "Don't close the app." in view.notice.label.text()
         assert view.busy.isVisible() and view.busy.maximum() == 0  # indeterminate
         assert not view.unlock_button.isEnabled() and not view.passphrase.isEnabled()
@@ -199,7 +205,7 @@ def test_a_recovery_shows_the_upgrade_in_its_dialog(
         dialog.confirm.setText(STRONG2)
         dialog.ok.click()
         total = migrations.latest_version() - m16.VERSION + 1
-        expected = f"{SENTENCE.format(what='making search faster')}\nStep 1 of {total}."
+        expected = SENTENCE.format(count=f"step 1 of {total}", what="making search faster")
         h.qtbot.waitUntil(lambda: dialog.message.text() == expected, timeout=WAIT)
         assert dialog.message.isVisible() and dialog.busy.isVisible()
         window.close()  # asks here too

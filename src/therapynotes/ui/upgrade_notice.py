@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 # Ends the process at once, as a kill would (a test puts a recorder here).
 end_process: Callable[[int], None] = os._exit
 
+# Three lines at the lock screen's width: the room its message line keeps, so the
+# fields stay where they are while it shows (tests/ui/test_upgrade_notice.py).
 SENTENCE = (
-    "Updating your records for this version: {what}. This happens once and can take a "
-    "minute on a large record. Don't close the app."
+    "Updating your records for this version ({count}): {what}. This happens once and "
+    "can take a minute. Don't close the app."
 )
 ASK_TITLE = "Updating your records"
 ASK_TEXT = (
@@ -46,10 +48,10 @@ ASK_MORE = (
 
 
 def sentence(step: UpgradeStep) -> str:
-    count = f"Step {step.number} of {step.total}"
+    count = f"step {step.number} of {step.total}"
     if step.done is not None and step.parts is not None:
         count += f", part {step.done} of {step.parts}"
-    return f"{SENTENCE.format(what=step.description)}\n{count}."
+    return SENTENCE.format(count=count, what=step.description)
 
 
 class UpgradeNotice(QObject):
