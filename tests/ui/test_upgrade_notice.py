@@ -35,6 +35,7 @@ from therapynotes.store.migrations import m0016_search_prefixes as m16
 from therapynotes.ui import upgrade_notice
 from therapynotes.ui.errors import user_message
 from therapynotes.ui.main_window import MainWindow
+from therapynotes.ui.reset_totp_dialog import ResetTotpDialog
 from therapynotes.ui.unlock_view import RecoveryDialog
 from therapynotes.ui.upgrade_notice import SENTENCE
 
@@ -215,6 +216,42 @@ def test_a_recovery_shows_the_upgrade_in_its_dialog(
         held.release.set()
     h.qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT)
     assert migrations.current_version(window.session.conn) == migrations.latest_version()
+
+
+def test_a_new_phone_shows_the_upgrade_in_its_dialog(
+    qtbot: QtBot,
+    vault_dir: Path,
+    clock: FakeClock,
+    config_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The lost-phone dialog opens the vault too, so it says what a one-time upgrade
+    does, and closing the window meanwhile asks, as for an unlock."""
+    _, created = schema_15_vault(vault_dir, clock)
+    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
+    qtbot.addWidget(window)
+    window.show()
+    h, held = Harness(window, window.ctx, clock, created, qtbot), Held(monkeypatch)
+    ended: list[int] = []
+    monkeypatch.setattr(upgrade_notice, "end_process", ended.append)
+    h.unlock_view.new_phone_button.click()
+    dialog = h.unlock_view.findChild(ResetTotpDialog)
+    assert dialog is not None
+    try:
+        dialog.passphrase.setText(STRONG)
+        dialog.key.setText(created.recovery_key)
+        dialog.ok.click()
+        total = migrations.latest_version() - m16.VERSION + 1
+        expected = SENTENCE.format(count=f"step 1 of {total}", what="making search faster")
+        h.qtbot.waitUntil(lambda: dialog.message.text() == expected, timeout=WAIT)
+        assert dialog.message.isVisible() and dialog.busy.isVisible()
+        window.close()  # asks here too
+        assert window.isVisible() and ended == []
+        _button(_asking(h), "Keep waiting").click()
+    finally:
+        held.release.set()
+    h.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=WAIT)  # the new QR
+    assert not dialog.notice.upgrading and expected not in dialog.message.text()
 
 
 HELD_IN_A_CHILD = (

@@ -177,7 +177,7 @@ def cmd_reset_totp(args: argparse.Namespace) -> int:
     reader = secret_reader(args)
     passphrase = reader.read("Passphrase: ", what="the passphrase")
     rk = reader.read("Recovery key: ", what="the recovery key")
-    created = service(args).reset_totp(passphrase, rk)
+    created = service(args).reset_totp(passphrase, rk, progress=say_upgrade)
     print(f"totp-uri: {created.totp_uri}")
     print(
         "Add the totp-uri to your authenticator app (the old phone's codes no longer work), "

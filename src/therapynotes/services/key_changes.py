@@ -160,10 +160,17 @@ class KeyChanges:
         )
         return session
 
-    def reset_totp(self, passphrase: str, recovery_text: str) -> CreatedTotp:
+    def reset_totp(
+        self,
+        passphrase: str,
+        recovery_text: str,
+        *,
+        progress: migrations.Progress | None = None,
+    ) -> CreatedTotp:
         """A lost or replaced phone: with BOTH the passphrase and the recovery key, enrol a
         new authenticator secret. The old phone's codes stop working. The vault is left
-        locked; the therapist then unlocks with a code from the new enrolment."""
+        locked; the therapist then unlocks with a code from the new enrolment. Like an
+        unlock it may upgrade the schema first: `progress` hears each step."""
         rk = recovery.parse_recovery_key(recovery_text)  # a typo fails here, before any KDF
         raw, doc = read_keys(self.paths)
         self.attempts.check_allowed()
@@ -181,7 +188,7 @@ class KeyChanges:
             lock.release()
             raise
         try:
-            self.unlocker.prepare_schema(session)
+            self.unlocker.prepare_schema(session, progress)
             self.unlocker.record_unlock(
                 session, AuditKind.RECOVERY_USED, purpose="reset second step"
             )

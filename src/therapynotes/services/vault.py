@@ -289,8 +289,14 @@ class VaultService:
             recovery_text, new_passphrase, passphrase_only=passphrase_only, progress=progress
         )
 
-    def reset_totp(self, passphrase: str, recovery_text: str) -> CreatedTotp:
-        return self._key_changes.reset_totp(passphrase, recovery_text)
+    def reset_totp(
+        self,
+        passphrase: str,
+        recovery_text: str,
+        *,
+        progress: Progress | None = None,
+    ) -> CreatedTotp:
+        return self._key_changes.reset_totp(passphrase, recovery_text, progress=progress)
 
     def reset_totp_unlocked(
         self, session: VaultSession, passphrase: str, recovery_text: str

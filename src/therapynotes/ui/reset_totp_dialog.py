@@ -20,6 +20,7 @@ from therapynotes.services.vault import VaultService
 from therapynotes.ui.authenticator import grouped, key_label, qr_label, qr_png, show_qr
 from therapynotes.ui.errors import show_inline
 from therapynotes.ui.ops import Op
+from therapynotes.ui.upgrade_notice import UpgradeNotice
 from therapynotes.ui.widgets import (
     GRID,
     body,
@@ -68,6 +69,7 @@ class ResetTotpDialog(QDialog):
         self.key.setAccessibleName("Recovery key")
         self.message = message_label(page)
         self.busy = busy_bar(page)
+        self.notice = UpgradeNotice(self.message, self)  # the reset also upgrades the schema
         self.buttons, self.ok = ok_cancel(page, "Set up new phone")
         form = QFormLayout()
         form.setSpacing(GRID)
@@ -118,11 +120,12 @@ class ResetTotpDialog(QDialog):
             self.vault,
             self.session,
         )
+        progress = self.notice.reporter()
 
         def work() -> CreatedTotp:
             if session is not None:
                 return vault.reset_totp_unlocked(session, passphrase, key)
-            return vault.reset_totp(passphrase, key)
+            return vault.reset_totp(passphrase, key, progress=progress)
 
         Op(self, work).busy(self._set_busy).success(self._show).failure(
             lambda exc: show_inline(self.message, exc)
@@ -133,6 +136,8 @@ class ResetTotpDialog(QDialog):
         self.ok.setEnabled(not busy)
         if busy:
             show_inline(self.message, None)
+        else:
+            self.notice.finished()
 
     def _show(self, created: CreatedTotp) -> None:
         self.passphrase.clear()

@@ -180,3 +180,32 @@ def test_the_cli_recover_prints_the_steps_on_stderr(
         f"Updating the vault for this version (step 1 of {total}): making search faster…"
     )
     assert len(err.splitlines()) == total and "Updating" not in out
+
+
+def test_a_new_phone_reports_the_upgrade_too(
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The lost-phone path (passphrase + recovery key) opens the vault, so it upgrades
+    the schema like an unlock: the service reports each step and `reset-totp` prints
+    them on stderr, its stdout (the new totp-uri) unchanged."""
+    svc, created = schema_15_vault(tmp_path / "vault", clock)
+    monkeypatch.setattr(
+        "therapynotes.cli.common.VaultService", lambda root: VaultService(root, clock=clock)
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{STRONG}\n{created.recovery_key}\n"))
+    code = main(["--vault", str(svc.paths.root), "--passphrase-stdin", "reset-totp"])
+    out, err = capsys.readouterr()
+    assert code == 0 and out.startswith("totp-uri: otpauth://") and len(out.splitlines()) == 1
+    total = migrations.latest_version() - m16.VERSION + 1
+    steps = [line for line in err.splitlines() if line.startswith("Updating")]
+    assert steps[0] == (
+        f"Updating the vault for this version (step 1 of {total}): making search faster…"
+    )
+    assert len(steps) == total
+    # Up to date now: a second reset reports nothing.
+    heard: list[UpgradeStep] = []
+    svc.reset_totp(STRONG, created.recovery_key, progress=heard.append)
+    assert heard == []
