@@ -13,8 +13,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -183,13 +184,19 @@ def test_closing_during_the_upgrade_asks_first(
     h.qtbot.waitUntil(lambda: not box.isVisible(), timeout=WAIT)
 
 
-def test_a_recovery_shows_the_upgrade_in_its_dialog(
+def _upgrade_from_a_dialog(
     qtbot: QtBot,
     vault_dir: Path,
     clock: FakeClock,
     config_dir: Path,
     monkeypatch: pytest.MonkeyPatch,
-) -> None:
+    *,
+    open_dialog: Callable[[Harness], Any],
+) -> tuple[Harness, Any, str]:
+    """A dialog of the lock screen that opens the vault (recovery key, new phone), filled
+    and submitted by `open_dialog` on a schema-15 vault: it shows the upgrade's sentence,
+    and closing the window meanwhile asks (Keep waiting). Returns when the upgrade may
+    go on, with the harness, the dialog and the sentence it showed."""
     _, created = schema_15_vault(vault_dir, clock)
     window = MainWindow(make_ctx(vault_dir, clock, config_dir))
     qtbot.addWidget(window)
@@ -197,14 +204,8 @@ def test_a_recovery_shows_the_upgrade_in_its_dialog(
     h, held = Harness(window, window.ctx, clock, created, qtbot), Held(monkeypatch)
     ended: list[int] = []
     monkeypatch.setattr(upgrade_notice, "end_process", ended.append)
-    h.unlock_view.recovery_button.click()
-    dialog = h.unlock_view.findChild(RecoveryDialog)
-    assert dialog is not None
     try:
-        dialog.key.setText(created.recovery_key)
-        dialog.new.setText(STRONG2)
-        dialog.confirm.setText(STRONG2)
-        dialog.ok.click()
+        dialog = open_dialog(h)
         total = migrations.latest_version() - m16.VERSION + 1
         expected = SENTENCE.format(count=f"step 1 of {total}", what="making search faster")
         h.qtbot.waitUntil(lambda: dialog.message.text() == expected, timeout=WAIT)
@@ -214,8 +215,32 @@ def test_a_recovery_shows_the_upgrade_in_its_dialog(
         _button(_asking(h), "Keep waiting").click()
     finally:
         held.release.set()
-    h.qtbot.waitUntil(lambda: window.session is not None, timeout=WAIT)
-    assert migrations.current_version(window.session.conn) == migrations.latest_version()
+    return h, dialog, expected
+
+
+def test_a_recovery_shows_the_upgrade_in_its_dialog(
+    qtbot: QtBot,
+    vault_dir: Path,
+    clock: FakeClock,
+    config_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def recover(h: Harness) -> RecoveryDialog:
+        h.unlock_view.recovery_button.click()
+        dialog = h.unlock_view.findChild(RecoveryDialog)
+        assert dialog is not None
+        assert h.created is not None
+        dialog.key.setText(h.created.recovery_key)
+        dialog.new.setText(STRONG2)
+        dialog.confirm.setText(STRONG2)
+        dialog.ok.click()
+        return dialog
+
+    h, _, _ = _upgrade_from_a_dialog(
+        qtbot, vault_dir, clock, config_dir, monkeypatch, open_dialog=recover
+    )
+    h.qtbot.waitUntil(lambda: h.window.session is not None, timeout=WAIT)
+    assert migrations.current_version(h.window.session.conn) == migrations.latest_version()
 
 
 def test_a_new_phone_shows_the_upgrade_in_its_dialog(
@@ -227,29 +252,20 @@ def test_a_new_phone_shows_the_upgrade_in_its_dialog(
 ) -> None:
     """The lost-phone dialog opens the vault too, so it says what a one-time upgrade
     does, and closing the window meanwhile asks, as for an unlock."""
-    _, created = schema_15_vault(vault_dir, clock)
-    window = MainWindow(make_ctx(vault_dir, clock, config_dir))
-    qtbot.addWidget(window)
-    window.show()
-    h, held = Harness(window, window.ctx, clock, created, qtbot), Held(monkeypatch)
-    ended: list[int] = []
-    monkeypatch.setattr(upgrade_notice, "end_process", ended.append)
-    h.unlock_view.new_phone_button.click()
-    dialog = h.unlock_view.findChild(ResetTotpDialog)
-    assert dialog is not None
-    try:
+
+    def new_phone(h: Harness) -> ResetTotpDialog:
+        h.unlock_view.new_phone_button.click()
+        dialog = h.unlock_view.findChild(ResetTotpDialog)
+        assert dialog is not None
+        assert h.created is not None
         dialog.passphrase.setText(STRONG)
-        dialog.key.setText(created.recovery_key)
+        dialog.key.setText(h.created.recovery_key)
         dialog.ok.click()
-        total = migrations.latest_version() - m16.VERSION + 1
-        expected = SENTENCE.format(count=f"step 1 of {total}", what="making search faster")
-        h.qtbot.waitUntil(lambda: dialog.message.text() == expected, timeout=WAIT)
-        assert dialog.message.isVisible() and dialog.busy.isVisible()
-        window.close()  # asks here too
-        assert window.isVisible() and ended == []
-        _button(_asking(h), "Keep waiting").click()
-    finally:
-        held.release.set()
+        return dialog
+
+    h, dialog, expected = _upgrade_from_a_dialog(
+        qtbot, vault_dir, clock, config_dir, monkeypatch, open_dialog=new_phone
+    )
     h.qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 1, timeout=WAIT)  # the new QR
     assert not dialog.notice.upgrading and expected not in dialog.message.text()
 
